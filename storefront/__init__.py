@@ -1,0 +1,1 @@
+"""Storefront: a white-label Huawei Cloud partner storefront."""
