@@ -1,1 +1,103 @@
 """Storefront: a white-label Huawei Cloud partner storefront."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from storefront.config import Settings, load_settings
+
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+log = logging.getLogger(__name__)
+
+
+def _asset_dir(name: str) -> Path:
+    """``<checkout>/<name>`` in a source tree, ``storefront/_<name>`` in an installed wheel."""
+    checkout = ROOT / name
+    return checkout if checkout.is_dir() else PACKAGE / f"_{name}"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (``STOREFRONT_*`` or Flask keys)."""
+    from dotenv import load_dotenv
+
+    load_dotenv(override=False)
+    settings = load_settings(config)
+    app = Flask(
+        __name__,
+        template_folder=str(_asset_dir("templates")),
+        static_folder=str(_asset_dir("static")),
+        instance_path=str(settings.instance_path),
+    )
+    app.config.from_mapping(settings.flask_config())
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_cli(app)
+    bootstrap_owner(app, settings)
+    return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from storefront import errors, i18n, navigation, security
+    from storefront.accounts import principals
+    from storefront.cloud import build_provider
+    from storefront.extensions import csrf, db, limiter, login_manager, migrate
+    from storefront.stores import tenancy
+
+    db.init_app(app)
+    with app.app_context():
+        tenancy.install(db.session.registry().__class__)
+    migrate.init_app(app, db, directory=str(_asset_dir("migrations")))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    principals.register()
+    limiter.init_app(app)
+    i18n.register(app, ROOT)
+    security.register(app)
+    errors.register(app)
+    navigation.register(app)
+    app.extensions["storefront.cloud"] = build_provider(settings.cloud)
+
+
+def register_blueprints(app: Flask) -> None:
+    from storefront import api
+    from storefront.stores import views as stores_views
+
+    stores_views.register(app)
+    api.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from storefront import cli
+
+    cli.register(app)
+
+
+def bootstrap_owner(app: Flask, settings: Settings) -> None:
+    """Create or reset the default store's owner from settings, once the schema exists."""
+    if not (settings.admin_email and settings.admin_password):
+        return
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
+
+    from storefront.accounts.bootstrap import ensure_owner
+    from storefront.extensions import db
+    from storefront.stores.services import ensure_default_store
+
+    with app.app_context():
+        if not inspect(db.engine).has_table("staff"):
+            log.warning("database not migrated yet; owner account not bootstrapped")
+            return
+        try:
+            ensure_owner(ensure_default_store(), settings.admin_email, settings.admin_password)
+            db.session.commit()
+        except IntegrityError:  # another worker got there first
+            db.session.rollback()

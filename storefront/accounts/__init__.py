@@ -1,0 +1,1 @@
+"""Customers and staff: registration, login, 2FA, real-name verification."""

@@ -1,0 +1,24 @@
+"""JSON API v1: thin views that parse, call the domain services and render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+from storefront.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def healthz() -> ResponseReturnValue:
+    """Liveness without touching the database or the upstream."""
+    return jsonify(status="ok")
+
+
+def register(app: Flask) -> None:
+    # Importing the endpoint modules attaches their routes to ``bp``.
+    from storefront.api import routes  # noqa: F401
+
+    csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
+    app.register_blueprint(bp)
+    app.add_url_rule("/healthz", "healthz", healthz)

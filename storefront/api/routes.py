@@ -1,0 +1,1 @@
+"""Imports every API endpoint module so their routes attach to the blueprint."""

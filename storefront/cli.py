@@ -1,0 +1,44 @@
+"""``flask storefront …`` commands: init, seed-demo, and the jobs later areas add."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from storefront.accounts.bootstrap import ensure_owner
+from storefront.config import Settings
+from storefront.extensions import db
+from storefront.stores.services import ensure_default_store
+
+storefront_cli = AppGroup("storefront", help="Storefront operations.")
+
+
+def seed_demo_data() -> None:
+    """The demo store (and, as areas land, its catalogue). Safe to run again."""
+    store = ensure_default_store()
+    settings: Settings = current_app.config["SETTINGS"]
+    if settings.admin_email and settings.admin_password:
+        ensure_owner(store, settings.admin_email, settings.admin_password)
+    db.session.commit()
+
+
+@storefront_cli.command("init")
+def init_command() -> None:
+    """Apply database migrations and create the default store."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    ensure_default_store()
+    db.session.commit()
+    click.echo("Database migrated; default store ready.")
+
+
+@storefront_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Seed the demo store and catalogue (idempotent)."""
+    seed_demo_data()
+    click.echo("Demo data seeded.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(storefront_cli)

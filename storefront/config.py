@@ -1,0 +1,200 @@
+"""Settings from the environment (prefix ``STOREFRONT_``), validated once at start-up.
+
+Every setting the product reads is declared here; nothing else reads ``os.environ``.
+The cloud boundary's own settings are parsed by :mod:`storefront.cloud.settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from storefront.cloud.settings import CloudConfigError, CloudSettings
+
+PREFIX = "STOREFRONT_"
+ENVIRONMENTS = ("development", "testing", "production")
+MAIL_BACKENDS = ("smtp", "console", "file")
+LOCALES = ("en", "zh_Hans_CN")
+DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="  # dev only, refused in prod
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when settings are missing or invalid; lists every problem."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    database_url: str
+    instance_path: Path
+    redis_url: str | None
+    mail_backend: str
+    mail_dir: Path
+    mail_from: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    admin_email: str | None
+    admin_password: str | None
+    default_locale: str
+    encryption_keys: tuple[str, ...]
+    public_url: str
+    cloud: CloudSettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The subset Flask and its extensions read, under their own names."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "REMEMBER_COOKIE_SECURE": self.is_production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "TESTING": self.env == "testing",
+            "DEBUG": False,
+            "SETTINGS": self,
+            **self.extra,
+        }
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    instance_path: Path | None = None,
+) -> Settings:
+    """Build validated settings from ``environ`` (default ``os.environ``) plus ``overrides``.
+
+    ``overrides`` may hold ``STOREFRONT_*`` names (treated like environment variables) and
+    any other Flask config key (passed through untouched).
+    """
+    env: dict[str, str] = dict(os.environ if environ is None else environ)
+    extra: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if key.startswith(PREFIX):
+            env[key] = str(value)
+        else:
+            extra[key] = value
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(PREFIX + name)
+        return default if value is None or value == "" else value
+
+    problems: list[str] = []
+    environment = get("ENV", "production") or "production"
+    if environment not in ENVIRONMENTS:
+        problems.append(
+            f"STOREFRONT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+        )
+    production = environment == "production"
+
+    inst = Path(get("INSTANCE_PATH") or instance_path or Path.cwd() / "instance").resolve()
+
+    secret = get("SECRET_KEY")
+    if secret is None:
+        if production:
+            problems.append("STOREFRONT_SECRET_KEY is required in production")
+        secret = DEV_SECRET
+    elif production and len(secret) < 32:
+        problems.append("STOREFRONT_SECRET_KEY must be at least 32 characters in production")
+
+    keys_raw = get("ENCRYPTION_KEYS")
+    if keys_raw is None:
+        if production:
+            problems.append(
+                "STOREFRONT_ENCRYPTION_KEYS is required in production "
+                "(comma-separated Fernet keys, newest first)"
+            )
+        keys_raw = DEV_ENCRYPTION_KEY
+    keys = tuple(k.strip() for k in keys_raw.split(",") if k.strip())
+    for k in keys:
+        try:
+            Fernet(k.encode())
+        except (ValueError, TypeError):
+            problems.append("STOREFRONT_ENCRYPTION_KEYS holds a value that is not a Fernet key")
+            break
+
+    mail_backend = get("MAIL_BACKEND", "console") or "console"
+    if mail_backend not in MAIL_BACKENDS:
+        problems.append(f"STOREFRONT_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}")
+    smtp_port_raw = get("SMTP_PORT", "587") or "587"
+    try:
+        smtp_port = int(smtp_port_raw)
+    except ValueError:
+        problems.append("STOREFRONT_SMTP_PORT must be a whole number")
+        smtp_port = 587
+    if mail_backend == "smtp" and not get("SMTP_HOST"):
+        problems.append("STOREFRONT_SMTP_HOST is required with STOREFRONT_MAIL_BACKEND=smtp")
+
+    locale = get("DEFAULT_LOCALE", "en") or "en"
+    if locale not in LOCALES:
+        problems.append(f"STOREFRONT_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+
+    admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
+    if bool(admin_email) != bool(admin_password):
+        problems.append("STOREFRONT_ADMIN_EMAIL and STOREFRONT_ADMIN_PASSWORD go together")
+    elif admin_password and len(admin_password) < 10:
+        problems.append("STOREFRONT_ADMIN_PASSWORD must be at least 10 characters")
+
+    try:
+        cloud = CloudSettings.from_mapping(env)
+    except CloudConfigError as exc:
+        problems.append(str(exc))
+        cloud = CloudSettings.from_mapping({})
+
+    if problems:
+        raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
+
+    return Settings(
+        env=environment,
+        secret_key=secret,
+        database_url=get("DATABASE_URL") or f"sqlite:///{inst / 'storefront.db'}",
+        instance_path=inst,
+        redis_url=get("REDIS_URL"),
+        mail_backend=mail_backend,
+        mail_dir=Path(get("MAIL_DIR") or inst / "mail"),
+        mail_from=get("MAIL_FROM", "no-reply@storefront.local") or "",
+        smtp_host=get("SMTP_HOST", "localhost") or "localhost",
+        smtp_port=smtp_port,
+        smtp_user=get("SMTP_USER"),
+        smtp_password=get("SMTP_PASSWORD"),
+        smtp_starttls=_bool(get("SMTP_STARTTLS"), default=True),
+        admin_email=admin_email,
+        admin_password=admin_password,
+        default_locale=locale,
+        encryption_keys=keys,
+        public_url=(get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        cloud=cloud,
+        extra=extra,
+    )

@@ -1,0 +1,60 @@
+"""Locale selection (user choice, then cookie, then browser, then the store's default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from storefront.extensions import babel
+from storefront.security import safe_next
+
+LOCALES = {"en": "English", "zh_Hans_CN": "简体中文"}
+COOKIE = "storefront_lang"
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    user = g.get("locale_user_choice")
+    if user in LOCALES:
+        return str(user)
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LOCALES:
+        return str(cookie)
+    best = request.accept_languages.best_match(
+        ["en", "zh_Hans_CN", "zh", "zh_CN", "zh-CN", "zh-Hans"]
+    )
+    if best:
+        return "en" if best == "en" else "zh_Hans_CN"
+    store = g.get("store")
+    return store.default_locale if store is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.get("/lang/<code>")
+def switch(code: str) -> ResponseReturnValue:
+    target = safe_next(request.args.get("next"), default="/")
+    response = redirect(target)
+    if code in LOCALES:
+        response.set_cookie(COOKIE, code, max_age=3600 * 24 * 365, samesite="Lax", httponly=True)
+    return response
+
+
+def translation_directories(root: Path) -> str:
+    """The shared catalogue first, then each area's own ``translations/`` folder."""
+    package = Path(__file__).parent
+    dirs = [root / "translations", package / "_translations"]
+    dirs += sorted(p for p in package.glob("*/translations") if p.is_dir())
+    return ";".join(str(d) for d in dirs if d.is_dir())
+
+
+def register(app: Flask, root: Path) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(root))
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def inject_locale() -> dict[str, object]:
+        return {"current_locale": str(get_locale()), "locales": LOCALES}
+
+    app.register_blueprint(bp)

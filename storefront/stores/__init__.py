@@ -1,0 +1,1 @@
+"""The tenant: stores, their branding and domains, and host -> store resolution."""

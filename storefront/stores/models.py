@@ -1,0 +1,54 @@
+"""Store (the tenant) and the host names it answers on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.extensions import Model
+
+
+class Store(Model):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    logo_path: Mapped[str | None] = mapped_column(String(255))
+    primary_color: Mapped[str] = mapped_column(String(7), default="#c7000b")
+    secondary_color: Mapped[str] = mapped_column(String(7), default="#1f2937")
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    domains: Mapped[list[StoreDomain]] = relationship(
+        back_populates="store", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Store {self.slug}>"
+
+
+class StoreDomain(Model):
+    __tablename__ = "store_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+
+    store: Mapped[Store] = relationship(back_populates="domains")
+
+
+class StoreScoped:
+    """Mixin for rows that belong to one store.
+
+    Queries on these models are filtered to the current request's store automatically
+    (see :mod:`storefront.stores.tenancy`), and new rows get the current store on flush.
+    """
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,88 @@
+"""Store rules: resolve the store for a host, create stores, the default store."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from storefront.extensions import db
+from storefront.stores.models import Store, StoreDomain
+
+DEFAULT_SLUG = "default"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class StoreError(ValueError):
+    """Invalid store data; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_host(host: str) -> str:
+    """``Shop.Example.com:8443`` -> ``shop.example.com``."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def default_store() -> Store | None:
+    return db.session.scalar(select(Store).where(Store.is_default.is_(True)))
+
+
+def resolve_store(host: str) -> Store | None:
+    """The store that owns ``host``, else the default store."""
+    store = db.session.scalar(
+        select(Store).join(StoreDomain).where(StoreDomain.host == normalise_host(host))
+    )
+    return store or default_store()
+
+
+def create_store(
+    *,
+    slug: str,
+    name: str,
+    domains: list[str] | None = None,
+    is_default: bool = False,
+    primary_color: str = "#c7000b",
+    secondary_color: str = "#1f2937",
+    default_locale: str = "en",
+    currency: str = "CNY",
+    contact_email: str | None = None,
+) -> Store:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+        raise StoreError("slug", "Use 2-63 lowercase letters, digits and hyphens.")
+    for field, colour in (("primary_color", primary_color), ("secondary_color", secondary_color)):
+        if not HEX_COLOUR.match(colour):
+            raise StoreError(field, "Use a colour like #1a2b3c.")
+    store = Store(
+        slug=slug,
+        name=name,
+        is_default=is_default,
+        primary_color=primary_color,
+        secondary_color=secondary_color,
+        default_locale=default_locale,
+        currency=currency,
+        contact_email=contact_email,
+    )
+    store.domains = [StoreDomain(host=normalise_host(h)) for h in domains or []]
+    db.session.add(store)
+    db.session.flush()
+    return store
+
+
+def ensure_default_store(name: str = "Storefront Demo") -> Store:
+    """The default store, created on first use (idempotent)."""
+    store = default_store()
+    if store is None:
+        store = create_store(
+            slug=DEFAULT_SLUG,
+            name=name,
+            domains=["127.0.0.1", "localhost"],
+            is_default=True,
+            contact_email="support@storefront.local",
+        )
+    return store

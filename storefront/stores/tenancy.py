@@ -1,0 +1,98 @@
+"""Central tenant scoping.
+
+Once a request's store is known (``set_current_store``), every ORM ``SELECT`` of a
+:class:`StoreScoped` model is filtered to that store, and every new scoped row is stamped
+with it. Code that must see all stores (CLI jobs, the distributor) opts out explicitly
+with ``select(...).execution_options(all_stores=True)`` or :func:`all_stores`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from storefront.stores.models import Store, StoreScoped
+
+_ATTR = "_storefront_store_id"
+
+
+def set_current_store(store: Store) -> None:
+    g.store = store
+    setattr(g, _ATTR, store.id)
+
+
+def current_store() -> Store:
+    store: Store | None = g.get("store")
+    if store is None:
+        raise RuntimeError("no current store: resolve one first")
+    return store
+
+
+def current_store_id() -> int | None:
+    if not has_app_context():
+        return None
+    value: int | None = g.get(_ATTR)
+    return value
+
+
+@contextmanager
+def all_stores() -> Iterator[None]:
+    """Temporarily lift the store filter (for cross-store work such as CLI jobs)."""
+    saved = g.get(_ATTR)
+    g.pop(_ATTR, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            setattr(g, _ATTR, saved)
+
+
+@contextmanager
+def store_context(store: Store) -> Iterator[None]:
+    """Act as ``store`` outside a request (CLI, worker, tests)."""
+    saved_store, saved_id = g.get("store"), g.get(_ATTR)
+    set_current_store(store)
+    try:
+        yield
+    finally:
+        g.store = saved_store
+        if saved_id is None:
+            g.pop(_ATTR, None)
+        else:
+            setattr(g, _ATTR, saved_id)
+
+
+def _filter_to_store(state: ORMExecuteState) -> None:
+    if not state.is_select or state.execution_options.get("all_stores", False):
+        return
+    store_id = current_store_id()
+    if store_id is None:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            StoreScoped,
+            lambda cls: cls.store_id == store_id,
+            include_aliases=True,
+        )
+    )
+
+
+def _stamp_store(session: Session, flush_context: Any, instances: Any) -> None:
+    store_id = current_store_id()
+    for obj in session.new:
+        if isinstance(obj, StoreScoped) and getattr(obj, "store_id", None) is None:
+            if store_id is None:
+                raise RuntimeError(f"{obj!r} has no store and no store is current")
+            obj.store_id = store_id
+
+
+def install(session_factory: Any) -> None:
+    """Attach the scoping listeners to a session class (idempotent)."""
+    if not event.contains(session_factory, "do_orm_execute", _filter_to_store):
+        event.listen(session_factory, "do_orm_execute", _filter_to_store)
+        event.listen(session_factory, "before_flush", _stamp_store)

@@ -1,0 +1,40 @@
+"""Per-request store resolution and the branding the layout needs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from storefront.stores.services import resolve_store
+from storefront.stores.tenancy import current_store, set_current_store
+
+bp = Blueprint("stores", __name__)
+
+
+def _resolve_request_store() -> None:
+    if request.endpoint in ("static", "healthz"):
+        return
+    store = resolve_store(request.host)
+    if store is None:
+        abort(503, description="No store is configured yet: run `flask storefront init`.")
+    set_current_store(store)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template("home/index.html")
+
+
+def register(app: Flask) -> None:
+    app.before_request(_resolve_request_store)
+
+    @app.context_processor
+    def inject_store() -> dict[str, object]:
+        from flask import g
+
+        return {"store": g.get("store")}
+
+    app.register_blueprint(bp)
+
+
+__all__ = ["bp", "current_store", "register"]

@@ -1,0 +1,63 @@
+"""A real browser: Playwright driving Debian's Chromium (``apt-get install chromium``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("STOREFRONT_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """``new_page(locale="zh-CN")`` opens a fresh context; screenshots go under tmp_path."""
+    contexts: list[Any] = []
+
+    def factory(locale: str = "en-US", **kwargs: Any) -> Any:
+        context = browser.new_context(locale=locale, **kwargs)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def shot(tmp_path: Path) -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot under the test's tmp dir and return its path."""
+
+    def take(page: Any, name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,187 @@
+"""Shared fixtures: app, database isolation, builders, a live server and a real browser.
+
+The database is migrated once per session with Alembic (the same migrations `make run`
+applies), then every test starts from empty tables. Set ``STOREFRONT_TEST_DATABASE_URL`` (or
+``STOREFRONT_DATABASE_URL``) to run the suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from storefront import create_app
+from storefront.extensions import db as _db
+
+pytest_plugins = ["tests.builders", "tests.browser"]
+
+
+# --- no traffic leaves this machine ---------------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # unix socket
+        return True
+    host = str(address[0])
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_local(address):
+        raise RuntimeError(f"test tried to reach a non-loopback address: {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if not _is_local(address):
+        raise RuntimeError(f"test tried to reach a non-loopback address: {address!r}")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+# --- settings and app ----------------------------------------------------------------------
+
+
+def _database_url(tmp_root: Path) -> str:
+    env = os.environ
+    url = env.get("STOREFRONT_TEST_DATABASE_URL") or env.get("STOREFRONT_DATABASE_URL")
+    return url or f"sqlite:///{tmp_root / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Any]:
+    """The provider sandbox, served over HTTP on a free loopback port for the whole session."""
+    from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    running = start_sandbox_thread()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def base_config(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("storefront")
+    return {
+        "STOREFRONT_ENV": "testing",
+        "STOREFRONT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-prod",
+        "STOREFRONT_DATABASE_URL": _database_url(root),
+        "STOREFRONT_INSTANCE_PATH": str(root / "instance"),
+        "STOREFRONT_MAIL_BACKEND": "file",
+        "STOREFRONT_MAIL_DIR": str(root / "mail"),
+        "STOREFRONT_CLOUD": "sandbox",
+        "STOREFRONT_SANDBOX_URL": sandbox.url,
+        "STOREFRONT_ADMIN_EMAIL": "",
+        "STOREFRONT_ADMIN_PASSWORD": "",
+        "STOREFRONT_REDIS_URL": "",
+        "RATELIMIT_ENABLED": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def make_app(base_config: dict[str, Any]) -> Callable[..., Flask]:
+    """Build an app with extra settings on top of the test defaults."""
+
+    def factory(**overrides: Any) -> Flask:
+        return create_app({**base_config, **overrides})
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def _migrated(make_app: Callable[..., Flask]) -> None:
+    """Drop whatever is there and apply every Alembic migration once."""
+    from flask_migrate import upgrade
+
+    app = make_app()
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=app.extensions["migrate"].directory)
+
+
+def _empty_tables() -> None:
+    engine = _db.engine
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Flask]:
+    application = make_app()
+    with application.app_context():
+        _empty_tables()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def mail_dir(base_config: dict[str, Any]) -> Path:
+    path = Path(base_config["STOREFRONT_MAIL_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.eml"):
+        old.unlink()
+    return path
+
+
+# --- a live server for the browser ---------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()

@@ -1,0 +1,100 @@
+"""The operating contract: health, settings validation, error shapes, headers, language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from storefront.config import ConfigError, load_settings
+
+
+def test_healthz_answers_ok_without_a_store(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_production_refuses_to_start_without_secrets() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"STOREFRONT_ENV": "production"})
+    message = str(err.value)
+    assert "STOREFRONT_SECRET_KEY is required" in message
+    assert "STOREFRONT_ENCRYPTION_KEYS is required" in message
+
+
+def test_invalid_settings_are_all_named() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(
+            environ={
+                "STOREFRONT_ENV": "development",
+                "STOREFRONT_MAIL_BACKEND": "pigeon",
+                "STOREFRONT_DEFAULT_LOCALE": "fr",
+                "STOREFRONT_ADMIN_EMAIL": "a@b.c",
+            }
+        )
+    message = str(err.value)
+    assert "STOREFRONT_MAIL_BACKEND" in message
+    assert "STOREFRONT_DEFAULT_LOCALE" in message
+    assert "STOREFRONT_ADMIN_PASSWORD go together" in message
+
+
+def test_huaweicloud_without_credentials_names_the_missing_settings() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"STOREFRONT_ENV": "development", "STOREFRONT_CLOUD": "huaweicloud"})
+    assert "STOREFRONT_CLOUD_AK" in str(err.value)
+    assert "STOREFRONT_CLOUD_SK" in str(err.value)
+
+
+def test_development_defaults_are_usable() -> None:
+    settings = load_settings(environ={"STOREFRONT_ENV": "development"})
+    assert settings.mail_backend == "console"
+    assert settings.database_url.startswith("sqlite:///")
+
+
+def test_api_errors_use_the_contract_shape(client: Any, default_store: Any) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert body["error"]["code"] == "not_found"
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["fields"] == {}
+
+
+def test_html_errors_are_pages(client: Any, default_store: Any) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_security_headers_on_every_page(client: Any, default_store: Any) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # the inline branding style carries the request's nonce
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+
+
+def test_home_is_english_by_default(client: Any, default_store: Any) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "Elastic Cloud Server" in html
+    assert default_store.name in html
+
+
+def test_browser_language_preference_is_respected(client: Any, default_store: Any) -> None:
+    html = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert "弹性云服务器" in html
+    assert 'lang="zh-Hans"' in html
+
+
+def test_language_switch_sticks_and_only_redirects_locally(client: Any, default_store: Any) -> None:
+    response = client.get("/lang/zh_Hans_CN?next=/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "弹性云服务器" in client.get("/").get_data(as_text=True)
+    evil = client.get("/lang/en?next=//evil.example/phish")
+    assert evil.headers["Location"] == "/"
+    assert "Elastic Cloud Server" in client.get("/").get_data(as_text=True)
