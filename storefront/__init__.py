@@ -69,9 +69,10 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from storefront import api
-    from storefront.stores import views as stores_views
+    from storefront.areas import hooks
 
-    stores_views.register(app)
+    for views in hooks("views"):
+        views.register(app)
     api.register(app)
 
 

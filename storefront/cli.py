@@ -8,20 +8,26 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from storefront.accounts.bootstrap import ensure_owner
+from storefront.areas import hooks
 from storefront.config import Settings
 from storefront.extensions import db
 from storefront.stores.services import ensure_default_store
+from storefront.stores.tenancy import store_context
 
 storefront_cli = AppGroup("storefront", help="Storefront operations.")
 
 
 def seed_demo_data() -> None:
-    """The demo store (and, as areas land, its catalogue). Safe to run again."""
+    """The demo store, then each area's demo data (its ``seed.seed_demo()``). Idempotent."""
     store = ensure_default_store()
     settings: Settings = current_app.config["SETTINGS"]
     if settings.admin_email and settings.admin_password:
         ensure_owner(store, settings.admin_email, settings.admin_password)
     db.session.commit()
+    with store_context(store):
+        for seed in hooks("seed"):
+            seed.seed_demo()
+            db.session.commit()
 
 
 @storefront_cli.command("init")
@@ -41,4 +47,6 @@ def seed_demo_command() -> None:
 
 
 def register(app: Flask) -> None:
+    for area_cli in hooks("cli"):
+        area_cli.register(storefront_cli)
     app.cli.add_command(storefront_cli)

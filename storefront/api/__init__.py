@@ -16,8 +16,13 @@ def healthz() -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
-    # Importing the endpoint modules attaches their routes to ``bp``.
-    from storefront.api import routes  # noqa: F401
+    # Importing the endpoint modules (every other module in this package) attaches their routes.
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "errors":
+            importlib.import_module(f"{__name__}.{module.name}")
 
     csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
     app.register_blueprint(bp)

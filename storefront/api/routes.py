@@ -1,1 +1,0 @@
-"""Imports every API endpoint module so their routes attach to the blueprint."""

@@ -1,0 +1,25 @@
+"""The product's areas and the optional hook modules each may provide.
+
+An area ``X`` may have ``storefront/X/views.py`` with ``register(app)`` (blueprints, navigation),
+``storefront/X/cli.py`` with ``register(group)`` (``flask storefront …`` commands) and
+``storefront/X/seed.py`` with ``seed_demo()`` (demo data, idempotent). API endpoint modules live
+in ``storefront/api/`` and attach to its blueprint on import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+AREAS = ("stores", "accounts", "catalog", "billing", "console_bridge", "backoffice")
+
+
+def hooks(kind: str) -> list[ModuleType]:
+    """Each area's ``storefront.<area>.<kind>`` module, in area order, where it exists."""
+    found = []
+    for area in AREAS:
+        name = f"storefront.{area}.{kind}"
+        if importlib.util.find_spec(name) is not None:
+            found.append(importlib.import_module(name))
+    return found
