@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from huaweicloudsdkbss.v2 import BssClient
