@@ -1,7 +1,60 @@
-"""Placeholder until the cloud boundary lands (replaced by the cloud branch)."""
+"""The provider boundary: one interface, the Huawei Cloud client, and the sandbox.
 
-from typing import Any
+Only this package imports a provider SDK. Callers use :func:`build_provider` and the
+names of :mod:`storefront.cloud.interface`.
+"""
+
+from storefront.cloud.interface import (
+    ChargeMode,
+    CloudConfigError,
+    CloudError,
+    CloudProvider,
+    IdentityCheck,
+    IdentityKind,
+    ItemPrice,
+    NewSubCustomer,
+    PeriodType,
+    Rating,
+    RatingItem,
+    ResourceSpec,
+    ServiceType,
+    SizeUnit,
+    SubCustomer,
+    SubCustomerPage,
+    UpstreamRejected,
+    UpstreamUnavailable,
+    VerifiedStatus,
+)
+from storefront.cloud.settings import CloudSettings
 
 
-def build_provider(settings: Any) -> Any:
-    return None
+def build_provider(settings: CloudSettings) -> CloudProvider:
+    """The Huawei Cloud client; in the sandbox profile its endpoints are the sandbox's."""
+    from storefront.cloud.huawei import HuaweiCloudProvider
+
+    return HuaweiCloudProvider(settings)
+
+
+__all__ = [
+    "ChargeMode",
+    "CloudConfigError",
+    "CloudError",
+    "CloudProvider",
+    "CloudSettings",
+    "IdentityCheck",
+    "IdentityKind",
+    "ItemPrice",
+    "NewSubCustomer",
+    "PeriodType",
+    "Rating",
+    "RatingItem",
+    "ResourceSpec",
+    "ServiceType",
+    "SizeUnit",
+    "SubCustomer",
+    "SubCustomerPage",
+    "UpstreamRejected",
+    "UpstreamUnavailable",
+    "VerifiedStatus",
+    "build_provider",
+]

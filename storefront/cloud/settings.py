@@ -1,19 +1,183 @@
-"""Placeholder until the cloud boundary lands (replaced by the cloud branch)."""
+"""Cloud settings, read from ``STOREFRONT_*`` environment keys and validated at start."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final, Literal, TypeVar, cast
+
+from storefront.cloud import demo
+from storefront.cloud.interface import CloudConfigError
+
+CloudKind = Literal["sandbox", "huaweicloud"]
+Profile = Literal["sandbox", "test", "cn", "intl"]
+
+DEFAULT_SANDBOX_URL: Final = "http://127.0.0.1:5001"
+
+N = TypeVar("N", int, float)
+
+# Per-profile endpoint defaults. ``service_endpoint`` is a template with ``{service}`` and
+# ``{region}``. The joint-debug (test) environment's addresses come from the provider's
+# ecosystem manager, so that profile has none and they must be set.
+_ENDPOINT_KEYS: Final = (
+    "bss_endpoint",
+    "iam_endpoint",
+    "service_endpoint",
+    "auth_host",
+    "console_url",
+    "iam_console_url",
+)
+_PROFILE_ENDPOINTS: Final[dict[str, dict[str, str]]] = {
+    "cn": {
+        "bss_endpoint": "https://bss.myhuaweicloud.com",
+        "iam_endpoint": "https://iam.myhuaweicloud.com",
+        "service_endpoint": "https://{service}.{region}.myhuaweicloud.com",
+        "auth_host": "https://auth.huaweicloud.com",
+        "console_url": "https://console.huaweicloud.com",
+        "iam_console_url": "https://console.huaweicloud.com/iam",
+    },
+    "intl": {
+        "bss_endpoint": "https://bss-intl.myhuaweicloud.com",
+        "iam_endpoint": "https://iam.myhuaweicloud.com",
+        "service_endpoint": "https://{service}.{region}.myhuaweicloud.com",
+        "auth_host": "https://auth.huaweicloud.com",
+        "console_url": "https://console-intl.huaweicloud.com",
+        "iam_console_url": "https://console-intl.huaweicloud.com/iam",
+    },
+    "test": {},
+}
 
 
-class CloudConfigError(ValueError):
-    pass
+def _sandbox_endpoints(url: str) -> dict[str, str]:
+    url = url.rstrip("/")
+    return {
+        "bss_endpoint": url,
+        "iam_endpoint": url,
+        "service_endpoint": url,
+        "auth_host": url,
+        "console_url": f"{url}/console",
+        "iam_console_url": f"{url}/console/iam",
+    }
 
 
-@dataclass(frozen=True)
+def _env_key(name: str) -> str:
+    return f"STOREFRONT_CLOUD_{name.upper()}"
+
+
+@dataclass(frozen=True, slots=True)
 class CloudSettings:
-    mode: str = "sandbox"
+    """Everything the cloud boundary needs; build with :meth:`from_mapping`."""
+
+    cloud: CloudKind
+    profile: Profile
+    ak: str
+    sk: str
+    domain_id: str
+    partner_id: str
+    project_id: str
+    xaccount_type: str
+    bss_endpoint: str
+    iam_endpoint: str
+    service_endpoint: str
+    auth_host: str
+    console_url: str
+    iam_console_url: str
+    sandbox_url: str = DEFAULT_SANDBOX_URL
+    timeout_s: float = 10.0
+    retries: int = 2
+    backoff_s: float = 0.2
+
+    def service_url(self, service: str, region: str) -> str:
+        """Endpoint of a regional service such as ``ecs`` in ``cn-north-4``."""
+        return self.service_endpoint.format(service=service, region=region)
+
+    def __repr__(self) -> str:  # never print the secret key
+        return (
+            f"CloudSettings(cloud={self.cloud!r}, profile={self.profile!r}, "
+            f"bss_endpoint={self.bss_endpoint!r}, ak={self.ak[:4]!r}…)"
+        )
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> CloudSettings:
-        return cls(mode=env.get("STOREFRONT_CLOUD", "sandbox"))
+        """Read and validate settings; raise :class:`CloudConfigError` naming what is wrong."""
+
+        def get(key: str, default: str = "") -> str:
+            return env.get(key, "").strip() or default
+
+        cloud = get("STOREFRONT_CLOUD", "sandbox").lower()
+        if cloud not in ("sandbox", "huaweicloud"):
+            raise CloudConfigError(
+                f"STOREFRONT_CLOUD must be 'sandbox' or 'huaweicloud', not {cloud!r}"
+            )
+        profile = get("STOREFRONT_CLOUD_PROFILE", "sandbox" if cloud == "sandbox" else "cn")
+        profile = profile.lower()
+        if profile not in ("sandbox", "test", "cn", "intl"):
+            raise CloudConfigError(
+                f"STOREFRONT_CLOUD_PROFILE must be one of sandbox, test, cn, intl, not {profile!r}"
+            )
+        if cloud == "sandbox" and profile != "sandbox":
+            raise CloudConfigError(
+                "STOREFRONT_CLOUD=sandbox only works with STOREFRONT_CLOUD_PROFILE=sandbox"
+            )
+
+        sandbox_url = get("STOREFRONT_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
+        defaults = (
+            _sandbox_endpoints(sandbox_url) if profile == "sandbox" else _PROFILE_ENDPOINTS[profile]
+        )
+        endpoints = {k: get(_env_key(k), defaults.get(k, "")) for k in _ENDPOINT_KEYS}
+
+        demo_defaults = cloud == "sandbox"
+        ak = get("STOREFRONT_CLOUD_AK", demo.DEMO_PARTNER_AK if demo_defaults else "")
+        sk = get("STOREFRONT_CLOUD_SK", demo.DEMO_PARTNER_SK if demo_defaults else "")
+        domain_id = get(
+            "STOREFRONT_CLOUD_DOMAIN_ID", demo.DEMO_PARTNER_DOMAIN_ID if demo_defaults else ""
+        )
+        missing = [
+            key
+            for key, value in (
+                ("STOREFRONT_CLOUD_AK", ak),
+                ("STOREFRONT_CLOUD_SK", sk),
+                ("STOREFRONT_CLOUD_DOMAIN_ID", domain_id),
+            )
+            if not value
+        ]
+        missing += [_env_key(k) for k in _ENDPOINT_KEYS if not endpoints[k]]
+        if missing:
+            raise CloudConfigError(
+                f"STOREFRONT_CLOUD={cloud} (profile {profile}) needs these settings: "
+                + ", ".join(missing)
+            )
+
+        return cls(
+            cloud=cast(CloudKind, cloud),
+            profile=cast(Profile, profile),
+            ak=ak,
+            sk=sk,
+            domain_id=domain_id,
+            partner_id=get("STOREFRONT_CLOUD_PARTNER_ID", domain_id),
+            project_id=get(
+                "STOREFRONT_CLOUD_PROJECT_ID", demo.DEMO_PROJECT_ID if demo_defaults else ""
+            ),
+            xaccount_type=get(
+                "STOREFRONT_CLOUD_XACCOUNT_TYPE",
+                demo.DEMO_XACCOUNT_TYPE if demo_defaults else "",
+            ),
+            sandbox_url=sandbox_url,
+            timeout_s=_number(env, "STOREFRONT_CLOUD_TIMEOUT_S", 10.0, float, minimum=0.05),
+            retries=_number(env, "STOREFRONT_CLOUD_RETRIES", 2, int, minimum=0),
+            backoff_s=_number(env, "STOREFRONT_CLOUD_BACKOFF_S", 0.2, float, minimum=0.0),
+            **endpoints,
+        )
+
+
+def _number(env: Mapping[str, str], key: str, default: N, kind: type[N], *, minimum: N) -> N:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise CloudConfigError(f"{key} must be a {kind.__name__}, not {raw!r}") from None
+    if value < minimum:
+        raise CloudConfigError(f"{key} must be at least {minimum}, not {raw!r}")
+    return value

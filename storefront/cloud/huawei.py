@@ -1,0 +1,335 @@
+"""``CloudProvider`` on the official Huawei Cloud Python SDK (BSS v2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar
+
+from huaweicloudsdkbss.v2 import BssClient
+from huaweicloudsdkbss.v2 import model as m
+from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+
+from storefront.cloud.interface import (
+    ChargeMode,
+    CloudConfigError,
+    IdentityCheck,
+    IdentityKind,
+    ItemPrice,
+    NewSubCustomer,
+    PeriodType,
+    Rating,
+    RatingItem,
+    ResourceSpec,
+    ServiceType,
+    SubCustomer,
+    SubCustomerPage,
+    VerifiedStatus,
+)
+from storefront.cloud.settings import CloudSettings
+from storefront.cloud.upstream import call_with_retries
+
+T = TypeVar("T")
+
+_HOUR_MEASURE_ID = 4
+_PAGE = 100
+_SPEC_SIZE = re.compile(r"(\d+)\s*vCPUs?\s*\|\s*([\d.]+)\s*GiB", re.IGNORECASE)
+
+
+def http_config(settings: CloudSettings) -> HttpConfig:
+    """SDK transport settings: our timeouts, and no SDK-level retries (we retry ourselves)."""
+    config = HttpConfig.get_default_config()
+    config.timeout = (min(settings.timeout_s, 5.0), settings.timeout_s)
+    config.retry_times = 0
+    return config
+
+
+def credentials(settings: CloudSettings) -> GlobalCredentials:
+    """Partner AK/SK with the account id set, so the SDK never asks IAM for it."""
+    creds = GlobalCredentials(settings.ak, settings.sk, settings.domain_id)
+    creds.iam_endpoint = settings.iam_endpoint
+    return creds
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+class HuaweiCloudProvider:
+    """The Huawei Cloud client. Points at whatever endpoints ``settings`` names."""
+
+    def __init__(self, settings: CloudSettings) -> None:
+        self._settings = settings
+        self._bss: BssClient = (
+            BssClient.new_builder()
+            .with_http_config(http_config(settings))
+            .with_credentials(credentials(settings))
+            .with_endpoint(settings.bss_endpoint)
+            .build()
+        )
+
+    @property
+    def settings(self) -> CloudSettings:
+        return self._settings
+
+    def _call(self, operation: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
+        return call_with_retries(
+            fn,
+            operation=operation,
+            retries=self._settings.retries,
+            backoff_s=self._settings.backoff_s,
+            idempotent=idempotent,
+        )
+
+    # ------------------------------------------------------------------ customers
+
+    def check_user_identity(self, *, kind: IdentityKind, value: str) -> IdentityCheck:
+        req = m.CheckUserIdentityRequest(
+            body=m.CheckSubcustomerUserReq(search_type=str(kind), search_value=value)
+        )
+        resp = self._call("check_user_identity", lambda: self._bss.check_user_identity(req))
+        return IdentityCheck(
+            available=resp.check_result == "available",
+            mobile_remaining=resp.mobile_remain_available_num,
+        )
+
+    def create_sub_customer(
+        self,
+        *,
+        xaccount_id: str,
+        account_name: str | None = None,
+        mobile: str | None = None,
+        password: str | None = None,
+        indirect_partner_id: str | None = None,
+        close_marketing: bool = False,
+    ) -> NewSubCustomer:
+        if not self._settings.xaccount_type:
+            raise CloudConfigError("STOREFRONT_CLOUD_XACCOUNT_TYPE is needed to create customers")
+        body = m.CreateCustomerV2Req(
+            domain_name=account_name,
+            mobile_phone=mobile,
+            xaccount_id=xaccount_id,
+            xaccount_type=self._settings.xaccount_type,
+            password=password,
+            is_close_market_ms="true" if close_marketing else "false",
+            indirect_partner_id=indirect_partner_id,
+        )
+        req = m.CreateSubCustomerRequest(body=body)
+        resp = self._call(
+            "create_sub_customer", lambda: self._bss.create_sub_customer(req), idempotent=False
+        )
+        return NewSubCustomer(customer_id=resp.domain_id, account_name=resp.domain_name)
+
+    def list_sub_customers(
+        self,
+        *,
+        account_name: str | None = None,
+        customer_id: str | None = None,
+        indirect_partner_id: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> SubCustomerPage:
+        body = m.QuerySubCustomerListReq(
+            account_name=account_name,
+            customer_id=customer_id,
+            indirect_partner_id=indirect_partner_id,
+            offset=offset,
+            limit=limit,
+        )
+        req = m.ListSubCustomersRequest(body=body)
+        resp = self._call("list_sub_customers", lambda: self._bss.list_sub_customers(req))
+        items = tuple(self._customer(c) for c in resp.customer_infos or ())
+        return SubCustomerPage(items=items, total=resp.count or 0)
+
+    @staticmethod
+    def _customer(c: m.CustomerInformation) -> SubCustomer:
+        status = c.verified_status
+        return SubCustomer(
+            customer_id=c.customer_id,
+            account_name=c.account_name,
+            associated_on=_time(c.associated_on),
+            association_type=c.association_type,
+            verified_status=VerifiedStatus(int(status))
+            if status not in (None, "")
+            else VerifiedStatus.UNVERIFIED,
+            frozen=bool(c.is_frozen),
+            xaccount_id=c.xaccount_id,
+            xaccount_type=c.xaccount_type,
+            mobile=c.telephone,
+            email=c.email,
+            realname=c.customer,
+            customer_type=c.customer_type,
+        )
+
+    # ------------------------------------------------------------------ catalogue
+
+    def list_service_types(
+        self, *, name: str | None = None, language: str = "en_US"
+    ) -> tuple[ServiceType, ...]:
+        found: list[ServiceType] = []
+        while True:
+            req = m.ListServiceTypesRequest(
+                x_language=language, limit=_PAGE, offset=len(found), service_type_name=name
+            )
+            resp = self._call("list_service_types", partial(self._bss.list_service_types, req))
+            page = resp.service_types or []
+            found += [
+                ServiceType(
+                    code=s.service_type_code, name=s.service_type_name, abbreviation=s.abbreviation
+                )
+                for s in page
+            ]
+            if not page or len(found) >= (resp.total_count or 0):
+                return tuple(found)
+
+    def list_resource_specs(
+        self,
+        *,
+        service_type: str,
+        resource_type: str,
+        region: str,
+        charge_mode: ChargeMode = ChargeMode.ON_DEMAND,
+        language: str = "en_US",
+    ) -> tuple[ResourceSpec, ...]:
+        found: list[ResourceSpec] = []
+        marker: str | None = None
+        while True:
+            body = m.ResourceSpecsQueryReq(
+                cloud_service_type=service_type,
+                resource_type=resource_type,
+                region_code=region,
+                charge_mode=str(charge_mode),
+                marker=marker,
+                limit=_PAGE,
+            )
+            req = m.ListResourceSpecsRequest(x_language=language, body=body)
+            resp = self._call("list_resource_specs", partial(self._bss.list_resource_specs, req))
+            found += [self._spec(s) for s in resp.cloud_service_basics or ()]
+            marker = resp.page_info.next_marker if resp.page_info else None
+            if not marker:
+                return tuple(found)
+
+    @staticmethod
+    def _spec(s: m.CloudServiceBasic) -> ResourceSpec:
+        size = _SPEC_SIZE.search(s.resource_spec_name or "")
+        return ResourceSpec(
+            service_type=s.cloud_service_type,
+            resource_type=s.resource_type,
+            spec=s.resource_spec,
+            name=s.resource_spec_name or s.resource_spec,
+            region=s.region_code,
+            charge_mode=ChargeMode(str(s.charge_mode)),
+            service_type_name=s.cloud_service_type_name,
+            resource_type_name=s.resource_type_name,
+            vcpus=int(size.group(1)) if size else None,
+            memory_gib=Decimal(size.group(2)) if size else None,
+        )
+
+    # ------------------------------------------------------------------ ratings
+
+    def _project_id(self) -> str:
+        if not self._settings.project_id:
+            raise CloudConfigError("STOREFRONT_CLOUD_PROJECT_ID is needed to rate prices")
+        return self._settings.project_id
+
+    def rate_on_demand(self, *, items: Sequence[RatingItem], hours: Decimal | int = 1) -> Rating:
+        infos = [
+            m.DemandProductInfo(
+                id=it.key,
+                cloud_service_type=it.service_type,
+                resource_type=it.resource_type,
+                resource_spec=it.spec,
+                region=it.region,
+                available_zone=it.available_zone,
+                resource_size=it.size,
+                size_measure_id=int(it.size_unit) if it.size_unit is not None else None,
+                usage_factor="Duration",
+                usage_value=Decimal(hours),
+                usage_measure_id=_HOUR_MEASURE_ID,
+                subscription_num=it.quantity,
+            )
+            for it in items
+        ]
+        body = m.RateOnDemandReq(
+            project_id=self._project_id(), inquiry_precision=1, product_infos=infos
+        )
+        req = m.ListOnDemandResourceRatingsRequest(body=body)
+        resp = self._call("rate_on_demand", lambda: self._bss.list_on_demand_resource_ratings(req))
+        return Rating(
+            currency=resp.currency or "CNY",
+            official=_dec(resp.official_website_amount),
+            amount=_dec(resp.amount),
+            discount=_dec(resp.discount_amount),
+            items=tuple(
+                ItemPrice(
+                    key=r.id,
+                    official=_dec(r.official_website_amount),
+                    amount=_dec(r.amount),
+                    discount=_dec(r.discount_amount),
+                )
+                for r in resp.product_rating_results or ()
+            ),
+        )
+
+    def rate_period(
+        self, *, items: Sequence[RatingItem], period: PeriodType, count: int = 1
+    ) -> Rating:
+        infos = [
+            m.PeriodProductInfo(
+                id=it.key,
+                cloud_service_type=it.service_type,
+                resource_type=it.resource_type,
+                resource_spec=it.spec,
+                region=it.region,
+                available_zone=it.available_zone,
+                resource_size=it.size,
+                size_measure_id=int(it.size_unit) if it.size_unit is not None else None,
+                period_type=int(period),
+                period_num=count,
+                subscription_num=it.quantity,
+            )
+            for it in items
+        ]
+        body = m.RateOnPeriodReq(project_id=self._project_id(), product_infos=infos)
+        req = m.ListRateOnPeriodDetailRequest(body=body)
+        resp = self._call("rate_period", lambda: self._bss.list_rate_on_period_detail(req))
+        official = resp.official_website_rating_result
+        offers = resp.optional_discount_rating_results or []
+        best = next((o for o in offers if o.best_offer == 1), None)
+        if best is None:  # no discount applies: the partner pays the official price
+            prices = tuple(
+                ItemPrice(
+                    key=r.id,
+                    official=_dec(r.official_website_amount),
+                    amount=_dec(r.official_website_amount),
+                    discount=Decimal(0),
+                )
+                for r in official.product_rating_results or ()
+            )
+            total = _dec(official.official_website_amount)
+            return Rating(resp.currency or "CNY", total, total, Decimal(0), prices)
+        return Rating(
+            currency=resp.currency or "CNY",
+            official=_dec(best.official_website_amount),
+            amount=_dec(best.amount),
+            discount=_dec(best.discount_amount),
+            items=tuple(
+                ItemPrice(
+                    key=r.id,
+                    official=_dec(r.official_website_amount),
+                    amount=_dec(r.amount),
+                    discount=_dec(r.discount_amount),
+                )
+                for r in best.product_rating_results or ()
+            ),
+        )

@@ -1,0 +1,253 @@
+"""The one interface the rest of Storefront calls to reach the cloud provider.
+
+Everything that crosses it is a frozen dataclass of plain Python values (money as
+``Decimal``). No provider SDK type leaks out of ``storefront.cloud``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+# --------------------------------------------------------------------------- errors
+
+
+class CloudError(Exception):
+    """Base of every error raised by a cloud provider."""
+
+
+class CloudConfigError(CloudError):
+    """Settings are missing or inconsistent; raised at start-up, never retried."""
+
+
+class UpstreamUnavailable(CloudError):
+    """The provider could not be reached or failed (refused, timeout, 5xx): retryable."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class UpstreamRejected(CloudError):
+    """The provider answered and refused the request (4xx) with its own error code."""
+
+    def __init__(self, code: str, message: str, *, status: int) -> None:
+        super().__init__(f"{code}: {message} (HTTP {status})")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class IdentityKind(enum.StrEnum):
+    """What ``check_user_identity`` looks up (the provider's ``search_type``)."""
+
+    NAME = "name"
+    MOBILE = "mobile"
+    EMAIL = "email"
+
+
+class VerifiedStatus(enum.IntEnum):
+    """Real-name status of a provider account."""
+
+    UNVERIFIED = -1
+    REVIEWING = 0
+    REJECTED = 1
+    VERIFIED = 2
+
+
+class ChargeMode(enum.StrEnum):
+    """Billing mode of a spec in the catalogue."""
+
+    PERIOD = "1"  # yearly / monthly
+    ON_DEMAND = "3"
+
+
+class PeriodType(enum.IntEnum):
+    """Unit of a prepaid period."""
+
+    MONTH = 2
+    YEAR = 3
+
+
+class SizeUnit(enum.IntEnum):
+    """Measure of a linear product's size (the provider's ``size_measure_id``)."""
+
+    COUNT = 14
+    MBIT_S = 15
+    GB = 17
+
+
+# --------------------------------------------------------------------------- customers
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    available: bool
+    mobile_remaining: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubCustomer:
+    customer_id: str
+    account_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomer:
+    customer_id: str
+    account_name: str
+    associated_on: datetime | None
+    association_type: str | None
+    verified_status: VerifiedStatus
+    frozen: bool
+    xaccount_id: str | None = None
+    xaccount_type: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    realname: str | None = None
+    customer_type: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubCustomerPage:
+    items: tuple[SubCustomer, ...]
+    total: int
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceType:
+    code: str
+    name: str
+    abbreviation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    service_type: str
+    resource_type: str
+    spec: str
+    name: str
+    region: str
+    charge_mode: ChargeMode
+    service_type_name: str | None = None
+    resource_type_name: str | None = None
+    vcpus: int | None = None
+    memory_gib: Decimal | None = None
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+@dataclass(frozen=True, slots=True)
+class RatingItem:
+    """One line to price. ``key`` is echoed back in the result (unique per call)."""
+
+    key: str
+    service_type: str
+    resource_type: str
+    spec: str
+    region: str
+    quantity: int = 1
+    size: int | None = None
+    size_unit: SizeUnit | None = None
+    available_zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPrice:
+    key: str
+    official: Decimal
+    amount: Decimal
+    """What the partner pays: official price minus the partner's discount."""
+    discount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    currency: str
+    official: Decimal
+    amount: Decimal
+    discount: Decimal
+    items: tuple[ItemPrice, ...] = field(default_factory=tuple)
+
+    def item(self, key: str) -> ItemPrice:
+        for it in self.items:
+            if it.key == key:
+                return it
+        raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- the protocol
+
+
+@runtime_checkable
+class CloudProvider(Protocol):
+    """What Storefront asks of the cloud provider. Keyword arguments only."""
+
+    def check_user_identity(self, *, kind: IdentityKind, value: str) -> IdentityCheck:
+        """Is this account name / mobile (``0086-1xxxxxxxxxx``) / email free at the provider?"""
+        ...
+
+    def create_sub_customer(
+        self,
+        *,
+        xaccount_id: str,
+        account_name: str | None = None,
+        mobile: str | None = None,
+        password: str | None = None,
+        indirect_partner_id: str | None = None,
+        close_marketing: bool = False,
+    ) -> NewSubCustomer:
+        """Create a customer under the partner; association completes asynchronously."""
+        ...
+
+    def list_sub_customers(
+        self,
+        *,
+        account_name: str | None = None,
+        customer_id: str | None = None,
+        indirect_partner_id: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> SubCustomerPage:
+        """Customers associated with the partner (those still associating are absent)."""
+        ...
+
+    def list_service_types(
+        self, *, name: str | None = None, language: str = "en_US"
+    ) -> tuple[ServiceType, ...]:
+        """All cloud service types (paged through internally)."""
+        ...
+
+    def list_resource_specs(
+        self,
+        *,
+        service_type: str,
+        resource_type: str,
+        region: str,
+        charge_mode: ChargeMode = ChargeMode.ON_DEMAND,
+        language: str = "en_US",
+    ) -> tuple[ResourceSpec, ...]:
+        """Specs sold for one service/resource type in one region."""
+        ...
+
+    def rate_on_demand(self, *, items: Sequence[RatingItem], hours: Decimal | int = 1) -> Rating:
+        """Pay-per-use price of ``items`` for ``hours`` hours."""
+        ...
+
+    def rate_period(
+        self, *, items: Sequence[RatingItem], period: PeriodType, count: int = 1
+    ) -> Rating:
+        """Prepaid price of ``items`` for ``count`` months or years."""
+        ...

@@ -1,0 +1,34 @@
+"""``python -m storefront.cloud.sandbox --host 127.0.0.1 --port 5001 --database URL``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from werkzeug.serving import run_simple
+
+from storefront.cloud.sandbox.app import DEFAULT_DATABASE_URL, create_sandbox_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m storefront.cloud.sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--database", default=DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--latency-ms", type=int, default=int(os.environ.get("STOREFRONT_SANDBOX_LATENCY_MS", "0"))
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=float(os.environ.get("STOREFRONT_SANDBOX_FAULT_RATE", "0")),
+    )
+    args = parser.parse_args(argv)
+    app = create_sandbox_app(
+        database_url=args.database, latency_ms=args.latency_ms, fault_rate=args.fault_rate
+    )
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The sandbox: an HTTP service speaking the provider's wire protocol for our calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from storefront.cloud.sandbox import signature
+from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
+from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
+from storefront.cloud.sandbox.routes import control, customers, products, ratings
+from storefront.cloud.sandbox.seed import seed
+from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
+from storefront.cloud.sandbox.wire import ApiError, error
+
+DEFAULT_DATABASE_URL = "sqlite:///instance/sandbox.db"
+CONTROL_PREFIX = "/_sandbox/"
+
+
+def create_sandbox_app(
+    database_url: str = DEFAULT_DATABASE_URL,
+    latency_ms: int = 0,
+    fault_rate: float = 0.0,
+    credentials: Mapping[str, str] | None = None,
+    *,
+    fault_mode: str = "mixed",
+    hang_s: float = 30.0,
+    association_delay_s: float = 0.0,
+    random_seed: int | None = None,
+) -> Flask:
+    """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner."""
+    faults = FaultSettings(
+        latency_ms=latency_ms, fault_rate=fault_rate, mode=fault_mode, hang_s=hang_s
+    )
+    validate(faults)
+    db = SandboxDatabase(database_url)
+    seed(db, credentials)
+
+    app = Flask(__name__)
+    app.extensions[EXTENSION_KEY] = SandboxState(
+        db=db,
+        faults=FaultInjector(faults, seed=random_seed),
+        association_delay_s=association_delay_s,
+    )
+    for module in (customers, products, ratings, control):
+        app.register_blueprint(module.bp)
+    app.before_request(_gateway)
+    app.after_request(_request_id)
+    app.register_error_handler(ApiError, error)
+    app.register_error_handler(signature.SignatureError, _bad_signature)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _gateway() -> None:
+    """What the provider's API gateway does before a call reaches the service."""
+    if request.path.startswith(CONTROL_PREFIX):
+        return
+    state = sandbox_state()
+    state.faults.before_call()
+    auth = signature.parse_authorization(request.headers.get("Authorization"))
+    with state.db.session() as s:
+        key = s.get(AccessKey, auth.access_key)
+        if key is None:
+            raise _unauthorized(
+                f"Incorrect IAM authentication information: ak {auth.access_key} not exist"
+            )
+        account = s.get(Account, key.domain_id)
+        secret = key.sk
+    assert account is not None
+    headers = {k: v.encode("latin-1").decode("utf-8", "replace") for k, v in request.headers}
+    signature.verify(
+        method=request.method,
+        path=request.path,
+        query_string=request.query_string.decode("latin-1"),
+        headers=headers,
+        body=request.get_data(cache=True),
+        secret_key=secret,
+        auth=auth,
+        now=state.now(),
+        max_skew_s=state.max_skew_s,
+    )
+    domain_header = request.headers.get("X-Domain-Id")
+    if domain_header and domain_header != account.domain_id:
+        raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
+    g.sandbox_caller_id = account.domain_id
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "APIGW.0301", message)
+
+
+def _bad_signature(exc: signature.SignatureError) -> Response:
+    return error(_unauthorized(str(exc)))
+
+
+def _request_id(response: Response) -> Response:
+    response.headers["X-Request-Id"] = uuid.uuid4().hex
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if exc.code == 404:
+        return error(
+            ApiError(
+                404,
+                "APIGW.0101",
+                "The API does not exist or has not been published in the environment",
+            )
+        )
+    if exc.code == 405:
+        return error(ApiError(405, "APIGW.0101", "The request method is not allowed"))
+    return error(ApiError(exc.code or 500, "CBC.0999", exc.description or "Other errors."))

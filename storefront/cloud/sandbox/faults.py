@@ -1,0 +1,73 @@
+"""Latency and fault injection for every provider call the sandbox answers."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from storefront.cloud.sandbox.wire import ApiError
+
+MODES = ("mixed", "error", "hang")
+
+
+@dataclass(slots=True)
+class FaultSettings:
+    latency_ms: int = 0
+    fault_rate: float = 0.0
+    mode: str = "mixed"  # mixed: half 5xx, half hang; error: 5xx only; hang: hang only
+    hang_s: float = 30.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultInjector:
+    """Thread-safe; changed at runtime through ``POST /_sandbox/faults``."""
+
+    def __init__(self, settings: FaultSettings, seed: int | None = None) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._released = threading.Event()
+
+    @property
+    def settings(self) -> FaultSettings:
+        with self._lock:
+            return FaultSettings(**self._settings.as_dict())
+
+    def update(self, **changes: Any) -> FaultSettings:
+        with self._lock:
+            new = FaultSettings(**{**self._settings.as_dict(), **changes})
+            validate(new)
+            self._settings = new
+            return FaultSettings(**new.as_dict())
+
+    def release(self) -> None:
+        """Wake every hanging request (used when the sandbox stops)."""
+        self._released.set()
+
+    def before_call(self) -> None:
+        """Sleep the latency, then maybe fail: raise 500 or hang past the client's timeout."""
+        with self._lock:
+            s = self._settings
+            roll, pick = self._rng.random(), self._rng.random()
+        if s.latency_ms:
+            time.sleep(s.latency_ms / 1000)
+        if roll >= s.fault_rate:
+            return
+        if s.mode == "hang" or (s.mode == "mixed" and pick < 0.5):
+            self._released.wait(s.hang_s)
+            raise ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
+        raise ApiError(500, "CBC.0999", "Other errors. (sandbox fault injection)")
+
+
+def validate(s: FaultSettings) -> None:
+    if not 0 <= s.fault_rate <= 1:
+        raise ValueError("fault_rate must be between 0 and 1")
+    if s.latency_ms < 0 or s.hang_s < 0:
+        raise ValueError("latency_ms and hang_s must not be negative")
+    if s.mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")

@@ -1,0 +1,79 @@
+"""Sandbox-only, unsigned control endpoints for operators and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+from sqlalchemy import select
+
+from storefront.cloud.sandbox.models import Account
+from storefront.cloud.sandbox.routes.customers import complete_associations
+from storefront.cloud.sandbox.state import sandbox_state
+from storefront.cloud.sandbox.wire import bad_request, body, respond
+
+bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+_FAULT_FIELDS = {"latency_ms": int, "fault_rate": float, "mode": str, "hang_s": float}
+
+
+@bp.get("/health")
+def health() -> Response:
+    return respond({"status": "ok"})
+
+
+@bp.post("/faults")
+def set_faults() -> Response:
+    data = body()
+    changes: dict[str, Any] = {}
+    for name, kind in _FAULT_FIELDS.items():
+        if name in data:
+            try:
+                changes[name] = kind(data[name])
+            except (TypeError, ValueError):
+                raise bad_request(f"{name} must be a {kind.__name__}.") from None
+    try:
+        current = sandbox_state().faults.update(**changes)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    return respond(current.as_dict())
+
+
+@bp.post("/clock")
+def set_clock() -> Response:
+    data = body()
+    try:
+        sandbox_state().clock_offset_s = float(data.get("offset_s", 0))
+    except (TypeError, ValueError):
+        raise bad_request("offset_s must be a number.") from None
+    return respond({"offset_s": sandbox_state().clock_offset_s})
+
+
+@bp.get("/state")
+def state() -> Response:
+    st = sandbox_state()
+    with st.db.session() as s:
+        complete_associations(s, st.association_delay_s)
+        accounts = [
+            {
+                "domain_id": a.domain_id,
+                "name": a.name,
+                "kind": a.kind,
+                "parent_id": a.parent_id,
+                "association": a.association,
+                "mobile": a.mobile,
+                "email": a.email,
+                "xaccount_id": a.xaccount_id,
+                "verified_status": a.verified_status,
+                "is_frozen": a.is_frozen,
+            }
+            for a in s.scalars(select(Account).order_by(Account.created_at, Account.domain_id))
+        ]
+    return respond(
+        {
+            "faults": st.faults.settings.as_dict(),
+            "clock_offset_s": st.clock_offset_s,
+            "accounts": [a for a in accounts if a["kind"] != "customer"],
+            "sub_customers": [a for a in accounts if a["kind"] == "customer"],
+        }
+    )

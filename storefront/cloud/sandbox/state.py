@@ -1,0 +1,40 @@
+"""What a running sandbox holds, reachable from any route as ``sandbox_state()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, g
+
+from storefront.cloud.sandbox.faults import FaultInjector
+from storefront.cloud.sandbox.models import Account, SandboxDatabase
+
+EXTENSION_KEY = "storefront_sandbox"
+
+
+@dataclass(slots=True)
+class SandboxState:
+    db: SandboxDatabase
+    faults: FaultInjector
+    association_delay_s: float = 0.0
+    max_skew_s: float = 900.0
+    clock_offset_s: float = 0.0  # shifts the sandbox's clock (tests of stale signatures)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
+
+
+def sandbox_state() -> SandboxState:
+    state: SandboxState = current_app.extensions[EXTENSION_KEY]
+    return state
+
+
+def caller_id() -> str:
+    """Account id of the AK that signed the current request."""
+    value: str = g.sandbox_caller_id
+    return value
+
+
+def is_partner(account: Account) -> bool:
+    return account.kind in ("partner", "distributor", "reseller")

@@ -1,0 +1,76 @@
+"""Run the sandbox in a background thread (for test suites and ``make run``)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from storefront.cloud.sandbox.app import create_sandbox_app
+from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox served on ``url`` until :meth:`stop`."""
+
+    url: str
+    app: Flask
+    _server: BaseWSGIServer = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    @property
+    def state(self) -> SandboxState:
+        state: SandboxState = self.app.extensions[EXTENSION_KEY]
+        return state
+
+    def set_faults(self, **changes: Any) -> dict[str, Any]:
+        """Change latency_ms / fault_rate / mode / hang_s through the control endpoint."""
+        return self._control("POST", "/_sandbox/faults", changes)
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.set_faults(latency_ms=0, fault_rate=0.0, mode="mixed")
+
+    def set_clock_offset(self, seconds: float) -> dict[str, Any]:
+        return self._control("POST", "/_sandbox/clock", {"offset_s": seconds})
+
+    def inspect(self) -> dict[str, Any]:
+        """``GET /_sandbox/state``: faults, seeded accounts and sub-customers."""
+        return self._control("GET", "/_sandbox/state", None)
+
+    def stop(self) -> None:
+        self.state.faults.release()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.state.db.dispose()
+
+    def _control(self, method: str, path: str, payload: Any) -> dict[str, Any]:
+        data = json.dumps(payload).encode() if payload is not None else None
+        req = urllib.request.Request(  # noqa: S310 - our own loopback URL
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            result: dict[str, Any] = json.loads(resp.read())
+        return result
+
+
+def start_sandbox_thread(host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> RunningSandbox:
+    """Start ``create_sandbox_app(**kwargs)`` on ``host:port`` (0: a free port) in a daemon thread.
+
+    ``database_url`` defaults to a private in-memory database.
+    """
+    kwargs.setdefault("database_url", "sqlite://")
+    app = create_sandbox_app(**kwargs)
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="cloud-sandbox", daemon=True)
+    thread.start()
+    return RunningSandbox(f"http://{host}:{server.server_port}", app, server, thread)
