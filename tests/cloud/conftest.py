@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -65,3 +65,28 @@ def settings_for(url: str, **extra: str) -> CloudSettings:
 @pytest.fixture
 def provider(sandbox: RunningSandbox) -> CloudProvider:
     return build_provider(settings_for(sandbox.url))
+
+
+@pytest.fixture
+def provider_for() -> Callable[..., CloudProvider]:
+    """Build a provider for another sandbox URL (settings overrides as keyword arguments)."""
+
+    def make(url: str, **extra: str) -> CloudProvider:
+        return build_provider(settings_for(url, **extra))
+
+    return make
+
+
+@pytest.fixture
+def extra_sandbox() -> Iterator[Callable[..., RunningSandbox]]:
+    """Start private sandboxes (e.g. with faults) that are stopped after the test."""
+    started: list[RunningSandbox] = []
+
+    def start(**kwargs: Any) -> RunningSandbox:
+        running = start_sandbox_thread(**kwargs)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
