@@ -27,7 +27,7 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check storefront tests bench scripts
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy storefront
 
 bench: install
