@@ -20,6 +20,10 @@ def hooks(kind: str) -> list[ModuleType]:
     found = []
     for area in AREAS:
         name = f"storefront.{area}.{kind}"
-        if importlib.util.find_spec(name) is not None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # the area's package itself does not exist (yet)
+            spec = None
+        if spec is not None:
             found.append(importlib.import_module(name))
     return found
