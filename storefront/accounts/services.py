@@ -340,8 +340,13 @@ def send_verification(customer: Customer) -> None:
         to=customer.email,
         subject=_l("Confirm your email address"),
         locale=customer.locale,
-        customer=customer,
         link=link,
+        greeting=_l("Hello %(name)s,", name=customer.name),
+        intro=_l(
+            "Please confirm your email address for %(store)s by opening this link:",
+            store=current_store().name,
+        ),
+        outro=_l("The link is valid for three days. If you did not register, ignore this message."),
     )
 
 
@@ -535,8 +540,17 @@ def request_password_reset(email: str) -> None:
         to=customer.email,
         subject=_l("Reset your password"),
         locale=customer.locale,
-        customer=customer,
         link=url_for("accounts.reset_password", token=token, _external=True),
+        greeting=_l("Hello %(name)s,", name=customer.name),
+        intro=_l(
+            "Someone asked to reset the password of your %(store)s account. "
+            "To choose a new password, open this link:",
+            store=current_store().name,
+        ),
+        outro=_l(
+            "The link works once and for one hour. If you did not ask for this, ignore this "
+            "message."
+        ),
     )
 
 
