@@ -118,7 +118,7 @@ def _countries() -> set[str]:
     return {
         code
         for code in Locale("en").territories
-        if isinstance(code, str) and len(code) == 2 and code.isalpha()
+        if isinstance(code, str) and len(code) == 2 and code.isalpha() and code != "ZZ"
     }
 
 
