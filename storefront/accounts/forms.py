@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 CALLING_CODES = [
@@ -45,9 +46,17 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=32)])
-    phone_code = SelectField(_l("Country code"), choices=CALLING_CODES, default="+86")
+    phone_code = SelectField(
+        _l("Country code"),
+        choices=[SelectChoice(v, str(lbl)) for v, lbl in CALLING_CODES],
+        default="+86",
+    )
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=15)])
-    country = SelectField(_l("Country/region"), choices=COUNTRIES, default="CN")
+    country = SelectField(
+        _l("Country/region"),
+        choices=lambda: [SelectChoice(v, str(lbl)) for v, lbl in COUNTRIES],
+        default="CN",
+    )
     accept_terms = BooleanField(_l("I agree to the terms"))
     consent_personal_info = BooleanField(
         _l(
@@ -101,7 +110,10 @@ class EmptyForm(FlaskForm):
 class RealnameForm(FlaskForm):
     type = RadioField(
         _l("Verify as"),
-        choices=[("individual", _l("Individual")), ("enterprise", _l("Enterprise"))],
+        choices=lambda: [
+            SelectChoice("individual", str(_l("Individual"))),
+            SelectChoice("enterprise", str(_l("Enterprise"))),
+        ],
         default="individual",
     )
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=60)])
