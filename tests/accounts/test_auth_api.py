@@ -46,8 +46,8 @@ def test_token_reads_me_and_expires_at(client: Any, make_customer: Any) -> None:
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-def test_rate_limit_answers_429_with_retry_after(make_app: Any, _migrated: Any) -> None:
-    app = make_app(ACCOUNTS_LIMIT_LOGIN="3 per minute")
+def test_rate_limit_answers_429_with_retry_after(extra_app: Any, app: Any) -> None:
+    app = extra_app(ACCOUNTS_LIMIT_LOGIN="3 per minute")
     client = app.test_client()
     body = {"email": "someone@example.com", "password": "wrong-password-1"}
     for _ in range(3):

@@ -89,9 +89,9 @@ def test_enterprise_rejected_then_resubmitted(client: Any, default_store: Any) -
 
 
 def test_realname_page_shows_only_the_masked_number(
-    make_app: Any, _migrated: Any, app: Any, default_store: Any
+    extra_app: Any, app: Any, default_store: Any
 ) -> None:
-    nocsrf = make_app(WTF_CSRF_ENABLED=False)
+    nocsrf = extra_app(WTF_CSRF_ENABLED=False)
     client = nocsrf.test_client()
     _body, headers = _customer_token(client)
     client.post(
