@@ -116,6 +116,8 @@ def _migrated(make_app: Callable[..., Flask]) -> None:
         with _db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=app.extensions["migrate"].directory)
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 def _empty_tables() -> None:
@@ -138,6 +140,7 @@ def app(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Flask]:
     yield application
     with application.app_context():
         _db.session.remove()
+        _db.engine.dispose()  # each test's app has its own pool: close it (psycopg warns)
 
 
 @pytest.fixture
