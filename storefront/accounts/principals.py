@@ -1,11 +1,18 @@
-"""Session principals: customers (``c:<id>``) and staff (``s:<id>``) share Flask-Login."""
+"""Session principals: customers (``c:<id>``) and staff (``s:<id>``) share Flask-Login.
+
+A session remembers the principal's ``session_version`` at login; "log out everywhere" and
+password changes move the version on, so every older session stops loading.
+"""
 
 from __future__ import annotations
 
-from flask_login import AnonymousUserMixin
+from flask import session
+from flask_login import AnonymousUserMixin, login_user
 
 from storefront.accounts.models import Customer, Staff
 from storefront.extensions import db, login_manager
+
+SESSION_VERSION_KEY = "_sv"
 
 
 def load_principal(user_id: str) -> Customer | Staff | None:
@@ -22,7 +29,16 @@ def load_principal(user_id: str) -> Customer | Staff | None:
 
     if principal is None or principal.store_id != current_store_id():
         return None
+    if session.get(SESSION_VERSION_KEY, 0) != (principal.session_version or 0):
+        return None
     return principal
+
+
+def start_session(principal: Customer | Staff) -> None:
+    """Log ``principal`` in with a fresh session bound to its current session version."""
+    session.clear()
+    login_user(principal)
+    session[SESSION_VERSION_KEY] = principal.session_version or 0
 
 
 class Anonymous(AnonymousUserMixin):
@@ -33,3 +49,4 @@ def register() -> None:
     login_manager.user_loader(load_principal)
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"

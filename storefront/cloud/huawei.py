@@ -24,7 +24,10 @@ from storefront.cloud.interface import (
     PeriodType,
     Rating,
     RatingItem,
+    RealnameReview,
+    RealnameSubmitted,
     ResourceSpec,
+    ReviewResult,
     ServiceType,
     SubCustomer,
     SubCustomerPage,
@@ -169,6 +172,76 @@ class HuaweiCloudProvider:
             email=c.email,
             realname=c.customer,
             customer_type=c.customer_type,
+        )
+
+    # ------------------------------------------------------------------ real-name
+
+    def submit_individual_realname(
+        self,
+        *,
+        customer_id: str,
+        name: str,
+        id_number: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        body = m.ApplyIndividualRealnameAuthsReq(
+            customer_id=customer_id,
+            identify_type=0,  # personal certificate
+            verified_type=0,  # mainland resident identity card
+            verified_file_url=list(file_urls),
+            name=name,
+            verified_number=id_number,
+            change_type=-1,  # first real-name
+            xaccount_type=self._settings.xaccount_type,
+        )
+        req = m.CreatePersonalRealnameAuthRequest(body=body)
+        resp = self._call(
+            "create_personal_realname_auth",
+            lambda: self._bss.create_personal_realname_auth(req),
+            idempotent=False,
+        )
+        return RealnameSubmitted(manual_review=resp.is_review == 1)
+
+    def submit_enterprise_realname(
+        self,
+        *,
+        customer_id: str,
+        company_name: str,
+        credit_code: str,
+        legal_person: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        body = m.ApplyEnterpriseRealnameAuthsReq(
+            customer_id=customer_id,
+            identify_type=1,  # organisation certificate
+            certificate_type=0,  # business licence
+            verified_file_url=list(file_urls),
+            corp_name=company_name,
+            verified_number=credit_code,
+            reg_country="CN",
+            xaccount_type=self._settings.xaccount_type,
+            enterprise_person=m.EnterprisePersonNew(
+                legel_name=legal_person, certifier_role="legalPerson"
+            ),
+        )
+        req = m.CreateEnterpriseRealnameAuthenticationRequest(body=body)
+        resp = self._call(
+            "create_enterprise_realname_authentication",
+            lambda: self._bss.create_enterprise_realname_authentication(req),
+            idempotent=False,
+        )
+        return RealnameSubmitted(manual_review=resp.is_review == 1)
+
+    def realname_review(self, *, customer_id: str) -> RealnameReview:
+        req = m.ShowRealnameAuthenticationReviewResultRequest(customer_id=customer_id)
+        resp = self._call(
+            "show_realname_authentication_review_result",
+            lambda: self._bss.show_realname_authentication_review_result(req),
+        )
+        result = resp.review_result
+        return RealnameReview(
+            result=ReviewResult(int(result)) if result is not None else None,
+            opinion=resp.opinion or None,
         )
 
     # ------------------------------------------------------------------ catalogue

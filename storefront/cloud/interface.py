@@ -122,6 +122,28 @@ class SubCustomerPage:
     total: int
 
 
+# --------------------------------------------------------------------------- real-name
+
+
+class ReviewResult(enum.IntEnum):
+    """``show_realname_authentication_review_result``'s ``review_result``."""
+
+    REVIEWING = 0
+    REJECTED = 1
+    PASSED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RealnameSubmitted:
+    manual_review: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RealnameReview:
+    result: ReviewResult | None  # None: nothing submitted yet
+    opinion: str | None = None
+
+
 # --------------------------------------------------------------------------- catalogue
 
 
@@ -222,6 +244,33 @@ class CloudProvider(Protocol):
         limit: int = 10,
     ) -> SubCustomerPage:
         """Customers associated with the partner (those still associating are absent)."""
+        ...
+
+    def submit_individual_realname(
+        self,
+        *,
+        customer_id: str,
+        name: str,
+        id_number: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        """Individual real-name with a mainland resident id (``create_personal_realname_auth``)."""
+        ...
+
+    def submit_enterprise_realname(
+        self,
+        *,
+        customer_id: str,
+        company_name: str,
+        credit_code: str,
+        legal_person: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        """Enterprise real-name (``create_enterprise_realname_authentication``)."""
+        ...
+
+    def realname_review(self, *, customer_id: str) -> RealnameReview:
+        """The review result (``show_realname_authentication_review_result``)."""
         ...
 
     def list_service_types(

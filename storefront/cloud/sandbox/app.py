@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from storefront.cloud.sandbox import signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
-from storefront.cloud.sandbox.routes import control, customers, products, ratings
+from storefront.cloud.sandbox.routes import control, customers, products, ratings, realname
 from storefront.cloud.sandbox.seed import seed
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, error
@@ -29,6 +29,7 @@ def create_sandbox_app(
     fault_mode: str = "mixed",
     hang_s: float = 30.0,
     association_delay_s: float = 0.0,
+    realname_review_delay_s: float = 0.0,
     random_seed: int | None = None,
 ) -> Flask:
     """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner."""
@@ -44,9 +45,11 @@ def create_sandbox_app(
         db=db,
         faults=FaultInjector(faults, seed=random_seed),
         association_delay_s=association_delay_s,
+        realname_review_delay_s=realname_review_delay_s,
     )
-    for module in (customers, products, ratings, control):
+    for module in (customers, products, ratings, realname, control):
         app.register_blueprint(module.bp)
+    app.register_blueprint(realname.control_bp)
     app.before_request(_gateway)
     app.after_request(_request_id)
     app.register_error_handler(ApiError, error)

@@ -61,6 +61,23 @@ class AccessKey(Base):
     domain_id: Mapped[str] = mapped_column(ForeignKey("sandbox_account.domain_id"))
 
 
+class RealnameCase(Base):
+    """A real-name submission of a customer account and its (simulated) review."""
+
+    __tablename__ = "sandbox_realname_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("sandbox_account.domain_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # individual | enterprise
+    name: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(32))
+    legal_person: Mapped[str | None] = mapped_column(String(120))
+    files: Mapped[str | None] = mapped_column(String(2000))
+    result: Mapped[int] = mapped_column(default=0)  # 0 reviewing, 1 rejected, 2 passed
+    opinion: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SandboxDatabase:
     """Engine and sessions of the sandbox's own database."""
 

@@ -18,6 +18,7 @@ class SandboxState:
     db: SandboxDatabase
     faults: FaultInjector
     association_delay_s: float = 0.0
+    realname_review_delay_s: float = 0.0  # real-name reviews finish this long after submission
     max_skew_s: float = 900.0
     clock_offset_s: float = 0.0  # shifts the sandbox's clock (tests of stale signatures)
 

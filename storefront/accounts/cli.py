@@ -1,0 +1,41 @@
+"""``flask storefront link-customers | sync-realname | rotate-encryption``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from storefront.accounts import services
+from storefront.extensions import db
+from storefront.stores.models import Store
+from storefront.stores.tenancy import store_context
+
+
+def _each_store() -> list[Store]:
+    return list(db.session.scalars(db.select(Store).order_by(Store.id)))
+
+
+def register(group: AppGroup) -> None:
+    @group.command("link-customers")
+    def link_customers() -> None:
+        """Create or confirm provider sub-customers whose link is not made yet."""
+        for store in _each_store():
+            with store_context(store):
+                counts = services.reconcile_links()
+            click.echo(f"{store.slug}: {counts}")
+
+    @group.command("sync-realname")
+    def sync_realname() -> None:
+        """Poll the provider for pending real-name reviews."""
+        for store in _each_store():
+            with store_context(store):
+                counts = services.sync_realname()
+            click.echo(f"{store.slug}: {counts}")
+
+    @group.command("rotate-encryption")
+    def rotate_encryption() -> None:
+        """Re-encrypt personal data with the newest STOREFRONT_ENCRYPTION_KEYS key."""
+        for store in _each_store():
+            with store_context(store):
+                count = services.rotate_encryption()
+            click.echo(f"{store.slug}: {count} values re-encrypted")

@@ -1,0 +1,907 @@
+"""Account rules: registration, email verification, login, tokens, 2FA, real-name.
+
+No Flask request objects here: views and the API pass what they parsed. Errors are
+:class:`AccountError` with a contract code; the API maps codes to statuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pyotp
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storefront.accounts import crypto, validators
+from storefront.accounts.models import (
+    ApiToken,
+    ConsentRecord,
+    Customer,
+    CustomerStatus,
+    ProviderLink,
+    RealnameStatus,
+    RealnameSubmission,
+    RecoveryCode,
+    Staff,
+    StoreSecurityPolicy,
+)
+from storefront.accounts.passwords import hash_password, verify_password
+from storefront.accounts.terms import current_terms
+from storefront.cloud.interface import (
+    IdentityKind,
+    ReviewResult,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from storefront.extensions import cloud_provider, db
+from storefront.stores.tenancy import current_store
+
+log = logging.getLogger(__name__)
+
+Principal = Customer | Staff
+
+VERIFY_SALT = "accounts.verify-email"
+RESET_SALT = "accounts.reset-password"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+TOKEN_TTL = timedelta(days=30)
+RECOVERY_CODES = 10
+REALNAME_POLL_S = 30
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"%PDF-": "pdf"}
+
+# Provider error codes on create_sub_customer, mapped to the field they are about.
+_PROVIDER_FIELDS = {
+    "CBC.99000031": "name",
+    "CBC.99000038": "name",
+    "CBC.5017": "phone",
+    "CBC.99000030": "phone",
+    "CBC.99000036": "password",
+}
+
+
+class AccountError(Exception):
+    """A refused account operation. ``code`` is the contract's error code."""
+
+    def __init__(self, code: str, message: Any, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def principal_key(principal: Principal) -> str:
+    return principal.get_id()
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass
+class Registration:
+    email: str
+    password: str
+    name: str
+    country: str
+    phone: str | None = None
+    accept_terms: Any = False
+    consent_personal_info: Any = False
+    ip: str | None = None
+    user_agent: str | None = None
+    locale: str | None = None
+
+
+def _countries() -> set[str]:
+    from babel import Locale
+
+    return {
+        code
+        for code in Locale("en").territories
+        if isinstance(code, str) and len(code) == 2 and code.isalpha() and code != "ZZ"
+    }
+
+
+PASSWORD_MESSAGES = {
+    "too_short": _l("Use at least 10 characters."),
+    "too_long": _l("Use at most 64 characters."),
+    "letters_and_digits": _l("Use both letters and digits."),
+    "same_as_name": _l("The password must not be your account name."),
+    "same_as_email": _l("The password must not be your email address."),
+}
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_registration(reg: Registration) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    email = normalise_email(reg.email)
+    if not email or len(email) > 254 or "@" not in email.strip("@") or " " in email:
+        fields["email"] = _l("Enter a valid email address.")
+    if not validators.ACCOUNT_NAME_RE.match(reg.name or ""):
+        fields["name"] = _l("Use 5-32 letters, digits, _ or -, starting with a letter or -.")
+    problem = validators.password_problem(reg.password or "", email=email, name=reg.name or "")
+    if problem:
+        fields["password"] = PASSWORD_MESSAGES[problem]
+    if reg.phone and not validators.valid_phone(reg.phone):
+        fields["phone"] = _l("Enter the number with its country code, like +8613800138000.")
+    if (reg.country or "").upper() not in _countries():
+        fields["country"] = _l("Choose a country or region.")
+    return fields
+
+
+def register_customer(reg: Registration) -> Customer:
+    """Create the customer locally and under the partner at the provider.
+
+    No consent: nothing happens. The provider refusing the name or mobile: no account.
+    The provider unreachable: the account stays, ``provider_link`` failed, to be retried by
+    ``flask storefront link-customers``.
+    """
+    if reg.accept_terms is not True or reg.consent_personal_info is not True:
+        raise AccountError(
+            "consent_required",
+            _l("Please accept the agreements and the personal information consent."),
+        )
+    fields = validate_registration(reg)
+    if fields:
+        raise AccountError("invalid_input", _l("Please correct the marked fields."), fields)
+    email = normalise_email(reg.email)
+    if db.session.scalar(select(Customer.id).where(Customer.email == email)) is not None:
+        raise AccountError("email_taken", _l("An account with this email already exists."))
+
+    mobile = validators.provider_mobile(reg.phone) if reg.phone else None
+    upstream_down = False
+    try:
+        _check_identity(reg.name, mobile)
+    except UpstreamUnavailable as exc:
+        log.warning("provider identity check unavailable: %s", exc)
+        upstream_down = True
+
+    customer = Customer(
+        email=email,
+        password_hash=hash_password(reg.password),
+        name=reg.name,
+        phone=reg.phone or None,
+        country=reg.country.upper(),
+        locale=reg.locale,
+        status=CustomerStatus.PENDING_EMAIL,
+        provider_link=ProviderLink.LINKING,
+        provider_xaccount_id=uuid.uuid4().hex,
+    )
+    db.session.add(customer)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError(
+            "email_taken", _l("An account with this email already exists.")
+        ) from None
+    db.session.add(
+        ConsentRecord(
+            customer_id=customer.id,
+            terms=current_terms(),
+            personal_info_consent=True,
+            accepted_at=now(),
+            ip=reg.ip,
+            user_agent=(reg.user_agent or "")[:255] or None,
+        )
+    )
+    db.session.commit()
+
+    if upstream_down:
+        customer.provider_link = ProviderLink.FAILED
+        customer.provider_error = "provider unavailable"
+        db.session.commit()
+    else:
+        try:
+            link_customer(customer)
+        except UpstreamRejected as exc:
+            field_name = _PROVIDER_FIELDS.get(exc.code, "name")
+            db.session.delete(customer)
+            db.session.commit()
+            raise AccountError(
+                "invalid_input",
+                _l("The cloud provider refused the registration."),
+                {field_name: _rejection_message(field_name)},
+            ) from exc
+    send_verification(customer)
+    return customer
+
+
+def _rejection_message(field_name: str) -> Any:
+    if field_name == "phone":
+        return _l("This mobile number cannot register more accounts at the cloud provider.")
+    if field_name == "password":
+        return _l("The cloud provider does not accept this password.")
+    return _l("This account name is already taken at the cloud provider.")
+
+
+def _check_identity(name: str, mobile: str | None) -> None:
+    provider = cloud_provider()
+    try:
+        if not provider.check_user_identity(kind=IdentityKind.NAME, value=name).available:
+            raise AccountError(
+                "invalid_input",
+                _l("Please correct the marked fields."),
+                {"name": _rejection_message("name")},
+            )
+        if mobile:
+            check = provider.check_user_identity(kind=IdentityKind.MOBILE, value=f"0086-{mobile}")
+            if not check.available:
+                raise AccountError(
+                    "invalid_input",
+                    _l("Please correct the marked fields."),
+                    {"phone": _rejection_message("phone")},
+                )
+    except UpstreamRejected as exc:
+        raise AccountError(
+            "invalid_input", _l("Please correct the marked fields."), {"name": str(exc.message)}
+        ) from exc
+
+
+def link_customer(customer: Customer) -> ProviderLink:
+    """Create the sub-customer at the provider (or find it), then confirm the association.
+
+    Raises :class:`UpstreamRejected` (the caller decides); an outage marks the link failed.
+    """
+    provider = cloud_provider()
+    try:
+        if not customer.provider_customer_id:
+            found = provider.list_sub_customers(account_name=customer.name, limit=100)
+            mine = [c for c in found.items if c.xaccount_id == customer.provider_xaccount_id]
+            if mine:
+                customer.provider_customer_id = mine[0].customer_id
+            else:
+                mobile = validators.provider_mobile(customer.phone) if customer.phone else None
+                created = provider.create_sub_customer(
+                    xaccount_id=customer.provider_xaccount_id or uuid.uuid4().hex,
+                    account_name=customer.name,
+                    mobile=mobile,
+                )
+                customer.provider_customer_id = created.customer_id
+                customer.provider_account_name = created.account_name
+            customer.provider_link = ProviderLink.LINKING
+            db.session.commit()
+        page = provider.list_sub_customers(customer_id=customer.provider_customer_id)
+        if page.items:
+            customer.provider_link = ProviderLink.LINKED
+            customer.provider_error = None
+    except UpstreamUnavailable as exc:
+        customer.provider_link = ProviderLink.FAILED
+        customer.provider_error = str(exc)[:255]
+        log.warning("linking customer %s failed: %s", customer.id, exc)
+    db.session.commit()
+    return customer.provider_link
+
+
+def reconcile_links() -> dict[str, int]:
+    """Retry or confirm every customer whose provider link is not made yet."""
+    counts = {"linked": 0, "linking": 0, "failed": 0, "rejected": 0}
+    pending = db.session.scalars(
+        select(Customer).where(
+            Customer.provider_link.in_([ProviderLink.LINKING, ProviderLink.FAILED])
+        )
+    ).all()
+    for customer in pending:
+        try:
+            state = link_customer(customer)
+        except UpstreamRejected as exc:
+            customer.provider_link = ProviderLink.FAILED
+            customer.provider_error = f"{exc.code}: {exc.message}"[:255]
+            db.session.commit()
+            counts["rejected"] += 1
+            continue
+        counts[str(state)] = counts.get(str(state), 0) + 1
+    return counts
+
+
+# --------------------------------------------------------------------------- email
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=salt)
+
+
+def verification_token(customer: Customer) -> str:
+    return str(_serializer(VERIFY_SALT).dumps({"c": customer.id, "e": customer.email}))
+
+
+def send_verification(customer: Customer) -> None:
+    from flask import url_for
+
+    from storefront.mail import send_template
+
+    token = verification_token(customer)
+    link = url_for("accounts.verify_email", token=token, _external=True)
+    send_template(
+        "accounts_verify",
+        to=customer.email,
+        subject=_l("Confirm your email address"),
+        locale=customer.locale,
+        link=link,
+        greeting=_l("Hello %(name)s,", name=customer.name),
+        intro=_l(
+            "Please confirm your email address for %(store)s by opening this link:",
+            store=current_store().name,
+        ),
+        outro=_l("The link is valid for three days. If you did not register, ignore this message."),
+    )
+
+
+def verify_email(token: str) -> Customer:
+    try:
+        data = _serializer(VERIFY_SALT).loads(token or "", max_age=VERIFY_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise AccountError("invalid_token", _l("This link is invalid or has expired.")) from None
+    customer = db.session.get(Customer, int(data.get("c", 0))) if isinstance(data, dict) else None
+    if customer is None or customer.email != data.get("e"):
+        raise AccountError("invalid_token", _l("This link is invalid or has expired."))
+    if customer.status == CustomerStatus.PENDING_EMAIL:
+        customer.status = CustomerStatus.ACTIVE
+    if customer.email_verified_at is None:
+        customer.email_verified_at = now()
+    db.session.commit()
+    return customer
+
+
+def can_buy(customer: Customer) -> bool:
+    """Verified email, not frozen or closed, and real-name verified."""
+    return (
+        customer.status == CustomerStatus.ACTIVE
+        and customer.realname_status == RealnameStatus.VERIFIED
+    )
+
+
+def change_email(customer: Customer, new_email: str, password: str) -> None:
+    if not verify_password(customer.password_hash, password):
+        raise AccountError(
+            "invalid_credentials", _l("The password is wrong."), {"password": _l("Wrong password.")}
+        )
+    email = normalise_email(new_email)
+    if not email or "@" not in email.strip("@"):
+        raise AccountError(
+            "invalid_input", _l("Enter a valid email address."), {"email": _l("Invalid email.")}
+        )
+    if email == customer.email:
+        return
+    if db.session.scalar(select(Customer.id).where(Customer.email == email)) is not None:
+        raise AccountError("email_taken", _l("An account with this email already exists."))
+    customer.email = email
+    customer.email_verified_at = None
+    if customer.status == CustomerStatus.ACTIVE:
+        customer.status = CustomerStatus.PENDING_EMAIL
+    db.session.commit()
+    send_verification(customer)
+
+
+# --------------------------------------------------------------------------- login
+
+
+def find_principal(kind: type[Principal], email: str) -> Principal | None:
+    principal = db.session.scalar(select(kind).where(kind.email == normalise_email(email)))
+    return cast("Principal | None", principal)
+
+
+def _usable(principal: Principal) -> bool:
+    if isinstance(principal, Staff):
+        return bool(principal.is_active)
+    return principal.status != CustomerStatus.CLOSED
+
+
+def staff_2fa_required(store_id: int) -> bool:
+    policy = db.session.get(StoreSecurityPolicy, store_id)
+    return bool(policy and policy.staff_2fa_required)
+
+
+def set_staff_2fa_required(store_id: int, required: bool) -> None:
+    policy = db.session.get(StoreSecurityPolicy, store_id)
+    if policy is None:
+        policy = StoreSecurityPolicy(store_id=store_id)
+        db.session.add(policy)
+    policy.staff_2fa_required = required
+    db.session.commit()
+
+
+def check_password(kind: type[Principal], email: str, password: str) -> Principal:
+    """The principal for these credentials; the same error for unknown email and bad password."""
+    principal = find_principal(kind, email)
+    ok = verify_password(principal.password_hash if principal else None, password or "")
+    if principal is None or not ok or not _usable(principal):
+        raise AccountError("invalid_credentials", _l("The email or password is wrong."))
+    return principal
+
+
+def authenticate(
+    kind: type[Principal], email: str, password: str, otp: str | None = None
+) -> Principal:
+    """Password, then the second factor when enrolled."""
+    principal = check_password(kind, email, password)
+    if principal.totp_enabled:
+        if not otp:
+            raise AccountError("otp_required", _l("Enter the code from your authenticator app."))
+        if not verify_second_factor(principal, otp):
+            raise AccountError("invalid_otp", _l("The code is wrong or was already used."))
+    return principal
+
+
+def issue_token(principal: Principal, name: str = "API") -> tuple[str, ApiToken]:
+    raw = "sf_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        store_id=principal.store_id,
+        principal=principal_key(principal),
+        token_hash=_sha256(raw),
+        name=name[:80],
+        created_at=now(),
+        expires_at=now() + TOKEN_TTL,
+    )
+    db.session.add(token)
+    db.session.commit()
+    return raw, token
+
+
+def principal_for_token(raw: str) -> Principal | None:
+    """The live principal a bearer token belongs to in the current store, else None."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now():
+        return None
+    kind, _, raw_id = token.principal.partition(":")
+    principal: Principal | None = (
+        db.session.get(Customer, int(raw_id)) if kind == "c" else db.session.get(Staff, int(raw_id))
+    )
+    if principal is None or principal.store_id != token.store_id or not _usable(principal):
+        return None
+    token.last_used_at = now()
+    db.session.commit()
+    return principal
+
+
+def list_tokens(principal: Principal) -> Sequence[ApiToken]:
+    return db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.principal == principal_key(principal), ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+
+
+def revoke_token(principal: Principal, token_id: int) -> bool:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.principal != principal_key(principal) or token.revoked_at:
+        return False
+    token.revoked_at = now()
+    db.session.commit()
+    return True
+
+
+def log_out_everywhere(principal: Principal) -> None:
+    """End every session (the session version moves on) and revoke every API token."""
+    principal.session_version = (principal.session_version or 0) + 1
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.principal == principal_key(principal), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    db.session.commit()
+
+
+def change_password(principal: Principal, current: str, new: str) -> None:
+    if not verify_password(principal.password_hash, current):
+        raise AccountError(
+            "invalid_credentials",
+            _l("The current password is wrong."),
+            {"current_password": _l("Wrong password.")},
+        )
+    problem = validators.password_problem(new, email=principal.email, name=principal.name)
+    if problem:
+        raise AccountError(
+            "invalid_input", PASSWORD_MESSAGES[problem], {"password": PASSWORD_MESSAGES[problem]}
+        )
+    principal.password_hash = hash_password(new)
+    log_out_everywhere(principal)
+
+
+def _reset_fingerprint(customer: Customer) -> str:
+    return _sha256(customer.password_hash)[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the account exists; say nothing either way."""
+    from flask import url_for
+
+    from storefront.mail import send_template
+
+    customer = find_principal(Customer, email)
+    if not isinstance(customer, Customer) or customer.status == CustomerStatus.CLOSED:
+        return
+    token = _serializer(RESET_SALT).dumps({"c": customer.id, "h": _reset_fingerprint(customer)})
+    send_template(
+        "accounts_reset",
+        to=customer.email,
+        subject=_l("Reset your password"),
+        locale=customer.locale,
+        link=url_for("accounts.reset_password", token=token, _external=True),
+        greeting=_l("Hello %(name)s,", name=customer.name),
+        intro=_l(
+            "Someone asked to reset the password of your %(store)s account. "
+            "To choose a new password, open this link:",
+            store=current_store().name,
+        ),
+        outro=_l(
+            "The link works once and for one hour. If you did not ask for this, ignore this "
+            "message."
+        ),
+    )
+
+
+def reset_password(token: str, new_password: str) -> Customer:
+    """Single use: the token names the old password's fingerprint, which the reset changes."""
+    try:
+        data = _serializer(RESET_SALT).loads(token or "", max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise AccountError("invalid_token", _l("This link is invalid or has expired.")) from None
+    customer = db.session.get(Customer, int(data.get("c", 0))) if isinstance(data, dict) else None
+    if customer is None or not hmac.compare_digest(
+        _reset_fingerprint(customer), str(data.get("h"))
+    ):
+        raise AccountError("invalid_token", _l("This link is invalid or has expired."))
+    problem = validators.password_problem(new_password, email=customer.email, name=customer.name)
+    if problem:
+        raise AccountError(
+            "invalid_input", PASSWORD_MESSAGES[problem], {"password": PASSWORD_MESSAGES[problem]}
+        )
+    customer.password_hash = hash_password(new_password)
+    log_out_everywhere(customer)
+    return customer
+
+
+# --------------------------------------------------------------------------- 2FA
+
+
+def begin_totp(principal: Principal) -> str:
+    """A new (not yet enabled) secret; returns the otpauth:// URI for the QR code."""
+    if principal.totp_enabled:
+        raise AccountError("otp_enabled", _l("Two-factor authentication is already on."))
+    secret = pyotp.random_base32()
+    principal.totp_secret_enc = crypto.encrypt(secret)
+    db.session.commit()
+    return totp_uri(principal)
+
+
+def totp_uri(principal: Principal) -> str:
+    secret = crypto.decrypt(principal.totp_secret_enc or "")
+    issuer = current_store().name
+    return pyotp.TOTP(secret).provisioning_uri(name=principal.email, issuer_name=issuer)
+
+
+def _check_totp(principal: Principal, code: str) -> bool:
+    if not principal.totp_secret_enc:
+        return False
+    totp = pyotp.TOTP(crypto.decrypt(principal.totp_secret_enc))
+    step = int(now().timestamp()) // totp.interval
+    for offset in (0, -1, 1):
+        candidate = step + offset
+        if hmac.compare_digest(totp.at(candidate * totp.interval), code):
+            if principal.totp_last_step is not None and candidate <= principal.totp_last_step:
+                return False  # replayed
+            principal.totp_last_step = candidate
+            db.session.commit()
+            return True
+    return False
+
+
+def confirm_totp(principal: Principal, code: str) -> list[str]:
+    """Turn 2FA on after a correct code; returns the recovery codes (shown once)."""
+    code = (code or "").strip().replace(" ", "")
+    if principal.totp_enabled or not _check_totp(principal, code):
+        raise AccountError("invalid_otp", _l("The code is wrong. Try the current one."))
+    principal.totp_enabled = True
+    codes = new_recovery_codes(principal)
+    db.session.commit()
+    return codes
+
+
+def new_recovery_codes(principal: Principal) -> list[str]:
+    key = principal_key(principal)
+    db.session.execute(
+        delete(RecoveryCode).where(
+            RecoveryCode.principal == key, RecoveryCode.store_id == principal.store_id
+        )
+    )
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    for code in codes:
+        db.session.add(
+            RecoveryCode(store_id=principal.store_id, principal=key, code_hash=_sha256(code))
+        )
+    db.session.commit()
+    return codes
+
+
+def verify_second_factor(principal: Principal, code: str) -> bool:
+    """A current TOTP code, or an unused recovery code (then spent)."""
+    code = (code or "").strip().replace(" ", "").lower()
+    if code.isdigit() and len(code) == 6:
+        return _check_totp(principal, code)
+    row = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.principal == principal_key(principal),
+            RecoveryCode.store_id == principal.store_id,
+            RecoveryCode.code_hash == _sha256(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        return False
+    row.used_at = now()
+    db.session.commit()
+    return True
+
+
+def remaining_recovery_codes(principal: Principal) -> int:
+    return len(
+        db.session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.principal == principal_key(principal),
+                RecoveryCode.store_id == principal.store_id,
+                RecoveryCode.used_at.is_(None),
+            )
+        ).all()
+    )
+
+
+def disable_totp(principal: Principal, password: str) -> None:
+    if not verify_password(principal.password_hash, password):
+        raise AccountError(
+            "invalid_credentials", _l("The password is wrong."), {"password": _l("Wrong password.")}
+        )
+    principal.totp_enabled = False
+    principal.totp_secret_enc = None
+    principal.totp_last_step = None
+    db.session.execute(
+        delete(RecoveryCode).where(
+            RecoveryCode.principal == principal_key(principal),
+            RecoveryCode.store_id == principal.store_id,
+        )
+    )
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- real-name
+
+
+@dataclass
+class RealnameInput:
+    kind: str
+    name: str = ""
+    id_number: str = ""
+    company_name: str = ""
+    credit_code: str = ""
+    legal_person: str = ""
+    documents: list[bytes] = field(default_factory=list)
+
+
+def sniff_document(data: bytes) -> str | None:
+    for magic, ext in DOCUMENT_TYPES.items():
+        if data.startswith(magic):
+            return ext
+    return None
+
+
+def _document_dir() -> Path:
+    path = Path(current_app.instance_path) / "realname"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_document(data: bytes) -> str:
+    """Encrypt and store an uploaded image/PDF under the instance path; returns its name."""
+    limit = int(current_app.config.get("ACCOUNTS_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES))
+    if len(data) > limit:
+        raise AccountError(
+            "invalid_input", _l("The file is too large."), {"documents": _l("Too large.")}
+        )
+    ext = sniff_document(data)
+    if ext is None:
+        raise AccountError(
+            "invalid_input",
+            _l("Upload a JPEG, PNG or PDF file."),
+            {"documents": _l("Upload a JPEG, PNG or PDF file.")},
+        )
+    name = f"{uuid.uuid4().hex}.{ext}"
+    (_document_dir() / f"{name}.enc").write_bytes(crypto.encrypt_bytes(data))
+    return name
+
+
+def read_document(name: str) -> bytes:
+    return crypto.decrypt_bytes((_document_dir() / f"{Path(name).name}.enc").read_bytes())
+
+
+def validate_realname(data: RealnameInput) -> tuple[str, str, str | None]:
+    """(subject name, normalised number, legal person) or an :class:`AccountError`."""
+    if data.kind == "individual":
+        name = (data.name or "").strip()
+        number = (data.id_number or "").strip().upper()
+        if not name or len(name) > 60:
+            raise AccountError(
+                "invalid_input", _l("Enter your name."), {"name": _l("Enter your name.")}
+            )
+        if not validators.valid_id_number(number):
+            raise AccountError(
+                "invalid_id_number",
+                _l("This is not a valid resident id number."),
+                {"id_number": _l("This is not a valid resident id number.")},
+            )
+        return name, number, None
+    if data.kind == "enterprise":
+        company = (data.company_name or "").strip()
+        code = (data.credit_code or "").strip().upper()
+        legal = (data.legal_person or "").strip()
+        fields: dict[str, Any] = {}
+        if not company or len(company) > 200:
+            fields["company_name"] = _l("Enter the company name.")
+        if not legal or len(legal) > 60:
+            fields["legal_person"] = _l("Enter the legal person.")
+        if fields:
+            raise AccountError("invalid_input", _l("Please correct the marked fields."), fields)
+        if not validators.valid_credit_code(code):
+            raise AccountError(
+                "invalid_credit_code",
+                _l("This is not a valid unified social credit code."),
+                {"credit_code": _l("This is not a valid unified social credit code.")},
+            )
+        return company, code, legal
+    raise AccountError(
+        "invalid_input",
+        _l("Choose individual or enterprise."),
+        {"type": _l("Choose individual or enterprise.")},
+    )
+
+
+def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmission:
+    if customer.realname_status == RealnameStatus.VERIFIED:
+        raise AccountError("realname_verified", _l("Your real-name verification is complete."))
+    if customer.realname_status == RealnameStatus.PENDING:
+        raise AccountError("realname_pending", _l("Your real-name verification is in review."))
+    subject, number, legal = validate_realname(data)
+    if not customer.provider_customer_id:
+        raise AccountError(
+            "provider_not_linked",
+            _l("Your account is not linked to the cloud provider yet. Try again later."),
+        )
+    documents = [store_document(d) for d in data.documents]
+    provider = cloud_provider()
+    try:
+        if data.kind == "individual":
+            provider.submit_individual_realname(
+                customer_id=customer.provider_customer_id,
+                name=subject,
+                id_number=number,
+                file_urls=documents,
+            )
+        else:
+            provider.submit_enterprise_realname(
+                customer_id=customer.provider_customer_id,
+                company_name=subject,
+                credit_code=number,
+                legal_person=legal or "",
+                file_urls=documents,
+            )
+    except UpstreamRejected as exc:
+        log.info("real-name for customer %s refused upstream: %s", customer.id, exc.code)
+        raise AccountError("realname_refused", exc.message) from exc
+    except UpstreamUnavailable as exc:
+        raise AccountError(
+            "upstream_unavailable", _l("The cloud provider is unavailable. Try again later.")
+        ) from exc
+    masked = crypto.mask(number)
+    submission = RealnameSubmission(
+        customer_id=customer.id,
+        kind=data.kind,
+        subject_name=subject,
+        legal_person=legal,
+        number_enc=crypto.encrypt(number),
+        masked=masked,
+        documents=documents,
+        status=RealnameStatus.PENDING,
+        submitted_at=now(),
+    )
+    db.session.add(submission)
+    customer.realname_status = RealnameStatus.PENDING
+    customer.realname_type = data.kind
+    customer.realname_masked = masked
+    customer.realname_opinion = None
+    customer.realname_checked_at = None
+    db.session.commit()
+    log.info("real-name submitted for customer %s (%s %s)", customer.id, data.kind, masked)
+    return submission
+
+
+def refresh_realname(customer: Customer, *, max_age_s: int = REALNAME_POLL_S) -> RealnameStatus:
+    """Ask the provider for the review result when pending and not asked recently."""
+    if customer.realname_status != RealnameStatus.PENDING or not customer.provider_customer_id:
+        return customer.realname_status
+    checked = customer.realname_checked_at
+    if checked is not None and (now() - checked).total_seconds() < max_age_s:
+        return customer.realname_status
+    try:
+        review = cloud_provider().realname_review(customer_id=customer.provider_customer_id)
+    except (UpstreamUnavailable, UpstreamRejected) as exc:
+        log.warning("real-name review of customer %s unavailable: %s", customer.id, exc)
+        return customer.realname_status
+    customer.realname_checked_at = now()
+    latest = db.session.scalar(
+        select(RealnameSubmission)
+        .where(RealnameSubmission.customer_id == customer.id)
+        .order_by(RealnameSubmission.id.desc())
+        .limit(1)
+    )
+    status = {
+        ReviewResult.PASSED: RealnameStatus.VERIFIED,
+        ReviewResult.REJECTED: RealnameStatus.REJECTED,
+    }.get(review.result)  # type: ignore[arg-type]
+    if status is not None:
+        customer.realname_status = status
+        customer.realname_opinion = review.opinion
+        if latest is not None:
+            latest.status, latest.opinion, latest.reviewed_at = status, review.opinion, now()
+    db.session.commit()
+    return customer.realname_status
+
+
+def realname_history(customer: Customer) -> Sequence[RealnameSubmission]:
+    return db.session.scalars(
+        select(RealnameSubmission)
+        .where(RealnameSubmission.customer_id == customer.id)
+        .order_by(RealnameSubmission.id.desc())
+    ).all()
+
+
+def sync_realname() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for customer in db.session.scalars(
+        select(Customer).where(Customer.realname_status == RealnameStatus.PENDING)
+    ).all():
+        status = refresh_realname(customer, max_age_s=0)
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    return counts
+
+
+def rotate_encryption() -> int:
+    """Re-encrypt stored personal data with the newest key; returns how many values."""
+    count = 0
+    for sub in db.session.scalars(select(RealnameSubmission)).all():
+        sub.number_enc = crypto.rotate(sub.number_enc)
+        count += 1
+    principals: list[Principal] = [
+        *db.session.scalars(select(Customer).where(Customer.totp_secret_enc.is_not(None))),
+        *db.session.scalars(select(Staff).where(Staff.totp_secret_enc.is_not(None))),
+    ]
+    for p in principals:
+        p.totp_secret_enc = crypto.rotate(p.totp_secret_enc or "")
+        count += 1
+    db.session.commit()
+    return count
+
+
+def current_locale_name() -> str:
+    return str(get_locale() or "en")

@@ -1,0 +1,43 @@
+"""The provider's documents a customer agrees to at registration (store-configurable later).
+
+A store may override them with the Flask config key ``ACCOUNTS_TERMS``
+(``{key: {"version": ..., "url": ...}}``); these are the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+DEFAULT_TERMS: dict[str, dict[str, str]] = {
+    "user_agreement": {
+        "version": "2024-01",
+        "url": "https://www.huaweicloud.com/declaration/sa_cua.html",
+    },
+    "privacy_statement": {
+        "version": "2024-01",
+        "url": "https://www.huaweicloud.com/declaration/sa_prp.html",
+    },
+    "customer_association_notice": {
+        "version": "2024-01",
+        "url": "https://www.huaweicloud.com/declaration/sa_cooperative.html",
+    },
+    "partner_association_terms": {
+        "version": "2024-01",
+        "url": "https://www.huaweicloud.com/declaration/sa_partner.html",
+    },
+}
+
+LABELS = {
+    "user_agreement": _l("user agreement"),
+    "privacy_statement": _l("privacy statement"),
+    "customer_association_notice": _l("customer-association notice"),
+    "partner_association_terms": _l("partner association terms"),
+}
+
+
+def current_terms() -> dict[str, dict[str, Any]]:
+    terms: dict[str, dict[str, Any]] = current_app.config.get("ACCOUNTS_TERMS") or DEFAULT_TERMS
+    return terms

@@ -1,0 +1,194 @@
+"""Customer account endpoints: registration, email verification, tokens, me, real-name."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from storefront.accounts import services
+from storefront.accounts.limits import ip_and_email, ip_only, limit
+from storefront.accounts.models import ApiToken, Customer, Staff
+from storefront.accounts.services import AccountError
+from storefront.api import bp
+from storefront.api.auth import api_customer, require_customer_token
+from storefront.api.errors import ApiError
+from storefront.extensions import limiter
+from storefront.stores.tenancy import current_store
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    "consent_required": 422,
+    "invalid_input": 422,
+    "email_taken": 409,
+    "invalid_token": 400,
+    "invalid_credentials": 401,
+    "otp_required": 401,
+    "invalid_otp": 401,
+    "otp_enrolment_required": 403,
+    "invalid_id_number": 422,
+    "invalid_credit_code": 422,
+    "realname_verified": 409,
+    "realname_pending": 409,
+    "provider_not_linked": 409,
+    "realname_refused": 422,
+    "upstream_unavailable": 503,
+}
+
+
+def api_error(exc: AccountError) -> ApiError:
+    fields = {k: str(v) for k, v in exc.fields.items()}
+    return ApiError(STATUS.get(exc.code, 400), exc.code, str(exc.message), fields)
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "Send a JSON object.")
+    return data
+
+
+def text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_input", f"{name} must be a string.", {name: "Not a string."})
+    return value
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "email": customer.email,
+        "name": customer.name,
+        "phone": customer.phone,
+        "country": customer.country,
+        "status": str(customer.status),
+        "realname_status": str(customer.realname_status),
+        "provider_link": str(customer.provider_link),
+    }
+
+
+def balance_of(customer: Customer) -> Decimal:
+    """The billing area registers ``app.extensions["storefront.balance"]`` (customer -> Decimal)."""
+    hook = current_app.extensions.get("storefront.balance")
+    return Decimal(hook(customer)) if hook else Decimal("0.00")
+
+
+def token_json(raw: str, token: ApiToken) -> dict[str, Any]:
+    return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@bp.post("/customers")
+def register_customer() -> ResponseReturnValue:
+    data = json_body()
+    reg = services.Registration(
+        email=text(data, "email"),
+        password=text(data, "password"),
+        name=text(data, "name"),
+        phone=text(data, "phone") or None,
+        country=text(data, "country"),
+        accept_terms=data.get("accept_terms"),
+        consent_personal_info=data.get("consent_personal_info"),
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        locale=str(get_locale() or current_store().default_locale),
+    )
+    try:
+        customer = services.register_customer(reg)
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    return jsonify(customer_json(customer)), 201
+
+
+@bp.post("/customers/verify-email")
+@limiter.limit(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
+def verify_email() -> ResponseReturnValue:
+    data = json_body()
+    try:
+        customer = services.verify_email(text(data, "token"))
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    return jsonify(status=str(customer.status))
+
+
+def issue_for(kind: type[Customer] | type[Staff]) -> ResponseReturnValue:
+    data = json_body()
+    try:
+        principal = services.authenticate(
+            kind, text(data, "email"), text(data, "password"), text(data, "otp") or None
+        )
+        if (
+            isinstance(principal, Staff)
+            and not principal.totp_enabled
+            and services.staff_2fa_required(principal.store_id)
+        ):
+            raise AccountError(
+                "otp_enrolment_required",
+                "This store requires two-factor authentication: enrol at /account/security.",
+            )
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    raw, token = services.issue_token(principal, name=text(data, "name") or "API")
+    return jsonify(token_json(raw, token))
+
+
+@bp.post("/auth/token")
+@limiter.limit(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email)
+def customer_token() -> ResponseReturnValue:
+    return issue_for(Customer)
+
+
+@bp.get("/me")
+@require_customer_token
+def me() -> ResponseReturnValue:
+    customer = api_customer()
+    body = customer_json(customer)
+    body["balance"] = f"{balance_of(customer):.2f}"
+    body["currency"] = current_store().currency
+    body["can_buy"] = services.can_buy(customer)
+    return jsonify(body)
+
+
+def realname_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "realname_status": str(customer.realname_status),
+        "type": customer.realname_type,
+        "masked_id": customer.realname_masked,
+        "opinion": customer.realname_opinion,
+    }
+
+
+@bp.get("/me/realname")
+@require_customer_token
+def get_realname() -> ResponseReturnValue:
+    customer = api_customer()
+    services.refresh_realname(customer)
+    return jsonify(realname_json(customer))
+
+
+@bp.post("/me/realname")
+@require_customer_token
+def submit_realname() -> ResponseReturnValue:
+    customer = api_customer()
+    data = json_body()
+    payload = services.RealnameInput(
+        kind=text(data, "type"),
+        name=text(data, "name"),
+        id_number=text(data, "id_number"),
+        company_name=text(data, "company_name"),
+        credit_code=text(data, "credit_code"),
+        legal_person=text(data, "legal_person"),
+    )
+    try:
+        services.submit_realname(customer, payload)
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    services.refresh_realname(customer, max_age_s=0)
+    return jsonify(realname_json(customer)), 202

@@ -1,0 +1,71 @@
+"""Bearer-token authentication for API endpoints (the API never uses the session cookie).
+
+@bp.get("/things")
+@require_customer_token
+def things(): customer = api_principal()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import g, request
+
+from storefront.accounts.models import Customer, Staff
+from storefront.api.errors import ApiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bearer_principal() -> Customer | Staff:
+    from storefront.accounts.services import principal_for_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    principal = principal_for_token(raw.strip()) if scheme.lower() == "bearer" and raw else None
+    if principal is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "A valid bearer token is required.",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    return principal
+
+
+def _require(kind: type[Customer] | type[Staff]) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = _bearer_principal()
+            if not isinstance(principal, kind):
+                raise ApiError(403, "forbidden", "This token cannot use this endpoint.")
+            g.api_principal = principal
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorator
+
+
+require_customer_token = _require(Customer)
+require_staff_token = _require(Staff)
+
+
+def api_principal() -> Any:
+    """The principal the current request's token belongs to."""
+    return g.api_principal
+
+
+def api_customer() -> Customer:
+    principal = g.api_principal
+    assert isinstance(principal, Customer)
+    return principal
+
+
+def api_staff() -> Staff:
+    principal = g.api_principal
+    assert isinstance(principal, Staff)
+    return principal
