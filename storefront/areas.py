@@ -19,6 +19,8 @@ def hooks(kind: str) -> list[ModuleType]:
     """Each area's ``storefront.<area>.<kind>`` module, in area order, where it exists."""
     found = []
     for area in AREAS:
+        if importlib.util.find_spec(f"storefront.{area}") is None:
+            continue  # the area has not landed yet
         name = f"storefront.{area}.{kind}"
         if importlib.util.find_spec(name) is not None:
             found.append(importlib.import_module(name))

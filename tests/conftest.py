@@ -95,14 +95,27 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> dict[
     }
 
 
+def dispose(app: Flask) -> None:
+    """Close the app's database connections (each app has its own engine and pool)."""
+    with app.app_context():
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def make_app(base_config: dict[str, Any]) -> Callable[..., Flask]:
-    """Build an app with extra settings on top of the test defaults."""
+def make_app(base_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Build an app with extra settings on top of the test defaults (disposed at the end)."""
+    apps: list[Flask] = []
 
     def factory(**overrides: Any) -> Flask:
-        return create_app({**base_config, **overrides})
+        application = create_app({**base_config, **overrides})
+        apps.append(application)
+        return application
 
-    return factory
+    yield factory
+    for application in apps:
+        dispose(application)
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +129,7 @@ def _migrated(make_app: Callable[..., Flask]) -> None:
         with _db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=app.extensions["migrate"].directory)
+    dispose(app)
 
 
 def _empty_tables() -> None:
@@ -136,8 +150,7 @@ def app(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Flask]:
     with application.app_context():
         _empty_tables()
     yield application
-    with application.app_context():
-        _db.session.remove()
+    dispose(application)
 
 
 @pytest.fixture
