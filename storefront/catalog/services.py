@@ -733,3 +733,44 @@ def stale_count(now: datetime | None = None) -> int:
         )
         or 0
     )
+
+
+def list_prices(
+    region: str, spec_list: Sequence[Spec], ctx: Context, *, now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per spec id, the sale price of one item (linear specs: at their minimum size) per
+    hour, as a 730-hour month estimate, per month and per year, with a ``stale`` flag."""
+    now = now or utcnow()
+    keys = [k for s in spec_list for k in _spec_keys(s)]
+    out: dict[int, dict[str, Any]] = {
+        s.id: {
+            "size": s.min_size,
+            "currency": None,
+            "stale": False,
+            "on_demand_hourly": None,
+            "on_demand_monthly_estimate": None,
+            "monthly": None,
+            "yearly": None,
+        }
+        for s in spec_list
+    }
+    for mode in BillingMode:
+        cards = rate_cards(region, pricing.UNIT_OF_MODE[mode], keys)
+        months = pricing.months_in_term(mode, 1)
+        for spec in spec_list:
+            found = spec_rate(spec, spec.min_size, cards)
+            if found is None:
+                continue
+            rate, fetched, currency = found
+            entry = out[spec.id]
+            entry["currency"] = currency
+            entry["stale"] = entry["stale"] or now - fetched > STALE_AFTER
+            rule = pricing.pick_rule(ctx.rules, spec.product_code, spec.code, ctx.groups)
+            sale = pricing.sale_unit(rate.official, rate.cost, rule, months)
+            if mode is BillingMode.ON_DEMAND:
+                entry["on_demand_hourly"] = f"{pricing.round_money(sale):.2f}"
+                month = pricing.price_line(rate * pricing.HOURS_PER_MONTH, 1, rule, Decimal(1))
+                entry["on_demand_monthly_estimate"] = f"{month.amount:.2f}"
+            else:
+                entry[mode.value] = f"{pricing.round_money(sale):.2f}"
+    return out

@@ -13,13 +13,13 @@ Schedule a refresh with cron, e.g. every 6 hours (prices are flagged stale after
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from storefront.catalog import pricing
 from storefront.catalog.models import PriceBookEntry, Product, Region, Spec, SpecRegion, SyncMark
@@ -111,14 +111,10 @@ SOURCES: tuple[Source, ...] = (
 BY_RESOURCE = {s.resource_type: s for s in SOURCES}
 PROBE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
-Progress = Callable[[str], None]
+DBSession = Session | scoped_session[Any]
 
 
-def _noop(_: str) -> None:
-    pass
-
-
-def upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(session: DBSession, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
     """``INSERT … ON CONFLICT (keys) DO UPDATE`` on PostgreSQL and SQLite."""
     if not rows:
         return
@@ -137,19 +133,19 @@ def upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: Seque
     session.execute(stmt)
 
 
-def _fresh(session: Session, key: str, now: datetime, window: timedelta) -> bool:
+def _fresh(session: DBSession, key: str, now: datetime, window: timedelta) -> bool:
     mark = session.get(SyncMark, key)
     return mark is not None and now - mark.fetched_at < window
 
 
-def _mark(session: Session, key: str, now: datetime) -> None:
+def _mark(session: DBSession, key: str, now: datetime) -> None:
     upsert(session, SyncMark, [{"key": key, "fetched_at": now}], ["key"])
 
 
 # --------------------------------------------------------------------------- catalogue
 
 
-def ensure_base(session: Session) -> None:
+def ensure_base(session: DBSession) -> None:
     """Regions and product texts (inserted once; later edits by a store are kept)."""
     existing = set(session.scalars(select(Region.code)))
     for sort, (code, name, name_zh) in enumerate(REGIONS):
@@ -208,7 +204,7 @@ def catalogue_units() -> list[tuple[str, Source, ChargeMode]]:
 
 
 def sync_catalog(
-    session: Session,
+    session: DBSession,
     provider: CloudProvider,
     *,
     now: datetime,
@@ -276,7 +272,7 @@ def _probes(lo: int, hi: int) -> tuple[int, ...]:
     return tuple(sorted({lo, hi, *(s for s in PROBE_SIZES if lo <= s <= hi)}))
 
 
-def rateables(session: Session, region: str, mode: ChargeMode) -> list[Rateable]:
+def rateables(session: DBSession, region: str, mode: ChargeMode) -> list[Rateable]:
     flag = SpecRegion.on_demand if mode is ChargeMode.ON_DEMAND else SpecRegion.period
     specs = session.scalars(
         select(Spec)
@@ -328,7 +324,7 @@ def _batches(items: list[Rateable]) -> list[list[Rateable]]:
 
 
 def price_units(
-    session: Session,
+    session: DBSession,
 ) -> list[tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]]]:
     units = []
     for region in session.scalars(select(Region.code).order_by(Region.sort)):
@@ -377,7 +373,7 @@ def _rate(
 
 
 def _batch_fresh(
-    session: Session,
+    session: DBSession,
     region: str,
     unit: pricing.PeriodUnit,
     batch: list[Rateable],
@@ -401,7 +397,7 @@ def _batch_fresh(
 
 
 def sync_prices(
-    session: Session,
+    session: DBSession,
     provider: CloudProvider,
     *,
     now: datetime,
