@@ -12,7 +12,6 @@ from typing import Any
 from flask import g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from storefront.api import bp
 from storefront.api.errors import ApiError
@@ -40,6 +39,10 @@ def _session_key(create: bool) -> str | None:
     if key is None and create:
         key = session[SESSION_KEY] = secrets.token_urlsafe(24)
     return key
+
+
+def _api_error(exc: services.CatalogError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, exc.fields)
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
@@ -89,7 +92,7 @@ def list_products() -> ResponseReturnValue:
     hid = services.hidden()
     region = request.args.get("region") or None
     if region is not None and region not in {r.code for r in services.regions(hid)}:
-        raise ApiError(422, "invalid_input", _("Unknown region."), {"region": _("Unknown region.")})
+        raise _api_error(services.unknown_region())
     ctx = services.load_context(_api_customer_id())
     prices = (
         services.list_prices(region, services.specs(region=region, hid=hid), ctx) if region else {}
@@ -123,7 +126,7 @@ def create_quote() -> ResponseReturnValue:
             session_key=None if customer_id is not None else _session_key(create=True),
         )
     except services.CatalogError as exc:
-        raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
+        raise _api_error(exc) from None
     response = jsonify(quote_json(quote))
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/quotes/{quote.id}"
@@ -136,5 +139,5 @@ def get_quote(quote_id: str) -> ResponseReturnValue:
         quote_id, customer_id=_api_customer_id(), session_key=_session_key(create=False)
     )
     if quote is None:
-        raise ApiError(404, "not_found", _("No such quote."))
+        raise _api_error(services.not_found_quote())
     return jsonify(quote_json(quote))

@@ -57,6 +57,16 @@ class CatalogError(Exception):
         self.fields = fields or {}
 
 
+def not_found_quote() -> CatalogError:
+    return CatalogError(404, "not_found", _("No such quote."))
+
+
+def unknown_region() -> CatalogError:
+    return CatalogError(
+        422, "invalid_input", _("Unknown region."), {"region": _("Unknown region.")}
+    )
+
+
 # --------------------------------------------------------------------------- visibility
 
 
