@@ -90,7 +90,7 @@ def test_staff_pricing_rules_and_preview(
     login(client, make_staff(role=StaffRole.OWNER))
     resp = client.get("/staff/pricing?region=cn-north-4&mode=monthly")
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200, page[page.find("<main"):][:600]
+    assert resp.status_code == 200, page[page.find("<main") :][:600]
     assert "s6.large.2.linux" in page and "112.00" in page
     resp = client.post(
         "/staff/pricing",
