@@ -1,0 +1,162 @@
+"""`make bench`: quote API and catalogue page throughput against a bare Flask hello-world.
+
+Everything runs on 127.0.0.1 in one go: the provider sandbox (in a thread), the storefront
+migrated and seeded from it, then the same gunicorn command and worker count serving, in
+turn, the hello-world app and the storefront. Prints req/s for each and the ratios
+(targets: quote >= 0.5x hello, catalogue >= 0.3x), then the quote p50 latency while the
+sandbox adds 400 ms to every provider call (target < 60 ms: quotes never call it).
+
+    python bench/run_all.py [--seconds 5] [--workers 2] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loadgen  # noqa: E402
+
+QUOTE = {
+    "region": "cn-north-4",
+    "billing_mode": "monthly",
+    "period": 1,
+    "items": [
+        {"product": "ecs", "spec": "s6.large.2.linux", "quantity": 2},
+        {"product": "evs", "spec": "SSD", "quantity": 1, "size_gb": 100},
+        {"product": "eip", "spec": "5_bgp", "quantity": 1, "bandwidth_mbit": 10},
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(port: int, path: str = "/healthz", timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable, "-m", "gunicorn", app,
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--log-level", "warning", "--chdir", str(ROOT),
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, env=env)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    sandbox = start_sandbox_thread()
+    tmp = Path(tempfile.mkdtemp(prefix="storefront-bench-"))
+    env = {
+        **os.environ,
+        "FLASK_APP": "storefront",
+        "STOREFRONT_ENV": "development",
+        "STOREFRONT_SECRET_KEY": "bench-secret-key-that-is-long-enough-xx",
+        "STOREFRONT_INSTANCE_PATH": str(tmp),
+        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "STOREFRONT_SANDBOX_URL": sandbox.url,
+        "STOREFRONT_MAIL_BACKEND": "console",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+    }
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "storefront", "init"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*flask, "storefront", "seed-demo"], env=env, check=True, cwd=ROOT)
+    print(f"gunicorn --workers {args.workers}; load: {args.threads} threads x {args.seconds}s")
+
+    body = json.dumps(QUOTE).encode()
+    json_headers = {"Content-Type": "application/json"}
+    results: dict[str, loadgen.Result] = {}
+
+    port = free_port()
+    proc = gunicorn("hello:app", port, args.workers, env)
+    try:
+        wait_up(port, "/")
+        loadgen.run(port, "GET", "/", threads=2, seconds=1)  # warm-up
+        results["hello"] = loadgen.run(port, "GET", "/", threads=args.threads, seconds=args.seconds)
+    finally:
+        stop(proc)
+
+    port = free_port()
+    proc = gunicorn("storefront:create_app()", port, args.workers, env)
+    try:
+        wait_up(port)
+        page = "/products/ecs?region=cn-north-4"
+        loadgen.run(port, "GET", page, threads=2, seconds=1)
+        loadgen.run(
+            port, "POST", "/api/v1/quotes", body, json_headers, threads=2, seconds=1, expect=201
+        )
+        results["quote"] = loadgen.run(
+            port, "POST", "/api/v1/quotes", body, json_headers,
+            threads=args.threads, seconds=args.seconds, expect=201,
+        )  # fmt: skip
+        results["catalogue"] = loadgen.run(
+            port, "GET", page, threads=args.threads, seconds=args.seconds
+        )
+        sandbox.set_faults(latency_ms=400)
+        results["quote_slow_provider"] = loadgen.run(
+            port, "POST", "/api/v1/quotes", body, json_headers,
+            threads=1, seconds=args.seconds, max_requests=300, expect=201,
+        )  # fmt: skip
+    finally:
+        stop(proc)
+        sandbox.stop()
+
+    hello = results["hello"].rps
+    print(f"{'run':<22}{'req/s':>10}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs hello':>10}")
+    for name, r in results.items():
+        ratio = r.rps / hello if hello else 0
+        print(
+            f"{name:<22}{r.rps:>10.1f}{r.errors:>8}{r.p50:>9.1f}"
+            f"{r.percentile(0.99):>9.1f}{ratio:>9.2f}x"
+        )
+    checks = {
+        "quote >= 0.5x hello": results["quote"].rps >= 0.5 * hello,
+        "catalogue >= 0.3x hello": results["catalogue"].rps >= 0.3 * hello,
+        "quote p50 < 60 ms with 400 ms provider latency": results["quote_slow_provider"].p50 < 60,
+        "no errors": all(r.errors == 0 for r in results.values()),
+    }
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Catalogue and quotes: GET /regions, GET /products, POST /quotes, GET /quotes/<id>.
+
+Thin: parse, call :mod:`storefront.catalog.services`, render. Reads only the local price book.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from flask import g, jsonify, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from storefront.api import bp
+from storefront.api.errors import ApiError
+from storefront.catalog import services
+from storefront.catalog.models import Quote
+
+SESSION_KEY = "catalog_quote_owner"
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _api_customer_id() -> int | None:
+    customer = g.get("api_customer")
+    return int(customer.id) if customer is not None else None
+
+
+def _session_key(create: bool) -> str | None:
+    key: str | None = session.get(SESSION_KEY)
+    if key is None and create:
+        key = session[SESSION_KEY] = secrets.token_urlsafe(24)
+    return key
+
+
+def _api_error(exc: services.CatalogError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, exc.fields)
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    lines = []
+    for line in quote.lines:
+        item: dict[str, Any] = {
+            "product": line.product_code,
+            "spec": line.spec_code,
+            "quantity": line.quantity,
+            "unit_price": money(line.unit_price),
+            "amount": money(line.amount),
+        }
+        size_field = services.SIZE_FIELDS.get(line.product_code)
+        if size_field is not None:
+            item[size_field] = line.size
+        lines.append(item)
+    body: dict[str, Any] = {
+        "id": quote.id,
+        "region": quote.region_code,
+        "currency": quote.currency,
+        "billing_mode": quote.billing_mode,
+        "period": quote.period,
+        "total": money(quote.total),
+        "lines": lines,
+        "stale": quote.stale,
+        "created_at": quote.created_at.isoformat(),
+        "expires_at": quote.expires_at.isoformat(),
+        "expired": services.is_expired(quote),
+    }
+    if quote.monthly_estimate is not None:
+        body["monthly_estimate"] = money(quote.monthly_estimate)
+    return body
+
+
+@bp.get("/regions")
+def list_regions() -> ResponseReturnValue:
+    locale = _locale()
+    items = [
+        {"code": r.code, "name": services.localized(r, "name", locale)} for r in services.regions()
+    ]
+    return jsonify(items=items, next_cursor=None)
+
+
+@bp.get("/products")
+def list_products() -> ResponseReturnValue:
+    locale = _locale()
+    hid = services.hidden()
+    region = request.args.get("region") or None
+    if region is not None and region not in {r.code for r in services.regions(hid)}:
+        raise _api_error(services.unknown_region())
+    ctx = services.load_context(_api_customer_id())
+    prices = (
+        services.list_prices(region, services.specs(region=region, hid=hid), ctx) if region else {}
+    )
+    by_product: dict[str, list[dict[str, Any]]] = {}
+    for spec in services.specs(region=region, hid=hid):
+        attrs = services.spec_attributes(spec)
+        if region is not None:
+            attrs["prices"] = prices.get(spec.id)
+        by_product.setdefault(spec.product_code, []).append(attrs)
+    items = [
+        {
+            "code": p.code,
+            "name": services.localized(p, "name", locale),
+            "description": services.localized(p, "description", locale),
+            "specs": by_product.get(p.code, []),
+        }
+        for p in services.products(hid)
+    ]
+    return jsonify(items=items, next_cursor=None)
+
+
+@bp.post("/quotes")
+def create_quote() -> ResponseReturnValue:
+    customer_id = _api_customer_id()
+    try:
+        req = services.parse_quote_request(request.get_json(silent=True))
+        quote = services.create_quote(
+            req,
+            customer_id=customer_id,
+            session_key=None if customer_id is not None else _session_key(create=True),
+        )
+    except services.CatalogError as exc:
+        raise _api_error(exc) from None
+    response = jsonify(quote_json(quote))
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/quotes/{quote.id}"
+    return response
+
+
+@bp.get("/quotes/<quote_id>")
+def get_quote(quote_id: str) -> ResponseReturnValue:
+    quote = services.find_quote(
+        quote_id, customer_id=_api_customer_id(), session_key=_session_key(create=False)
+    )
+    if quote is None:
+        raise _api_error(services.not_found_quote())
+    return jsonify(quote_json(quote))

@@ -1,0 +1,1 @@
+"""Catalogue and pricing: products, specs, regions, the price book, price rules and quotes."""

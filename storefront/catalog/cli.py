@@ -1,0 +1,75 @@
+"""``flask storefront sync-catalog`` and ``sync-prices``: resumable, safe while serving.
+
+Schedule with cron (see :mod:`storefront.catalog.sync` for the line).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+from storefront.catalog import sync
+from storefront.catalog.services import utcnow
+from storefront.cloud.interface import CloudError
+from storefront.extensions import cloud_provider, db
+
+_window = click.option(
+    "--window-hours",
+    type=click.FloatRange(min=0),
+    default=sync.DEFAULT_WINDOW.total_seconds() / 3600,
+    show_default=True,
+    help="Skip what was fetched within this many hours (how a stopped run resumes).",
+)
+_force = click.option("--force", is_flag=True, help="Fetch everything again.")
+_quiet = click.option("--quiet", is_flag=True, help="No progress bar (for cron).")
+
+
+def _run(label: str, units: list[Any], job: Any, quiet: bool) -> None:
+    done = 0
+    try:
+        if quiet:
+            done = job(units)
+        else:
+            with click.progressbar(units, label=label, show_pos=True) as bar:
+                done = job(bar)
+    except CloudError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{label} stopped: {exc}. What was fetched is kept; run again to continue."
+        ) from exc
+    click.echo(f"{label}: fetched {done} of {len(units)} units (the rest were fresh).")
+
+
+def register(group: AppGroup) -> None:
+    @group.command("sync-catalog")
+    @_window
+    @_force
+    @_quiet
+    def sync_catalog_command(window_hours: float, force: bool, quiet: bool) -> None:
+        """Fetch regions' specs from the provider into the local catalogue."""
+        now, window = utcnow(), timedelta(hours=window_hours)
+
+        def job(units: Any) -> int:
+            return sync.sync_catalog(
+                db.session, cloud_provider(), now=now, window=window, force=force, units=units
+            )
+
+        _run("Catalogue", sync.catalogue_units(), job, quiet)
+
+    @group.command("sync-prices")
+    @_window
+    @_force
+    @_quiet
+    def sync_prices_command(window_hours: float, force: bool, quiet: bool) -> None:
+        """Rate every synced spec (on demand, monthly, yearly) into the price book."""
+        now, window = utcnow(), timedelta(hours=window_hours)
+
+        def job(units: Any) -> int:
+            return sync.sync_prices(
+                db.session, cloud_provider(), now=now, window=window, force=force, units=units
+            )
+
+        _run("Prices", sync.price_units(db.session), job, quiet)

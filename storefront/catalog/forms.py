@@ -1,0 +1,48 @@
+"""Staff forms: price rules and what the store shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+try:  # WTForms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
+
+def options(pairs: list[tuple[str, Any]]) -> list[Any]:
+    """Select choices in the form the installed WTForms prefers."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class PriceRuleForm(FlaskForm):
+    product_code = SelectField(_l("Product"), choices=[], validate_choice=True)
+    spec_code = StringField(_l("Spec code"), validators=[Optional()])
+    group_id = SelectField(_l("Customer group"), choices=[], coerce=str, validate_choice=True)
+    kind = SelectField(
+        _l("Rule"),
+        choices=options(
+            [("markup", _l("Markup on cost")), ("discount", _l("Discount off list price"))]
+        ),
+    )
+    adjustment = SelectField(
+        _l("Amount as"),
+        choices=options([("percent", _l("Percent")), ("fixed", _l("Fixed per item per month"))]),
+    )
+    value = DecimalField(
+        _l("Value"), places=4, validators=[DataRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    allow_below_cost = BooleanField(_l("Allow selling below cost"))
+
+
+class VisibilityForm(FlaskForm):
+    kind = HiddenField(validators=[DataRequired()])
+    code = HiddenField(validators=[DataRequired()])
+    hide = HiddenField()

@@ -1,0 +1,786 @@
+"""Catalogue rules: what a store shows, what it charges, and binding quotes.
+
+Everything here reads the local catalogue and price book only: no provider call on the
+request path (the sync jobs in :mod:`storefront.catalog.sync` fill those tables).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, tuple_
+
+from storefront.catalog import pricing
+from storefront.catalog.models import (
+    CustomerGroup,
+    CustomerGroupMember,
+    HiddenItem,
+    PriceBookEntry,
+    PriceRule,
+    Product,
+    Quote,
+    QuoteLine,
+    Region,
+    Spec,
+    SpecRegion,
+)
+from storefront.catalog.pricing import BillingMode, PeriodUnit
+from storefront.extensions import db
+
+STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
+MAX_PRICE_AGE = timedelta(days=7)  # older than this: not quoted at all
+QUOTE_TTL = timedelta(minutes=30)
+MAX_ITEMS = 20
+MAX_QUANTITY = 500
+SIZE_FIELDS = {"evs": "size_gb", "eip": "bandwidth_mbit"}
+PRODUCT_CODES = ("ecs", "evs", "vpc", "eip")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CatalogError(Exception):
+    """A request the catalogue cannot serve; ``fields`` maps input fields to messages."""
+
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or {}
+
+
+def not_found_quote() -> CatalogError:
+    return CatalogError(404, "not_found", _("No such quote."))
+
+
+def unknown_region() -> CatalogError:
+    return CatalogError(
+        422, "invalid_input", _("Unknown region."), {"region": _("Unknown region.")}
+    )
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+@dataclass(frozen=True, slots=True)
+class Hidden:
+    products: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    specs: frozenset[str] = frozenset()  # "<product>/<spec>"
+
+    def spec(self, product: str, spec: str) -> bool:
+        return product in self.products or f"{product}/{spec}" in self.specs
+
+
+def hidden() -> Hidden:
+    """What the current store hides."""
+    rows = db.session.execute(select(HiddenItem.kind, HiddenItem.code)).all()
+    by_kind: dict[str, set[str]] = {"product": set(), "region": set(), "spec": set()}
+    for kind, code in rows:
+        by_kind.setdefault(kind, set()).add(code)
+    return Hidden(
+        frozenset(by_kind["product"]), frozenset(by_kind["region"]), frozenset(by_kind["spec"])
+    )
+
+
+def set_hidden(kind: str, code: str, hide: bool) -> None:
+    if kind not in ("product", "region", "spec"):
+        raise ValueError(kind)
+    row = db.session.scalar(
+        select(HiddenItem).where(HiddenItem.kind == kind, HiddenItem.code == code)
+    )
+    if hide and row is None:
+        db.session.add(HiddenItem(kind=kind, code=code))
+    elif not hide and row is not None:
+        db.session.delete(row)
+
+
+def localized(obj: Any, attr: str, locale: str) -> str:
+    """``obj.<attr>_zh`` for Chinese when filled in, else ``obj.<attr>``."""
+    if locale.startswith("zh"):
+        value = getattr(obj, f"{attr}_zh", None)
+        if value:
+            return str(value)
+    return str(getattr(obj, attr))
+
+
+def regions(hid: Hidden | None = None) -> list[Region]:
+    hid = hid or hidden()
+    rows = db.session.scalars(select(Region).order_by(Region.sort, Region.code)).all()
+    return [r for r in rows if r.code not in hid.regions]
+
+
+def products(hid: Hidden | None = None) -> list[Product]:
+    hid = hid or hidden()
+    rows = db.session.scalars(select(Product).order_by(Product.sort, Product.code)).all()
+    return [p for p in rows if p.code not in hid.products]
+
+
+def product(code: str, hid: Hidden | None = None) -> Product | None:
+    hid = hid or hidden()
+    found = db.session.get(Product, code)
+    return None if found is None or code in hid.products else found
+
+
+def specs(
+    product_code: str | None = None, region: str | None = None, hid: Hidden | None = None
+) -> list[Spec]:
+    """Visible specs (of one product; offered in one region), in catalogue order."""
+    hid = hid or hidden()
+    query = select(Spec).order_by(Spec.product_code, Spec.sort, Spec.id)
+    if product_code is not None:
+        query = query.where(Spec.product_code == product_code)
+    if region is not None:
+        query = query.join(SpecRegion).where(SpecRegion.region_code == region)
+    rows = db.session.scalars(query).unique().all()
+    return [s for s in rows if not hid.spec(s.product_code, s.code)]
+
+
+def spec_attributes(spec: Spec) -> dict[str, Any]:
+    """The attributes a client compares specs by (JSON-ready)."""
+    attrs: dict[str, Any] = {"code": spec.code, "name": spec.name}
+    if spec.product_code == "ecs":
+        attrs.update(
+            family=spec.family,
+            os=spec.os,
+            vcpus=spec.vcpus,
+            memory_gib=str(spec.memory_gib) if spec.memory_gib is not None else None,
+        )
+    if spec.min_size is not None:
+        attrs.update(size_unit=spec.size_unit, min_size=spec.min_size, max_size=spec.max_size)
+    attrs["regions"] = sorted(r.region_code for r in spec.regions)
+    return attrs
+
+
+# --------------------------------------------------------------------------- rules and groups
+
+
+def store_rules() -> list[pricing.Rule]:
+    rows = db.session.scalars(select(PriceRule).order_by(PriceRule.id)).all()
+    return [rule_of(r) for r in rows]
+
+
+def rule_of(row: PriceRule) -> pricing.Rule:
+    return pricing.Rule(
+        kind=pricing.RuleKind(row.kind),
+        adjustment=pricing.Adjustment(row.adjustment),
+        value=Decimal(row.value),
+        product=row.product_code,
+        spec=row.spec_code,
+        group=row.group_id,
+        allow_below_cost=row.allow_below_cost,
+        id=row.id,
+    )
+
+
+def groups_of(customer_id: int | None) -> frozenset[int]:
+    if customer_id is None:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            select(CustomerGroupMember.group_id).where(
+                CustomerGroupMember.customer_id == customer_id
+            )
+        )
+    )
+
+
+def customer_groups() -> list[CustomerGroup]:
+    return list(db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)))
+
+
+# --------------------------------------------------------------------------- price book
+
+
+@dataclass(frozen=True, slots=True)
+class RateCard:
+    tiers: tuple[pricing.Tier, ...]
+    fetched_at: datetime
+    currency: str
+
+
+def rate_cards(
+    region: str, unit: PeriodUnit, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], RateCard]:
+    """The price book's tiers per ``(resource_type, provider_spec)`` in one query."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(
+            PriceBookEntry.resource_type,
+            PriceBookEntry.provider_spec,
+            PriceBookEntry.size_from,
+            PriceBookEntry.official,
+            PriceBookEntry.cost,
+            PriceBookEntry.fetched_at,
+            PriceBookEntry.currency,
+        ).where(
+            PriceBookEntry.region_code == region,
+            PriceBookEntry.period_unit == unit.value,
+            tuple_(PriceBookEntry.resource_type, PriceBookEntry.provider_spec).in_(wanted),
+        )
+    ).all()
+    tiers: dict[tuple[str, str], list[pricing.Tier]] = {}
+    oldest: dict[tuple[str, str], datetime] = {}
+    currency: dict[tuple[str, str], str] = {}
+    for rtype, spec, start, official, cost, fetched, cur in rows:
+        key = (rtype, spec)
+        tiers.setdefault(key, []).append(
+            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
+        )
+        oldest[key] = min(fetched, oldest.get(key, fetched))
+        currency[key] = cur
+    return {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
+
+
+def _spec_keys(spec: Spec) -> list[tuple[str, str]]:
+    keys = [(spec.resource_type, spec.code)]
+    if spec.bandwidth_spec and spec.bandwidth_resource_type:
+        keys.append((spec.bandwidth_resource_type, spec.bandwidth_spec))
+    return keys
+
+
+def spec_rate(
+    spec: Spec, size: int | None, cards: Mapping[tuple[str, str], RateCard]
+) -> tuple[pricing.Rate, datetime, str] | None:
+    """One item's rate per time unit (EIP: address + bandwidth x Mbit/s), or None if unpriced."""
+    keys = _spec_keys(spec)
+    if any(k not in cards for k in keys):
+        return None
+    main = cards[keys[0]]
+    rate = pricing.tiered(main.tiers, size or 1)
+    fetched = main.fetched_at
+    if len(keys) > 1:
+        bw = cards[keys[1]]
+        rate = rate + pricing.tiered(bw.tiers, size or 1)
+        fetched = min(fetched, bw.fetched_at)
+    return rate, fetched, main.currency
+
+
+# --------------------------------------------------------------------------- quote requests
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRequest:
+    product: str
+    spec: str
+    quantity: int
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    region: str
+    mode: BillingMode
+    period: int | None
+    items: tuple[ItemRequest, ...]
+
+
+def _int(value: Any) -> int | None:
+    """A JSON integer (not a bool, not a float), else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def parse_quote_request(data: Any) -> QuoteRequest:
+    """Check the shape and types of a quote request body; catalogue checks come later."""
+    if not isinstance(data, dict):
+        raise CatalogError(
+            422, "invalid_input", _("Send a JSON object."), {"body": _("Send a JSON object.")}
+        )
+    fields: dict[str, str] = {}
+    region = data.get("region")
+    if not isinstance(region, str) or not region:
+        fields["region"] = _("Choose a region.")
+    raw_mode = data.get("billing_mode")
+    mode: BillingMode | None = None
+    if isinstance(raw_mode, str) and raw_mode in {m.value for m in BillingMode}:
+        mode = BillingMode(raw_mode)
+    else:
+        fields["billing_mode"] = _("Use on_demand, monthly or yearly.")
+    period: int | None = None
+    raw_period = data.get("period")
+    if mode is BillingMode.ON_DEMAND:
+        if raw_period is not None:
+            fields["period"] = _("On-demand quotes take no period.")
+    elif mode is not None:
+        low, high = pricing.PERIOD_LIMITS[mode]
+        period = low if raw_period is None else _int(raw_period)
+        if period is None or not low <= period <= high:
+            fields["period"] = _(
+                "The period must be a whole number from %(low)d to %(high)d.", low=low, high=high
+            )
+    items: list[ItemRequest] = []
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        fields["items"] = _("Add at least one item.")
+    elif len(raw_items) > MAX_ITEMS:
+        fields["items"] = _("At most %(n)d items per quote.", n=MAX_ITEMS)
+    else:
+        for i, raw in enumerate(raw_items):
+            prefix = f"items.{i}"
+            if not isinstance(raw, dict):
+                fields[prefix] = _("Each item must be an object.")
+                continue
+            product_code, spec_code = raw.get("product"), raw.get("spec")
+            ok = True
+            if not isinstance(product_code, str) or not product_code:
+                fields[f"{prefix}.product"] = _("Choose a product.")
+                ok = False
+            if not isinstance(spec_code, str) or not spec_code:
+                fields[f"{prefix}.spec"] = _("Choose a spec.")
+                ok = False
+            quantity = _int(raw.get("quantity", 1))
+            if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+                fields[f"{prefix}.quantity"] = _(
+                    "The quantity must be a whole number from 1 to %(n)d.", n=MAX_QUANTITY
+                )
+                ok = False
+            size: int | None = None
+            size_field = SIZE_FIELDS.get(product_code) if isinstance(product_code, str) else None
+            for name in SIZE_FIELDS.values():
+                if name in raw and name != size_field:
+                    fields[f"{prefix}.{name}"] = _("Not used for this product.")
+                    ok = False
+            if size_field is not None:
+                size = _int(raw.get(size_field))
+                if size is None:
+                    fields[f"{prefix}.{size_field}"] = _("Give a whole number.")
+                    ok = False
+            if ok and quantity is not None:
+                assert isinstance(product_code, str) and isinstance(spec_code, str)
+                items.append(ItemRequest(product_code, spec_code, quantity, size))
+    if fields or mode is None or not isinstance(region, str):
+        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+    return QuoteRequest(region, mode, period, tuple(items))
+
+
+# --------------------------------------------------------------------------- pricing a basket
+
+
+@dataclass(frozen=True, slots=True)
+class BasketLine:
+    product: str
+    spec: Spec
+    quantity: int
+    size: int | None
+    priced: pricing.PricedLine
+    rule_id: int | None
+    monthly_estimate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    region: str
+    mode: BillingMode
+    period: int | None
+    currency: str
+    lines: tuple[BasketLine, ...]
+    total: Decimal
+    cost_total: Decimal
+    stale: bool
+    fetched_at: datetime | None
+    monthly_estimate: Decimal | None = None
+
+
+@dataclass
+class Context:
+    """What pricing a basket needs from the database, loaded once per request."""
+
+    hid: Hidden
+    rules: list[pricing.Rule]
+    groups: frozenset[int]
+    specs: dict[tuple[str, str], Spec] = field(default_factory=dict)
+
+
+def load_context(customer_id: int | None) -> Context:
+    return Context(hidden(), store_rules(), groups_of(customer_id))
+
+
+def _resolve(req: QuoteRequest, ctx: Context) -> list[tuple[ItemRequest, Spec]]:
+    fields: dict[str, str] = {}
+    region = db.session.get(Region, req.region)
+    if region is None or region.code in ctx.hid.regions:
+        fields["region"] = _("Unknown region.")
+    wanted = {(i.product, i.spec) for i in req.items}
+    missing = [k for k in wanted if k not in ctx.specs]
+    if missing:
+        rows = db.session.scalars(
+            select(Spec).where(tuple_(Spec.product_code, Spec.code).in_(missing))
+        ).all()
+        ctx.specs.update({(s.product_code, s.code): s for s in rows})
+    resolved = []
+    for i, item in enumerate(req.items):
+        prefix = f"items.{i}"
+        if item.product not in PRODUCT_CODES or item.product in ctx.hid.products:
+            fields[f"{prefix}.product"] = _("Unknown product.")
+            continue
+        spec = ctx.specs.get((item.product, item.spec))
+        if spec is None or ctx.hid.spec(item.product, item.spec):
+            fields[f"{prefix}.spec"] = _("Unknown spec.")
+            continue
+        offered = next((r for r in spec.regions if r.region_code == req.region), None)
+        mode_ok = offered is not None and (
+            offered.on_demand if req.mode is BillingMode.ON_DEMAND else offered.period
+        )
+        if "region" not in fields and not mode_ok:
+            fields[f"{prefix}.spec"] = _("Not offered in this region for this billing mode.")
+            continue
+        if spec.min_size is not None and spec.max_size is not None:
+            name = SIZE_FIELDS[item.product]
+            if item.size is None or not spec.min_size <= item.size <= spec.max_size:
+                fields[f"{prefix}.{name}"] = _(
+                    "Must be from %(low)d to %(high)d.", low=spec.min_size, high=spec.max_size
+                )
+                continue
+        resolved.append((item, spec))
+    if fields:
+        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+    return resolved
+
+
+def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
+    """Price a request from the local price book under the store's rules."""
+    resolved = _resolve(req, ctx)
+    unit = pricing.UNIT_OF_MODE[req.mode]
+    period = req.period or 1
+    keys = [k for _item, spec in resolved for k in _spec_keys(spec)]
+    cards = rate_cards(req.region, unit, keys)
+    months = pricing.months_in_term(req.mode, period)
+    lines: list[BasketLine] = []
+    oldest: datetime | None = None
+    currency = "CNY"
+    for item, spec in resolved:
+        found = spec_rate(spec, item.size, cards)
+        if found is None:
+            raise CatalogError(
+                503, "prices_unavailable", _("Prices for this selection are not available yet.")
+            )
+        rate, fetched, currency = found
+        oldest = fetched if oldest is None else min(oldest, fetched)
+        rule = pricing.pick_rule(ctx.rules, item.product, item.spec, ctx.groups)
+        priced = pricing.price_line(
+            pricing.term_rate(rate, req.mode, period), item.quantity, rule, months
+        )
+        estimate = None
+        if req.mode is BillingMode.ON_DEMAND:
+            estimate = pricing.price_line(
+                rate * pricing.HOURS_PER_MONTH, item.quantity, rule, Decimal(1)
+            ).amount
+        lines.append(
+            BasketLine(
+                item.product,
+                spec,
+                item.quantity,
+                item.size,
+                priced,
+                rule.id if rule else None,
+                estimate,
+            )
+        )
+    if oldest is not None and now - oldest > MAX_PRICE_AGE:
+        raise CatalogError(
+            503, "prices_unavailable", _("Prices are out of date; please try again later.")
+        )
+    return Basket(
+        region=req.region,
+        mode=req.mode,
+        period=None if req.mode is BillingMode.ON_DEMAND else period,
+        currency=currency,
+        lines=tuple(lines),
+        total=pricing.total(line.priced for line in lines),
+        cost_total=sum((line.priced.cost_amount for line in lines), Decimal("0.00")),
+        stale=oldest is not None and now - oldest > STALE_AFTER,
+        fetched_at=oldest,
+        monthly_estimate=(
+            sum((line.monthly_estimate or Decimal(0) for line in lines), Decimal("0.00"))
+            if req.mode is BillingMode.ON_DEMAND
+            else None
+        ),
+    )
+
+
+def create_quote(
+    req: QuoteRequest,
+    *,
+    customer_id: int | None,
+    session_key: str | None,
+    now: datetime | None = None,
+    ttl: timedelta = QUOTE_TTL,
+) -> Quote:
+    """Price and store a quote, owned by a customer or an anonymous session key."""
+    if customer_id is None and not session_key:
+        raise ValueError("a quote needs an owner")
+    now = now or utcnow()
+    basket = price_basket(req, load_context(customer_id), now=now)
+    quote = Quote(
+        id=secrets.token_hex(16),
+        customer_id=customer_id,
+        session_key=None if customer_id is not None else session_key,
+        region_code=basket.region,
+        billing_mode=basket.mode.value,
+        period=basket.period,
+        currency=basket.currency,
+        total=basket.total,
+        cost_total=basket.cost_total,
+        monthly_estimate=basket.monthly_estimate,
+        stale=basket.stale,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    quote.lines = [
+        QuoteLine(
+            position=i,
+            product_code=line.product,
+            spec_code=line.spec.code,
+            quantity=line.quantity,
+            size=line.size,
+            unit_price=line.priced.unit_price,
+            amount=line.priced.amount,
+            unit_cost=line.priced.unit_cost,
+            cost_amount=line.priced.cost_amount,
+            official_amount=line.priced.official_amount,
+            rule_id=line.rule_id,
+        )
+        for i, line in enumerate(basket.lines)
+    ]
+    db.session.add(quote)
+    db.session.commit()
+    return quote
+
+
+def find_quote(quote_id: str, *, customer_id: int | None, session_key: str | None) -> Quote | None:
+    """The quote if the requester owns it (the tenant filter keeps it in the store)."""
+    quote = db.session.get(Quote, quote_id)
+    if quote is None:
+        return None
+    if quote.customer_id is not None:
+        return quote if quote.customer_id == customer_id else None
+    return (
+        quote
+        if session_key and secrets.compare_digest(quote.session_key or "", session_key)
+        else None
+    )
+
+
+def is_expired(quote: Quote, now: datetime | None = None) -> bool:
+    return (now or utcnow()) >= quote.expires_at
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    on_demand: Basket | None
+    monthly: Basket | None
+    yearly: Basket | None
+    monthly_saving: Decimal | None  # against the on-demand estimate for the same months
+    yearly_saving: Decimal | None
+
+
+def compare_modes(
+    region: str,
+    items: Sequence[ItemRequest],
+    ctx: Context,
+    *,
+    months: int = 1,
+    years: int = 1,
+    now: datetime | None = None,
+) -> Comparison:
+    """The same basket on demand, monthly and yearly, side by side with the savings."""
+    now = now or utcnow()
+    baskets: dict[BillingMode, Basket | None] = {}
+    errors: list[CatalogError] = []
+    for mode, period in (
+        (BillingMode.ON_DEMAND, None),
+        (BillingMode.MONTHLY, months),
+        (BillingMode.YEARLY, years),
+    ):
+        try:
+            baskets[mode] = price_basket(
+                QuoteRequest(region, mode, period, tuple(items)), ctx, now=now
+            )
+        except CatalogError as exc:  # e.g. a spec sold on demand only
+            baskets[mode] = None
+            errors.append(exc)
+    if len(errors) == len(baskets):
+        raise errors[0]
+    od, mo, yr = (
+        baskets[BillingMode.ON_DEMAND],
+        baskets[BillingMode.MONTHLY],
+        baskets[BillingMode.YEARLY],
+    )
+    estimate = od.monthly_estimate if od is not None else None
+    return Comparison(
+        on_demand=od,
+        monthly=mo,
+        yearly=yr,
+        monthly_saving=(
+            pricing.saving(estimate * months, mo.total) if estimate is not None and mo else None
+        ),
+        yearly_saving=(
+            pricing.saving(estimate * 12 * years, yr.total) if estimate is not None and yr else None
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- staff preview
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    spec: Spec
+    official: Decimal
+    cost: Decimal
+    sale: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+    rule_id: int | None
+    stale: bool
+    fetched_at: datetime
+
+
+def preview(
+    region: str,
+    mode: BillingMode,
+    *,
+    group: int | None = None,
+    rules: list[pricing.Rule] | None = None,
+    now: datetime | None = None,
+) -> list[PreviewRow]:
+    """Per spec: official price, cost, sale price under the store's rules and the margin,
+    for one item (linear specs: at their minimum size) for one time unit of ``mode``."""
+    now = now or utcnow()
+    rules = store_rules() if rules is None else rules
+    groups = frozenset({group}) if group is not None else frozenset()
+    all_specs = specs(region=region)
+    unit = pricing.UNIT_OF_MODE[mode]
+    cards = rate_cards(region, unit, [k for s in all_specs for k in _spec_keys(s)])
+    months = pricing.months_in_term(mode, 1)
+    rows = []
+    for spec in all_specs:
+        found = spec_rate(spec, spec.min_size, cards)
+        if found is None:
+            continue
+        rate, fetched, _cur = found
+        rule = pricing.pick_rule(rules, spec.product_code, spec.code, groups)
+        line = pricing.price_line(rate, 1, rule, months)
+        margin = line.amount - line.cost_amount
+        rows.append(
+            PreviewRow(
+                spec=spec,
+                official=line.official_amount,
+                cost=line.cost_amount,
+                sale=line.amount,
+                margin=margin,
+                margin_pct=(
+                    (margin * 100 / line.amount).quantize(Decimal("0.1")) if line.amount else None
+                ),
+                rule_id=rule.id if rule else None,
+                stale=now - fetched > STALE_AFTER,
+                fetched_at=fetched,
+            )
+        )
+    return rows
+
+
+def add_rule(
+    *,
+    kind: str,
+    adjustment: str,
+    value: Decimal,
+    product_code: str | None = None,
+    spec_code: str | None = None,
+    group_id: int | None = None,
+    allow_below_cost: bool = False,
+) -> PriceRule:
+    pricing.RuleKind(kind)
+    pricing.Adjustment(adjustment)
+    if spec_code and not product_code:
+        raise CatalogError(
+            422,
+            "invalid_input",
+            _("A spec rule needs its product."),
+            {"spec_code": _("Choose the product too.")},
+        )
+    if value < 0:
+        raise CatalogError(
+            422, "invalid_input", _("Use a positive value."), {"value": _("Use a positive value.")}
+        )
+    rule = PriceRule(
+        kind=kind,
+        adjustment=adjustment,
+        value=value,
+        product_code=product_code or None,
+        spec_code=spec_code or None,
+        group_id=group_id,
+        allow_below_cost=allow_below_cost,
+    )
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def stale_count(now: datetime | None = None) -> int:
+    """How many price book rows are older than :data:`STALE_AFTER`."""
+    from sqlalchemy import func
+
+    cutoff = (now or utcnow()) - STALE_AFTER
+    return (
+        db.session.scalar(
+            select(func.count(PriceBookEntry.id)).where(PriceBookEntry.fetched_at < cutoff)
+        )
+        or 0
+    )
+
+
+def list_prices(
+    region: str, spec_list: Sequence[Spec], ctx: Context, *, now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per spec id, the sale price of one item (linear specs: at their minimum size) per
+    hour, as a 730-hour month estimate, per month and per year, with a ``stale`` flag."""
+    now = now or utcnow()
+    keys = [k for s in spec_list for k in _spec_keys(s)]
+    out: dict[int, dict[str, Any]] = {
+        s.id: {
+            "size": s.min_size,
+            "currency": None,
+            "stale": False,
+            "on_demand_hourly": None,
+            "on_demand_monthly_estimate": None,
+            "monthly": None,
+            "yearly": None,
+        }
+        for s in spec_list
+    }
+    for mode in BillingMode:
+        cards = rate_cards(region, pricing.UNIT_OF_MODE[mode], keys)
+        months = pricing.months_in_term(mode, 1)
+        for spec in spec_list:
+            found = spec_rate(spec, spec.min_size, cards)
+            if found is None:
+                continue
+            rate, fetched, currency = found
+            entry = out[spec.id]
+            entry["currency"] = currency
+            entry["stale"] = entry["stale"] or now - fetched > STALE_AFTER
+            rule = pricing.pick_rule(ctx.rules, spec.product_code, spec.code, ctx.groups)
+            sale = pricing.sale_unit(rate.official, rate.cost, rule, months)
+            if mode is BillingMode.ON_DEMAND:
+                entry["on_demand_hourly"] = f"{pricing.round_money(sale):.2f}"
+                month = pricing.price_line(rate * pricing.HOURS_PER_MONTH, 1, rule, Decimal(1))
+                entry["on_demand_monthly_estimate"] = f"{month.amount:.2f}"
+            else:
+                entry[mode.value] = f"{pricing.round_money(sale):.2f}"
+    return out

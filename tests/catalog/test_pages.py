@@ -1,0 +1,116 @@
+"""Product pages, the calculator and quotes in HTML, and the staff pricing pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from storefront.accounts.models import StaffRole
+from storefront.catalog.models import PriceRule
+from storefront.extensions import db
+
+
+def login(client: Any, principal: Any) -> None:
+    """Log in through the session (staff login is built elsewhere). Session protection is
+    "strong", so the session also carries the identifier Flask-Login derives from the client."""
+    from flask_login.utils import _create_identifier
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        ident = _create_identifier()
+    with client.session_transaction() as s:
+        s["_user_id"] = principal.get_id()
+        s["_fresh"] = True
+        s["_id"] = ident
+
+
+def csrf(client: Any, path: str = "/calculator") -> dict[str, str]:
+    html = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert token is not None
+    return {"X-CSRFToken": token.group(1)}
+
+
+def test_product_pages(client: Any, catalog: Any) -> None:
+    html = client.get("/products").get_data(as_text=True)
+    assert "Elastic Cloud Server" in html and "/products/evs" in html
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/products"' in home  # the first main nav item: "Browse products"
+    page = client.get("/products/ecs?region=cn-south-1").get_data(as_text=True)
+    assert "s6.large.2.linux" in page and "117.60" in page  # monthly in Guangzhou
+    assert "General computing" in page
+    assert "billed separately" in client.get("/products/vpc").get_data(as_text=True)
+    assert client.get("/products/rds").status_code == 404
+    zh = client.get("/products/ecs", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "弹性云服务器" in zh
+
+
+def test_calculator_prices_and_quotes(client: Any, catalog: Any) -> None:
+    page = client.get("/calculator?region=cn-north-4")
+    assert page.status_code == 200 and 'data-price="yearly"' in page.get_data(as_text=True)
+    form = {
+        "region": "cn-north-4",
+        "ecs_spec": "s6.large.2.linux",
+        "ecs_quantity": "2",
+        "evs_spec": "SSD",
+        "evs_size": "100",
+        "evs_quantity": "1",
+        "eip_spec": "",
+        "months": "1",
+        "years": "1",
+    }
+    headers = csrf(client)
+    part = client.post("/calculator/price", data=form, headers=headers).get_data(as_text=True)
+    assert "CNY 324.00" in part  # 2 x 112 + 100 x 1.00, monthly
+    assert "CNY 3240.00" in part and "You save" in part
+    made = client.post(
+        "/calculator/quote", data={**form, "billing_mode": "yearly"}, headers=headers
+    )
+    assert made.status_code == 302
+    quote_page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "CNY 3240.00" in quote_page and "disabled" in quote_page  # no checkout yet
+    bad = client.post(
+        "/calculator/price", data={**form, "evs_size": "5"}, headers=headers
+    ).get_data(as_text=True)
+    assert "Must be from 10 to 32768" in bad
+
+
+def test_staff_pricing_needs_staff(
+    client: Any, catalog: Any, make_customer: Any, make_staff: Any
+) -> None:
+    assert client.get("/staff/pricing").status_code == 403
+    login(client, make_customer())
+    assert client.get("/staff/pricing").status_code == 403
+    login(client, make_staff(role=StaffRole.SUPPORT))
+    assert client.get("/staff/pricing").status_code == 403
+
+
+def test_staff_pricing_rules_and_preview(
+    app: Any, client: Any, catalog: Any, make_staff: Any, make_store: Any
+) -> None:
+    login(client, make_staff(role=StaffRole.OWNER))
+    resp = client.get("/staff/pricing?region=cn-north-4&mode=monthly")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200, page[page.find("<main") :][:600]
+    assert "s6.large.2.linux" in page and "112.00" in page
+    resp = client.post(
+        "/staff/pricing",
+        headers=csrf(client, "/staff/pricing"),
+        data={
+            "product_code": "ecs",
+            "spec_code": "",
+            "group_id": "",
+            "kind": "markup",
+            "adjustment": "percent",
+            "value": "10",
+        },
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        rule = db.session.query(PriceRule).one()
+        assert rule.product_code == "ecs" and rule.store_id == catalog["store"].id
+    page = client.get("/staff/pricing?region=cn-north-4&mode=monthly").get_data(as_text=True)
+    assert f"#{rule.id}" in page
+    # staff of another store cannot act here
+    other = make_store()
+    login(client, make_staff(store=other, role=StaffRole.OWNER))
+    assert client.get("/staff/pricing").status_code == 403

@@ -1,0 +1,44 @@
+"""Browser: the product page and the live calculator (htmx) in Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.catalog.fixtures import catalog
+
+__all__ = ["catalog"]  # the fixture
+
+
+def test_product_page_and_calculator_update(
+    live_server: Any, catalog: Any, new_page: Any, shot: Any
+) -> None:
+    page = new_page(locale="en-US")
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Browse products").click()
+    page.get_by_role("link", name="Elastic Cloud Server").first.click()
+    assert page.locator("#spec-table").get_by_text("s6.large.2.linux").is_visible()
+    assert shot(page, "product-ecs").stat().st_size > 10_000
+
+    page.goto(live_server.url + "/calculator?region=cn-north-4")
+    monthly = page.locator('[data-price="monthly"]')
+    first = monthly.inner_text()
+    page.select_option("#ecs_spec", "s6.xlarge.2.linux")
+    page.wait_for_function(
+        "(before) => document.querySelector('[data-price=monthly]').innerText !== before", arg=first
+    )
+    assert monthly.inner_text() == "CNY 224.00"
+    page.fill("#ecs_quantity", "3")
+    page.wait_for_function(
+        "() => document.querySelector('[data-price=monthly]').innerText === 'CNY 672.00'"
+    )
+    page.select_option("#years", "2")
+    page.wait_for_function(
+        "() => document.querySelector('[data-price=yearly]').innerText === 'CNY 13440.00'"
+    )
+    assert "You save" in page.locator("#price-yearly").inner_text()
+    shot(page, "calculator")
+    page.locator("#price-yearly").get_by_role("button", name="Get a quote").click()
+    page.wait_for_url("**/quotes/*")
+    assert page.locator("#quote-total").inner_text() == "CNY 13440.00"
+    assert page.get_by_role("button", name="Buy").is_disabled()
+    shot(page, "quote")
