@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +32,7 @@ from storefront.billing.models import (
 )
 from storefront.extensions import db
 
+M = TypeVar("M")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 
@@ -152,26 +153,38 @@ def ensure_wallet(store_id: int, customer_id: int, currency: str) -> int:
     ).one()
 
 
-def lock_wallet(wallet_id: int) -> Wallet:
-    """The wallet row, locked until the transaction ends, with its current balance."""
+def lock_row(model: type[M], row_id: int, touch: str) -> M | None:
+    """Load ``model`` row ``row_id`` locked until the transaction ends (fresh from the database).
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` of column ``touch`` first,
+    which takes SQLite's write lock before the row is read (see the module docstring).
+    """
     session = db.session
     dialect = session.get_bind().dialect.name
+    column = getattr(model, touch)
     if dialect == "sqlite":
-        # Take SQLite's write lock before reading the balance (see the module docstring).
         session.execute(
-            update(Wallet)
-            .where(Wallet.id == wallet_id)
-            .values(balance=Wallet.balance)
+            update(model)
+            .where(model.id == row_id)  # type: ignore[attr-defined]
+            .values({column: column})
             .execution_options(synchronize_session=False)
         )
     query = (
-        select(Wallet)
-        .where(Wallet.id == wallet_id)
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
         .execution_options(all_stores=True, populate_existing=True)
     )
     if dialect != "sqlite":
         query = query.with_for_update()
-    return session.scalars(query).one()
+    return session.scalars(query).one_or_none()
+
+
+def lock_wallet(wallet_id: int) -> Wallet:
+    """The wallet row, locked until the transaction ends, with its current balance."""
+    wallet = lock_row(Wallet, wallet_id, "balance")
+    if wallet is None:  # pragma: no cover - wallets are never deleted
+        raise LookupError(f"wallet {wallet_id} is gone")
+    return wallet
 
 
 @dataclass(frozen=True)

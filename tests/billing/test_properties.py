@@ -53,7 +53,9 @@ def test_floats_are_refused(value: float) -> None:
         ledger.parse_amount(value)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.integers(min_value=-30_000, max_value=30_000).filter(bool), max_size=12))
 def test_any_funding_sequence_keeps_the_balance_exact_and_non_negative(
     app: Flask, make_customer: Callable[..., Customer], owner: Staff, steps: list[int]
