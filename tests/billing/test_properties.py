@@ -54,7 +54,9 @@ def test_floats_are_refused(value: float) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(st.integers(min_value=-30_000, max_value=30_000).filter(bool), max_size=12))
 def test_any_funding_sequence_keeps_the_balance_exact_and_non_negative(
@@ -122,7 +124,7 @@ class WalletMachine(RuleBasedStateMachine):
             return  # a refused request records nothing; replaying it would run anew
         assert services.fund(self.customer, str(value), "sm", self.staff, key) == first
         with pytest.raises(IdempotencyConflict):
-            services.fund(self.customer, str(value + Decimal("0.01")), "sm", self.staff, key)
+            services.fund(self.customer, str(value), "a different note", self.staff, key)
 
     @rule(target=orders, amount=amounts)
     def debit(self, amount: Decimal) -> Any:
@@ -170,6 +172,6 @@ def test_wallet_state_machine(
             max_examples=25,
             stateful_step_count=25,
             deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture],
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
