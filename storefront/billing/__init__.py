@@ -1,0 +1,1 @@
+"""Billing: the money core (double-entry ledger, wallets, idempotency, remittance claims)."""

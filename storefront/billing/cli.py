@@ -1,0 +1,87 @@
+"""``flask storefront ledger-check``: prove the ledger balances and the wallet caches agree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from storefront.billing.models import JournalTransaction, Posting, Wallet
+from storefront.extensions import db
+
+
+@dataclass
+class LedgerReport:
+    transactions: int = 0
+    postings: int = 0
+    wallets: int = 0
+    unbalanced: list[tuple[int, Decimal]] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
+    mismatched: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
+    negative: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unbalanced or self.empty or self.mismatched or self.negative)
+
+
+def check_ledger() -> LedgerReport:
+    """Stream every posting once (all stores), summing exactly with ``Decimal``."""
+    report = LedgerReport()
+    by_txn: dict[int, Decimal] = defaultdict(Decimal)
+    by_account: dict[int, Decimal] = defaultdict(Decimal)
+    rows = db.session.execute(
+        select(Posting.transaction_id, Posting.account_id, Posting.amount)
+        .execution_options(all_stores=True, yield_per=5000)
+    )
+    for txn_id, account_id, amount in rows:
+        report.postings += 1
+        by_txn[txn_id] += amount
+        by_account[account_id] += amount
+    txn_ids = db.session.scalars(
+        select(JournalTransaction.id).execution_options(all_stores=True)
+    ).all()
+    report.transactions = len(txn_ids)
+    report.empty = [t for t in txn_ids if t not in by_txn]
+    report.unbalanced = [(t, total) for t, total in by_txn.items() if total != 0]
+    wallets = db.session.execute(
+        select(Wallet.id, Wallet.account_id, Wallet.balance).execution_options(all_stores=True)
+    ).all()
+    report.wallets = len(wallets)
+    for wallet_id, account_id, cached in wallets:
+        expected = by_account.get(account_id, Decimal("0.00"))
+        if cached != expected:
+            report.mismatched.append((wallet_id, cached, expected))
+        if cached < 0:
+            report.negative.append(wallet_id)
+    return report
+
+
+def register(group: AppGroup) -> None:
+    @group.command("ledger-check")
+    def ledger_check_command() -> None:
+        """Check every transaction balances and every wallet equals its postings."""
+        report = check_ledger()
+        click.echo(
+            f"ledger: {report.transactions} transactions, {report.postings} postings, "
+            f"{report.wallets} wallets"
+        )
+        for txn_id, total in report.unbalanced:
+            click.echo(f"UNBALANCED transaction {txn_id}: postings sum to {total}", err=True)
+        for txn_id in report.empty:
+            click.echo(f"EMPTY transaction {txn_id}: no postings", err=True)
+        for wallet_id, cached, expected in report.mismatched:
+            click.echo(
+                f"MISMATCH wallet {wallet_id}: cached {cached}, postings sum to {expected}",
+                err=True,
+            )
+        for wallet_id in report.negative:
+            click.echo(f"NEGATIVE wallet {wallet_id}", err=True)
+        if not report.ok:
+            click.echo("ledger-check FAILED", err=True)
+            raise SystemExit(1)
+        click.echo("ledger-check OK")

@@ -1,0 +1,270 @@
+"""The double-entry ledger: money parsing, accounts, wallet locks and balanced postings.
+
+Everything here runs inside the caller's database transaction and never commits: a balance
+change and the business event that causes it (an order, a top-up) commit together.
+
+Wallet row lock: PostgreSQL takes ``SELECT … FOR UPDATE`` on the wallet row. SQLite has no row
+locks, and with pysqlite's default (deferred) transactions two writers could both read a balance
+before either writes; so on SQLite the lock first issues a no-op ``UPDATE`` of the wallet row,
+which opens the write transaction and takes SQLite's database-wide RESERVED lock before the
+balance is read. Other writers wait (busy timeout) until this transaction commits, so a
+read-check-write on the balance is serialised on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storefront.billing.errors import InsufficientBalance, InvalidAmount, UnbalancedTransaction
+from storefront.billing.models import (
+    AccountKind,
+    JournalTransaction,
+    LedgerAccount,
+    Posting,
+    TransactionKind,
+    Wallet,
+)
+from storefront.extensions import db
+
+M = TypeVar("M")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round half-up to the minor unit."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
+    """A money amount from user input: a decimal string (or int), at most two decimals, not zero.
+
+    Floats are refused (``12.1`` may not be what was meant); so are booleans, NaN, infinity,
+    more than two decimal places and amounts beyond ``Numeric(18, 2)``.
+    """
+    if isinstance(value, bool | float) or value is None:
+        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or any(c not in "+-0123456789." for c in text):
+            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".") from None
+    elif isinstance(value, Decimal):
+        amount = value
+    else:
+        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+    if not amount.is_finite():
+        raise InvalidAmount("Amount must be a finite number.")
+    if amount != amount.quantize(CENT):
+        raise InvalidAmount("Amount has more than two decimal places.")
+    amount = amount.quantize(CENT)
+    if amount == 0:
+        raise InvalidAmount("Amount must not be zero.")
+    if amount < 0 and not allow_negative:
+        raise InvalidAmount("Amount must be positive.")
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount("Amount is too large.")
+    return amount
+
+
+def format_amount(value: Decimal) -> str:
+    return str(quantize(value))
+
+
+def _insert_ignore(table: Any, **values: Any) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING``: race-free get-or-create on both backends."""
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    db.session.execute(module.insert(table).values(**values).on_conflict_do_nothing())
+
+
+def store_account(store_id: int, kind: AccountKind, currency: str) -> LedgerAccount:
+    """The store-level account of ``kind`` (created on first use)."""
+    if kind is AccountKind.CUSTOMER_WALLET:
+        raise ValueError("customer wallets are per customer: use wallet_account()")
+    return _account(store_id, kind.value, kind, None, currency)
+
+
+def _account(
+    store_id: int, code: str, kind: AccountKind, customer_id: int | None, currency: str
+) -> LedgerAccount:
+    query = (
+        select(LedgerAccount)
+        .where(
+            LedgerAccount.store_id == store_id,
+            LedgerAccount.code == code,
+            LedgerAccount.currency == currency,
+        )
+        .execution_options(all_stores=True)
+    )
+    account = db.session.scalar(query)
+    if account is None:
+        _insert_ignore(
+            LedgerAccount.__table__,
+            store_id=store_id,
+            code=code,
+            kind=kind.value,
+            customer_id=customer_id,
+            currency=currency,
+        )
+        account = db.session.scalars(query).one()
+    return account
+
+
+def wallet_code(customer_id: int) -> str:
+    return f"{AccountKind.CUSTOMER_WALLET.value}:{customer_id}"
+
+
+def ensure_wallet(store_id: int, customer_id: int, currency: str) -> int:
+    """The customer's wallet id, creating the wallet and its ledger account on first use."""
+    wallet_id = db.session.scalar(
+        select(Wallet.id)
+        .where(Wallet.customer_id == customer_id, Wallet.store_id == store_id)
+        .execution_options(all_stores=True)
+    )
+    if wallet_id is not None:
+        return wallet_id
+    account = _account(
+        store_id, wallet_code(customer_id), AccountKind.CUSTOMER_WALLET, customer_id, currency
+    )
+    _insert_ignore(
+        Wallet.__table__,
+        store_id=store_id,
+        customer_id=customer_id,
+        account_id=account.id,
+        currency=currency,
+        balance=Decimal("0.00"),
+    )
+    return db.session.scalars(
+        select(Wallet.id)
+        .where(Wallet.customer_id == customer_id, Wallet.store_id == store_id)
+        .execution_options(all_stores=True)
+    ).one()
+
+
+def lock_row(model: type[M], row_id: int, touch: str) -> M | None:
+    """Load ``model`` row ``row_id`` locked until the transaction ends (fresh from the database).
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` of column ``touch`` first,
+    which takes SQLite's write lock before the row is read (see the module docstring).
+    """
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    column = getattr(model, touch)
+    if dialect == "sqlite":
+        session.execute(
+            update(model)
+            .where(model.id == row_id)  # type: ignore[attr-defined]
+            .values({column: column})
+            .execution_options(synchronize_session=False)
+        )
+    query = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .execution_options(all_stores=True, populate_existing=True)
+    )
+    if dialect != "sqlite":
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def lock_wallet(wallet_id: int) -> Wallet:
+    """The wallet row, locked until the transaction ends, with its current balance."""
+    wallet = lock_row(Wallet, wallet_id, "balance")
+    if wallet is None:  # pragma: no cover - wallets are never deleted
+        raise LookupError(f"wallet {wallet_id} is gone")
+    return wallet
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: LedgerAccount
+    amount: Decimal
+
+
+def post(
+    *,
+    store_id: int,
+    currency: str,
+    kind: TransactionKind,
+    legs: Sequence[Leg],
+    memo: str = "",
+    reference: str | None = None,
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    locked_wallets: Sequence[Wallet] = (),
+) -> JournalTransaction:
+    """Record one balanced journal transaction and move the cached balance of locked wallets.
+
+    Every wallet account among ``legs`` must be in ``locked_wallets`` (locked by the caller
+    with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``).
+    """
+    if len(legs) < 2:
+        raise UnbalancedTransaction("a transaction needs at least two postings")
+    total = Decimal("0.00")
+    for leg in legs:
+        if not isinstance(leg.amount, Decimal) or leg.amount != quantize(leg.amount):
+            raise InvalidAmount(f"posting amount {leg.amount!r} is not a 2-place Decimal")
+        if leg.amount == 0:
+            raise InvalidAmount("a posting cannot be zero")
+        if leg.account.store_id != store_id or leg.account.currency != currency:
+            raise UnbalancedTransaction("every posting must be in the transaction's store/currency")
+        total += leg.amount
+    if total != 0:
+        raise UnbalancedTransaction(f"postings sum to {total}, not zero")
+
+    wallets = {w.account_id: w for w in locked_wallets}
+    for leg in legs:
+        if leg.account.kind is AccountKind.CUSTOMER_WALLET and leg.account.id not in wallets:
+            raise RuntimeError("wallet leg posted without locking the wallet first")
+    # Check every wallet before changing any.
+    changes: dict[int, Decimal] = {}
+    for leg in legs:
+        if leg.account.id in wallets:
+            changes[leg.account.id] = changes.get(leg.account.id, Decimal("0.00")) + leg.amount
+    for account_id, delta in changes.items():
+        if wallets[account_id].balance + delta < 0:
+            raise InsufficientBalance(
+                f"balance {wallets[account_id].balance} cannot cover {-delta}"
+            )
+
+    txn = JournalTransaction(
+        store_id=store_id,
+        kind=kind,
+        currency=currency,
+        memo=memo[:500],
+        reference=reference,
+        customer_id=customer_id,
+        staff_id=staff_id,
+    )
+    db.session.add(txn)
+    db.session.flush()
+    for leg in legs:
+        balance_after = None
+        wallet = wallets.get(leg.account.id)
+        if wallet is not None:
+            wallet.balance = quantize(wallet.balance + leg.amount)
+            balance_after = wallet.balance
+        db.session.add(
+            Posting(
+                store_id=store_id,
+                transaction_id=txn.id,
+                account_id=leg.account.id,
+                amount=leg.amount,
+                currency=currency,
+                balance_after=balance_after,
+            )
+        )
+    db.session.flush()
+    return txn

@@ -1,0 +1,286 @@
+"""Offline remittance: a customer pays the store by bank transfer and claims it; staff review.
+
+The customer quotes a per-store reference code on the transfer, then submits a claim (amount,
+date, payer, the bank's serial number, an optional proof image). Staff approve or reject it with
+a reason. Above the store's ``second_approval_threshold`` a second, different staff member must
+approve too. Only an approved claim credits the wallet (bank clearing -> wallet), exactly once:
+the claim row is locked while it is decided and its ``transaction_id`` is unique.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storefront.accounts.models import Customer, Staff
+from storefront.billing import ledger, services
+from storefront.billing.errors import (
+    ClaimAlreadyDecided,
+    InvalidProof,
+    OfflineTopupDisabled,
+    RemittanceError,
+    SameApprover,
+    SerialNumberTaken,
+    WrongStore,
+)
+from storefront.billing.models import (
+    AccountKind,
+    BillingSettings,
+    ClaimStatus,
+    RemittanceClaim,
+    TransactionKind,
+)
+from storefront.extensions import db
+
+MAX_PROOF_BYTES = 5 * 1024 * 1024
+PROOF_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"%PDF-": "pdf"}
+SETTINGS_FIELDS = {
+    "bank_name", "bank_account", "bank_holder", "online_topup_enabled",
+    "offline_topup_enabled", "second_approval_threshold", "min_balance_on_demand", "grace_days",
+}
+
+
+# --- store settings -------------------------------------------------------------------------
+
+
+def billing_settings(store_id: int) -> BillingSettings:
+    """The store's billing settings (defaults created on first use)."""
+    query = (
+        select(BillingSettings)
+        .where(BillingSettings.store_id == store_id)
+        .execution_options(all_stores=True)
+    )
+    found = db.session.scalar(query)
+    if found is None:
+        ledger._insert_ignore(
+            BillingSettings.__table__,
+            store_id=store_id,
+            bank_name="",
+            bank_account="",
+            bank_holder="",
+            online_topup_enabled=True,
+            offline_topup_enabled=True,
+            min_balance_on_demand=0,
+            grace_days=0,
+        )
+        found = db.session.scalars(query).one()
+    return found
+
+
+def update_billing_settings(staff: Staff, **changes: Any) -> BillingSettings:
+    """Change a store's billing settings (owner or finance staff). Commits."""
+    if staff.role.value not in ("owner", "finance") or not staff.is_active:
+        raise WrongStore("Only the owner or finance staff change billing settings.")
+    unknown = set(changes) - SETTINGS_FIELDS
+    if unknown:
+        raise RemittanceError(f"unknown settings: {sorted(unknown)}")
+    settings = billing_settings(staff.store_id)
+    for name in ("second_approval_threshold", "min_balance_on_demand"):
+        if changes.get(name) is not None:
+            zero = str(changes[name]).strip() in ("0", "0.0", "0.00")
+            changes[name] = Decimal("0.00") if zero else ledger.parse_amount(changes[name])
+    if "grace_days" in changes and (
+        not isinstance(changes["grace_days"], int) or not 0 <= changes["grace_days"] <= 365
+    ):
+        raise RemittanceError("grace days must be 0..365", "grace_days")
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    db.session.commit()
+    return settings
+
+
+# --- customer side --------------------------------------------------------------------------
+
+
+def reference_code(customer: Customer) -> str:
+    """The customer's transfer reference, e.g. ``SF0000004271``: id plus a mod-97 check.
+
+    Customer ids are unique, so the code is unique in its store; the check digits catch typos
+    when staff match a bank statement line by hand.
+    """
+    body = f"{customer.id:08d}"
+    return f"SF{body}{98 - (int(body) * 100) % 97:02d}"
+
+
+def parse_reference(code: str) -> int | None:
+    """The customer id in a reference code, or ``None`` if it is malformed or mistyped."""
+    code = code.strip().upper()
+    if len(code) < 12 or not code.startswith("SF") or not code[2:].isdigit():
+        return None
+    body, check = code[2:-2], code[-2:]
+    if f"{98 - (int(body) * 100) % 97:02d}" != check:
+        return None
+    return int(body)
+
+
+def remittance_instructions(customer: Customer) -> dict[str, Any]:
+    """What the customer needs to pay by bank transfer, and which top-up methods exist."""
+    settings = billing_settings(customer.store_id)
+    methods = [
+        name
+        for name, enabled in (
+            ("online", settings.online_topup_enabled),
+            ("offline", settings.offline_topup_enabled),
+        )
+        if enabled
+    ]
+    return {
+        "methods": methods,
+        "reference": reference_code(customer),
+        "bank_name": settings.bank_name,
+        "bank_account": settings.bank_account,
+        "bank_holder": settings.bank_holder,
+        "currency": services.store_currency(customer.store_id),
+    }
+
+
+def _proof_extension(proof: bytes) -> str:
+    if not proof:
+        raise InvalidProof("The proof file is empty.", "proof")
+    if len(proof) > MAX_PROOF_BYTES:
+        raise InvalidProof("The proof file is larger than 5 MB.", "proof")
+    for magic, extension in PROOF_TYPES.items():
+        if proof.startswith(magic):
+            return extension
+    raise InvalidProof("The proof must be a PNG, JPEG or PDF file.", "proof")
+
+
+def submit_claim(
+    customer: Customer,
+    amount: Any,
+    paid_on: date,
+    payer_name: str,
+    bank_serial: str,
+    proof: bytes | None = None,
+) -> RemittanceClaim:
+    """Record a customer's remittance claim (pending review). Commits."""
+    settings = billing_settings(customer.store_id)
+    if not settings.offline_topup_enabled:
+        raise OfflineTopupDisabled("This store does not take bank transfers.")
+    value = ledger.parse_amount(amount)
+    if not isinstance(paid_on, date) or paid_on > datetime.now(UTC).date() + timedelta(days=1):
+        raise RemittanceError("The payment date cannot be in the future.", "paid_on")
+    payer_name = (payer_name or "").strip()
+    if not payer_name or len(payer_name) > 120:
+        raise RemittanceError("Give the payer's name (at most 120 characters).", "payer_name")
+    serial = (bank_serial or "").strip()
+    if not serial or len(serial) > 64:
+        raise RemittanceError("Give the bank's serial number.", "bank_serial")
+    taken = db.session.scalar(
+        select(RemittanceClaim.id)
+        .where(RemittanceClaim.store_id == customer.store_id, RemittanceClaim.bank_serial == serial)
+        .execution_options(all_stores=True)
+    )
+    if taken is not None:
+        raise SerialNumberTaken("This bank serial number was already claimed.", "bank_serial")
+
+    proof_file: Path | None = None
+    if proof is not None:
+        extension = _proof_extension(proof)
+        folder = Path(current_app.instance_path) / "remittance" / str(customer.store_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        proof_file = folder / f"{uuid.uuid4().hex}.{extension}"
+        proof_file.write_bytes(proof)
+    claim = RemittanceClaim(
+        store_id=customer.store_id,
+        customer_id=customer.id,
+        reference=reference_code(customer),
+        amount=value,
+        currency=services.store_currency(customer.store_id),
+        paid_on=paid_on,
+        payer_name=payer_name,
+        bank_serial=serial,
+        proof_path=(
+            str(proof_file.relative_to(current_app.instance_path)) if proof_file else None
+        ),
+        status=ClaimStatus.PENDING,
+    )
+    db.session.add(claim)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if proof_file is not None:
+            proof_file.unlink(missing_ok=True)
+        raise SerialNumberTaken(
+            "This bank serial number was already claimed.", "bank_serial"
+        ) from None
+    return claim
+
+
+# --- staff side -----------------------------------------------------------------------------
+
+
+def _locked_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
+    if not staff.is_active:
+        raise WrongStore("This staff account is disabled.")
+    claim = ledger.lock_row(RemittanceClaim, claim_id, "status")
+    if claim is None or claim.store_id != staff.store_id:
+        db.session.rollback()
+        raise WrongStore("No such claim.")
+    if claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
+        db.session.rollback()
+        raise ClaimAlreadyDecided(f"This claim is already {claim.status.value}.")
+    return claim
+
+
+def approve_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
+    """Approve a claim. Above the threshold the first approval waits for a second, different
+    staff member; the final approval credits the wallet once. Commits."""
+    try:
+        claim = _locked_claim(claim_id, staff)
+        threshold = billing_settings(claim.store_id).second_approval_threshold
+        if claim.status is ClaimStatus.PENDING:
+            claim.first_approver_id = staff.id
+            if threshold is not None and claim.amount > threshold:
+                claim.status = ClaimStatus.AWAITING_SECOND_APPROVAL
+                db.session.commit()
+                return claim
+        else:  # awaiting the second approval
+            if staff.id == claim.first_approver_id:
+                raise SameApprover("A second, different staff member must approve this claim.")
+            claim.second_approver_id = staff.id
+        customer = db.session.get(Customer, claim.customer_id)
+        assert customer is not None
+        txn = services.credit(
+            customer,
+            claim.amount,
+            f"bank transfer {claim.bank_serial} from {claim.payer_name}",
+            reference=f"remittance:{claim.id}",
+            source=AccountKind.BANK_CLEARING,
+            staff=staff,
+            kind=TransactionKind.REMITTANCE,
+        )
+        claim.transaction_id = txn.id
+        claim.status = ClaimStatus.APPROVED
+        claim.decided_at = datetime.now(UTC)
+        db.session.commit()
+        return claim
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def reject_claim(claim_id: int, staff: Staff, reason: str) -> RemittanceClaim:
+    """Reject a pending claim with a reason (no money moves). Commits."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RemittanceError("Give a reason for the rejection.", "reason")
+    try:
+        claim = _locked_claim(claim_id, staff)
+        claim.status = ClaimStatus.REJECTED
+        claim.rejected_by_id = staff.id
+        claim.reject_reason = reason[:500]
+        claim.decided_at = datetime.now(UTC)
+        db.session.commit()
+        return claim
+    except BaseException:
+        db.session.rollback()
+        raise
