@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
+    import storefront.models  # noqa: F401  (every area's tables and mappers)
     from storefront import errors, i18n, navigation, security
     from storefront.accounts import principals
     from storefront.cloud import build_provider

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -17,6 +16,7 @@ from storefront.accounts.services import AccountError
 from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
+from storefront.billing.services import wallet_summary
 from storefront.extensions import limiter
 from storefront.stores.tenancy import current_store
 
@@ -73,12 +73,6 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "realname_status": str(customer.realname_status),
         "provider_link": str(customer.provider_link),
     }
-
-
-def balance_of(customer: Customer) -> Decimal:
-    """The billing area registers ``app.extensions["storefront.balance"]`` (customer -> Decimal)."""
-    hook = current_app.extensions.get("storefront.balance")
-    return Decimal(hook(customer)) if hook else Decimal("0.00")
 
 
 def token_json(raw: str, token: ApiToken) -> dict[str, Any]:
@@ -150,8 +144,7 @@ def customer_token() -> ResponseReturnValue:
 def me() -> ResponseReturnValue:
     customer = api_customer()
     body = customer_json(customer)
-    body["balance"] = f"{balance_of(customer):.2f}"
-    body["currency"] = current_store().currency
+    body.update(wallet_summary(customer))
     body["can_buy"] = services.can_buy(customer)
     return jsonify(body)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from storefront.accounts.models import Customer, Staff
+from storefront.accounts.models import Customer
 from storefront.api import bp
+from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
 from storefront.billing import services
 from storefront.billing.errors import (
@@ -25,16 +26,6 @@ from storefront.extensions import db
 MAX_NOTE = 500
 
 
-def _current_staff() -> Staff:
-    """The staff principal the bearer token resolved to (``g.api_staff``, set by the auth layer)."""
-    staff: Staff | None = g.get("api_staff")
-    store = g.get("store")
-    if staff is None or not staff.is_active or (store is not None and staff.store_id != store.id):
-        raise ApiError(401, "unauthorized", "A staff token for this store is required.",
-                       headers={"WWW-Authenticate": "Bearer"})
-    return staff
-
-
 def _json_object() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -48,15 +39,20 @@ def _idempotency_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApiError(422, "invalid_input", "Bad Idempotency-Key header.",
-                       {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Bad Idempotency-Key header.",
+            {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"},
+        )
     return key
 
 
 @bp.post("/admin/customers/<int:customer_id>/funds")
+@require_staff_token
 def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     """Add (positive) or take back (negative) funds; never below zero."""
-    staff = _current_staff()
+    staff = api_staff()
     body = _json_object()
     if "amount" not in body:
         raise ApiError(422, "invalid_input", "The amount is required.", {"amount": "required"})
@@ -74,9 +70,7 @@ def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     except InvalidAmount as exc:
         raise ApiError(422, "invalid_input", str(exc), {"amount": str(exc)}) from None
     except InsufficientBalance:
-        raise ApiError(
-            409, "insufficient_balance", "The balance cannot go below zero."
-        ) from None
+        raise ApiError(409, "insufficient_balance", "The balance cannot go below zero.") from None
     except IdempotencyConflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     except IdempotencyInProgress as exc:

@@ -1,4 +1,4 @@
-"""``POST /api/v1/admin/customers/<id>/funds`` (staff auth is faked through ``g.api_staff``)."""
+"""``POST /api/v1/admin/customers/<id>/funds`` with a real staff bearer token."""
 
 from __future__ import annotations
 
@@ -6,30 +6,37 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask, g, request
+from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Customer, Staff
 from storefront.billing import services
-from storefront.extensions import db
+from tests.builders import PASSWORD
 
 
 @pytest.fixture
 def api(app: Flask) -> FlaskClient:
-    """A client whose ``X-Test-Staff`` header stands in for the staff bearer token."""
-
-    def fake_staff_auth() -> None:
-        staff_id = request.headers.get("X-Test-Staff")
-        if staff_id:
-            g.api_staff = db.session.get(Staff, int(staff_id))
-
-    app.before_request(fake_staff_auth)
     return app.test_client()
 
 
-def post(api: FlaskClient, staff: Staff | None, customer_id: int, body: Any,
-         key: str | None = None) -> Any:
-    headers = {"X-Test-Staff": str(staff.id)} if staff else {}
+_TOKENS: dict[tuple[int, int], str] = {}
+
+
+def staff_token(api: FlaskClient, staff: Staff) -> str:
+    key = (id(api), staff.id)
+    if key not in _TOKENS:
+        resp = api.post(
+            "/api/v1/admin/auth/token", json={"email": staff.email, "password": PASSWORD}
+        )
+        assert resp.status_code == 200, resp.get_json()
+        _TOKENS[key] = resp.get_json()["token"]
+    return _TOKENS[key]
+
+
+def post(
+    api: FlaskClient, staff: Staff | None, customer_id: int, body: Any, key: str | None = None
+) -> Any:
+    headers = {"Authorization": f"Bearer {staff_token(api, staff)}"} if staff else {}
     if key:
         headers["Idempotency-Key"] = key
     return api.post(f"/api/v1/admin/customers/{customer_id}/funds", json=body, headers=headers)
@@ -44,9 +51,7 @@ def test_fund_and_take_back(api: FlaskClient, customer: Customer, owner: Staff) 
     assert over.status_code == 409 and over.json["error"]["code"] == "insufficient_balance"
 
 
-def test_idempotency_key(
-    app: Flask, api: FlaskClient, customer: Customer, owner: Staff
-) -> None:
+def test_idempotency_key(app: Flask, api: FlaskClient, customer: Customer, owner: Staff) -> None:
     first = post(api, owner, customer.id, {"amount": "5.00", "note": "n"}, key="abc")
     again = post(api, owner, customer.id, {"amount": "5.00", "note": "n"}, key="abc")
     assert first.status_code == again.status_code == 200 and first.json == again.json
@@ -74,8 +79,11 @@ def test_bad_bodies(api: FlaskClient, customer: Customer, owner: Staff) -> None:
 
 
 def test_auth_and_tenancy(
-    api: FlaskClient, customer: Customer, owner: Staff,
-    make_store: Callable[..., Any], make_customer: Callable[..., Customer],
+    api: FlaskClient,
+    customer: Customer,
+    owner: Staff,
+    make_store: Callable[..., Any],
+    make_customer: Callable[..., Customer],
 ) -> None:
     unauth = post(api, None, customer.id, {"amount": "1.00"})
     assert unauth.status_code == 401 and unauth.json["error"]["code"] == "unauthorized"
@@ -83,3 +91,14 @@ def test_auth_and_tenancy(
     missing = post(api, owner, elsewhere.id, {"amount": "1.00"})
     assert missing.status_code == 404
     assert post(api, owner, 999999, {"amount": "1.00"}).status_code == 404
+
+
+def test_customer_sees_funded_balance_in_me(
+    api: FlaskClient, customer: Customer, owner: Staff
+) -> None:
+    assert post(api, owner, customer.id, {"amount": "42.10", "note": "gift"}).status_code == 200
+    token = api.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}
+    ).get_json()["token"]
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["balance"] == "42.10" and me["currency"] == "CNY"
