@@ -406,3 +406,13 @@ class HuaweiCloudProvider:
                 for r in best.product_rating_results or ()
             ),
         )
+
+    # --- funding, orders and resources (billing) ---
+
+    # --- coupons / vouchers (billing) ---
+
+    # --- customer freeze (back office) ---
+
+    # --- console login (console bridge) ---
+
+    # --- indirect partners (distributor) ---

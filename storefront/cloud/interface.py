@@ -300,3 +300,13 @@ class CloudProvider(Protocol):
     ) -> Rating:
         """Prepaid price of ``items`` for ``count`` months or years."""
         ...
+
+    # --- funding, orders and resources (billing) ---
+
+    # --- coupons / vouchers (billing) ---
+
+    # --- customer freeze (back office) ---
+
+    # --- console login (console bridge) ---
+
+    # --- indirect partners (distributor) ---
