@@ -50,9 +50,17 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from storefront import errors, i18n, navigation, security
     from storefront.accounts import principals
     from storefront.cloud import build_provider
-    from storefront.extensions import csrf, db, limiter, login_manager, migrate
+    from storefront.extensions import (
+        csrf,
+        db,
+        install_sqlite_pragmas,
+        limiter,
+        login_manager,
+        migrate,
+    )
     from storefront.stores import tenancy
 
+    install_sqlite_pragmas()
     db.init_app(app)
     with app.app_context():
         tenancy.install(db.session.registry().__class__)

@@ -133,6 +133,9 @@ def _migrated(make_app: Callable[..., Flask]) -> None:
 
 
 def _empty_tables() -> None:
+    from storefront.stores.services import forget_cached_stores
+
+    forget_cached_stores()
     engine = _db.engine
     tables = list(reversed(_db.metadata.sorted_tables))
     with engine.begin() as conn:

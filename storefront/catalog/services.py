@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
-from storefront.catalog import pricing
+from storefront.catalog import pricing, snapshot
 from storefront.catalog.models import (
     CustomerGroup,
     CustomerGroupMember,
@@ -32,6 +32,7 @@ from storefront.catalog.models import (
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
 from storefront.extensions import db
+from storefront.stores.tenancy import current_store
 
 STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
 MAX_PRICE_AGE = timedelta(days=7)  # older than this: not quoted at all
@@ -81,10 +82,9 @@ class Hidden:
 
 
 def hidden() -> Hidden:
-    """What the current store hides."""
-    rows = db.session.execute(select(HiddenItem.kind, HiddenItem.code)).all()
+    """What the current store hides (from the in-process copy)."""
     by_kind: dict[str, set[str]] = {"product": set(), "region": set(), "spec": set()}
-    for kind, code in rows:
+    for kind, code in snapshot.store_copy(current_store().id).hidden:
         by_kind.setdefault(kind, set()).add(code)
     return Hidden(
         frozenset(by_kind["product"]), frozenset(by_kind["region"]), frozenset(by_kind["spec"])
@@ -164,8 +164,7 @@ def spec_attributes(spec: Spec) -> dict[str, Any]:
 
 
 def store_rules() -> list[pricing.Rule]:
-    rows = db.session.scalars(select(PriceRule).order_by(PriceRule.id)).all()
-    return [rule_of(r) for r in rows]
+    return [rule_of(r) for r in snapshot.store_copy(current_store().id).rules]
 
 
 def rule_of(row: PriceRule) -> pricing.Rule:
@@ -200,49 +199,17 @@ def customer_groups() -> list[CustomerGroup]:
 # --------------------------------------------------------------------------- price book
 
 
-@dataclass(frozen=True, slots=True)
-class RateCard:
-    tiers: tuple[pricing.Tier, ...]
-    fetched_at: datetime
-    currency: str
+RateCard = snapshot.RateCard
 
 
 def rate_cards(
     region: str, unit: PeriodUnit, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], RateCard]:
-    """The price book's tiers per ``(resource_type, provider_spec)`` in one query."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    rows = db.session.execute(
-        select(
-            PriceBookEntry.resource_type,
-            PriceBookEntry.provider_spec,
-            PriceBookEntry.size_from,
-            PriceBookEntry.official,
-            PriceBookEntry.cost,
-            PriceBookEntry.fetched_at,
-            PriceBookEntry.currency,
-        ).where(
-            PriceBookEntry.region_code == region,
-            PriceBookEntry.period_unit == unit.value,
-            tuple_(PriceBookEntry.resource_type, PriceBookEntry.provider_spec).in_(wanted),
-        )
-    ).all()
-    tiers: dict[tuple[str, str], list[pricing.Tier]] = {}
-    oldest: dict[tuple[str, str], datetime] = {}
-    currency: dict[tuple[str, str], str] = {}
-    for rtype, spec, start, official, cost, fetched, cur in rows:
-        key = (rtype, spec)
-        tiers.setdefault(key, []).append(
-            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
-        )
-        oldest[key] = min(fetched, oldest.get(key, fetched))
-        currency[key] = cur
-    return {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
+    """The price book's tiers per ``(resource_type, provider_spec)`` (in-process copy)."""
+    return snapshot.cards_for(region, unit.value, keys)
 
 
-def _spec_keys(spec: Spec) -> list[tuple[str, str]]:
+def _spec_keys(spec: Spec | snapshot.SpecView) -> list[tuple[str, str]]:
     keys = [(spec.resource_type, spec.code)]
     if spec.bandwidth_spec and spec.bandwidth_resource_type:
         keys.append((spec.bandwidth_resource_type, spec.bandwidth_spec))
@@ -250,7 +217,7 @@ def _spec_keys(spec: Spec) -> list[tuple[str, str]]:
 
 
 def spec_rate(
-    spec: Spec, size: int | None, cards: Mapping[tuple[str, str], RateCard]
+    spec: Spec | snapshot.SpecView, size: int | None, cards: Mapping[tuple[str, str], RateCard]
 ) -> tuple[pricing.Rate, datetime, str] | None:
     """One item's rate per time unit (EIP: address + bandwidth x Mbit/s), or None if unpriced."""
     keys = _spec_keys(spec)
@@ -371,7 +338,7 @@ def parse_quote_request(data: Any) -> QuoteRequest:
 @dataclass(frozen=True, slots=True)
 class BasketLine:
     product: str
-    spec: Spec
+    spec: snapshot.SpecView
     quantity: int
     size: int | None
     priced: pricing.PricedLine
@@ -400,32 +367,24 @@ class Context:
     hid: Hidden
     rules: list[pricing.Rule]
     groups: frozenset[int]
-    specs: dict[tuple[str, str], Spec] = field(default_factory=dict)
 
 
 def load_context(customer_id: int | None) -> Context:
     return Context(hidden(), store_rules(), groups_of(customer_id))
 
 
-def _resolve(req: QuoteRequest, ctx: Context) -> list[tuple[ItemRequest, Spec]]:
+def _resolve(req: QuoteRequest, ctx: Context) -> list[tuple[ItemRequest, snapshot.SpecView]]:
     fields: dict[str, str] = {}
-    region = db.session.get(Region, req.region)
-    if region is None or region.code in ctx.hid.regions:
+    book = snapshot.catalog()
+    if req.region not in book.regions or req.region in ctx.hid.regions:
         fields["region"] = _("Unknown region.")
-    wanted = {(i.product, i.spec) for i in req.items}
-    missing = [k for k in wanted if k not in ctx.specs]
-    if missing:
-        rows = db.session.scalars(
-            select(Spec).where(tuple_(Spec.product_code, Spec.code).in_(missing))
-        ).all()
-        ctx.specs.update({(s.product_code, s.code): s for s in rows})
     resolved = []
     for i, item in enumerate(req.items):
         prefix = f"items.{i}"
         if item.product not in PRODUCT_CODES or item.product in ctx.hid.products:
             fields[f"{prefix}.product"] = _("Unknown product.")
             continue
-        spec = ctx.specs.get((item.product, item.spec))
+        spec = book.specs.get((item.product, item.spec))
         if spec is None or ctx.hid.spec(item.product, item.spec):
             fields[f"{prefix}.spec"] = _("Unknown spec.")
             continue

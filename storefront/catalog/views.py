@@ -29,7 +29,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff, StaffRole
-from storefront.catalog import services
+from storefront.catalog import services, snapshot
 from storefront.catalog.forms import PriceRuleForm, VisibilityForm, options
 from storefront.catalog.models import PriceRule
 from storefront.catalog.pricing import BillingMode
@@ -340,6 +340,7 @@ def staff_visibility() -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
+    snapshot.install()
     app.register_blueprint(bp)
     add_nav(app, NavItem("catalog.product_list", _l("Products"), order=10))
     add_nav(app, NavItem("catalog.calculator", _l("Price calculator"), order=20))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import time
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from storefront.extensions import db
 from storefront.stores.models import Store, StoreDomain
@@ -33,12 +36,54 @@ def default_store() -> Store | None:
     return db.session.scalar(select(Store).where(Store.is_default.is_(True)))
 
 
-def resolve_store(host: str) -> Store | None:
-    """The store that owns ``host``, else the default store."""
-    store = db.session.scalar(
-        select(Store).join(StoreDomain).where(StoreDomain.host == normalise_host(host))
-    )
+def _lookup(host: str) -> Store | None:
+    store = db.session.scalar(select(Store).join(StoreDomain).where(StoreDomain.host == host))
     return store or default_store()
+
+
+def resolve_store(host: str) -> Store | None:
+    """The store that owns ``host``, else the default store.
+
+    Every request asks this, so answers are kept per process for ``STORE_CACHE_SECONDS`` (and
+    dropped at once when this process changes a store); a cached store is attached to the
+    session without a query.
+    """
+    key = normalise_host(host)
+    cached = _host_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _ttl():
+        return db.session.merge(cached[1], load=False)
+    store = _lookup(key)
+    if store is not None:
+        _ = store.domains  # loaded, so the detached copy carries them
+        db.session.expunge(store)
+        _host_cache[key] = (time.monotonic(), store)
+        store = db.session.merge(store, load=False)
+    return store
+
+
+_host_cache: dict[str, tuple[float, Store]] = {}
+
+
+def _ttl() -> float:
+    from flask import current_app
+
+    return float(current_app.config.get("STORE_CACHE_SECONDS", 30))
+
+
+def forget_cached_stores(*_args: object) -> None:
+    _host_cache.clear()
+
+
+def _after_flush(session: Session, flush_context: object) -> None:
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Store | StoreDomain):
+            forget_cached_stores()
+            return
+
+
+def install_cache_invalidation() -> None:
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
 
 
 def create_store(

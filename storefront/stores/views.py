@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from storefront.stores.services import resolve_store
+from storefront.stores.services import install_cache_invalidation, resolve_store
 from storefront.stores.tenancy import current_store, set_current_store
 
 bp = Blueprint("stores", __name__)
@@ -26,6 +26,7 @@ def home() -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
+    install_cache_invalidation()
     app.before_request(_resolve_request_store)
 
     @app.context_processor

@@ -1,0 +1,221 @@
+"""An in-process, read-only copy of what pricing needs, so quotes and catalogue pages do not
+query the price book, specs and rules on every request.
+
+The copy is per app and reloaded when older than ``CATALOG_CACHE_SECONDS`` (default 30 s: other
+processes see a sync or a rule change within that) or at once after this process flushes a
+change to any of the cached tables (see :func:`install`). Sync commands call
+:func:`invalidate` after their bulk writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from storefront.catalog import pricing
+from storefront.catalog.models import (
+    HiddenItem,
+    PriceBookEntry,
+    PriceRule,
+    Region,
+    Spec,
+    SpecRegion,
+)
+from storefront.extensions import db
+
+CACHED = (Region, Spec, SpecRegion, PriceBookEntry, PriceRule, HiddenItem)
+_generation = itertools.count(1)
+_current = next(_generation)
+_lock = threading.Lock()
+
+
+def invalidate() -> None:
+    """Make every app in this process reload its copy on next use."""
+    global _current
+    _current = next(_generation)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecOffer:
+    region_code: str
+    on_demand: bool
+    period: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpecView:
+    """The parts of a :class:`Spec` that pricing and quote pages read."""
+
+    id: int
+    product_code: str
+    code: str
+    name: str
+    size_unit: str | None
+    resource_type: str
+    min_size: int | None
+    max_size: int | None
+    bandwidth_resource_type: str | None
+    bandwidth_spec: str | None
+    regions: tuple[SpecOffer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RateCard:
+    tiers: tuple[pricing.Tier, ...]
+    fetched_at: datetime
+    currency: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    generation: int
+    loaded_at: float
+    regions: frozenset[str]
+    specs: dict[tuple[str, str], SpecView]
+    # (region, period unit, resource type, provider spec) -> card
+    cards: dict[tuple[str, str, str, str], RateCard]
+
+
+@dataclass(frozen=True)
+class StoreCopy:
+    generation: int
+    loaded_at: float
+    hidden: list[tuple[str, str]]
+    rules: list[PriceRule]
+
+
+def _ttl() -> float:
+    return float(current_app.config.get("CATALOG_CACHE_SECONDS", 30))
+
+
+def _fresh(entry: Any) -> bool:
+    return (
+        entry is not None
+        and entry.generation == _current
+        and time.monotonic() - entry.loaded_at < _ttl()
+    )
+
+
+def _load_catalog() -> Catalog:
+    generation = _current
+    regions = frozenset(db.session.scalars(select(Region.code)))
+    specs: dict[tuple[str, str], SpecView] = {}
+    for spec in db.session.scalars(select(Spec)):
+        specs[(spec.product_code, spec.code)] = SpecView(
+            id=spec.id,
+            product_code=spec.product_code,
+            code=spec.code,
+            name=spec.name,
+            size_unit=spec.size_unit,
+            resource_type=spec.resource_type,
+            min_size=spec.min_size,
+            max_size=spec.max_size,
+            bandwidth_resource_type=spec.bandwidth_resource_type,
+            bandwidth_spec=spec.bandwidth_spec,
+            regions=tuple(
+                SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions
+            ),
+        )
+    rows = db.session.execute(
+        select(
+            PriceBookEntry.region_code,
+            PriceBookEntry.period_unit,
+            PriceBookEntry.resource_type,
+            PriceBookEntry.provider_spec,
+            PriceBookEntry.size_from,
+            PriceBookEntry.official,
+            PriceBookEntry.cost,
+            PriceBookEntry.fetched_at,
+            PriceBookEntry.currency,
+        ).order_by(PriceBookEntry.size_from)
+    ).all()
+    tiers: dict[tuple[str, str, str, str], list[pricing.Tier]] = {}
+    oldest: dict[tuple[str, str, str, str], datetime] = {}
+    currency: dict[tuple[str, str, str, str], str] = {}
+    for region, unit, rtype, pspec, start, official, cost, fetched, cur in rows:
+        key = (region, unit, rtype, pspec)
+        tiers.setdefault(key, []).append(
+            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
+        )
+        oldest[key] = min(fetched, oldest.get(key, fetched))
+        currency[key] = cur
+    cards = {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
+    return Catalog(generation, time.monotonic(), regions, specs, cards)
+
+
+def catalog() -> Catalog:
+    """This app's copy of regions, specs and the price book (shared by all stores)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("catalog.snapshot", {})
+    entry = cache.get("catalog")
+    if not _fresh(entry):
+        with _lock:
+            entry = cache.get("catalog")
+            if not _fresh(entry):
+                entry = cache["catalog"] = _load_catalog()
+    assert isinstance(entry, Catalog)
+    return entry
+
+
+def store_copy(store_id: int) -> StoreCopy:
+    """The current store's hidden items and price rules (rows detached from the session)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("catalog.snapshot", {})
+    key = f"store:{store_id}"
+    entry = cache.get(key)
+    if not _fresh(entry):
+        generation = _current
+        hidden = [
+            (kind, code)
+            for kind, code in db.session.execute(select(HiddenItem.kind, HiddenItem.code))
+        ]
+        rules = list(db.session.scalars(select(PriceRule).order_by(PriceRule.id)))
+        for rule in rules:
+            db.session.expunge(rule)
+        entry = cache[key] = StoreCopy(generation, time.monotonic(), hidden, rules)
+    assert isinstance(entry, StoreCopy)
+    return entry
+
+
+def cards_for(
+    region: str, unit: str, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], RateCard]:
+    cards = catalog().cards
+    found = {}
+    for rtype, pspec in keys:
+        card = cards.get((region, unit, rtype, pspec))
+        if card is not None:
+            found[(rtype, pspec)] = card
+    return found
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, CACHED):
+            invalidate()
+            return
+
+
+_TABLES = frozenset(model.__tablename__ for model in CACHED)
+
+
+def _after_bulk(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _TABLES:
+            invalidate()
+
+
+def install() -> None:
+    """Invalidate on any ORM change (unit of work or bulk statement) to a cached table."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _after_bulk)
