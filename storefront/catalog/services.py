@@ -28,7 +28,6 @@ from storefront.catalog.models import (
     QuoteLine,
     Region,
     Spec,
-    SpecRegion,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
 from storefront.extensions import db
@@ -132,19 +131,19 @@ def product(code: str, hid: Hidden | None = None) -> Product | None:
 
 def specs(
     product_code: str | None = None, region: str | None = None, hid: Hidden | None = None
-) -> list[Spec]:
+) -> list[snapshot.SpecView]:
     """Visible specs (of one product; offered in one region), in catalogue order."""
     hid = hid or hidden()
-    query = select(Spec).order_by(Spec.product_code, Spec.sort, Spec.id)
-    if product_code is not None:
-        query = query.where(Spec.product_code == product_code)
-    if region is not None:
-        query = query.join(SpecRegion).where(SpecRegion.region_code == region)
-    rows = db.session.scalars(query).unique().all()
-    return [s for s in rows if not hid.spec(s.product_code, s.code)]
+    return [
+        s
+        for s in snapshot.catalog().specs.values()
+        if (product_code is None or s.product_code == product_code)
+        and (region is None or any(r.region_code == region for r in s.regions))
+        and not hid.spec(s.product_code, s.code)
+    ]
 
 
-def spec_attributes(spec: Spec) -> dict[str, Any]:
+def spec_attributes(spec: Spec | snapshot.SpecView) -> dict[str, Any]:
     """The attributes a client compares specs by (JSON-ready)."""
     attrs: dict[str, Any] = {"code": spec.code, "name": spec.name}
     if spec.product_code == "ecs":
@@ -599,7 +598,7 @@ def compare_modes(
 
 @dataclass(frozen=True, slots=True)
 class PreviewRow:
-    spec: Spec
+    spec: snapshot.SpecView
     official: Decimal
     cost: Decimal
     sale: Decimal
@@ -705,7 +704,11 @@ def stale_count(now: datetime | None = None) -> int:
 
 
 def list_prices(
-    region: str, spec_list: Sequence[Spec], ctx: Context, *, now: datetime | None = None
+    region: str,
+    spec_list: Sequence[snapshot.SpecView],
+    ctx: Context,
+    *,
+    now: datetime | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Per spec id, the sale price of one item (linear specs: at their minimum size) per
     hour, as a 730-hour month estimate, per month and per year, with a ``stale`` flag."""

@@ -60,6 +60,11 @@ class SpecView:
     product_code: str
     code: str
     name: str
+    family: str | None
+    os: str | None
+    vcpus: int | None
+    memory_gib: Decimal | None
+    sort: int
     size_unit: str | None
     resource_type: str
     min_size: int | None
@@ -81,7 +86,7 @@ class Catalog:
     generation: int
     loaded_at: float
     regions: frozenset[str]
-    specs: dict[tuple[str, str], SpecView]
+    specs: dict[tuple[str, str], SpecView]  # in catalogue order
     # (region, period unit, resource type, provider spec) -> card
     cards: dict[tuple[str, str, str, str], RateCard]
 
@@ -110,12 +115,17 @@ def _load_catalog() -> Catalog:
     generation = _current
     regions = frozenset(db.session.scalars(select(Region.code)))
     specs: dict[tuple[str, str], SpecView] = {}
-    for spec in db.session.scalars(select(Spec)):
+    for spec in db.session.scalars(select(Spec).order_by(Spec.product_code, Spec.sort, Spec.id)):
         specs[(spec.product_code, spec.code)] = SpecView(
             id=spec.id,
             product_code=spec.product_code,
             code=spec.code,
             name=spec.name,
+            family=spec.family,
+            os=spec.os,
+            vcpus=spec.vcpus,
+            memory_gib=spec.memory_gib,
+            sort=spec.sort,
             size_unit=spec.size_unit,
             resource_type=spec.resource_type,
             min_size=spec.min_size,
