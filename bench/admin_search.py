@@ -128,13 +128,14 @@ def main() -> None:
                 "newest page (no q)": CustomerQuery(limit=25),
                 "next page (cursor)": CustomerQuery(limit=25, cursor=cursor),
                 "email substring 'user12345'": CustomerQuery(q="user12345"),
-                "exact email": CustomerQuery(q="user777777@mail.cn"),
+                "exact email": CustomerQuery(q="user777778@mail.cn"),
                 "name substring 'zhang-4f'": CustomerQuery(q="zhang-4f"),
                 "phone substring '13800012'": CustomerQuery(q="13800012"),
                 "provider account id": CustomerQuery(q=first_page[3].provider_customer_id or ""),
                 "common domain 'example.com'": CustomerQuery(q="example.com"),
                 "frozen filter": CustomerQuery(frozen=True),
-                "pending real-name + q 'li-'": CustomerQuery(q="li-", realname="pending"),
+                "pending real-name + q 'wang-'": CustomerQuery(q="wang-", realname="pending"),
+                "pending real-name + q 'li-' (empty)": CustomerQuery(q="li-", realname="pending"),
             }
             timings: list[float] = []
             print(f"{'search':36} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}")

@@ -83,7 +83,7 @@ def save_image(actor: Staff, store: Store, kind: str, data: bytes, ip: str | Non
         raise ValueError(kind)
     if not data:
         raise BackofficeError(422, "invalid_input", _l("Choose a file."), {kind: _l("Empty.")})
-    if len(data) > MAX_IMAGE_BYTES:
+    if len(data) > int(current_app.config.get("BACKOFFICE_MAX_IMAGE_BYTES", MAX_IMAGE_BYTES)):
         raise BackofficeError(
             422, "invalid_input", _l("The image is too large."), {kind: _l("At most 512 KB.")}
         )

@@ -13,13 +13,22 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-ROLES = [("owner", _l("Owner")), ("support", _l("Support")), ("finance", _l("Finance"))]
-MODES = [
+ROLE_LABELS = [("owner", _l("Owner")), ("support", _l("Support")), ("finance", _l("Finance"))]
+MODE_LABELS = [
     ("ACCOUNT", _l("Account only: no new purchases")),
     ("ACCOUNT_AND_RESOURCE", _l("Account and resources: resources stop too")),
 ]
+
+
+def _choices(pairs: list[tuple[str, object]]) -> object:
+    return lambda: [SelectChoice(v, str(label)) for v, label in pairs]
+
+
+ROLES = _choices(ROLE_LABELS)
+MODES = _choices(MODE_LABELS)
 
 
 class EmptyForm(FlaskForm):
@@ -40,7 +49,7 @@ class NoteForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     decision = SelectField(
-        _l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))]
+        _l("Decision"), choices=_choices([("approve", _l("Approve")), ("reject", _l("Reject"))])
     )
     opinion = StringField(_l("Opinion (required to reject)"), validators=[Length(max=500)])
 
@@ -67,7 +76,7 @@ class BrandingForm(FlaskForm):
         _l("Secondary colour (navigation bar)"), validators=[DataRequired()]
     )
     default_locale = SelectField(
-        _l("Default language"), choices=[("en", "English"), ("zh_Hans_CN", "简体中文")]
+        _l("Default language"), choices=_choices([("en", "English"), ("zh_Hans_CN", "简体中文")])
     )
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=255)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])

@@ -339,6 +339,7 @@ def _staff_page(form: forms.StaffForm | None = None) -> str:
         members=services.list_staff(staff),
         form=form or forms.StaffForm(prefix="new"),
         role_form=forms.RoleForm(),
+        role_labels=forms.ROLE_LABELS,
         empty=forms.EmptyForm(),
         security_form=forms.SecurityForm(
             staff_2fa_required=accounts.staff_2fa_required(staff.store_id)
@@ -472,10 +473,11 @@ def branding_image(kind: str) -> ResponseReturnValue:
     form = forms.ImageForm()
     if form.validate_on_submit():
         upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        if upload:
+            upload.close()
         try:
-            branding.save_image(
-                _staff(), current_store(), kind, upload.read() if upload else b"", _ip()
-            )
+            branding.save_image(_staff(), current_store(), kind, data, _ip())
             flash(_l("Image saved."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")

@@ -42,11 +42,19 @@ def login(app: Flask) -> Callable[..., FlaskClient]:
     """A test client logged in (through the real login form) as ``principal``."""
 
     def go(principal: Staff | Customer, host: str = "localhost") -> FlaskClient:
+        import re
+
         client = app.test_client()
         path = "/admin/login" if isinstance(principal, Staff) else "/login"
+        page = client.get(path, headers={"Host": host}).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
         resp = client.post(
             path,
-            data={"email": principal.email, "password": PASSWORD},
+            data={
+                "email": principal.email,
+                "password": PASSWORD,
+                "csrf_token": token.group(1) if token else "",
+            },
             headers={"Host": host},
         )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]

@@ -66,11 +66,13 @@ def test_filters_and_provider_id(
     pending = make_customer(realname_status=RealnameStatus.PENDING, provider_customer_id="abc123")
     frozen = make_customer(status=CustomerStatus.FROZEN)
     headers = auth(token_for(make_staff()))
+
     def get(q: str) -> list[int]:
         return [
             c["id"]
             for c in client.get(f"/api/v1/admin/customers?{q}", headers=headers).get_json()["items"]
         ]
+
     assert get("realname=pending") == [pending.id]
     assert get("frozen=true") == [frozen.id]
     assert frozen.id not in get("frozen=false")
