@@ -39,5 +39,16 @@ LABELS = {
 
 
 def current_terms() -> dict[str, dict[str, Any]]:
+    """``ACCOUNTS_TERMS`` (or the defaults), with the current store's own links on top.
+
+    A store's ``terms`` column (set on the back office's branding page) overrides documents
+    one by one: ``{key: {"version": ..., "url": ...}}``.
+    """
+    from flask import g
+
     terms: dict[str, dict[str, Any]] = current_app.config.get("ACCOUNTS_TERMS") or DEFAULT_TERMS
+    store = g.get("store")
+    override = getattr(store, "terms", None) if store is not None else None
+    if override:
+        terms = {**terms, **{k: v for k, v in override.items() if k in terms}}
     return terms

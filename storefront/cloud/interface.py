@@ -77,6 +77,13 @@ class PeriodType(enum.IntEnum):
     YEAR = 3
 
 
+class FreezeMode(enum.StrEnum):
+    """What a freeze covers at the provider (``freeze_type`` / ``unfreeze_type``)."""
+
+    ACCOUNT = "ACCOUNT"
+    ACCOUNT_AND_RESOURCE = "ACCOUNT_AND_RESOURCE"
+
+
 class SizeUnit(enum.IntEnum):
     """Measure of a linear product's size (the provider's ``size_measure_id``)."""
 
@@ -306,6 +313,14 @@ class CloudProvider(Protocol):
     # --- coupons / vouchers (billing) ---
 
     # --- customer freeze (back office) ---
+
+    def freeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
+        """Freeze a sub-customer (``POST /v2/partners/sub-customers/freeze``; not in the SDK)."""
+        ...
+
+    def unfreeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
+        """Unfreeze a sub-customer; ``mode`` must be the one it was frozen with."""
+        ...
 
     # --- console login (console bridge) ---
 

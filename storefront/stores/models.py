@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import JSON, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.extensions import Model
@@ -25,6 +26,12 @@ class Store(Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Branding and store settings (migration 0005_backoffice).
+    favicon_path: Mapped[str | None] = mapped_column(String(255))
+    contact_address: Mapped[str | None] = mapped_column(String(255))
+    footer_text: Mapped[str | None] = mapped_column(Text)  # sandboxed template, see backoffice
+    terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides ACCOUNTS_TERMS
+    realname_review_local: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     domains: Mapped[list[StoreDomain]] = relationship(
         back_populates="store", cascade="all, delete-orphan", lazy="selectin"

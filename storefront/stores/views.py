@@ -20,6 +20,21 @@ def _resolve_request_store() -> None:
     set_current_store(store)
 
 
+@bp.get("/branding/<name>")
+def branding_asset(name: str) -> ResponseReturnValue:
+    """The current store's uploaded logo/favicon (never another store's, never from static/)."""
+    from flask import send_file
+
+    from storefront.backoffice.branding import MIME, asset_file
+
+    path = asset_file(current_store().id, name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=MIME[path.suffix.lstrip(".")], max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
     return render_template("home/index.html")

@@ -1,0 +1,1 @@
+"""Back office: staff and roles, customer management, freeze, view-as, audit, branding."""

@@ -1,0 +1,86 @@
+"""Roles and what each may do. Services call :func:`require_permission`; views only mirror it.
+
+The billing area (funds, claims, refunds) checks the same map: ``require_permission(staff,
+"funds.manage")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storefront.accounts.models import Staff, StaffRole
+
+PERMISSIONS: dict[str, str] = {
+    "dashboard.view": "See the dashboard",
+    "customers.view": "Find and view customers",
+    "customers.notes": "Write staff notes on customers",
+    "customers.freeze": "Freeze and unfreeze customers",
+    "customers.view_as": "View a customer's pages (read-only, time-limited)",
+    "realname.review": "Approve or reject real-name cases reviewed by the store",
+    "claims.view": "See remittance claims",
+    "claims.approve": "Approve remittance claims",
+    "money.view": "See balances, orders and ledgers (read-only)",
+    "funds.manage": "Fund customers or take funds back",
+    "refunds.manage": "Refund orders",
+    "reports.view": "See sales and margin reports",
+    "audit.view": "Read the audit trail",
+    "audit.export": "Export the audit trail",
+    "staff.manage": "Invite staff, change roles, deactivate staff, enforce 2FA",
+    "branding.manage": "Change the store's branding, texts and domains",
+}
+
+ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
+    StaffRole.OWNER: frozenset(PERMISSIONS),
+    StaffRole.SUPPORT: frozenset(
+        {
+            "dashboard.view",
+            "customers.view",
+            "customers.notes",
+            "customers.freeze",
+            "customers.view_as",
+            "realname.review",
+            "claims.view",
+            "money.view",
+            "audit.view",
+        }
+    ),
+    StaffRole.FINANCE: frozenset(
+        {
+            "dashboard.view",
+            "customers.view",
+            "customers.notes",
+            "claims.view",
+            "claims.approve",
+            "money.view",
+            "funds.manage",
+            "refunds.manage",
+            "reports.view",
+            "audit.view",
+            "audit.export",
+        }
+    ),
+}
+
+
+class PermissionDenied(Exception):
+    """The principal may not do this (a 403)."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"permission {permission!r} required")
+        self.permission = permission
+
+
+def has_permission(principal: Any, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    if not isinstance(principal, Staff) or not principal.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(StaffRole(principal.role), frozenset())
+
+
+def require_permission(principal: Any, permission: str) -> Staff:
+    """``principal`` as Staff when it holds ``permission``; else :class:`PermissionDenied`."""
+    if not has_permission(principal, permission):
+        raise PermissionDenied(permission)
+    assert isinstance(principal, Staff)
+    return principal

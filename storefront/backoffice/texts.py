@@ -1,0 +1,89 @@
+"""Store-editable texts (footer, mail snippets, product blurbs) as sandboxed templates.
+
+They render in a :class:`jinja2.sandbox.ImmutableSandboxedEnvironment` with autoescaping on
+and a small, fixed context (the store's name and contact details). No store-written string
+ever reaches ``render_template_string`` or the app's Jinja environment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from storefront.backoffice.models import StoreText
+from storefront.extensions import db
+
+# The keys a store may edit; product blurbs are "blurb.<product code>".
+TEXT_KEYS = ("footer", "mail.signature", "home.intro")
+MAX_TEXT = 4000
+
+_env = ImmutableSandboxedEnvironment(autoescape=True)
+
+
+def allowed_key(key: str) -> bool:
+    return key in TEXT_KEYS or (key.startswith("blurb.") and key[6:].isalnum() and len(key) < 40)
+
+
+def context_for(store: Any) -> dict[str, Any]:
+    return {
+        "store": {
+            "name": store.name,
+            "email": store.contact_email or "",
+            "phone": store.contact_phone or "",
+            "address": getattr(store, "contact_address", None) or "",
+        },
+        "year": datetime.now(UTC).year,
+    }
+
+
+def validate(source: str) -> str | None:
+    """None when ``source`` compiles in the sandbox, else the error message."""
+    if len(source) > MAX_TEXT:
+        return f"at most {MAX_TEXT} characters"
+    try:
+        _env.from_string(source)
+    except TemplateError as exc:
+        return str(exc)
+    return None
+
+
+def render_text(source: str | None, store: Any) -> Markup:
+    """Render ``source`` in the sandbox; an unsafe or broken template renders as escaped text."""
+    if not source:
+        return Markup("")
+    try:
+        return Markup(_env.from_string(source).render(**context_for(store)))  # noqa: S704
+    except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
+        return escape(source)
+
+
+def get_text(key: str) -> str | None:
+    row = db.session.scalar(select(StoreText).where(StoreText.key == key))
+    return row.body if row else None
+
+
+def set_text(key: str, body: str) -> StoreText:
+    if not allowed_key(key):
+        raise ValueError(f"unknown text {key!r}")
+    row = db.session.scalar(select(StoreText).where(StoreText.key == key))
+    if row is None:
+        row = StoreText(key=key, body=body, updated_at=datetime.now(UTC))
+        db.session.add(row)
+    else:
+        row.body, row.updated_at = body, datetime.now(UTC)
+    return row
+
+
+def store_text(key: str) -> Markup:
+    """Jinja global for the layout: ``{{ store_text('footer') }}``."""
+    from flask import g
+
+    store = g.get("store")
+    if store is None:
+        return Markup("")
+    return render_text(get_text(key), store)

@@ -1,0 +1,573 @@
+"""Back-office pages under ``/admin`` (staff only). Each view declares its permission with
+``@staff_page("…")``; the service it calls checks the same permission again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, user_logged_in
+
+from storefront.accounts import services as accounts
+from storefront.accounts.models import Customer, Staff
+from storefront.backoffice import audit, branding, forms, hooks, services, texts
+from storefront.backoffice.permissions import PermissionDenied, has_permission
+from storefront.backoffice.services import BackofficeError, CustomerQuery
+from storefront.extensions import db
+from storefront.navigation import NavItem, add_nav
+from storefront.stores.tenancy import current_store
+
+bp = Blueprint("backoffice", __name__, url_prefix="/admin")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def staff_page(permission: str) -> Callable[[F], F]:
+    """Staff of this store with ``permission``; anonymous -> staff login, others -> 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user
+            if not user.is_authenticated:
+                return redirect(url_for("accounts.admin_login", next=request.full_path))
+            if not isinstance(user, Staff) or not has_permission(user, permission):
+                abort(403)
+            if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):
+                flash(_l("This store requires two-factor authentication. Please set it up now."))
+                return redirect(url_for("accounts.totp_enrol"))
+            try:
+                return view(*args, **kwargs)
+            except PermissionDenied:
+                abort(403)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def _staff() -> Staff:
+    user = current_user._get_current_object()
+    assert isinstance(user, Staff)
+    return user
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+def _flash_error(exc: BackofficeError, form: Any = None) -> None:
+    applied = False
+    for name, message in exc.fields.items():
+        target = getattr(form, name, None) if form is not None else None
+        if target is not None:
+            target.errors = [*list(target.errors or []), str(message)]
+            applied = True
+    if not applied:
+        flash(str(exc.message), "error")
+
+
+def _customer_or_404(customer_id: int) -> Customer:
+    try:
+        return services.get_customer(_staff(), customer_id)
+    except BackofficeError:
+        abort(404)
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@bp.get("/")
+@staff_page("dashboard.view")
+def dashboard() -> ResponseReturnValue:
+    data = services.dashboard(_staff())
+    chart = None
+    if data["sales"]:
+        chart = {
+            "labels": [row["date"] for row in data["sales"]],
+            "sales": [str(row["sales"]) for row in data["sales"]],
+            "margin": [str(row["margin"]) for row in data["sales"]],
+        }
+    return render_template(
+        "backoffice/dashboard.html", data=data, chart_json=json.dumps(chart) if chart else None
+    )
+
+
+# --------------------------------------------------------------------------- customers
+
+
+@bp.get("/customers")
+@staff_page("customers.view")
+def customers() -> ResponseReturnValue:
+    frozen_arg = request.args.get("frozen", "")
+    params = CustomerQuery(
+        q=request.args.get("q", "")[:200],
+        realname=request.args.get("realname") or None,
+        frozen={"1": True, "0": False}.get(frozen_arg),
+        cursor=request.args.get("cursor") or None,
+        limit=25,
+    )
+    try:
+        items, next_cursor = services.search_customers(_staff(), params)
+    except BackofficeError as exc:
+        flash(str(exc.message), "error")
+        items, next_cursor = [], None
+    query: dict[str, Any] = {**request.args.to_dict(), "cursor": next_cursor}
+    next_url = url_for("backoffice.customers", **query) if next_cursor else None
+    return render_template(
+        "backoffice/customers.html", items=items, next_url=next_url, args=request.args
+    )
+
+
+def _customer_page(customer: Customer, **forms_: Any) -> str:
+    staff = _staff()
+    summary = services.summary(staff, customer)
+    return render_template(
+        "backoffice/customer.html",
+        c=customer,
+        summary=summary,
+        notes=services.notes(staff, customer),
+        freezes=services.freezes(staff, customer),
+        history=accounts.realname_history(customer),
+        audit_entries=audit.search(audit.AuditFilter(customer_id=customer.id), limit=50)
+        if has_permission(staff, "audit.view")
+        else [],
+        orders=hooks.recent_orders(customer),
+        orders_available=hooks.available(hooks.RECENT_ORDERS),
+        wallet=hooks.wallet_entries(customer),
+        wallet_available=hooks.available(hooks.WALLET_ENTRIES),
+        review_local=current_store().realname_review_local,
+        can=lambda p: has_permission(staff, p),
+        note_form=forms_.get("note_form") or forms.NoteForm(prefix="note"),
+        freeze_form=forms_.get("freeze_form") or forms.FreezeForm(prefix="freeze"),
+        unfreeze_form=forms_.get("unfreeze_form") or forms.ReasonForm(prefix="unfreeze"),
+        review_form=forms_.get("review_form") or forms.ReviewForm(prefix="review"),
+        view_as_form=forms_.get("view_as_form") or forms.ReasonForm(prefix="viewas"),
+    )
+
+
+@bp.get("/customers/<int:customer_id>")
+@staff_page("customers.view")
+def customer(customer_id: int) -> ResponseReturnValue:
+    return _customer_page(_customer_or_404(customer_id))
+
+
+@bp.post("/customers/<int:customer_id>/notes")
+@staff_page("customers.notes")
+def add_note(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = forms.NoteForm(prefix="note")
+    if form.validate_on_submit():
+        try:
+            services.add_note(_staff(), c, form.body.data or "", _ip())
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _customer_page(c, note_form=form), exc.status
+        flash(_l("Note added."))
+        return redirect(url_for("backoffice.customer", customer_id=c.id) + "#notes")
+    return _customer_page(c, note_form=form), 422
+
+
+@bp.post("/customers/<int:customer_id>/freeze")
+@staff_page("customers.freeze")
+def freeze(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = forms.FreezeForm(prefix="freeze")
+    if form.validate_on_submit():
+        try:
+            record = services.freeze_customer(
+                _staff(), c, form.reason.data, form.mode.data or "ACCOUNT", _ip()
+            )
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _customer_page(c, freeze_form=form), exc.status
+        if record.provider_state == "failed":
+            flash(
+                _l(
+                    "Frozen here; the cloud provider could not be told yet: %(e)s",
+                    e=record.provider_error,
+                ),
+                "warning",
+            )
+        else:
+            flash(_l("The customer is frozen."))
+        return redirect(url_for("backoffice.customer", customer_id=c.id))
+    return _customer_page(c, freeze_form=form), 422
+
+
+@bp.post("/customers/<int:customer_id>/unfreeze")
+@staff_page("customers.freeze")
+def unfreeze(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = forms.ReasonForm(prefix="unfreeze")
+    if form.validate_on_submit():
+        try:
+            services.unfreeze_customer(_staff(), c, form.reason.data, _ip())
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _customer_page(c, unfreeze_form=form), exc.status
+        flash(_l("The customer is unfrozen."))
+        return redirect(url_for("backoffice.customer", customer_id=c.id))
+    return _customer_page(c, unfreeze_form=form), 422
+
+
+@bp.post("/customers/<int:customer_id>/realname")
+@staff_page("realname.review")
+def review_realname(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = forms.ReviewForm(prefix="review")
+    if form.validate_on_submit():
+        try:
+            services.review_realname(
+                _staff(), c, form.decision.data == "approve", form.opinion.data or "", _ip()
+            )
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _customer_page(c, review_form=form), exc.status
+        flash(_l("Real-name decision saved."))
+        return redirect(url_for("backoffice.customer", customer_id=c.id))
+    return _customer_page(c, review_form=form), 422
+
+
+@bp.post("/customers/<int:customer_id>/view-as")
+@staff_page("customers.view_as")
+def start_view_as(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = forms.ReasonForm(prefix="viewas")
+    if form.validate_on_submit():
+        try:
+            grant = services.start_view_as(_staff(), c, form.reason.data, _ip())
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _customer_page(c, view_as_form=form), exc.status
+        return redirect(url_for("backoffice.view_as", token=grant.token))
+    return _customer_page(c, view_as_form=form), 422
+
+
+@bp.get("/view-as/<token>")
+@staff_page("customers.view_as")
+def view_as(token: str) -> ResponseReturnValue:
+    """A read-only rendering of the customer's account for staff: no login, no forms."""
+    try:
+        grant, c = services.view_as_grant(_staff(), token)
+    except BackofficeError as exc:
+        flash(str(exc.message), "error")
+        return render_template("backoffice/view_as_expired.html"), exc.status
+    return render_template(
+        "backoffice/view_as.html",
+        grant=grant,
+        c=c,
+        history=accounts.realname_history(c),
+        balance=hooks.balance(c),
+        orders=hooks.recent_orders(c),
+        frozen_reason=services.freeze_reason(c),
+        can_buy=accounts.can_buy(c),
+        access_log=audit.for_customer(c),
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _audit_filter() -> audit.AuditFilter:
+    customer_raw = request.args.get("customer_id", "")
+    return audit.AuditFilter(
+        action=request.args.get("action") or None,
+        actor=request.args.get("actor") or None,
+        customer_id=int(customer_raw) if customer_raw.isdigit() else None,
+    )
+
+
+@bp.get("/audit")
+@staff_page("audit.view")
+def audit_log() -> ResponseReturnValue:
+    before = request.args.get("before", "")
+    entries = audit.search(
+        _audit_filter(), limit=100, before_id=int(before) if before.isdigit() else None
+    )
+    query: dict[str, Any] = {**request.args.to_dict()}
+    if len(entries) == 100:
+        query["before"] = entries[-1].id
+    next_url = url_for("backoffice.audit_log", **query) if len(entries) == 100 else None
+    return render_template(
+        "backoffice/audit.html",
+        entries=entries,
+        args=request.args,
+        next_url=next_url,
+        can_export=has_permission(_staff(), "audit.export"),
+    )
+
+
+@bp.get("/audit.csv")
+@staff_page("audit.export")
+def audit_csv() -> ResponseReturnValue:
+    staff = _staff()
+    f = _audit_filter()
+    audit.record(staff, "audit.export", None, {"filter": request.args.to_dict()}, _ip())
+    db.session.commit()
+    return Response(
+        stream_with_context(audit.export_csv(f)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def _staff_page(form: forms.StaffForm | None = None) -> str:
+    staff = _staff()
+    return render_template(
+        "backoffice/staff.html",
+        members=services.list_staff(staff),
+        form=form or forms.StaffForm(prefix="new"),
+        role_form=forms.RoleForm(),
+        role_labels=forms.ROLE_LABELS,
+        empty=forms.EmptyForm(),
+        security_form=forms.SecurityForm(
+            staff_2fa_required=accounts.staff_2fa_required(staff.store_id)
+        ),
+        me=staff,
+    )
+
+
+@bp.get("/staff")
+@staff_page("staff.manage")
+def staff_list() -> ResponseReturnValue:
+    return _staff_page()
+
+
+@bp.post("/staff")
+@staff_page("staff.manage")
+def staff_create() -> ResponseReturnValue:
+    form = forms.StaffForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            services.create_staff(
+                _staff(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=form.role.data or "",
+                password=form.password.data or "",
+                ip=_ip(),
+            )
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _staff_page(form), exc.status
+        flash(_l("Staff member added. Give them their initial password in person."))
+        return redirect(url_for("backoffice.staff_list"))
+    return _staff_page(form), 422
+
+
+def _member(staff_id: int) -> Staff:
+    try:
+        return services.get_staff(_staff(), staff_id)
+    except BackofficeError:
+        abort(404)
+
+
+@bp.post("/staff/<int:staff_id>/role")
+@staff_page("staff.manage")
+def staff_role(staff_id: int) -> ResponseReturnValue:
+    member = _member(staff_id)
+    form = forms.RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(_staff(), member, form.role.data or "", _ip())
+            flash(_l("Role changed."))
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("backoffice.staff_list"))
+
+
+@bp.post("/staff/<int:staff_id>/active")
+@staff_page("staff.manage")
+def staff_active(staff_id: int) -> ResponseReturnValue:
+    member = _member(staff_id)
+    if forms.EmptyForm().validate_on_submit():
+        try:
+            services.set_staff_active(_staff(), member, request.form.get("active") == "1", _ip())
+            flash(_l("Staff member updated."))
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("backoffice.staff_list"))
+
+
+@bp.post("/security")
+@staff_page("staff.manage")
+def security() -> ResponseReturnValue:
+    form = forms.SecurityForm()
+    if form.validate_on_submit():
+        services.set_staff_2fa(_staff(), bool(form.staff_2fa_required.data), _ip())
+        flash(_l("Security settings saved."))
+    return redirect(url_for("backoffice.staff_list"))
+
+
+# --------------------------------------------------------------------------- branding
+
+
+def _branding_page(form: forms.BrandingForm | None = None) -> str:
+    store = current_store()
+    if form is None:
+        form = forms.BrandingForm(prefix="b", obj=store)
+        for key in branding.TERM_KEYS:
+            entry = (store.terms or {}).get(key) or {}
+            getattr(form, f"terms_{key}").data = entry.get("url", "")
+            form.terms_version.data = entry.get("version", form.terms_version.data)
+    return render_template(
+        "backoffice/branding.html",
+        form=form,
+        image_form=forms.ImageForm(),
+        domain_form=forms.DomainForm(),
+        text_form=forms.TextForm(),
+        empty=forms.EmptyForm(),
+        store=store,
+        texts={key: texts.get_text(key) or "" for key in texts.TEXT_KEYS},
+        contrast=branding.contrast_ratio,
+    )
+
+
+@bp.get("/branding")
+@staff_page("branding.manage")
+def branding_settings() -> ResponseReturnValue:
+    return _branding_page()
+
+
+@bp.post("/branding")
+@staff_page("branding.manage")
+def branding_save() -> ResponseReturnValue:
+    form = forms.BrandingForm(prefix="b")
+    if form.validate_on_submit():
+        try:
+            branding.update_settings(_staff(), current_store(), form.data, _ip())
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _branding_page(form), exc.status
+        flash(_l("Branding saved."))
+        return redirect(url_for("backoffice.branding_settings"))
+    return _branding_page(form), 422
+
+
+@bp.post("/branding/<kind>")
+@staff_page("branding.manage")
+def branding_image(kind: str) -> ResponseReturnValue:
+    if kind not in ("logo", "favicon"):
+        abort(404)
+    form = forms.ImageForm()
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        if upload:
+            upload.close()
+        try:
+            branding.save_image(_staff(), current_store(), kind, data, _ip())
+            flash(_l("Image saved."))
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("backoffice.branding_settings"))
+
+
+@bp.post("/branding/domains")
+@staff_page("branding.manage")
+def domain_add() -> ResponseReturnValue:
+    form = forms.DomainForm()
+    if form.validate_on_submit():
+        try:
+            branding.add_domain(_staff(), current_store(), form.host.data or "", _ip())
+            flash(_l("Domain added. Point its DNS at this server."))
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("backoffice.branding_settings") + "#domains")
+
+
+@bp.post("/branding/domains/<int:domain_id>/delete")
+@staff_page("branding.manage")
+def domain_remove(domain_id: int) -> ResponseReturnValue:
+    if forms.EmptyForm().validate_on_submit():
+        try:
+            branding.remove_domain(_staff(), current_store(), domain_id, _ip())
+            flash(_l("Domain removed."))
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("backoffice.branding_settings") + "#domains")
+
+
+@bp.post("/branding/texts")
+@staff_page("branding.manage")
+def text_save() -> ResponseReturnValue:
+    form = forms.TextForm()
+    key = form.key.data or ""
+    if form.validate_on_submit() and texts.allowed_key(key):
+        body = form.body.data or ""
+        problem = texts.validate(body)
+        if problem:
+            flash(_l("The text is not a valid template: %(problem)s", problem=problem), "error")
+        else:
+            texts.set_text(key, body)
+            audit.record(_staff(), "branding.text", f"text:{key}", {"length": len(body)}, _ip())
+            db.session.commit()
+            flash(_l("Text saved."))
+    return redirect(url_for("backoffice.branding_settings") + "#texts")
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def _is_staff(user: Any) -> bool:
+    return isinstance(user, Staff) and has_permission(user, "dashboard.view")
+
+
+def _frozen_reason() -> str | None:
+    user = current_user
+    if isinstance(user, Customer) and services.is_frozen(user):
+        return services.freeze_reason(user) or ""
+    return None
+
+
+def _record_login(sender: Flask, user: Any, **extra: Any) -> None:
+    """Sensitive customer and staff action: every interactive login is in the audit log."""
+    if isinstance(user, Customer | Staff):
+        action = "customer.login" if isinstance(user, Customer) else "staff.login"
+        audit.record(user, action, user, {}, request.remote_addr if request else None)
+        db.session.commit()
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, NavItem("backoffice.dashboard", _l("Back office"), "account", 5, _is_staff))
+    user_logged_in.connect(_record_login, app)
+    app.jinja_env.globals.update(
+        store_text=texts.store_text,
+        store_footer=lambda: (
+            texts.render_text(g.store.footer_text, g.store) if g.get("store") is not None else ""
+        ),
+        customer_frozen_reason=_frozen_reason,
+        customer_access_log=lambda c: audit.for_customer(c) if isinstance(c, Customer) else [],
+        admin_can=_admin_can,
+    )
+
+
+def _admin_can(endpoint: str) -> bool:
+    """May the current user open this back-office page? (for the sub-navigation)"""
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint)
+    permission = getattr(view, "permission", None)
+    return isinstance(permission, str) and has_permission(current_user, permission)

@@ -1,0 +1,72 @@
+"""Real Chromium: customer search, freeze with confirmation, a branding change on the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storefront.accounts.models import StaffRole
+from tests.builders import PASSWORD
+
+
+def _login(page: Any, url: str, email: str) -> None:
+    page.goto(url + "/admin/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def test_search_and_freeze_with_confirmation(
+    live_server: Any, make_staff: Any, make_customer: Any, new_page: Any, shot: Any
+) -> None:
+    make_customer(email="zhang.wei@example.com", name="zhangwei")
+    make_customer(email="li.na@example.com", name="lina")
+    staff = make_staff(role=StaffRole.SUPPORT)
+    page = new_page()
+    _login(page, live_server.url, staff.email)
+    page.goto(live_server.url + "/admin/customers")
+    page.locator("#q").fill("zhang")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("#customer-results tbody tr")
+    assert rows.count() == 1 and "zhang.wei@example.com" in rows.inner_text()
+    shot(page, "search")
+    page.get_by_role("link", name="zhang.wei@example.com").click()
+    page.get_by_label("Reason").first.fill("Suspected fraud, ticket 99")
+    dialogs: list[str] = []
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Freeze").click()
+    assert dialogs == ["Freeze this customer now?"]
+    assert page.locator("#frozen-badge").count() == 0  # dismissed: nothing happened
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Freeze").click()
+    page.wait_for_selector("#frozen-badge")
+    assert "Suspected fraud, ticket 99" in page.content()
+    shot(page, "frozen")
+
+
+def test_branding_change_is_visible_on_the_storefront(
+    live_server: Any, make_staff: Any, new_page: Any, shot: Any
+) -> None:
+    owner = make_staff(role=StaffRole.OWNER)
+    page = new_page()
+    _login(page, live_server.url, owner.email)
+    page.goto(live_server.url + "/admin/branding")
+    page.locator("#b-name").fill("Blue Sky Cloud")
+    page.locator("#b-primary_color").fill("#ffee00")
+    assert "too low" in page.locator("#contrast-result").inner_text()  # live WCAG check
+    page.locator("#b-primary_color").fill("#0b5394")
+    assert "passes" in page.locator("#contrast-result").inner_text()
+    assert page.locator("#preview-nav").inner_text() == "Blue Sky Cloud"
+    page.locator("#b-footer_text").fill("{{ store.name }} · support 24/7")
+    shot(page, "branding-form")
+    page.get_by_role("button", name="Save branding").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/")
+    assert page.locator(".navbar-brand").inner_text().strip() == "Blue Sky Cloud"
+    assert page.locator("#store-footer").inner_text() == "Blue Sky Cloud · support 24/7"
+    colour = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--sf-primary').trim()"
+    )
+    assert colour == "#0b5394"
+    path = shot(page, "storefront-branded")
+    print(path)
