@@ -108,10 +108,10 @@ class WalletSettings:
 SANDBOX_QUOTA_ID = "sandbox-coupon-quota"
 
 
-def wallet_settings() -> WalletSettings:
+def wallet_settings(app: Any = None) -> WalletSettings:
     from flask import current_app
 
-    found = getattr(current_app.config.get("SETTINGS"), "wallet", None)
+    found = getattr((app or current_app).config.get("SETTINGS"), "wallet", None)
     return found if isinstance(found, WalletSettings) else WalletSettings()
 
 

@@ -219,7 +219,9 @@ def redeem(
     if discount <= 0:
         raise VoucherNotApplicable("Nothing to discount.", "code")
     currency = voucher.currency
-    outstanding = ledger.store_account(customer.store_id, AccountKind.VOUCHERS_OUTSTANDING, currency)
+    outstanding = ledger.store_account(
+        customer.store_id, AccountKind.VOUCHERS_OUTSTANDING, currency
+    )
     revenue_discount = ledger._account(
         customer.store_id, REVENUE_DISCOUNT, AccountKind.STORE_REVENUE, None, currency
     )

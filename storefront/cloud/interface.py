@@ -210,7 +210,7 @@ class Rating:
         raise KeyError(key)
 
 
-# --------------------------------------------------------------------------- coupons / vouchers (billing)
+# ------------------------------------------------------------- coupons / vouchers (billing)
 
 
 @dataclass(frozen=True, slots=True)
