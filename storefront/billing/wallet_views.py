@@ -123,13 +123,13 @@ def staff_required(permission: str) -> Callable[[F], F]:
 def _me() -> Customer:
     user = current_user
     assert isinstance(user, Customer)
-    return cast(Customer, user._get_current_object())  # type: ignore[attr-defined]
+    return cast(Customer, user._get_current_object())
 
 
 def _staff() -> Staff:
     user = current_user
     assert isinstance(user, Staff)
-    return cast(Staff, user._get_current_object())  # type: ignore[attr-defined]
+    return cast(Staff, user._get_current_object())
 
 
 def _claims_of(customer: Customer, limit: int = 20) -> list[RemittanceClaim]:

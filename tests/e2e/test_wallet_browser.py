@@ -68,9 +68,7 @@ def test_remittance_claim(
     page.get_by_label("Date of the transfer").fill(date.today().isoformat())
     page.get_by_label("Payer (name on the paying account)").fill("Zhang San")
     page.get_by_label("Bank serial number").fill("SN-E2E-1")
-    page.get_by_label("Proof of payment (optional; PNG, JPEG or PDF, at most 5 MB)").set_input_files(
-        str(proof)
-    )
+    page.locator("#proof").set_input_files(str(proof))
     page.get_by_role("button", name="Submit claim").click()
     page.wait_for_selector("text=Claim submitted")
     assert "waiting for review" in page.locator("#claims").inner_text()
