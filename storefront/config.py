@@ -10,11 +10,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet
 
 from storefront.cloud.settings import CloudConfigError, CloudSettings
+
+if TYPE_CHECKING:
+    from storefront.billing.topup import WalletSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -50,6 +53,7 @@ class Settings:
     public_url: str
     cloud: CloudSettings
     extra: dict[str, Any] = field(default_factory=dict)
+    wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
 
     @property
     def is_production(self) -> bool:
@@ -173,6 +177,13 @@ def load_settings(
         problems.append(str(exc))
         cloud = CloudSettings.from_mapping({})
 
+    from storefront.billing.topup import WalletSettings
+
+    wallet, wallet_problems = WalletSettings.from_mapping(
+        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+    )
+    problems.extend(wallet_problems)
+
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
 
@@ -197,4 +208,5 @@ def load_settings(
         public_url=(get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         cloud=cloud,
         extra=extra,
+        wallet=wallet,
     )

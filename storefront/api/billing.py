@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.api import bp
-from storefront.api.auth import api_staff, require_staff_token
+from storefront.api.admin import staff_api
+from storefront.api.auth import api_staff
 from storefront.api.errors import ApiError
 from storefront.billing import services
 from storefront.billing.errors import (
@@ -49,7 +50,7 @@ def _idempotency_key() -> str | None:
 
 
 @bp.post("/admin/customers/<int:customer_id>/funds")
-@require_staff_token
+@staff_api("funds.manage")
 def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     """Add (positive) or take back (negative) funds; never below zero."""
     staff = api_staff()

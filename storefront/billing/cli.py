@@ -85,3 +85,22 @@ def register(group: AppGroup) -> None:
             click.echo("ledger-check FAILED", err=True)
             raise SystemExit(1)
         click.echo("ledger-check OK")
+
+
+# --- wallet: vouchers ---------------------------------------------------------------------------
+
+_register_ledger_check = register
+
+
+def register(group: AppGroup) -> None:  # type: ignore[no-redef]
+    _register_ledger_check(group)
+
+    @group.command("sync-vouchers")
+    def sync_vouchers_command() -> None:
+        """Retry mirroring vouchers at the provider (upstream_pending / reclaim_pending)."""
+        from storefront.billing.vouchers import sync_vouchers
+
+        done, pending = sync_vouchers()
+        click.echo(f"sync-vouchers: {done} done, {pending} still pending")
+        if pending:
+            raise SystemExit(1)

@@ -217,6 +217,39 @@ class Rating:
         raise KeyError(key)
 
 
+# ------------------------------------------------------------- coupons / vouchers (billing)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCoupon:
+    """One coupon ``create_partner_coupons`` issued: to ``customer_id``, as ``coupon_id``."""
+
+    customer_id: str
+    coupon_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCoupon:
+    """A coupon the partner issued (``list_issued_partner_coupons``).
+
+    ``status``: 1 not active, 2 usable, 3 used, 4 expired, 5 reclaimed.
+    """
+
+    coupon_id: str
+    customer_id: str
+    face_value: Decimal
+    balance: Decimal | None
+    status: int
+    effective_time: datetime | None
+    expire_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCouponPage:
+    items: tuple[PartnerCoupon, ...]
+    total: int
+
+
 # --------------------------------------------------------------------------- the protocol
 
 
@@ -311,6 +344,39 @@ class CloudProvider(Protocol):
     # --- funding, orders and resources (billing) ---
 
     # --- coupons / vouchers (billing) ---
+
+    def create_partner_coupons(
+        self,
+        *,
+        quota_id: str,
+        customer_ids: Sequence[str],
+        face_value: Decimal,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        cloud_service_types: Sequence[str] = (),
+        product_ids: Sequence[str] = (),
+        memo: str | None = None,
+    ) -> tuple[IssuedCoupon, ...]:
+        """Issue a cash coupon of ``face_value`` from ``quota_id`` to each customer.
+
+        Raises ``UpstreamRejected`` when no coupon was issued. Not idempotent.
+        """
+        ...
+
+    def reclaim_partner_coupons(self, *, coupon_id: str) -> None:
+        """Take an issued coupon back (``reclaim_partner_coupons``)."""
+        ...
+
+    def list_issued_partner_coupons(
+        self,
+        *,
+        customer_id: str | None = None,
+        coupon_id: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> PartnerCouponPage:
+        """Coupons the partner issued, newest first."""
+        ...
 
     # --- customer freeze (back office) ---
 

@@ -19,18 +19,16 @@ def api(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-_TOKENS: dict[tuple[int, int], str] = {}
-
-
 def staff_token(api: FlaskClient, staff: Staff) -> str:
-    key = (id(api), staff.id)
-    if key not in _TOKENS:
+    tokens: dict[int, str] = api.__dict__.setdefault("_staff_tokens", {})
+    key = staff.id
+    if key not in tokens:
         resp = api.post(
             "/api/v1/admin/auth/token", json={"email": staff.email, "password": PASSWORD}
         )
         assert resp.status_code == 200, resp.get_json()
-        _TOKENS[key] = resp.get_json()["token"]
-    return _TOKENS[key]
+        tokens[key] = resp.get_json()["token"]
+    return tokens[key]
 
 
 def post(

@@ -8,17 +8,9 @@ from collections.abc import Mapping
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from storefront.cloud.sandbox import signature
+from storefront.cloud.sandbox import routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
-from storefront.cloud.sandbox.routes import (
-    control,
-    customers,
-    freeze,
-    products,
-    ratings,
-    realname,
-)
 from storefront.cloud.sandbox.seed import seed
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, error
@@ -44,6 +36,7 @@ def create_sandbox_app(
         latency_ms=latency_ms, fault_rate=fault_rate, mode=fault_mode, hang_s=hang_s
     )
     validate(faults)
+    route_modules = routes.modules()  # imported first: their models join the sandbox schema
     db = SandboxDatabase(database_url)
     seed(db, credentials)
 
@@ -54,9 +47,10 @@ def create_sandbox_app(
         association_delay_s=association_delay_s,
         realname_review_delay_s=realname_review_delay_s,
     )
-    for module in (customers, products, ratings, realname, freeze, control):
+    for module in route_modules:
         app.register_blueprint(module.bp)
-    app.register_blueprint(realname.control_bp)
+        if hasattr(module, "control_bp"):
+            app.register_blueprint(module.control_bp)
     app.before_request(_gateway)
     app.after_request(_request_id)
     app.register_error_handler(ApiError, error)

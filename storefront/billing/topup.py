@@ -1,0 +1,425 @@
+"""Online top-ups through a payment gateway (an adapter; the sandbox gateway for now).
+
+Flow: the customer starts a top-up (``start_topup``: a pending ``Topup``, idempotent per form
+key), the browser is sent to the gateway's hosted page (``PaymentGateway.checkout_url``), and the
+gateway later sends a signed asynchronous notification to our notify endpoint
+(``handle_notification``). Only a verified, fresh, never-seen notification whose amount and
+currency match credits the wallet (pending top-ups -> wallet), exactly once: the top-up row is
+locked, its ``transaction_id`` is unique and the notification's nonce is recorded in the same
+database transaction. The browser's return page only reads the status.
+
+Signature: ``hex(HMAC-SHA256(secret, f"{timestamp}.{nonce}.".encode() + body))`` in the
+``X-Payment-Signature`` header, with ``X-Payment-Timestamp`` (Unix seconds) and
+``X-Payment-Nonce``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storefront.accounts.models import Customer
+from storefront.billing import ledger, services
+from storefront.billing.errors import BillingError, WrongStore
+from storefront.billing.models import (
+    AccountKind,
+    PaymentNotification,
+    Topup,
+    TopupStatus,
+    TransactionKind,
+)
+from storefront.extensions import db
+
+log = logging.getLogger(__name__)
+
+GATEWAYS = ("sandbox", "none")
+DEV_NOTIFY_SECRET = "dev-only-payment-notify-secret"  # noqa: S105 - refused in production
+SIGNATURE_HEADER = "X-Payment-Signature"
+TIMESTAMP_HEADER = "X-Payment-Timestamp"
+NONCE_HEADER = "X-Payment-Nonce"
+MAX_KEY = 64
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    """``STOREFRONT_PAYMENT_GATEWAY`` (``sandbox`` | ``none``; default ``sandbox`` outside
+    production, ``none`` in production, where ``sandbox`` is refused),
+    ``STOREFRONT_PAYMENT_NOTIFY_SECRET`` (HMAC key shared with the gateway; required in
+    production with a gateway), ``STOREFRONT_PAYMENT_NOTIFY_MAX_AGE_S`` (default 300) and
+    ``STOREFRONT_VOUCHER_QUOTA_ID`` (the partner's coupon quota at the provider that mirrored
+    vouchers draw on; unset = vouchers stay local)."""
+
+    gateway: str = "sandbox"
+    notify_secret: str = DEV_NOTIFY_SECRET
+    notify_max_age_s: int = 300
+    voucher_quota_id: str | None = None
+
+    @classmethod
+    def from_mapping(
+        cls, env: Mapping[str, str], production: bool, cloud_is_sandbox: bool
+    ) -> tuple[WalletSettings, list[str]]:
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = env.get(f"STOREFRONT_{name}")
+            return None if value is None or value.strip() == "" else value.strip()
+
+        gateway = get("PAYMENT_GATEWAY") or ("none" if production else "sandbox")
+        if gateway not in GATEWAYS:
+            problems.append(f"STOREFRONT_PAYMENT_GATEWAY must be one of {', '.join(GATEWAYS)}")
+            gateway = "none"
+        if gateway == "sandbox" and production:
+            problems.append("STOREFRONT_PAYMENT_GATEWAY=sandbox is for development and testing")
+        secret = get("PAYMENT_NOTIFY_SECRET")
+        if secret is None:
+            if production and gateway != "none":
+                problems.append("STOREFRONT_PAYMENT_NOTIFY_SECRET is required in production")
+            secret = DEV_NOTIFY_SECRET
+        elif production and len(secret) < 32:
+            problems.append("STOREFRONT_PAYMENT_NOTIFY_SECRET must be at least 32 characters")
+        max_age_raw = get("PAYMENT_NOTIFY_MAX_AGE_S") or "300"
+        try:
+            max_age = int(max_age_raw)
+            if not 10 <= max_age <= 86400:
+                raise ValueError
+        except ValueError:
+            problems.append("STOREFRONT_PAYMENT_NOTIFY_MAX_AGE_S must be 10..86400 seconds")
+            max_age = 300
+        quota = get("VOUCHER_QUOTA_ID") or (SANDBOX_QUOTA_ID if cloud_is_sandbox else None)
+        return cls(gateway, secret, max_age, quota), problems
+
+
+SANDBOX_QUOTA_ID = "sandbox-coupon-quota"
+
+
+def wallet_settings(app: Any = None) -> WalletSettings:
+    from flask import current_app
+
+    found = getattr((app or current_app).config.get("SETTINGS"), "wallet", None)
+    return found if isinstance(found, WalletSettings) else WalletSettings()
+
+
+# --- signatures -----------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
+    message = f"{timestamp}.{nonce}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """Headers a gateway sends with ``body`` (used by the sandbox gateway and tests)."""
+    timestamp = str(int(now if now is not None else time.time()))
+    nonce = secrets.token_hex(16)
+    return {
+        TIMESTAMP_HEADER: timestamp,
+        NONCE_HEADER: nonce,
+        SIGNATURE_HEADER: sign(secret, timestamp, nonce, body),
+        "Content-Type": "application/json",
+    }
+
+
+def sign_params(secret: str, params: Mapping[str, str]) -> str:
+    """Signature of a redirect's query parameters (sorted ``k=v`` joined by ``&``)."""
+    canonical = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+# --- the gateway adapter --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified notification's content."""
+
+    nonce: str
+    reference: str
+    gateway_transaction_id: str
+    amount: Decimal
+    currency: str
+    succeeded: bool
+
+
+class InvalidNotification(Exception):
+    """Bad signature, stale timestamp or malformed body: ignore (no money moves)."""
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def checkout_url(
+        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
+        notify_url: str, base_url: str,
+    ) -> str:
+        """Where to send the customer's browser to pay."""
+        ...
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> Notification:
+        """The notification in ``body`` if its signature and timestamp hold, else raise."""
+        ...
+
+
+class HmacGateway:
+    """A gateway that signs redirects and notifications with a shared HMAC-SHA256 secret.
+
+    The sandbox gateway (``/_paysandbox/``) speaks this protocol; a real provider gets its
+    own adapter class with the same two methods.
+    """
+
+    def __init__(self, name: str, secret: str, max_age_s: int, checkout_path: str) -> None:
+        self.name, self._secret, self._max_age = name, secret, max_age_s
+        self._checkout_path = checkout_path
+
+    def checkout_url(
+        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
+        notify_url: str, base_url: str,
+    ) -> str:
+        params = {
+            "reference": reference,
+            "amount": ledger.format_amount(amount),
+            "currency": currency,
+            "return_url": return_url,
+            "notify_url": notify_url,
+            "ts": str(int(time.time())),
+        }
+        params["sig"] = sign_params(self._secret, params)
+        return f"{base_url.rstrip('/')}{self._checkout_path}?{urlencode(params)}"
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> Notification:
+        timestamp = headers.get(TIMESTAMP_HEADER, "")
+        nonce = headers.get(NONCE_HEADER, "")
+        given = headers.get(SIGNATURE_HEADER, "")
+        if not (timestamp.isdigit() and 8 <= len(nonce) <= 64 and given):
+            raise InvalidNotification("missing signature headers")
+        expected = sign(self._secret, timestamp, nonce, body)
+        if not hmac.compare_digest(expected, given.strip().lower()):
+            raise InvalidNotification("bad signature")
+        if abs(time.time() - int(timestamp)) > self._max_age:
+            raise InvalidNotification("stale timestamp")
+        try:
+            data = json.loads(body)
+            amount = Decimal(str(data["amount"]))
+            notification = Notification(
+                nonce=nonce,
+                reference=str(data["reference"]),
+                gateway_transaction_id=str(data["gateway_transaction_id"])[:64],
+                amount=amount,
+                currency=str(data["currency"]),
+                succeeded=data["status"] == "succeeded",
+            )
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            raise InvalidNotification("malformed body") from None
+        if not amount.is_finite():
+            raise InvalidNotification("malformed amount")
+        return notification
+
+
+def gateway() -> PaymentGateway | None:
+    """The configured gateway, or ``None`` when online payment is not available."""
+    settings = wallet_settings()
+    if settings.gateway == "sandbox":
+        from storefront.billing.payments_sandbox import CHECKOUT_PATH
+
+        return HmacGateway(
+            "sandbox", settings.notify_secret, settings.notify_max_age_s, CHECKOUT_PATH
+        )
+    return None
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+class TopupError(BillingError):
+    code = "invalid_topup"
+
+
+class OnlineTopupDisabled(TopupError):
+    code = "online_topup_disabled"
+
+
+def online_available(store_id: int) -> bool:
+    from storefront.billing.remittance import billing_settings
+
+    return gateway() is not None and billing_settings(store_id).online_topup_enabled
+
+
+def start_topup(customer: Customer, amount: Any, idempotency_key: str) -> Topup:
+    """A pending top-up for ``amount`` (idempotent per customer and form key). Commits.
+
+    The same key returns the first top-up (a double-clicked form starts one payment); the same
+    key with a different amount is refused.
+    """
+    gw = gateway()
+    if gw is None or not online_available(customer.store_id):
+        raise OnlineTopupDisabled("This store does not take online payments.")
+    value = ledger.parse_amount(amount)
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY:
+        raise TopupError("Missing form key: reload the page and try again.")
+    existing = _by_key(customer, key)
+    if existing is not None:
+        if existing.amount != value:
+            raise TopupError("This form was already used for a different amount.")
+        return existing
+    topup = Topup(
+        store_id=customer.store_id,
+        reference=f"TU{secrets.token_hex(10).upper()}",
+        customer_id=customer.id,
+        gateway=gw.name,
+        amount=value,
+        currency=services.store_currency(customer.store_id),
+        status=TopupStatus.PENDING,
+        idempotency_key=key,
+    )
+    db.session.add(topup)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = _by_key(customer, key)
+        if found is None or found.amount != value:
+            raise TopupError("This form was already used for a different amount.") from None
+        return found
+    return topup
+
+
+def _by_key(customer: Customer, key: str) -> Topup | None:
+    return db.session.scalar(
+        select(Topup)
+        .where(Topup.customer_id == customer.id, Topup.idempotency_key == key)
+        .execution_options(all_stores=True)
+    )
+
+
+def topup_for(customer: Customer, reference: str) -> Topup:
+    found = db.session.scalar(
+        select(Topup)
+        .where(
+            Topup.reference == reference,
+            Topup.customer_id == customer.id,
+            Topup.store_id == customer.store_id,
+        )
+        .execution_options(all_stores=True, populate_existing=True)
+    )
+    if found is None:
+        raise WrongStore("No such top-up.")
+    return found
+
+
+def recent_topups(customer: Customer, limit: int = 10) -> list[Topup]:
+    return list(
+        db.session.scalars(
+            select(Topup)
+            .where(Topup.customer_id == customer.id, Topup.store_id == customer.store_id)
+            .order_by(Topup.id.desc())
+            .limit(limit)
+            .execution_options(all_stores=True)
+        )
+    )
+
+
+def handle_notification(gateway_name: str, body: bytes, headers: Mapping[str, str]) -> str:
+    """Process one gateway notification; returns the outcome (for logs and tests). Commits.
+
+    Outcomes: ``credited``; ``already_paid``; ``cancelled``; and the ignored ones, which move
+    no money: ``unknown_gateway``, ``invalid`` (signature/timestamp/body), ``replay`` (nonce seen),
+    ``unknown_topup``, ``amount_mismatch``, ``not_pending``.
+    """
+    gw = gateway()
+    if gw is None or gw.name != gateway_name:
+        return "unknown_gateway"
+    try:
+        note = gw.verify(body, headers)
+    except InvalidNotification as exc:
+        log.warning("payment notification ignored: %s", exc)
+        return "invalid"
+    try:
+        outcome = _apply(gateway_name, note)
+        db.session.commit()
+    except IntegrityError:  # the nonce was recorded by a concurrent or earlier delivery
+        db.session.rollback()
+        return "replay"
+    except BaseException:
+        db.session.rollback()
+        raise
+    if outcome not in ("credited", "already_paid", "cancelled"):
+        log.warning("payment notification %s for %s ignored: %s", note.nonce, note.reference,
+                    outcome)
+    return outcome
+
+
+def _apply(gateway_name: str, note: Notification) -> str:
+    seen = db.session.scalar(
+        select(PaymentNotification.id).where(
+            PaymentNotification.gateway == gateway_name, PaymentNotification.nonce == note.nonce
+        )
+    )
+    if seen is not None:
+        return "replay"
+    record = PaymentNotification(gateway=gateway_name, nonce=note.nonce, outcome="received")
+    db.session.add(record)
+    db.session.flush()  # claims the nonce (unique); a concurrent replay fails here
+    topup_id = db.session.scalar(
+        select(Topup.id)
+        .where(Topup.reference == note.reference, Topup.gateway == gateway_name)
+        .execution_options(all_stores=True)
+    )
+    if topup_id is None:
+        record.outcome = "unknown_topup"
+        return record.outcome
+    topup = ledger.lock_row(Topup, topup_id, "status")
+    assert topup is not None
+    record.topup_id = topup.id
+    record.outcome = _settle(topup, note)
+    return record.outcome
+
+
+def _settle(topup: Topup, note: Notification) -> str:
+    if topup.status is TopupStatus.PAID:
+        return "already_paid"
+    if topup.status is not TopupStatus.PENDING:
+        return "not_pending"
+    if not note.succeeded:
+        topup.status = TopupStatus.CANCELLED
+        return "cancelled"
+    if note.amount != topup.amount or note.currency != topup.currency:
+        topup.problem = (
+            f"gateway reported {note.amount} {note.currency}, expected "
+            f"{topup.amount} {topup.currency}"
+        )[:255]
+        return "amount_mismatch"
+    customer = db.session.scalar(
+        select(Customer)
+        .where(Customer.id == topup.customer_id)
+        .execution_options(all_stores=True)
+    )
+    assert customer is not None
+    txn = services.credit(
+        customer,
+        topup.amount,
+        f"online top-up {topup.reference}",
+        reference=f"topup:{topup.reference}",
+        source=AccountKind.PENDING_TOPUPS,
+        kind=TransactionKind.CREDIT,
+    )
+    topup.transaction_id = txn.id
+    topup.gateway_transaction_id = note.gateway_transaction_id
+    topup.status = TopupStatus.PAID
+    topup.paid_at = datetime.now(UTC)
+    return "credited"

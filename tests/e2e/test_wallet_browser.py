@@ -1,0 +1,75 @@
+"""Real Chromium: online top-up through the sandbox gateway, and a remittance claim."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from storefront.accounts.models import StaffRole
+from storefront.billing import remittance
+from tests.builders import PASSWORD
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _login(page: Any, url: str, email: str) -> None:
+    page.goto(url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account")
+
+
+def test_online_topup_through_the_gateway(
+    app: Any, live_server: Any, make_customer: Any, new_page: Any, shot: Any
+) -> None:
+    customer = make_customer()
+    page = new_page()
+    _login(page, live_server.url, customer.email)
+    page.get_by_role("link", name="Wallet").click()
+    page.wait_for_url("**/wallet")
+    page.get_by_label("Amount (CNY)").fill("88.80")
+    page.get_by_role("button", name="Pay online").click()
+    page.wait_for_url("**/_paysandbox/checkout**")
+    assert "88.80 CNY" in page.locator("#gateway-amount").inner_text()
+    shot(page, "gateway")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.wait_for_url("**/wallet/topup/**")
+    # the notification arrives asynchronously; the status page only reads it
+    for _ in range(40):
+        if page.locator("#topup-status").get_attribute("data-status") == "paid":
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    assert page.locator("#topup-status").get_attribute("data-status") == "paid"
+    page.get_by_role("link", name="Back to the wallet").click()
+    assert page.locator("#balance").inner_text().startswith("88.80")
+    shot(page, "wallet-after-topup")
+
+
+def test_remittance_claim(
+    app: Any, live_server: Any, make_customer: Any, make_staff: Any, new_page: Any, shot: Any,
+    tmp_path: Path,
+) -> None:
+    owner = make_staff(role=StaffRole.OWNER)
+    with app.app_context():
+        remittance.update_billing_settings(owner, bank_name="ICBC Shenzhen",
+                                           bank_account="6222 0000 1111", bank_holder="Blue Co")
+    customer = make_customer()
+    proof = tmp_path / "receipt.png"
+    proof.write_bytes(PNG)
+    page = new_page()
+    _login(page, live_server.url, customer.email)
+    page.goto(live_server.url + "/wallet")
+    page.get_by_role("link", name="Pay by bank transfer and claim it").click()
+    assert "ICBC Shenzhen" in page.locator("#bank-details").inner_text()
+    page.get_by_label("Amount (CNY)").fill("500.00")
+    page.get_by_label("Date of the transfer").fill(date.today().isoformat())
+    page.get_by_label("Payer (name on the paying account)").fill("Zhang San")
+    page.get_by_label("Bank serial number").fill("SN-E2E-1")
+    page.locator("#proof").set_input_files(str(proof))
+    page.get_by_role("button", name="Submit claim").click()
+    page.wait_for_selector("text=Claim submitted")
+    assert "waiting for review" in page.locator("#claims").inner_text()
+    shot(page, "remittance-claim")
