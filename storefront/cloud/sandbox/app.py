@@ -11,7 +11,14 @@ from werkzeug.exceptions import HTTPException
 from storefront.cloud.sandbox import signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
-from storefront.cloud.sandbox.routes import control, customers, products, ratings, realname
+from storefront.cloud.sandbox.routes import (
+    commerce,
+    control,
+    customers,
+    products,
+    ratings,
+    realname,
+)
 from storefront.cloud.sandbox.seed import seed
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, error
@@ -47,9 +54,10 @@ def create_sandbox_app(
         association_delay_s=association_delay_s,
         realname_review_delay_s=realname_review_delay_s,
     )
-    for module in (customers, products, ratings, realname, control):
+    for module in (customers, products, ratings, realname, control, commerce):
         app.register_blueprint(module.bp)
     app.register_blueprint(realname.control_bp)
+    app.register_blueprint(commerce.control_bp)
     app.before_request(_gateway)
     app.after_request(_request_id)
     app.register_error_handler(ApiError, error)
