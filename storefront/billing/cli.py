@@ -85,3 +85,60 @@ def register(group: AppGroup) -> None:
             click.echo("ledger-check FAILED", err=True)
             raise SystemExit(1)
         click.echo("ledger-check OK")
+
+    register_orders(group)  # orders: worker, reconcile, bill-usage (below)
+
+
+# --------------------------------------------------------------------------- orders (issue 5)
+
+
+def register_orders(group: AppGroup) -> None:
+    import contextlib
+    from datetime import timedelta
+
+    from flask import current_app
+
+    @group.command("worker")
+    @click.option("--poll", default=1.0, show_default=True, help="Seconds between idle polls.")
+    @click.option("--once", is_flag=True, help="Run the ready jobs, then exit.")
+    def worker_command(poll: float, once: bool) -> None:
+        """Run background jobs: provisioning, retries, reconcile and usage billing."""
+        from storefront.billing import worker
+
+        if once:
+            worker.schedule_periodic()
+            click.echo(f"ran {worker.run_pending()} jobs")
+            return
+        click.echo("storefront worker started (Ctrl-C stops it)")
+        with contextlib.suppress(KeyboardInterrupt):
+            worker.work(current_app._get_current_object(), poll_s=poll)  # type: ignore[attr-defined]
+
+    @group.command("reconcile")
+    @click.option("--older-than", default=120, show_default=True, help="Seconds an order must "
+                  "have been stuck before it is reconciled.")
+    def reconcile_command(older_than: int) -> None:
+        """Finish or refund orders stuck in an intermediate state (cron: every 5 minutes)."""
+        from storefront.billing import reconcile, worker
+
+        report = reconcile.reconcile(older_than=timedelta(seconds=older_than))
+        worker.run_pending()
+        click.echo(
+            f"reconcile: {report.examined} examined, {len(report.completed)} completed, "
+            f"{len(report.refunded)} refunded, {len(report.pending)} still pending, "
+            f"{report.resources_synced} resources synced"
+        )
+
+    @group.command("bill-usage")
+    def bill_usage_command() -> None:
+        """Import on-demand usage and charge wallets (cron: hourly)."""
+        from storefront.billing import usage
+
+        report = usage.bill_usage()
+        click.echo(
+            f"bill-usage: {report.customers} customers, {report.records} records, "
+            f"charged {report.charged}, shortfall {report.shortfall}, "
+            f"frozen {len(report.frozen)}"
+        )
+        for error in report.errors:
+            click.echo(f"ERROR {error}", err=True)
+
