@@ -203,7 +203,9 @@ def place_order(
         return order_json(order)
 
     try:
-        return run_once(store_id, ORDER_SCOPE, idempotency_key, payload, action)
+        # keys are per customer: another customer reusing a key neither collides nor replays
+        scope = f"{ORDER_SCOPE}:{customer.id}"
+        return run_once(store_id, scope, idempotency_key, payload, action)
     except IntegrityError:  # a concurrent order for the same quote won the unique index
         db.session.rollback()
         raise QuoteAlreadyOrdered("This quote was already bought.") from None

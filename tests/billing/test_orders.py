@@ -33,7 +33,9 @@ from tests.billing.test_orders_support import (
 __all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
 
 
-def order(client: FlaskClient, headers: dict[str, str], quote_id: str, key: str | None = None) -> Any:
+def order(
+    client: FlaskClient, headers: dict[str, str], quote_id: str, key: str | None = None
+) -> Any:
     extra = {"Idempotency-Key": key} if key else {}
     return client.post("/api/v1/orders", json={"quote_id": quote_id}, headers={**headers, **extra})
 
