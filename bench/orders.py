@@ -34,8 +34,13 @@ def main() -> float:
     from sqlalchemy import text
 
     from storefront import create_app
-    from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus, Staff
-    from storefront.accounts.models import StaffRole
+    from storefront.accounts.models import (
+        Customer,
+        CustomerStatus,
+        RealnameStatus,
+        Staff,
+        StaffRole,
+    )
     from storefront.billing import services
     from storefront.billing.cli import check_ledger
     from storefront.catalog import services as catalog
@@ -49,11 +54,15 @@ def main() -> float:
         "STOREFRONT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/orders_bench"
     )
     sandbox = start_sandbox_thread()
-    app = create_app({
-        "STOREFRONT_ENV": "testing", "STOREFRONT_DATABASE_URL": url,
-        "STOREFRONT_SANDBOX_URL": sandbox.url, "STOREFRONT_MAIL_BACKEND": "console",
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "STOREFRONT_ENV": "testing",
+            "STOREFRONT_DATABASE_URL": url,
+            "STOREFRONT_SANDBOX_URL": sandbox.url,
+            "STOREFRONT_MAIL_BACKEND": "console",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
@@ -63,23 +72,38 @@ def main() -> float:
         db.session.commit()
         sync.sync_catalog(db.session, cloud_provider(), now=catalog.utcnow())
         sync.sync_prices(db.session, cloud_provider(), now=catalog.utcnow())
-        owner = Staff(store_id=store.id, email="owner@bench", name="o", password_hash="x",
-                      role=StaffRole.OWNER)
+        owner = Staff(
+            store_id=store.id,
+            email="owner@bench",
+            name="o",
+            password_hash="!",  # noqa: S106 - never logs in
+            role=StaffRole.OWNER,
+        )
         db.session.add(owner)
         customers = []
         for i in range(args.customers):
-            c = Customer(store_id=store.id, email=f"c{i}@bench", name=f"c{i}", password_hash="x",
-                         status=CustomerStatus.ACTIVE, realname_status=RealnameStatus.VERIFIED,
-                         provider_customer_id=uuid.uuid4().hex)
+            c = Customer(
+                store_id=store.id,
+                email=f"c{i}@bench",
+                name=f"c{i}",
+                password_hash="!",  # noqa: S106 - never logs in
+                status=CustomerStatus.ACTIVE,
+                realname_status=RealnameStatus.VERIFIED,
+                provider_customer_id=uuid.uuid4().hex,
+            )
             db.session.add(c)
             customers.append(c)
         db.session.commit()
         quotes: list[tuple[Customer, str]] = []
         with store_context(store):
-            req = catalog.parse_quote_request({
-                "region": "cn-north-4", "billing_mode": "monthly", "period": 1,
-                "items": [{"product": "ecs", "spec": "s6.large.2.linux", "quantity": 1}],
-            })
+            req = catalog.parse_quote_request(
+                {
+                    "region": "cn-north-4",
+                    "billing_mode": "monthly",
+                    "period": 1,
+                    "items": [{"product": "ecs", "spec": "s6.large.2.linux", "quantity": 1}],
+                }
+            )
             for i in range(args.orders):
                 c = customers[i % len(customers)]
                 quotes.append((c, catalog.create_quote(req, customer_id=c.id, session_key=None).id))
@@ -104,7 +128,7 @@ def main() -> float:
             with app.app_context():
                 try:
                     orders.place_order(customer, quote_id, f"bench-{i}")
-                except BaseException as exc:  # noqa: BLE001 - counted and reported
+                except BaseException as exc:
                     failures.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(args.threads)]
@@ -120,9 +144,11 @@ def main() -> float:
     with app.app_context():
         ok = check_ledger().ok
     sandbox.stop()
-    print(f"orders: {args.orders - len(failures)} paid orders in {elapsed:.2f}s = "
-          f"{rate:.0f} orders/s ({args.threads} threads, {url.split(':')[0]}),"
-          f" failures {len(failures)}, ledger-check {'OK' if ok else 'FAILED'} (target >= 100/s)")
+    print(
+        f"orders: {args.orders - len(failures)} paid orders in {elapsed:.2f}s = "
+        f"{rate:.0f} orders/s ({args.threads} threads, {url.split(':')[0]}),"
+        f" failures {len(failures)}, ledger-check {'OK' if ok else 'FAILED'} (target >= 100/s)"
+    )
     return rate
 
 
