@@ -155,6 +155,9 @@ def main() -> int:
     }
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'MISS'}  {name}")
+    if os.environ.get("STOREFRONT_BENCH_PG_URL"):  # orders/s on PostgreSQL (bench/orders.py)
+        env = {**os.environ, "STOREFRONT_DATABASE_URL": os.environ["STOREFRONT_BENCH_PG_URL"]}
+        subprocess.run([sys.executable, str(ROOT / "bench" / "orders.py")], env=env, check=False)
     return 0 if all(checks.values()) else 1
 
 

@@ -27,5 +27,9 @@ fi
 
 "$PY" -m flask storefront init
 "$PY" -m flask storefront seed-demo
+# the background worker (provisioning, retries, reconcile, usage billing); stops with us
+"$PY" -m flask storefront worker &
+WORKER_PID=$!
+trap 'kill $WORKER_PID ${SANDBOX_PID:-} 2>/dev/null || true' EXIT INT TERM
 echo "Storefront on http://${HOST:-127.0.0.1}:${PORT:-5000}  (sandbox: $STOREFRONT_SANDBOX_URL)"
 "$PY" -m flask run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" --no-reload

@@ -394,6 +394,22 @@ def freeze_customer(
 ) -> CustomerFreeze:
     """Freeze at once locally (no ordering, no console), then mirror to the provider."""
     require_permission(actor, "customers.freeze")
+    return _freeze(actor, f"{actor.name} <{actor.email}>", customer, reason, mode, ip)
+
+
+def freeze_for_system(customer: Customer, reason: str, who: str) -> CustomerFreeze:
+    """A freeze the product itself decides (e.g. unpaid usage after the grace period)."""
+    return _freeze(who, who, customer, reason, FreezeMode.ACCOUNT, None)
+
+
+def _freeze(
+    actor: Staff | str,
+    frozen_by: str,
+    customer: Customer,
+    reason: str | None,
+    mode: str,
+    ip: str | None,
+) -> CustomerFreeze:
     text = _reason(reason)
     if mode not in {m.value for m in FreezeMode}:
         raise BackofficeError(
@@ -408,7 +424,7 @@ def freeze_customer(
         customer_id=customer.id,
         reason=text,
         mode=str(mode),
-        frozen_by=f"{actor.name} <{actor.email}>",
+        frozen_by=frozen_by,
         frozen_at=now(),
     )
     customer.status = CustomerStatus.FROZEN
@@ -423,6 +439,7 @@ def freeze_customer(
         customer,
         {"reason": text, "mode": str(mode), "provider": freeze.provider_state},
         ip,
+        store_id=customer.store_id,
     )
     db.session.commit()
     return freeze

@@ -62,6 +62,13 @@ def check_ledger() -> LedgerReport:
 
 
 def register(group: AppGroup) -> None:
+    """The billing area's commands: ledger, vouchers, orders."""
+    register_ledger(group)
+    register_vouchers(group)
+    register_orders(group)
+
+
+def register_ledger(group: AppGroup) -> None:
     @group.command("ledger-check")
     def ledger_check_command() -> None:
         """Check every transaction balances and every wallet equals its postings."""
@@ -89,12 +96,7 @@ def register(group: AppGroup) -> None:
 
 # --- wallet: vouchers ---------------------------------------------------------------------------
 
-_register_ledger_check = register
-
-
-def register(group: AppGroup) -> None:  # type: ignore[no-redef]
-    _register_ledger_check(group)
-
+def register_vouchers(group: AppGroup) -> None:
     @group.command("sync-vouchers")
     def sync_vouchers_command() -> None:
         """Retry mirroring vouchers at the provider (upstream_pending / reclaim_pending)."""
@@ -104,3 +106,58 @@ def register(group: AppGroup) -> None:  # type: ignore[no-redef]
         click.echo(f"sync-vouchers: {done} done, {pending} still pending")
         if pending:
             raise SystemExit(1)
+
+
+# --------------------------------------------------------------------------- orders (issue 5)
+
+
+def register_orders(group: AppGroup) -> None:
+    import contextlib
+    from datetime import timedelta
+
+    from flask import current_app
+
+    @group.command("worker")
+    @click.option("--poll", default=1.0, show_default=True, help="Seconds between idle polls.")
+    @click.option("--once", is_flag=True, help="Run the ready jobs, then exit.")
+    def worker_command(poll: float, once: bool) -> None:
+        """Run background jobs: provisioning, retries, reconcile and usage billing."""
+        from storefront.billing import worker
+
+        if once:
+            worker.schedule_periodic()
+            click.echo(f"ran {worker.run_pending()} jobs")
+            return
+        click.echo("storefront worker started (Ctrl-C stops it)")
+        with contextlib.suppress(KeyboardInterrupt):
+            worker.work(current_app._get_current_object(), poll_s=poll)  # type: ignore[attr-defined]
+
+    @group.command("reconcile")
+    @click.option("--older-than", default=120, show_default=True, help="Seconds an order must "
+                  "have been stuck before it is reconciled.")
+    def reconcile_command(older_than: int) -> None:
+        """Finish or refund orders stuck in an intermediate state (cron: every 5 minutes)."""
+        from storefront.billing import reconcile, worker
+
+        report = reconcile.reconcile(older_than=timedelta(seconds=older_than))
+        worker.run_pending()
+        click.echo(
+            f"reconcile: {report.examined} examined, {len(report.completed)} completed, "
+            f"{len(report.refunded)} refunded, {len(report.pending)} still pending, "
+            f"{report.resources_synced} resources synced"
+        )
+
+    @group.command("bill-usage")
+    def bill_usage_command() -> None:
+        """Import on-demand usage and charge wallets (cron: hourly)."""
+        from storefront.billing import usage
+
+        report = usage.bill_usage()
+        click.echo(
+            f"bill-usage: {report.customers} customers, {report.records} records, "
+            f"charged {report.charged}, shortfall {report.shortfall}, "
+            f"frozen {len(report.frozen)}"
+        )
+        for error in report.errors:
+            click.echo(f"ERROR {error}", err=True)
+

@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 
 from huaweicloudsdkbss.v2 import BssClient
 from huaweicloudsdkbss.v2 import model as m
-from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 
 from storefront.cloud.interface import (
+    AgencySession,
     ChargeMode,
     CloudConfigError,
+    CreatedResources,
     FreezeMode,
     IdentityCheck,
     IdentityKind,
@@ -26,16 +28,22 @@ from storefront.cloud.interface import (
     PartnerCoupon,
     PartnerCouponPage,
     PeriodType,
+    ProviderOrder,
+    ProviderOrderStatus,
+    ProviderResource,
     Rating,
     RatingItem,
     RealnameReview,
     RealnameSubmitted,
+    ResourceKind,
+    ResourceRequest,
     ResourceSpec,
     ReviewResult,
     ServiceType,
     SubCustomer,
     SubCustomerPage,
     UpstreamRejected,
+    UsageRecord,
     VerifiedStatus,
 )
 from storefront.cloud.interface import UpstreamRejected as _Rejected
@@ -454,6 +462,359 @@ class HuaweiCloudProvider:
 
     # --- funding, orders and resources (billing) ---
 
+    # The agency each customer grants the partner, and where a new server boots from.
+    AGENCY_NAME = "storefront_partner_agency"
+    DEFAULT_IMAGE = "storefront-default-image"
+
+    def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
+        req = m.UpdateCustomerAccountAmountRequest(
+            body=m.AdjustAccountReq(customer_id=customer_id, amount=amount)
+        )
+        resp = self._call(
+            "update_customer_account_amount",
+            lambda: self._bss.update_customer_account_amount(req),
+            idempotent=False,
+        )
+        return str(resp.transfer_id or "")
+
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
+        req = m.ReclaimToPartnerAccountRequest(
+            body=m.ReclaimToPartnerAccountBalancesReq(customer_id=customer_id, amount=amount)
+        )
+        self._call(
+            "reclaim_to_partner_account",
+            lambda: self._bss.reclaim_to_partner_account(req),
+            idempotent=False,
+        )
+
+    def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
+        from huaweicloudsdkiam.v3 import IamClient
+        from huaweicloudsdkiam.v3 import model as iam
+
+        partner_iam = (
+            IamClient.new_builder()
+            .with_http_config(http_config(self._settings))
+            .with_credentials(credentials(self._settings))
+            .with_endpoint(self._settings.iam_endpoint)
+            .build()
+        )
+        body = iam.CreateTemporaryAccessKeyByAgencyRequestBody(
+            auth=iam.AgencyAuth(
+                identity=iam.AgencyAuthIdentity(
+                    methods=["assume_role"],
+                    assume_role=iam.IdentityAssumerole(
+                        agency_name=self.AGENCY_NAME, domain_id=customer_id, duration_seconds=3600
+                    ),
+                )
+            )
+        )
+        resp = self._call(
+            "create_temporary_access_key_by_agency",
+            lambda: partner_iam.create_temporary_access_key_by_agency(
+                iam.CreateTemporaryAccessKeyByAgencyRequest(body=body)
+            ),
+        )
+        cred = resp.credential
+        temp = GlobalCredentials(cred.access, cred.secret, customer_id).with_security_token(
+            cred.securitytoken
+        )
+        temp.iam_endpoint = self._settings.iam_endpoint
+        customer_iam = (
+            IamClient.new_builder()
+            .with_http_config(http_config(self._settings))
+            .with_credentials(temp)
+            .with_endpoint(self._settings.iam_endpoint)
+            .build()
+        )
+        projects = self._call(
+            "keystone_list_auth_projects",
+            lambda: customer_iam.keystone_list_auth_projects(iam.KeystoneListAuthProjectsRequest()),
+        )
+        project = next((p for p in projects.projects or () if p.name == region), None)
+        if project is None:
+            raise UpstreamRejected(
+                "IAM.0004", f"no project for region {region} in the customer's account", status=404
+            )
+        expires = cred.expires_at
+        return AgencySession(
+            customer_id=customer_id,
+            region=region,
+            project_id=project.id,
+            access_key=cred.access,
+            secret_key=cred.secret,
+            security_token=cred.securitytoken,
+            expires_at=datetime.fromisoformat(expires.replace("Z", "+00:00")) if expires else None,
+        )
+
+    def _service_client(self, builder: Any, service: str, session: AgencySession) -> Any:
+        creds = BasicCredentials(
+            session.access_key, session.secret_key, session.project_id
+        ).with_security_token(session.security_token)
+        creds.iam_endpoint = self._settings.iam_endpoint
+        return (
+            builder.new_builder()
+            .with_http_config(http_config(self._settings))
+            .with_credentials(creds)
+            .with_endpoint(self._settings.service_url(service, session.region))
+            .build()
+        )
+
+    def create_resources(
+        self, *, session: AgencySession, request: ResourceRequest
+    ) -> CreatedResources:
+        r = request
+        period_type = "month" if r.period is PeriodType.MONTH else "year"
+        if r.kind is ResourceKind.ECS:
+            from huaweicloudsdkecs.v2 import EcsClient
+            from huaweicloudsdkecs.v2 import model as ecs
+
+            client = self._service_client(EcsClient, "ecs", session)
+            extend = ecs.PrePaidServerExtendParam(
+                charging_mode="prePaid" if r.prepaid else "postPaid",
+                region_id=r.region,
+                period_type=period_type if r.prepaid else None,
+                period_num=r.period_count if r.prepaid else None,
+                is_auto_renew="false",
+                is_auto_pay="false",  # we pay the order ourselves with pay_orders
+            )
+            server = ecs.PrePaidServer(
+                image_ref=r.image_ref or self.DEFAULT_IMAGE,
+                flavor_ref=r.spec.removesuffix(".linux").removesuffix(".win"),
+                name=r.name,
+                vpcid=r.vpc_id,
+                nics=[ecs.PrePaidServerNic(subnet_id=r.subnet_id)] if r.subnet_id else None,
+                count=r.quantity,
+                root_volume=ecs.PrePaidServerRootVolume(volumetype="SSD"),
+                extendparam=extend,
+                metadata={"storefront_client_token": r.client_token},
+            )
+            ecs_req = ecs.CreateServersRequest(
+                x_client_token=r.client_token, body=ecs.CreateServersRequestBody(server=server)
+            )
+            ecs_resp = self._call("create_servers", lambda: client.create_servers(ecs_req))
+            return CreatedResources(ecs_resp.order_id or None, tuple(ecs_resp.server_ids or ()))
+        if r.kind is ResourceKind.EVS:
+            from huaweicloudsdkevs.v2 import EvsClient
+            from huaweicloudsdkevs.v2 import model as evs
+
+            client = self._service_client(EvsClient, "evs", session)
+            evs_req = evs.CreateVolumeRequest(
+                x_client_token=r.client_token,
+                body=evs.CreateVolumeRequestBody(
+                    bss_param=evs.BssParamForCreateVolume(
+                        charging_mode="prePaid" if r.prepaid else "postPaid",
+                        is_auto_pay="false",
+                        is_auto_renew="false",
+                        period_num=r.period_count if r.prepaid else None,
+                        period_type=period_type if r.prepaid else None,
+                    ),
+                    volume=evs.CreateVolumeOption(
+                        availability_zone=f"{r.region}a",
+                        count=r.quantity,
+                        name=r.name,
+                        size=r.size,
+                        volume_type=r.spec,
+                        metadata={"storefront_client_token": r.client_token},
+                    ),
+                ),
+            )
+            evs_resp = self._call("create_volume", lambda: client.create_volume(evs_req))
+            return CreatedResources(evs_resp.order_id or None, tuple(evs_resp.volume_ids or ()))
+        if r.kind is ResourceKind.VPC:
+            from huaweicloudsdkvpc.v2 import VpcClient
+            from huaweicloudsdkvpc.v2 import model as vpc
+
+            client = self._service_client(VpcClient, "vpc", session)
+            ids = []
+            for i in range(r.quantity):  # the API creates one VPC per call; the VPC is free
+                token = r.client_token if i == 0 else f"{r.client_token}-{i}"
+                vpc_req = vpc.CreateVpcRequest(
+                    body=vpc.CreateVpcRequestBody(
+                        vpc=vpc.CreateVpcOption(
+                            name=r.name, cidr="192.168.0.0/16", description=f"sf:{token}"
+                        )
+                    )
+                )
+                vpc_resp = self._call("create_vpc", partial(client.create_vpc, vpc_req))
+                ids.append(vpc_resp.vpc.id)
+            return CreatedResources(None, tuple(ids))
+        from huaweicloudsdkeip.v2 import EipClient
+        from huaweicloudsdkeip.v2 import model as eip
+
+        client = self._service_client(EipClient, "vpc", session)
+        order_ids, eip_ids = [], []
+        for i in range(r.quantity):  # one address per call
+            token = r.client_token if i == 0 else f"{r.client_token}-{i}"
+            eip_req = eip.CreatePrePaidPublicipRequest(
+                body=eip.CreatePrePaidPublicipRequestBody(
+                    publicip=eip.CreatePrePaidPublicipOption(type=r.spec, alias=f"sf:{token}"),
+                    bandwidth=eip.CreatePublicipBandwidthOption(
+                        name=r.name, share_type="PER", size=r.size or 1, charge_mode="bandwidth"
+                    ),
+                    extend_param=eip.CreatePrePaidPublicipExtendParamOption(
+                        charge_mode="prePaid" if r.prepaid else "postPaid",
+                        period_type=period_type if r.prepaid else None,
+                        period_num=r.period_count if r.prepaid else None,
+                        is_auto_renew=False,
+                        is_auto_pay=False,
+                    ),
+                )
+            )
+            eip_resp = self._call(
+                "create_prepaid_publicip", partial(client.create_pre_paid_publicip, eip_req)
+            )
+            if eip_resp.order_id:
+                order_ids.append(eip_resp.order_id)
+            eip_ids.append(eip_resp.publicip_id or eip_resp.publicip.id)
+        if len(order_ids) > 1:  # pay them one by one: the caller records a comma list
+            return CreatedResources(",".join(order_ids), tuple(eip_ids))
+        return CreatedResources(order_ids[0] if order_ids else None, tuple(eip_ids))
+
+    def pay_order(self, *, session: AgencySession, order_id: str) -> None:
+        creds = GlobalCredentials(
+            session.access_key, session.secret_key, session.customer_id
+        ).with_security_token(session.security_token)
+        creds.iam_endpoint = self._settings.iam_endpoint
+        bss = (
+            BssClient.new_builder()
+            .with_http_config(http_config(self._settings))
+            .with_credentials(creds)
+            .with_endpoint(self._settings.bss_endpoint)
+            .build()
+        )
+        for one in order_id.split(","):
+            req = m.PayOrdersRequest(
+                body=m.PayCustomerOrderV3Req(order_id=one, use_coupon="NO", use_discount="NO")
+            )
+            try:
+                self._call("pay_orders", partial(bss.pay_orders, req))
+            except UpstreamRejected as exc:
+                if exc.code not in _ALREADY_PAID:
+                    raise
+
+    def list_customer_orders(
+        self, *, customer_id: str, order_id: str | None = None
+    ) -> tuple[ProviderOrder, ...]:
+        req = m.ListCustomerOrdersRequest(customer_id=customer_id, order_id=order_id, limit=100)
+        resp = self._call("list_customer_orders", lambda: self._bss.list_customer_orders(req))
+        return tuple(_provider_order(o) for o in resp.order_infos or ())
+
+    def show_customer_order(self, *, order_id: str) -> ProviderOrder | None:
+        req = m.ShowCustomerOrderDetailsRequest(order_id=order_id)
+        try:
+            resp = self._call(
+                "show_customer_order_details", lambda: self._bss.show_customer_order_details(req)
+            )
+        except UpstreamRejected as exc:
+            if exc.status == 404 or exc.code in _NO_SUCH_ORDER:
+                return None
+            raise
+        return _provider_order(resp.order_info) if resp.order_info else None
+
+    def list_prepaid_resources(
+        self,
+        *,
+        customer_id: str,
+        order_id: str | None = None,
+        resource_ids: Sequence[str] = (),
+    ) -> tuple[ProviderResource, ...]:
+        found: list[ProviderResource] = []
+        while True:
+            body = m.QueryResourcesReq(
+                customer_id=customer_id,
+                order_id=order_id,
+                resource_ids=list(resource_ids) or None,
+                offset=len(found),
+                limit=_PAGE,
+            )
+            req = m.ListPayPerUseCustomerResourcesRequest(body=body)
+            resp = self._call(
+                "list_pay_per_use_customer_resources",
+                partial(self._bss.list_pay_per_use_customer_resources, req),
+            )
+            page = resp.data or []
+            found += [
+                ProviderResource(
+                    resource_id=r.resource_id,
+                    customer_id=customer_id,
+                    region=r.region_code or "",
+                    service_type=r.service_type_code or "",
+                    resource_type=r.resource_type_code or "",
+                    spec=r.resource_spec_code or "",
+                    name=r.resource_name or "",
+                    status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
+                    order_id=getattr(r, "order_id", None),
+                    expires_at=_time(r.expire_time),
+                    prepaid=True,
+                )
+                for r in page
+            ]
+            if not page or len(found) >= (resp.total_count or 0):
+                return tuple(found)
+
+    def list_on_demand_resources(
+        self, *, customer_id: str, resource_ids: Sequence[str] = ()
+    ) -> tuple[ProviderResource, ...]:
+        found: list[ProviderResource] = []
+        while True:
+            body = m.QueryCustomerOnDemandResourcesReq(
+                customer_id=customer_id,
+                resource_ids=list(resource_ids) or None,
+                offset=len(found),
+                limit=_PAGE,
+            )
+            req = m.ListCustomerOnDemandResourcesRequest(body=body)
+            resp = self._call(
+                "list_customer_on_demand_resources",
+                partial(self._bss.list_customer_on_demand_resources, req),
+            )
+            page = resp.resources or []
+            found += [
+                ProviderResource(
+                    resource_id=r.resource_id,
+                    customer_id=customer_id,
+                    region=r.region_code or "",
+                    service_type=r.service_type_code or "",
+                    resource_type=r.resource_type_code or "",
+                    spec=r.resource_spec_code or "",
+                    name=r.resource_name or "",
+                    status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
+                    expires_at=_time(r.expire_time),
+                    prepaid=False,
+                )
+                for r in page
+            ]
+            if not page or len(found) >= (resp.total_count or 0):
+                return tuple(found)
+
+    def list_usage(self, *, customer_id: str, bill_cycle: str) -> tuple[UsageRecord, ...]:
+        found: list[UsageRecord] = []
+        while True:
+            req = m.ListSubCustomerBillDetailRequest(
+                bill_cycle=bill_cycle,
+                customer_id=customer_id,
+                charging_mode=3,  # on demand
+                offset=len(found),
+                limit=_PAGE,
+            )
+            resp = self._call(
+                "list_sub_customer_bill_detail",
+                partial(self._bss.list_sub_customer_bill_detail, req),
+            )
+            page = resp.fee_records or []
+            found += [
+                UsageRecord(
+                    record_id=str(r.id),
+                    resource_id=r.resource_id,
+                    hours=_dec(r.usage_amount),
+                    official_amount=_dec(r.official_amount),
+                    consumed_at=_time(r.consume_time),
+                )
+                for r in page
+            ]
+            if not page or len(found) >= (resp.total_count or 0):
+                return tuple(found)
+
     # --- coupons / vouchers (billing) ---
 
     @staticmethod
@@ -540,3 +901,30 @@ class HuaweiCloudProvider:
     # --- console login (console bridge) ---
 
     # --- indirect partners (distributor) ---
+
+
+# --- funding, orders and resources (billing) ---  (helpers)
+
+# Provider resource status codes <-> ours (the sandbox uses the same table).
+RESOURCE_STATUS = {
+    1: "creating", 2: "active", 3: "expired", 4: "frozen", 5: "released", 6: "stopped"
+}
+_ORDER_STATUS = {
+    1: ProviderOrderStatus.PROCESSING,
+    2: ProviderOrderStatus.PROCESSING,
+    3: ProviderOrderStatus.CANCELLED,
+    4: ProviderOrderStatus.COMPLETED,
+    5: ProviderOrderStatus.UNPAID,
+}
+_ALREADY_PAID = {"CBC.30000067", "CBC.30000014"}  # order already paid / not in "pending payment"
+_NO_SUCH_ORDER = {"CBC.30000010", "CBC.0101"}
+
+
+def _provider_order(o: Any) -> ProviderOrder:
+    return ProviderOrder(
+        order_id=o.order_id,
+        customer_id=o.customer_id or "",
+        status=_ORDER_STATUS.get(int(o.status or 0), ProviderOrderStatus.PROCESSING),
+        amount=_dec(o.amount_after_discount),
+        currency=o.currency or "CNY",
+    )

@@ -248,6 +248,96 @@ class PartnerCoupon:
 class PartnerCouponPage:
     items: tuple[PartnerCoupon, ...]
     total: int
+# --- funding, orders and resources (billing) ---  (value types; methods in the protocol)
+
+
+class ResourceKind(enum.StrEnum):
+    """What a storefront product creates at the provider."""
+
+    ECS = "ecs"
+    EVS = "evs"
+    VPC = "vpc"
+    EIP = "eip"
+
+
+class ProviderOrderStatus(enum.StrEnum):
+    UNPAID = "unpaid"  # pending payment (5)
+    PROCESSING = "processing"  # paid, being delivered (2), or pending approval (1)
+    COMPLETED = "completed"  # (4)
+    CANCELLED = "cancelled"  # (3)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencySession:
+    """Temporary credentials in a customer's project, from the agency the customer granted."""
+
+    customer_id: str
+    region: str
+    project_id: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    security_token: str = field(repr=False)
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRequest:
+    """Create ``quantity`` resources of one spec. ``client_token`` makes a retry a no-op."""
+
+    kind: ResourceKind
+    region: str
+    spec: str  # ECS flavour (``s6.large.2``), EVS volume type, EIP type (``5_bgp``), VPC: ``vpc``
+    client_token: str
+    name: str
+    quantity: int = 1
+    size: int | None = None  # EVS GB, EIP bandwidth Mbit/s
+    prepaid: bool = True
+    period: PeriodType | None = None
+    period_count: int | None = None
+    image_ref: str | None = None
+    vpc_id: str | None = None
+    subnet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedResources:
+    order_id: str | None  # None: nothing to pay (on-demand or free)
+    resource_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderOrder:
+    order_id: str
+    customer_id: str
+    status: ProviderOrderStatus
+    amount: Decimal
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResource:
+    resource_id: str
+    customer_id: str
+    region: str
+    service_type: str
+    resource_type: str
+    spec: str
+    name: str
+    status: str  # creating | active | stopped | frozen | expired | released
+    order_id: str | None = None
+    expires_at: datetime | None = None
+    prepaid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One on-demand fee record of a customer (``list_sub_customer_bill_detail``)."""
+
+    record_id: str
+    resource_id: str
+    hours: Decimal
+    official_amount: Decimal
+    consumed_at: datetime | None = None
 
 
 # --------------------------------------------------------------------------- the protocol
@@ -342,6 +432,64 @@ class CloudProvider(Protocol):
         ...
 
     # --- funding, orders and resources (billing) ---
+
+    def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
+        """Move partner funds to the customer's provider account; the transfer id.
+
+        ``update_customer_account_amount``. Not idempotent upstream: never retried blindly.
+        """
+        ...
+
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
+        """Take funds back from the customer's provider account (``reclaim_to_partner_account``)."""
+        ...
+
+    def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
+        """Temporary credentials in the customer's project of ``region`` (IAM assume_role)."""
+        ...
+
+    def create_resources(
+        self, *, session: AgencySession, request: ResourceRequest
+    ) -> CreatedResources:
+        """Create resources in the customer's project (prepaid: yields an unpaid order)."""
+        ...
+
+    def pay_order(self, *, session: AgencySession, order_id: str) -> None:
+        """Pay a provider order from the customer's provider balance (``pay_orders``).
+
+        Paying an order that is already paid is not an error.
+        """
+        ...
+
+    def list_customer_orders(
+        self, *, customer_id: str, order_id: str | None = None
+    ) -> tuple[ProviderOrder, ...]:
+        """The customer's provider orders (``list_customer_orders``)."""
+        ...
+
+    def show_customer_order(self, *, order_id: str) -> ProviderOrder | None:
+        """One order (``show_customer_order_details``); None when the provider has no such order."""
+        ...
+
+    def list_prepaid_resources(
+        self,
+        *,
+        customer_id: str,
+        order_id: str | None = None,
+        resource_ids: Sequence[str] = (),
+    ) -> tuple[ProviderResource, ...]:
+        """Yearly/monthly resources (``list_pay_per_use_customer_resources``)."""
+        ...
+
+    def list_on_demand_resources(
+        self, *, customer_id: str, resource_ids: Sequence[str] = ()
+    ) -> tuple[ProviderResource, ...]:
+        """Pay-per-use resources (``list_customer_on_demand_resources``)."""
+        ...
+
+    def list_usage(self, *, customer_id: str, bill_cycle: str) -> tuple[UsageRecord, ...]:
+        """On-demand fee records of one month ``YYYY-MM`` (``list_sub_customer_bill_detail``)."""
+        ...
 
     # --- coupons / vouchers (billing) ---
 

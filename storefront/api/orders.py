@@ -1,0 +1,111 @@
+"""Orders and resources: ``POST/GET /api/v1/orders``, ``GET /api/v1/orders/<id>``,
+``GET /api/v1/resources``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from storefront.api import bp
+from storefront.api.auth import api_customer, require_customer_token
+from storefront.api.billing import _idempotency_key, _json_object
+from storefront.api.errors import ApiError
+from storefront.billing import orders
+from storefront.billing.errors import (
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    InsufficientBalance,
+)
+from storefront.billing.models import Resource
+from storefront.billing.services import InvalidCursor
+from storefront.extensions import db
+
+MAX_LIMIT = 100
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(422, "invalid_input", "Bad limit.", {"limit": f"1 to {MAX_LIMIT}"})
+    return int(raw)
+
+
+@bp.post("/orders")
+@require_customer_token
+def create_order() -> ResponseReturnValue:
+    customer = api_customer()
+    body = _json_object()
+    quote_id = body.get("quote_id")
+    if not isinstance(quote_id, str) or not quote_id:
+        raise ApiError(422, "invalid_input", "quote_id is required.", {"quote_id": "required"})
+    key = _idempotency_key()
+    try:
+        result = orders.place_order(customer, quote_id, key)
+    except orders.OrderError as exc:
+        raise ApiError(exc.status, exc.code, str(exc)) from None
+    except InsufficientBalance as exc:
+        raise ApiError(402, "insufficient_balance", str(exc)) from None
+    except IdempotencyConflict as exc:
+        raise ApiError(409, "idempotency_conflict", str(exc)) from None
+    except IdempotencyInProgress as exc:
+        raise ApiError(409, "idempotency_in_progress", str(exc)) from None
+    return jsonify(result), 201
+
+
+@bp.get("/orders")
+@require_customer_token
+def list_orders() -> ResponseReturnValue:
+    customer = api_customer()
+    try:
+        rows, cursor = orders.customer_orders(customer, request.args.get("cursor"), _limit())
+    except InvalidCursor:
+        raise ApiError(422, "invalid_input", "Bad cursor.", {"cursor": "invalid"}) from None
+    return jsonify(items=[orders.order_detail(o) for o in rows], next_cursor=cursor)
+
+
+@bp.get("/orders/<int:order_id>")
+@require_customer_token
+def get_order(order_id: int) -> ResponseReturnValue:
+    order = orders.customer_order(api_customer(), order_id)
+    if order is None:
+        raise ApiError(404, "not_found", "No such order.")
+    return jsonify(orders.order_detail(order))
+
+
+def resource_json(r: Resource) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "product": r.product_code,
+        "spec": r.spec_code,
+        "region": r.region_code,
+        "status": r.status.value,
+        "name": r.name,
+        "order_id": r.order_id,
+        "billing_mode": r.billing_mode,
+        "provider_resource_id": r.provider_resource_id,
+        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+    }
+
+
+@bp.get("/resources")
+@require_customer_token
+def list_resources() -> ResponseReturnValue:
+    customer = api_customer()
+    limit = _limit()
+    cursor = request.args.get("cursor")
+    query = (
+        select(Resource)
+        .where(Resource.customer_id == customer.id, Resource.store_id == customer.store_id)
+        .order_by(Resource.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise ApiError(422, "invalid_input", "Bad cursor.", {"cursor": "invalid"})
+        query = query.where(Resource.id < int(cursor))
+    rows = list(db.session.scalars(query))
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return jsonify(items=[resource_json(r) for r in rows[:limit]], next_cursor=next_cursor)

@@ -1,0 +1,341 @@
+"""Orders: buy a quote. Prepaid orders debit the wallet in the transaction that creates them.
+
+``place_order`` is one unit of work (idempotent on its key, commits): the order, its lines,
+the wallet debit (wallet -> provider prepayment at partner cost + store revenue for the margin)
+and the provisioning job commit together or not at all. Nothing here calls the provider:
+provisioning runs afterwards (:mod:`storefront.billing.provisioning`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
+from storefront.billing import ledger, services
+from storefront.billing.errors import BillingError, InsufficientBalance
+from storefront.billing.idempotency import run_once
+from storefront.billing.ledger import Leg
+from storefront.billing.models import (
+    AccountKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    TransactionKind,
+)
+from storefront.billing.remittance import billing_settings
+from storefront.catalog.models import Quote
+from storefront.extensions import db
+
+ORDER_SCOPE = "orders.create"
+MAX_PAGE = 100
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OrderError(BillingError):
+    status = 400
+
+
+class RealnameRequired(OrderError):
+    code, status = "realname_required", 403
+
+
+class AccountFrozen(OrderError):
+    code, status = "account_frozen", 403
+
+
+class AccountInactive(OrderError):
+    code, status = "account_inactive", 403
+
+
+class QuoteNotFound(OrderError):
+    code, status = "not_found", 404
+
+
+class QuoteExpired(OrderError):
+    code, status = "quote_expired", 410
+
+
+class QuoteAlreadyOrdered(OrderError):
+    code, status = "quote_already_ordered", 409
+
+
+class BelowMinimumBalance(InsufficientBalance):
+    """On-demand orders need the store's minimum balance in the wallet."""
+
+
+def order_reference(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def add_event(order: Order, status: str, note: str = "", now: datetime | None = None) -> None:
+    db.session.add(
+        OrderEvent(
+            store_id=order.store_id,
+            order_id=order.id,
+            status=status,
+            note=note[:500],
+            created_at=now or utcnow(),
+        )
+    )
+
+
+def check_can_buy(customer: Customer) -> None:
+    if customer.status == CustomerStatus.FROZEN:
+        raise AccountFrozen("Your account is frozen: contact support.")
+    if customer.status != CustomerStatus.ACTIVE:
+        raise AccountInactive("Your account is not active.")
+    if customer.realname_status != RealnameStatus.VERIFIED:
+        raise RealnameRequired("Complete real-name verification before buying.")
+
+
+def _quote(customer: Customer, quote_id: str) -> Quote:
+    quote = db.session.scalar(
+        select(Quote)
+        .where(
+            Quote.id == quote_id,
+            Quote.store_id == customer.store_id,
+            Quote.customer_id == customer.id,
+        )
+        .execution_options(all_stores=True)
+    )
+    if quote is None:
+        raise QuoteNotFound("No such quote.")
+    return quote
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "total": ledger.format_amount(order.total),
+        "currency": order.currency,
+    }
+
+
+def place_order(
+    customer: Customer,
+    quote_id: str,
+    idempotency_key: str | None = None,
+    *,
+    now: Callable[[], datetime] = utcnow,
+) -> dict[str, Any]:
+    """Create (and for prepaid modes, pay) the order for ``quote_id``. Commits.
+
+    Raises an :class:`OrderError`, :class:`InsufficientBalance` or an idempotency error.
+    """
+    if not isinstance(quote_id, str) or not 0 < len(quote_id) <= 32:
+        raise QuoteNotFound("No such quote.")
+    payload = {"customer_id": customer.id, "quote_id": quote_id}
+    store_id = customer.store_id
+
+    def action() -> dict[str, Any]:
+        check_can_buy(customer)
+        quote = _quote(customer, quote_id)
+        moment = now()
+        if moment >= quote.expires_at:
+            raise QuoteExpired("This quote has expired: price it again.")
+        taken = db.session.scalar(
+            select(Order.id).where(Order.quote_id == quote.id).execution_options(all_stores=True)
+        )
+        if taken is not None:
+            raise QuoteAlreadyOrdered(f"This quote was already bought (order {taken}).")
+        order = Order(
+            store_id=store_id,
+            customer_id=customer.id,
+            quote_id=quote.id,
+            region_code=quote.region_code,
+            billing_mode=quote.billing_mode,
+            period=quote.period,
+            currency=quote.currency,
+            total=quote.total,
+            cost_total=quote.cost_total,
+            status=OrderStatus.PENDING,
+            provider_customer_id=customer.provider_customer_id,
+            created_at=moment,
+            updated_at=moment,
+        )
+        db.session.add(order)
+        db.session.flush()
+        for line in quote.lines:
+            db.session.add(
+                OrderLine(
+                    store_id=store_id,
+                    order_id=order.id,
+                    position=line.position,
+                    product_code=line.product_code,
+                    spec_code=line.spec_code,
+                    quantity=line.quantity,
+                    size=line.size,
+                    unit_price=line.unit_price,
+                    amount=line.amount,
+                    unit_cost=line.unit_cost,
+                    cost_amount=line.cost_amount,
+                    client_token=f"sf{store_id}o{order.id}l{line.position}",
+                )
+            )
+        add_event(order, OrderStatus.PENDING.value, now=moment)
+        if order.prepaid:
+            if order.total > 0:
+                txn = _debit(customer, order)
+                order.debit_transaction_id = txn.id
+        else:
+            minimum = billing_settings(store_id).min_balance_on_demand
+            if services.balance(customer) < max(minimum, Decimal("0.00")):
+                raise BelowMinimumBalance(
+                    f"On-demand resources need a balance of at least {minimum}."
+                )
+        order.status, order.paid_at = OrderStatus.PAID, moment
+        add_event(order, OrderStatus.PAID.value, now=moment)
+        from storefront.billing import worker
+
+        worker.enqueue("provision", f"provision:{order.id}", store_id=store_id, run_at=moment)
+        db.session.flush()
+        return order_json(order)
+
+    try:
+        # keys are per customer: another customer reusing a key neither collides nor replays
+        scope = f"{ORDER_SCOPE}:{customer.id}"
+        return run_once(store_id, scope, idempotency_key, payload, action)
+    except IntegrityError:  # a concurrent order for the same quote won the unique index
+        db.session.rollback()
+        raise QuoteAlreadyOrdered("This quote was already bought.") from None
+
+
+def _debit(customer: Customer, order: Order) -> Any:
+    """Wallet pays the order: partner cost to provider prepayment, the rest to revenue."""
+    store_id, currency = customer.store_id, order.currency
+    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
+    wallet_account = db.session.get(ledger.LedgerAccount, wallet.account_id)
+    assert wallet_account is not None
+    cost = min(order.cost_total, order.total)
+    margin = order.total - cost
+    legs = [Leg(wallet_account, -order.total)]
+    if cost > 0:
+        legs.append(
+            Leg(ledger.store_account(store_id, AccountKind.PROVIDER_PREPAYMENT, currency), cost)
+        )
+    if margin > 0:
+        revenue = ledger.store_account(store_id, AccountKind.STORE_REVENUE, currency)
+        legs.append(Leg(revenue, margin))
+    return ledger.post(
+        store_id=store_id,
+        currency=currency,
+        kind=TransactionKind.DEBIT,
+        legs=legs,
+        memo=f"Order {order.id}",
+        reference=order_reference(order.id),
+        customer_id=customer.id,
+        locked_wallets=[wallet],
+    )
+
+
+def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> Order | None:
+    """Fail the order and give back what the wallet paid for what was not delivered. Commits.
+
+    Idempotent: an order already refunded (or active) is left alone.
+    """
+    moment = now or utcnow()
+    order = ledger.lock_row(Order, order_id, "attempts")
+    if order is None:
+        return None
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.ACTIVE):
+        db.session.commit()
+        return order
+    customer = db.session.get(Customer, order.customer_id)
+    assert customer is not None
+    undelivered = [line for line in order.lines if not line.done]
+    amount = (
+        sum((line.amount for line in undelivered), Decimal("0.00"))
+        if len(undelivered) != len(order.lines)
+        else order.total
+    )
+    if order.status != OrderStatus.FAILED:
+        order.status, order.failure_reason = OrderStatus.FAILED, reason[:500]
+        add_event(order, OrderStatus.FAILED.value, reason, now=moment)
+    if order.prepaid and amount > 0 and order.debit_transaction_id is not None:
+        services.refund(customer, amount, f"Refund of order {order.id}: {reason}"[:500],
+                        order_reference(order.id))
+        order.refunded_amount = amount
+    order.status, order.updated_at = OrderStatus.REFUNDED, moment
+    add_event(order, OrderStatus.REFUNDED.value, reason, now=moment)
+    db.session.commit()
+    return order
+
+
+def customer_orders(
+    customer: Customer, cursor: str | None = None, limit: int = 20
+) -> tuple[list[Order], str | None]:
+    """Newest first, keyset-paginated by id."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    query = (
+        select(Order)
+        .where(Order.customer_id == customer.id, Order.store_id == customer.store_id)
+        .order_by(Order.id.desc())
+        .limit(limit + 1)
+        .execution_options(all_stores=True)
+    )
+    if cursor:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise services.InvalidCursor("bad cursor")
+        query = query.where(Order.id < int(cursor))
+    rows = list(db.session.scalars(query))
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def customer_order(customer: Customer, order_id: int) -> Order | None:
+    return db.session.scalar(
+        select(Order)
+        .where(
+            Order.id == order_id,
+            Order.customer_id == customer.id,
+            Order.store_id == customer.store_id,
+        )
+        .execution_options(all_stores=True)
+    )
+
+
+def count_orders(customer: Customer) -> int:
+    return db.session.scalar(
+        select(func.count(Order.id)).where(Order.customer_id == customer.id)
+    ) or 0
+
+
+def order_detail(order: Order) -> dict[str, Any]:
+    return {
+        **order_json(order),
+        "billing_mode": order.billing_mode,
+        "period": order.period,
+        "region": order.region_code,
+        "quote_id": order.quote_id,
+        "failure_reason": order.failure_reason,
+        "refunded_amount": ledger.format_amount(order.refunded_amount),
+        "created_at": order.created_at.isoformat(),
+        "lines": [
+            {
+                "product": line.product_code,
+                "spec": line.spec_code,
+                "quantity": line.quantity,
+                "size": line.size,
+                "unit_price": ledger.format_amount(line.unit_price),
+                "amount": ledger.format_amount(line.amount),
+                "provider_order_id": line.provider_order_id,
+                "resource_ids": line.provider_resource_ids,
+            }
+            for line in order.lines
+        ],
+        "events": [
+            {"status": e.status, "note": e.note, "at": e.created_at.isoformat()}
+            for e in order.events
+        ],
+    }

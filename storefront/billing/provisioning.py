@@ -1,0 +1,231 @@
+"""Provisioning: after the money transaction, buy the order's resources at the provider.
+
+Steps (each recorded and committed before the next, so a retry resumes where it stopped):
+
+1. ``paid -> provisioning``;
+2. prepaid: fund the customer's provider account at partner cost (``fund_customer``), once:
+   ``orders.funded_amount`` records it;
+3. an agency session in the customer's project (IAM assume_role);
+4. per order line: create the resources with the line's client token (a retry returns what the
+   first call made), record the provider order and resource ids; pay the provider order;
+5. ``active``, with a :class:`Resource` row per provider resource.
+
+The provider unavailable (timeouts, 5xx): :class:`worker.Retry`, the job runs again later with
+backoff. The provider refusing (4xx): the order fails and is refunded to the wallet with the
+reason. Nothing here holds a database lock while calling the provider.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from storefront.accounts.models import Customer, ProviderLink
+from storefront.billing import orders
+from storefront.billing.models import (
+    Job,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Resource,
+    ResourceStatus,
+)
+from storefront.billing.worker import Retry
+from storefront.cloud.interface import (
+    CloudError,
+    PeriodType,
+    ResourceKind,
+    ResourceRequest,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from storefront.extensions import cloud_provider, db
+
+log = logging.getLogger(__name__)
+
+# Fault injection for tests of crashes between steps ("kill the process here").
+CRASH_POINTS: set[str] = set()
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised at a step named in :data:`CRASH_POINTS` (tests only)."""
+
+
+def checkpoint(name: str) -> None:
+    if name in CRASH_POINTS:
+        raise SimulatedCrash(name)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def resource_name(order: Order, line: OrderLine) -> str:
+    return f"{line.product_code}-{order.id}-{line.position + 1}"
+
+
+def resource_request(order: Order, line: OrderLine) -> ResourceRequest:
+    period = {"monthly": PeriodType.MONTH, "yearly": PeriodType.YEAR}.get(order.billing_mode)
+    return ResourceRequest(
+        kind=ResourceKind(line.product_code),
+        region=order.region_code,
+        spec=line.spec_code,
+        client_token=line.client_token,
+        name=resource_name(order, line),
+        quantity=line.quantity,
+        size=line.size,
+        prepaid=order.prepaid,
+        period=period,
+        period_count=order.period,
+    )
+
+
+def _load(order_id: int) -> Order | None:
+    return db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .execution_options(all_stores=True, populate_existing=True)
+    )
+
+
+def provision_job(job: Job) -> None:
+    import json
+
+    order_id = int(job.key.split(":", 1)[1]) if ":" in job.key else json.loads(job.payload)["id"]
+    provision(order_id)
+
+
+def provision(order_id: int) -> OrderStatus | None:
+    """Drive the order as far as the provider lets it go; the status it ends in."""
+    order = _load(order_id)
+    if order is None:
+        return None
+    if order.status in (OrderStatus.ACTIVE, OrderStatus.REFUNDED):
+        return order.status
+    if order.status == OrderStatus.FAILED:  # crashed between failing and refunding
+        return _refund(order.id, order.failure_reason or "Provisioning failed.")
+    customer = db.session.get(Customer, order.customer_id)
+    assert customer is not None
+    provider_customer = order.provider_customer_id or customer.provider_customer_id
+    if not provider_customer:
+        if customer.provider_link == ProviderLink.LINKING:
+            raise Retry("the customer's cloud account is still being linked")
+        return _refund(order.id, "Your cloud account is not linked to this store yet.")
+    now = utcnow()
+    if order.status != OrderStatus.PROVISIONING:
+        order.status, order.updated_at = OrderStatus.PROVISIONING, now
+        order.provider_customer_id = provider_customer
+        orders.add_event(order, OrderStatus.PROVISIONING.value, now=now)
+    order.attempts += 1
+    db.session.commit()
+    checkpoint("provisioning")
+    provider = cloud_provider()
+    try:
+        if order.prepaid and order.cost_total > 0 and order.funded_amount == 0:
+            checkpoint("before_fund")
+            transfer = provider.fund_customer(
+                customer_id=provider_customer, amount=order.cost_total
+            )
+            order.funded_amount, order.funding_transfer_id = order.cost_total, transfer
+            db.session.commit()
+            checkpoint("after_fund")
+        session = None
+        for line in order.lines:
+            if line.done:
+                continue
+            session = session or provider.agency_session(
+                customer_id=provider_customer, region=order.region_code
+            )
+            if line.created_at is None:
+                made = provider.create_resources(
+                    session=session, request=resource_request(order, line)
+                )
+                line.provider_order_id = made.order_id
+                line.resource_ids = ",".join(made.resource_ids)
+                line.created_at = utcnow()
+                if not made.order_id:
+                    line.paid_at = line.created_at
+                db.session.commit()
+                checkpoint("after_create")
+            if line.paid_at is None and line.provider_order_id:
+                provider.pay_order(session=session, order_id=line.provider_order_id)
+                line.paid_at = utcnow()
+                db.session.commit()
+                checkpoint("after_pay")
+    except UpstreamUnavailable as exc:
+        db.session.rollback()
+        raise Retry(str(exc)) from exc
+    except UpstreamRejected as exc:
+        db.session.rollback()
+        return _refund(order.id, f"The cloud provider refused the order: {exc.message}")
+    return complete(order)
+
+
+def complete(order: Order) -> OrderStatus:
+    """Every line delivered: record the resources and mark the order active. Commits."""
+    now = utcnow()
+    for line in order.lines:
+        hourly = None if order.prepaid else (line.amount / max(line.quantity, 1)).quantize(
+            Decimal("0.01")
+        )
+        for rid in line.provider_resource_ids:
+            exists = db.session.scalar(
+                select(Resource.id)
+                .where(Resource.store_id == order.store_id, Resource.provider_resource_id == rid)
+                .execution_options(all_stores=True)
+            )
+            if exists is None:
+                db.session.add(
+                    Resource(
+                        store_id=order.store_id,
+                        customer_id=order.customer_id,
+                        order_id=order.id,
+                        order_line_id=line.id,
+                        provider_resource_id=rid,
+                        provider_order_id=line.provider_order_id,
+                        product_code=line.product_code,
+                        spec_code=line.spec_code,
+                        region_code=order.region_code,
+                        billing_mode=order.billing_mode,
+                        name=resource_name(order, line),
+                        status=ResourceStatus.ACTIVE,
+                        hourly_price=hourly,
+                        created_at=now,
+                    )
+                )
+    order.status, order.active_at, order.updated_at = OrderStatus.ACTIVE, now, now
+    orders.add_event(order, OrderStatus.ACTIVE.value, now=now)
+    db.session.commit()
+    return OrderStatus.ACTIVE
+
+
+def _refund(order_id: int, reason: str) -> OrderStatus:
+    order = orders.refund_order(order_id, reason)
+    assert order is not None
+    if order.status == OrderStatus.REFUNDED:
+        reclaim_unused_funds(order)
+    return order.status
+
+
+def reclaim_unused_funds(order: Order) -> None:
+    """Best effort: take back from the customer's provider account what no line consumed."""
+    unused = sum(
+        (line.cost_amount for line in order.lines if not line.done), Decimal("0.00")
+    )
+    amount = min(unused, order.funded_amount)
+    if amount <= 0 or not order.provider_customer_id:
+        return
+    try:
+        cloud_provider().reclaim_customer_funds(
+            customer_id=order.provider_customer_id, amount=amount
+        )
+    except CloudError as exc:
+        log.warning("reclaiming %s from order %s failed: %s", amount, order.id, exc)
+        orders.add_event(order, "reclaim_failed", f"{amount}: {exc}")
+    else:
+        order.funded_amount -= amount
+        orders.add_event(order, "reclaimed", str(amount))
+    db.session.commit()

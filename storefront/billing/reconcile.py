@@ -1,0 +1,186 @@
+"""``flask storefront reconcile``: finish or refund orders stuck between states; sync resources.
+
+For each order left in ``paid``/``provisioning``/``failed`` longer than ``older_than`` with no
+provisioning job in hand, ask the provider what really happened to each line's provider order
+(``show_customer_order_details``): paid there -> mark it paid here; unknown or cancelled ->
+refund; then re-drive provisioning (every step is idempotent, keyed by the order line). An order
+the provider never saw that stays undeliverable for ``give_up_after`` is refunded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from storefront.billing import orders, provisioning, worker
+from storefront.billing.models import (
+    INTERMEDIATE_ORDER_STATUSES,
+    Job,
+    JobStatus,
+    Order,
+    OrderStatus,
+    Resource,
+    ResourceStatus,
+)
+from storefront.cloud.interface import CloudError, ProviderOrderStatus, UpstreamUnavailable
+from storefront.extensions import cloud_provider, db
+
+log = logging.getLogger(__name__)
+STUCK_AFTER = timedelta(minutes=2)
+GIVE_UP_AFTER = timedelta(hours=24)
+KEEP_DONE_JOBS = timedelta(days=2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ReconcileReport:
+    examined: int = 0
+    completed: list[int] = field(default_factory=list)
+    refunded: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
+    resources_synced: int = 0
+
+
+def reconcile(
+    *,
+    older_than: timedelta = STUCK_AFTER,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+    now: datetime | None = None,
+    sync: bool = True,
+) -> ReconcileReport:
+    moment = now or utcnow()
+    report = ReconcileReport()
+    stuck = db.session.scalars(
+        select(Order.id)
+        .where(
+            Order.status.in_(INTERMEDIATE_ORDER_STATUSES),
+            Order.updated_at <= moment - older_than,
+        )
+        .order_by(Order.id)
+        .execution_options(all_stores=True)
+    ).all()
+    for order_id in stuck:
+        job = db.session.scalar(select(Job).where(Job.key == f"provision:{order_id}"))
+        if job is not None and job.status == JobStatus.QUEUED.value:
+            continue  # in hand: the worker will run it
+        if (
+            job is not None
+            and job.status == JobStatus.RUNNING.value
+            and job.locked_until is not None
+            and job.locked_until > moment
+        ):
+            continue
+        report.examined += 1
+        status = _settle(order_id, give_up_after, moment)
+        if status == OrderStatus.ACTIVE:
+            report.completed.append(order_id)
+        elif status == OrderStatus.REFUNDED:
+            report.refunded.append(order_id)
+        else:
+            report.pending.append(order_id)
+            worker.requeue(f"provision:{order_id}", now=moment)
+            db.session.commit()
+    if sync:
+        report.resources_synced = sync_resources(moment)
+    db.session.execute(
+        delete(Job).where(
+            Job.status == JobStatus.DONE.value, Job.finished_at < moment - KEEP_DONE_JOBS
+        )
+    )
+    db.session.commit()
+    return report
+
+
+def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderStatus | None:
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id).execution_options(all_stores=True)
+    )
+    assert order is not None
+    provider = cloud_provider()
+    try:
+        for line in order.lines:
+            if line.paid_at is not None or not line.provider_order_id:
+                continue
+            states = [
+                provider.show_customer_order(order_id=one)
+                for one in line.provider_order_id.split(",")
+            ]
+            if all(s is not None and s.status == ProviderOrderStatus.COMPLETED for s in states):
+                line.paid_at = moment  # paid there; we never heard the answer
+                note = f"provider order {line.provider_order_id} paid"
+                orders.add_event(order, "reconciled", note)
+            elif any(s is None or s.status == ProviderOrderStatus.CANCELLED for s in states):
+                db.session.commit()
+                status = orders.refund_order(
+                    order.id, f"The provider cancelled order {line.provider_order_id}."
+                )
+                if status is not None:
+                    provisioning.reclaim_unused_funds(status)
+                    return status.status
+        db.session.commit()
+        return provisioning.provision(order_id)
+    except (worker.Retry, UpstreamUnavailable) as exc:
+        db.session.rollback()
+        order = db.session.get(Order, order_id, populate_existing=True)
+        assert order is not None
+        never_created = all(line.created_at is None for line in order.lines)
+        if never_created and moment - order.created_at >= give_up_after:
+            return provisioning._refund(order_id, f"The cloud provider stayed unavailable: {exc}")
+        return None
+    except provisioning.SimulatedCrash:
+        raise
+    except CloudError as exc:
+        db.session.rollback()
+        log.warning("reconcile of order %s: %s", order_id, exc)
+        return None
+
+
+def sync_resources(now: datetime | None = None) -> int:
+    """Refresh status and expiry of every known resource from the provider."""
+    moment = now or utcnow()
+    provider = cloud_provider()
+    pairs = db.session.execute(
+        select(Resource.customer_id, Order.provider_customer_id)
+        .join(Order, Resource.order_id == Order.id)
+        .where(Resource.status != ResourceStatus.RELEASED)
+        .distinct()
+        .execution_options(all_stores=True)
+    ).all()
+    synced = 0
+    for customer_id, provider_customer in pairs:
+        if not provider_customer:
+            continue
+        try:
+            found = {
+                r.resource_id: r
+                for r in provider.list_prepaid_resources(customer_id=provider_customer)
+                + provider.list_on_demand_resources(customer_id=provider_customer)
+            }
+        except CloudError as exc:
+            log.warning("resource sync for customer %s failed: %s", customer_id, exc)
+            continue
+        rows = db.session.scalars(
+            select(Resource)
+            .where(Resource.customer_id == customer_id)
+            .execution_options(all_stores=True)
+        ).all()
+        for row in rows:
+            remote = found.get(row.provider_resource_id)
+            if remote is None:
+                continue
+            row.status = ResourceStatus(remote.status)
+            row.expires_at = remote.expires_at
+            row.synced_at = moment
+            synced += 1
+        db.session.commit()
+    return synced
+
+
+def reconcile_job(job: Job) -> None:
+    reconcile()

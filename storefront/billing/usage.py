@@ -1,0 +1,219 @@
+"""``flask storefront bill-usage``: charge on-demand usage to wallets at the store's price.
+
+The provider's hourly fee records (``list_sub_customer_bill_detail``) are imported once each
+(``usage_charges.record_id`` is unique per store). Each record costs the resource's locked
+store price per hour times its hours. The wallet pays what it holds (the ledger never goes below
+zero); the rest is recorded as arrears, the customer is mailed, and once the arrears are older
+than the store's grace days the customer is frozen upstream (the provider's
+``freeze_customer`` when it exists, else the freeze is recorded for staff).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from storefront.accounts.models import Customer
+from storefront.billing import ledger, services
+from storefront.billing.models import Arrears, Job, Order, Resource, UsageCharge
+from storefront.billing.remittance import billing_settings
+from storefront.cloud.interface import CloudError, UsageRecord
+from storefront.extensions import cloud_provider, db
+from storefront.stores.models import Store
+from storefront.stores.tenancy import store_context
+
+log = logging.getLogger(__name__)
+ZERO = Decimal("0.00")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class UsageReport:
+    customers: int = 0
+    records: int = 0
+    charged: Decimal = ZERO
+    shortfall: Decimal = ZERO
+    frozen: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _cycles(moment: datetime) -> list[str]:
+    previous = moment.replace(day=1) - timedelta(days=1)
+    return [previous.strftime("%Y-%m"), moment.strftime("%Y-%m")]
+
+
+def bill_usage(now: datetime | None = None) -> UsageReport:
+    moment = now or utcnow()
+    report = UsageReport()
+    customers = db.session.execute(
+        select(Resource.customer_id, Order.provider_customer_id)
+        .join(Order, Resource.order_id == Order.id)
+        .where(Resource.billing_mode == "on_demand")
+        .distinct()
+        .execution_options(all_stores=True)
+    ).all()
+    for customer_id, provider_customer in customers:
+        customer = db.session.get(Customer, customer_id)
+        if customer is None or not provider_customer:
+            continue
+        try:
+            records = [
+                r
+                for cycle in _cycles(moment)
+                for r in cloud_provider().list_usage(
+                    customer_id=provider_customer, bill_cycle=cycle
+                )
+            ]
+        except CloudError as exc:
+            report.errors.append(f"customer {customer_id}: {exc}")
+            continue
+        report.customers += 1
+        _charge(customer, records, moment, report)
+    return report
+
+
+def _charge(
+    customer: Customer, records: list[UsageRecord], moment: datetime, report: UsageReport
+) -> None:
+    store_id = customer.store_id
+    resources = {
+        r.provider_resource_id: r
+        for r in db.session.scalars(
+            select(Resource)
+            .where(Resource.customer_id == customer.id, Resource.billing_mode == "on_demand")
+            .execution_options(all_stores=True)
+        )
+    }
+    seen = set(
+        db.session.scalars(
+            select(UsageCharge.record_id)
+            .where(UsageCharge.store_id == store_id, UsageCharge.customer_id == customer.id)
+            .execution_options(all_stores=True)
+        )
+    )
+    currency = services.store_currency(store_id)
+    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
+    arrears = db.session.scalar(
+        select(Arrears).where(Arrears.customer_id == customer.id).execution_options(all_stores=True)
+    )
+    if arrears is None:
+        arrears = Arrears(store_id=store_id, customer_id=customer.id, currency=currency)
+        db.session.add(arrears)
+        arrears.amount = ZERO
+    # Old arrears first: whatever the wallet holds now pays them.
+    if arrears.amount > 0 and wallet.balance > 0:
+        pay = min(wallet.balance, arrears.amount)
+        services.debit(customer, pay, "On-demand usage arrears", f"arrears:{customer.id}")
+        arrears.amount -= pay
+    fresh: list[tuple[UsageRecord, Resource, Decimal]] = []
+    for record in records:
+        resource = resources.get(record.resource_id)
+        if record.record_id in seen or resource is None or resource.hourly_price is None:
+            continue
+        seen.add(record.record_id)
+        fresh.append((record, resource, ledger.quantize(resource.hourly_price * record.hours)))
+    total = sum((amount for _, _, amount in fresh), ZERO)
+    available = min(wallet.balance, total)
+    if available > 0:
+        services.debit(
+            customer,
+            available,
+            f"On-demand usage ({len(fresh)} records)",
+            f"usage:{customer.id}:{fresh[0][0].record_id}",
+        )
+    remaining = available
+    shortfall = ZERO
+    for record, resource, amount in fresh:
+        charged = min(amount, remaining)
+        remaining -= charged
+        shortfall += amount - charged
+        db.session.add(
+            UsageCharge(
+                store_id=store_id,
+                record_id=record.record_id,
+                resource_id=resource.id,
+                customer_id=customer.id,
+                hours=record.hours,
+                amount=amount,
+                charged=charged,
+                shortfall=amount - charged,
+                consumed_at=record.consumed_at,
+            )
+        )
+    report.records += len(fresh)
+    report.charged += available
+    report.shortfall += shortfall
+    if shortfall > 0:
+        arrears.amount += shortfall
+        arrears.since = arrears.since or moment
+    if arrears.amount == 0:
+        arrears.since = arrears.notified_at = None
+    db.session.commit()
+    if arrears.amount > 0 and arrears.notified_at is None:
+        _notify(customer, arrears)
+        arrears.notified_at = moment
+        db.session.commit()
+    grace = timedelta(days=billing_settings(store_id).grace_days)
+    if (
+        arrears.amount > 0
+        and arrears.since
+        and arrears.frozen_at is None
+        and moment - arrears.since >= grace
+    ):
+        _freeze(customer, arrears, moment)
+        report.frozen.append(customer.id)
+
+
+def _notify(customer: Customer, arrears: Arrears) -> None:
+    from storefront.mail import build_message, deliver
+
+    store = db.session.get(Store, customer.store_id)
+    text = (
+        f"Hello {customer.name},\n\nYour balance did not cover your on-demand cloud usage. "
+        f"Outstanding: {arrears.currency} {ledger.format_amount(arrears.amount)}.\n"
+        "Please top up your wallet; resources are frozen when the grace period ends.\n\n"
+        "您的余额不足以支付按需使用费用，请尽快充值；宽限期结束后资源将被冻结。\n"
+    )
+    try:
+        deliver(
+            build_message(
+                to=customer.email,
+                subject="Top up your balance: on-demand usage is unpaid",
+                text=text,
+                sender_name=store.name if store else None,
+            )
+        )
+    except OSError as exc:  # mail down: the arrears stay recorded
+        log.warning("arrears mail to customer %s failed: %s", customer.id, exc)
+
+
+def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
+    """Freeze the account (locally and at the provider) through the back office's rule."""
+    from storefront.backoffice.services import BackofficeError, freeze_for_system
+
+    try:
+        freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")
+        note = "frozen" + (
+            " (provider: " + freeze.provider_error + ")" if freeze.provider_error else ""
+        )
+    except BackofficeError as exc:  # already frozen or closed: nothing more to do
+        note = str(exc.message)
+    arrears.frozen_at = moment
+    arrears.freeze_note = note[:255]
+    db.session.commit()
+
+
+def bill_usage_job(job: Job) -> None:
+    bill_usage()
+
+
+def bill_usage_for_store(store: Store) -> UsageReport:
+    with store_context(store):
+        return bill_usage()

@@ -1,0 +1,108 @@
+"""Sandbox state for buying: customer funds, agency keys, projects, orders and cloud resources.
+
+A :class:`CloudResource` is what a storefront order creates in a customer's project (ECS
+server, EVS volume, VPC, EIP). Its ``status`` is one of ``creating``, ``active``, ``stopped``,
+``frozen``, ``expired``, ``released``; prepaid resources stay ``creating`` until their order is
+paid, on-demand ones are ``active`` at once and accrue one usage record per full hour of life.
+The console (another area) operates these rows: start/stop changes ``status``, release sets
+``released_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storefront.cloud.sandbox.models import Base, utcnow
+
+# Provider status codes of resources (``list_pay_per_use_customer_resources`` and the on-demand
+# query); the storefront's client maps them back with the same table.
+STATUS_CODES = {
+    "creating": 1, "active": 2, "expired": 3, "frozen": 4, "released": 5, "stopped": 6
+}
+ORDER_UNPAID, ORDER_COMPLETED, ORDER_CANCELLED = 5, 4, 3
+
+
+class CustomerFunds(Base):
+    """A customer's cash balance at the provider (funded by its partner)."""
+
+    __tablename__ = "sandbox_customer_funds"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("sandbox_account.domain_id"), primary_key=True
+    )
+    balance: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal("0.00"))
+
+
+class Transfer(Base):
+    __tablename__ = "sandbox_transfer"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # negative: reclaimed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Project(Base):
+    """A customer's project in one region (IAM), where resources are created."""
+
+    __tablename__ = "sandbox_project"
+    __table_args__ = (UniqueConstraint("domain_id", "region"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    domain_id: Mapped[str] = mapped_column(ForeignKey("sandbox_account.domain_id"))
+    region: Mapped[str] = mapped_column(String(40))
+
+    @staticmethod
+    def id_for(domain_id: str, region: str) -> str:
+        return hashlib.sha256(f"{domain_id}/{region}".encode()).hexdigest()[:32]
+
+
+class CloudOrder(Base):
+    """A provider order (prepaid resources): 5 pending payment -> 4 completed."""
+
+    __tablename__ = "sandbox_order"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    service_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(default=ORDER_UNPAID)
+    official_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    period_type: Mapped[int | None]  # 2 month, 3 year
+    period_num: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+
+
+class CloudResource(Base):
+    """One resource in a customer's project (see the module docstring)."""
+
+    __tablename__ = "sandbox_resource"
+    __table_args__ = (Index("ix_sandbox_resource_token", "customer_id", "client_token"),)
+
+    resource_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    project_id: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(8))  # ecs | evs | vpc | eip
+    service_type: Mapped[str] = mapped_column(String(64))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int | None]
+    name: Mapped[str] = mapped_column(String(128), default="")
+    status: Mapped[str] = mapped_column(String(12), default="creating")
+    charge_mode: Mapped[str] = mapped_column(String(10))  # prePaid | postPaid
+    order_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    client_token: Mapped[str] = mapped_column(String(80))
+    hourly_official: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active_at: Mapped[datetime | None]
+    expire_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]

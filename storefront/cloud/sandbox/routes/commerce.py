@@ -1,0 +1,660 @@
+"""Buying for a customer: funding, agency credentials, resource creation, orders, usage.
+
+Wire formats follow the SDK models (``huaweicloudsdkbss`` v2, ``huaweicloudsdkiam`` v3,
+``huaweicloudsdkecs``/``evs``/``vpc``/``eip``). Every create call is idempotent on its client
+token (ECS/EVS ``X-Client-Token``; VPC ``description`` / EIP ``alias`` of the form ``sf:<token>``):
+a retry returns what the first call made and never creates or charges twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from flask import Blueprint, Response, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.cloud.sandbox import prices
+from storefront.cloud.sandbox.commerce import (
+    ORDER_COMPLETED,
+    ORDER_UNPAID,
+    STATUS_CODES,
+    CloudOrder,
+    CloudResource,
+    CustomerFunds,
+    Project,
+    Transfer,
+)
+from storefront.cloud.sandbox.models import AccessKey, Account
+from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
+from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
+
+bp = Blueprint("sandbox_commerce", __name__)
+control_bp = Blueprint("sandbox_commerce_control", __name__, url_prefix="/_sandbox")
+
+CENT = Decimal("0.01")
+TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _now() -> datetime:
+    return sandbox_state().now().replace(tzinfo=None)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.strftime(TIME) if value else None
+
+
+def _partner(s: Session) -> Account:
+    account = s.get(Account, caller_id())
+    if account is None or not is_partner(account):
+        raise ApiError(403, "CBC.0151", "Access denied.")
+    return account
+
+
+def _own_customer(s: Session, partner: Account, customer_id: str | None) -> Account:
+    customer = s.get(Account, customer_id) if customer_id else None
+    if customer is None or customer.parent_id != partner.domain_id:
+        raise ApiError(400, "CBC.0156", "The customer is not associated with the partner.")
+    return customer
+
+
+# --------------------------------------------------------------------------- funds
+
+
+@bp.post("/v2/accounts/partner-accounts/adjust-amount")
+def adjust_amount() -> Response:
+    data = body()
+    amount = field(data, "amount", Decimal, required=True)
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise bad_request("amount must be positive with at most two decimals.")
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        customer = _own_customer(s, partner, field(data, "customer_id", str, required=True))
+        funds = s.get(CustomerFunds, customer.domain_id)
+        if funds is None:
+            funds = CustomerFunds(customer_id=customer.domain_id, balance=Decimal("0.00"))
+            s.add(funds)
+        funds.balance += amount
+        transfer = Transfer(
+            id=uuid.uuid4().hex,
+            partner_id=partner.domain_id,
+            customer_id=customer.domain_id,
+            amount=amount,
+        )
+        s.add(transfer)
+        return respond({"transfer_id": transfer.id})
+
+
+@bp.post("/v2/accounts/partner-accounts/reclaim")
+def reclaim() -> Response:
+    data = body()
+    amount = field(data, "amount", Decimal, required=True)
+    if amount <= 0:
+        raise bad_request("amount must be positive.")
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        customer = _own_customer(s, partner, field(data, "customer_id", str, required=True))
+        funds = s.get(CustomerFunds, customer.domain_id)
+        if funds is None or funds.balance < amount:
+            raise ApiError(400, "CBC.30000052", "The customer's balance is insufficient.")
+        funds.balance -= amount
+        s.add(
+            Transfer(
+                id=uuid.uuid4().hex,
+                partner_id=partner.domain_id,
+                customer_id=customer.domain_id,
+                amount=-amount,
+            )
+        )
+    return respond({})
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+@bp.post("/v3.0/OS-CREDENTIAL/securitytokens")
+def security_token() -> Response:
+    data = body()
+    identity = ((data.get("auth") or {}).get("identity")) or {}
+    role = identity.get("assume_role") or {}
+    if identity.get("methods") != ["assume_role"] or not role.get("agency_name"):
+        raise ApiError(400, "IAM.0007", "Request parameter 'auth.identity' is invalid.")
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        customer = s.get(Account, role.get("domain_id"))
+        if customer is None or customer.parent_id != partner.domain_id:
+            raise ApiError(403, "IAM.0002", "The agency does not exist or is not granted.")
+        ak, sk = "TMP" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
+        s.add(AccessKey(ak=ak, sk=sk, domain_id=customer.domain_id))
+    expires = datetime.now(UTC) + timedelta(seconds=int(role.get("duration_seconds") or 900))
+    credential = {
+        "access": ak,
+        "secret": sk,
+        "securitytoken": secrets.token_urlsafe(48),
+        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+    }
+    return respond({"credential": credential}, 201)
+
+
+@bp.get("/v3/auth/projects")
+def auth_projects() -> Response:
+    with sandbox_state().db.session() as s:
+        domain_id = caller_id()
+        projects = []
+        for region in prices.REGIONS:
+            pid = Project.id_for(domain_id, region)
+            if s.get(Project, pid) is None:
+                s.add(Project(id=pid, domain_id=domain_id, region=region))
+            projects.append(
+                {
+                    "id": pid,
+                    "name": region,
+                    "domain_id": domain_id,
+                    "parent_id": domain_id,
+                    "is_domain": False,
+                    "enabled": True,
+                    "description": "",
+                    "links": {"self": f"/v3/projects/{pid}"},
+                }
+            )
+    return respond({"projects": projects, "links": {"self": "/v3/auth/projects"}})
+
+
+# --------------------------------------------------------------------------- creating resources
+
+
+def _project(s: Session, project_id: str) -> Project:
+    project = s.get(Project, project_id)
+    if project is None or project.domain_id != caller_id():
+        raise ApiError(403, "Ecs.0001", "The project does not belong to the caller.")
+    return project
+
+
+def _existing(s: Session, customer_id: str, token: str) -> list[CloudResource]:
+    return list(
+        s.scalars(
+            select(CloudResource)
+            .where(CloudResource.customer_id == customer_id, CloudResource.client_token == token)
+            .order_by(CloudResource.resource_id)
+        )
+    )
+
+
+def _period(charging: dict[str, Any]) -> tuple[int | None, int | None]:
+    kind = str(charging.get("period_type") or "").lower()
+    num = charging.get("period_num")
+    if kind not in ("month", "year") or not isinstance(num, int) or num < 1:
+        raise bad_request("A prepaid resource needs period_type month|year and period_num >= 1.")
+    return (2 if kind == "month" else 3), num
+
+
+def _price(
+    product: prices.Product | None, region: str, size: int, months: Decimal | None
+) -> Decimal:
+    if product is None or region not in prices.REGIONS:
+        raise bad_request("The spec is not sold in this region.")
+    factor = prices.REGIONS[region][1]
+    unit = prices.unit_price(product, size, monthly=months is not None)
+    return unit * factor * (months if months is not None else 1)
+
+
+def _create(
+    s: Session,
+    project: Project,
+    *,
+    kind: str,
+    service_type: str,
+    resource_type: str,
+    spec: str,
+    size: int | None,
+    count: int,
+    name: str,
+    token: str,
+    prepaid: bool,
+    charging: dict[str, Any],
+) -> tuple[str | None, list[CloudResource]]:
+    found = _existing(s, project.domain_id, token)
+    if found:
+        return found[0].order_id, found
+    if not 1 <= count <= 100:
+        raise bad_request("count must be 1..100.")
+    product = prices.find(service_type, resource_type, spec)
+    hourly = _price(product, project.region, size or 1, None)
+    order_id = None
+    now = _now()
+    if prepaid:
+        period_type, period_num = _period(charging)
+        months = Decimal(period_num or 1) * (prices.YEAR_IN_MONTHS if period_type == 3 else 1)
+        official = _price(product, project.region, size or 1, months) * count
+        customer = s.get(Account, project.domain_id)
+        partner = s.get(Account, customer.parent_id) if customer and customer.parent_id else None
+        rate = partner.discount_rate if partner else Decimal(1)
+        order = CloudOrder(
+            order_id="CS" + now.strftime("%y%m%d%H%M") + secrets.token_hex(5).upper(),
+            customer_id=project.domain_id,
+            service_type=service_type,
+            official_amount=official.quantize(CENT),
+            amount=(official * rate).quantize(CENT, rounding=ROUND_DOWN),
+            period_type=period_type,
+            period_num=period_num,
+            created_at=now,
+        )
+        s.add(order)
+        order_id = order.order_id
+    made = []
+    for _ in range(count):
+        resource = CloudResource(
+            resource_id=str(uuid.uuid4()),
+            customer_id=project.domain_id,
+            project_id=project.id,
+            region=project.region,
+            kind=kind,
+            service_type=service_type,
+            resource_type=resource_type,
+            spec=spec,
+            size=size,
+            name=name or kind,
+            status="creating" if prepaid else "active",
+            charge_mode="prePaid" if prepaid else "postPaid",
+            order_id=order_id,
+            client_token=token,
+            hourly_official=hourly,
+            created_at=now,
+            active_at=None if prepaid else now,
+        )
+        s.add(resource)
+        made.append(resource)
+    s.flush()
+    return order_id, made
+
+
+def _prepaid(mode: Any) -> bool:
+    if mode in ("prePaid", "postPaid"):
+        return bool(mode == "prePaid")
+    raise bad_request("charging_mode must be prePaid or postPaid.")
+
+
+def _token(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("sf:"):
+        return uuid.uuid4().hex  # no marker: not idempotent, like the provider
+    return value[3:]
+
+
+@bp.post("/v1.1/<project_id>/cloudservers")
+def create_servers(project_id: str) -> Response:
+    data = body()
+    server = data.get("server") or {}
+    flavor = field(server, "flavorRef", str) or field(server, "flavor_ref", str)
+    if not flavor:
+        raise bad_request("server.flavorRef is required.", "Ecs.0005")
+    extend = server.get("extendparam") or {}
+    token = request.headers.get("X-Client-Token") or uuid.uuid4().hex
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        os_suffix = ".win" if "win" in str(server.get("imageRef") or "").lower() else ".linux"
+        order_id, made = _create(
+            s, project, kind="ecs", service_type=prices.EC2, resource_type=prices.VM,
+            spec=flavor + os_suffix, size=None, count=int(server.get("count") or 1),
+            name=str(server.get("name") or ""), token=token,
+            prepaid=_prepaid(extend.get("chargingMode") or extend.get("charging_mode")),
+            charging={
+                "period_type": extend.get("periodType") or extend.get("period_type"),
+                "period_num": extend.get("periodNum") or extend.get("period_num"),
+            },
+        )
+        ids = [r.resource_id for r in made]
+    payload: dict[str, Any] = {"job_id": uuid.uuid4().hex, "serverIds": ids}
+    if order_id:
+        payload["order_id"] = order_id
+    return respond(payload)
+
+
+@bp.post("/v2.1/<project_id>/cloudvolumes")
+def create_volume(project_id: str) -> Response:
+    data = body()
+    volume = data.get("volume") or {}
+    bss = data.get("bssParam") or data.get("bss_param") or {}
+    bss = {**bss, "period_type": bss.get("periodType"), "period_num": bss.get("periodNum")}
+    size = field(volume, "size", int, required=True)
+    token = request.headers.get("X-Client-Token") or uuid.uuid4().hex
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        order_id, made = _create(
+            s, project, kind="evs", service_type=prices.EBS, resource_type=prices.VOLUME,
+            spec=field(volume, "volume_type", str, required=True), size=size,
+            count=int(volume.get("count") or 1), name=str(volume.get("name") or ""), token=token,
+            prepaid=_prepaid(bss.get("chargingMode") or bss.get("charging_mode") or "postPaid"),
+            charging=bss,
+        )
+        ids = [r.resource_id for r in made]
+    payload: dict[str, Any] = {"job_id": uuid.uuid4().hex, "volume_ids": ids}
+    if order_id:
+        payload["order_id"] = order_id
+    return respond(payload)
+
+
+@bp.post("/v1/<project_id>/vpcs")
+def create_vpc(project_id: str) -> Response:
+    vpc = body().get("vpc") or {}
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        _, made = _create(
+            s, project, kind="vpc", service_type=prices.VPC, resource_type=prices.VPC_RESOURCE,
+            spec="vpc", size=None, count=1, name=str(vpc.get("name") or ""),
+            token=_token(vpc.get("description")), prepaid=False, charging={},
+        )
+        r = made[0]
+        payload: dict[str, Any] = {
+            "id": r.resource_id, "name": r.name, "cidr": vpc.get("cidr") or "192.168.0.0/16",
+            "description": vpc.get("description") or "", "status": "OK", "routes": [],
+            "tenant_id": project.id,
+        }
+    return respond({"vpc": payload})
+
+
+@bp.post("/v2.0/<project_id>/publicips")
+def create_publicip(project_id: str) -> Response:
+    data = body()
+    ip = data.get("publicip") or {}
+    bandwidth = data.get("bandwidth") or {}
+    extend = data.get("extendParam") or data.get("extend_param") or {}
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        order_id, made = _create(
+            s, project, kind="eip", service_type=prices.VPC, resource_type=prices.IP,
+            spec=field(ip, "type", str, required=True), size=int(bandwidth.get("size") or 1),
+            count=1, name=str(bandwidth.get("name") or ""), token=_token(ip.get("alias")),
+            prepaid=_prepaid(extend.get("charge_mode") or "postPaid"), charging=extend,
+        )
+        r = made[0]
+        payload: dict[str, Any] = {
+            "publicip": {
+                "id": r.resource_id, "status": "PENDING_CREATE" if order_id else "DOWN",
+                "type": r.spec, "public_ip_address": (
+                    f"100.64.{int(r.resource_id[:2], 16)}.{int(r.resource_id[2:4], 16)}"
+                ),
+                "bandwidth_size": r.size, "ip_version": 4, "tenant_id": project.id,
+                "alias": ip.get("alias"),
+            },
+            "publicip_id": r.resource_id,
+        }
+    if order_id:
+        payload["order_id"] = order_id
+    return respond(payload)
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def _months(order: CloudOrder) -> int:
+    return (order.period_num or 1) * (12 if order.period_type == 3 else 1)
+
+
+@bp.post("/v3/orders/customer-orders/pay")
+def pay_orders() -> Response:
+    data = body()
+    order_id = field(data, "order_id", str, required=True)
+    with sandbox_state().db.session() as s:
+        order = s.get(CloudOrder, order_id)
+        if order is None or order.customer_id != caller_id():
+            raise ApiError(404, "CBC.30000010", "The order does not exist.")
+        if order.status != ORDER_UNPAID:
+            raise ApiError(400, "CBC.30000067", "The order has been paid.")
+        funds = s.get(CustomerFunds, order.customer_id)
+        if funds is None or funds.balance < order.amount:
+            raise ApiError(400, "CBC.30000052", "The account balance is insufficient.")
+        funds.balance -= order.amount
+        now = _now()
+        order.status, order.paid_at = ORDER_COMPLETED, now
+        for r in s.scalars(select(CloudResource).where(CloudResource.order_id == order_id)):
+            r.status, r.active_at = "active", now
+            r.expire_at = now + timedelta(days=30 * _months(order))
+    return respond({})
+
+
+def _order_info(o: CloudOrder) -> dict[str, Any]:
+    return {
+        "order_id": o.order_id,
+        "customer_id": o.customer_id,
+        "service_type_code": o.service_type,
+        "source_type": 1,
+        "status": o.status,
+        "order_type": 1,
+        "amount_after_discount": o.amount,
+        "official_amount": o.official_amount,
+        "measure_id": 1,
+        "create_time": _iso(o.created_at),
+        "payment_time": _iso(o.paid_at),
+        "currency": o.currency,
+    }
+
+
+@bp.get("/v2/orders/customer-orders")
+def list_customer_orders() -> Response:
+    args = request.args
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        query = select(CloudOrder).order_by(CloudOrder.created_at)
+        if args.get("customer_id"):
+            _own_customer(s, partner, args["customer_id"])
+            query = query.where(CloudOrder.customer_id == args["customer_id"])
+        if args.get("order_id"):
+            query = query.where(CloudOrder.order_id == args["order_id"])
+        orders = [
+            o for o in s.scalars(query)
+            if (c := s.get(Account, o.customer_id)) is not None and c.parent_id == partner.domain_id
+        ]
+        offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
+        infos = [_order_info(o) for o in orders[offset : offset + limit]]
+    return respond({"total_count": len(orders), "order_infos": infos})
+
+
+@bp.get("/v2/orders/customer-orders/details/<order_id>")
+def show_customer_order(order_id: str) -> Response:
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        order = s.get(CloudOrder, order_id)
+        customer = s.get(Account, order.customer_id) if order else None
+        if order is None or customer is None or customer.parent_id != partner.domain_id:
+            raise ApiError(404, "CBC.30000010", "The order does not exist.")
+        lines = [
+            {
+                "order_line_item_id": r.resource_id,
+                "service_type_code": r.service_type,
+                "product_spec_desc": r.spec,
+                "period_type": order.period_type,
+                "period_num": order.period_num,
+                "subscription_num": 1,
+                "currency": order.currency,
+                "order_id": order.order_id,
+            }
+            for r in s.scalars(select(CloudResource).where(CloudResource.order_id == order_id))
+        ]
+        return respond(
+            {"total_count": len(lines), "order_info": _order_info(order), "order_line_items": lines}
+        )
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _resource_rows(s: Session, data: dict[str, Any], *, prepaid: bool) -> list[CloudResource]:
+    partner = _partner(s)
+    customer = _own_customer(s, partner, field(data, "customer_id", str, required=True))
+    query = select(CloudResource).where(
+        CloudResource.customer_id == customer.domain_id,
+        CloudResource.charge_mode == ("prePaid" if prepaid else "postPaid"),
+    ).order_by(CloudResource.created_at, CloudResource.resource_id)
+    if data.get("order_id"):
+        query = query.where(CloudResource.order_id == data["order_id"])
+    if data.get("resource_ids"):
+        query = query.where(CloudResource.resource_id.in_(list(data["resource_ids"])))
+    if data.get("region_code"):
+        query = query.where(CloudResource.region == data["region_code"])
+    rows = list(s.scalars(query))
+    _expire(rows)
+    return rows
+
+
+def _expire(rows: list[CloudResource]) -> None:
+    now = _now()
+    for r in rows:
+        if r.expire_at is not None and r.expire_at <= now and r.status in ("active", "stopped"):
+            r.status = "expired"
+
+
+def _page(data: dict[str, Any], rows: list[Any]) -> list[Any]:
+    offset, limit = int(data.get("offset") or 0), int(data.get("limit") or 10)
+    return rows[offset : offset + limit]
+
+
+@bp.post("/v2/orders/suscriptions/resources/query")
+def prepaid_resources() -> Response:
+    data = body()
+    with sandbox_state().db.session() as s:
+        rows = _resource_rows(s, data, prepaid=True)
+        items = [
+            {
+                "id": r.resource_id,
+                "resource_id": r.resource_id,
+                "resource_name": r.name,
+                "region_code": r.region,
+                "service_type_code": r.service_type,
+                "resource_type_code": r.resource_type,
+                "resource_spec_code": r.spec,
+                "project_id": r.project_id,
+                "is_main_resource": 1,
+                "status": STATUS_CODES.get(r.status, 2),
+                "effective_time": _iso(r.active_at),
+                "expire_time": _iso(r.expire_at),
+                "spec_size": r.size,
+            }
+            for r in _page(data, rows)
+        ]
+    return respond({"data": items, "total_count": len(rows)})
+
+
+@bp.post("/v2/partners/sub-customers/on-demand-resources/query")
+def on_demand_resources() -> Response:
+    data = body()
+    with sandbox_state().db.session() as s:
+        rows = _resource_rows(s, data, prepaid=False)
+        items = [
+            {
+                "customer_id": r.customer_id,
+                "region_code": r.region,
+                "service_type_code": r.service_type,
+                "resource_type_code": r.resource_type,
+                "resource_id": r.resource_id,
+                "resource_name": r.name,
+                "effective_time": _iso(r.active_at),
+                "expire_time": _iso(r.released_at),
+                "status": STATUS_CODES.get(r.status, 2),
+                "resource_spec_code": r.spec,
+            }
+            for r in _page(data, rows)
+        ]
+    return respond({"resources": items, "total_count": len(rows)})
+
+
+@bp.get("/v2/bills/subcustomer-bills/res-fee-records")
+def usage_records() -> Response:
+    args = request.args
+    cycle = args.get("bill_cycle") or ""
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        customer = _own_customer(s, partner, args.get("customer_id"))
+        now = _now()
+        records = []
+        for r in s.scalars(
+            select(CloudResource)
+            .where(
+                CloudResource.customer_id == customer.domain_id,
+                CloudResource.charge_mode == "postPaid",
+                CloudResource.active_at.is_not(None),
+            )
+            .order_by(CloudResource.created_at, CloudResource.resource_id)
+        ):
+            assert r.active_at is not None
+            end = min(now, r.released_at or now)
+            hours = int((end - r.active_at).total_seconds() // 3600)
+            for i in range(max(hours, 0)):
+                start = r.active_at + timedelta(hours=i)
+                if start.strftime("%Y-%m") != cycle:
+                    continue
+                records.append(
+                    {
+                        "id": f"{r.resource_id}:{i}",
+                        "bill_cycle": cycle,
+                        "customer_id": r.customer_id,
+                        "service_type_code": r.service_type,
+                        "resource_type_code": r.resource_type,
+                        "charging_mode": 3,
+                        "resource_id": r.resource_id,
+                        "resource_name": r.name,
+                        "region_code": r.region,
+                        "consume_time": _iso(start),
+                        "usage_amount": Decimal(1),
+                        "usage_measure_id": 4,
+                        "official_amount": r.hourly_official.quantize(Decimal("0.000001")),
+                    }
+                )
+    page = _page(dict(args), records)
+    return respond({"total_count": len(records), "currency": "CNY", "fee_records": page})
+
+
+# --------------------------------------------------------------------------- control
+
+
+@control_bp.post("/resources/advance")
+def advance() -> Response:
+    """Move every resource's life ``hours`` into the past (usage accrues, expiry nears)."""
+    data = body()
+    hours = field(data, "hours", Decimal, required=True)
+    delta = timedelta(hours=float(hours))
+    with sandbox_state().db.session() as s:
+        rows = list(s.scalars(select(CloudResource)))
+        for r in rows:
+            r.created_at -= delta
+            for name in ("active_at", "expire_at", "released_at"):
+                value = getattr(r, name)
+                if value is not None:
+                    setattr(r, name, value - delta)
+        _expire(rows)
+    return respond({"advanced_hours": hours, "resources": len(rows)})
+
+
+@control_bp.get("/resources")
+def resources() -> Response:
+    with sandbox_state().db.session() as s:
+        rows = [
+            {
+                "resource_id": r.resource_id, "customer_id": r.customer_id, "kind": r.kind,
+                "spec": r.spec, "region": r.region, "status": r.status, "name": r.name,
+                "order_id": r.order_id, "charge_mode": r.charge_mode,
+                "client_token": r.client_token, "expire_at": _iso(r.expire_at),
+            }
+            for r in s.scalars(select(CloudResource).order_by(CloudResource.created_at))
+        ]
+        orders = [_order_info(o) for o in s.scalars(select(CloudOrder))]
+        funds = {f.customer_id: f.balance for f in s.scalars(select(CustomerFunds))}
+    return respond({"resources": rows, "orders": orders, "funds": funds})
+
+
+@control_bp.post("/resources/<resource_id>/status")
+def set_status(resource_id: str) -> Response:
+    status = field(body(), "status", str, required=True)
+    if status not in STATUS_CODES:
+        raise bad_request(f"status must be one of {', '.join(STATUS_CODES)}.")
+    with sandbox_state().db.session() as s:
+        r = s.get(CloudResource, resource_id)
+        if r is None:
+            raise ApiError(404, "CBC.0101", "No such resource.")
+        r.status = status
+        if status == "released":
+            r.released_at = _now()
+    return respond({"resource_id": resource_id, "status": status})

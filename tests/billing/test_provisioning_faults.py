@@ -1,0 +1,165 @@
+"""Crashes between steps, provider faults, and on-demand usage billing against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from storefront.accounts.models import Customer, CustomerStatus
+from storefront.billing import provisioning, reconcile, services, usage, worker
+from storefront.billing.cli import check_ledger
+from storefront.billing.models import (
+    LIVE_ORDER_STATUSES,
+    Arrears,
+    Order,
+    OrderStatus,
+    UsageCharge,
+)
+from storefront.extensions import db
+from tests.billing.conftest import assert_ledger_invariants
+from tests.billing.test_orders_support import (
+    EVS,
+    buyer,
+    catalog,
+    make_buyer,
+    make_quote,
+    quote_total,
+    token,
+)
+
+__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+
+
+@pytest.mark.parametrize(
+    "step", ["provisioning", "before_fund", "after_fund", "after_create", "after_pay"]
+)
+def test_kill_between_steps_then_reconcile_completes(
+    app: Flask, buyer: Customer, make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None], step: str,
+) -> None:
+    from storefront.billing import orders
+
+    quote_id = make_quote(buyer, items=[{"product": "ecs", "spec": "s6.large.2.linux",
+                                         "quantity": 1}, EVS])
+    price = quote_total(app, quote_id)
+    give(buyer, str(price))
+    with app.app_context():
+        order_id = orders.place_order(buyer, quote_id)["id"]
+        claimed = worker.claim()  # a worker takes the job ...
+        assert claimed is not None
+        provisioning.CRASH_POINTS.add(step)
+        try:
+            with pytest.raises(provisioning.SimulatedCrash):  # ... and dies at `step`
+                provisioning.provision(order_id)
+        finally:
+            provisioning.CRASH_POINTS.clear()
+        db.session.rollback()
+        later = reconcile.utcnow() + worker.LEASE + timedelta(minutes=1)
+        report = reconcile.reconcile(older_than=timedelta(0), now=later)
+        assert report.completed == [order_id], report
+        found = db.session.get(Order, order_id, populate_existing=True)
+        assert found is not None and found.status == OrderStatus.ACTIVE
+        assert found.funded_amount == found.cost_total  # funded exactly once
+        assert services.balance(buyer) == Decimal("0.00")
+        assert check_ledger().ok
+        assert_ledger_invariants()
+
+
+def test_faults_never_reach_the_customer_and_money_adds_up(
+    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str], give: Callable[[Customer, str], None], sandbox: Any,
+) -> None:
+    buyers = [make_buyer() for _ in range(3)]
+    funded = Decimal("3000.00")
+    quotes = {b.id: [make_quote(b) for _ in range(3)] for b in buyers}
+    for b in buyers:
+        give(b, str(funded))
+    headers = {b.id: token(client, b) for b in buyers}
+    sandbox.set_faults(fault_rate=0.3, mode="mixed", hang_s=0.2)
+    try:
+        for b in buyers:
+            for i, quote_id in enumerate(quotes[b.id]):
+                resp = client.post(
+                    "/api/v1/orders", json={"quote_id": quote_id},
+                    headers={**headers[b.id], "Idempotency-Key": f"f{i}"},
+                )
+                assert resp.status_code < 500 and resp.status_code == 201, resp.get_json()
+                assert client.get("/api/v1/orders", headers=headers[b.id]).status_code == 200
+                assert client.get("/api/v1/resources", headers=headers[b.id]).status_code == 200
+        with app.app_context():
+            moment = worker.utcnow()
+            for _ in range(60):  # the worker, with time moving on past each backoff
+                moment += timedelta(minutes=10)
+                worker.run_pending(now=moment)
+                open_orders = db.session.scalars(
+                    select(Order).where(
+                        Order.status.in_([OrderStatus.PAID, OrderStatus.PROVISIONING])
+                    ).execution_options(populate_existing=True)
+                ).all()
+                if not open_orders:
+                    break
+                for o in open_orders:
+                    worker.requeue(f"provision:{o.id}", now=moment)
+                db.session.commit()
+    finally:
+        sandbox.clear_faults()
+    with app.app_context():
+        for b in buyers:
+            live = db.session.scalars(
+                select(Order).where(
+                    Order.customer_id == b.id, Order.status.in_(LIVE_ORDER_STATUSES)
+                )
+            ).all()
+            statuses = {
+                o.status for o in db.session.scalars(select(Order).where(Order.customer_id == b.id))
+            }
+            assert statuses <= {OrderStatus.ACTIVE, OrderStatus.REFUNDED}, statuses
+            assert services.balance(b) + sum((o.total for o in live), Decimal(0)) == funded
+        assert check_ledger().ok
+        assert_ledger_invariants()
+
+
+def test_on_demand_usage_is_billed_with_arrears_mail_and_freeze(
+    app: Flask, client: FlaskClient, buyer: Customer, make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None], sandbox: Any, mail_dir: Path,
+) -> None:
+    give(buyer, "1.00")
+    headers = token(client, buyer)
+    resp = client.post(
+        "/api/v1/orders", json={"quote_id": make_quote(buyer, mode="on_demand")}, headers=headers
+    )
+    assert resp.status_code == 201, resp.get_json()
+    with app.app_context():
+        worker.run_pending()
+        assert db.session.get(Order, resp.get_json()["id"]).status == OrderStatus.ACTIVE
+    sandbox._control("POST", "/_sandbox/resources/advance", {"hours": 5})
+    with app.app_context():
+        report = usage.bill_usage()
+        assert report.records == 5, report
+        assert report.charged == Decimal("1.00") and report.shortfall == Decimal("0.90")
+        assert services.balance(buyer) == Decimal("0.00")
+        arrears = db.session.scalar(select(Arrears))
+        assert arrears is not None and arrears.amount == Decimal("0.90")
+        assert arrears.frozen_at is not None  # grace 0 days: frozen at once
+        assert arrears.freeze_note
+        frozen = db.session.get(Customer, buyer.id)
+        assert frozen is not None and frozen.status == CustomerStatus.FROZEN
+        again = usage.bill_usage()
+        assert again.records == 0 and again.charged == 0
+        assert len(db.session.scalars(select(UsageCharge)).all()) == 5
+        assert check_ledger().ok
+        assert_ledger_invariants()
+    assert list(mail_dir.glob("*.eml"))
+    give(buyer, "2.00")
+    with app.app_context():
+        usage.bill_usage()  # the arrears are paid first from the new money
+        assert services.balance(buyer) == Decimal("1.10")
+        assert db.session.scalar(select(Arrears)).amount == Decimal("0.00")

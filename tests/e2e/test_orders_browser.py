@@ -1,0 +1,78 @@
+"""Browser: quote -> Buy -> checkout -> pay -> the order becomes active; a short wallet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from storefront.accounts.models import Customer
+from tests.accounts.helpers import PASSWORD
+from tests.billing.conftest import give, owner
+from tests.billing.test_orders_support import (
+    EVS,
+    buyer,
+    catalog,
+    drain,
+    make_buyer,
+    make_quote,
+    quote_total,
+)
+
+__all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner"]
+
+
+def login(page: Any, url: str, customer: Customer) -> None:
+    page.goto(url + "/login")
+    page.locator("#email").fill(customer.email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def test_buy_a_quote_in_the_browser(
+    app: Flask, live_server: Any, new_page: Any, shot: Any, make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str], give: Callable[[Customer, str], None],
+) -> None:
+    customer = make_buyer()
+    quote_id = make_quote(customer, items=[{"product": "ecs", "spec": "s6.large.2.linux",
+                                            "quantity": 1}, EVS])
+    give(customer, str(quote_total(app, quote_id)))
+    page = new_page(locale="en-US")
+    login(page, live_server.url, customer)
+    page.goto(f"{live_server.url}/quotes/{quote_id}")
+    page.get_by_role("link", name="Buy").click()
+    page.wait_for_url("**/checkout/*")
+    shot(page, "checkout")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/orders/*")
+    assert page.locator("#order-status").get_attribute("data-status") == "paid"
+    assert drain(app) >= 1  # the worker's job, run in-process
+    page.reload()
+    assert page.locator("#order-status").get_attribute("data-status") == "active"
+    assert "Active" in page.locator("#timeline").inner_text()
+    assert shot(page, "order-active").stat().st_size > 10_000
+    page.goto(live_server.url + "/resources")
+    assert page.locator("#resources tbody tr").count() == 2
+    shot(page, "resources")
+    page.goto(live_server.url + "/orders")
+    assert page.locator("#orders tbody tr").count() == 1
+
+
+def test_short_balance_shows_top_up(
+    app: Flask, live_server: Any, new_page: Any, shot: Any, make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str],
+) -> None:
+    customer = make_buyer()
+    quote_id = make_quote(customer)
+    page = new_page(locale="en-US")
+    login(page, live_server.url, customer)
+    page.goto(f"{live_server.url}/checkout/{quote_id}")
+    page.get_by_role("button", name="Pay").click()
+    error = page.locator("#checkout-error")
+    assert "too low" in error.inner_text()
+    assert "Top up" in error.inner_text()
+    shot(page, "checkout-short")
+    page.goto(live_server.url + "/orders")
+    assert "No orders yet" in page.content()
