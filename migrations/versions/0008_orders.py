@@ -73,6 +73,8 @@ def upgrade():
     sa.Column('failure_reason', sa.String(length=500), nullable=True),
     sa.Column('debit_transaction_id', sa.Integer(), nullable=True),
     sa.Column('refunded_amount', sa.Numeric(precision=18, scale=2), nullable=False),
+    sa.Column('discount', sa.Numeric(precision=18, scale=2), server_default='0', nullable=False),
+    sa.Column('voucher_code', sa.String(length=40), nullable=True),
     sa.Column('provider_customer_id', sa.String(length=64), nullable=True),
     sa.Column('funded_amount', sa.Numeric(precision=18, scale=2), nullable=False),
     sa.Column('funding_transfer_id', sa.String(length=64), nullable=True),

@@ -21,6 +21,7 @@ from storefront.billing.errors import (
 )
 from storefront.billing.models import Resource
 from storefront.billing.services import InvalidCursor
+from storefront.billing.vouchers import VoucherError
 from storefront.extensions import db
 
 MAX_LIMIT = 100
@@ -41,11 +42,16 @@ def create_order() -> ResponseReturnValue:
     quote_id = body.get("quote_id")
     if not isinstance(quote_id, str) or not quote_id:
         raise ApiError(422, "invalid_input", "quote_id is required.", {"quote_id": "required"})
+    voucher_code = body.get("voucher_code")
+    if voucher_code is not None and (not isinstance(voucher_code, str) or len(voucher_code) > 40):
+        raise ApiError(422, "invalid_input", "Bad voucher code.", {"voucher_code": "text"})
     key = _idempotency_key()
     try:
-        result = orders.place_order(customer, quote_id, key)
+        result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
     except orders.OrderError as exc:
         raise ApiError(exc.status, exc.code, str(exc)) from None
+    except VoucherError as exc:
+        raise ApiError(422, exc.code, str(exc), {"voucher_code": str(exc)}) from None
     except InsufficientBalance as exc:
         raise ApiError(402, "insufficient_balance", str(exc)) from None
     except IdempotencyConflict as exc:

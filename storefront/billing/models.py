@@ -418,6 +418,9 @@ class Order(StoreScoped, Model):
         ForeignKey("journal_transactions.id", ondelete="RESTRICT")
     )
     refunded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    # a voucher applied at checkout: the wallet pays ``total - discount``
+    discount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
+    voucher_code: Mapped[str | None] = mapped_column(String(40))
     provider_customer_id: Mapped[str | None] = mapped_column(String(64))
     funded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     funding_transfer_id: Mapped[str | None] = mapped_column(String(64))

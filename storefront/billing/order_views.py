@@ -20,6 +20,7 @@ from storefront.billing import ledger, orders, services
 from storefront.billing.blueprint import bp, register_once
 from storefront.billing.errors import BillingError, InsufficientBalance
 from storefront.billing.models import Resource
+from storefront.billing.vouchers import VoucherError
 from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
@@ -69,8 +70,11 @@ def checkout(quote_id: str) -> ResponseReturnValue:
     short = False
     if request.method == "POST":
         key = request.form.get("idempotency_key", "")[:64] or None
+        voucher_code = request.form.get("voucher_code", "")[:40] or None
         try:
-            result = orders.place_order(customer, quote_id, key)
+            result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
+        except VoucherError:
+            error = str(_l("This voucher cannot be used for this order."))
         except InsufficientBalance:
             error, short = str(_l("Your balance is too low for this order.")), True
         except orders.QuoteAlreadyOrdered:
@@ -115,7 +119,10 @@ def order_list() -> ResponseReturnValue:
         abort(404)
     next_url = url_for("billing.orders", cursor=next_cursor) if next_cursor else None
     return render_template(
-        "billing/orders.html", orders=rows, next_url=next_url, labels=STATUS_LABELS,
+        "billing/orders.html",
+        orders=rows,
+        next_url=next_url,
+        labels=STATUS_LABELS,
         modes=MODE_LABELS,
     )
 
@@ -128,7 +135,10 @@ def order_page(order_id: int) -> ResponseReturnValue:
     if order is None:
         abort(404)
     return render_template(
-        "billing/orders_detail.html", order=order, labels=STATUS_LABELS, modes=MODE_LABELS,
+        "billing/orders_detail.html",
+        order=order,
+        labels=STATUS_LABELS,
+        modes=MODE_LABELS,
         fmt=ledger.format_amount,
     )
 
@@ -161,7 +171,13 @@ for _rule, _endpoint, _view, _methods in ROUTES:
 
 def register(app: Flask) -> None:
     register_once(app)
-    add_nav(app, NavItem("billing.orders", _l("Orders"), section="account", order=40,
-                         visible=_is_customer))
-    add_nav(app, NavItem("billing.resources", _l("Resources"), section="account", order=41,
-                         visible=_is_customer))
+    add_nav(
+        app,
+        NavItem("billing.orders", _l("Orders"), section="account", order=40, visible=_is_customer),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "billing.resources", _l("Resources"), section="account", order=41, visible=_is_customer
+        ),
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
-from storefront.billing import ledger, services
+from storefront.billing import ledger, services, vouchers
 from storefront.billing.errors import BillingError, InsufficientBalance
 from storefront.billing.idempotency import run_once
 from storefront.billing.ledger import Leg
@@ -114,12 +114,16 @@ def _quote(customer: Customer, quote_id: str) -> Quote:
 
 
 def order_json(order: Order) -> dict[str, Any]:
-    return {
+    body = {
         "id": order.id,
         "status": order.status.value,
         "total": ledger.format_amount(order.total),
         "currency": order.currency,
     }
+    if order.voucher_code:
+        body["discount"] = ledger.format_amount(order.discount)
+        body["paid_from_wallet"] = ledger.format_amount(order.total - order.discount)
+    return body
 
 
 def place_order(
@@ -127,15 +131,19 @@ def place_order(
     quote_id: str,
     idempotency_key: str | None = None,
     *,
+    voucher_code: str | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
     """Create (and for prepaid modes, pay) the order for ``quote_id``. Commits.
 
-    Raises an :class:`OrderError`, :class:`InsufficientBalance` or an idempotency error.
+    With ``voucher_code`` (prepaid only) the voucher is redeemed in the same transaction and
+    the wallet pays the rest. Raises an :class:`OrderError`, :class:`InsufficientBalance`,
+    a :class:`~storefront.billing.vouchers.VoucherError` or an idempotency error.
     """
     if not isinstance(quote_id, str) or not 0 < len(quote_id) <= 32:
         raise QuoteNotFound("No such quote.")
-    payload = {"customer_id": customer.id, "quote_id": quote_id}
+    voucher_code = (voucher_code or "").strip() or None
+    payload = {"customer_id": customer.id, "quote_id": quote_id, "voucher": voucher_code}
     store_id = customer.store_id
 
     def action() -> dict[str, Any]:
@@ -184,6 +192,15 @@ def place_order(
                 )
             )
         add_event(order, OrderStatus.PENDING.value, now=moment)
+        if voucher_code is not None:
+            if not order.prepaid:
+                raise vouchers.VoucherNotApplicable(
+                    "Vouchers apply to monthly and yearly orders.", "voucher_code"
+                )
+            use = vouchers.redeem(
+                customer, voucher_code, quote, reference=order_reference(order.id)
+            )
+            order.discount, order.voucher_code = use.amount, voucher_code
         if order.prepaid:
             if order.total > 0:
                 txn = _debit(customer, order)
@@ -212,19 +229,21 @@ def place_order(
 
 
 def _debit(customer: Customer, order: Order) -> Any:
-    """Wallet pays the order: partner cost to provider prepayment, the rest to revenue."""
+    """Wallet pays the order less any voucher discount: partner cost to provider prepayment,
+    the margin (less the discount the voucher already covered) to revenue."""
     store_id, currency = customer.store_id, order.currency
     wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
     wallet_account = db.session.get(ledger.LedgerAccount, wallet.account_id)
     assert wallet_account is not None
     cost = min(order.cost_total, order.total)
-    margin = order.total - cost
-    legs = [Leg(wallet_account, -order.total)]
+    margin = order.total - cost - order.discount
+    payable = order.total - order.discount
+    legs = [Leg(wallet_account, -payable)] if payable > 0 else []
     if cost > 0:
         legs.append(
             Leg(ledger.store_account(store_id, AccountKind.PROVIDER_PREPAYMENT, currency), cost)
         )
-    if margin > 0:
+    if margin != 0:
         revenue = ledger.store_account(store_id, AccountKind.STORE_REVENUE, currency)
         legs.append(Leg(revenue, margin))
     return ledger.post(
@@ -262,9 +281,14 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
     if order.status != OrderStatus.FAILED:
         order.status, order.failure_reason = OrderStatus.FAILED, reason[:500]
         add_event(order, OrderStatus.FAILED.value, reason, now=moment)
+    amount = min(amount, order.total - order.discount)  # the voucher's part is not cash
     if order.prepaid and amount > 0 and order.debit_transaction_id is not None:
-        services.refund(customer, amount, f"Refund of order {order.id}: {reason}"[:500],
-                        order_reference(order.id))
+        services.refund(
+            customer,
+            amount,
+            f"Refund of order {order.id}: {reason}"[:500],
+            order_reference(order.id),
+        )
         order.refunded_amount = amount
     order.status, order.updated_at = OrderStatus.REFUNDED, moment
     add_event(order, OrderStatus.REFUNDED.value, reason, now=moment)
@@ -306,9 +330,9 @@ def customer_order(customer: Customer, order_id: int) -> Order | None:
 
 
 def count_orders(customer: Customer) -> int:
-    return db.session.scalar(
-        select(func.count(Order.id)).where(Order.customer_id == customer.id)
-    ) or 0
+    return (
+        db.session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer.id)) or 0
+    )
 
 
 def order_detail(order: Order) -> dict[str, Any]:
