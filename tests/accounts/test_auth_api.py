@@ -84,10 +84,11 @@ def test_totp_token_flow_with_recovery_codes(
     assert resp.status_code == 401
     assert resp.get_json()["error"]["code"] == "otp_required"
     assert client.post("/api/v1/auth/token", json={**creds, "otp": "000000"}).status_code == 401
-    ok = client.post("/api/v1/auth/token", json={**creds, "otp": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    ok = client.post("/api/v1/auth/token", json={**creds, "otp": code})
     assert ok.status_code == 200
-    # the same code cannot be replayed
-    replay = client.post("/api/v1/auth/token", json={**creds, "otp": pyotp.TOTP(secret).now()})
+    # the same code cannot be replayed (the same string: a new 30 s step must not hide a replay)
+    replay = client.post("/api/v1/auth/token", json={**creds, "otp": code})
     assert replay.status_code == 401
     assert client.post("/api/v1/auth/token", json={**creds, "otp": codes[0]}).status_code == 200
     used = client.post("/api/v1/auth/token", json={**creds, "otp": codes[0]})
