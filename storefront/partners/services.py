@@ -54,7 +54,7 @@ class PartnersError(ValueError):
 
 
 def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- provider clients
