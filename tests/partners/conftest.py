@@ -47,14 +47,21 @@ def sandbox_reseller(sandbox: Any) -> dict[str, str]:
         sandbox,
         "POST",
         "/_sandbox/partners/resellers",
-        {"name": name, "parent_id": demo.DEMO_DISTRIBUTOR_DOMAIN_ID, "ak": ak, "sk": sk,
-         "email": f"{name}@example.com"},
+        {
+            "name": name,
+            "parent_id": demo.DEMO_DISTRIBUTOR_DOMAIN_ID,
+            "ak": ak,
+            "sk": sk,
+            "email": f"{name}@example.com",
+        },
     )
     return {"name": name, "id": made["indirect_partner_id"], "ak": ak, "sk": sk}
 
 
 @pytest.fixture
-def reseller(app: Flask, default_store: Any, make_store: Any, sandbox_reseller: dict[str, str]) -> Any:
+def reseller(
+    app: Flask, default_store: Any, make_store: Any, sandbox_reseller: dict[str, str]
+) -> Any:
     """A reseller row linked to ``sandbox_reseller`` with a store of its own."""
     from storefront.partners.models import Reseller
     from storefront.partners.services import now
