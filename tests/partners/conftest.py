@@ -30,10 +30,10 @@ def app(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Flask]:
 
 def control(sandbox: Any, method: str, path: str, payload: Any = None) -> dict[str, Any]:
     data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(  # noqa: S310 - the loopback sandbox
+    req = urllib.request.Request(
         sandbox.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+    with urllib.request.urlopen(req, timeout=10) as resp:
         result: dict[str, Any] = json.loads(resp.read())
     return result
 
