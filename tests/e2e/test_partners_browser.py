@@ -13,7 +13,7 @@ from flask import Flask
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
-from tests.partners.conftest import sandbox_reseller  # noqa: F401, F811 - fixture
+from tests.partners.conftest import sandbox_reseller  # noqa: F401 - fixture
 
 
 @pytest.fixture
