@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-AREAS = ("stores", "accounts", "catalog", "billing", "console_bridge", "backoffice")
+AREAS = ("stores", "accounts", "catalog", "billing", "console_bridge", "backoffice", "partners")
 
 
 def hooks(kind: str) -> list[ModuleType]:

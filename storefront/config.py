@@ -18,6 +18,7 @@ from storefront.cloud.settings import CloudConfigError, CloudSettings
 
 if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
+    from storefront.partners.settings import PartnerSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -54,6 +55,7 @@ class Settings:
     cloud: CloudSettings
     extra: dict[str, Any] = field(default_factory=dict)
     wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
+    partners: PartnerSettings | None = None  # platform mode, distributor credentials (partners)
 
     @property
     def is_production(self) -> bool:
@@ -184,6 +186,13 @@ def load_settings(
     )
     problems.extend(wallet_problems)
 
+    from storefront.partners.settings import PartnerSettings
+
+    partners, partner_problems = PartnerSettings.from_mapping(
+        env, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+    )
+    problems.extend(partner_problems)
+
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
 
@@ -209,4 +218,5 @@ def load_settings(
         cloud=cloud,
         extra=extra,
         wallet=wallet,
+        partners=partners,
     )

@@ -539,3 +539,59 @@ class CloudProvider(Protocol):
     # --- console login (console bridge) ---
 
     # --- indirect partners (distributor) ---
+
+    def allocate_to_indirect_partner(self, *, indirect_partner_id: str, amount: Decimal) -> str:
+        """Move distributor funds to a reseller's provider account; the transfer id.
+
+        ``update_indirect_partner_account``: the provider accepts it only when signed with the
+        distributor's own AK/SK. Not idempotent upstream: never retried blindly.
+        """
+        ...
+
+    def reclaim_from_indirect_partner(self, *, indirect_partner_id: str, amount: Decimal) -> str:
+        """Take funds back from a reseller (``reclaim_indirect_partner_account``); the trans id."""
+        ...
+
+    def list_indirect_partners(
+        self,
+        *,
+        account_name: str | None = None,
+        indirect_partner_id: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> IndirectPartnerPage:
+        """The distributor's resellers (``list_indirect_partners``)."""
+        ...
+
+    def list_partner_balances(
+        self, *, indirect_partner_id: str | None = None
+    ) -> tuple[PartnerBalance, ...]:
+        """Balances of the caller, or of one of its resellers (``list_partner_balances``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class IndirectPartner:
+    """A cloud reseller (tier 2) under the calling distributor."""
+
+    indirect_partner_id: str
+    account_name: str
+    name: str | None = None
+    email: str | None = None
+    mobile: str | None = None
+    associated_on: str | None = None
+
+
+@dataclass(frozen=True)
+class IndirectPartnerPage:
+    items: tuple[IndirectPartner, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class PartnerBalance:
+    """One provider account balance (``account_type`` 1 cash, 2 credit, 5 bonus, 8 allocatable)."""
+
+    account_type: int
+    amount: Decimal
+    currency: str = "CNY"

@@ -1,0 +1,56 @@
+"""``flask storefront cert-reminders``: mail staff whose certification expires soon."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from storefront.extensions import db
+
+
+def send_cert_reminders(days: int, today: date | None = None) -> int:
+    """Mail each certified staff member once, ``days`` (or fewer) before expiry; the count."""
+    from flask_babel import force_locale, gettext
+
+    from storefront.accounts.models import Staff
+    from storefront.mail import send_template
+    from storefront.partners.services import now
+    from storefront.partners.workspace import due_reminders
+    from storefront.stores.models import Store
+    from storefront.stores.tenancy import store_context
+
+    sent = 0
+    for cert in due_reminders(days, today):
+        store = db.session.get(Store, cert.store_id)
+        holder = db.session.get(Staff, cert.staff_id)
+        if store is None or holder is None or not holder.is_active:
+            continue
+        with store_context(store):
+            locale = store.default_locale
+            with force_locale(locale):
+                subject = gettext("Your certification expires soon")
+            send_template(
+                "partners_cert_reminder",
+                to=holder.email,
+                subject=subject,
+                locale=locale,
+                staff=holder,
+                cert=cert,
+            )
+        cert.reminded_at = now()
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def register(group: AppGroup) -> None:
+    @group.command("cert-reminders")
+    @click.option("--days", type=int, default=None, help="Remind this many days before expiry.")
+    def cert_reminders(days: int | None) -> None:
+        """Mail staff whose certification expires within N days (once per certificate)."""
+        from storefront.partners.permissions import partner_settings
+
+        count = send_cert_reminders(days or partner_settings().cert_reminder_days)
+        click.echo(f"{count} reminder(s) sent")
