@@ -18,6 +18,7 @@ from storefront.cloud.settings import CloudConfigError, CloudSettings
 
 if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -54,6 +55,7 @@ class Settings:
     cloud: CloudSettings
     extra: dict[str, Any] = field(default_factory=dict)
     wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
+    console: ConsoleSettings | None = None  # console bridge: SAML IdP and console links
 
     @property
     def is_production(self) -> bool:
@@ -178,11 +180,14 @@ def load_settings(
         cloud = CloudSettings.from_mapping({})
 
     from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
 
     wallet, wallet_problems = WalletSettings.from_mapping(
         env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
     )
     problems.extend(wallet_problems)
+    console, console_problems = ConsoleSettings.from_mapping(env, production)
+    problems.extend(console_problems)
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -209,4 +214,5 @@ def load_settings(
         cloud=cloud,
         extra=extra,
         wallet=wallet,
+        console=console,
     )
