@@ -123,7 +123,9 @@ def forget_cached_metadata() -> None:
     _servers.clear()
 
 
-def _config(entity_id: str, sso_url: str, pair: KeyPair, xmlsec: str, sp_xml: str | None) -> IdPConfig:
+def _config(
+    entity_id: str, sso_url: str, pair: KeyPair, xmlsec: str, sp_xml: str | None
+) -> IdPConfig:
     conf: dict[str, Any] = {
         "entityid": entity_id,
         "xmlsec_binary": xmlsec,
@@ -208,7 +210,8 @@ class IdentityProvider:
             raise SamlError("bad_request", "unreadable AuthnRequest")
         message = info.message
         issuer = message.issuer.text.strip() if message.issuer is not None else ""
-        if not issuer or issuer not in self.server.metadata.keys():
+        known = set(self.server.metadata.keys())
+        if not issuer or issuer not in known:
             raise SamlError("unknown_sp", f"AuthnRequest from an unknown SP entity {issuer!r}")
         acs_urls = {
             acs["location"]

@@ -76,7 +76,9 @@ class ConsoleSettings:
             hosts.append(f"{parts.scheme}://{parts.netloc}".lower())
         xmlsec = get("XMLSEC_BINARY") or shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
         if enabled and not Path(xmlsec).exists():
-            problems.append(f"xmlsec1 not found ({xmlsec}): install it or set STOREFRONT_XMLSEC_BINARY")
+            problems.append(
+                f"xmlsec1 not found ({xmlsec}): install it or set STOREFRONT_XMLSEC_BINARY"
+            )
         metadata_file = get("SAML_SP_METADATA_FILE")
         return (
             cls(

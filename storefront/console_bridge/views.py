@@ -30,6 +30,10 @@ from storefront.security import csp_nonce
 
 bp = Blueprint("console_bridge", __name__)
 SESSION_KEY = "console_jump"
+SP_METADATA_PATH = "/authui/saml/metadata.xml"
+INVALID = _l("This console link is not valid.")
+NOT_ALLOWED = _l("This console address is not allowed.")
+UNAVAILABLE = _l("The cloud console is not available.")
 
 
 def origin() -> Origin:
@@ -55,7 +59,7 @@ def identity_provider(with_sp: bool = True) -> saml.IdentityProvider:
     console = services.console_settings()
     pair = saml.key_pair(console, settings.instance_path, settings.is_production)
     sp_xml = (
-        saml.sp_metadata(console, f"{settings.cloud.auth_host.rstrip('/')}/authui/saml/metadata.xml")
+        saml.sp_metadata(console, f"{settings.cloud.auth_host.rstrip('/')}{SP_METADATA_PATH}")
         if with_sp
         else None
     )
@@ -94,7 +98,7 @@ def open_console(resource_id: int) -> ResponseReturnValue:
 @bp.get("/console/go/<token>")
 def go(token: str) -> ResponseReturnValue:
     if len(token) > 128:
-        return refused_page(ConsoleRefused(404, "link_unknown", _l("This console link is not valid.")))
+        return refused_page(ConsoleRefused(404, "link_unknown", INVALID))
     try:
         redeemed = services.redeem_link(token, origin(), _signed_in())
     except ConsoleRefused as exc:
@@ -142,7 +146,7 @@ def sso() -> ResponseReturnValue:
         return refused_page(
             services.refuse_sso(
                 pending,
-                ConsoleRefused(400, "service_not_allowed", _l("This console address is not allowed.")),
+                ConsoleRefused(400, "service_not_allowed", NOT_ALLOWED),
                 who,
             )
         )
@@ -185,7 +189,7 @@ def _post_response(html: str, acs_url: str) -> Response:
 @bp.before_request
 def _enabled() -> ResponseReturnValue | None:
     if not services.console_settings().enabled:
-        return refused_page(ConsoleRefused(404, "disabled", _l("The cloud console is not available.")))
+        return refused_page(ConsoleRefused(404, "disabled", UNAVAILABLE))
     return None
 
 

@@ -178,7 +178,7 @@ def test_unknown_sp_and_foreign_acs_are_refused(
     resource = bought(linked)[0]
     url = mint(client, linked, resource["id"]).get_json()["url"]
     go = client.get(urlsplit(url).path)
-    at_provider = requests.get(go.headers["Location"], allow_redirects=False)
+    at_provider = requests.get(go.headers["Location"], allow_redirects=False, timeout=10)
     query = parse_qs(urlsplit(at_provider.headers["Location"]).query)
     # the request's signature no longer matches once anything in it changes
     forged = dict(query)

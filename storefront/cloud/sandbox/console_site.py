@@ -177,7 +177,9 @@ def create_console_site(state: SandboxState) -> Flask:
                 t.metadata_xml
                 for t in s.scalars(
                     select(IdpTrust).where(
-                        IdpTrust.xaccount_type.in_({o["xaccount_type"] for o in outstanding.values()})
+                        IdpTrust.xaccount_type.in_(
+                            {o["xaccount_type"] for o in outstanding.values()}
+                        )
                     )
                 )
             ]
@@ -189,7 +191,7 @@ def create_console_site(state: SandboxState) -> Flask:
                     BINDING_HTTP_POST,
                     outstanding={k: v["service"] for k, v in outstanding.items()},
                 )
-            except Exception:  # noqa: BLE001 - pysaml2 raises many kinds for a bad response
+            except Exception:  # pysaml2 raises many kinds of error for a bad response
                 result = None
             if result is not None:
                 break
@@ -284,7 +286,9 @@ def create_console_site(state: SandboxState) -> Flask:
             )
 
     @site.post("/console/<kind>/<region>/<resource_id>/<action>")
-    def resource_action(kind: str, region: str, resource_id: str, action: str) -> ResponseReturnValue:
+    def resource_action(
+        kind: str, region: str, resource_id: str, action: str
+    ) -> ResponseReturnValue:
         if action not in ACTIONS.get(kind, ()):
             abort(404)
         if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "-")):

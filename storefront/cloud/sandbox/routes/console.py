@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.request
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response
 from flask.sansio.blueprints import BlueprintSetupState
 
 from storefront.cloud.sandbox import console_models  # noqa: F401  (joins the sandbox schema)
@@ -24,6 +24,7 @@ MAX_METADATA = 2 * 1024 * 1024  # the partner center's limit
 @bp.record_once
 def _mount(state: BlueprintSetupState) -> None:
     app = state.app
+    assert isinstance(app, Flask)
     site = create_console_site(app.extensions[EXTENSION_KEY])
     app.extensions["sandbox_console_site"] = site
     app.wsgi_app = ConsoleDispatcher(app.wsgi_app, site)  # type: ignore[method-assign]
