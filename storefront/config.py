@@ -186,7 +186,9 @@ def load_settings(
         env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
     )
     problems.extend(wallet_problems)
-    console, console_problems = ConsoleSettings.from_mapping(env, production)
+    console, console_problems = ConsoleSettings.from_mapping(
+        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+    )
     problems.extend(console_problems)
 
     if problems:

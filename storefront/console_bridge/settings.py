@@ -1,6 +1,7 @@
 """Console bridge settings (read by :mod:`storefront.config` at start-up).
 
-``STOREFRONT_CONSOLE_BRIDGE`` (``on`` by default) turns the feature on;
+``STOREFRONT_CONSOLE_BRIDGE`` turns the feature on (default ``on``; ``off`` in production
+with ``STOREFRONT_CLOUD=sandbox``);
 ``STOREFRONT_SAML_KEY_FILE`` / ``STOREFRONT_SAML_CERT_FILE`` are the IdP's signing pair (PEM;
 outside production a development pair is generated under the instance folder when unset, in
 production they are required while the bridge is on); ``STOREFRONT_SAML_SP_METADATA_URL`` or
@@ -35,7 +36,7 @@ class ConsoleSettings:
 
     @classmethod
     def from_mapping(
-        cls, env: Mapping[str, str], production: bool
+        cls, env: Mapping[str, str], production: bool, cloud_is_sandbox: bool = False
     ) -> tuple[ConsoleSettings, list[str]]:
         problems: list[str] = []
 
@@ -43,7 +44,9 @@ class ConsoleSettings:
             value = env.get(f"STOREFRONT_{name}")
             return None if value is None or value.strip() == "" else value.strip()
 
-        enabled = (get("CONSOLE_BRIDGE") or "on").lower() in ("1", "true", "yes", "on")
+        # Default: on, except a production deploy against the sandbox (nothing to log into).
+        default = "off" if production and cloud_is_sandbox else "on"
+        enabled = (get("CONSOLE_BRIDGE") or default).lower() in ("1", "true", "yes", "on")
         key, cert = get("SAML_KEY_FILE"), get("SAML_CERT_FILE")
         if bool(key) != bool(cert):
             problems.append("STOREFRONT_SAML_KEY_FILE and STOREFRONT_SAML_CERT_FILE go together")
