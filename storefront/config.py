@@ -18,6 +18,7 @@ from storefront.cloud.settings import CloudConfigError, CloudSettings
 
 if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
 
 PREFIX = "STOREFRONT_"
@@ -56,6 +57,7 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
     wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
     partners: PartnerSettings | None = None  # platform mode, distributor credentials (partners)
+    console: ConsoleSettings | None = None  # console bridge: SAML IdP and console links
 
     @property
     def is_production(self) -> bool:
@@ -180,11 +182,16 @@ def load_settings(
         cloud = CloudSettings.from_mapping({})
 
     from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
 
     wallet, wallet_problems = WalletSettings.from_mapping(
         env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
     )
     problems.extend(wallet_problems)
+    console, console_problems = ConsoleSettings.from_mapping(
+        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+    )
+    problems.extend(console_problems)
 
     from storefront.partners.settings import PartnerSettings
 
@@ -219,4 +226,5 @@ def load_settings(
         extra=extra,
         wallet=wallet,
         partners=partners,
+        console=console,
     )

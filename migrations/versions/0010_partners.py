@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_partners'
-down_revision = '0008_orders'  # the lead re-chains on merge
+down_revision = "0009_console"
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
 
 from huaweicloudsdkbss.v2 import BssClient
 from huaweicloudsdkbss.v2 import model as m
@@ -899,6 +900,28 @@ class HuaweiCloudProvider:
     # --- customer freeze (back office) ---
 
     # --- console login (console bridge) ---
+
+    def console_service_url(self, *, product: str, region: str, resource_id: str) -> str:
+        template = self._settings.console_links.get(product)
+        if not template:
+            raise CloudConfigError(f"no console link template for product {product!r}")
+        return template.format(
+            console_url=self._settings.console_url.rstrip("/"),
+            region=quote(region, safe=""),
+            id=quote(resource_id, safe=""),
+        )
+
+    def console_login_url(self, *, service: str) -> str:
+        query = urlencode({"xAccountType": self._settings.xaccount_type, "service": service})
+        return f"{self._settings.auth_host.rstrip('/')}/authui/saml/login?{query}"
+
+    def console_hosts(self) -> frozenset[str]:
+        hosts = set()
+        for url in (self._settings.console_url, self._settings.iam_console_url):
+            parts = urlsplit(url)
+            if parts.scheme and parts.netloc:
+                hosts.add(f"{parts.scheme}://{parts.netloc}".lower())
+        return frozenset(hosts)
 
     # --- indirect partners (distributor) ---
 

@@ -538,6 +538,22 @@ class CloudProvider(Protocol):
 
     # --- console login (console bridge) ---
 
+    def console_service_url(self, *, product: str, region: str, resource_id: str) -> str:
+        """The console page of one resource (``service`` of the SAML login), from settings.
+
+        Raises ``CloudConfigError`` for a product without a deep-link template.
+        """
+        ...
+
+    def console_login_url(self, *, service: str) -> str:
+        """The provider's SAML login (``{auth_host}/authui/saml/login?xAccountType=…``) that
+        federates the browser through our IdP and lands it on ``service``."""
+        ...
+
+    def console_hosts(self) -> frozenset[str]:
+        """Origins (``scheme://host[:port]``) a console ``service`` URL may point at."""
+        ...
+
     # --- indirect partners (distributor) ---
 
     def allocate_to_indirect_partner(self, *, indirect_partner_id: str, amount: Decimal) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar, cast
 
 from storefront.cloud import demo
@@ -60,6 +60,34 @@ def _sandbox_endpoints(url: str) -> dict[str, str]:
     }
 
 
+# --- console login (console bridge) ---
+# Deep links into the console per product, per profile: ``{console_url}``, ``{region}`` and
+# ``{id}`` (the provider's resource id) are filled in. Override one with
+# ``STOREFRONT_CLOUD_CONSOLE_LINK_<PRODUCT>``.
+CONSOLE_PRODUCTS: Final = ("ecs", "evs", "vpc", "eip")
+_HUAWEI_CONSOLE_LINKS: Final[dict[str, str]] = {
+    "ecs": "{console_url}/ecm/?region={region}#/ecs/manager/ecsDetail?instanceId={id}",
+    "evs": "{console_url}/ecm/?region={region}#/evs/manager/volumeDetail?volumeId={id}",
+    "vpc": "{console_url}/vpc/?region={region}#/vpc/vpcs/detail?vpcId={id}",
+    "eip": "{console_url}/vpc/?region={region}#/eip/eips/detail?eipId={id}",
+}
+_CONSOLE_LINKS: Final[dict[str, dict[str, str]]] = {
+    "sandbox": {p: f"{{console_url}}/{p}/{{region}}/{{id}}" for p in CONSOLE_PRODUCTS},
+    "test": _HUAWEI_CONSOLE_LINKS,
+    "cn": _HUAWEI_CONSOLE_LINKS,
+    "intl": _HUAWEI_CONSOLE_LINKS,
+}
+
+
+def _console_links(env: Mapping[str, str], profile: str) -> dict[str, str]:
+    links = dict(_CONSOLE_LINKS.get(profile, _HUAWEI_CONSOLE_LINKS))
+    for product in CONSOLE_PRODUCTS:
+        value = env.get(f"STOREFRONT_CLOUD_CONSOLE_LINK_{product.upper()}", "").strip()
+        if value:
+            links[product] = value
+    return links
+
+
 def _env_key(name: str) -> str:
     return f"STOREFRONT_CLOUD_{name.upper()}"
 
@@ -86,6 +114,8 @@ class CloudSettings:
     timeout_s: float = 10.0
     retries: int = 2
     backoff_s: float = 0.2
+    # --- console login (console bridge) ---
+    console_links: dict[str, str] = field(default_factory=dict)
 
     def service_url(self, service: str, region: str) -> str:
         """Endpoint of a regional service such as ``ecs`` in ``cn-north-4``."""
@@ -166,6 +196,7 @@ class CloudSettings:
             timeout_s=_number(env, "STOREFRONT_CLOUD_TIMEOUT_S", 10.0, float, minimum=0.05),
             retries=_number(env, "STOREFRONT_CLOUD_RETRIES", 2, int, minimum=0),
             backoff_s=_number(env, "STOREFRONT_CLOUD_BACKOFF_S", 0.2, float, minimum=0.0),
+            console_links=_console_links(env, profile),
             **endpoints,
         )
 

@@ -1,0 +1,26 @@
+"""``POST /api/v1/resources/<id>/console``: a short-lived, single-use console link."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+
+from storefront.api import bp
+from storefront.api.auth import api_customer, require_customer_token
+from storefront.api.errors import ApiError
+from storefront.console_bridge import services
+
+
+@bp.post("/resources/<int:resource_id>/console")
+@require_customer_token
+def open_console(resource_id: int) -> ResponseReturnValue:
+    origin = services.Origin(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+    try:
+        minted = services.mint_link(api_customer(), resource_id, origin)
+    except services.ConsoleRefused as exc:
+        message = str(exc.message) + (f" {exc.reason}" if exc.reason else "")
+        raise ApiError(exc.status, exc.code, message) from None
+    return jsonify(
+        url=url_for("console_bridge.go", token=minted.token, _external=True),
+        expires_at=minted.expires_at.isoformat(),
+    )

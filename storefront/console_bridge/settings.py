@@ -1,0 +1,98 @@
+"""Console bridge settings (read by :mod:`storefront.config` at start-up).
+
+``STOREFRONT_CONSOLE_BRIDGE`` turns the feature on (default ``on``; ``off`` in production
+with ``STOREFRONT_CLOUD=sandbox``);
+``STOREFRONT_SAML_KEY_FILE`` / ``STOREFRONT_SAML_CERT_FILE`` are the IdP's signing pair (PEM;
+outside production a development pair is generated under the instance folder when unset, in
+production they are required while the bridge is on); ``STOREFRONT_SAML_SP_METADATA_URL`` or
+``STOREFRONT_SAML_SP_METADATA_FILE`` name the provider's SP metadata (default
+``{auth_host}/authui/saml/metadata.xml``); ``STOREFRONT_CONSOLE_LINK_TTL_S`` (1..60, default
+60) is how long a minted link lives; ``STOREFRONT_CONSOLE_EXTRA_HOSTS`` adds console origins
+(comma-separated ``https://host``) that ``service`` may point at; ``STOREFRONT_XMLSEC_BINARY``
+is the xmlsec1 binary (default: found on ``PATH``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MAX_TTL_S = 60
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    enabled: bool = True
+    key_file: Path | None = None
+    cert_file: Path | None = None
+    sp_metadata_url: str | None = None
+    sp_metadata_file: Path | None = None
+    link_ttl_s: int = MAX_TTL_S
+    extra_hosts: tuple[str, ...] = ()
+    xmlsec_binary: str = "/usr/bin/xmlsec1"
+
+    @classmethod
+    def from_mapping(
+        cls, env: Mapping[str, str], production: bool, cloud_is_sandbox: bool = False
+    ) -> tuple[ConsoleSettings, list[str]]:
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = env.get(f"STOREFRONT_{name}")
+            return None if value is None or value.strip() == "" else value.strip()
+
+        # Default: on, except a production deploy against the sandbox (nothing to log into).
+        default = "off" if production and cloud_is_sandbox else "on"
+        enabled = (get("CONSOLE_BRIDGE") or default).lower() in ("1", "true", "yes", "on")
+        key, cert = get("SAML_KEY_FILE"), get("SAML_CERT_FILE")
+        if bool(key) != bool(cert):
+            problems.append("STOREFRONT_SAML_KEY_FILE and STOREFRONT_SAML_CERT_FILE go together")
+        elif enabled and production and not key:
+            problems.append(
+                "STOREFRONT_SAML_KEY_FILE and STOREFRONT_SAML_CERT_FILE (the SAML IdP's signing "
+                "key and certificate, PEM) are required in production while the console bridge "
+                "is on (STOREFRONT_CONSOLE_BRIDGE=off turns it off)"
+            )
+        for name, value in (("SAML_KEY_FILE", key), ("SAML_CERT_FILE", cert)):
+            if value and enabled and not Path(value).is_file():
+                problems.append(f"STOREFRONT_{name} does not name a readable file: {value}")
+        ttl_raw = get("CONSOLE_LINK_TTL_S") or str(MAX_TTL_S)
+        try:
+            ttl = int(ttl_raw)
+            if not 1 <= ttl <= MAX_TTL_S:
+                raise ValueError
+        except ValueError:
+            problems.append(f"STOREFRONT_CONSOLE_LINK_TTL_S must be 1..{MAX_TTL_S} seconds")
+            ttl = MAX_TTL_S
+        hosts: list[str] = []
+        for raw in (get("CONSOLE_EXTRA_HOSTS") or "").split(","):
+            raw = raw.strip()
+            if not raw:
+                continue
+            parts = urlsplit(raw)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(f"STOREFRONT_CONSOLE_EXTRA_HOSTS: {raw!r} is not an origin")
+                continue
+            hosts.append(f"{parts.scheme}://{parts.netloc}".lower())
+        xmlsec = get("XMLSEC_BINARY") or shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
+        if enabled and not Path(xmlsec).exists():
+            problems.append(
+                f"xmlsec1 not found ({xmlsec}): install it or set STOREFRONT_XMLSEC_BINARY"
+            )
+        metadata_file = get("SAML_SP_METADATA_FILE")
+        return (
+            cls(
+                enabled=enabled,
+                key_file=Path(key) if key else None,
+                cert_file=Path(cert) if cert else None,
+                sp_metadata_url=get("SAML_SP_METADATA_URL"),
+                sp_metadata_file=Path(metadata_file) if metadata_file else None,
+                link_ttl_s=ttl,
+                extra_hosts=tuple(hosts),
+                xmlsec_binary=xmlsec,
+            ),
+            problems,
+        )
