@@ -31,5 +31,27 @@ fi
 "$PY" -m flask storefront worker &
 WORKER_PID=$!
 trap 'kill $WORKER_PID ${SANDBOX_PID:-} 2>/dev/null || true' EXIT INT TERM
+"$PY" -m flask run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" --no-reload &
+APP_PID=$!
+trap 'kill $APP_PID $WORKER_PID ${SANDBOX_PID:-} 2>/dev/null || true' EXIT INT TERM
+
+if [ -n "${SANDBOX_PID:-}" ]; then
+  # What a reseller does once at the provider: upload the storefront's SAML IdP metadata so the
+  # console login trusts it (here: the sandbox's provider side).
+  APP_URL="http://127.0.0.1:${PORT:-5000}"
+  "$PY" - <<PYEOF || echo "warning: could not upload the IdP metadata to the sandbox"
+import json, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen("$APP_URL/healthz", timeout=1); break
+    except OSError:
+        time.sleep(0.2)
+body = json.dumps({"xaccount_type": "${STOREFRONT_CLOUD_XACCOUNT_TYPE:-storefront_sandbox_IDP}",
+                   "metadata_url": "$APP_URL/saml/idp/metadata.xml"}).encode()
+req = urllib.request.Request("$STOREFRONT_SANDBOX_URL/_sandbox/console/idp-metadata", data=body,
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=15)
+PYEOF
+fi
 echo "Storefront on http://${HOST:-127.0.0.1}:${PORT:-5000}  (sandbox: $STOREFRONT_SANDBOX_URL)"
-"$PY" -m flask run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" --no-reload
+wait $APP_PID
