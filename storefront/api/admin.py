@@ -10,12 +10,12 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.accounts.models import Customer
+from storefront.accounts.permissions import PermissionDenied, has_permission
 from storefront.api import bp
 from storefront.api.accounts import customer_json, json_body
 from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
 from storefront.backoffice import services
-from storefront.backoffice.permissions import PermissionDenied, has_permission
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.stores.tenancy import current_store
 

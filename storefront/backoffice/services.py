@@ -27,9 +27,9 @@ from storefront.accounts.models import (
     StaffRole,
 )
 from storefront.accounts.passwords import hash_password
+from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit, hooks
 from storefront.backoffice.models import CustomerFreeze, StaffNote, ViewAsGrant
-from storefront.backoffice.permissions import require_permission
 from storefront.cloud.interface import FreezeMode, UpstreamRejected, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
 from storefront.stores.tenancy import current_store
@@ -598,7 +598,7 @@ def dashboard(actor: Staff, days: int = 30) -> dict[str, Any]:
         )
         or 0
     )
-    from storefront.backoffice.permissions import has_permission
+    from storefront.accounts.permissions import has_permission
 
     sales = hooks.sales_series(store, days) if has_permission(actor, "reports.view") else None
     return {
