@@ -105,8 +105,6 @@ def admin_customer(customer_id: int) -> ResponseReturnValue:
         orders_count=summary.orders_count,
         frozen_reason=summary.freeze.reason if summary.freeze else None,
         freeze_mode=summary.freeze.mode if summary.freeze else None,
-        # False while the billing area is not installed: balance/orders are then 0.
-        billing_available=summary.balance_available,
     )
     return jsonify(body)
 

@@ -27,7 +27,7 @@ from storefront.accounts import services as accounts
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
-from storefront.backoffice import audit, branding, forms, hooks, services, texts
+from storefront.backoffice import audit, branding, forms, money, services, texts
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
@@ -122,10 +122,8 @@ def _customer_page(customer: Customer, **forms_: Any) -> str:
         audit_entries=audit.search(audit.AuditFilter(customer_id=customer.id), limit=50)
         if has_permission(staff, "audit.view")
         else [],
-        orders=hooks.recent_orders(customer),
-        orders_available=hooks.available(hooks.RECENT_ORDERS),
-        wallet=hooks.wallet_entries(customer),
-        wallet_available=hooks.available(hooks.WALLET_ENTRIES),
+        orders=money.recent_orders(customer),
+        wallet=money.wallet_entries(customer),
         review_local=current_store().realname_review_local,
         can=lambda p: has_permission(staff, p),
         note_form=forms_.get("note_form") or forms.NoteForm(prefix="note"),
@@ -248,8 +246,8 @@ def view_as(token: str) -> ResponseReturnValue:
         grant=grant,
         c=c,
         history=accounts.realname_history(c),
-        balance=hooks.balance(c),
-        orders=hooks.recent_orders(c),
+        balance=money.balance(c),
+        orders=money.recent_orders(c),
         frozen_reason=services.freeze_reason(c),
         can_buy=accounts.can_buy(c),
         access_log=audit.for_customer(c),
