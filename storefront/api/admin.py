@@ -10,12 +10,12 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.accounts.models import Customer
+from storefront.accounts.permissions import PermissionDenied, has_permission
 from storefront.api import bp
 from storefront.api.accounts import customer_json, json_body
 from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
 from storefront.backoffice import services
-from storefront.backoffice.permissions import PermissionDenied, has_permission
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.stores.tenancy import current_store
 
@@ -105,8 +105,6 @@ def admin_customer(customer_id: int) -> ResponseReturnValue:
         orders_count=summary.orders_count,
         frozen_reason=summary.freeze.reason if summary.freeze else None,
         freeze_mode=summary.freeze.mode if summary.freeze else None,
-        # False while the billing area is not installed: balance/orders are then 0.
-        billing_available=summary.balance_available,
     )
     return jsonify(body)
 

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.models import Staff
+from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit, texts
-from storefront.backoffice.permissions import require_permission
 from storefront.backoffice.services import BackofficeError
 from storefront.extensions import db
 from storefront.stores.models import Store, StoreDomain

@@ -27,9 +27,9 @@ from storefront.accounts.models import (
     StaffRole,
 )
 from storefront.accounts.passwords import hash_password
-from storefront.backoffice import audit, hooks
+from storefront.accounts.permissions import require_permission
+from storefront.backoffice import audit, money
 from storefront.backoffice.models import CustomerFreeze, StaffNote, ViewAsGrant
-from storefront.backoffice.permissions import require_permission
 from storefront.cloud.interface import FreezeMode, UpstreamRejected, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
 from storefront.stores.tenancy import current_store
@@ -247,15 +247,7 @@ def customer_query(params: CustomerQuery) -> Select[Customer]:
         frozen = Customer.status == CustomerStatus.FROZEN
         query = query.where(frozen if params.frozen else ~frozen)
     if params.has_balance is not None:
-        balance_filter = hooks.hook(hooks.BALANCE_FILTER)
-        if balance_filter is None:
-            raise BackofficeError(
-                422,
-                "filter_unavailable",
-                _l("Balances are not available in this installation."),
-                {"has_balance": _l("Not available.")},
-            )
-        query = balance_filter(query, params.has_balance)
+        query = query.where(money.has_balance(params.has_balance))
     return query
 
 
@@ -293,9 +285,7 @@ def get_customer(actor: Staff, customer_id: int) -> Customer:
 class CustomerSummary:
     customer: Customer
     balance: Any
-    balance_available: bool
     orders_count: int
-    orders_available: bool
     freeze: CustomerFreeze | None
 
 
@@ -303,10 +293,8 @@ def summary(actor: Staff, customer: Customer) -> CustomerSummary:
     require_permission(actor, "customers.view")
     return CustomerSummary(
         customer=customer,
-        balance=hooks.balance(customer),
-        balance_available=hooks.available(hooks.BALANCE),
-        orders_count=hooks.orders_count(customer),
-        orders_available=hooks.available(hooks.ORDERS_COUNT),
+        balance=money.balance(customer),
+        orders_count=money.orders_count(customer),
         freeze=active_freeze(customer),
     )
 
@@ -579,7 +567,6 @@ def view_as_grant(actor: Staff, token: str) -> tuple[ViewAsGrant, Customer]:
 
 def dashboard(actor: Staff, days: int = 30) -> dict[str, Any]:
     require_permission(actor, "dashboard.view")
-    store = current_store()
     since = now() - timedelta(days=7)
     new_customers = (
         db.session.scalar(select(func.count(Customer.id)).where(Customer.created_at >= since)) or 0
@@ -598,15 +585,15 @@ def dashboard(actor: Staff, days: int = 30) -> dict[str, Any]:
         )
         or 0
     )
-    from storefront.backoffice.permissions import has_permission
+    from storefront.accounts.permissions import has_permission
 
-    sales = hooks.sales_series(store, days) if has_permission(actor, "reports.view") else None
+    sales = money.sales_series(days) if has_permission(actor, "reports.view") else None
     return {
         "new_customers": new_customers,
         "realname_pending": pending,
         "frozen": frozen,
-        "claims_pending": hooks.claims_pending(store),
-        "low_balances": hooks.low_balances(store),
+        "claims_pending": money.claims_pending(),
+        "low_balances": money.low_balances(),
         "sales": sales,
         "reports_allowed": has_permission(actor, "reports.view"),
     }

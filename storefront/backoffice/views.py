@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -26,41 +24,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
 from storefront.accounts import services as accounts
+from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
-from storefront.backoffice import audit, branding, forms, hooks, services, texts
-from storefront.backoffice.permissions import PermissionDenied, has_permission
+from storefront.accounts.permissions import has_permission
+from storefront.backoffice import audit, branding, forms, money, services, texts
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.stores.tenancy import current_store
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def staff_page(permission: str) -> Callable[[F], F]:
-    """Staff of this store with ``permission``; anonymous -> staff login, others -> 403."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = current_user
-            if not user.is_authenticated:
-                return redirect(url_for("accounts.admin_login", next=request.full_path))
-            if not isinstance(user, Staff) or not has_permission(user, permission):
-                abort(403)
-            if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):
-                flash(_l("This store requires two-factor authentication. Please set it up now."))
-                return redirect(url_for("accounts.totp_enrol"))
-            try:
-                return view(*args, **kwargs)
-            except PermissionDenied:
-                abort(403)
-
-        wrapper.permission = permission  # type: ignore[attr-defined]
-        return cast(F, wrapper)
-
-    return decorator
 
 
 def _staff() -> Staff:
@@ -149,10 +122,8 @@ def _customer_page(customer: Customer, **forms_: Any) -> str:
         audit_entries=audit.search(audit.AuditFilter(customer_id=customer.id), limit=50)
         if has_permission(staff, "audit.view")
         else [],
-        orders=hooks.recent_orders(customer),
-        orders_available=hooks.available(hooks.RECENT_ORDERS),
-        wallet=hooks.wallet_entries(customer),
-        wallet_available=hooks.available(hooks.WALLET_ENTRIES),
+        orders=money.recent_orders(customer),
+        wallet=money.wallet_entries(customer),
         review_local=current_store().realname_review_local,
         can=lambda p: has_permission(staff, p),
         note_form=forms_.get("note_form") or forms.NoteForm(prefix="note"),
@@ -275,8 +246,8 @@ def view_as(token: str) -> ResponseReturnValue:
         grant=grant,
         c=c,
         history=accounts.realname_history(c),
-        balance=hooks.balance(c),
-        orders=hooks.recent_orders(c),
+        balance=money.balance(c),
+        orders=money.recent_orders(c),
         frozen_reason=services.freeze_reason(c),
         can_buy=accounts.can_buy(c),
         access_log=audit.for_customer(c),

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
 from storefront.billing import ledger, services
 from storefront.billing.errors import (
     ClaimAlreadyDecided,
@@ -76,8 +77,7 @@ def billing_settings(store_id: int) -> BillingSettings:
 
 def update_billing_settings(staff: Staff, **changes: Any) -> BillingSettings:
     """Change a store's billing settings (owner or finance staff). Commits."""
-    if staff.role.value not in ("owner", "finance") or not staff.is_active:
-        raise WrongStore("Only the owner or finance staff change billing settings.")
+    require_permission(staff, "billing.settings")
     unknown = set(changes) - SETTINGS_FIELDS
     if unknown:
         raise RemittanceError(f"unknown settings: {sorted(unknown)}")
@@ -225,6 +225,9 @@ def _locked_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
     if claim is None or claim.store_id != staff.store_id:
         db.session.rollback()
         raise WrongStore("No such claim.")
+    if not has_permission(staff, "claims.approve"):
+        db.session.rollback()
+        raise PermissionDenied("claims.approve")
     if claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
         db.session.rollback()
         raise ClaimAlreadyDecided(f"This claim is already {claim.status.value}.")

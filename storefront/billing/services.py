@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import require_permission
 from storefront.billing import ledger
 from storefront.billing.errors import InvalidAmount, RefundExceedsPayment, WrongStore
 from storefront.billing.idempotency import run_once
@@ -89,6 +90,7 @@ def fund(
     """
     value = ledger.parse_amount(amount, allow_negative=True)
     _same_store(customer, staff)
+    require_permission(staff, "funds.manage")
     note = (note or "").strip()
     customer_id, staff_id = customer.id, staff.id
     payload = {"customer_id": customer_id, "amount": str(value), "note": note}

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import require_permission
 from storefront.billing import ledger, services
 from storefront.billing.errors import BillingError
 from storefront.billing.ledger import Leg
@@ -47,7 +48,6 @@ from storefront.billing.models import (
     VoucherStatus,
     VoucherUpstream,
 )
-from storefront.billing.permissions import MONEY_READ, MONEY_WRITE, require
 from storefront.extensions import db
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def issue_voucher(
     mirror: bool = True,
 ) -> Voucher:
     """Issue a voucher (owner/finance). Commits, then mirrors it upstream when it can."""
-    require(staff, MONEY_WRITE)
+    require_permission(staff, "vouchers.manage")
     value = ledger.parse_amount(face_value)
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
         raise VoucherError("Give the validity window with a time zone.", "valid_until")
@@ -323,7 +323,7 @@ def issue_voucher(
 
 
 def list_vouchers(staff: Staff, status: str | None = None, limit: int = 200) -> list[Voucher]:
-    require(staff, MONEY_READ)
+    require_permission(staff, "money.view")
     query = (
         select(Voucher)
         .where(Voucher.store_id == staff.store_id)
@@ -359,7 +359,7 @@ def customer_vouchers(customer: Customer) -> list[Voucher]:
 
 def revoke_voucher(staff: Staff, voucher_id: int) -> Voucher:
     """Revoke (owner/finance): no further use; reclaimed upstream if mirrored. Commits."""
-    require(staff, MONEY_WRITE)
+    require_permission(staff, "vouchers.manage")
     voucher = ledger.lock_row(Voucher, voucher_id, "used_count")
     if voucher is None or voucher.store_id != staff.store_id:
         db.session.rollback()

@@ -3,8 +3,8 @@
 Customers: ``/wallet`` (balance, statement, top-ups, claims), online top-up, remittance claims,
 vouchers. Staff: funding a customer, the remittance claim queue, vouchers, payment settings.
 The gateway's notification endpoint ``/payments/notify/<gateway>`` is CSRF-exempt and
-signature-verified. Role checks live in the services (``billing.permissions``); the view
-decorator only keeps other principals out.
+signature-verified. Role checks live in the services (``accounts.permissions``); staff pages
+mirror them with ``accounts.guards.staff_page``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
-from storefront.billing import permissions, remittance, services, topup, vouchers
+from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
+from storefront.billing import remittance, services, topup, vouchers
 from storefront.billing.blueprint import bp, register_once
 from storefront.billing.errors import (
     BillingError,
@@ -83,7 +85,7 @@ def _messages() -> dict[str, str]:
     }
 
 
-def _message(exc: BillingError) -> str:
+def _message(exc: BillingError | PermissionDenied) -> str:
     return _messages().get(exc.code, _("That did not work."))
 
 
@@ -98,26 +100,6 @@ def customer_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
-
-
-def staff_required(permission: str) -> Callable[[F], F]:
-    """An active staff member of this store whose role has ``permission`` (local role map)."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = current_user
-            if not user.is_authenticated:
-                return redirect(url_for("accounts.admin_login", next=request.full_path))
-            if not isinstance(user, Staff) or user.store_id != current_store_id():
-                abort(403)
-            if not permissions.allowed(user, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate
 
 
 def _me() -> Customer:
@@ -302,7 +284,7 @@ def _store_customer(customer_id: int) -> Customer:
 
 
 @bp.route("/staff/customers/<int:customer_id>/funds", methods=["GET", "POST"])
-@staff_required(permissions.MONEY_READ)
+@staff_page("money.view")
 def staff_funds(customer_id: int) -> ResponseReturnValue:
     customer = _store_customer(customer_id)
     staff = _staff()
@@ -311,7 +293,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         amount = request.form.get("amount", "").strip()
         take_back = amount.startswith("-")
         try:
-            permissions.require(staff, permissions.MONEY_WRITE)
+            require_permission(staff, "funds.manage")
             if take_back and request.form.get("confirm") != "yes":
                 error = _("Tick the box to confirm taking funds back.")
             else:
@@ -322,7 +304,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
                 flash(_("Done. New balance: %(balance)s %(currency)s", **result), "success")
                 return redirect(url_for("billing.staff_funds", customer_id=customer.id))
         except (InvalidAmount, InsufficientBalance, IdempotencyConflict, WrongStore,
-                permissions.NotAllowed) as exc:
+                PermissionDenied) as exc:
             error = _message(exc)
         except ValueError:
             error = _messages()["invalid_amount"]
@@ -340,7 +322,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         ),
         form_key=uuid.uuid4().hex,
         error=error,
-        can_write=permissions.allowed(staff, permissions.MONEY_WRITE),
+        can_write=has_permission(staff, "funds.manage"),
         values=request.form,
     ), (422 if error else 200)
 
@@ -349,7 +331,7 @@ CLAIM_STATES = [s.value for s in ClaimStatus]
 
 
 @bp.get("/staff/claims")
-@staff_required(permissions.MONEY_READ)
+@staff_page("claims.view")
 def staff_claims() -> ResponseReturnValue:
     state = request.args.get("state", "open")
     query = select(RemittanceClaim).order_by(RemittanceClaim.id.desc()).limit(200)
@@ -376,19 +358,18 @@ def staff_claims() -> ResponseReturnValue:
         state=state,
         states=["open", *CLAIM_STATES, "all"],
         threshold=remittance.billing_settings(staff.store_id).second_approval_threshold,
-        can_write=permissions.allowed(staff, permissions.MONEY_WRITE),
+        can_write=has_permission(staff, "claims.approve"),
         me=staff.id,
     )
 
 
 @bp.post("/staff/claims/<int:claim_id>/approve")
-@staff_required(permissions.MONEY_WRITE)
+@staff_page("claims.approve")
 def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
     try:
-        permissions.require(staff, permissions.MONEY_WRITE)
         claim = remittance.approve_claim(claim_id, staff)
-    except (SameApprover, ClaimAlreadyDecided, WrongStore, permissions.NotAllowed) as exc:
+    except (SameApprover, ClaimAlreadyDecided, WrongStore, PermissionDenied) as exc:
         flash(_message(exc), "error")
     else:
         if claim.status is ClaimStatus.APPROVED:
@@ -402,7 +383,7 @@ def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/staff/claims/<int:claim_id>/reject")
-@staff_required(permissions.MONEY_WRITE)
+@staff_page("claims.approve")
 def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
     try:
@@ -412,7 +393,7 @@ def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
             flash(_("Give a reason for the rejection."), "error")
         else:
             flash(_message(exc), "error")
-    except WrongStore as exc:
+    except (WrongStore, PermissionDenied) as exc:
         flash(_message(exc), "error")
     else:
         flash(_("Claim #%(id)s rejected.", id=claim_id), "success")
@@ -420,7 +401,7 @@ def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/staff/claims/<int:claim_id>/proof")
-@staff_required(permissions.MONEY_READ)
+@staff_page("claims.view")
 def staff_claim_proof(claim_id: int) -> ResponseReturnValue:
     claim = db.session.get(RemittanceClaim, claim_id)
     if claim is None or claim.store_id != current_store_id() or not claim.proof_path:
@@ -444,7 +425,7 @@ def _parse_day(raw: str, end: bool) -> datetime | None:
 
 
 @bp.route("/staff/vouchers", methods=["GET", "POST"])
-@staff_required(permissions.MONEY_READ)
+@staff_page("money.view")
 def staff_vouchers() -> ResponseReturnValue:
     from storefront.catalog.models import CustomerGroup
 
@@ -492,7 +473,7 @@ def staff_vouchers() -> ResponseReturnValue:
                     "usage_limit": _("A whole number, or empty for no limit."),
                     "group": _("Restrict to a customer or to a group, not both."),
                 }.get(exc.field or "", _message(exc))
-            except permissions.NotAllowed as exc:
+            except PermissionDenied as exc:
                 errors["form"] = _message(exc)
             else:
                 flash(_("Voucher %(code)s issued.", code=voucher.code), "success")
@@ -505,17 +486,17 @@ def staff_vouchers() -> ResponseReturnValue:
         products=vouchers.PRODUCTS,
         errors=errors,
         values=request.form,
-        can_write=permissions.allowed(staff, permissions.MONEY_WRITE),
+        can_write=has_permission(staff, "vouchers.manage"),
         today=date.today().isoformat(),
     ), (422 if errors else 200)
 
 
 @bp.post("/staff/vouchers/<int:voucher_id>/revoke")
-@staff_required(permissions.MONEY_WRITE)
+@staff_page("vouchers.manage")
 def staff_voucher_revoke(voucher_id: int) -> ResponseReturnValue:
     try:
         voucher: Voucher = vouchers.revoke_voucher(_staff(), voucher_id)
-    except BillingError as exc:
+    except (BillingError, PermissionDenied) as exc:
         flash(_message(exc), "error")
     else:
         flash(_("Voucher %(code)s revoked.", code=voucher.code), "success")
@@ -523,7 +504,7 @@ def staff_voucher_revoke(voucher_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/staff/payments", methods=["GET", "POST"])
-@staff_required(permissions.SETTINGS_WRITE)
+@staff_page("billing.settings")
 def staff_payment_settings() -> ResponseReturnValue:
     staff = _staff()
     errors: dict[str, str] = {}
@@ -560,12 +541,8 @@ def _is_customer(user: Any) -> bool:
     return isinstance(user, Customer) and bool(user.is_authenticated)
 
 
-def _money_staff(user: Any) -> bool:
-    return permissions.allowed(user, permissions.MONEY_READ) and bool(user.is_authenticated)
-
-
-def _settings_staff(user: Any) -> bool:
-    return permissions.allowed(user, permissions.SETTINGS_WRITE) and bool(user.is_authenticated)
+def _staff_with(permission: str) -> Callable[[Any], bool]:
+    return lambda user: bool(user.is_authenticated) and has_permission(user, permission)
 
 
 def register(app: Flask) -> None:
@@ -577,8 +554,9 @@ def register(app: Flask) -> None:
         payments_sandbox.mount(app)
     add_nav(app, NavItem("billing.wallet", _l("Wallet"), "account", 15, _is_customer))
     add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "main", 85,
-                         _money_staff))
-    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86, _money_staff))
+                         _staff_with("claims.view")))
+    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86,
+                         _staff_with("money.view")))
     add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "main", 87,
-                         _settings_staff))
+                         _staff_with("billing.settings")))
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from storefront.accounts.permissions import require_permission
 from storefront.catalog import pricing, snapshot
 from storefront.catalog.models import (
     CustomerGroup,
@@ -90,7 +91,9 @@ def hidden() -> Hidden:
     )
 
 
-def set_hidden(kind: str, code: str, hide: bool) -> None:
+def set_hidden(actor: Any, kind: str, code: str, hide: bool) -> None:
+    """Hide or show a product, region or spec in this store (``pricing.manage``)."""
+    require_permission(actor, "pricing.manage")
     if kind not in ("product", "region", "spec"):
         raise ValueError(kind)
     row = db.session.scalar(
@@ -654,6 +657,7 @@ def preview(
 
 
 def add_rule(
+    actor: Any,
     *,
     kind: str,
     adjustment: str,
@@ -663,6 +667,7 @@ def add_rule(
     group_id: int | None = None,
     allow_below_cost: bool = False,
 ) -> PriceRule:
+    require_permission(actor, "pricing.manage")
     pricing.RuleKind(kind)
     pricing.Adjustment(adjustment)
     if spec_code and not product_code:
@@ -688,6 +693,17 @@ def add_rule(
     db.session.add(rule)
     db.session.flush()
     return rule
+
+
+def delete_rule(actor: Any, rule_id: int) -> bool:
+    """Remove one of this store's price rules (``pricing.manage``); False when there is none."""
+    require_permission(actor, "pricing.manage")
+    rule = db.session.get(PriceRule, rule_id)
+    if rule is None:
+        return False
+    db.session.delete(rule)
+    db.session.flush()
+    return True
 
 
 def stale_count(now: datetime | None = None) -> int:

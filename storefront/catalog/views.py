@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
@@ -28,19 +27,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from storefront.accounts.models import Customer, Staff, StaffRole
+from storefront.accounts.guards import current_staff, staff_page
+from storefront.accounts.models import Customer
+from storefront.accounts.permissions import has_permission
 from storefront.catalog import services, snapshot
 from storefront.catalog.forms import PriceRuleForm, VisibilityForm, options
 from storefront.catalog.models import PriceRule
 from storefront.catalog.pricing import BillingMode
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.stores.tenancy import current_store_id
 
 bp = Blueprint("catalog", __name__)
 SESSION_KEY = "catalog_quote_owner"
-PRICING_ROLES = (StaffRole.OWNER, StaffRole.FINANCE)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def session_owner_key(create: bool) -> str | None:
@@ -58,26 +56,6 @@ def _customer_id() -> int | None:
 
 def _locale() -> str:
     return str(get_locale() or "en")
-
-
-def staff_required(*roles: StaffRole) -> Callable[[F], F]:
-    """Only an active staff member of this store with one of ``roles``."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = current_user
-            if not isinstance(user, Staff) or not user.is_authenticated:
-                abort(403)
-            if user.store_id != current_store_id() or not user.is_active:
-                abort(403)
-            if roles and user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate
 
 
 # --------------------------------------------------------------------------- products
@@ -256,7 +234,7 @@ def quote_page(quote_id: str) -> ResponseReturnValue:
 
 
 @bp.route("/staff/pricing", methods=["GET", "POST"])
-@staff_required(*PRICING_ROLES)
+@staff_page("pricing.manage")
 def staff_pricing() -> ResponseReturnValue:
     hid = services.hidden()
     groups = services.customer_groups()
@@ -268,6 +246,7 @@ def staff_pricing() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.add_rule(
+                current_staff(),
                 kind=form.kind.data or "markup",
                 adjustment=form.adjustment.data or "percent",
                 value=Decimal(form.value.data or 0),
@@ -314,27 +293,27 @@ def staff_pricing() -> ResponseReturnValue:
 
 
 @bp.post("/staff/pricing/rules/<int:rule_id>/delete")
-@staff_required(*PRICING_ROLES)
+@staff_page("pricing.manage")
 def staff_delete_rule(rule_id: int) -> ResponseReturnValue:
     form = VisibilityForm(kind="rule", code=str(rule_id))
     if not form.validate_on_submit():
         abort(400)
-    rule = db.session.get(PriceRule, rule_id)
-    if rule is None:
+    if not services.delete_rule(current_staff(), rule_id):
         abort(404)
-    db.session.delete(rule)
     db.session.commit()
     flash(_("Price rule removed."), "success")
     return redirect(url_for("catalog.staff_pricing"))
 
 
 @bp.post("/staff/catalog/visibility")
-@staff_required(*PRICING_ROLES)
+@staff_page("pricing.manage")
 def staff_visibility() -> ResponseReturnValue:
     form = VisibilityForm()
     if not form.validate_on_submit() or form.kind.data not in ("product", "region", "spec"):
         abort(400)
-    services.set_hidden(form.kind.data, form.code.data or "", form.hide.data == "1")
+    services.set_hidden(
+        current_staff(), form.kind.data, form.code.data or "", form.hide.data == "1"
+    )
     db.session.commit()
     return redirect(url_for("catalog.staff_pricing", region=request.args.get("region")))
 
@@ -350,6 +329,6 @@ def register(app: Flask) -> None:
             "catalog.staff_pricing",
             _l("Pricing"),
             order=80,
-            visible=lambda user: isinstance(user, Staff) and user.role in PRICING_ROLES,
+            visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )

@@ -1,7 +1,10 @@
-"""Authorisation matrix: every back-office page and admin API endpoint × every kind of caller.
+"""Authorisation matrix: every staff route × every kind of caller.
 
-The endpoints come from the app's url_map, so a new admin route is in the matrix the moment it
-exists; each must declare its permission (``@staff_page`` / ``@staff_api``) or this test fails.
+Staff routes are the back office (``backoffice.*``), the admin API (``/api/v1/admin/*``), every
+rule under ``/staff/`` (billing, catalogue pricing, …) and any view that declares a
+``.permission``. They come from the app's url_map, so a new staff route is in the matrix the
+moment it exists; each must declare its permission (``accounts.guards.staff_page`` /
+``api.admin.staff_api``) or this test fails.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from flask import Flask
 
 from storefront import create_app
 from storefront.accounts.models import StaffRole
-from storefront.backoffice.permissions import ROLE_PERMISSIONS
+from storefront.accounts.permissions import PERMISSIONS, ROLE_PERMISSIONS
 from tests.backoffice.conftest import host_of
 
 CALLERS = ["owner", "support", "finance", "other_store_staff", "customer", "anonymous"]
@@ -23,7 +26,12 @@ PUBLIC_ADMIN = {"api.staff_token", "accounts.admin_login"}
 def _admin_rules(app: Flask) -> list[tuple[str, str, str]]:
     rules = []
     for rule in app.url_map.iter_rules():
-        admin = rule.endpoint.startswith("backoffice.") or rule.rule.startswith("/api/v1/admin/")
+        admin = (
+            rule.endpoint.startswith("backoffice.")
+            or rule.rule.startswith("/api/v1/admin/")
+            or rule.rule.startswith("/staff/")
+            or hasattr(app.view_functions.get(rule.endpoint), "permission")
+        )
         if not admin or rule.endpoint in PUBLIC_ADMIN:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -40,9 +48,13 @@ RULES = _all_rules()
 
 
 def test_every_admin_endpoint_declares_a_permission(app: Flask) -> None:
-    assert len(RULES) >= 20
+    assert len(RULES) >= 30
+    covered = {rule for _endpoint, rule, _method in RULES}
+    for needed in ("/staff/pricing", "/staff/claims", "/staff/payments", "/admin/"):
+        assert needed in covered, needed
     for endpoint, _rule, _method in _admin_rules(app):
-        assert getattr(app.view_functions[endpoint], "permission", None), endpoint
+        permission = getattr(app.view_functions[endpoint], "permission", None)
+        assert permission in PERMISSIONS, endpoint
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:
@@ -92,6 +104,9 @@ def test_matrix(
         "kind": "logo",
         "token": "nope",
         "name": "x",
+        "claim_id": 1,
+        "voucher_id": 1,
+        "rule_id": 1,
     }
     url = _url(rule, values)
     client = app.test_client()

@@ -156,7 +156,7 @@ def test_rejection_and_other_stores_staff(
 def test_concurrent_approvals_credit_once(
     app: Flask, customer: Customer, configured: None, make_staff: Callable[..., Staff]
 ) -> None:
-    staff = [make_staff() for _ in range(6)]
+    staff = [make_staff(role=StaffRole.FINANCE) for _ in range(6)]
     claim_id = submit(app, customer, "500.00", "SN-13")
 
     def approve(i: int) -> ClaimStatus:
@@ -178,7 +178,7 @@ def test_concurrent_approvals_credit_once(
 def test_concurrent_double_approval_above_threshold(
     app: Flask, customer: Customer, configured: None, make_staff: Callable[..., Staff]
 ) -> None:
-    staff = [make_staff() for _ in range(4)]
+    staff = [make_staff(role=StaffRole.FINANCE) for _ in range(4)]
     claim_id = submit(app, customer, "5000.00", "SN-14")
 
     def approve(i: int) -> ClaimStatus:

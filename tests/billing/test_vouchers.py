@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff, StaffRole
+from storefront.accounts.permissions import PermissionDenied
 from storefront.billing import services, vouchers
 from storefront.billing.cli import check_ledger
 from storefront.billing.models import Voucher, VoucherStatus, VoucherUpstream
-from storefront.billing.permissions import NotAllowed
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
 
@@ -120,7 +120,7 @@ def test_usage_limit_window_products_customer_and_group(
 
 def test_only_money_roles_issue(app: Flask, make_staff: Callable[..., Staff]) -> None:
     support = make_staff(role=StaffRole.SUPPORT)
-    with app.app_context(), pytest.raises(NotAllowed):
+    with app.app_context(), pytest.raises(PermissionDenied):
         vouchers.issue_voucher(support, face_value="1.00", valid_from=NOW,
                                valid_until=NOW + timedelta(days=1))
 

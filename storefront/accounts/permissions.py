@@ -1,7 +1,8 @@
-"""Roles and what each may do. Services call :func:`require_permission`; views only mirror it.
+"""Staff roles and what each may do: the one permission map for every area.
 
-The billing area (funds, claims, refunds) checks the same map: ``require_permission(staff,
-"funds.manage")``.
+Services call :func:`require_permission`; views only mirror it (``accounts.guards.staff_page``
+for pages, ``api.admin.staff_api`` for the admin API). The back office, billing (funds, claims,
+vouchers, payment settings) and catalogue pricing all check this map.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ PERMISSIONS: dict[str, str] = {
     "customers.view_as": "View a customer's pages (read-only, time-limited)",
     "realname.review": "Approve or reject real-name cases reviewed by the store",
     "claims.view": "See remittance claims",
-    "claims.approve": "Approve remittance claims",
+    "claims.approve": "Approve or reject remittance claims",
     "money.view": "See balances, orders and ledgers (read-only)",
     "funds.manage": "Fund customers or take funds back",
     "refunds.manage": "Refund orders",
+    "vouchers.manage": "Issue and revoke vouchers",
+    "billing.settings": "Change payment methods, bank details and approval thresholds",
+    "pricing.manage": "Set price rules and hide products, regions or specs",
     "reports.view": "See sales and margin reports",
     "audit.view": "Read the audit trail",
     "audit.export": "Export the audit trail",
@@ -54,6 +58,9 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "money.view",
             "funds.manage",
             "refunds.manage",
+            "vouchers.manage",
+            "billing.settings",
+            "pricing.manage",
             "reports.view",
             "audit.view",
             "audit.export",
@@ -64,6 +71,9 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
 
 class PermissionDenied(Exception):
     """The principal may not do this (a 403)."""
+
+    code = "forbidden"
+    status = 403
 
     def __init__(self, permission: str) -> None:
         super().__init__(f"permission {permission!r} required")

@@ -1,0 +1,64 @@
+"""The one decorator for staff pages (back office, billing staff pages, catalogue pricing).
+
+``@staff_page("permission")``: anonymous visitors (and another store's session, which does not
+load on this host) go to the staff login; customers, staff of another store and staff whose
+role lacks the permission get 403; a store that requires staff 2FA sends staff without it to
+enrolment. The view's ``.permission`` tells the authorisation matrix what it needs. A
+:class:`PermissionDenied` raised by the service the view calls also becomes a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from storefront.accounts.models import Staff
+from storefront.accounts.permissions import PERMISSIONS, PermissionDenied, has_permission
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def staff_page(permission: str) -> Callable[[F], F]:
+    """Staff of this store holding ``permission``; anonymous -> staff login, others -> 403."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from storefront.accounts import services as accounts
+            from storefront.stores.tenancy import current_store_id
+
+            user = current_user
+            if not user.is_authenticated:
+                return redirect(url_for("accounts.admin_login", next=request.full_path))
+            if (
+                not isinstance(user, Staff)
+                or user.store_id != current_store_id()
+                or not has_permission(user, permission)
+            ):
+                abort(403)
+            if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):
+                flash(_l("This store requires two-factor authentication. Please set it up now."))
+                return redirect(url_for("accounts.totp_enrol"))
+            try:
+                return view(*args, **kwargs)
+            except PermissionDenied:
+                abort(403)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def current_staff() -> Staff:
+    """The logged-in staff member (inside a ``staff_page`` view)."""
+    user = current_user._get_current_object()
+    assert isinstance(user, Staff)
+    return user

@@ -1,0 +1,119 @@
+"""What the back office shows about money: a thin read-only adapter over the billing area.
+
+Balances, orders and wallet lines come from billing's services; the dashboard's figures
+(claims waiting for a decision, low balances, sales and margin per day) are queried here from
+billing's models. Everything runs inside the request's store (the tenant filter applies).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+
+from storefront.accounts.models import Customer
+from storefront.billing import ledger
+from storefront.billing import orders as billing_orders
+from storefront.billing import services as billing
+from storefront.billing.models import ClaimStatus, Order, OrderStatus, RemittanceClaim, Wallet
+from storefront.extensions import db
+
+LOW_BALANCE = Decimal("10.00")
+OPEN_CLAIMS = (ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL)
+# orders whose money the store has taken and kept (not pending, failed or refunded)
+SOLD = (OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.ACTIVE)
+
+
+def balance(customer: Customer) -> Decimal:
+    return billing.balance(customer)
+
+
+def orders_count(customer: Customer) -> int:
+    return billing_orders.count_orders(customer)
+
+
+def recent_orders(customer: Customer, limit: int = 10) -> list[dict[str, Any]]:
+    rows, _ = billing_orders.customer_orders(customer, limit=limit)
+    return [
+        {
+            "id": o.id,
+            "status": o.status.value,
+            "total": ledger.format_amount(o.total),
+            "currency": o.currency,
+            "created_at": o.created_at,
+        }
+        for o in rows
+    ]
+
+
+def wallet_entries(customer: Customer, limit: int = 10) -> list[dict[str, Any]]:
+    lines, _ = billing.ledger_lines(customer, limit=limit)
+    return [
+        {
+            "created_at": line["created_at"],
+            "amount": line["amount"],
+            "balance": line["balance_after"],
+            "note": line["memo"],
+        }
+        for line in lines
+    ]
+
+
+def has_balance(positive: bool) -> ColumnElement[bool]:
+    """A WHERE clause on ``Customer``: a wallet with a balance above zero (or not)."""
+    funded = exists().where(Wallet.customer_id == Customer.id, Wallet.balance > 0)
+    return funded if positive else ~funded
+
+
+def claims_pending() -> int:
+    return (
+        db.session.scalar(
+            select(func.count(RemittanceClaim.id)).where(RemittanceClaim.status.in_(OPEN_CLAIMS))
+        )
+        or 0
+    )
+
+
+def low_balances(limit: int = 10, below: Decimal = LOW_BALANCE) -> list[tuple[Customer, Decimal]]:
+    """Customers with a wallet under ``below``, lowest first."""
+    rows = db.session.execute(
+        select(Customer, Wallet.balance)
+        .join(Wallet, Wallet.customer_id == Customer.id)
+        .where(Wallet.balance < below)
+        .order_by(Wallet.balance, Customer.id)
+        .limit(limit)
+    ).all()
+    return [(c, ledger.quantize(Decimal(amount))) for c, amount in rows]
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10]
+
+
+def sales_series(days: int = 30, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per day (oldest first, days without sales left out): sales = sum(total) and
+    margin = sum(total - cost_total) of paid, provisioning and active orders."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    day = func.date(func.coalesce(Order.paid_at, Order.created_at))
+    rows = db.session.execute(
+        select(
+            day.label("day"),
+            func.sum(Order.total).label("sales"),
+            func.sum(Order.total - Order.cost_total).label("margin"),
+        )
+        .where(Order.status.in_(SOLD), func.coalesce(Order.paid_at, Order.created_at) >= since)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return [
+        {
+            "date": _day(row.day),
+            "sales": ledger.quantize(Decimal(str(row.sales or 0))),
+            "margin": ledger.quantize(Decimal(str(row.margin or 0))),
+        }
+        for row in rows
+    ]
