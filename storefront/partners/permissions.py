@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 
 from storefront.accounts.models import Staff, StaffRole
-from storefront.backoffice.permissions import PermissionDenied
+from storefront.accounts.permissions import PermissionDenied
 from storefront.extensions import db
 from storefront.partners.settings import PartnerSettings
 from storefront.stores.models import Store

@@ -30,7 +30,7 @@ from flask_login import current_user
 
 from storefront.accounts import services as accounts
 from storefront.accounts.models import Staff
-from storefront.backoffice.permissions import PermissionDenied
+from storefront.accounts.permissions import PermissionDenied
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav

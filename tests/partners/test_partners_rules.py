@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from storefront.accounts.models import Staff, StaffRole
-from storefront.backoffice.permissions import PermissionDenied
+from storefront.accounts.permissions import PermissionDenied
 from storefront.cloud import build_provider
 from storefront.cloud.interface import UpstreamRejected
 from storefront.extensions import db
