@@ -262,15 +262,17 @@ def change_email() -> ResponseReturnValue:
 @login_required
 def change_password() -> ResponseReturnValue:
     form = forms.ChangePasswordForm(prefix="pw")
+    # the real object: login_user() must not store the current_user proxy (it would load itself)
+    principal: Customer | Staff = current_user._get_current_object()
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data or "", form.password.data or ""
+                principal, form.current_password.data or "", form.password.data or ""
             )
         except AccountError as exc:
             flash(str(exc.message), "error")
         else:
-            start_session(current_user)
+            start_session(principal)
             flash(_l("Password changed. Other sessions and API tokens were ended."))
     return redirect(url_for("accounts.account"))
 
