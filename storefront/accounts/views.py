@@ -387,6 +387,8 @@ def realname() -> ResponseReturnValue:
         "accounts/realname.html",
         form=form,
         customer=customer,
+        can_switch=services.can_switch_to_enterprise(customer),
+        switching=services.pending_change(customer) is not None,
         history=services.realname_history(customer),
     )
 

@@ -268,3 +268,37 @@ def test_staff_login(live_server: Any, make_staff: Any, new_page: Any) -> None:
     log_in(page, live_server.url, staff.email, path="/admin/login")
     page.wait_for_url("**/account")
     expect(page.locator("h1")).to_have_text("Your account")
+
+
+def test_verified_individual_switches_to_enterprise(
+    client: Any, live_server: Any, default_store: Any, new_page: Any
+) -> None:
+    body = register(client).get_json()
+    page = new_page()
+    log_in(page, live_server.url, body["email"])
+    page.wait_for_url("**/account")
+    page.goto(live_server.url + "/account/realname")
+    page.get_by_label("Full name").fill("张三")
+    page.get_by_label("Resident ID number").fill("11010519491231002X")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#realname-status")).to_contain_text("1101**********002X")
+
+    zh = new_page(locale="zh-CN")
+    log_in(zh, live_server.url, body["email"])
+    zh.wait_for_url("**/account")
+    zh.goto(live_server.url + "/account/realname")
+    expect(zh.locator("main h2").first).to_have_text("切换为企业账号")
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Switch to an enterprise account")).to_be_visible()
+    expect(page.get_by_label("Full name")).to_have_count(0)
+    page.get_by_label("Company name").fill("Acme Ltd")
+    page.get_by_label("Unified social credit code").fill("91350100M000100Y44")
+    page.get_by_label("Legal person").fill("李四")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#credit_code-err")).to_be_visible()  # wrong check character
+    page.get_by_label("Unified social credit code").fill("91350100M000100Y43")
+    page.get_by_label("Legal person").fill("李四")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#realname-status")).to_contain_text("9135**********0Y43")
+    expect(page.get_by_role("heading", name="Switch to an enterprise account")).to_have_count(0)
