@@ -37,6 +37,13 @@ def _apply_errors(form: FlaskForm, exc: AccountError) -> None:
         flash(str(exc.message), "error")
 
 
+def _flash_invalid(form: FlaskForm) -> None:
+    """The account page's small forms redirect back: say what was wrong instead of nothing."""
+    for f in form:
+        for message in f.errors if isinstance(f.errors, list) else []:
+            flash(f"{f.label.text}: {message}", "error")
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -255,6 +262,8 @@ def change_email() -> ResponseReturnValue:
             flash(_l("Email changed. Please confirm the new address from the link we sent."))
         except AccountError as exc:
             flash(str(exc.message), "error")
+    elif customer:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account"))
 
 
@@ -274,6 +283,8 @@ def change_password() -> ResponseReturnValue:
         else:
             start_session(principal)
             flash(_l("Password changed. Other sessions and API tokens were ended."))
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account"))
 
 
@@ -284,6 +295,8 @@ def create_token() -> ResponseReturnValue:
     if form.validate_on_submit():
         raw, _token = services.issue_token(current_user, name=form.name.data or "API")
         session["accounts_new_token"] = raw
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account") + "#tokens")
 
 
@@ -349,6 +362,8 @@ def totp_disable() -> ResponseReturnValue:
             flash(_l("Two-factor authentication is off."))
         except AccountError as exc:
             flash(str(exc.message), "error")
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account") + "#security")
 
 

@@ -119,6 +119,11 @@ def test_change_email_resets_verification(
     page.wait_for_url("**/account")
     expect(page.locator("#profile .badge").first).to_have_text("confirmed")
 
+    page.locator("#email-email").fill("not-an-email")
+    page.locator("#email-password").fill(PASSWORD)
+    page.get_by_role("button", name="Change email").click()
+    assert "New email:" in alert(page)  # form errors are shown, not dropped
+
     page.locator("#email-email").fill("changed@example.com")
     page.locator("#email-password").fill("wrong-passw0rd")
     page.get_by_role("button", name="Change email").click()
