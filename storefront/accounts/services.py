@@ -777,8 +777,38 @@ def validate_realname(data: RealnameInput) -> tuple[str, str, str | None]:
     )
 
 
+def pending_change(customer: Customer) -> RealnameSubmission | None:
+    """A verified individual's switch to enterprise that is still in review."""
+    if customer.realname_status != RealnameStatus.VERIFIED:
+        return None
+    latest = db.session.scalar(
+        select(RealnameSubmission)
+        .where(RealnameSubmission.customer_id == customer.id)
+        .order_by(RealnameSubmission.id.desc())
+        .limit(1)
+    )
+    return latest if latest is not None and latest.status == RealnameStatus.PENDING else None
+
+
+def can_switch_to_enterprise(customer: Customer) -> bool:
+    return (
+        customer.realname_status == RealnameStatus.VERIFIED
+        and customer.realname_type == "individual"
+        and pending_change(customer) is None
+    )
+
+
 def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmission:
-    if customer.realname_status == RealnameStatus.VERIFIED:
+    """A first submission; or, for a verified individual, the switch to enterprise (the
+    provider's change call), which leaves the individual verification in place until it passes."""
+    change = customer.realname_status == RealnameStatus.VERIFIED and data.kind == "enterprise"
+    if change and pending_change(customer) is not None:
+        raise AccountError(
+            "realname_pending", _l("Your switch to an enterprise account is in review.")
+        )
+    if customer.realname_status == RealnameStatus.VERIFIED and not (
+        change and customer.realname_type == "individual"
+    ):
         raise AccountError("realname_verified", _l("Your real-name verification is complete."))
     if customer.realname_status == RealnameStatus.PENDING:
         raise AccountError("realname_pending", _l("Your real-name verification is in review."))
@@ -796,6 +826,14 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
                 customer_id=customer.provider_customer_id,
                 name=subject,
                 id_number=number,
+                file_urls=documents,
+            )
+        elif change:
+            provider.change_to_enterprise_realname(
+                customer_id=customer.provider_customer_id,
+                company_name=subject,
+                credit_code=number,
+                legal_person=legal or "",
                 file_urls=documents,
             )
         else:
@@ -826,19 +864,29 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
         submitted_at=now(),
     )
     db.session.add(submission)
-    customer.realname_status = RealnameStatus.PENDING
-    customer.realname_type = data.kind
-    customer.realname_masked = masked
+    if not change:
+        customer.realname_status = RealnameStatus.PENDING
+        customer.realname_type = data.kind
+        customer.realname_masked = masked
     customer.realname_opinion = None
     customer.realname_checked_at = None
     db.session.commit()
-    log.info("real-name submitted for customer %s (%s %s)", customer.id, data.kind, masked)
+    log.info(
+        "real-name %s for customer %s (%s %s)",
+        "change submitted" if change else "submitted",
+        customer.id,
+        data.kind,
+        masked,
+    )
     return submission
 
 
 def refresh_realname(customer: Customer, *, max_age_s: int = REALNAME_POLL_S) -> RealnameStatus:
-    """Ask the provider for the review result when pending and not asked recently."""
-    if customer.realname_status != RealnameStatus.PENDING or not customer.provider_customer_id:
+    """Ask the provider for the review result when pending (or switching to enterprise) and not
+    asked recently."""
+    change = pending_change(customer)
+    pending = customer.realname_status == RealnameStatus.PENDING or change is not None
+    if not pending or not customer.provider_customer_id:
         return customer.realname_status
     checked = customer.realname_checked_at
     if checked is not None and (now() - checked).total_seconds() < max_age_s:
@@ -859,7 +907,13 @@ def refresh_realname(customer: Customer, *, max_age_s: int = REALNAME_POLL_S) ->
         ReviewResult.PASSED: RealnameStatus.VERIFIED,
         ReviewResult.REJECTED: RealnameStatus.REJECTED,
     }.get(review.result)  # type: ignore[arg-type]
-    if status is not None:
+    if status is not None and change is not None:
+        if status == RealnameStatus.VERIFIED:  # now an enterprise; rejected: still individual
+            customer.realname_type = change.kind
+            customer.realname_masked = change.masked
+        customer.realname_opinion = review.opinion
+        change.status, change.opinion, change.reviewed_at = status, review.opinion, now()
+    elif status is not None:
         customer.realname_status = status
         customer.realname_opinion = review.opinion
         if latest is not None:

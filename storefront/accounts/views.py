@@ -37,6 +37,13 @@ def _apply_errors(form: FlaskForm, exc: AccountError) -> None:
         flash(str(exc.message), "error")
 
 
+def _flash_invalid(form: FlaskForm) -> None:
+    """The account page's small forms redirect back: say what was wrong instead of nothing."""
+    for f in form:
+        for message in f.errors if isinstance(f.errors, list) else []:
+            flash(f"{f.label.text}: {message}", "error")
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -255,6 +262,8 @@ def change_email() -> ResponseReturnValue:
             flash(_l("Email changed. Please confirm the new address from the link we sent."))
         except AccountError as exc:
             flash(str(exc.message), "error")
+    elif customer:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account"))
 
 
@@ -262,16 +271,20 @@ def change_email() -> ResponseReturnValue:
 @login_required
 def change_password() -> ResponseReturnValue:
     form = forms.ChangePasswordForm(prefix="pw")
+    # the real object: login_user() must not store the current_user proxy (it would load itself)
+    principal: Customer | Staff = current_user._get_current_object()
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data or "", form.password.data or ""
+                principal, form.current_password.data or "", form.password.data or ""
             )
         except AccountError as exc:
             flash(str(exc.message), "error")
         else:
-            start_session(current_user)
+            start_session(principal)
             flash(_l("Password changed. Other sessions and API tokens were ended."))
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account"))
 
 
@@ -282,6 +295,8 @@ def create_token() -> ResponseReturnValue:
     if form.validate_on_submit():
         raw, _token = services.issue_token(current_user, name=form.name.data or "API")
         session["accounts_new_token"] = raw
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account") + "#tokens")
 
 
@@ -347,6 +362,8 @@ def totp_disable() -> ResponseReturnValue:
             flash(_l("Two-factor authentication is off."))
         except AccountError as exc:
             flash(str(exc.message), "error")
+    else:
+        _flash_invalid(form)
     return redirect(url_for("accounts.account") + "#security")
 
 
@@ -385,6 +402,8 @@ def realname() -> ResponseReturnValue:
         "accounts/realname.html",
         form=form,
         customer=customer,
+        can_switch=services.can_switch_to_enterprise(customer),
+        switching=services.pending_change(customer) is not None,
         history=services.realname_history(customer),
     )
 

@@ -286,6 +286,37 @@ class HuaweiCloudProvider:
         )
         return RealnameSubmitted(manual_review=resp.is_review == 1)
 
+    def change_to_enterprise_realname(
+        self,
+        *,
+        customer_id: str,
+        company_name: str,
+        credit_code: str,
+        legal_person: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        body = m.ChangeEnterpriseRealnameAuthsReq(
+            customer_id=customer_id,
+            identify_type=1,  # organisation certificate
+            certificate_type=0,  # business licence
+            verified_file_url=list(file_urls),
+            corp_name=company_name,
+            verified_number=credit_code,
+            reg_country="CN",
+            change_type=1,  # individual -> enterprise
+            xaccount_type=self._settings.xaccount_type,
+            enterprise_person=m.EnterprisePersonNew(
+                legel_name=legal_person, certifier_role="legalPerson"
+            ),
+        )
+        req = m.ChangeEnterpriseRealnameAuthenticationRequest(body=body)
+        resp = self._call(
+            "change_enterprise_realname_authentication",
+            lambda: self._bss.change_enterprise_realname_authentication(req),
+            idempotent=False,
+        )
+        return RealnameSubmitted(manual_review=resp.is_review == 1)
+
     def realname_review(self, *, customer_id: str) -> RealnameReview:
         req = m.ShowRealnameAuthenticationReviewResultRequest(customer_id=customer_id)
         resp = self._call(

@@ -248,6 +248,8 @@ class PartnerCoupon:
 class PartnerCouponPage:
     items: tuple[PartnerCoupon, ...]
     total: int
+
+
 # --- funding, orders and resources (billing) ---  (value types; methods in the protocol)
 
 
@@ -397,6 +399,20 @@ class CloudProvider(Protocol):
         file_urls: Sequence[str] = (),
     ) -> RealnameSubmitted:
         """Enterprise real-name (``create_enterprise_realname_authentication``)."""
+        ...
+
+    def change_to_enterprise_realname(
+        self,
+        *,
+        customer_id: str,
+        company_name: str,
+        credit_code: str,
+        legal_person: str,
+        file_urls: Sequence[str] = (),
+    ) -> RealnameSubmitted:
+        """A verified individual switches to enterprise
+        (``change_enterprise_realname_authentication``, change type 1); the account stays
+        verified as an individual until the review passes."""
         ...
 
     def realname_review(self, *, customer_id: str) -> RealnameReview:

@@ -109,3 +109,64 @@ def test_realname_page_shows_only_the_masked_number(
 def test_form_post_without_csrf_token_is_rejected(client: Any, default_store: Any) -> None:
     resp = client.post("/login", data={"email": "a@example.com", "password": "x"})
     assert resp.status_code == 400
+
+
+def test_verified_individual_switches_to_enterprise(client: Any, default_store: Any) -> None:
+    """Individual -> enterprise uses the provider's change call; the individual verification
+    stays in place while it is reviewed and when it is rejected."""
+    _body, headers = _customer_token(client)
+    individual = {"type": "individual", "name": "张三", "id_number": ID}
+    assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 202
+    assert client.get("/api/v1/me/realname", headers=headers).get_json()["type"] == "individual"
+    assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 409
+
+    enterprise = {
+        "type": "enterprise",
+        "company_name": "Reject Me Ltd",
+        "credit_code": CODE,
+        "legal_person": "李四",
+    }
+    assert client.post("/api/v1/me/realname", json=enterprise, headers=headers).status_code == 202
+    got = client.get("/api/v1/me/realname", headers=headers).get_json()
+    assert got["realname_status"] == "verified"  # still an individual: the change was refused
+    assert got["type"] == "individual"
+    assert got["masked_id"] == MASKED
+    assert got["opinion"]
+
+    enterprise["company_name"] = "Acme Ltd"
+    assert client.post("/api/v1/me/realname", json=enterprise, headers=headers).status_code == 202
+    got = client.get("/api/v1/me/realname", headers=headers).get_json()
+    assert got == {
+        "realname_status": "verified",
+        "type": "enterprise",
+        "masked_id": "9135**********0Y43",
+        "opinion": None,
+    }
+    # an enterprise cannot switch again
+    assert client.post("/api/v1/me/realname", json=enterprise, headers=headers).status_code == 409
+
+
+def test_change_call_in_review_keeps_the_individual_verification(
+    client: Any, default_store: Any, sandbox: Any
+) -> None:
+    _body, headers = _customer_token(client)
+    individual = {"type": "individual", "name": "张三", "id_number": ID}
+    client.post("/api/v1/me/realname", json=individual, headers=headers)
+    assert client.get("/api/v1/me/realname", headers=headers).get_json()["type"] == "individual"
+    sandbox._control("POST", "/_sandbox/realname", {"review_delay_s": 3600})
+    try:
+        enterprise = {
+            "type": "enterprise",
+            "company_name": "Acme Ltd",
+            "credit_code": CODE,
+            "legal_person": "李四",
+        }
+        resp = client.post("/api/v1/me/realname", json=enterprise, headers=headers)
+        assert resp.status_code == 202
+        got = client.get("/api/v1/me/realname", headers=headers).get_json()
+        assert (got["realname_status"], got["type"]) == ("verified", "individual")
+        again = client.post("/api/v1/me/realname", json=enterprise, headers=headers)
+        assert again.status_code == 409
+        assert again.get_json()["error"]["code"] == "realname_pending"
+    finally:
+        sandbox._control("POST", "/_sandbox/realname", {"review_delay_s": 0})

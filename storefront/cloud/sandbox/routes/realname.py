@@ -1,5 +1,7 @@
 """Real-name verification: individual and enterprise submissions, and the review result.
 
+A verified individual may switch to enterprise (``PUT …/enterprise``, change type 1); it
+stays verified as an individual while that is reviewed and if it is rejected.
 The simulated review finishes ``realname_review_delay_s`` after submission (default at once):
 a valid check character passes; a name containing "拒绝" or "reject" is rejected with an
 opinion, as is a number whose check character is wrong.
@@ -59,12 +61,18 @@ def _latest(s: Session, customer_id: str) -> RealnameCase | None:
 
 
 def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Response:
+    """A first submission, or (kind ``change``) a verified individual's switch to enterprise."""
     data = body()
     customer_id = field(data, "customer_id", str, required=True)
     files = data.get("verified_file_url") or []
     with sandbox_state().db.session() as s:
         customer = _customer(s, customer_id)
-        if customer.verified_status == 2:
+        if kind == "change":
+            if customer.verified_status != 2 or customer.customer_type == 1:
+                raise bad_request(
+                    "Only a verified individual can change to enterprise.", "CBC.99010015"
+                )
+        elif customer.verified_status == 2:
             raise bad_request("The customer has already been verified.", "CBC.99010006")
         latest = _latest(s, customer_id)
         if latest is not None and latest.result == 0:
@@ -80,7 +88,8 @@ def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Resp
                 submitted_at=utcnow(),
             )
         )
-        customer.verified_status = 0
+        if kind != "change":  # a change keeps the individual verification until it passes
+            customer.verified_status = 0
     return respond({"is_review": 0})
 
 
@@ -106,6 +115,21 @@ def enterprise() -> Response:
     return _submit("enterprise", name, number, legal)
 
 
+@bp.put("/v2/customers/realname-auths/enterprise")
+def enterprise_change() -> Response:
+    """``change_enterprise_realname_authentication``: change type 1, individual to enterprise."""
+    data = body()
+    if field(data, "change_type", int, required=True) != 1:
+        raise bad_request("change_type must be 1.")
+    if field(data, "identify_type", int, required=True) != 1:
+        raise bad_request("identify_type must be 1.")
+    name = field(data, "corp_name", str, required=True)
+    number = field(data, "verified_number", str, required=True)
+    person = data.get("enterprise_person") or {}
+    legal = person.get("legel_name") if isinstance(person, dict) else None
+    return _submit("change", name, number, legal)
+
+
 def _review(s: Session, case: RealnameCase, delay_s: float) -> None:
     if case.result != 0 or case.submitted_at > utcnow() - timedelta(seconds=delay_s):
         return
@@ -118,7 +142,7 @@ def _review(s: Session, case: RealnameCase, delay_s: float) -> None:
     else:
         case.result = 2
     customer = s.get(Account, case.customer_id)
-    if customer is not None:
+    if customer is not None and not (case.kind == "change" and case.result != 2):
         customer.verified_status = case.result
         if case.result == 2:
             customer.realname = case.name
