@@ -174,6 +174,22 @@ def preview(actor: Staff, customer: Customer) -> Preview:
     )
 
 
+def _locked_balance(customer: Customer) -> Decimal:
+    """The wallet balance, read under the wallet's row lock (waits for in-flight debits)."""
+    from storefront.billing import ledger
+    from storefront.billing.models import Wallet
+
+    wallet_id = db.session.scalar(
+        select(Wallet.id)
+        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
+        .execution_options(all_stores=True)
+    )
+    if wallet_id is None:
+        return Decimal("0.00")
+    wallet = ledger.lock_row(Wallet, wallet_id, "updated_at")
+    return ledger.quantize(wallet.balance) if wallet is not None else Decimal("0.00")
+
+
 def switch_association(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> AssociationSettlement:
@@ -195,7 +211,7 @@ def switch_association(
     revoked = reclaim_store_vouchers(customer)  # commits the closure with the revocations
 
     at = now()
-    wallet = billing.balance(customer)
+    wallet = _locked_balance(customer)  # held until the settlement commits
     shares = prepaid_unconsumed(customer, at)
     prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
     currency = billing.store_currency(customer.store_id)
