@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, str] = {
     "customers.notes": "Write staff notes on customers",
     "customers.freeze": "Freeze and unfreeze customers",
     "customers.view_as": "View a customer's pages (read-only, time-limited)",
+    "customers.association": "Switch a customer away from the partner (close and settle)",
     "realname.review": "Approve or reject real-name cases reviewed by the store",
     "claims.view": "See remittance claims",
     "claims.approve": "Approve or reject remittance claims",

@@ -22,6 +22,7 @@ CUSTOMER_VISIBLE = frozenset(
         "customer.freeze",
         "customer.unfreeze",
         "customer.view_as",
+        "customer.association_switch",
         "realname.approve",
         "realname.reject",
         "customer.login",

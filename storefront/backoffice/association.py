@@ -1,0 +1,354 @@
+"""The association switch: a customer leaves the partner (and so this store).
+
+What happens, following the provider's rules:
+
+- vouchers the provider issued stay with the customer: they are the provider's, not ours, so
+  nothing is done locally; the settlement records it;
+- vouchers the store (partner) issued go back to the partner: ``reclaim_store_vouchers`` revokes
+  them here and reclaims mirrored ones upstream with ``reclaim_partner_coupons``;
+- cash coupons go back to their issuer: recorded in the settlement (the store issues none);
+- what was paid to the partner but not consumed (the wallet balance, plus the unconsumed part of
+  active prepaid resources, pro rata to the time left) is recorded as an
+  :class:`AssociationSettlement` for staff to settle offline. The wallet is NOT zeroed, moved or
+  refunded: the system neither keeps nor returns the money silently;
+- the customer's status becomes ``CLOSED``: login and API tokens stop working;
+- an audit entry, and a mail to the customer summarising the settlement in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from storefront.accounts.models import Customer, CustomerStatus, Staff
+from storefront.backoffice import audit
+from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
+from storefront.backoffice.permissions import require_permission
+from storefront.backoffice.services import BackofficeError
+from storefront.extensions import db
+
+log = logging.getLogger(__name__)
+
+PERMISSION = "customers.association"
+CENT = Decimal("0.01")
+PREPAID_LIVE = ("active", "stopped", "frozen")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _clean_reason(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if len(text) < 3:
+        raise BackofficeError(
+            422,
+            "invalid_input",
+            _l("Give a reason."),
+            {"reason": _l("Give a reason (at least 3 characters).")},
+        )
+    if len(text) > 500:
+        raise BackofficeError(
+            422, "invalid_input", _l("The reason is too long."), {"reason": _l("Too long.")}
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class PrepaidShare:
+    resource_id: int
+    provider_resource_id: str
+    product_code: str
+    paid: Decimal
+    unconsumed: Decimal
+    expires_at: datetime
+
+
+def prepaid_unconsumed(customer: Customer, at: datetime | None = None) -> list[PrepaidShare]:
+    """The unconsumed value of the customer's live prepaid resources, pro rata to time left.
+
+    A resource's paid value is its order line's amount, less its share of the order's voucher
+    discount and refunds, split evenly over the line's resources; the unconsumed part is that value
+    times ``(expires_at - at) / (expires_at - start)``, where ``start`` is when the order became
+    active (or was paid, or the resource was created).
+    """
+    from storefront.billing.models import Order, OrderLine, Resource
+
+    at = at or now()
+    rows = db.session.execute(
+        select(Resource, OrderLine, Order)
+        .join(OrderLine, OrderLine.id == Resource.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Resource.customer_id == customer.id,
+            Resource.store_id == customer.store_id,
+            Resource.billing_mode != "on_demand",
+            Resource.status.in_(PREPAID_LIVE),
+            Resource.expires_at.is_not(None),
+        )
+        .order_by(Resource.id)
+        .execution_options(all_stores=True)
+    ).all()
+    shares: list[PrepaidShare] = []
+    for resource, line, order in rows:
+        expires = _aware(resource.expires_at)
+        start = _aware(order.active_at or order.paid_at or resource.created_at)
+        if expires is None or start is None or expires <= at or expires <= start:
+            continue
+        if order.total <= 0:
+            continue
+        paid_ratio = (order.total - order.discount - order.refunded_amount) / order.total
+        count = max(1, len(line.provider_resource_ids))
+        paid = max(Decimal("0"), line.amount * paid_ratio / count)
+        left = Decimal((expires - max(at, start)).total_seconds())
+        whole = Decimal((expires - start).total_seconds())
+        unconsumed = _money(paid * left / whole)
+        if unconsumed > 0:
+            shares.append(
+                PrepaidShare(
+                    resource.id,
+                    resource.provider_resource_id,
+                    resource.product_code,
+                    _money(paid),
+                    unconsumed,
+                    expires,
+                )
+            )
+    return shares
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the switch would do, for the confirmation step."""
+
+    wallet_balance: Decimal
+    prepaid: list[PrepaidShare]
+    prepaid_unconsumed: Decimal
+    total: Decimal
+    currency: str
+    store_vouchers: list[str]
+
+
+def preview(actor: Staff, customer: Customer) -> Preview:
+    from storefront.billing import services as billing
+    from storefront.billing.models import Voucher, VoucherStatus
+
+    require_permission(actor, PERMISSION)
+    wallet = billing.balance(customer)
+    shares = prepaid_unconsumed(customer)
+    prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
+    codes = db.session.scalars(
+        select(Voucher.code)
+        .where(
+            Voucher.store_id == customer.store_id,
+            Voucher.customer_id == customer.id,
+            Voucher.status == VoucherStatus.ACTIVE,
+        )
+        .order_by(Voucher.id)
+        .execution_options(all_stores=True)
+    ).all()
+    return Preview(
+        wallet_balance=wallet,
+        prepaid=shares,
+        prepaid_unconsumed=prepaid,
+        total=_money(wallet + prepaid),
+        currency=billing.store_currency(customer.store_id),
+        store_vouchers=list(codes),
+    )
+
+
+def _locked_balance(customer: Customer) -> Decimal:
+    """The wallet balance, read under the wallet's row lock (waits for in-flight debits)."""
+    from storefront.billing import ledger
+    from storefront.billing.models import Wallet
+
+    wallet_id = db.session.scalar(
+        select(Wallet.id)
+        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
+        .execution_options(all_stores=True)
+    )
+    if wallet_id is None:
+        return Decimal("0.00")
+    wallet = ledger.lock_row(Wallet, wallet_id, "updated_at")
+    return ledger.quantize(wallet.balance) if wallet is not None else Decimal("0.00")
+
+
+def switch_association(
+    actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
+) -> AssociationSettlement:
+    """The customer leaves the partner: reclaim store vouchers, record the settlement, close
+    the account, audit, and mail the customer. Commits."""
+    from storefront.billing import services as billing
+    from storefront.billing.vouchers import reclaim_store_vouchers
+
+    require_permission(actor, PERMISSION)
+    text = _clean_reason(reason)
+    if customer.store_id != actor.store_id:
+        raise BackofficeError(404, "not_found", _l("No such customer."))
+    if customer.status == CustomerStatus.CLOSED:
+        raise BackofficeError(409, "account_closed", _l("This account is closed."))
+
+    # Close first: from the commit below on, the customer can neither log in nor spend.
+    previous_status = str(customer.status)
+    customer.status = CustomerStatus.CLOSED
+    revoked = reclaim_store_vouchers(customer)  # commits the closure with the revocations
+
+    at = now()
+    wallet = _locked_balance(customer)  # held until the settlement commits
+    shares = prepaid_unconsumed(customer, at)
+    prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
+    currency = billing.store_currency(customer.store_id)
+    details: dict[str, Any] = {
+        "store_vouchers_reclaimed": [
+            {
+                "code": v.code,
+                "remaining": str(v.remaining),
+                "upstream": str(v.upstream),
+                "upstream_coupon_id": v.upstream_coupon_id,
+            }
+            for v in revoked
+        ],
+        "provider_vouchers": "kept by the customer (issued by the provider; nothing to do here)",
+        "cash_coupons": "returned to their issuer (none issued by this store)",
+        "prepaid_resources": [
+            {
+                "resource_id": s.resource_id,
+                "provider_resource_id": s.provider_resource_id,
+                "product": s.product_code,
+                "paid": str(s.paid),
+                "unconsumed": str(s.unconsumed),
+                "expires_at": s.expires_at.isoformat(),
+            }
+            for s in shares
+        ],
+        "previous_status": previous_status,
+    }
+    settlement = AssociationSettlement(
+        store_id=customer.store_id,
+        customer_id=customer.id,
+        currency=currency,
+        wallet_balance=wallet,
+        prepaid_unconsumed=prepaid,
+        total=_money(wallet + prepaid),
+        status=SettlementStatus.OPEN,
+        reason=text,
+        details=details,
+        created_by_id=actor.id,
+        created_at=at,
+    )
+    db.session.add(settlement)
+    db.session.flush()
+    audit.record(
+        actor,
+        "customer.association_switch",
+        customer,
+        {
+            "reason": text,
+            "settlement_id": settlement.id,
+            "wallet_balance": str(wallet),
+            "prepaid_unconsumed": str(prepaid),
+            "vouchers_reclaimed": [v.code for v in revoked],
+        },
+        ip,
+        store_id=customer.store_id,
+    )
+    db.session.commit()
+    _mail(customer, settlement)
+    return settlement
+
+
+def _mail(customer: Customer, settlement: AssociationSettlement) -> None:
+    from storefront.mail import send_template
+
+    try:
+        send_template(
+            "backoffice_association",
+            to=customer.email,
+            subject=_l("Your account has left this store"),
+            locale=customer.locale,
+            customer=customer,
+            settlement=settlement,
+        )
+    except Exception:  # the switch is done; a mail failure must not undo or hide it
+        log.exception("association switch mail to customer %s failed", customer.id)
+
+
+def list_settlements(
+    actor: Staff, status: str | None = None, limit: int = 200
+) -> Sequence[tuple[AssociationSettlement, Customer]]:
+    require_permission(actor, "money.view")
+    query = (
+        select(AssociationSettlement, Customer)
+        .join(Customer, Customer.id == AssociationSettlement.customer_id)
+        .where(AssociationSettlement.store_id == actor.store_id)
+        .order_by(AssociationSettlement.id.desc())
+        .limit(limit)
+        .execution_options(all_stores=True)
+    )
+    if status in {s.value for s in SettlementStatus}:
+        query = query.where(AssociationSettlement.status == SettlementStatus(status))
+    return [(s, c) for s, c in db.session.execute(query).all()]
+
+
+def settlements_for(actor: Staff, customer: Customer) -> Sequence[AssociationSettlement]:
+    require_permission(actor, "customers.view")
+    return db.session.scalars(
+        select(AssociationSettlement)
+        .where(
+            AssociationSettlement.customer_id == customer.id,
+            AssociationSettlement.store_id == actor.store_id,
+        )
+        .order_by(AssociationSettlement.id.desc())
+        .execution_options(all_stores=True)
+    ).all()
+
+
+def mark_settled(
+    actor: Staff, settlement_id: int, note: str | None, ip: str | None = None
+) -> AssociationSettlement:
+    """Staff record that the settlement was done offline (owner/finance)."""
+    require_permission(actor, "funds.manage")
+    text = _clean_reason(note)
+    settlement = db.session.scalar(
+        select(AssociationSettlement)
+        .where(
+            AssociationSettlement.id == settlement_id,
+            AssociationSettlement.store_id == actor.store_id,
+        )
+        .execution_options(all_stores=True)
+    )
+    if settlement is None:
+        raise BackofficeError(404, "not_found", _l("No such settlement."))
+    if settlement.status is SettlementStatus.SETTLED:
+        raise BackofficeError(409, "already_settled", _l("This settlement is already settled."))
+    settlement.status = SettlementStatus.SETTLED
+    settlement.settled_by_id = actor.id
+    settlement.settled_at = now()
+    settlement.settled_note = text
+    audit.record(
+        actor,
+        "association.settled",
+        f"settlement:{settlement.id}",
+        {"note": text, "total": str(settlement.total)},
+        ip,
+        store_id=actor.store_id,
+    )
+    db.session.commit()
+    return settlement

@@ -1,0 +1,126 @@
+"""Back-office pages for the association switch (a customer leaves the partner) and the
+settlements it records. Attaches to the back-office blueprint (imported by ``views.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import HiddenInput
+
+from storefront.accounts.models import Customer, Staff
+from storefront.backoffice import association
+from storefront.backoffice.permissions import has_permission
+from storefront.backoffice.services import BackofficeError
+from storefront.backoffice.views import (
+    _customer_or_404,
+    _flash_error,
+    _ip,
+    _staff,
+    bp,
+    staff_page,
+)
+
+
+class AssociationForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=500)])
+    confirm = BooleanField(
+        _l("I understand: the account is closed and cannot log in to this store any more."),
+        validators=[DataRequired()],
+    )
+
+
+class SettleForm(FlaskForm):
+    settlement_id = IntegerField(validators=[DataRequired()], widget=HiddenInput())
+    note = TextAreaField(
+        _l("How it was settled"), validators=[DataRequired(), Length(min=3, max=500)]
+    )
+
+
+@bp.context_processor
+def _association_helpers() -> dict[str, Any]:
+    def settlements_of(customer: Customer) -> list[Any]:
+        user = current_user
+        if not isinstance(user, Staff) or not has_permission(user, "customers.view"):
+            return []
+        return list(association.settlements_for(user, customer))
+
+    return {"association_settlements": settlements_of}
+
+
+def _confirm_page(c: Customer, form: AssociationForm) -> str:
+    return render_template(
+        "backoffice/association_confirm.html",
+        c=c,
+        form=form,
+        preview=association.preview(_staff(), c),
+    )
+
+
+@bp.get("/customers/<int:customer_id>/association")
+@staff_page("customers.association")
+def association_confirm(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    return _confirm_page(c, AssociationForm(prefix="assoc"))
+
+
+@bp.post("/customers/<int:customer_id>/association")
+@staff_page("customers.association")
+def association_switch(customer_id: int) -> ResponseReturnValue:
+    c = _customer_or_404(customer_id)
+    form = AssociationForm(prefix="assoc")
+    if form.validate_on_submit():
+        try:
+            settlement = association.switch_association(_staff(), c, form.reason.data, _ip())
+        except BackofficeError as exc:
+            _flash_error(exc, form)
+            return _confirm_page(c, form), exc.status
+        flash(
+            _l(
+                "The customer has left the store. Settlement #%(id)s records %(total)s %(cur)s "
+                "to settle offline.",
+                id=settlement.id,
+                total=settlement.total,
+                cur=settlement.currency,
+            )
+        )
+        return redirect(url_for("backoffice.settlements"))
+    return _confirm_page(c, form), 422
+
+
+@bp.get("/settlements")
+@staff_page("money.view")
+def settlements() -> ResponseReturnValue:
+    status = request.args.get("status") or None
+    return render_template(
+        "backoffice/settlements.html",
+        rows=association.list_settlements(_staff(), status),
+        status=status,
+        settle_form=SettleForm(prefix="settle"),
+        can_settle=has_permission(_staff(), "funds.manage"),
+    )
+
+
+@bp.post("/settlements/settle")
+@staff_page("funds.manage")
+def settlement_settle() -> ResponseReturnValue:
+    form = SettleForm(prefix="settle")
+    settlement_id = form.settlement_id.data
+    if not form.validate_on_submit() or settlement_id is None:
+        flash(_l("Say how it was settled."), "error")
+        return redirect(url_for("backoffice.settlements"))
+    try:
+        association.mark_settled(_staff(), settlement_id, form.note.data, _ip())
+    except BackofficeError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(str(exc.message), "error")
+        return redirect(url_for("backoffice.settlements"))
+    flash(_l("Settlement marked as settled."))
+    return redirect(url_for("backoffice.settlements"))
