@@ -28,9 +28,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, CustomerStatus, Staff
+from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
-from storefront.backoffice.permissions import require_permission
 from storefront.backoffice.services import BackofficeError
 from storefront.extensions import db
 

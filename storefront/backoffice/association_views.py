@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import HiddenInput
 
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import has_permission
 from storefront.backoffice import association
-from storefront.backoffice.permissions import has_permission
 from storefront.backoffice.services import BackofficeError
 from storefront.backoffice.views import (
     _customer_or_404,

@@ -21,10 +21,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, CustomerStatus, Staff, StaffRole
+from storefront.accounts.permissions import PermissionDenied
 from storefront.backoffice import association
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
 from storefront.backoffice.models import AuditEntry
-from storefront.backoffice.permissions import PermissionDenied
 from storefront.backoffice.services import BackofficeError
 from storefront.billing import services as billing
 from storefront.billing import vouchers
