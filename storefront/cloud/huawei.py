@@ -256,6 +256,29 @@ class HuaweiCloudProvider:
         )
         return RealnameSubmitted(manual_review=resp.is_review == 1)
 
+    def _enterprise_fields(
+        self,
+        customer_id: str,
+        company_name: str,
+        credit_code: str,
+        legal_person: str,
+        file_urls: Sequence[str],
+    ) -> dict[str, Any]:
+        """What the first enterprise verification and the individual -> enterprise change share."""
+        return {
+            "customer_id": customer_id,
+            "identify_type": 1,  # organisation certificate
+            "certificate_type": 0,  # business licence
+            "verified_file_url": list(file_urls),
+            "corp_name": company_name,
+            "verified_number": credit_code,
+            "reg_country": "CN",
+            "xaccount_type": self._settings.xaccount_type,
+            "enterprise_person": m.EnterprisePersonNew(
+                legel_name=legal_person, certifier_role="legalPerson"
+            ),
+        }
+
     def submit_enterprise_realname(
         self,
         *,
@@ -265,20 +288,12 @@ class HuaweiCloudProvider:
         legal_person: str,
         file_urls: Sequence[str] = (),
     ) -> RealnameSubmitted:
-        body = m.ApplyEnterpriseRealnameAuthsReq(
-            customer_id=customer_id,
-            identify_type=1,  # organisation certificate
-            certificate_type=0,  # business licence
-            verified_file_url=list(file_urls),
-            corp_name=company_name,
-            verified_number=credit_code,
-            reg_country="CN",
-            xaccount_type=self._settings.xaccount_type,
-            enterprise_person=m.EnterprisePersonNew(
-                legel_name=legal_person, certifier_role="legalPerson"
-            ),
+        fields = self._enterprise_fields(
+            customer_id, company_name, credit_code, legal_person, file_urls
         )
-        req = m.CreateEnterpriseRealnameAuthenticationRequest(body=body)
+        req = m.CreateEnterpriseRealnameAuthenticationRequest(
+            body=m.ApplyEnterpriseRealnameAuthsReq(**fields)
+        )
         resp = self._call(
             "create_enterprise_realname_authentication",
             lambda: self._bss.create_enterprise_realname_authentication(req),
@@ -295,21 +310,12 @@ class HuaweiCloudProvider:
         legal_person: str,
         file_urls: Sequence[str] = (),
     ) -> RealnameSubmitted:
-        body = m.ChangeEnterpriseRealnameAuthsReq(
-            customer_id=customer_id,
-            identify_type=1,  # organisation certificate
-            certificate_type=0,  # business licence
-            verified_file_url=list(file_urls),
-            corp_name=company_name,
-            verified_number=credit_code,
-            reg_country="CN",
-            change_type=1,  # individual -> enterprise
-            xaccount_type=self._settings.xaccount_type,
-            enterprise_person=m.EnterprisePersonNew(
-                legel_name=legal_person, certifier_role="legalPerson"
-            ),
+        fields = self._enterprise_fields(
+            customer_id, company_name, credit_code, legal_person, file_urls
         )
-        req = m.ChangeEnterpriseRealnameAuthenticationRequest(body=body)
+        req = m.ChangeEnterpriseRealnameAuthenticationRequest(
+            body=m.ChangeEnterpriseRealnameAuthsReq(change_type=1, **fields)  # individual -> ent.
+        )
         resp = self._call(
             "change_enterprise_realname_authentication",
             lambda: self._bss.change_enterprise_realname_authentication(req),
