@@ -233,6 +233,11 @@ def _debit(customer: Customer, order: Order) -> Any:
     the margin (less the discount the voucher already covered) to revenue."""
     store_id, currency = customer.store_id, order.currency
     wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
+    # Under the wallet lock, read the customer again: a freeze or an association switch that
+    # committed while this order waited must stop it (they take the same lock).
+    current = db.session.get(Customer, customer.id, populate_existing=True)
+    assert current is not None
+    check_can_buy(current)
     wallet_account = db.session.get(ledger.LedgerAccount, wallet.account_id)
     assert wallet_account is not None
     cost = min(order.cost_total, order.total)
