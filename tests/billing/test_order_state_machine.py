@@ -11,6 +11,7 @@ worker is not run: orders stay paid until refunded, which is all the money side 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -61,15 +62,14 @@ class OrderMachine(RuleBasedStateMachine):
         self.ctx = self.app.app_context()
         self.ctx.push()
         self.expected = Decimal("0.00")
-        self.serial = 0
 
     def teardown(self) -> None:
         db.session.rollback()
         self.ctx.pop()
 
     def _key(self, prefix: str) -> str:
-        self.serial += 1
-        return f"{prefix}-{id(self)}-{self.serial}"
+        # unique across examples: idempotency records outlive a machine (and id() is reused)
+        return f"{prefix}-{uuid.uuid4().hex}"
 
     def _postings(self) -> int:
         return db.session.scalar(
