@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.expected = Decimal("0.00")
         self.paid: dict[str, Decimal] = {}
         self.serial = 0
+        self.run = uuid.uuid4().hex  # keys never repeat across examples (id() can be reused)
 
     def teardown(self) -> None:
         db.session.rollback()
@@ -102,7 +104,7 @@ class WalletMachine(RuleBasedStateMachine):
 
     def _next(self, prefix: str) -> str:
         self.serial += 1
-        return f"{prefix}-{id(self)}-{self.serial}"
+        return f"{prefix}-{self.run}-{self.serial}"
 
     @rule(target=keys, amount=amounts, take_back=st.booleans())
     def fund(self, amount: Decimal, take_back: bool) -> Any:
