@@ -771,22 +771,7 @@ class HuaweiCloudProvider:
                 partial(self._bss.list_pay_per_use_customer_resources, req),
             )
             page = resp.data or []
-            found += [
-                ProviderResource(
-                    resource_id=r.resource_id,
-                    customer_id=customer_id,
-                    region=r.region_code or "",
-                    service_type=r.service_type_code or "",
-                    resource_type=r.resource_type_code or "",
-                    spec=r.resource_spec_code or "",
-                    name=r.resource_name or "",
-                    status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
-                    order_id=getattr(r, "order_id", None),
-                    expires_at=_time(r.expire_time),
-                    prepaid=True,
-                )
-                for r in page
-            ]
+            found += [_provider_resource(r, customer_id, prepaid=True) for r in page]
             if not page or len(found) >= (resp.total_count or 0):
                 return tuple(found)
 
@@ -807,21 +792,7 @@ class HuaweiCloudProvider:
                 partial(self._bss.list_customer_on_demand_resources, req),
             )
             page = resp.resources or []
-            found += [
-                ProviderResource(
-                    resource_id=r.resource_id,
-                    customer_id=customer_id,
-                    region=r.region_code or "",
-                    service_type=r.service_type_code or "",
-                    resource_type=r.resource_type_code or "",
-                    spec=r.resource_spec_code or "",
-                    name=r.resource_name or "",
-                    status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
-                    expires_at=_time(r.expire_time),
-                    prepaid=False,
-                )
-                for r in page
-            ]
+            found += [_provider_resource(r, customer_id, prepaid=False) for r in page]
             if not page or len(found) >= (resp.total_count or 0):
                 return tuple(found)
 
@@ -1061,4 +1032,21 @@ def _provider_order(o: Any) -> ProviderOrder:
         status=_ORDER_STATUS.get(int(o.status or 0), ProviderOrderStatus.PROCESSING),
         amount=_dec(o.amount_after_discount),
         currency=o.currency or "CNY",
+    )
+
+
+def _provider_resource(r: Any, customer_id: str, *, prepaid: bool) -> ProviderResource:
+    """One row of either resource listing (prepaid or on demand) as our dataclass."""
+    return ProviderResource(
+        resource_id=r.resource_id,
+        customer_id=customer_id,
+        region=r.region_code or "",
+        service_type=r.service_type_code or "",
+        resource_type=r.resource_type_code or "",
+        spec=r.resource_spec_code or "",
+        name=r.resource_name or "",
+        status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
+        order_id=getattr(r, "order_id", None) if prepaid else None,
+        expires_at=_time(r.expire_time),
+        prepaid=prepaid,
     )
