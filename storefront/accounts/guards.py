@@ -27,6 +27,17 @@ def staff_page(permission: str) -> Callable[[F], F]:
     """Staff of this store holding ``permission``; anonymous -> staff login, others -> 403."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
+    return staff_guard(permission, has_permission)
+
+
+def staff_guard(
+    permission: str,
+    allowed: Callable[[Staff, str], bool],
+    before: Callable[[], None] | None = None,
+) -> Callable[[F], F]:
+    """The shared mechanism behind ``staff_page`` and other permission maps (the partner pages):
+    ``before`` runs first (e.g. a 404 for a page the platform mode hides), then login, store,
+    ``allowed(staff, permission)`` and the staff-2FA rule."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -34,13 +45,15 @@ def staff_page(permission: str) -> Callable[[F], F]:
             from storefront.accounts import services as accounts
             from storefront.stores.tenancy import current_store_id
 
+            if before is not None:
+                before()
             user = current_user
             if not user.is_authenticated:
                 return redirect(url_for("accounts.admin_login", next=request.full_path))
             if (
                 not isinstance(user, Staff)
                 or user.store_id != current_store_id()
-                or not has_permission(user, permission)
+                or not allowed(user, permission)
             ):
                 abort(403)
             if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):

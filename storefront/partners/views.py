@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -28,9 +27,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.accounts import services as accounts
+from storefront.accounts.guards import staff_guard
 from storefront.accounts.models import Staff
-from storefront.accounts.permissions import PermissionDenied
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
@@ -53,28 +51,11 @@ def partner_page(permission: str) -> Callable[[F], F]:
     """Staff holding ``permission``; anonymous -> staff login, others -> 403. Reseller pages do
     not exist (404) in solution-provider mode."""
 
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if permission in DISTRIBUTOR_ONLY and not partner_settings().is_distributor:
-                abort(404)
-            user = current_user
-            if not user.is_authenticated:
-                return redirect(url_for("accounts.admin_login", next=request.full_path))
-            if not isinstance(user, Staff) or not has_partner_permission(user, permission):
-                abort(403)
-            if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):
-                flash(_l("This store requires two-factor authentication. Please set it up now."))
-                return redirect(url_for("accounts.totp_enrol"))
-            try:
-                return view(*args, **kwargs)
-            except PermissionDenied:
-                abort(403)
+    def hidden_in_this_mode() -> None:
+        if permission in DISTRIBUTOR_ONLY and not partner_settings().is_distributor:
+            abort(404)
 
-        wrapper.permission = permission  # type: ignore[attr-defined]
-        return cast(F, wrapper)
-
-    return decorator
+    return staff_guard(permission, has_partner_permission, before=hidden_in_this_mode)
 
 
 def _staff() -> Staff:
