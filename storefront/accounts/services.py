@@ -367,10 +367,13 @@ def verify_email(token: str) -> Customer:
 
 
 def can_buy(customer: Customer) -> bool:
-    """Verified email, not frozen or closed, and real-name verified."""
+    """Verified email, not frozen or closed, real-name verified, and the store not frozen."""
+    from storefront.stores.freeze import freeze_state
+
     return (
         customer.status == CustomerStatus.ACTIVE
         and customer.realname_status == RealnameStatus.VERIFIED
+        and freeze_state(customer.store_id) is None
     )
 
 

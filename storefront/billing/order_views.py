@@ -88,6 +88,7 @@ def checkout(quote_id: str) -> ResponseReturnValue:
             error = {
                 "realname_required": str(_l("Complete real-name verification before buying.")),
                 "account_frozen": str(_l("Your account is frozen: contact support.")),
+                "store_frozen": str(_l("This store is not taking orders at the moment.")),
                 "quote_expired": str(_l("This quote has expired: price it again.")),
             }.get(exc.code, str(_l("This order cannot be placed.")))
         except BillingError:

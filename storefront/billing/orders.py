@@ -32,6 +32,7 @@ from storefront.billing.models import (
 from storefront.billing.remittance import billing_settings
 from storefront.catalog.models import Quote
 from storefront.extensions import db
+from storefront.stores import freeze as store_freeze
 
 ORDER_SCOPE = "orders.create"
 MAX_PAGE = 100
@@ -51,6 +52,12 @@ class RealnameRequired(OrderError):
 
 class AccountFrozen(OrderError):
     code, status = "account_frozen", 403
+
+
+class StoreFrozen(OrderError):
+    """The customer's store is frozen (``stores.freeze``): no ordering."""
+
+    code, status = "store_frozen", 403
 
 
 class AccountInactive(OrderError):
@@ -90,6 +97,10 @@ def add_event(order: Order, status: str, note: str = "", now: datetime | None = 
 
 
 def check_can_buy(customer: Customer) -> None:
+    try:
+        store_freeze.check_open(customer.store_id)
+    except store_freeze.StoreFrozen:
+        raise StoreFrozen("This store is frozen: ordering is paused.") from None
     if customer.status == CustomerStatus.FROZEN:
         raise AccountFrozen("Your account is frozen: contact support.")
     if customer.status != CustomerStatus.ACTIVE:

@@ -24,6 +24,7 @@ from storefront.cloud.interface import CloudError
 from storefront.console_bridge.models import ConsoleJump, ConsoleLink
 from storefront.console_bridge.settings import ConsoleSettings
 from storefront.extensions import cloud_provider, db
+from storefront.stores import freeze as store_freeze
 
 log = logging.getLogger(__name__)
 JUMP_STATE_TTL = timedelta(minutes=2)  # from redeeming the link to the provider's AuthnRequest
@@ -41,12 +42,21 @@ def _hash(secret: str) -> str:
 class ConsoleRefused(Exception):
     """A refused jump: HTTP ``status``, a machine ``code`` and a message for the customer."""
 
-    def __init__(self, status: int, code: str, message: Any, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: Any,
+        reason: str | None = None,
+        *,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(str(message))
         self.status = status
         self.code = code
         self.message = message
         self.reason = reason  # e.g. the freeze reason, shown with the message
+        self.detail = detail  # for the audit only, never shown (e.g. a store freeze reason)
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ def _record(
 def _refuse(exc: ConsoleRefused, **kwargs: Any) -> ConsoleRefused:
     """Audit a refusal in its own transaction and hand the error back to raise."""
     db.session.rollback()
-    _record(outcome=exc.code, detail=exc.reason or str(exc.message), **kwargs)
+    _record(outcome=exc.code, detail=exc.reason or exc.detail or str(exc.message), **kwargs)
     db.session.commit()
     return exc
 
@@ -123,6 +133,15 @@ def _check(customer: Customer, resource: Resource | None) -> Resource:
     """The rules for opening the console on ``resource`` (checked at mint, redeem and SSO)."""
     if resource is None or resource.customer_id != customer.id:
         raise ConsoleRefused(404, "not_found", _l("No such resource."))
+    try:
+        store_freeze.check_open(customer.store_id)
+    except store_freeze.StoreFrozen as exc:
+        raise ConsoleRefused(
+            403,
+            "store_frozen",
+            _l("This store is frozen: opening the cloud console is paused."),
+            detail=exc.reason,
+        ) from None
     if backoffice.is_frozen(customer):
         reason = backoffice.freeze_reason(customer)
         raise ConsoleRefused(

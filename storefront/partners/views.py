@@ -32,7 +32,7 @@ from storefront.accounts.models import Staff
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.partners import services, workspace
+from storefront.partners import reseller_freeze, services, workspace
 from storefront.partners.models import AllocationKind, PartnerProfile
 from storefront.partners.permissions import (
     DISTRIBUTOR_ONLY,
@@ -40,6 +40,8 @@ from storefront.partners.permissions import (
     partner_settings,
 )
 from storefront.partners.services import PartnersError
+from storefront.stores.forms import StoreFreezeForm
+from storefront.stores.freeze import StoreFreezeError
 from storefront.stores.tenancy import current_store
 
 bp = Blueprint("partners", __name__, url_prefix="/admin/partners")
@@ -395,7 +397,9 @@ def reseller(reseller_id: int) -> ResponseReturnValue:
         data = services.reseller_detail(_staff(), reseller_id)
     except PartnersError:
         abort(404)
-    return render_template("partners/reseller.html", key=uuid.uuid4().hex, **data)
+    return render_template(
+        "partners/reseller.html", key=uuid.uuid4().hex, freeze_form=StoreFreezeForm(), **data
+    )
 
 
 @bp.post("/resellers/<int:reseller_id>/funds")
@@ -435,6 +439,33 @@ def reseller_link(reseller_id: int) -> ResponseReturnValue:
         flash(_("Linked.") if found else _("No matching reseller at the provider yet."))
     except PartnersError as exc:
         _fail(exc)
+    return _back("partners.reseller", reseller_id=reseller_id)
+
+
+@bp.post("/resellers/<int:reseller_id>/freeze")
+@partner_page(reseller_freeze.PERMISSION)
+def reseller_freeze_store(reseller_id: int) -> ResponseReturnValue:
+    """Freeze (reason mandatory) or unfreeze the reseller's store, after a confirm dialog."""
+    form = StoreFreezeForm()
+    if not form.validate_on_submit():
+        flash(_("Choose freeze or unfreeze and give a reason (at most 500 characters)."), "error")
+        return _back("partners.reseller", reseller_id=reseller_id)
+    frozen = form.action.data == "freeze"
+    try:
+        reseller_freeze.set_reseller_store_frozen(
+            _staff(), reseller_id, frozen=frozen, reason=form.reason.data,
+            ip=request.remote_addr,
+        )
+    except StoreFreezeError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    except PartnersError:
+        abort(404)
+    else:
+        if frozen:
+            flash(_("The reseller's store is frozen."))
+        else:
+            flash(_("The reseller's store is open."))
     return _back("partners.reseller", reseller_id=reseller_id)
 
 

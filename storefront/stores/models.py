@@ -32,6 +32,11 @@ class Store(Model):
     footer_text: Mapped[str | None] = mapped_column(Text)  # sandboxed template, see backoffice
     terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides ACCOUNTS_TERMS
     realname_review_local: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Store-level freeze (migration 0016_store_freeze): customers keep read access, but no
+    # ordering and no console jump while ``frozen_at`` is set (see ``stores.freeze``).
+    frozen_at: Mapped[datetime | None]
+    frozen_reason: Mapped[str | None] = mapped_column(String(500))
+    frozen_by: Mapped[str | None] = mapped_column(String(255))
 
     domains: Mapped[list[StoreDomain]] = relationship(
         back_populates="store", cascade="all, delete-orphan", lazy="selectin"

@@ -40,6 +40,21 @@ def home() -> ResponseReturnValue:
     return render_template("home/index.html")
 
 
+def _store_freeze_notice() -> dict[str, object] | None:
+    """For the layout's banner: is this store frozen, and (staff of the store only) why."""
+    from flask import g
+    from flask_login import current_user
+
+    from storefront.accounts.models import Staff
+
+    store = g.get("store")
+    if store is None or store.frozen_at is None:
+        return None
+    user = current_user
+    staff = isinstance(user, Staff) and user.is_authenticated and user.store_id == store.id
+    return {"staff": staff, "reason": store.frozen_reason if staff else None}
+
+
 def register(app: Flask) -> None:
     install_cache_invalidation()
     app.before_request(_resolve_request_store)
@@ -48,7 +63,7 @@ def register(app: Flask) -> None:
     def inject_store() -> dict[str, object]:
         from flask import g
 
-        return {"store": g.get("store")}
+        return {"store": g.get("store"), "store_freeze_notice": _store_freeze_notice}
 
     app.register_blueprint(bp)
 
