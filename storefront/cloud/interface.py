@@ -570,6 +570,17 @@ class CloudProvider(Protocol):
         """Origins (``scheme://host[:port]``) a console ``service`` URL may point at."""
         ...
 
+    def console_federation_url(
+        self, *, customer_id: str, session_user: str, service: str, idp_login_url: str
+    ) -> str:
+        """IAM custom identity broker: temporary credentials in the customer's account through
+        the agency it granted (``assume_role`` with ``session_user``), a login token for them
+        (``CreateLoginToken``), and the provider's
+        ``{auth_host}/authui/federation/login?idp_login_url=…&service=…&logintoken=…`` that
+        signs the browser in and lands it on ``service``; ``idp_login_url`` is where the console
+        sends the user to sign in again. Single use; the token lives 10 minutes at most."""
+        ...
+
     # --- indirect partners (distributor) ---
 
     def allocate_to_indirect_partner(self, *, indirect_partner_id: str, amount: Decimal) -> str:

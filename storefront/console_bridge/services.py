@@ -22,7 +22,7 @@ from storefront.backoffice import services as backoffice
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.cloud.interface import CloudError
 from storefront.console_bridge.models import ConsoleJump, ConsoleLink
-from storefront.console_bridge.settings import ConsoleSettings
+from storefront.console_bridge.settings import ROUTE_IAM_BROKER, ConsoleSettings
 from storefront.extensions import cloud_provider, db
 from storefront.stores import freeze as store_freeze
 
@@ -70,7 +70,7 @@ class Minted:
 class Redeemed:
     login_url: str
     jump_id: int
-    secret: str
+    secret: str | None  # SAML route: the pending jump's secret for the session; broker: None
 
 
 def console_settings() -> ConsoleSettings:
@@ -222,9 +222,21 @@ def service_url(resource: Resource) -> str:
     return url
 
 
-def redeem_link(token: str, origin: Origin, signed_in: Customer | None = None) -> Redeemed:
+def broker_session_user(customer: Customer) -> str:
+    """The IAM session user name the broker route signs the customer in as (5..64 letters,
+    digits, ``-``/``_``, starting with a letter)."""
+    return f"storefront-{customer.id}"
+
+
+def redeem_link(
+    token: str, origin: Origin, signed_in: Customer | None = None, return_url: str = ""
+) -> Redeemed:
     """Use a link once (atomically), re-check the rules, start the jump; the caller keeps
-    ``Redeemed.secret`` in the browser's session and redirects to ``login_url``."""
+    ``Redeemed.secret`` (SAML route) in the browser's session and redirects to ``login_url``.
+
+    With ``STOREFRONT_CONSOLE_ROUTE=iam_broker`` the jump completes here: ``login_url`` is the
+    provider's federation login with a fresh single-use login token (``return_url`` is where
+    the console sends the customer to sign in again)."""
     now = utcnow()
     token_hash = _hash(token)
     result = db.session.execute(
@@ -262,7 +274,16 @@ def redeem_link(token: str, origin: Origin, signed_in: Customer | None = None) -
             )
         resource = _check(customer, _resource(link.resource_id))
         service = service_url(resource)
-        login_url = cloud_provider().console_login_url(service=service)
+        broker = console_settings().route == ROUTE_IAM_BROKER
+        if broker:
+            login_url = cloud_provider().console_federation_url(
+                customer_id=customer.provider_customer_id or "",
+                session_user=broker_session_user(customer),
+                service=service,
+                idp_login_url=return_url,
+            )
+        else:
+            login_url = cloud_provider().console_login_url(service=service)
     except ConsoleRefused as exc:
         raise _refuse(
             exc, step="redeem", origin=origin, customer=customer,
@@ -275,6 +296,17 @@ def redeem_link(token: str, origin: Origin, signed_in: Customer | None = None) -
             step="redeem", origin=origin, customer=customer, resource_id=link.resource_id,
             link_id=link.id,
         ) from None
+    if broker:  # the login token is the assertion: nothing else to answer later
+        jump = _record(
+            step="redeem", outcome="ok", origin=origin, customer=customer,
+            resource_id=resource.id, link_id=link.id, service=service,
+            detail=f"iam_broker login token for {broker_session_user(customer)}",
+        )
+        jump.asserted_at = now
+        db.session.flush()
+        jump_id = jump.id
+        db.session.commit()
+        return Redeemed(login_url=login_url, jump_id=jump_id, secret=None)
     secret = secrets.token_urlsafe(32)
     jump = _record(
         step="redeem", outcome="redirected", origin=origin, customer=customer,

@@ -10,6 +10,11 @@ production they are required while the bridge is on); ``STOREFRONT_SAML_SP_METAD
 60) is how long a minted link lives; ``STOREFRONT_CONSOLE_EXTRA_HOSTS`` adds console origins
 (comma-separated ``https://host``) that ``service`` may point at; ``STOREFRONT_XMLSEC_BINARY``
 is the xmlsec1 binary (default: found on ``PATH``).
+
+``STOREFRONT_CONSOLE_ROUTE`` picks how the jump logs the customer in: ``saml`` (default; the
+storefront is the SAML IdP) or ``iam_broker`` (IAM custom identity broker: temporary
+credentials through the customer's agency, a login token, ``authui/federation/login``). The
+SAML key pair and xmlsec1 are only required for the ``saml`` route.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MAX_TTL_S = 60
+ROUTE_SAML = "saml"
+ROUTE_IAM_BROKER = "iam_broker"
+ROUTES = (ROUTE_SAML, ROUTE_IAM_BROKER)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class ConsoleSettings:
     link_ttl_s: int = MAX_TTL_S
     extra_hosts: tuple[str, ...] = ()
     xmlsec_binary: str = "/usr/bin/xmlsec1"
+    route: str = ROUTE_SAML
 
     @classmethod
     def from_mapping(
@@ -47,10 +56,15 @@ class ConsoleSettings:
         # Default: on, except a production deploy against the sandbox (nothing to log into).
         default = "off" if production and cloud_is_sandbox else "on"
         enabled = (get("CONSOLE_BRIDGE") or default).lower() in ("1", "true", "yes", "on")
+        route = (get("CONSOLE_ROUTE") or ROUTE_SAML).lower()
+        if route not in ROUTES:
+            problems.append(f"STOREFRONT_CONSOLE_ROUTE must be one of {', '.join(ROUTES)}")
+            route = ROUTE_SAML
+        saml = enabled and route == ROUTE_SAML
         key, cert = get("SAML_KEY_FILE"), get("SAML_CERT_FILE")
         if bool(key) != bool(cert):
             problems.append("STOREFRONT_SAML_KEY_FILE and STOREFRONT_SAML_CERT_FILE go together")
-        elif enabled and production and not key:
+        elif saml and production and not key:
             problems.append(
                 "STOREFRONT_SAML_KEY_FILE and STOREFRONT_SAML_CERT_FILE (the SAML IdP's signing "
                 "key and certificate, PEM) are required in production while the console bridge "
@@ -78,7 +92,7 @@ class ConsoleSettings:
                 continue
             hosts.append(f"{parts.scheme}://{parts.netloc}".lower())
         xmlsec = get("XMLSEC_BINARY") or shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
-        if enabled and not Path(xmlsec).exists():
+        if saml and not Path(xmlsec).exists():
             problems.append(
                 f"xmlsec1 not found ({xmlsec}): install it or set STOREFRONT_XMLSEC_BINARY"
             )
@@ -93,6 +107,7 @@ class ConsoleSettings:
                 link_ttl_s=ttl,
                 extra_hosts=tuple(hosts),
                 xmlsec_binary=xmlsec,
+                route=route,
             ),
             problems,
         )

@@ -100,10 +100,13 @@ def go(token: str) -> ResponseReturnValue:
     if len(token) > 128:
         return refused_page(ConsoleRefused(404, "link_unknown", INVALID))
     try:
-        redeemed = services.redeem_link(token, origin(), _signed_in())
+        redeemed = services.redeem_link(
+            token, origin(), _signed_in(), url_for("billing.resources", _external=True)
+        )
     except ConsoleRefused as exc:
         return refused_page(exc)
-    session[SESSION_KEY] = {"id": redeemed.jump_id, "secret": redeemed.secret}
+    if redeemed.secret is not None:  # SAML: our SSO endpoint answers this jump next
+        session[SESSION_KEY] = {"id": redeemed.jump_id, "secret": redeemed.secret}
     response = redirect(redeemed.login_url, 302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -28,3 +28,13 @@ def test_production_without_saml_keys_fails_clearly_only_when_enabled() -> None:
 def test_link_ttl_is_capped_at_60_seconds() -> None:
     with pytest.raises(ConfigError, match="CONSOLE_LINK_TTL_S"):
         load_settings(environ={"STOREFRONT_ENV": "testing", "STOREFRONT_CONSOLE_LINK_TTL_S": "600"})
+
+
+def test_console_route_setting() -> None:
+    with pytest.raises(ConfigError, match="STOREFRONT_CONSOLE_ROUTE"):
+        load_settings(environ={"STOREFRONT_ENV": "testing", "STOREFRONT_CONSOLE_ROUTE": "oauth"})
+    testing = load_settings(environ={"STOREFRONT_ENV": "testing"})
+    assert testing.console is not None and testing.console.route == "saml"
+    # the broker route needs no SAML signing pair, even in production
+    broker = load_settings(environ={**PROD, "STOREFRONT_CONSOLE_ROUTE": "iam_broker"})
+    assert broker.console is not None and broker.console.route == "iam_broker"

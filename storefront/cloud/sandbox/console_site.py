@@ -6,6 +6,8 @@
   it a signed AuthnRequest (HTTP-Redirect), ``service`` travelling as RelayState;
 * ``/authui/saml/SAMLAssertionConsumer``: validates the signed Response/Assertion (pysaml2),
   maps ``xUserId`` + ``xAccountType`` to the customer account and logs it in;
+* ``/authui/federation/login?idp_login_url=…&service=…&logintoken=…``: IAM's custom identity
+  broker: redeems a login token (single use, unexpired) and logs its account in;
 * ``/console/…``: a minimal console whose buttons change the sandbox's ``CloudResource`` rows.
 
 It is a Flask app of its own (own session cookie ``hwc_sandbox_session``, so it never collides
@@ -30,11 +32,12 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.cloud.sandbox.commerce import CloudResource
 from storefront.cloud.sandbox.console_models import ConsoleAction, IdpTrust, Subnet
+from storefront.cloud.sandbox.federation_models import LoginToken, token_hash
 from storefront.cloud.sandbox.models import Account, utcnow
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState
 
@@ -223,6 +226,44 @@ def create_console_site(state: SandboxState) -> Flask:
         session["csrf"] = secrets.token_urlsafe(16)
         relay = console_url(request.form.get("RelayState")) or pending["service"]
         return redirect(relay, 302)
+
+    @site.get("/authui/federation/login")
+    def federation_login() -> ResponseReturnValue:
+        """IAM custom identity broker: redeem a login token once, then land on ``service``."""
+        service = console_url(request.args.get("service"))
+        if service is None:
+            return fail(400, "IAM.0011", "The service parameter is invalid.")
+        raw = request.args.get("logintoken", "")
+        if not raw or len(raw) > 512:
+            return fail(401, "IAM.0201", "Authentication failed: no login token.")
+        now = state.now().replace(tzinfo=None)
+        with db_session() as s:
+            token = s.get(LoginToken, token_hash(raw))
+            if token is None:
+                return fail(401, "IAM.0201", "Authentication failed: the login token is invalid.")
+            if token.used_at is not None:
+                return fail(401, "IAM.0205", "The login token has already been used.")
+            if token.expires_at <= now:
+                return fail(401, "IAM.0206", "The login token has expired.")
+            spent = s.execute(
+                update(LoginToken)
+                .where(LoginToken.token_hash == token.token_hash, LoginToken.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if spent.rowcount != 1:
+                return fail(401, "IAM.0205", "The login token has already been used.")
+            account = s.get(Account, token.domain_id)
+            if account is None or account.kind != "customer":
+                return fail(401, "IAM.0203", "The login token's account does not exist.")
+            if account.is_frozen:
+                return fail(403, "IAM.0204", "The account is frozen.")
+            session["user"] = account.domain_id
+            session["user_name"] = f"{account.name}/{token.session_user}"
+        session["csrf"] = secrets.token_urlsafe(16)
+        idp_login_url = request.args.get("idp_login_url", "")
+        if idp_login_url.startswith(("http://", "https://")):
+            session["idp_login_url"] = idp_login_url
+        return redirect(service, 302)
 
     def current_user() -> str:
         user = session.get("user")

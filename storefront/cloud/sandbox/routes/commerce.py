@@ -8,6 +8,7 @@ a retry returns what the first call made and never creates or charges twice.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from storefront.cloud.sandbox.commerce import (
     Project,
     Transfer,
 )
+from storefront.cloud.sandbox.federation_models import SecurityToken, token_hash
 from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
@@ -37,6 +39,7 @@ bp = Blueprint("sandbox_commerce", __name__)
 control_bp = Blueprint("sandbox_commerce_control", __name__, url_prefix="/_sandbox")
 
 CENT = Decimal("0.01")
+SESSION_USER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{4,63}")  # IAM's session_user.name rule
 TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -123,6 +126,11 @@ def security_token() -> Response:
     role = identity.get("assume_role") or {}
     if identity.get("methods") != ["assume_role"] or not role.get("agency_name"):
         raise ApiError(400, "IAM.0007", "Request parameter 'auth.identity' is invalid.")
+    session_user = (role.get("session_user") or {}).get("name")
+    if session_user is not None and not SESSION_USER.fullmatch(str(session_user)):
+        raise ApiError(400, "IAM.0007", "Request parameter 'session_user.name' is invalid.")
+    expires = datetime.now(UTC) + timedelta(seconds=int(role.get("duration_seconds") or 900))
+    token = secrets.token_urlsafe(48)
     with sandbox_state().db.session() as s:
         partner = _partner(s)
         customer = s.get(Account, role.get("domain_id"))
@@ -130,11 +138,21 @@ def security_token() -> Response:
             raise ApiError(403, "IAM.0002", "The agency does not exist or is not granted.")
         ak, sk = "TMP" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
         s.add(AccessKey(ak=ak, sk=sk, domain_id=customer.domain_id))
-    expires = datetime.now(UTC) + timedelta(seconds=int(role.get("duration_seconds") or 900))
+        s.add(
+            SecurityToken(
+                ak=ak,
+                token_hash=token_hash(token),
+                domain_id=customer.domain_id,
+                agency_name=str(role["agency_name"])[:64],
+                assumed_by=partner.domain_id,
+                session_user=session_user,
+                expires_at=expires.replace(tzinfo=None),
+            )
+        )
     credential = {
         "access": ak,
         "secret": sk,
-        "securitytoken": secrets.token_urlsafe(48),
+        "securitytoken": token,
         "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
     }
     return respond({"credential": credential}, 201)
