@@ -525,45 +525,52 @@ class HuaweiCloudProvider:
             idempotent=False,
         )
 
-    def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
+    def _iam(self, creds: GlobalCredentials) -> Any:
         from huaweicloudsdkiam.v3 import IamClient
-        from huaweicloudsdkiam.v3 import model as iam
 
-        partner_iam = (
+        return (
             IamClient.new_builder()
             .with_http_config(http_config(self._settings))
-            .with_credentials(credentials(self._settings))
+            .with_credentials(creds)
             .with_endpoint(self._settings.iam_endpoint)
             .build()
         )
+
+    def _partner_iam(self) -> Any:
+        return self._iam(credentials(self._settings))
+
+    def _assume_agency(
+        self, partner_iam: Any, customer_id: str, duration_s: int, session_user: str | None = None
+    ) -> Any:
+        """Temporary AK/SK + security token in the customer's account (the granted agency)."""
+        from huaweicloudsdkiam.v3 import model as iam
+
+        role = iam.IdentityAssumerole(
+            agency_name=self.AGENCY_NAME, domain_id=customer_id, duration_seconds=duration_s
+        )
+        if session_user is not None:
+            role.session_user = iam.AssumeroleSessionuser(name=session_user)
         body = iam.CreateTemporaryAccessKeyByAgencyRequestBody(
             auth=iam.AgencyAuth(
-                identity=iam.AgencyAuthIdentity(
-                    methods=["assume_role"],
-                    assume_role=iam.IdentityAssumerole(
-                        agency_name=self.AGENCY_NAME, domain_id=customer_id, duration_seconds=3600
-                    ),
-                )
+                identity=iam.AgencyAuthIdentity(methods=["assume_role"], assume_role=role)
             )
         )
-        resp = self._call(
+        return self._call(
             "create_temporary_access_key_by_agency",
             lambda: partner_iam.create_temporary_access_key_by_agency(
                 iam.CreateTemporaryAccessKeyByAgencyRequest(body=body)
             ),
-        )
-        cred = resp.credential
+        ).credential
+
+    def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
+        from huaweicloudsdkiam.v3 import model as iam
+
+        cred = self._assume_agency(self._partner_iam(), customer_id, 3600)
         temp = GlobalCredentials(cred.access, cred.secret, customer_id).with_security_token(
             cred.securitytoken
         )
         temp.iam_endpoint = self._settings.iam_endpoint
-        customer_iam = (
-            IamClient.new_builder()
-            .with_http_config(http_config(self._settings))
-            .with_credentials(temp)
-            .with_endpoint(self._settings.iam_endpoint)
-            .build()
-        )
+        customer_iam = self._iam(temp)
         projects = self._call(
             "keystone_list_auth_projects",
             lambda: customer_iam.keystone_list_auth_projects(iam.KeystoneListAuthProjectsRequest()),
@@ -939,35 +946,12 @@ class HuaweiCloudProvider:
     def console_federation_url(
         self, *, customer_id: str, session_user: str, service: str, idp_login_url: str
     ) -> str:
-        from huaweicloudsdkiam.v3 import IamClient
         from huaweicloudsdkiam.v3 import model as iam
 
-        partner_iam = (
-            IamClient.new_builder()
-            .with_http_config(http_config(self._settings))
-            .with_credentials(credentials(self._settings))
-            .with_endpoint(self._settings.iam_endpoint)
-            .build()
+        partner_iam = self._partner_iam()
+        cred = self._assume_agency(
+            partner_iam, customer_id, self.BROKER_CREDENTIALS_S, session_user=session_user
         )
-        agency = iam.CreateTemporaryAccessKeyByAgencyRequestBody(
-            auth=iam.AgencyAuth(
-                identity=iam.AgencyAuthIdentity(
-                    methods=["assume_role"],
-                    assume_role=iam.IdentityAssumerole(
-                        agency_name=self.AGENCY_NAME,
-                        domain_id=customer_id,
-                        duration_seconds=self.BROKER_CREDENTIALS_S,
-                        session_user=iam.AssumeroleSessionuser(name=session_user),
-                    ),
-                )
-            )
-        )
-        cred = self._call(
-            "create_temporary_access_key_by_agency",
-            lambda: partner_iam.create_temporary_access_key_by_agency(
-                iam.CreateTemporaryAccessKeyByAgencyRequest(body=agency)
-            ),
-        ).credential
         login = iam.CreateLoginTokenRequestBody(
             auth=iam.LoginTokenAuth(
                 securitytoken=iam.LoginTokenSecurityToken(
