@@ -91,8 +91,12 @@ def test_store_freeze_refuses_ordering_and_console_but_not_reading(
     assert [r["id"] for r in items] == [mine.id]
 
     # banners: the customer's pages and the back office (with the reason for staff)
-    customer_page = signed_in(app, linked).get("/resources").get_data(as_text=True)
+    browser = signed_in(app, linked)
+    customer_page = browser.get("/resources").get_data(as_text=True)
     assert 'id="store-frozen-banner"' in customer_page and REASON not in customer_page
+    account_page = browser.get("/account").get_data(as_text=True)
+    assert 'id="store-frozen-banner"' in account_page
+    assert "complete real-name verification" not in account_page  # not the customer's fault
     staff_page = login(owner).get("/admin/").get_data(as_text=True)
     assert 'id="store-frozen-banner"' in staff_page and REASON in staff_page
 
