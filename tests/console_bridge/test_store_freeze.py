@@ -141,3 +141,70 @@ def test_a_frozen_store_does_not_touch_other_stores(
     mine = make_resource(linked)
     resp = client.post(f"/api/v1/resources/{mine.id}/console", headers=token(client, linked))
     assert resp.status_code == 200, resp.get_json()
+
+
+def test_a_jump_in_flight_is_stopped_at_the_saml_answer(
+    app: Flask, client: FlaskClient, sandbox: Any, default_store: Store, linked: Customer,
+    bought: Any,
+) -> None:
+    """Redeemed before the freeze, the provider's AuthnRequest arrives after it: no assertion."""
+    import requests
+
+    from tests.console_bridge.conftest import trust_storefront
+
+    trust_storefront(sandbox, client.get("/saml/idp/metadata.xml").get_data(as_text=True))
+    resource = bought(linked)[0]
+    minted = client.post(
+        f"/api/v1/resources/{resource['id']}/console", headers=token(client, linked)
+    ).get_json()
+    go = client.get(urlsplit(minted["url"]).path)
+    assert go.status_code == 302
+    at_provider = requests.get(go.headers["Location"], allow_redirects=False, timeout=10)
+    sso = urlsplit(at_provider.headers["Location"])
+    assert cli(app, "store-freeze", default_store.slug, "--reason", REASON).exit_code == 0
+    answer = client.get(f"{sso.path}?{sso.query}")
+    assert answer.status_code == 403
+    html = answer.get_data(as_text=True)
+    assert "SAMLResponse" not in html and 'id="console-refused"' in html
+    with app.app_context():
+        last = db.session.scalars(
+            select(ConsoleJump).order_by(ConsoleJump.id.desc()).execution_options(all_stores=True)
+        ).first()
+        assert last is not None and (last.step, last.outcome) == ("sso", "store_frozen")
+
+
+def test_checkout_page_says_the_store_is_not_taking_orders(
+    app: Flask,
+    default_store: Store,
+    linked: Customer,
+    make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None],
+    catalog: Any,
+) -> None:
+    quote_id = make_quote(linked)
+    give(linked, "100000.00")
+    assert cli(app, "store-freeze", default_store.slug, "--reason", REASON).exit_code == 0
+    browser = signed_in(app, linked)
+    page = browser.get(f"/checkout/{quote_id}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert csrf and key
+    resp = browser.post(
+        f"/checkout/{quote_id}",
+        data={"csrf_token": csrf.group(1), "idempotency_key": key.group(1)},
+    )
+    assert resp.status_code == 409
+    assert "not taking orders" in resp.get_data(as_text=True)
+    assert client_orders(app, linked) == 0
+
+
+def client_orders(app: Flask, customer: Customer) -> int:
+    from storefront.billing.models import Order
+
+    with app.app_context():
+        return len(
+            db.session.scalars(
+                select(Order).where(Order.customer_id == customer.id)
+                .execution_options(all_stores=True)
+            ).all()
+        )
