@@ -52,9 +52,12 @@ class Spec(Model):
     product_code: Mapped[str] = mapped_column(ForeignKey("catalog_products.code"), index=True)
     code: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
+    # the provider's Chinese name (``X-Language: zh_cn``); None until synced in Chinese
+    name_zh: Mapped[str | None] = mapped_column(String(200))
     service_type: Mapped[str] = mapped_column(String(80))
     resource_type: Mapped[str] = mapped_column(String(80))
     family: Mapped[str | None] = mapped_column(String(80))
+    family_zh: Mapped[str | None] = mapped_column(String(80))
     os: Mapped[str | None] = mapped_column(String(20))
     vcpus: Mapped[int | None]
     memory_gib: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
@@ -123,6 +126,26 @@ class SyncMark(Model):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fetched_at: Mapped[datetime]
+
+
+class ProductText(StoreScoped, Model):
+    """A store's own description of a product, per language (sandboxed template source).
+
+    Empty means "not written": the page falls back to the other language, then to the
+    catalogue's default text on :class:`Product`.
+    """
+
+    __tablename__ = "catalog_product_texts"
+    __table_args__ = (UniqueConstraint("store_id", "product_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_code: Mapped[str] = mapped_column(
+        ForeignKey("catalog_products.code", ondelete="CASCADE")
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
 
 class HiddenItem(StoreScoped, Model):

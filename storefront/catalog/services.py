@@ -114,6 +114,24 @@ def localized(obj: Any, attr: str, locale: str) -> str:
     return str(getattr(obj, attr))
 
 
+def spec_name(spec: Any, locale: str) -> str:
+    """A spec's name as the provider gives it in the visitor's language (English fallback)."""
+    return localized(spec, "name", locale)
+
+
+def spec_family(spec: Any, locale: str) -> str:
+    """An ECS flavour's family in the visitor's language ("" when it has none)."""
+    if locale.startswith("zh") and getattr(spec, "family_zh", None):
+        return str(spec.family_zh)
+    return str(spec.family or "")
+
+
+def spec_label(product_code: str, spec_code: str, locale: str) -> str:
+    """The localised name of a spec by its codes (the code itself if it left the catalogue)."""
+    spec = snapshot.catalog().specs.get((product_code, spec_code))
+    return spec_name(spec, locale) if spec is not None else spec_code
+
+
 def regions(hid: Hidden | None = None) -> list[Region]:
     hid = hid or hidden()
     rows = db.session.scalars(select(Region).order_by(Region.sort, Region.code)).all()

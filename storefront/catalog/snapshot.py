@@ -62,6 +62,8 @@ class SpecView:
     name: str
     family: str | None
     os: str | None
+    name_zh: str | None
+    family_zh: str | None
     vcpus: int | None
     memory_gib: Decimal | None
     sort: int
@@ -123,6 +125,8 @@ def _load_catalog() -> Catalog:
             name=spec.name,
             family=spec.family,
             os=spec.os,
+            name_zh=spec.name_zh,
+            family_zh=spec.family_zh,
             vcpus=spec.vcpus,
             memory_gib=spec.memory_gib,
             sort=spec.sort,
@@ -132,9 +136,7 @@ def _load_catalog() -> Catalog:
             max_size=spec.max_size,
             bandwidth_resource_type=spec.bandwidth_resource_type,
             bandwidth_spec=spec.bandwidth_spec,
-            regions=tuple(
-                SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions
-            ),
+            regions=tuple(SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions),
         )
     rows = db.session.execute(
         select(

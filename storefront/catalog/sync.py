@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
@@ -40,6 +41,8 @@ IP, BANDWIDTH = "hws.resource.type.ip", "hws.resource.type.bandwidth"
 VPC_RESOURCE = "hws.resource.type.vpc"
 
 DEFAULT_WINDOW = timedelta(hours=6)
+# The provider names specs in the language of the request's ``X-Language`` header.
+ENGLISH, CHINESE = "en_US", "zh_CN"
 RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
 
 # The provider interface has no region listing: the regions the partner sells in.
@@ -167,15 +170,24 @@ def ensure_base(session: DBSession) -> None:
     session.commit()
 
 
-def _spec_row(source: Source, spec: ResourceSpec, now: datetime, sort: int) -> dict[str, Any]:
-    parts = [p.strip() for p in spec.name.split("|")]
+def _family(source: Source, name: str | None) -> str | None:
+    """An ECS flavour's family: the first part of the provider's "family | flavour | …" name."""
+    parts = [p.strip() for p in (name or "").split("|")]
+    return parts[0] if source.product == "ecs" and len(parts) > 1 else None
+
+
+def _spec_row(
+    source: Source, spec: ResourceSpec, now: datetime, sort: int, name_zh: str | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "product_code": source.product,
         "code": spec.spec,
         "name": spec.name,
+        "name_zh": name_zh,
+        "family_zh": _family(source, name_zh),
         "service_type": spec.service_type,
         "resource_type": spec.resource_type,
-        "family": parts[0] if source.product == "ecs" and len(parts) > 1 else None,
+        "family": _family(source, spec.name),
         "os": None,
         "vcpus": spec.vcpus,
         "memory_gib": spec.memory_gib,
@@ -219,14 +231,18 @@ def sync_catalog(
         key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
         if not force and _fresh(session, key, now, window):
             continue
-        specs = provider.list_resource_specs(
+        listing = partial(
+            provider.list_resource_specs,
             service_type=source.service_type,
             resource_type=source.resource_type,
             region=region,
             charge_mode=mode,
         )
+        specs = listing(language=ENGLISH)
         if source.product is not None:
-            rows = [_spec_row(source, s, now, i) for i, s in enumerate(specs)]
+            # the same listing in Chinese, for the names Chinese pages show
+            chinese = {s.spec: s.name for s in listing(language=CHINESE)}
+            rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
             upsert(session, Spec, rows, ["product_code", "code"])
             codes = [s.spec for s in specs]
             ids = session.scalars(
