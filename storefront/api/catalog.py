@@ -9,11 +9,12 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from flask import g, jsonify, request, session
+from flask import jsonify, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from storefront.api import bp
+from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
 from storefront.catalog.models import Quote
@@ -31,7 +32,7 @@ def _locale() -> str:
 
 
 def _api_customer_id() -> int | None:
-    customer = g.get("api_customer")
+    customer = optional_customer()
     return int(customer.id) if customer is not None else None
 
 
