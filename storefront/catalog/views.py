@@ -109,6 +109,7 @@ def product_page(code: str) -> ResponseReturnValue:
         "catalog/product.html",
         product=product,
         description=descriptions.for_visitor(product, _locale(), current_store()),
+        can_edit_description=has_permission(current_user, descriptions.PERMISSION),
         specs=specs,
         prices=prices,
         regions=regions,
@@ -303,6 +304,7 @@ def staff_pricing() -> ResponseReturnValue:
         groups=groups,
         group=group,
         group_names={g.id: g.name for g in groups},
+        can_edit_descriptions=has_permission(current_user, descriptions.PERMISSION),
         stale_rows=services.stale_count(),
         hidden=hid,
         visibility_items=[
@@ -570,21 +572,4 @@ def register(app: Flask) -> None:
             visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )
-    add_nav(
-        app,
-        NavItem(
-            "catalog.staff_groups",
-            _l("Customer groups"),
-            order=81,
-            visible=lambda user: has_permission(user, "pricing.manage"),
-        ),
-    )
-    add_nav(
-        app,
-        NavItem(
-            "catalog.staff_descriptions",
-            _l("Product descriptions"),
-            order=82,
-            visible=lambda user: has_permission(user, descriptions.PERMISSION),
-        ),
-    )
+
