@@ -308,8 +308,14 @@ def staff_pricing() -> ResponseReturnValue:
         stale_rows=services.stale_count(),
         hidden=hid,
         visibility_items=[
-            *(("product", p.code, p.name) for p in services.products(services.Hidden())),
-            *(("region", r.code, r.name) for r in services.regions(services.Hidden())),
+            *(
+                ("product", p.code, services.localized(p, "name", _locale()))
+                for p in services.products(services.Hidden())
+            ),
+            *(
+                ("region", r.code, services.localized(r, "name", _locale()))
+                for r in services.regions(services.Hidden())
+            ),
         ],
         visibility_form=VisibilityForm(),
     )

@@ -83,3 +83,4 @@ def test_pages_and_api_name_specs_in_the_visitors_language(
     staff = client.get("/staff/pricing?region=cn-north-4", headers=ZH).get_data(as_text=True)
     assert re.search(r"ECS 通用计算型 \| s6\.large\.2", staff)
     assert "华北-北京四" in staff
+    assert "<span>弹性云服务器</span>" in staff  # what the store offers, in Chinese too
