@@ -35,9 +35,8 @@ def check_ledger() -> LedgerReport:
     by_txn: dict[int, Decimal] = defaultdict(Decimal)
     by_account: dict[int, Decimal] = defaultdict(Decimal)
     rows = db.session.execute(
-        select(Posting.transaction_id, Posting.account_id, Posting.amount).execution_options(
-            all_stores=True, yield_per=5000
-        )
+        select(Posting.transaction_id, Posting.account_id, Posting.amount)
+        .execution_options(all_stores=True, yield_per=5000)
     )
     for txn_id, account_id, amount in rows:
         report.postings += 1
@@ -97,7 +96,6 @@ def register_ledger(group: AppGroup) -> None:
 
 # --- wallet: vouchers ---------------------------------------------------------------------------
 
-
 def register_vouchers(group: AppGroup) -> None:
     @group.command("sync-vouchers")
     def sync_vouchers_command() -> None:
@@ -135,12 +133,8 @@ def register_orders(group: AppGroup) -> None:
             worker.work(current_app._get_current_object(), poll_s=poll)  # type: ignore[attr-defined]
 
     @group.command("reconcile")
-    @click.option(
-        "--older-than",
-        default=120,
-        show_default=True,
-        help="Seconds an order must have been stuck before it is reconciled.",
-    )
+    @click.option("--older-than", default=120, show_default=True, help="Seconds an order must "
+                  "have been stuck before it is reconciled.")
     def reconcile_command(older_than: int) -> None:
         """Finish or refund orders stuck in an intermediate state (cron: every 5 minutes)."""
         from storefront.billing import reconcile, worker
@@ -166,3 +160,4 @@ def register_orders(group: AppGroup) -> None:
         )
         for error in report.errors:
             click.echo(f"ERROR {error}", err=True)
+

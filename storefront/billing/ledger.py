@@ -49,21 +49,21 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
     more than two decimal places and amounts beyond ``Numeric(18, 2)``.
     """
     if isinstance(value, bool | float) or value is None:
-        raise InvalidAmount('Amount must be a decimal string such as "12.50".')
+        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
         if not text or any(c not in "+-0123456789." for c in text):
-            raise InvalidAmount('Amount must be a decimal string such as "12.50".')
+            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount('Amount must be a decimal string such as "12.50".') from None
+            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".") from None
     elif isinstance(value, Decimal):
         amount = value
     else:
-        raise InvalidAmount('Amount must be a decimal string such as "12.50".')
+        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
     if not amount.is_finite():
         raise InvalidAmount("Amount must be a finite number.")
     if amount != amount.quantize(CENT):

@@ -372,8 +372,6 @@ class VoucherRedemption(StoreScoped, Model):
         ForeignKey("journal_transactions.id", ondelete="RESTRICT"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
 # --------------------------------------------------------------------------- orders (issue 5)
 
 
@@ -388,10 +386,7 @@ class OrderStatus(enum.StrEnum):
 
 LIVE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.ACTIVE)
 INTERMEDIATE_ORDER_STATUSES = (
-    OrderStatus.PENDING,
-    OrderStatus.PAID,
-    OrderStatus.PROVISIONING,
-    OrderStatus.FAILED,
+    OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.FAILED
 )
 
 

@@ -168,10 +168,8 @@ def complete(order: Order) -> OrderStatus:
     """Every line delivered: record the resources and mark the order active. Commits."""
     now = utcnow()
     for line in order.lines:
-        hourly = (
-            None
-            if order.prepaid
-            else (line.amount / max(line.quantity, 1)).quantize(Decimal("0.01"))
+        hourly = None if order.prepaid else (line.amount / max(line.quantity, 1)).quantize(
+            Decimal("0.01")
         )
         for rid in line.provider_resource_ids:
             exists = db.session.scalar(
@@ -214,7 +212,9 @@ def _refund(order_id: int, reason: str) -> OrderStatus:
 
 def reclaim_unused_funds(order: Order) -> None:
     """Best effort: take back from the customer's provider account what no line consumed."""
-    unused = sum((line.cost_amount for line in order.lines if not line.done), Decimal("0.00"))
+    unused = sum(
+        (line.cost_amount for line in order.lines if not line.done), Decimal("0.00")
+    )
     amount = min(unused, order.funded_amount)
     if amount <= 0 or not order.provider_customer_id:
         return

@@ -111,9 +111,8 @@ def fund(
 def debit(customer: Customer, amount: Any, reason: str, reference: str) -> JournalTransaction:
     """The customer's wallet pays ``amount`` to the store's revenue. Does not commit."""
     value = ledger.parse_amount(amount)
-    txn, _ = _move(
-        customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason, reference
-    )
+    txn, _ = _move(customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason,
+                   reference)
     return txn
 
 
@@ -131,7 +130,8 @@ def credit(
     if source is AccountKind.CUSTOMER_WALLET:
         raise InvalidAmount("credit source must be a store account")
     _same_store(customer, staff)
-    txn, _ = _move(customer, value, source, kind, reason, reference, staff.id if staff else None)
+    txn, _ = _move(customer, value, source, kind, reason, reference,
+                   staff.id if staff else None)
     return txn
 
 

@@ -164,14 +164,8 @@ class PaymentGateway(Protocol):
     name: str
 
     def checkout_url(
-        self,
-        *,
-        reference: str,
-        amount: Decimal,
-        currency: str,
-        return_url: str,
-        notify_url: str,
-        base_url: str,
+        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
+        notify_url: str, base_url: str,
     ) -> str:
         """Where to send the customer's browser to pay."""
         ...
@@ -193,14 +187,8 @@ class HmacGateway:
         self._checkout_path = checkout_path
 
     def checkout_url(
-        self,
-        *,
-        reference: str,
-        amount: Decimal,
-        currency: str,
-        return_url: str,
-        notify_url: str,
-        base_url: str,
+        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
+        notify_url: str, base_url: str,
     ) -> str:
         params = {
             "reference": reference,
@@ -371,9 +359,8 @@ def handle_notification(gateway_name: str, body: bytes, headers: Mapping[str, st
         db.session.rollback()
         raise
     if outcome not in ("credited", "already_paid", "cancelled"):
-        log.warning(
-            "payment notification %s for %s ignored: %s", note.nonce, note.reference, outcome
-        )
+        log.warning("payment notification %s for %s ignored: %s", note.nonce, note.reference,
+                    outcome)
     return outcome
 
 
@@ -418,7 +405,9 @@ def _settle(topup: Topup, note: Notification) -> str:
         )[:255]
         return "amount_mismatch"
     customer = db.session.scalar(
-        select(Customer).where(Customer.id == topup.customer_id).execution_options(all_stores=True)
+        select(Customer)
+        .where(Customer.id == topup.customer_id)
+        .execution_options(all_stores=True)
     )
     assert customer is not None
     txn = services.credit(

@@ -427,9 +427,9 @@ def push_upstream(voucher: Voucher) -> bool:
     from storefront.extensions import cloud_provider
 
     customer = db.session.scalar(
-        select(Customer)
-        .where(Customer.id == voucher.customer_id)
-        .execution_options(all_stores=True)
+        select(Customer).where(Customer.id == voucher.customer_id).execution_options(
+            all_stores=True
+        )
     )
     quota = _quota_id()
     if customer is None or not customer.provider_customer_id or not quota:
@@ -437,18 +437,15 @@ def push_upstream(voucher: Voucher) -> bool:
     try:
         provider = cloud_provider()
         existing = _adoptable(provider, customer.provider_customer_id, voucher)
-        coupon_id = (
-            existing
-            or provider.create_partner_coupons(
-                quota_id=quota,
-                customer_ids=[customer.provider_customer_id],
-                face_value=voucher.face_value,
-                valid_from=voucher.valid_from,
-                valid_until=voucher.valid_until,
-                cloud_service_types=sorted({SERVICE_TYPES[p] for p in voucher.products}),
-                memo=f"storefront voucher {voucher.code}",
-            )[0].coupon_id
-        )
+        coupon_id = existing or provider.create_partner_coupons(
+            quota_id=quota,
+            customer_ids=[customer.provider_customer_id],
+            face_value=voucher.face_value,
+            valid_from=voucher.valid_from,
+            valid_until=voucher.valid_until,
+            cloud_service_types=sorted({SERVICE_TYPES[p] for p in voucher.products}),
+            memo=f"storefront voucher {voucher.code}",
+        )[0].coupon_id
     except (CloudError, IndexError) as exc:
         voucher.upstream_error = str(exc)[:255]
         db.session.commit()

@@ -171,7 +171,9 @@ def topup_start() -> ResponseReturnValue:
             reference=started.reference,
             amount=started.amount,
             currency=started.currency,
-            return_url=url_for("billing.topup_return", reference=started.reference, _external=True),
+            return_url=url_for(
+                "billing.topup_return", reference=started.reference, _external=True
+            ),
             notify_url=url_for("billing.payment_notify", gateway=gw.name, _external=True),
             base_url=request.host_url,
         )
@@ -215,7 +217,9 @@ def remittance_page() -> ResponseReturnValue:
         else:
             upload = request.files.get("proof")
             proof = (
-                upload.read(remittance.MAX_PROOF_BYTES + 1) if upload and upload.filename else None
+                upload.read(remittance.MAX_PROOF_BYTES + 1)
+                if upload and upload.filename
+                else None
             )
             try:
                 paid_on = date.fromisoformat(request.form.get("paid_on", ""))
@@ -242,10 +246,8 @@ def remittance_page() -> ResponseReturnValue:
                         "bank_serial": _("Give the bank's serial number."),
                     }.get(exc.field or "", _message(exc))
                 else:
-                    flash(
-                        _("Claim submitted: staff will check it against the bank statement."),
-                        "success",
-                    )
+                    flash(_("Claim submitted: staff will check it against the bank statement."),
+                          "success")
                     return redirect(url_for("billing.remittance_page"))
         if errors:
             db.session.rollback()
@@ -264,8 +266,7 @@ def remittance_page() -> ResponseReturnValue:
 def vouchers_page() -> ResponseReturnValue:
     customer = _me()
     return render_template(
-        "billing/vouchers.html",
-        vouchers=vouchers.customer_vouchers(customer),
+        "billing/vouchers.html", vouchers=vouchers.customer_vouchers(customer),
         now=datetime.now(UTC),
     )
 
@@ -297,21 +298,13 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
                 error = _("Tick the box to confirm taking funds back.")
             else:
                 result = services.fund(
-                    customer,
-                    amount,
-                    request.form.get("note", "")[:500],
-                    staff,
+                    customer, amount, request.form.get("note", "")[:500], staff,
                     request.form.get("form_key") or None,
                 )
                 flash(_("Done. New balance: %(balance)s %(currency)s", **result), "success")
                 return redirect(url_for("billing.staff_funds", customer_id=customer.id))
-        except (
-            InvalidAmount,
-            InsufficientBalance,
-            IdempotencyConflict,
-            WrongStore,
-            PermissionDenied,
-        ) as exc:
+        except (InvalidAmount, InsufficientBalance, IdempotencyConflict, WrongStore,
+                PermissionDenied) as exc:
             error = _message(exc)
         except ValueError:
             error = _messages()["invalid_amount"]
@@ -325,8 +318,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         lines=lines,
         next_url=(
             url_for("billing.staff_funds", customer_id=customer.id, cursor=next_cursor)
-            if next_cursor
-            else None
+            if next_cursor else None
         ),
         form_key=uuid.uuid4().hex,
         error=error,
@@ -345,7 +337,9 @@ def staff_claims() -> ResponseReturnValue:
     query = select(RemittanceClaim).order_by(RemittanceClaim.id.desc()).limit(200)
     if state == "open":
         query = query.where(
-            RemittanceClaim.status.in_([ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL])
+            RemittanceClaim.status.in_(
+                [ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL]
+            )
         )
     elif state in CLAIM_STATES:
         query = query.where(RemittanceClaim.status == ClaimStatus(state))
@@ -559,23 +553,10 @@ def register(app: Flask) -> None:
 
         payments_sandbox.mount(app)
     add_nav(app, NavItem("billing.wallet", _l("Wallet"), "account", 15, _is_customer))
-    add_nav(
-        app,
-        NavItem(
-            "billing.staff_claims", _l("Remittance claims"), "main", 85, _staff_with("claims.view")
-        ),
-    )
-    add_nav(
-        app,
-        NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86, _staff_with("money.view")),
-    )
-    add_nav(
-        app,
-        NavItem(
-            "billing.staff_payment_settings",
-            _l("Payment settings"),
-            "main",
-            87,
-            _staff_with("billing.settings"),
-        ),
-    )
+    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "main", 85,
+                         _staff_with("claims.view")))
+    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86,
+                         _staff_with("money.view")))
+    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "main", 87,
+                         _staff_with("billing.settings")))
+

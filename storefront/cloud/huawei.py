@@ -1012,12 +1012,7 @@ class HuaweiCloudProvider:
 
 # Provider resource status codes <-> ours (the sandbox uses the same table).
 RESOURCE_STATUS = {
-    1: "creating",
-    2: "active",
-    3: "expired",
-    4: "frozen",
-    5: "released",
-    6: "stopped",
+    1: "creating", 2: "active", 3: "expired", 4: "frozen", 5: "released", 6: "stopped"
 }
 _ORDER_STATUS = {
     1: ProviderOrderStatus.PROCESSING,

@@ -175,11 +175,7 @@ def mint_link(customer: Customer, resource_id: int, origin: Origin) -> Minted:
     db.session.add(link)
     db.session.flush()
     _record(
-        step="mint",
-        outcome="ok",
-        origin=origin,
-        customer=customer,
-        resource_id=resource_id,
+        step="mint", outcome="ok", origin=origin, customer=customer, resource_id=resource_id,
         link_id=link.id,
     )
     db.session.commit()
@@ -236,12 +232,8 @@ def redeem_link(token: str, origin: Origin, signed_in: Customer | None = None) -
         else:
             exc = ConsoleRefused(410, "link_expired", _l("This console link has expired."))
         raise _refuse(
-            exc,
-            step="redeem",
-            origin=origin,
-            customer=customer,
-            resource_id=link.resource_id if link else None,
-            link_id=link.id if link else None,
+            exc, step="redeem", origin=origin, customer=customer,
+            resource_id=link.resource_id if link else None, link_id=link.id if link else None,
         )
     db.session.commit()  # the link is spent whatever happens next
     try:
@@ -254,32 +246,20 @@ def redeem_link(token: str, origin: Origin, signed_in: Customer | None = None) -
         login_url = cloud_provider().console_login_url(service=service)
     except ConsoleRefused as exc:
         raise _refuse(
-            exc,
-            step="redeem",
-            origin=origin,
-            customer=customer,
-            resource_id=link.resource_id,
-            link_id=link.id,
+            exc, step="redeem", origin=origin, customer=customer,
+            resource_id=link.resource_id, link_id=link.id,
         ) from None
     except CloudError as exc:
         log.warning("console link %s: %s", link.id, exc)
         raise _refuse(
             ConsoleRefused(503, "console_unavailable", _l("The console is not available now.")),
-            step="redeem",
-            origin=origin,
-            customer=customer,
-            resource_id=link.resource_id,
+            step="redeem", origin=origin, customer=customer, resource_id=link.resource_id,
             link_id=link.id,
         ) from None
     secret = secrets.token_urlsafe(32)
     jump = _record(
-        step="redeem",
-        outcome="redirected",
-        origin=origin,
-        customer=customer,
-        resource_id=resource.id,
-        link_id=link.id,
-        service=service,
+        step="redeem", outcome="redirected", origin=origin, customer=customer,
+        resource_id=resource.id, link_id=link.id, service=service,
     )
     jump.state_hash = _hash(secret)
     jump.state_expires_at = now + JUMP_STATE_TTL
@@ -362,14 +342,9 @@ def complete_jump(pending: PendingJump, origin: Origin, sp_entity_id: str) -> bo
         db.session.rollback()
         return False
     _record(
-        step="sso",
-        outcome="ok",
-        origin=origin,
-        customer=pending.customer,
-        resource_id=pending.resource.id,
-        link_id=pending.jump.link_id,
-        service=pending.jump.service,
-        detail=f"assertion for {sp_entity_id}",
+        step="sso", outcome="ok", origin=origin, customer=pending.customer,
+        resource_id=pending.resource.id, link_id=pending.jump.link_id,
+        service=pending.jump.service, detail=f"assertion for {sp_entity_id}",
     )
     db.session.commit()
     return True

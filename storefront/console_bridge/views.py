@@ -135,9 +135,7 @@ def sso() -> ResponseReturnValue:
             services.refuse_sso(
                 pending,
                 ConsoleRefused(
-                    400,
-                    exc.code,
-                    _l("The cloud console's sign-in request was refused."),
+                    400, exc.code, _l("The cloud console's sign-in request was refused."),
                     str(exc)[:200],
                 ),
                 who,
@@ -163,9 +161,7 @@ def sso() -> ResponseReturnValue:
         )
     session.pop(SESSION_KEY, None)
     html = render_template(
-        "console_bridge/post.html",
-        acs_url=req.acs_url,
-        saml_response=saml_response,
+        "console_bridge/post.html", acs_url=req.acs_url, saml_response=saml_response,
         relay_state=relay,
     )
     return _post_response(html, req.acs_url)

@@ -21,7 +21,9 @@ from storefront.cloud.sandbox.models import Base, utcnow
 
 # Provider status codes of resources (``list_pay_per_use_customer_resources`` and the on-demand
 # query); the storefront's client maps them back with the same table.
-STATUS_CODES = {"creating": 1, "active": 2, "expired": 3, "frozen": 4, "released": 5, "stopped": 6}
+STATUS_CODES = {
+    "creating": 1, "active": 2, "expired": 3, "frozen": 4, "released": 5, "stopped": 6
+}
 ORDER_UNPAID, ORDER_COMPLETED, ORDER_CANCELLED = 5, 4, 3
 
 

@@ -297,16 +297,9 @@ def create_servers(project_id: str) -> Response:
         project = _project(s, project_id)
         os_suffix = ".win" if "win" in str(server.get("imageRef") or "").lower() else ".linux"
         order_id, made = _create(
-            s,
-            project,
-            kind="ecs",
-            service_type=prices.EC2,
-            resource_type=prices.VM,
-            spec=flavor + os_suffix,
-            size=None,
-            count=int(server.get("count") or 1),
-            name=str(server.get("name") or ""),
-            token=token,
+            s, project, kind="ecs", service_type=prices.EC2, resource_type=prices.VM,
+            spec=flavor + os_suffix, size=None, count=int(server.get("count") or 1),
+            name=str(server.get("name") or ""), token=token,
             prepaid=_prepaid(extend.get("chargingMode") or extend.get("charging_mode")),
             charging={
                 "period_type": extend.get("periodType") or extend.get("period_type"),
@@ -331,16 +324,9 @@ def create_volume(project_id: str) -> Response:
     with sandbox_state().db.session() as s:
         project = _project(s, project_id)
         order_id, made = _create(
-            s,
-            project,
-            kind="evs",
-            service_type=prices.EBS,
-            resource_type=prices.VOLUME,
-            spec=field(volume, "volume_type", str, required=True),
-            size=size,
-            count=int(volume.get("count") or 1),
-            name=str(volume.get("name") or ""),
-            token=token,
+            s, project, kind="evs", service_type=prices.EBS, resource_type=prices.VOLUME,
+            spec=field(volume, "volume_type", str, required=True), size=size,
+            count=int(volume.get("count") or 1), name=str(volume.get("name") or ""), token=token,
             prepaid=_prepaid(bss.get("chargingMode") or bss.get("charging_mode") or "postPaid"),
             charging=bss,
         )
@@ -357,27 +343,14 @@ def create_vpc(project_id: str) -> Response:
     with sandbox_state().db.session() as s:
         project = _project(s, project_id)
         _, made = _create(
-            s,
-            project,
-            kind="vpc",
-            service_type=prices.VPC,
-            resource_type=prices.VPC_RESOURCE,
-            spec="vpc",
-            size=None,
-            count=1,
-            name=str(vpc.get("name") or ""),
-            token=_token(vpc.get("description")),
-            prepaid=False,
-            charging={},
+            s, project, kind="vpc", service_type=prices.VPC, resource_type=prices.VPC_RESOURCE,
+            spec="vpc", size=None, count=1, name=str(vpc.get("name") or ""),
+            token=_token(vpc.get("description")), prepaid=False, charging={},
         )
         r = made[0]
         payload: dict[str, Any] = {
-            "id": r.resource_id,
-            "name": r.name,
-            "cidr": vpc.get("cidr") or "192.168.0.0/16",
-            "description": vpc.get("description") or "",
-            "status": "OK",
-            "routes": [],
+            "id": r.resource_id, "name": r.name, "cidr": vpc.get("cidr") or "192.168.0.0/16",
+            "description": vpc.get("description") or "", "status": "OK", "routes": [],
             "tenant_id": project.id,
         }
     return respond({"vpc": payload})
@@ -392,31 +365,19 @@ def create_publicip(project_id: str) -> Response:
     with sandbox_state().db.session() as s:
         project = _project(s, project_id)
         order_id, made = _create(
-            s,
-            project,
-            kind="eip",
-            service_type=prices.VPC,
-            resource_type=prices.IP,
-            spec=field(ip, "type", str, required=True),
-            size=int(bandwidth.get("size") or 1),
-            count=1,
-            name=str(bandwidth.get("name") or ""),
-            token=_token(ip.get("alias")),
-            prepaid=_prepaid(extend.get("charge_mode") or "postPaid"),
-            charging=extend,
+            s, project, kind="eip", service_type=prices.VPC, resource_type=prices.IP,
+            spec=field(ip, "type", str, required=True), size=int(bandwidth.get("size") or 1),
+            count=1, name=str(bandwidth.get("name") or ""), token=_token(ip.get("alias")),
+            prepaid=_prepaid(extend.get("charge_mode") or "postPaid"), charging=extend,
         )
         r = made[0]
         payload: dict[str, Any] = {
             "publicip": {
-                "id": r.resource_id,
-                "status": "PENDING_CREATE" if order_id else "DOWN",
-                "type": r.spec,
-                "public_ip_address": (
+                "id": r.resource_id, "status": "PENDING_CREATE" if order_id else "DOWN",
+                "type": r.spec, "public_ip_address": (
                     f"100.64.{int(r.resource_id[:2], 16)}.{int(r.resource_id[2:4], 16)}"
                 ),
-                "bandwidth_size": r.size,
-                "ip_version": 4,
-                "tenant_id": project.id,
+                "bandwidth_size": r.size, "ip_version": 4, "tenant_id": project.id,
                 "alias": ip.get("alias"),
             },
             "publicip_id": r.resource_id,
@@ -484,8 +445,7 @@ def list_customer_orders() -> Response:
         if args.get("order_id"):
             query = query.where(CloudOrder.order_id == args["order_id"])
         orders = [
-            o
-            for o in s.scalars(query)
+            o for o in s.scalars(query)
             if (c := s.get(Account, o.customer_id)) is not None and c.parent_id == partner.domain_id
         ]
         offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
@@ -525,14 +485,10 @@ def show_customer_order(order_id: str) -> Response:
 def _resource_rows(s: Session, data: dict[str, Any], *, prepaid: bool) -> list[CloudResource]:
     partner = _partner(s)
     customer = _own_customer(s, partner, field(data, "customer_id", str, required=True))
-    query = (
-        select(CloudResource)
-        .where(
-            CloudResource.customer_id == customer.domain_id,
-            CloudResource.charge_mode == ("prePaid" if prepaid else "postPaid"),
-        )
-        .order_by(CloudResource.created_at, CloudResource.resource_id)
-    )
+    query = select(CloudResource).where(
+        CloudResource.customer_id == customer.domain_id,
+        CloudResource.charge_mode == ("prePaid" if prepaid else "postPaid"),
+    ).order_by(CloudResource.created_at, CloudResource.resource_id)
     if data.get("order_id"):
         query = query.where(CloudResource.order_id == data["order_id"])
     if data.get("resource_ids"):
@@ -677,17 +633,10 @@ def resources() -> Response:
     with sandbox_state().db.session() as s:
         rows = [
             {
-                "resource_id": r.resource_id,
-                "customer_id": r.customer_id,
-                "kind": r.kind,
-                "spec": r.spec,
-                "region": r.region,
-                "status": r.status,
-                "name": r.name,
-                "order_id": r.order_id,
-                "charge_mode": r.charge_mode,
-                "client_token": r.client_token,
-                "expire_at": _iso(r.expire_at),
+                "resource_id": r.resource_id, "customer_id": r.customer_id, "kind": r.kind,
+                "spec": r.spec, "region": r.region, "status": r.status, "name": r.name,
+                "order_id": r.order_id, "charge_mode": r.charge_mode,
+                "client_token": r.client_token, "expire_at": _iso(r.expire_at),
             }
             for r in s.scalars(select(CloudResource).order_by(CloudResource.created_at))
         ]
