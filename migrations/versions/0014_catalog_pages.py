@@ -1,4 +1,4 @@
-"""catalog pages: Chinese spec names, store product texts
+"""catalog pages: Chinese spec names, store product texts, multi-period term prices
 
 Revision ID: 0014_catalog_pages
 Revises: 0012_association
@@ -35,6 +35,25 @@ def upgrade():
     with op.batch_alter_table('catalog_product_texts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_product_texts_store_id'), ['store_id'], unique=False)
 
+    op.create_table('catalog_term_prices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=40), nullable=False),
+    sa.Column('service_type', sa.String(length=80), nullable=False),
+    sa.Column('resource_type', sa.String(length=80), nullable=False),
+    sa.Column('provider_spec', sa.String(length=80), nullable=False),
+    sa.Column('period_unit', sa.String(length=8), nullable=False),
+    sa.Column('period_num', sa.Integer(), nullable=False),
+    sa.Column('size_from', sa.Integer(), nullable=False),
+    sa.Column('official', sa.Numeric(precision=20, scale=10), nullable=False),
+    sa.Column('cost', sa.Numeric(precision=20, scale=10), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_term_prices')),
+    sa.UniqueConstraint('region_code', 'resource_type', 'provider_spec', 'period_unit', 'period_num', 'size_from', name='uq_catalog_term_prices_key')
+    )
+    with op.batch_alter_table('catalog_term_prices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_term_prices_fetched_at'), ['fetched_at'], unique=False)
+
     with op.batch_alter_table('catalog_specs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name_zh', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('family_zh', sa.String(length=80), nullable=True))
@@ -52,4 +71,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_product_texts_store_id'))
 
     op.drop_table('catalog_product_texts')
+    with op.batch_alter_table('catalog_term_prices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_term_prices_fetched_at'))
+
+    op.drop_table('catalog_term_prices')
     # ### end Alembic commands ###

@@ -23,7 +23,15 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront.catalog import pricing
-from storefront.catalog.models import PriceBookEntry, Product, Region, Spec, SpecRegion, SyncMark
+from storefront.catalog.models import (
+    PriceBookEntry,
+    Product,
+    Region,
+    Spec,
+    SpecRegion,
+    SyncMark,
+    TermPrice,
+)
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
@@ -351,7 +359,11 @@ def price_units(
 
 
 def _rate(
-    provider: CloudProvider, region: str, unit: pricing.PeriodUnit, batch: list[Rateable]
+    provider: CloudProvider,
+    region: str,
+    unit: pricing.PeriodUnit,
+    batch: list[Rateable],
+    count: int = 1,
 ) -> tuple[str, dict[tuple[str, str], list[pricing.Tier]]]:
     items: list[RatingItem] = []
     for r in batch:
@@ -371,7 +383,7 @@ def _rate(
         rating = provider.rate_on_demand(items=items, hours=1)
     else:
         period = PeriodType.MONTH if unit is pricing.PeriodUnit.MONTH else PeriodType.YEAR
-        rating = provider.rate_period(items=items, period=period, count=1)
+        rating = provider.rate_period(items=items, period=period, count=count)
     tiers: dict[tuple[str, str], list[pricing.Tier]] = {}
     for r in batch:
         if not r.sizes:
@@ -460,6 +472,71 @@ def sync_prices(
                     PriceBookEntry.size_from.not_in([t.start for t in spec_tiers]),
                 )
             )
+        if unit is not pricing.PeriodUnit.HOUR:
+            _sync_terms(session, provider, region, unit, batch, now, by_type)
         session.commit()
         done += 1
     return done
+
+
+# A prepaid term of several periods has its own price at the provider (it need not be N times
+# one period), rated with ``period_num``: months 2..9, years 2..3.
+TERMS = {
+    pricing.PeriodUnit.MONTH: pricing.PERIOD_LIMITS[pricing.BillingMode.MONTHLY][1],
+    pricing.PeriodUnit.YEAR: pricing.PERIOD_LIMITS[pricing.BillingMode.YEARLY][1],
+}
+
+
+def _sync_terms(
+    session: DBSession,
+    provider: CloudProvider,
+    region: str,
+    unit: pricing.PeriodUnit,
+    batch: list[Rateable],
+    now: datetime,
+    by_type: dict[str, str],
+) -> None:
+    """Rate ``batch`` for every multi-period term into :class:`TermPrice` (same transaction as
+    the one-period rows, so a batch is either fully refreshed or not at all)."""
+    for count in range(2, TERMS[unit] + 1):
+        currency, tiers = _rate(provider, region, unit, batch, count)
+        for (rtype, spec), spec_tiers in tiers.items():
+            rows = [
+                {
+                    "region_code": region,
+                    "service_type": by_type[rtype],
+                    "resource_type": rtype,
+                    "provider_spec": spec,
+                    "period_unit": unit.value,
+                    "period_num": count,
+                    "size_from": t.start,
+                    "official": t.rate.official,
+                    "cost": t.rate.cost,
+                    "currency": currency,
+                    "fetched_at": now,
+                }
+                for t in spec_tiers
+            ]
+            upsert(
+                session,
+                TermPrice,
+                rows,
+                [
+                    "region_code",
+                    "resource_type",
+                    "provider_spec",
+                    "period_unit",
+                    "period_num",
+                    "size_from",
+                ],
+            )
+            session.execute(
+                delete(TermPrice).where(
+                    TermPrice.region_code == region,
+                    TermPrice.resource_type == rtype,
+                    TermPrice.provider_spec == spec,
+                    TermPrice.period_unit == unit.value,
+                    TermPrice.period_num == count,
+                    TermPrice.size_from.not_in([t.start for t in spec_tiers]),
+                )
+            )
