@@ -54,6 +54,17 @@ require_customer_token = _require(Customer)
 require_staff_token = _require(Staff)
 
 
+def optional_customer() -> Customer | None:
+    """For endpoints that also serve anonymous callers (prices, quotes): the customer whose
+    bearer token the request carries, None without an ``Authorization`` header or for a staff
+    token; a token that is sent but not valid is a 401, never silently anonymous."""
+    if "api_customer" not in g:
+        principal = _bearer_principal() if request.headers.get("Authorization") else None
+        g.api_customer = principal if isinstance(principal, Customer) else None
+    customer: Customer | None = g.api_customer
+    return customer
+
+
 def api_principal() -> Any:
     """The principal the current request's token belongs to."""
     return g.api_principal

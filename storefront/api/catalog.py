@@ -9,14 +9,16 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from flask import g, jsonify, request, session
+from flask import jsonify, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from storefront.api import bp
+from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
-from storefront.catalog import services
+from storefront.catalog import descriptions, services
 from storefront.catalog.models import Quote
+from storefront.stores.tenancy import current_store
 
 SESSION_KEY = "catalog_quote_owner"
 
@@ -30,7 +32,7 @@ def _locale() -> str:
 
 
 def _api_customer_id() -> int | None:
-    customer = g.get("api_customer")
+    customer = optional_customer()
     return int(customer.id) if customer is not None else None
 
 
@@ -100,14 +102,17 @@ def list_products() -> ResponseReturnValue:
     by_product: dict[str, list[dict[str, Any]]] = {}
     for spec in services.specs(region=region, hid=hid):
         attrs = services.spec_attributes(spec)
+        attrs["name"] = services.spec_name(spec, locale)
         if region is not None:
             attrs["prices"] = prices.get(spec.id)
         by_product.setdefault(spec.product_code, []).append(attrs)
+    texts = descriptions.store_texts()
+    store = current_store()
     items = [
         {
             "code": p.code,
             "name": services.localized(p, "name", locale),
-            "description": services.localized(p, "description", locale),
+            "description": descriptions.plain_for_visitor(p, locale, store, texts),
             "specs": by_product.get(p.code, []),
         }
         for p in services.products(hid)

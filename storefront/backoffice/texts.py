@@ -7,6 +7,7 @@ ever reaches ``render_template_string`` or the app's Jinja environment.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,9 @@ TEXT_KEYS = ("footer", "mail.signature", "home.intro")
 MAX_TEXT = 4000
 
 _env = ImmutableSandboxedEnvironment(autoescape=True)
+# Texts shown as plain text (product descriptions): the same sandbox, output escaped as a whole
+# by the caller, so neither the store's literal text nor a variable can inject HTML.
+_plain_env = ImmutableSandboxedEnvironment(autoescape=False)
 
 
 def allowed_key(key: str) -> bool:
@@ -60,6 +64,41 @@ def render_text(source: str | None, store: Any) -> Markup:
         return Markup(_env.from_string(source).render(**context_for(store)))  # noqa: S704
     except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
         return escape(source)
+
+
+def render_plain(source: str | None, store: Any) -> str:
+    """Render ``source`` in the sandbox as plain text (not HTML: escape it before showing it);
+    an unsafe or broken template comes back as its source."""
+    if not source:
+        return ""
+    try:
+        return str(_plain_env.from_string(source).render(**context_for(store)))
+    except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
+        return source
+
+
+def plain_to_html(text: str) -> Markup:
+    """Plain text as HTML: everything escaped; a blank line starts a paragraph, a line break
+    stays one, lines starting with "- " make a list and ``**words**`` are bold."""
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())]
+    out: list[str] = []
+    for block in blocks:
+        if not block.strip():
+            continue
+        lines = block.split("\n")
+        if all(line.lstrip().startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
+            out.append(f"<ul>{items}</ul>")
+        else:
+            out.append("<p>" + "<br>\n".join(_inline(line) for line in lines) + "</p>")
+    return Markup("\n".join(out))  # noqa: S704 - built from escaped text only
+
+
+def _inline(line: str) -> str:
+    return _BOLD.sub(r"<strong>\1</strong>", str(escape(line.strip())))
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def get_text(key: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Staff forms: price rules and what the store shows."""
+"""Staff forms: price rules, what the store shows, customer groups, product descriptions."""
 
 from __future__ import annotations
 
@@ -6,13 +6,27 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+MAX_DESCRIPTION = 4000
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover
     SelectChoice = None
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def options(pairs: list[tuple[str, Any]]) -> list[Any]:
@@ -46,3 +60,32 @@ class VisibilityForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired()])
     code = HiddenField(validators=[DataRequired()])
     hide = HiddenField()
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("Group name"), validators=[DataRequired(), Length(max=80)], filters=[_strip]
+    )
+
+
+class MemberForm(FlaskForm):
+    customer_id = HiddenField(validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: the CSRF token on a confirmed destructive action."""
+
+
+class DescriptionForm(FlaskForm):
+    description = TextAreaField(
+        _l("Description in English"),
+        validators=[Length(max=MAX_DESCRIPTION)],
+        render_kw={"rows": 8},
+    )
+    description_zh = TextAreaField(
+        _l("Description in Chinese"),
+        validators=[Length(max=MAX_DESCRIPTION)],
+        render_kw={"rows": 8},
+    )
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save"))

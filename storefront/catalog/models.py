@@ -52,9 +52,12 @@ class Spec(Model):
     product_code: Mapped[str] = mapped_column(ForeignKey("catalog_products.code"), index=True)
     code: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
+    # the provider's Chinese name (``X-Language: zh_cn``); None until synced in Chinese
+    name_zh: Mapped[str | None] = mapped_column(String(200))
     service_type: Mapped[str] = mapped_column(String(80))
     resource_type: Mapped[str] = mapped_column(String(80))
     family: Mapped[str | None] = mapped_column(String(80))
+    family_zh: Mapped[str | None] = mapped_column(String(80))
     os: Mapped[str | None] = mapped_column(String(20))
     vcpus: Mapped[int | None]
     memory_gib: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
@@ -116,6 +119,39 @@ class PriceBookEntry(Model):
     fetched_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class TermPrice(Model):
+    """The provider's price of one unit for a whole prepaid term of ``period_num`` (2 or more)
+    months or years (``list_rate_on_period_detail`` with that ``period_num``), next to the
+    one-period row in :class:`PriceBookEntry`; a term the book holds is quoted at this price
+    instead of N x one period. ``size_from`` as there."""
+
+    __tablename__ = "catalog_term_prices"
+    __table_args__ = (
+        UniqueConstraint(
+            "region_code",
+            "resource_type",
+            "provider_spec",
+            "period_unit",
+            "period_num",
+            "size_from",
+            name="uq_catalog_term_prices_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(40))
+    service_type: Mapped[str] = mapped_column(String(80))
+    resource_type: Mapped[str] = mapped_column(String(80))
+    provider_spec: Mapped[str] = mapped_column(String(80))
+    period_unit: Mapped[str] = mapped_column(String(8))  # month | year
+    period_num: Mapped[int]
+    size_from: Mapped[int] = mapped_column(default=0)
+    official: Mapped[Decimal] = mapped_column(RATE)
+    cost: Mapped[Decimal] = mapped_column(RATE)
+    currency: Mapped[str] = mapped_column(String(3))
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SyncMark(Model):
     """When one unit of sync work (a region × resource type × mode) last completed."""
 
@@ -123,6 +159,26 @@ class SyncMark(Model):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fetched_at: Mapped[datetime]
+
+
+class ProductText(StoreScoped, Model):
+    """A store's own description of a product, per language (sandboxed template source).
+
+    Empty means "not written": the page falls back to the other language, then to the
+    catalogue's default text on :class:`Product`.
+    """
+
+    __tablename__ = "catalog_product_texts"
+    __table_args__ = (UniqueConstraint("store_id", "product_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_code: Mapped[str] = mapped_column(
+        ForeignKey("catalog_products.code", ondelete="CASCADE")
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
 
 class HiddenItem(StoreScoped, Model):

@@ -114,6 +114,24 @@ def localized(obj: Any, attr: str, locale: str) -> str:
     return str(getattr(obj, attr))
 
 
+def spec_name(spec: Any, locale: str) -> str:
+    """A spec's name as the provider gives it in the visitor's language (English fallback)."""
+    return localized(spec, "name", locale)
+
+
+def spec_family(spec: Any, locale: str) -> str:
+    """An ECS flavour's family in the visitor's language ("" when it has none)."""
+    if locale.startswith("zh") and getattr(spec, "family_zh", None):
+        return str(spec.family_zh)
+    return str(spec.family or "")
+
+
+def spec_label(product_code: str, spec_code: str, locale: str) -> str:
+    """The localised name of a spec by its codes (the code itself if it left the catalogue)."""
+    spec = snapshot.catalog().specs.get((product_code, spec_code))
+    return spec_name(spec, locale) if spec is not None else spec_code
+
+
 def regions(hid: Hidden | None = None) -> list[Region]:
     hid = hid or hidden()
     rows = db.session.scalars(select(Region).order_by(Region.sort, Region.code)).all()
@@ -417,6 +435,12 @@ def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
     period = req.period or 1
     keys = [k for _item, spec in resolved for k in _spec_keys(spec)]
     cards = rate_cards(req.region, unit, keys)
+    # a term of several periods: the provider's own price for it where the book holds one
+    terms = (
+        snapshot.term_cards_for(req.region, unit.value, period, keys)
+        if req.mode is not BillingMode.ON_DEMAND and period > 1
+        else {}
+    )
     months = pricing.months_in_term(req.mode, period)
     lines: list[BasketLine] = []
     oldest: datetime | None = None
@@ -428,11 +452,14 @@ def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
                 503, "prices_unavailable", _("Prices for this selection are not available yet.")
             )
         rate, fetched, currency = found
+        term = spec_rate(spec, item.size, terms) if terms else None
+        if term is not None:
+            term_rate, fetched = term[0], min(fetched, term[1])
+        else:  # not in the book: N times one period
+            term_rate = pricing.term_rate(rate, req.mode, period)
         oldest = fetched if oldest is None else min(oldest, fetched)
         rule = pricing.pick_rule(ctx.rules, item.product, item.spec, ctx.groups)
-        priced = pricing.price_line(
-            pricing.term_rate(rate, req.mode, period), item.quantity, rule, months
-        )
+        priced = pricing.price_line(term_rate, item.quantity, rule, months)
         estimate = None
         if req.mode is BillingMode.ON_DEMAND:
             estimate = pricing.price_line(

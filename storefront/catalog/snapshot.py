@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,10 +30,11 @@ from storefront.catalog.models import (
     Region,
     Spec,
     SpecRegion,
+    TermPrice,
 )
 from storefront.extensions import db
 
-CACHED = (Region, Spec, SpecRegion, PriceBookEntry, PriceRule, HiddenItem)
+CACHED = (Region, Spec, SpecRegion, PriceBookEntry, TermPrice, PriceRule, HiddenItem)
 _generation = itertools.count(1)
 _current = next(_generation)
 _lock = threading.Lock()
@@ -62,6 +63,8 @@ class SpecView:
     name: str
     family: str | None
     os: str | None
+    name_zh: str | None
+    family_zh: str | None
     vcpus: int | None
     memory_gib: Decimal | None
     sort: int
@@ -89,6 +92,8 @@ class Catalog:
     specs: dict[tuple[str, str], SpecView]  # in catalogue order
     # (region, period unit, resource type, provider spec) -> card
     cards: dict[tuple[str, str, str, str], RateCard]
+    # (region, period unit, period_num, resource type, provider spec) -> the whole term's card
+    terms: dict[tuple[str, str, int, str, str], RateCard] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ def _load_catalog() -> Catalog:
             name=spec.name,
             family=spec.family,
             os=spec.os,
+            name_zh=spec.name_zh,
+            family_zh=spec.family_zh,
             vcpus=spec.vcpus,
             memory_gib=spec.memory_gib,
             sort=spec.sort,
@@ -132,9 +139,7 @@ def _load_catalog() -> Catalog:
             max_size=spec.max_size,
             bandwidth_resource_type=spec.bandwidth_resource_type,
             bandwidth_spec=spec.bandwidth_spec,
-            regions=tuple(
-                SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions
-            ),
+            regions=tuple(SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions),
         )
     rows = db.session.execute(
         select(
@@ -160,7 +165,35 @@ def _load_catalog() -> Catalog:
         oldest[key] = min(fetched, oldest.get(key, fetched))
         currency[key] = cur
     cards = {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
-    return Catalog(generation, time.monotonic(), regions, specs, cards)
+    return Catalog(generation, time.monotonic(), regions, specs, cards, _load_terms())
+
+
+def _load_terms() -> dict[tuple[str, str, int, str, str], RateCard]:
+    rows = db.session.execute(
+        select(
+            TermPrice.region_code,
+            TermPrice.period_unit,
+            TermPrice.period_num,
+            TermPrice.resource_type,
+            TermPrice.provider_spec,
+            TermPrice.size_from,
+            TermPrice.official,
+            TermPrice.cost,
+            TermPrice.fetched_at,
+            TermPrice.currency,
+        ).order_by(TermPrice.size_from)
+    ).all()
+    tiers: dict[tuple[str, str, int, str, str], list[pricing.Tier]] = {}
+    oldest: dict[tuple[str, str, int, str, str], datetime] = {}
+    currency: dict[tuple[str, str, int, str, str], str] = {}
+    for region, unit, num, rtype, pspec, start, official, cost, fetched, cur in rows:
+        key = (region, unit, num, rtype, pspec)
+        tiers.setdefault(key, []).append(
+            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
+        )
+        oldest[key] = min(fetched, oldest.get(key, fetched))
+        currency[key] = cur
+    return {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
 
 
 def catalog() -> Catalog:
@@ -202,6 +235,19 @@ def cards_for(
     found = {}
     for rtype, pspec in keys:
         card = cards.get((region, unit, rtype, pspec))
+        if card is not None:
+            found[(rtype, pspec)] = card
+    return found
+
+
+def term_cards_for(
+    region: str, unit: str, period_num: int, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], RateCard]:
+    """The provider's whole-term cards for ``period_num`` months or years (empty if none)."""
+    terms = catalog().terms
+    found = {}
+    for rtype, pspec in keys:
+        card = terms.get((region, unit, period_num, rtype, pspec))
         if card is not None:
             found[(rtype, pspec)] = card
     return found

@@ -16,13 +16,22 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront.catalog import pricing
-from storefront.catalog.models import PriceBookEntry, Product, Region, Spec, SpecRegion, SyncMark
+from storefront.catalog.models import (
+    PriceBookEntry,
+    Product,
+    Region,
+    Spec,
+    SpecRegion,
+    SyncMark,
+    TermPrice,
+)
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
@@ -40,6 +49,8 @@ IP, BANDWIDTH = "hws.resource.type.ip", "hws.resource.type.bandwidth"
 VPC_RESOURCE = "hws.resource.type.vpc"
 
 DEFAULT_WINDOW = timedelta(hours=6)
+# The provider names specs in the language of the request's ``X-Language`` header.
+ENGLISH, CHINESE = "en_US", "zh_CN"
 RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
 
 # The provider interface has no region listing: the regions the partner sells in.
@@ -167,15 +178,24 @@ def ensure_base(session: DBSession) -> None:
     session.commit()
 
 
-def _spec_row(source: Source, spec: ResourceSpec, now: datetime, sort: int) -> dict[str, Any]:
-    parts = [p.strip() for p in spec.name.split("|")]
+def _family(source: Source, name: str | None) -> str | None:
+    """An ECS flavour's family: the first part of the provider's "family | flavour | …" name."""
+    parts = [p.strip() for p in (name or "").split("|")]
+    return parts[0] if source.product == "ecs" and len(parts) > 1 else None
+
+
+def _spec_row(
+    source: Source, spec: ResourceSpec, now: datetime, sort: int, name_zh: str | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "product_code": source.product,
         "code": spec.spec,
         "name": spec.name,
+        "name_zh": name_zh,
+        "family_zh": _family(source, name_zh),
         "service_type": spec.service_type,
         "resource_type": spec.resource_type,
-        "family": parts[0] if source.product == "ecs" and len(parts) > 1 else None,
+        "family": _family(source, spec.name),
         "os": None,
         "vcpus": spec.vcpus,
         "memory_gib": spec.memory_gib,
@@ -219,14 +239,18 @@ def sync_catalog(
         key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
         if not force and _fresh(session, key, now, window):
             continue
-        specs = provider.list_resource_specs(
+        listing = partial(
+            provider.list_resource_specs,
             service_type=source.service_type,
             resource_type=source.resource_type,
             region=region,
             charge_mode=mode,
         )
+        specs = listing(language=ENGLISH)
         if source.product is not None:
-            rows = [_spec_row(source, s, now, i) for i, s in enumerate(specs)]
+            # the same listing in Chinese, for the names Chinese pages show
+            chinese = {s.spec: s.name for s in listing(language=CHINESE)}
+            rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
             upsert(session, Spec, rows, ["product_code", "code"])
             codes = [s.spec for s in specs]
             ids = session.scalars(
@@ -335,7 +359,11 @@ def price_units(
 
 
 def _rate(
-    provider: CloudProvider, region: str, unit: pricing.PeriodUnit, batch: list[Rateable]
+    provider: CloudProvider,
+    region: str,
+    unit: pricing.PeriodUnit,
+    batch: list[Rateable],
+    count: int = 1,
 ) -> tuple[str, dict[tuple[str, str], list[pricing.Tier]]]:
     items: list[RatingItem] = []
     for r in batch:
@@ -355,7 +383,7 @@ def _rate(
         rating = provider.rate_on_demand(items=items, hours=1)
     else:
         period = PeriodType.MONTH if unit is pricing.PeriodUnit.MONTH else PeriodType.YEAR
-        rating = provider.rate_period(items=items, period=period, count=1)
+        rating = provider.rate_period(items=items, period=period, count=count)
     tiers: dict[tuple[str, str], list[pricing.Tier]] = {}
     for r in batch:
         if not r.sizes:
@@ -444,6 +472,71 @@ def sync_prices(
                     PriceBookEntry.size_from.not_in([t.start for t in spec_tiers]),
                 )
             )
+        if unit is not pricing.PeriodUnit.HOUR:
+            _sync_terms(session, provider, region, unit, batch, now, by_type)
         session.commit()
         done += 1
     return done
+
+
+# A prepaid term of several periods has its own price at the provider (it need not be N times
+# one period), rated with ``period_num``: months 2..9, years 2..3.
+TERMS = {
+    pricing.PeriodUnit.MONTH: pricing.PERIOD_LIMITS[pricing.BillingMode.MONTHLY][1],
+    pricing.PeriodUnit.YEAR: pricing.PERIOD_LIMITS[pricing.BillingMode.YEARLY][1],
+}
+
+
+def _sync_terms(
+    session: DBSession,
+    provider: CloudProvider,
+    region: str,
+    unit: pricing.PeriodUnit,
+    batch: list[Rateable],
+    now: datetime,
+    by_type: dict[str, str],
+) -> None:
+    """Rate ``batch`` for every multi-period term into :class:`TermPrice` (same transaction as
+    the one-period rows, so a batch is either fully refreshed or not at all)."""
+    for count in range(2, TERMS[unit] + 1):
+        currency, tiers = _rate(provider, region, unit, batch, count)
+        for (rtype, spec), spec_tiers in tiers.items():
+            rows = [
+                {
+                    "region_code": region,
+                    "service_type": by_type[rtype],
+                    "resource_type": rtype,
+                    "provider_spec": spec,
+                    "period_unit": unit.value,
+                    "period_num": count,
+                    "size_from": t.start,
+                    "official": t.rate.official,
+                    "cost": t.rate.cost,
+                    "currency": currency,
+                    "fetched_at": now,
+                }
+                for t in spec_tiers
+            ]
+            upsert(
+                session,
+                TermPrice,
+                rows,
+                [
+                    "region_code",
+                    "resource_type",
+                    "provider_spec",
+                    "period_unit",
+                    "period_num",
+                    "size_from",
+                ],
+            )
+            session.execute(
+                delete(TermPrice).where(
+                    TermPrice.region_code == region,
+                    TermPrice.resource_type == rtype,
+                    TermPrice.provider_spec == spec,
+                    TermPrice.period_unit == unit.value,
+                    TermPrice.period_num == count,
+                    TermPrice.size_from.not_in([t.start for t in spec_tiers]),
+                )
+            )

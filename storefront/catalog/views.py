@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,12 +30,21 @@ from sqlalchemy import select
 from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
-from storefront.catalog import services, snapshot
-from storefront.catalog.forms import PriceRuleForm, VisibilityForm, options
-from storefront.catalog.models import PriceRule
+from storefront.catalog import descriptions, groups, services, snapshot
+from storefront.catalog.forms import (
+    ConfirmForm,
+    DescriptionForm,
+    GroupForm,
+    MemberForm,
+    PriceRuleForm,
+    VisibilityForm,
+    options,
+)
+from storefront.catalog.models import CustomerGroup, PriceRule, ProductText
 from storefront.catalog.pricing import BillingMode
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
+from storefront.stores.tenancy import current_store
 
 bp = Blueprint("catalog", __name__)
 SESSION_KEY = "catalog_quote_owner"
@@ -71,9 +80,15 @@ def _region(hid: services.Hidden) -> tuple[list[Any], str | None]:
 @bp.get("/products")
 def product_list() -> ResponseReturnValue:
     hid = services.hidden()
+    products = services.products(hid)
+    rows = descriptions.store_texts()
+    store = current_store()
     return render_template(
         "catalog/products.html",
-        products=services.products(hid),
+        products=products,
+        descriptions={
+            p.code: descriptions.for_visitor(p, _locale(), store, rows) for p in products
+        },
         localized=services.localized,
         locale=_locale(),
     )
@@ -93,6 +108,8 @@ def product_page(code: str) -> ResponseReturnValue:
     return render_template(
         "catalog/product.html",
         product=product,
+        description=descriptions.for_visitor(product, _locale(), current_store()),
+        can_edit_description=has_permission(current_user, descriptions.PERMISSION),
         specs=specs,
         prices=prices,
         regions=regions,
@@ -269,8 +286,12 @@ def staff_pricing() -> ResponseReturnValue:
         else BillingMode.MONTHLY
     )
     group = request.args.get("group", type=int)
+    if group is not None and group not in {g.id for g in groups}:
+        group = None
     rows = services.preview(region, mode, group=group) if region else []
     rules = db.session.scalars(select(PriceRule).order_by(PriceRule.id)).all()
+    if group is not None:  # filtered to a group: its rules and those for everyone
+        rules = [r for r in rules if r.group_id in (None, group)]
     return render_template(
         "catalog/staff_pricing.html",
         form=form,
@@ -282,11 +303,19 @@ def staff_pricing() -> ResponseReturnValue:
         modes=list(BillingMode),
         groups=groups,
         group=group,
+        group_names={g.id: g.name for g in groups},
+        can_edit_descriptions=has_permission(current_user, descriptions.PERMISSION),
         stale_rows=services.stale_count(),
         hidden=hid,
         visibility_items=[
-            *(("product", p.code, p.name) for p in services.products(services.Hidden())),
-            *(("region", r.code, r.name) for r in services.regions(services.Hidden())),
+            *(
+                ("product", p.code, services.localized(p, "name", _locale()))
+                for p in services.products(services.Hidden())
+            ),
+            *(
+                ("region", r.code, services.localized(r, "name", _locale()))
+                for r in services.regions(services.Hidden())
+            ),
         ],
         visibility_form=VisibilityForm(),
     )
@@ -318,9 +347,226 @@ def staff_visibility() -> ResponseReturnValue:
     return redirect(url_for("catalog.staff_pricing", region=request.args.get("region")))
 
 
+# --------------------------------------------------------------------------- customer groups
+
+
+def _page_after() -> int | None:
+    return request.args.get("after", type=int)
+
+
+@bp.route("/staff/customer-groups", methods=["GET", "POST"])
+@staff_page("pricing.manage")
+def staff_groups() -> ResponseReturnValue:
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = groups.create_group(current_staff(), form.name.data or "")
+            db.session.commit()
+            flash(_("Group %(name)s created.", name=group.name), "success")
+            return redirect(url_for("catalog.staff_group", group_id=group.id))
+        except services.CatalogError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.fields.get("name", exc.message)]
+    rows, next_after = groups.list_groups(after=_page_after())
+    return render_template(
+        "catalog/staff_groups.html",
+        form=form,
+        rows=rows,
+        first_page=_page_after() is None,
+        next_url=url_for("catalog.staff_groups", after=next_after) if next_after else None,
+    )
+
+
+def _group_or_404(group_id: int) -> CustomerGroup:
+    group = groups.get_group(group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+def _group_page(group: CustomerGroup, rename: GroupForm | None = None) -> ResponseReturnValue:
+    q = (request.args.get("q") or "").strip()
+    members, next_after = groups.members(group.id, after=_page_after())
+    return render_template(
+        "catalog/staff_group.html",
+        group=group,
+        rename=rename or GroupForm(name=group.name),
+        members=members,
+        first_page=_page_after() is None,
+        next_url=(
+            url_for("catalog.staff_group", group_id=group.id, after=next_after)
+            if next_after
+            else None
+        ),
+        q=q,
+        results=groups.search_customers(group.id, q) if q else None,
+        rules=groups.group_rules(group.id),
+        member_form=MemberForm(),
+    )
+
+
+@bp.get("/staff/customer-groups/<int:group_id>")
+@staff_page("pricing.manage")
+def staff_group(group_id: int) -> ResponseReturnValue:
+    return _group_page(_group_or_404(group_id))
+
+
+@bp.post("/staff/customer-groups/<int:group_id>/rename")
+@staff_page("pricing.manage")
+def staff_group_rename(group_id: int) -> ResponseReturnValue:
+    group = _group_or_404(group_id)
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            groups.rename_group(current_staff(), group, form.name.data or "")
+            db.session.commit()
+            flash(_("Group renamed."), "success")
+            return redirect(url_for("catalog.staff_group", group_id=group.id))
+        except services.CatalogError as exc:
+            db.session.rollback()
+            group = _group_or_404(group_id)
+            form.name.errors = [exc.fields.get("name", exc.message)]
+    return _group_page(group, rename=form)
+
+
+@bp.post("/staff/customer-groups/<int:group_id>/members")
+@staff_page("pricing.manage")
+def staff_group_add(group_id: int) -> ResponseReturnValue:
+    group = _group_or_404(group_id)
+    form = MemberForm()
+    if not form.validate_on_submit() or not (form.customer_id.data or "").isdigit():
+        flash(_("Choose a customer from the search results."), "error")
+    else:
+        try:
+            added = groups.add_member(current_staff(), group, int(form.customer_id.data or 0))
+            db.session.commit()
+            flash(
+                _("Customer added to the group.") if added else _("Already in the group."),
+                "success",
+            )
+        except services.CatalogError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("catalog.staff_group", group_id=group_id, q=request.args.get("q")))
+
+
+@bp.post("/staff/customer-groups/<int:group_id>/members/remove")
+@staff_page("pricing.manage")
+def staff_group_remove(group_id: int) -> ResponseReturnValue:
+    group = _group_or_404(group_id)
+    form = MemberForm()
+    if form.validate_on_submit() and (form.customer_id.data or "").isdigit():
+        if groups.remove_member(current_staff(), group, int(form.customer_id.data or 0)):
+            db.session.commit()
+            flash(_("Customer removed from the group."), "success")
+    else:
+        flash(_("Choose a customer to remove."), "error")
+    return redirect(url_for("catalog.staff_group", group_id=group_id))
+
+
+@bp.route("/staff/customer-groups/<int:group_id>/delete", methods=["GET", "POST"])
+@staff_page("pricing.manage")
+def staff_group_delete(group_id: int) -> ResponseReturnValue:
+    group = _group_or_404(group_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = group.name
+        removed = groups.delete_group(current_staff(), group)
+        db.session.commit()
+        flash(
+            ngettext(
+                "Group %(name)s deleted, with the %(num)d price rule that targeted it.",
+                "Group %(name)s deleted, with the %(num)d price rules that targeted it.",
+                removed,
+                name=name,
+            )
+            if removed
+            else _("Group %(name)s deleted.", name=name),
+            "success",
+        )
+        return redirect(url_for("catalog.staff_groups"))
+    members, _more = groups.members(group.id, limit=1)
+    return render_template(
+        "catalog/staff_group_delete.html",
+        group=group,
+        form=form,
+        rules=groups.group_rules(group.id),
+        has_members=bool(members),
+    )
+
+
+# --------------------------------------------------------------------------- descriptions
+
+
+@bp.get("/staff/catalog/descriptions")
+@staff_page(descriptions.PERMISSION)
+def staff_descriptions() -> ResponseReturnValue:
+    rows = descriptions.store_texts()
+    return render_template(
+        "catalog/staff_descriptions.html",
+        products=services.products(services.Hidden()),
+        rows=rows,
+        localized=services.localized,
+        locale=_locale(),
+    )
+
+
+@bp.route("/staff/catalog/products/<code>/description", methods=["GET", "POST"])
+@staff_page(descriptions.PERMISSION)
+def staff_description(code: str) -> ResponseReturnValue:
+    product = services.product(code, services.Hidden())
+    if product is None:
+        abort(404)
+    row = descriptions.store_text(code)
+    form = DescriptionForm(
+        description=row.description if row else "",
+        description_zh=row.description_zh if row else "",
+    )
+    store = current_store()
+    preview = None
+    if form.validate_on_submit():
+        en, zh = form.description.data or "", form.description_zh.data or ""
+        if form.save.data:
+            try:
+                descriptions.save(current_staff(), product, en, zh)
+                db.session.commit()
+                flash(_("Description saved."), "success")
+                return redirect(url_for("catalog.staff_description", code=code))
+            except services.CatalogError as exc:
+                db.session.rollback()
+                for name, message in exc.fields.items():
+                    getattr(form, name).errors = [message]
+        else:
+            for name, message in descriptions.check(en, zh).items():
+                getattr(form, name).errors = [message]
+        if not form.errors:
+            draft = ProductText(description=en.strip(), description_zh=zh.strip())
+            preview = {
+                lang: descriptions.render(descriptions.source_for(product, lang, draft), store)
+                for lang in ("en", "zh_Hans_CN")
+            }
+    return render_template(
+        "catalog/staff_description.html",
+        product=product,
+        form=form,
+        preview=preview,
+        defaults={
+            "en": descriptions.render(product.description, store),
+            "zh": descriptions.render(product.description_zh, store),
+        },
+        localized=services.localized,
+        locale=_locale(),
+    )
+
+
 def register(app: Flask) -> None:
     snapshot.install()
     app.register_blueprint(bp)
+    app.add_template_global(lambda spec: services.spec_name(spec, _locale()), "spec_name")
+    app.add_template_global(lambda spec: services.spec_family(spec, _locale()), "spec_family")
+    app.add_template_global(
+        lambda product, spec: services.spec_label(product, spec, _locale()), "spec_label"
+    )
     add_nav(app, NavItem("catalog.product_list", _l("Products"), order=10))
     add_nav(app, NavItem("catalog.calculator", _l("Price calculator"), order=20))
     add_nav(
@@ -332,3 +578,4 @@ def register(app: Flask) -> None:
             visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )
+

@@ -110,6 +110,8 @@ def test_matrix(
         "claim_id": 1,
         "voucher_id": 1,
         "rule_id": 1,
+        "group_id": 1,
+        "code": "ecs",
     }
     url = _url(rule, values)
     client = app.test_client()

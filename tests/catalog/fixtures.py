@@ -10,12 +10,20 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from storefront.catalog import sync
-from storefront.catalog.models import PriceBookEntry, Product, Region, Spec, SpecRegion, SyncMark
+from storefront.catalog.models import (
+    PriceBookEntry,
+    Product,
+    Region,
+    Spec,
+    SpecRegion,
+    SyncMark,
+    TermPrice,
+)
 from storefront.catalog.services import utcnow
 from storefront.extensions import cloud_provider, db
 from storefront.stores.models import Store
 
-TABLES = (Region, Product, Spec, SpecRegion, PriceBookEntry, SyncMark)
+TABLES = (Region, Product, Spec, SpecRegion, PriceBookEntry, TermPrice, SyncMark)
 _snapshot: dict[Any, list[dict[str, Any]]] = {}
 
 
@@ -48,7 +56,12 @@ def catalog(app: Flask, default_store: Store) -> dict[str, Any]:
                     "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
                     "(SELECT COALESCE(MAX(id), 1) FROM {}))"
                 )
-                for table in ("catalog_specs", "catalog_spec_regions", "catalog_price_book"):
+                for table in (
+                    "catalog_specs",
+                    "catalog_spec_regions",
+                    "catalog_price_book",
+                    "catalog_term_prices",
+                ):
                     db.session.execute(text(reset.format(table)), {"t": table})
                 db.session.commit()
     return {"store": default_store}

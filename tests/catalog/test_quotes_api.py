@@ -240,3 +240,30 @@ def test_quotes_do_not_call_the_provider(quote: Any, sandbox: Any) -> None:
         assert resp.status_code == 201
     finally:
         sandbox.clear_faults()
+
+
+def test_a_customer_token_owns_the_quote(client: Any, catalog: Any, make_customer: Any) -> None:
+    """With a customer's bearer token the quote is that customer's (what POST /api/v1/orders
+    buys); a token that is sent but invalid is refused, not treated as anonymous."""
+    from tests.builders import PASSWORD
+
+    customer = make_customer(email="api.buyer@example.com")
+    raw = client.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}
+    ).get_json()["token"]
+    body = {
+        "region": "cn-north-4",
+        "billing_mode": "monthly",
+        "items": [{"product": "ecs", "spec": "s6.large.2.linux", "quantity": 1}],
+    }
+    other = client.application.test_client()  # no session cookie: only the token identifies
+    created = other.post("/api/v1/quotes", json=body, headers={"Authorization": f"Bearer {raw}"})
+    assert created.status_code == 201
+    quote_id = created.get_json()["id"]
+    fetched = client.application.test_client().get(
+        f"/api/v1/quotes/{quote_id}", headers={"Authorization": f"Bearer {raw}"}
+    )
+    assert fetched.status_code == 200 and fetched.get_json()["id"] == quote_id
+    assert client.application.test_client().get(f"/api/v1/quotes/{quote_id}").status_code == 404
+    refused = other.post("/api/v1/quotes", json=body, headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "unauthorized"

@@ -38,6 +38,19 @@ RESOURCE_TYPE_NAMES: dict[str, str] = {
     BANDWIDTH: "Bandwidth",
     VPC_RESOURCE: "Virtual Private Cloud",
 }
+RESOURCE_TYPE_NAMES_ZH: dict[str, str] = {
+    VM: "云服务器",
+    VOLUME: "云硬盘",
+    IP: "弹性公网IP",
+    BANDWIDTH: "带宽",
+    VPC_RESOURCE: "虚拟私有云",
+}
+# The provider answers in the language of the ``X-Language`` header (zh_cn by default).
+FAMILIES_ZH: dict[str, str] = {
+    "General computing": "通用计算型",
+    "Computing-plus": "通用计算增强型",
+    "Memory-optimized": "内存优化型",
+}
 
 REGIONS: dict[str, tuple[str, Decimal]] = {
     "cn-north-4": ("CN North-Beijing4", Decimal("1.00")),
@@ -66,6 +79,10 @@ class Product:
     size_measure_id: int | None = None  # None: not a linear product
     min_size: int = 1
     max_size: int = 1
+    name_zh: str = ""  # the name the provider gives in Chinese
+
+    def localized_name(self, english: bool) -> str:
+        return self.name if english or not self.name_zh else self.name_zh
 
 
 def _flavor(
@@ -84,6 +101,7 @@ def _flavor(
             f"{spec}.{os}",
             f"{family} | {spec} | {vcpus}vCPUs | {mem}GiB | {label}",
             (tier,),
+            name_zh=f"{FAMILIES_ZH[family]} | {spec} | {vcpus}vCPUs | {mem}GiB | {label}",
         )
         for os, label, tier in (("linux", "Linux", linux), ("win", "Windows", win))
     ]
@@ -109,6 +127,7 @@ _DISKS = (  # per GB
     ("GPSSD", "General Purpose SSD", "0.000694", "0.50"),
     ("SSD", "Ultra-high I/O", "0.001389", "1.00"),
 )
+_DISKS_ZH = {"SATA": "普通IO", "SAS": "高IO", "GPSSD": "通用型SSD", "SSD": "超高IO"}
 
 
 def _catalogue() -> tuple[Product, ...]:
@@ -125,15 +144,26 @@ def _catalogue() -> tuple[Product, ...]:
             size_measure_id=17,
             min_size=10,
             max_size=32768,
+            name_zh=f"{_DISKS_ZH[disk]} ({disk})",
         )
         for disk, name, h, mo in _DISKS
     ]
     products += [
         Product(
-            VPC, IP, "5_bgp", "Dynamic BGP EIP", (Tier(None, Decimal("0.02"), Decimal("5.00")),)
+            VPC,
+            IP,
+            "5_bgp",
+            "Dynamic BGP EIP",
+            (Tier(None, Decimal("0.02"), Decimal("5.00")),),
+            name_zh="全动态BGP弹性公网IP",
         ),
         Product(
-            VPC, IP, "5_sbgp", "Static BGP EIP", (Tier(None, Decimal("0.02"), Decimal("5.00")),)
+            VPC,
+            IP,
+            "5_sbgp",
+            "Static BGP EIP",
+            (Tier(None, Decimal("0.02"), Decimal("5.00")),),
+            name_zh="静态BGP弹性公网IP",
         ),
         Product(
             VPC,
@@ -147,6 +177,7 @@ def _catalogue() -> tuple[Product, ...]:
             size_measure_id=15,
             min_size=1,
             max_size=300,
+            name_zh="全动态BGP带宽（按带宽计费）",
         ),
         Product(
             VPC,
@@ -160,6 +191,7 @@ def _catalogue() -> tuple[Product, ...]:
             size_measure_id=15,
             min_size=1,
             max_size=300,
+            name_zh="静态BGP带宽（按带宽计费）",
         ),
         Product(
             VPC,
@@ -167,6 +199,7 @@ def _catalogue() -> tuple[Product, ...]:
             "vpc",
             "Virtual Private Cloud (free)",
             (Tier(None, Decimal(0), Decimal(0)),),
+            name_zh="虚拟私有云（免费）",
         ),
     ]
     return tuple(products)

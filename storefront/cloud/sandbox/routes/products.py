@@ -12,8 +12,9 @@ bp = Blueprint("sandbox_products", __name__)
 _CHINESE = {code: zh for code, _en, zh, _abbr in prices.SERVICE_TYPES}
 
 
-def _language() -> str:
-    return request.headers.get("X-Language", "zh_CN")
+def _english() -> bool:
+    """The provider reads ``X-Language`` case-insensitively (zh_cn or en_us; default zh_cn)."""
+    return request.headers.get("X-Language", "zh_cn").lower() == "en_us"
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -31,7 +32,7 @@ def list_service_types() -> Response:
     limit, offset = _int_arg("limit", 10), _int_arg("offset", 0)
     if offset < 0 or not 1 <= limit <= 100:
         raise bad_request("offset must be >= 0 and limit between 1 and 100.")
-    english = _language() == "en_US"
+    english = _english()
     needle = request.args.get("service_type_name", "").lower()
     matching = [
         {
@@ -62,7 +63,7 @@ def list_resource_specs() -> Response:
         raise bad_request(f"Region {region} is not supported.")
     if not 1 <= limit <= 100 or not marker.isdigit():
         raise bad_request("limit must be between 1 and 100 and marker one returned before.")
-    english = _language() == "en_US"
+    english = _english()
     service_name = next(
         (
             en if english else zh
@@ -76,9 +77,11 @@ def list_resource_specs() -> Response:
             "cloud_service_type": p.service_type,
             "cloud_service_type_name": service_name,
             "resource_type": p.resource_type,
-            "resource_type_name": prices.RESOURCE_TYPE_NAMES.get(p.resource_type),
+            "resource_type_name": (
+                prices.RESOURCE_TYPE_NAMES if english else prices.RESOURCE_TYPE_NAMES_ZH
+            ).get(p.resource_type),
             "resource_spec": p.spec,
-            "resource_spec_name": p.name,
+            "resource_spec_name": p.localized_name(english),
             "charge_mode": charge_mode,
             "region_code": region,
         }

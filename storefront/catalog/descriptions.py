@@ -1,0 +1,110 @@
+"""A store's own product descriptions, in English and Chinese.
+
+The text is a template rendered in the back office's sandboxed Jinja environment
+(:mod:`storefront.backoffice.texts`, e.g. ``{{ store.name }}``) and shown as plain text: all of
+it is escaped, blank lines make paragraphs, line breaks stay, ``- `` lines make a list and
+``**words**`` are bold. Raw HTML never reaches the page.
+
+Which text a visitor sees: the store's text in their language, else the store's text in the
+other language, else the catalogue's default text (:class:`~storefront.catalog.models.Product`)
+in their language.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from storefront.accounts.permissions import require_permission
+from storefront.backoffice import texts
+from storefront.catalog.forms import MAX_DESCRIPTION
+from storefront.catalog.models import Product, ProductText
+from storefront.catalog.services import CatalogError
+from storefront.extensions import db
+
+PERMISSION = "branding.manage"  # "the store's branding, texts and domains"
+
+
+def store_text(product_code: str) -> ProductText | None:
+    return db.session.scalar(select(ProductText).where(ProductText.product_code == product_code))
+
+
+def check(description: str, description_zh: str) -> dict[str, str]:
+    """Field errors for texts that do not compile in the sandbox or are too long."""
+    fields: dict[str, str] = {}
+    for name, source in (("description", description), ("description_zh", description_zh)):
+        if len(source) > MAX_DESCRIPTION:
+            fields[name] = _("At most %(n)d characters.", n=MAX_DESCRIPTION)
+        elif texts.validate(source) is not None:
+            fields[name] = _(
+                "This text does not work as a template: %(problem)s",
+                problem=texts.validate(source),
+            )
+    return fields
+
+
+def save(actor: Any, product: Product, description: str, description_zh: str) -> ProductText:
+    """Store the store's texts (empty: fall back); raises CatalogError with ``fields``."""
+    staff = require_permission(actor, PERMISSION)
+    description, description_zh = description.strip(), description_zh.strip()
+    fields = check(description, description_zh)
+    if fields:
+        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+    row = store_text(product.code)
+    if row is None:
+        row = ProductText(product_code=product.code)
+        db.session.add(row)
+    row.description, row.description_zh = description, description_zh
+    row.updated_at, row.updated_by_id = datetime.now(UTC), staff.id
+    db.session.flush()
+    return row
+
+
+def source_for(
+    product: Product, locale: str, row: ProductText | None, *, use_default: bool = True
+) -> str:
+    """The description source a visitor in ``locale`` sees (see the module docstring)."""
+    chinese = locale.startswith("zh")
+    if row is not None:
+        mine, other = (
+            (row.description_zh, row.description)
+            if chinese
+            else (row.description, row.description_zh)
+        )
+        if mine.strip():
+            return mine
+        if other.strip():
+            return other
+    if not use_default:
+        return ""
+    default = product.description_zh if chinese and product.description_zh else product.description
+    return default or ""
+
+
+def render(source: str, store: Any) -> Markup:
+    """A description source as safe HTML (sandbox, then plain text)."""
+    return texts.plain_to_html(texts.render_plain(source, store))
+
+
+def store_texts() -> dict[str, ProductText]:
+    """This store's texts per product code (one query)."""
+    return {row.product_code: row for row in db.session.scalars(select(ProductText))}
+
+
+def for_visitor(
+    product: Product, locale: str, store: Any, rows: dict[str, ProductText] | None = None
+) -> Markup:
+    row = rows.get(product.code) if rows is not None else store_text(product.code)
+    return render(source_for(product, locale, row), store)
+
+
+def plain_for_visitor(
+    product: Product, locale: str, store: Any, rows: dict[str, ProductText] | None = None
+) -> str:
+    """The same text without markup (the JSON API)."""
+    row = rows.get(product.code) if rows is not None else store_text(product.code)
+    return texts.render_plain(source_for(product, locale, row), store)
