@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_store_freeze'
-down_revision = '0012_association'
+down_revision = '0014_catalog_pages'
 branch_labels = None
 depends_on = None
 
