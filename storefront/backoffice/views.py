@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -90,10 +91,20 @@ def dashboard() -> ResponseReturnValue:
 @staff_page("customers.view")
 def customers() -> ResponseReturnValue:
     frozen_arg = request.args.get("frozen", "")
+    dates: dict[str, date | None] = {}
+    for name in ("registered_from", "registered_to"):
+        raw, dates[name] = request.args.get(name, ""), None
+        if raw:
+            try:
+                dates[name] = date.fromisoformat(raw)
+            except ValueError:
+                flash(_l("Enter dates as YYYY-MM-DD."), "error")
     params = CustomerQuery(
         q=request.args.get("q", "")[:200],
         realname=request.args.get("realname") or None,
         frozen={"1": True, "0": False}.get(frozen_arg),
+        registered_from=dates["registered_from"],
+        registered_to=dates["registered_to"],
         cursor=request.args.get("cursor") or None,
         limit=25,
     )
