@@ -12,6 +12,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -423,6 +424,7 @@ def _branding_page(form: forms.BrandingForm | None = None) -> str:
         store=store,
         texts={key: texts.get_text(key) or "" for key in texts.TEXT_KEYS},
         contrast=branding.contrast_ratio,
+        mail_default=current_app.config["SETTINGS"].mail_from,
     )
 
 

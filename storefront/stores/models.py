@@ -32,6 +32,10 @@ class Store(Model):
     footer_text: Mapped[str | None] = mapped_column(Text)  # sandboxed template, see backoffice
     terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides ACCOUNTS_TERMS
     realname_review_local: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Sender of every mail the store sends (migration 0017_backoffice_search); unset: the
+    # store's name and STOREFRONT_MAIL_FROM. Reply-To is the contact email when set.
+    mail_from_name: Mapped[str | None] = mapped_column(String(120))
+    mail_from_address: Mapped[str | None] = mapped_column(String(255))
 
     domains: Mapped[list[StoreDomain]] = relationship(
         back_populates="store", cascade="all, delete-orphan", lazy="selectin"
