@@ -17,7 +17,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from storefront.accounts import services as accounts
 from storefront.accounts.models import (
@@ -321,16 +320,33 @@ def _pg_text_search(
             return rows
     match = _match(text, "postgresql")
     # The LIMIT keeps the planner from pushing ``match`` into the subquery: it reads exactly the
-    # newest PROBE_ROWS rows from the ordered index and tests only those.
-    recent = aliased(
-        Customer,
-        select(Customer).where(*scoped).order_by(*NEWEST).limit(PROBE_ROWS).subquery("recent"),
+    # newest PROBE_ROWS rows from the ordered index and tests only those (only the columns the
+    # match reads; the page's rows are fetched by id afterwards).
+    recent = (
+        select(
+            Customer.id,
+            Customer.created_at,
+            Customer.email,
+            Customer.name,
+            Customer.phone,
+            Customer.provider_customer_id,
+        )
+        .where(*scoped)
+        .order_by(*NEWEST)
+        .limit(PROBE_ROWS)
+        .subquery("recent")
+    )
+    found = (
+        select(recent.c.id, recent.c.created_at)
+        .where(_match(text, "postgresql", recent.c))
+        .order_by(recent.c.created_at.desc(), recent.c.id.desc())
+        .limit(limit)
+        .subquery("found")
     )
     probed = _rows(
-        select(recent)
-        .where(_match(text, "postgresql", recent))
-        .order_by(recent.created_at.desc(), recent.id.desc())
-        .limit(limit)
+        select(Customer)
+        .join(found, found.c.id == Customer.id)
+        .order_by(found.c.created_at.desc(), found.c.id.desc())
     )
     if len(probed) >= limit:
         return probed
