@@ -281,7 +281,8 @@ def _after(cursor: str | None) -> list[ColumnElement[bool]]:
     if not cursor:
         return []
     when, ident = _decode_cursor(cursor)
-    return [tuple_(Customer.created_at, Customer.id) < tuple_(literal(when), literal(ident))]
+    bound = tuple_(literal(when, Customer.created_at.type), literal(ident, Customer.id.type))
+    return [tuple_(Customer.created_at, Customer.id) < bound]
 
 
 def _rows(query: Select[tuple[Customer]]) -> list[Customer]:
