@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import services as accounts
@@ -301,8 +301,9 @@ def _pg_text_search(
        ordered index range scan). When that yields ``limit`` rows they are the newest matches
        overall: every newer row was examined. Common terms end here.
     3. Otherwise the term is rare among recent rows: collect every match through the trigram
-       GIN indexes (a MATERIALIZED CTE, so the planner cannot turn it into a backward scan of
-       the whole table hoping for an early match) and sort the few hits.
+       GIN indexes and sort the few hits.
+
+    Steps 2 and 3 are one statement (one round trip); step 3 runs only when 2 came up short.
     """
     text = q.strip()
     scoped = [Customer.store_id == store_id, *conds]
@@ -342,27 +343,25 @@ def _pg_text_search(
         .where(_match(text, "postgresql", recent.c))
         .order_by(recent.c.created_at.desc(), recent.c.id.desc())
         .limit(limit)
-        .subquery("found")
+        .cte("found")
+        .prefix_with("MATERIALIZED")
     )
-    probed = _rows(
-        select(Customer)
-        .join(found, found.c.id == Customer.id)
-        .order_by(found.c.created_at.desc(), found.c.id.desc())
-    )
-    if len(probed) >= limit:
-        return probed
+    enough = select(func.count()).select_from(found).scalar_subquery()
+    # Only when the probe came up short: the uncorrelated condition becomes a one-time filter,
+    # so PostgreSQL does not run this scan at all otherwise. MATERIALIZED: the planner cannot
+    # turn it into a backward scan of the whole table hoping for an early match.
     hits = (
         select(Customer.id, Customer.created_at)
-        .where(match, *scoped)
+        .where(match, *scoped, enough < limit)
         .cte("hits")
         .prefix_with("MATERIALIZED")
     )
-    top = (
+    top = union_all(
+        select(found.c.id, found.c.created_at).where(enough >= limit),
         select(hits.c.id, hits.c.created_at)
         .order_by(hits.c.created_at.desc(), hits.c.id.desc())
-        .limit(limit)
-        .subquery("top")
-    )
+        .limit(limit),
+    ).subquery("top")
     return _rows(
         select(Customer)
         .join(top, top.c.id == Customer.id)
