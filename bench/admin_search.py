@@ -1,11 +1,13 @@
 """Admin customer search at 1,000,000 customers on PostgreSQL: p50/p95 of typical searches.
 
     STOREFRONT_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
-        .venv/bin/python bench/admin_search.py [--customers 1000000] [--runs 30]
+        .venv/bin/python bench/admin_search.py [--customers 1000000] [--runs 30] [--reuse] \
+        [--database storefront_bench_search]
 
-It (re)creates its own database ``storefront_bench_search`` on that server, applies the real
-migrations, seeds the customers with one ``INSERT … SELECT generate_series`` and times the
-service the API calls (``backoffice.services.search_customers``). Target: p95 < 50 ms.
+It (re)creates its own database (``--database``) on that server, applies the real
+migrations (``--reuse`` keeps a seeded database and only migrates it), seeds the customers
+with one ``INSERT … SELECT generate_series`` and times the service the API calls
+(``backoffice.services.search_customers``). Target: p95 < 50 ms.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--database", default=DB_NAME, help="the benchmark's own database name")
     args = parser.parse_args()
     server = make_url(
         os.environ.get(
@@ -38,15 +41,18 @@ def main() -> None:
     )
     if server.host not in ("127.0.0.1", "localhost", None):
         sys.exit("the benchmark only talks to a local PostgreSQL")
-    url = server.set(database=DB_NAME)
+    db_name = args.database
+    if not db_name.replace("_", "").isalnum():
+        sys.exit("--database: letters, digits and underscores only")
+    url = server.set(database=db_name)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME})
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": db_name})
         if exists and not args.reuse:
-            conn.execute(text(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE "{db_name}" WITH (FORCE)'))
             exists = None
         if not exists:
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     admin.dispose()
 
     from flask_migrate import upgrade

@@ -1,7 +1,9 @@
 """Outgoing mail: ``STOREFRONT_MAIL_BACKEND`` = smtp | console | file.
 
 ``send_template`` renders ``templates/mail/<name>.txt`` (and ``.html`` when present) in the
-recipient's language with the store's name as the sender's display name.
+recipient's language. Every mail a store sends comes from that store's sender
+(:func:`sender_for`): its own name and address when the owner set them on the branding page,
+else the store's name and ``STOREFRONT_MAIL_FROM``; replies go to the store's contact email.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import smtplib
 import uuid
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -19,18 +21,52 @@ from jinja2 import TemplateNotFound
 
 from storefront.config import Settings
 
+if TYPE_CHECKING:
+    from storefront.stores.models import Store
+
 log = logging.getLogger(__name__)
 
 
-def build_message(
-    *, to: str, subject: str, text: str, html: str | None = None, sender_name: str | None = None
-) -> EmailMessage:
+class Sender(NamedTuple):
+    name: str
+    address: str
+    reply_to: str | None
+
+
+def sender_for(store: Store | None) -> Sender:
+    """Who a store's mail comes from, and where replies go."""
     settings: Settings = current_app.config["SETTINGS"]
+    if store is None:
+        return Sender("", settings.mail_from, None)
+    return Sender(
+        (store.mail_from_name or store.name or "").strip(),
+        store.mail_from_address or settings.mail_from,
+        store.contact_email or None,
+    )
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    sender_name: str | None = None,
+    store: Store | None = None,
+) -> EmailMessage:
+    """A message from ``store``'s sender (see :func:`sender_for`); without a store, from
+    ``STOREFRONT_MAIL_FROM`` with ``sender_name`` as the display name."""
+    if store is not None:
+        sender = sender_for(store)
+    else:
+        sender = sender_for(None)._replace(name=sender_name or "")
     msg = EmailMessage()
-    msg["From"] = formataddr((sender_name or "", settings.mail_from))
+    msg["From"] = formataddr((sender.name, sender.address))
+    if sender.reply_to:
+        msg["Reply-To"] = sender.reply_to
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.split("@")[-1])
+    msg["Message-ID"] = make_msgid(domain=sender.address.split("@")[-1])
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
@@ -68,12 +104,6 @@ def send_template(
             html: str | None = render_template(f"mail/{name}.html", store=store, **context)
         except TemplateNotFound:
             html = None
-        msg = build_message(
-            to=to,
-            subject=str(subject),
-            text=text,
-            html=html,
-            sender_name=store.name if store else None,
-        )
+        msg = build_message(to=to, subject=str(subject), text=text, html=html, store=store)
     deliver(msg)
     return msg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -59,6 +60,18 @@ def _bool_arg(name: str) -> bool | None:
     raise ApiError(422, "invalid_input", f"{name} must be true or false.", {name: "Not a boolean."})
 
 
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_input", f"{name} must be a date (YYYY-MM-DD).", {name: "Not a date."}
+        ) from None
+
+
 def _limit() -> int:
     raw = request.args.get("limit", "")
     if raw == "":
@@ -83,6 +96,8 @@ def admin_customers() -> ResponseReturnValue:
         realname=request.args.get("realname") or None,
         frozen=_bool_arg("frozen"),
         has_balance=_bool_arg("has_balance"),
+        registered_from=_date_arg("registered_from"),
+        registered_to=_date_arg("registered_to"),
         cursor=request.args.get("cursor") or None,
         limit=_limit(),
     )

@@ -13,6 +13,13 @@ What happens, following the provider's rules:
   refunded: the system neither keeps nor returns the money silently;
 - the customer's status becomes ``CLOSED``: login and API tokens stop working;
 - an audit entry, and a mail to the customer summarising the settlement in their language.
+
+Nothing tells the provider: Huawei Cloud's partner API (BSS v2, ``huaweicloudsdkbss``) has no
+call that ends a customer association; the partner administrator disassociates the customer in
+Partner Center (Sales > Customers > Customer Management > More > Disassociate) and the customer
+confirms under My Account > My Partner (or the customer asks for it from their side). So each
+settlement carries a checklist item staff complete with :func:`record_provider_unbound`: done in
+Partner Center on <date> by <who>, audited.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -239,6 +246,7 @@ def switch_association(
             for s in shares
         ],
         "previous_status": previous_status,
+        "provider_association": "to end in Partner Center: the provider has no API for it",
     }
     settlement = AssociationSettlement(
         store_id=customer.store_id,
@@ -293,6 +301,7 @@ def _mail(customer: Customer, settlement: AssociationSettlement) -> None:
 def list_settlements(
     actor: Staff, status: str | None = None, limit: int = 200
 ) -> Sequence[tuple[AssociationSettlement, Customer]]:
+    """``status``: open | settled | partner_center (not yet disassociated at the provider)."""
     require_permission(actor, "money.view")
     query = (
         select(AssociationSettlement, Customer)
@@ -304,6 +313,8 @@ def list_settlements(
     )
     if status in {s.value for s in SettlementStatus}:
         query = query.where(AssociationSettlement.status == SettlementStatus(status))
+    elif status == "partner_center":
+        query = query.where(AssociationSettlement.provider_unbound_on.is_(None))
     return [(s, c) for s, c in db.session.execute(query).all()]
 
 
@@ -347,6 +358,74 @@ def mark_settled(
         "association.settled",
         f"settlement:{settlement.id}",
         {"note": text, "total": str(settlement.total)},
+        ip,
+        store_id=actor.store_id,
+    )
+    db.session.commit()
+    return settlement
+
+
+def record_provider_unbound(
+    actor: Staff,
+    settlement_id: int,
+    done_on: date | None,
+    done_by: str | None,
+    note: str | None = None,
+    ip: str | None = None,
+) -> AssociationSettlement:
+    """Record that the customer was disassociated in the provider's Partner Center: on which
+    day, by whom (the partner administrator who did it), optional note. Once per settlement."""
+    require_permission(actor, PERMISSION)
+    settlement = db.session.scalar(
+        select(AssociationSettlement)
+        .where(
+            AssociationSettlement.id == settlement_id,
+            AssociationSettlement.store_id == actor.store_id,
+        )
+        .execution_options(all_stores=True)
+    )
+    if settlement is None:
+        raise BackofficeError(404, "not_found", _l("No such settlement."))
+    if settlement.provider_unbound_on is not None:
+        raise BackofficeError(
+            409, "already_recorded", _l("The Partner Center step is already recorded.")
+        )
+    fields: dict[str, Any] = {}
+    switched_on = (_aware(settlement.created_at) or now()).date()
+    if done_on is None:
+        fields["done_on"] = _l("Give the day it was done.")
+    # a day of slack either way: staff write their local date, the switch is stamped in UTC
+    elif not switched_on - timedelta(days=1) <= done_on <= now().date() + timedelta(days=1):
+        fields["done_on"] = _l("Use a day between the switch and today.")
+    who = " ".join((done_by or "").split())
+    if len(who) < 2 or len(who) > 255:
+        fields["done_by"] = _l("Say who did it in Partner Center.")
+    text = " ".join((note or "").split())
+    if len(text) > 500:
+        fields["note"] = _l("Too long.")
+    if fields:
+        raise BackofficeError(422, "invalid_input", _l("Please correct the marked fields."), fields)
+    settlement.provider_unbound_on = done_on
+    settlement.provider_unbound_by = who
+    settlement.provider_unbound_note = text or None
+    settlement.provider_unbound_staff_id = actor.id
+    settlement.provider_unbound_recorded_at = now()
+    customer = db.session.scalar(
+        select(Customer)
+        .where(Customer.id == settlement.customer_id)
+        .execution_options(all_stores=True)
+    )
+    audit.record(
+        actor,
+        "association.provider_unbound",
+        customer if customer is not None else f"settlement:{settlement.id}",
+        {
+            "settlement_id": settlement.id,
+            "done_on": done_on.isoformat() if done_on else None,
+            "done_by": who,
+            "note": text or None,
+            "where": "Partner Center (no provider API)",
+        },
         ip,
         store_id=actor.store_id,
     )

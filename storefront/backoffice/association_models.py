@@ -8,7 +8,7 @@ offline; nothing is refunded or kept by the system.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,3 +58,12 @@ class AssociationSettlement(StoreScoped, Model):
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
     settled_at: Mapped[datetime | None]
     settled_note: Mapped[str | None] = mapped_column(String(500))
+    # The provider has no API that ends the association: staff disassociate the customer in
+    # Partner Center and record it here (migration 0017_backoffice_search).
+    provider_unbound_on: Mapped[date | None]
+    provider_unbound_by: Mapped[str | None] = mapped_column(String(255))
+    provider_unbound_note: Mapped[str | None] = mapped_column(String(500))
+    provider_unbound_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="RESTRICT")
+    )
+    provider_unbound_recorded_at: Mapped[datetime | None]

@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from storefront.accounts.models import Customer, Staff
@@ -41,6 +41,13 @@ class SettleForm(FlaskForm):
     note = TextAreaField(
         _l("How it was settled"), validators=[DataRequired(), Length(min=3, max=500)]
     )
+
+
+class ProviderUnboundForm(FlaskForm):
+    settlement_id = IntegerField(validators=[DataRequired()], widget=HiddenInput())
+    done_on = DateField(_l("Done in Partner Center on"), validators=[DataRequired()])
+    done_by = StringField(_l("By (who did it)"), validators=[DataRequired(), Length(max=255)])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
 @bp.context_processor
@@ -84,7 +91,8 @@ def association_switch(customer_id: int) -> ResponseReturnValue:
         flash(
             _l(
                 "The customer has left the store. Settlement #%(id)s records %(total)s %(cur)s "
-                "to settle offline.",
+                "to settle offline. Disassociate the customer in Partner Center too, then record "
+                "it on the settlement.",
                 id=settlement.id,
                 total=settlement.total,
                 cur=settlement.currency,
@@ -104,7 +112,43 @@ def settlements() -> ResponseReturnValue:
         status=status,
         settle_form=SettleForm(prefix="settle"),
         can_settle=has_permission(_staff(), "funds.manage"),
+        unbound_form=_unbound_form(),
+        can_record_unbound=has_permission(_staff(), "customers.association"),
     )
+
+
+def _unbound_form() -> ProviderUnboundForm:
+    from datetime import UTC, datetime
+
+    form = ProviderUnboundForm(prefix="pc", formdata=None)
+    form.done_on.data = datetime.now(UTC).date()
+    form.done_by.data = _staff().name
+    return form
+
+
+@bp.post("/settlements/partner-center")
+@staff_page("customers.association")
+def settlement_provider_unbound() -> ResponseReturnValue:
+    form = ProviderUnboundForm(prefix="pc")
+    settlement_id = form.settlement_id.data
+    if not form.validate_on_submit() or settlement_id is None:
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        flash(
+            " ".join([str(_l("Give the day and who did it in Partner Center.")), *problems]),
+            "error",
+        )
+        return redirect(url_for("backoffice.settlements", status="partner_center"))
+    try:
+        association.record_provider_unbound(
+            _staff(), settlement_id, form.done_on.data, form.done_by.data, form.note.data, _ip()
+        )
+    except BackofficeError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(" ".join([str(exc.message), *(str(m) for m in exc.fields.values())]), "error")
+        return redirect(url_for("backoffice.settlements", status="partner_center"))
+    flash(_l("Recorded: the customer was disassociated in Partner Center."))
+    return redirect(url_for("backoffice.settlements"))
 
 
 @bp.post("/settlements/settle")

@@ -31,6 +31,11 @@ IMAGE_TYPES = {
 MIME = dict(IMAGE_TYPES.values()) | {"webp": "image/webp"}
 MIN_CONTRAST = 4.5  # WCAG AA for normal text: white text on the primary / secondary colour
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A mailbox we put in From / Reply-To: plain local@domain.tld, no display name, no header tricks.
+MAILBOX_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}$"
+)
 TERM_KEYS = (
     "user_agreement",
     "privacy_statement",
@@ -110,7 +115,8 @@ def save_image(actor: Staff, store: Store, kind: str, data: bytes, ip: str | Non
 def update_settings(
     actor: Staff, store: Store, data: dict[str, Any], ip: str | None = None
 ) -> None:
-    """Name, colours (contrast-checked), contact, footer, language, terms links, review mode."""
+    """Name, colours (contrast-checked), contact, mail sender, footer, language, terms links,
+    review mode."""
     require_permission(actor, "branding.manage")
     fields: dict[str, Any] = {}
     name = (data.get("name") or "").strip()
@@ -125,6 +131,13 @@ def update_settings(
                 "White text on this colour has a contrast of %(ratio)s:1; WCAG AA needs 4.5:1.",
                 ratio=f"{contrast_ratio(colour, '#ffffff'):.2f}",
             )
+    for key in ("contact_email", "mail_from_address"):
+        address = (data.get(key) or "").strip()
+        if address and (len(address) > 255 or not MAILBOX_RE.match(address)):
+            fields[key] = _l("Enter an email address like support@example.com.")
+    sender_name = (data.get("mail_from_name") or "").strip()
+    if len(sender_name) > 120 or any(ord(ch) < 32 or ord(ch) == 127 for ch in sender_name):
+        fields["mail_from_name"] = _l("Use one line of at most 120 characters.")
     if data.get("default_locale") not in ("en", "zh_Hans_CN"):
         fields["default_locale"] = _l("Choose a language.")
     footer = data.get("footer_text") or ""
@@ -146,12 +159,15 @@ def update_settings(
         "name": store.name,
         "primary": store.primary_color,
         "secondary": store.secondary_color,
+        "mail_from": [store.mail_from_name, store.mail_from_address],
     }
     store.name = name
     store.primary_color = data["primary_color"]
     store.secondary_color = data["secondary_color"]
     store.default_locale = data["default_locale"]
     store.contact_email = (data.get("contact_email") or "").strip() or None
+    store.mail_from_name = sender_name or None
+    store.mail_from_address = (data.get("mail_from_address") or "").strip() or None
     store.contact_phone = (data.get("contact_phone") or "").strip() or None
     store.contact_address = (data.get("contact_address") or "").strip() or None
     store.footer_text = footer or None

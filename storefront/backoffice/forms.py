@@ -79,6 +79,10 @@ class BrandingForm(FlaskForm):
         _l("Default language"), choices=_choices([("en", "English"), ("zh_Hans_CN", "简体中文")])
     )
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=255)])
+    mail_from_name = StringField(_l("Mail sender name"), validators=[Optional(), Length(max=120)])
+    mail_from_address = EmailField(
+        _l("Mail sender address"), validators=[Optional(), Length(max=255)]
+    )
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     contact_address = StringField(_l("Contact address"), validators=[Optional(), Length(max=255)])
     footer_text = TextAreaField(_l("Footer text"), validators=[Optional(), Length(max=4000)])

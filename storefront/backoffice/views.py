@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -11,6 +12,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -90,10 +92,20 @@ def dashboard() -> ResponseReturnValue:
 @staff_page("customers.view")
 def customers() -> ResponseReturnValue:
     frozen_arg = request.args.get("frozen", "")
+    dates: dict[str, date | None] = {}
+    for name in ("registered_from", "registered_to"):
+        raw, dates[name] = request.args.get(name, ""), None
+        if raw:
+            try:
+                dates[name] = date.fromisoformat(raw)
+            except ValueError:
+                flash(_l("Enter dates as YYYY-MM-DD."), "error")
     params = CustomerQuery(
         q=request.args.get("q", "")[:200],
         realname=request.args.get("realname") or None,
         frozen={"1": True, "0": False}.get(frozen_arg),
+        registered_from=dates["registered_from"],
+        registered_to=dates["registered_to"],
         cursor=request.args.get("cursor") or None,
         limit=25,
     )
@@ -412,6 +424,7 @@ def _branding_page(form: forms.BrandingForm | None = None) -> str:
         store=store,
         texts={key: texts.get_text(key) or "" for key in texts.TEXT_KEYS},
         contrast=branding.contrast_ratio,
+        mail_default=current_app.config["SETTINGS"].mail_from,
     )
 
 

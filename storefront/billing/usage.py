@@ -187,7 +187,7 @@ def _notify(customer: Customer, arrears: Arrears) -> None:
                 to=customer.email,
                 subject="Top up your balance: on-demand usage is unpaid",
                 text=text,
-                sender_name=store.name if store else None,
+                store=store,
             )
         )
     except OSError as exc:  # mail down: the arrears stay recorded

@@ -37,6 +37,10 @@ class Store(Model):
     frozen_at: Mapped[datetime | None]
     frozen_reason: Mapped[str | None] = mapped_column(String(500))
     frozen_by: Mapped[str | None] = mapped_column(String(255))
+    # Sender of every mail the store sends (migration 0017_backoffice_search); unset: the
+    # store's name and STOREFRONT_MAIL_FROM. Reply-To is the contact email when set.
+    mail_from_name: Mapped[str | None] = mapped_column(String(120))
+    mail_from_address: Mapped[str | None] = mapped_column(String(255))
 
     domains: Mapped[list[StoreDomain]] = relationship(
         back_populates="store", cascade="all, delete-orphan", lazy="selectin"

@@ -29,6 +29,12 @@ def test_search_and_freeze_with_confirmation(
     page.get_by_role("button", name="Search").click()
     rows = page.locator("#customer-results tbody tr")
     assert rows.count() == 1 and "zhang.wei@example.com" in rows.inner_text()
+    page.get_by_label("Registered until").fill("2020-01-01")  # nobody registered that early
+    page.get_by_role("button", name="Search").click()
+    assert page.locator("#customer-results").count() == 0
+    page.get_by_label("Registered until").fill("")
+    page.get_by_role("button", name="Search").click()
+    assert page.locator("#customer-results tbody tr").count() == 1
     shot(page, "search")
     page.get_by_role("link", name="zhang.wei@example.com").click()
     page.get_by_label("Reason").first.fill("Suspected fraud, ticket 99")
@@ -70,3 +76,35 @@ def test_branding_change_is_visible_on_the_storefront(
     assert colour == "#0b5394"
     path = shot(page, "storefront-branded")
     print(path)
+
+
+def test_partner_center_step_after_an_association_switch(
+    app: Any, live_server: Any, make_staff: Any, make_customer: Any, new_page: Any, shot: Any
+) -> None:
+    from storefront.accounts.models import Customer, Staff
+    from storefront.backoffice import association
+    from storefront.extensions import db
+
+    owner = make_staff(role=StaffRole.OWNER, name="Olga Owner")
+    customer = make_customer(email="leaver@example.com")
+    with app.test_request_context():
+        association.switch_association(
+            db.session.get(Staff, owner.id), db.session.get(Customer, customer.id), "moving on"
+        )
+    page = new_page()
+    _login(page, live_server.url, owner.email)
+    page.goto(live_server.url + "/admin/settlements")
+    assert "Huawei Cloud has no partner API" in page.locator("#partner-center-note").inner_text()
+    page.get_by_role("link", name="Partner Center to do").click()
+    cell = page.locator('[data-partner-center="todo"]')
+    assert cell.count() == 1
+    assert cell.get_by_label("By (who did it)").input_value() == "Olga Owner"
+    cell.get_by_label("By (who did it)").fill("Li Wei")
+    cell.get_by_label("Note (optional)").fill("customer confirmed in My Partner")
+    shot(page, "partner-center-todo")
+    cell.get_by_role("button", name="Record Partner Center step").click()
+    page.wait_for_load_state()
+    done = page.locator('[data-partner-center="done"]')
+    assert "Disassociated in Partner Center on" in done.inner_text()
+    assert "by Li Wei" in done.inner_text()
+    shot(page, "partner-center-done")
