@@ -81,7 +81,7 @@ def test_order_waiting_on_the_wallet_lock_rereads_the_customer(
         with app.app_context():
             try:
                 outcome["result"] = orders.place_order(buyer, quote_id, "wait-then-frozen")
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 outcome["error"] = exc
 
     with app.app_context():
