@@ -21,6 +21,7 @@ from storefront.cloud.interface import (
     CloudConfigError,
     CreatedResources,
     FreezeMode,
+    Funding,
     IdentityCheck,
     IdentityKind,
     IssuedCoupon,
@@ -514,6 +515,39 @@ class HuaweiCloudProvider:
             idempotent=False,
         )
         return str(resp.transfer_id or "")
+
+    def list_customer_fundings(
+        self, *, customer_id: str, since: datetime, until: datetime | None = None
+    ) -> tuple[Funding, ...]:
+        found: list[Funding] = []
+        offset = 0
+        while True:
+            req = m.ListPartnerAdjustRecordsRequest(
+                customer_id=customer_id,
+                operation_type="SOURCE_OPERATION_BEADJUST",
+                operation_time_begin=self._utc(since),
+                operation_time_end=self._utc(until),
+                offset=offset,
+                limit=_PAGE,
+            )
+            resp = self._call(
+                "list_partner_adjust_records",
+                partial(self._bss.list_partner_adjust_records, req),
+            )
+            records = resp.records or []
+            found.extend(
+                Funding(
+                    transfer_id=str(r.trans_id or ""),
+                    customer_id=str(r.customer_id or customer_id),
+                    amount=_dec(r.amount),
+                    at=_time(r.operation_time),
+                )
+                for r in records
+            )
+            offset += len(records)
+            if not records or offset >= (resp.total_count or 0):
+                break
+        return tuple(sorted(found, key=lambda f: (f.at or since, f.transfer_id)))
 
     def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
         req = m.ReclaimToPartnerAccountRequest(

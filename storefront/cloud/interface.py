@@ -302,6 +302,17 @@ class ResourceRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Funding:
+    """One funding of a customer by the partner, as the provider recorded it
+    (``list_partner_adjust_records``, operation type ``SOURCE_OPERATION_BEADJUST``)."""
+
+    transfer_id: str
+    customer_id: str
+    amount: Decimal
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class CreatedResources:
     order_id: str | None  # None: nothing to pay (on-demand or free)
     resource_ids: tuple[str, ...]
@@ -452,8 +463,16 @@ class CloudProvider(Protocol):
     def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
         """Move partner funds to the customer's provider account; the transfer id.
 
-        ``update_customer_account_amount``. Not idempotent upstream: never retried blindly.
+        ``update_customer_account_amount``. Not idempotent upstream and without a client
+        token: never retried blindly; after an unknown outcome ask :meth:`list_customer_fundings`.
         """
+        ...
+
+    def list_customer_fundings(
+        self, *, customer_id: str, since: datetime, until: datetime | None = None
+    ) -> tuple[Funding, ...]:
+        """The partner's fundings of one customer made since ``since`` (UTC), oldest first
+        (``list_partner_adjust_records``, ``SOURCE_OPERATION_BEADJUST``; paged internally)."""
         ...
 
     def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:

@@ -84,6 +84,7 @@ def adjust_amount() -> Response:
             partner_id=partner.domain_id,
             customer_id=customer.domain_id,
             amount=amount,
+            created_at=_now(),
         )
         s.add(transfer)
         return respond({"transfer_id": transfer.id})
@@ -108,9 +109,86 @@ def reclaim() -> Response:
                 partner_id=partner.domain_id,
                 customer_id=customer.domain_id,
                 amount=-amount,
+                created_at=_now(),
             )
         )
     return respond({})
+
+
+def _utc_arg(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, TIME)
+    except ValueError:
+        raise bad_request(f"{name} must be UTC like 2016-03-28T14:45:38Z.") from None
+
+
+_OPERATIONS = {
+    "SOURCE_OPERATION_BEADJUST": True,  # funding (positive transfers)
+    "SOURCE_OPERATION_BERETRIEVE": False,  # reclaim (negative transfers)
+}
+
+
+@bp.get("/v3/accounts/partner-accounts/adjust-records")
+def adjust_records() -> Response:
+    """``list_partner_adjust_records``: the partner's fundings and reclaims, newest first."""
+    args = request.args
+    operation = args.get("operation_type") or None
+    if operation is not None and operation not in (*_OPERATIONS, "SOURCE_OPERATION_BEUNBIND"):
+        raise bad_request("operation_type is invalid.")
+    begin = _utc_arg(args.get("operation_time_begin"), "operation_time_begin")
+    end = _utc_arg(args.get("operation_time_end"), "operation_time_end")
+    try:
+        offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
+    except ValueError:
+        raise bad_request("offset and limit must be integers.") from None
+    if offset < 0 or not 1 <= limit <= 100:
+        raise bad_request("offset >= 0 and limit 1..100.")
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        query = (
+            select(Transfer)
+            .where(Transfer.partner_id == partner.domain_id)
+            .order_by(Transfer.created_at.desc(), Transfer.id)
+        )
+        if args.get("customer_id"):
+            query = query.where(Transfer.customer_id == args["customer_id"])
+        if args.get("trans_id"):
+            query = query.where(Transfer.id == args["trans_id"])
+        if begin is not None:
+            query = query.where(Transfer.created_at >= begin)
+        if end is not None:
+            query = query.where(Transfer.created_at <= end)
+        if operation == "SOURCE_OPERATION_BEUNBIND":
+            rows = []
+        else:
+            rows = list(s.scalars(query))
+            if operation is not None:
+                positive = _OPERATIONS[operation]
+                rows = [t for t in rows if (t.amount > 0) == positive]
+        names = {
+            a.domain_id: a.name
+            for a in s.scalars(select(Account).where(Account.parent_id == partner.domain_id))
+        }
+        records = [
+            {
+                "customer_id": t.customer_id,
+                "customer_name": names.get(t.customer_id, ""),
+                "operation_type": (
+                    "SOURCE_OPERATION_BEADJUST" if t.amount > 0 else "SOURCE_OPERATION_BERETRIEVE"
+                ),
+                "amount": str(abs(t.amount)),
+                "currency": "CNY",
+                "apply_scene": "",
+                "operation_time": _iso(t.created_at),
+                "measure_id": 1,
+                "trans_id": t.id,
+                "memo": "",
+            }
+            for t in rows[offset : offset + limit]
+        ]
+    return respond({"records": records, "total_count": len(rows)})
 
 
 # --------------------------------------------------------------------------- IAM

@@ -39,6 +39,20 @@ def set_faults() -> Response:
     return respond(current.as_dict())
 
 
+@bp.post("/faults/once")
+def fail_once() -> Response:
+    """The next call to ``path`` times out, ``before`` or ``after`` the service applied it."""
+    data = body()
+    path, when = data.get("path"), data.get("when", "after")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise bad_request("path must be an absolute request path.")
+    try:
+        sandbox_state().faults.fail_once(path, str(when))
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    return respond({"path": path, "when": when})
+
+
 @bp.post("/clock")
 def set_clock() -> Response:
     data = body()
