@@ -7,8 +7,10 @@ Steps (each recorded and committed before the next, so a retry resumes where it 
    ``orders.funded_amount`` records it; after an unknown outcome the provider's adjustment
    records are asked before sending again (:func:`fund`);
 3. an agency session in the customer's project (IAM assume_role);
-4. per order line: create the resources with the line's client token (a retry returns what the
-   first call made), record the provider order and resource ids; pay the provider order;
+4. per order line: a server first gets a VPC + subnet of its own (created or, on a retry,
+   found by the line's marker); create the resources with the line's client token (a retry
+   returns what the first call made), record the provider order and resource ids; pay the
+   provider order;
 5. ``active``, with a :class:`Resource` row per provider resource.
 
 The provider unavailable (timeouts, 5xx): :class:`worker.Retry`, the job runs again later with
@@ -19,6 +21,7 @@ reason. Nothing here holds a database lock while calling the provider.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -136,9 +139,17 @@ def provision(order_id: int) -> OrderStatus | None:
                 customer_id=provider_customer, region=order.region_code
             )
             if line.created_at is None:
-                made = provider.create_resources(
-                    session=session, request=resource_request(order, line)
-                )
+                request = resource_request(order, line)
+                if request.kind is ResourceKind.ECS:  # its own network, keyed by the line
+                    network = provider.ensure_network(
+                        session=session,
+                        marker=f"{line.client_token}-net",
+                        name=f"{resource_name(order, line)}-net",
+                    )
+                    request = replace(
+                        request, vpc_id=network.vpc_id, subnet_id=network.subnet_id
+                    )
+                made = provider.create_resources(session=session, request=request)
                 line.provider_order_id = made.order_id
                 line.resource_ids = ",".join(made.resource_ids)
                 line.created_at = utcnow()

@@ -66,7 +66,7 @@ def _gateway() -> None:
         return
     state = sandbox_state()
     state.faults.before_call()
-    if state.faults.take_once(request.path, "before"):
+    if state.faults.take_once(request.method, request.path, "before"):
         raise state.faults.timeout()
     auth = signature.parse_authorization(request.headers.get("Authorization"))
     with state.db.session() as s:
@@ -101,7 +101,7 @@ def _timeout_after_applying(response: Response) -> Response:
     if request.path.startswith(CONTROL_PREFIX) or response.status_code >= 400:
         return response
     faults = sandbox_state().faults
-    if faults.take_once(request.path, "after"):
+    if faults.take_once(request.method, request.path, "after"):
         return error(faults.timeout())
     return response
 

@@ -32,7 +32,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._released = threading.Event()
-        self._once: list[tuple[str, str]] = []
+        self._once: list[tuple[str, str, str]] = []
 
     @property
     def settings(self) -> FaultSettings:
@@ -46,19 +46,21 @@ class FaultInjector:
             self._settings = new
             return FaultSettings(**new.as_dict())
 
-    def fail_once(self, path: str, when: str) -> None:
-        """The next call to ``path`` fails with a gateway timeout: ``before`` the service
-        sees it, or ``after`` the service applied it (the caller never hears the answer)."""
+    def fail_once(self, method: str, path: str, when: str) -> None:
+        """The next ``method`` call to ``path`` fails with a gateway timeout: ``before`` the
+        service sees it, or ``after`` the service applied it (the caller never hears the answer).
+        """
         if when not in ("before", "after"):
             raise ValueError("when must be before or after")
         with self._lock:
-            self._once.append((path, when))
+            self._once.append((method.upper(), path, when))
 
-    def take_once(self, path: str, when: str) -> bool:
-        """Consume a :meth:`fail_once` entry for ``path`` at ``when``; True if there was one."""
+    def take_once(self, method: str, path: str, when: str) -> bool:
+        """Consume a :meth:`fail_once` entry; True if there was one."""
+        key = (method.upper(), path, when)
         with self._lock:
-            if (path, when) in self._once:
-                self._once.remove((path, when))
+            if key in self._once:
+                self._once.remove(key)
                 return True
             return False
 
