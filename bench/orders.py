@@ -148,12 +148,13 @@ def main() -> float:
                     failures.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(args.threads)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / max(args.orders, 1)
     counted = dict(counter)
     if failures:
         print("first failure:", repr(failures[0]))
@@ -166,7 +167,8 @@ def main() -> float:
         f"{rate:.0f} orders/s ({args.threads} threads, {url.split(':')[0]}),"
         f" failures {len(failures)}, ledger-check {'OK' if ok else 'FAILED'} (target >= 100/s);"
         f" {counted['statements'] / args.orders:.1f} statements +"
-        f" {counted['commits'] / args.orders:.1f} commit/rollback per order"
+        f" {counted['commits'] / args.orders:.1f} commit/rollback per order,"
+        f" {cpu_ms:.1f} ms of this process's CPU per order"
     )
     return rate
 

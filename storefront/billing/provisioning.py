@@ -197,7 +197,13 @@ def fund(order: Order, provider_customer: str) -> None:
     db.session.commit()
     transfer = provider.fund_customer(customer_id=provider_customer, amount=order.cost_total)
     order.funded_amount, order.funding_transfer_id = order.cost_total, transfer or None
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # another order's look-up took this transfer for its own lost funding meanwhile: the
+        # money is there once per order either way; this order looks again on its retry
+        db.session.rollback()
+        raise Retry("the funding was claimed by another order's look-up") from None
     checkpoint("after_fund")
 
 
