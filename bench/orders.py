@@ -113,7 +113,23 @@ def main() -> float:
             db.session.refresh(c)
             db.session.expunge(c)
 
+    from sqlalchemy import event
+
     from storefront.billing import orders
+
+    # Database round trips of the timed part: statements sent, plus COMMIT/ROLLBACK.
+    counter = {"statements": 0, "commits": 0}
+    counter_lock = threading.Lock()
+
+    def _count(key: str) -> None:
+        with counter_lock:
+            counter[key] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
+    event.listen(engine, "commit", lambda *a, **k: _count("commits"))
+    event.listen(engine, "rollback", lambda *a, **k: _count("commits"))
 
     work = list(enumerate(quotes))
     lock = threading.Lock()
@@ -132,12 +148,14 @@ def main() -> float:
                     failures.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(args.threads)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / max(args.orders, 1)
+    counted = dict(counter)
     if failures:
         print("first failure:", repr(failures[0]))
     rate = (args.orders - len(failures)) / elapsed
@@ -147,7 +165,10 @@ def main() -> float:
     print(
         f"orders: {args.orders - len(failures)} paid orders in {elapsed:.2f}s = "
         f"{rate:.0f} orders/s ({args.threads} threads, {url.split(':')[0]}),"
-        f" failures {len(failures)}, ledger-check {'OK' if ok else 'FAILED'} (target >= 100/s)"
+        f" failures {len(failures)}, ledger-check {'OK' if ok else 'FAILED'} (target >= 100/s);"
+        f" {counted['statements'] / args.orders:.1f} statements +"
+        f" {counted['commits'] / args.orders:.1f} commit/rollback per order,"
+        f" {cpu_ms:.1f} ms of this process's CPU per order"
     )
     return rate
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from storefront.billing.errors import InsufficientBalance, InvalidAmount, UnbalancedTransaction
 from storefront.billing.models import (
@@ -87,6 +89,58 @@ def _insert_ignore(table: Any, **values: Any) -> None:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     db.session.execute(module.insert(table).values(**values).on_conflict_do_nothing())
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """What a posting needs of a ledger account, without loading the row."""
+
+    id: int
+    store_id: int
+    kind: AccountKind
+    currency: str
+
+
+_CACHE_KEY = "storefront.ledger_account_refs"
+_PENDING_KEY = "storefront.ledger_account_refs.pending"
+
+
+def store_account_ref(store_id: int, kind: AccountKind, currency: str) -> AccountRef:
+    """The store-level account of ``kind``, cached per application (process).
+
+    Store accounts are never changed or deleted once created, so the only thing to get right
+    is never caching an account whose creating transaction rolls back: a newly seen account
+    enters the cache when the session commits (see :func:`_publish_refs`).
+    """
+    cache: dict[tuple[int, str, str], AccountRef] = current_app.extensions.setdefault(
+        _CACHE_KEY, {}
+    )
+    key = (store_id, kind.value, currency)
+    ref = cache.get(key)
+    if ref is None:
+        account = store_account(store_id, kind, currency)
+        ref = AccountRef(account.id, account.store_id, account.kind, account.currency)
+        pending = db.session.info.setdefault(_PENDING_KEY, [])
+        pending.append((cache, key, ref))
+    return ref
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_refs(session: Session) -> None:
+    for cache, key, ref in session.info.pop(_PENDING_KEY, ()):
+        cache[key] = ref
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_refs(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def wallet_account_ref(wallet: Wallet) -> AccountRef:
+    """The ledger account of a (locked) wallet, from the wallet row itself."""
+    return AccountRef(
+        wallet.account_id, wallet.store_id, AccountKind.CUSTOMER_WALLET, wallet.currency
+    )
 
 
 def store_account(store_id: int, kind: AccountKind, currency: str) -> LedgerAccount:
@@ -179,6 +233,30 @@ def lock_row(model: type[M], row_id: int, touch: str) -> M | None:
     return session.scalars(query).one_or_none()
 
 
+def lock_customer_wallet(store_id: int, customer_id: int, currency: str) -> Wallet:
+    """The customer's wallet, locked (created first when missing): one round trip when it
+    exists, instead of looking its id up and then locking it."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    where = (Wallet.customer_id == customer_id, Wallet.store_id == store_id)
+    if dialect == "sqlite":
+        touched = session.execute(
+            update(Wallet)
+            .where(*where)
+            .values(balance=Wallet.balance)
+            .execution_options(synchronize_session=False)
+        )
+        if not touched.rowcount:  # type: ignore[attr-defined]
+            return lock_wallet(ensure_wallet(store_id, customer_id, currency))
+    query = select(Wallet).where(*where).execution_options(all_stores=True, populate_existing=True)
+    if dialect != "sqlite":
+        query = query.with_for_update()
+    wallet = session.scalars(query).one_or_none()
+    if wallet is None:
+        return lock_wallet(ensure_wallet(store_id, customer_id, currency))
+    return wallet
+
+
 def lock_wallet(wallet_id: int) -> Wallet:
     """The wallet row, locked until the transaction ends, with its current balance."""
     wallet = lock_row(Wallet, wallet_id, "balance")
@@ -189,7 +267,7 @@ def lock_wallet(wallet_id: int) -> Wallet:
 
 @dataclass(frozen=True)
 class Leg:
-    account: LedgerAccount
+    account: LedgerAccount | AccountRef
     amount: Decimal
 
 

@@ -423,7 +423,11 @@ class Order(StoreScoped, Model):
     voucher_code: Mapped[str | None] = mapped_column(String(40))
     provider_customer_id: Mapped[str | None] = mapped_column(String(64))
     funded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    funding_transfer_id: Mapped[str | None] = mapped_column(String(64))
+    # the provider's transfer id of our funding; unique, so one funding never pays two orders
+    funding_transfer_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # set (and committed) before each funding call: while funded_amount is 0 it means "a
+    # funding may have landed at the provider without us hearing the answer"
+    funding_started_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

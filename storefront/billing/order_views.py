@@ -40,6 +40,7 @@ STATUS_LABELS = {
     "reconciled": _l("Reconciled"),
     "reclaimed": _l("Funds reclaimed"),
     "reclaim_failed": _l("Reclaim failed"),
+    "funding_found": _l("Funding confirmed with the provider"),
 }
 MODE_LABELS = {"on_demand": _l("On demand"), "monthly": _l("Monthly"), "yearly": _l("Yearly")}
 

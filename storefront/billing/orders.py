@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
 from storefront.billing import ledger, services, vouchers
@@ -110,15 +111,16 @@ def check_can_buy(customer: Customer) -> None:
 
 
 def _quote(customer: Customer, quote_id: str) -> Quote:
-    quote = db.session.scalar(
+    quote = db.session.scalars(
         select(Quote)
         .where(
             Quote.id == quote_id,
             Quote.store_id == customer.store_id,
             Quote.customer_id == customer.id,
         )
+        .options(joinedload(Quote.lines))  # one round trip for the quote and its lines
         .execution_options(all_stores=True)
-    )
+    ).unique().one_or_none()
     if quote is None:
         raise QuoteNotFound("No such quote.")
     return quote
@@ -163,11 +165,8 @@ def place_order(
         moment = now()
         if moment >= quote.expires_at:
             raise QuoteExpired("This quote has expired: price it again.")
-        taken = db.session.scalar(
-            select(Order.id).where(Order.quote_id == quote.id).execution_options(all_stores=True)
-        )
-        if taken is not None:
-            raise QuoteAlreadyOrdered(f"This quote was already bought (order {taken}).")
+        # A quote already bought is refused by the unique index on orders.quote_id (mapped
+        # to QuoteAlreadyOrdered below): no separate look-up on the hot path.
         order = Order(
             store_id=store_id,
             customer_id=customer.id,
@@ -202,7 +201,6 @@ def place_order(
                     client_token=f"sf{store_id}o{order.id}l{line.position}",
                 )
             )
-        add_event(order, OrderStatus.PENDING.value, now=moment)
         if voucher_code is not None:
             if not order.prepaid:
                 raise vouchers.VoucherNotApplicable(
@@ -223,6 +221,8 @@ def place_order(
                     f"On-demand resources need a balance of at least {minimum}."
                 )
         order.status, order.paid_at = OrderStatus.PAID, moment
+        # both timeline events in one batched INSERT
+        add_event(order, OrderStatus.PENDING.value, now=moment)
         add_event(order, OrderStatus.PAID.value, now=moment)
         from storefront.billing import worker
 
@@ -234,33 +234,47 @@ def place_order(
         # keys are per customer: another customer reusing a key neither collides nor replays
         scope = f"{ORDER_SCOPE}:{customer.id}"
         return run_once(store_id, scope, idempotency_key, payload, action)
-    except IntegrityError:  # a concurrent order for the same quote won the unique index
+    except IntegrityError as exc:
         db.session.rollback()
-        raise QuoteAlreadyOrdered("This quote was already bought.") from None
+        if not _is_quote_taken(exc):
+            raise
+        taken = db.session.scalar(
+            select(Order.id).where(Order.quote_id == quote_id).execution_options(all_stores=True)
+        )
+        db.session.rollback()
+        suffix = f" (order {taken})" if taken is not None else ""
+        raise QuoteAlreadyOrdered(f"This quote was already bought{suffix}.") from None
+
+
+def _is_quote_taken(exc: IntegrityError) -> bool:
+    """The unique index ``one_order_per_quote`` refused the insert (PostgreSQL names the
+    constraint; SQLite names the column)."""
+    text = str(exc.orig)
+    return "one_order_per_quote" in text or "orders.quote_id" in text
 
 
 def _debit(customer: Customer, order: Order) -> Any:
     """Wallet pays the order less any voucher discount: partner cost to provider prepayment,
     the margin (less the discount the voucher already covered) to revenue."""
     store_id, currency = customer.store_id, order.currency
-    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
-    # Under the wallet lock, read the customer again: a freeze or an association switch that
+    wallet = ledger.lock_customer_wallet(store_id, customer.id, currency)
+    # Under the wallet lock, read the customer again (its own statement, after the lock is
+    # granted, so it sees what committed meanwhile): a freeze or an association switch that
     # committed while this order waited must stop it (they take the same lock).
     current = db.session.get(Customer, customer.id, populate_existing=True)
     assert current is not None
     check_can_buy(current)
-    wallet_account = db.session.get(ledger.LedgerAccount, wallet.account_id)
-    assert wallet_account is not None
+    wallet_account = ledger.wallet_account_ref(wallet)
     cost = min(order.cost_total, order.total)
     margin = order.total - cost - order.discount
     payable = order.total - order.discount
     legs = [Leg(wallet_account, -payable)] if payable > 0 else []
     if cost > 0:
         legs.append(
-            Leg(ledger.store_account(store_id, AccountKind.PROVIDER_PREPAYMENT, currency), cost)
+            Leg(ledger.store_account_ref(store_id, AccountKind.PROVIDER_PREPAYMENT, currency), cost)
         )
     if margin != 0:
-        revenue = ledger.store_account(store_id, AccountKind.STORE_REVENUE, currency)
+        revenue = ledger.store_account_ref(store_id, AccountKind.STORE_REVENUE, currency)
         legs.append(Leg(revenue, margin))
     return ledger.post(
         store_id=store_id,

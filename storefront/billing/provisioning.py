@@ -4,10 +4,13 @@ Steps (each recorded and committed before the next, so a retry resumes where it 
 
 1. ``paid -> provisioning``;
 2. prepaid: fund the customer's provider account at partner cost (``fund_customer``), once:
-   ``orders.funded_amount`` records it;
+   ``orders.funded_amount`` records it; after an unknown outcome the provider's adjustment
+   records are asked before sending again (:func:`fund`);
 3. an agency session in the customer's project (IAM assume_role);
-4. per order line: create the resources with the line's client token (a retry returns what the
-   first call made), record the provider order and resource ids; pay the provider order;
+4. per order line: a server first gets a VPC + subnet of its own (created or, on a retry,
+   found by the line's marker); create the resources with the line's client token (a retry
+   returns what the first call made), record the provider order and resource ids; pay the
+   provider order;
 5. ``active``, with a :class:`Resource` row per provider resource.
 
 The provider unavailable (timeouts, 5xx): :class:`worker.Retry`, the job runs again later with
@@ -18,10 +21,12 @@ reason. Nothing here holds a database lock while calling the provider.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.models import Customer, ProviderLink
 from storefront.billing import orders
@@ -125,13 +130,7 @@ def provision(order_id: int) -> OrderStatus | None:
     provider = cloud_provider()
     try:
         if order.prepaid and order.cost_total > 0 and order.funded_amount == 0:
-            checkpoint("before_fund")
-            transfer = provider.fund_customer(
-                customer_id=provider_customer, amount=order.cost_total
-            )
-            order.funded_amount, order.funding_transfer_id = order.cost_total, transfer
-            db.session.commit()
-            checkpoint("after_fund")
+            fund(order, provider_customer)
         session = None
         for line in order.lines:
             if line.done:
@@ -140,9 +139,17 @@ def provision(order_id: int) -> OrderStatus | None:
                 customer_id=provider_customer, region=order.region_code
             )
             if line.created_at is None:
-                made = provider.create_resources(
-                    session=session, request=resource_request(order, line)
-                )
+                request = resource_request(order, line)
+                if request.kind is ResourceKind.ECS:  # its own network, keyed by the line
+                    network = provider.ensure_network(
+                        session=session,
+                        marker=f"{line.client_token}-net",
+                        name=f"{resource_name(order, line)}-net",
+                    )
+                    request = replace(
+                        request, vpc_id=network.vpc_id, subnet_id=network.subnet_id
+                    )
+                made = provider.create_resources(session=session, request=request)
                 line.provider_order_id = made.order_id
                 line.resource_ids = ",".join(made.resource_ids)
                 line.created_at = utcnow()
@@ -162,6 +169,75 @@ def provision(order_id: int) -> OrderStatus | None:
         db.session.rollback()
         return _refund(order.id, f"The cloud provider refused the order: {exc.message}")
     return complete(order)
+
+
+# How far before our own record of a funding call the provider's record of it may be stamped
+# (clock skew between us and the provider).
+FUNDING_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def fund(order: Order, provider_customer: str) -> None:
+    """Fund the customer's provider account with the order's cost, exactly once. Commits.
+
+    ``update_customer_account_amount`` takes no client token, so a call whose answer we never
+    heard (timeout, 5xx, a crash) may have landed. ``funding_started_at`` is committed before
+    every call; when it is already set, the provider's adjustment records of this customer are
+    asked first (``list_partner_adjust_records``): a funding of exactly this amount since then
+    that no other order has claimed is this order's, and is recorded instead of sending again.
+    """
+    provider = cloud_provider()
+    if order.funding_started_at is not None:
+        landed = _landed_funding(order, provider_customer)
+        if landed is not None:
+            if not _claim(order, landed):
+                raise Retry("another order claimed the funding found at the provider")
+            return
+    checkpoint("before_fund")
+    order.funding_started_at = utcnow()
+    db.session.commit()
+    transfer = provider.fund_customer(customer_id=provider_customer, amount=order.cost_total)
+    order.funded_amount, order.funding_transfer_id = order.cost_total, transfer or None
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # another order's look-up took this transfer for its own lost funding meanwhile: the
+        # money is there once per order either way; this order looks again on its retry
+        db.session.rollback()
+        raise Retry("the funding was claimed by another order's look-up") from None
+    checkpoint("after_fund")
+
+
+def _claim(order: Order, transfer_id: str) -> bool:
+    """Record a funding found at the provider as this order's; False if another order's
+    concurrent claim won it (unique ``funding_transfer_id``)."""
+    order.funded_amount, order.funding_transfer_id = order.cost_total, transfer_id
+    orders.add_event(order, "funding_found", transfer_id)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _landed_funding(order: Order, provider_customer: str) -> str | None:
+    assert order.funding_started_at is not None
+    since = order.funding_started_at - FUNDING_CLOCK_SKEW
+    fundings = cloud_provider().list_customer_fundings(customer_id=provider_customer, since=since)
+    candidates = [f for f in fundings if f.amount == order.cost_total and f.transfer_id]
+    if not candidates:
+        return None
+    claimed = set(
+        db.session.scalars(
+            select(Order.funding_transfer_id)
+            .where(
+                Order.funding_transfer_id.in_([f.transfer_id for f in candidates]),
+                Order.id != order.id,
+            )
+            .execution_options(all_stores=True)
+        )
+    )
+    return next((f.transfer_id for f in candidates if f.transfer_id not in claimed), None)
 
 
 def complete(order: Order) -> OrderStatus:
@@ -215,6 +291,18 @@ def reclaim_unused_funds(order: Order) -> None:
     unused = sum(
         (line.cost_amount for line in order.lines if not line.done), Decimal("0.00")
     )
+    if (
+        order.funded_amount == 0
+        and order.funding_started_at is not None
+        and order.provider_customer_id
+    ):  # a funding whose answer we never heard may have landed: take it back too
+        try:
+            landed = _landed_funding(order, order.provider_customer_id)
+        except CloudError as exc:
+            log.warning("looking up the funding of order %s failed: %s", order.id, exc)
+            landed = None
+        if landed is not None:
+            _claim(order, landed)
     amount = min(unused, order.funded_amount)
     if amount <= 0 or not order.provider_customer_id:
         return

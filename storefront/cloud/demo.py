@@ -17,3 +17,10 @@ DEMO_DISTRIBUTOR_DOMAIN_ID = "1b6f3c8d0e2a5f4b9c7d6e5f4a3b2c1d"
 DEMO_RESELLER_AK = "SANDBOXDEMORESELLERAK"
 DEMO_RESELLER_SK = "sandbox-demo-reseller-secret-key-0001"
 DEMO_RESELLER_DOMAIN_ID = "2c7a4d9e1f3b6a5c0d8e7f6a5b4c3d2e"
+
+# Public images the sandbox offers in every region (``{region}`` filled in), and the sandbox
+# profile's default ``STOREFRONT_CLOUD_ECS_IMAGES``.
+DEMO_ECS_IMAGES = {
+    "linux": "sandbox-{region}-ubuntu-22.04",
+    "windows": "sandbox-{region}-windows-2022",
+}

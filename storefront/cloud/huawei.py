@@ -21,10 +21,12 @@ from storefront.cloud.interface import (
     CloudConfigError,
     CreatedResources,
     FreezeMode,
+    Funding,
     IdentityCheck,
     IdentityKind,
     IssuedCoupon,
     ItemPrice,
+    Network,
     NewSubCustomer,
     PartnerCoupon,
     PartnerCouponPage,
@@ -500,9 +502,9 @@ class HuaweiCloudProvider:
 
     # --- funding, orders and resources (billing) ---
 
-    # The agency each customer grants the partner, and where a new server boots from.
+    # The agency each customer grants the partner.
     AGENCY_NAME = "storefront_partner_agency"
-    DEFAULT_IMAGE = "storefront-default-image"
+    NETWORK_CIDR, SUBNET_CIDR, SUBNET_GATEWAY = "192.168.0.0/16", "192.168.0.0/24", "192.168.0.1"
 
     def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
         req = m.UpdateCustomerAccountAmountRequest(
@@ -514,6 +516,39 @@ class HuaweiCloudProvider:
             idempotent=False,
         )
         return str(resp.transfer_id or "")
+
+    def list_customer_fundings(
+        self, *, customer_id: str, since: datetime, until: datetime | None = None
+    ) -> tuple[Funding, ...]:
+        found: list[Funding] = []
+        offset = 0
+        while True:
+            req = m.ListPartnerAdjustRecordsRequest(
+                customer_id=customer_id,
+                operation_type="SOURCE_OPERATION_BEADJUST",
+                operation_time_begin=self._utc(since),
+                operation_time_end=self._utc(until),
+                offset=offset,
+                limit=_PAGE,
+            )
+            resp = self._call(
+                "list_partner_adjust_records",
+                partial(self._bss.list_partner_adjust_records, req),
+            )
+            records = resp.records or []
+            found.extend(
+                Funding(
+                    transfer_id=str(r.trans_id or ""),
+                    customer_id=str(r.customer_id or customer_id),
+                    amount=_dec(r.amount),
+                    at=_time(r.operation_time),
+                )
+                for r in records
+            )
+            offset += len(records)
+            if not records or offset >= (resp.total_count or 0):
+                break
+        return tuple(sorted(found, key=lambda f: (f.at or since, f.transfer_id)))
 
     def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
         req = m.ReclaimToPartnerAccountRequest(
@@ -613,6 +648,14 @@ class HuaweiCloudProvider:
             from huaweicloudsdkecs.v2 import EcsClient
             from huaweicloudsdkecs.v2 import model as ecs
 
+            os = "windows" if r.spec.endswith(".win") else "linux"
+            image = r.image_ref or self._settings.ecs_image(r.region, os)
+            if not image:
+                raise CloudConfigError(
+                    f"no {os} image for {r.region}: set STOREFRONT_CLOUD_ECS_IMAGES"
+                )
+            if not (r.vpc_id and r.subnet_id):
+                raise CloudConfigError("a server needs vpc_id and subnet_id (ensure_network)")
             client = self._service_client(EcsClient, "ecs", session)
             extend = ecs.PrePaidServerExtendParam(
                 charging_mode="prePaid" if r.prepaid else "postPaid",
@@ -623,11 +666,11 @@ class HuaweiCloudProvider:
                 is_auto_pay="false",  # we pay the order ourselves with pay_orders
             )
             server = ecs.PrePaidServer(
-                image_ref=r.image_ref or self.DEFAULT_IMAGE,
+                image_ref=image,
                 flavor_ref=r.spec.removesuffix(".linux").removesuffix(".win"),
                 name=r.name,
                 vpcid=r.vpc_id,
-                nics=[ecs.PrePaidServerNic(subnet_id=r.subnet_id)] if r.subnet_id else None,
+                nics=[ecs.PrePaidServerNic(subnet_id=r.subnet_id)],
                 count=r.quantity,
                 root_volume=ecs.PrePaidServerRootVolume(volumetype="SSD"),
                 extendparam=extend,
@@ -673,6 +716,10 @@ class HuaweiCloudProvider:
             ids = []
             for i in range(r.quantity):  # the API creates one VPC per call; the VPC is free
                 token = r.client_token if i == 0 else f"{r.client_token}-{i}"
+                existing = self._find_vpc(client, f"sf:{token}")
+                if existing is not None:  # made by an earlier try whose answer was lost
+                    ids.append(existing)
+                    continue
                 vpc_req = vpc.CreateVpcRequest(
                     body=vpc.CreateVpcRequestBody(
                         vpc=vpc.CreateVpcOption(
@@ -680,7 +727,9 @@ class HuaweiCloudProvider:
                         )
                     )
                 )
-                vpc_resp = self._call("create_vpc", partial(client.create_vpc, vpc_req))
+                vpc_resp = self._call(  # no client token: never re-sent blindly
+                    "create_vpc", partial(client.create_vpc, vpc_req), idempotent=False
+                )
                 ids.append(vpc_resp.vpc.id)
             return CreatedResources(None, tuple(ids))
         from huaweicloudsdkeip.v2 import EipClient
@@ -690,6 +739,13 @@ class HuaweiCloudProvider:
         order_ids, eip_ids = [], []
         for i in range(r.quantity):  # one address per call
             token = r.client_token if i == 0 else f"{r.client_token}-{i}"
+            found = self._find_publicip(client, f"sf:{token}")
+            if found is not None:  # made by an earlier try whose answer was lost
+                eip_id, eip_order = found
+                eip_ids.append(eip_id)
+                if eip_order:
+                    order_ids.append(eip_order)
+                continue
             eip_req = eip.CreatePrePaidPublicipRequest(
                 body=eip.CreatePrePaidPublicipRequestBody(
                     publicip=eip.CreatePrePaidPublicipOption(type=r.spec, alias=f"sf:{token}"),
@@ -706,7 +762,9 @@ class HuaweiCloudProvider:
                 )
             )
             eip_resp = self._call(
-                "create_prepaid_publicip", partial(client.create_pre_paid_publicip, eip_req)
+                "create_prepaid_publicip",
+                partial(client.create_pre_paid_publicip, eip_req),
+                idempotent=False,  # no client token: the next try looks the alias up first
             )
             if eip_resp.order_id:
                 order_ids.append(eip_resp.order_id)
@@ -714,6 +772,88 @@ class HuaweiCloudProvider:
         if len(order_ids) > 1:  # pay them one by one: the caller records a comma list
             return CreatedResources(",".join(order_ids), tuple(eip_ids))
         return CreatedResources(order_ids[0] if order_ids else None, tuple(eip_ids))
+
+    def _find_vpc(self, client: Any, description: str) -> str | None:
+        """The id of the customer's VPC whose description is ``description`` (list API)."""
+        from huaweicloudsdkvpc.v2 import model as vpc
+
+        marker = None
+        while True:
+            req = vpc.ListVpcsRequest(limit=_PAGE, marker=marker)
+            vpcs = self._call("list_vpcs", partial(client.list_vpcs, req)).vpcs or []
+            for one in vpcs:
+                if one.description == description:
+                    return str(one.id)
+            if len(vpcs) < _PAGE:
+                return None
+            marker = vpcs[-1].id
+
+    def _find_publicip(self, client: Any, alias: str) -> tuple[str, str | None] | None:
+        """The id (and prepaid order id) of the customer's EIP whose alias is ``alias``."""
+        from huaweicloudsdkeip.v2 import model as eip
+
+        marker = None
+        while True:
+            req = eip.ListPublicipsRequest(limit=_PAGE, marker=marker)
+            ips = self._call("list_publicips", partial(client.list_publicips, req)).publicips
+            ips = ips or []
+            for one in ips:
+                if one.alias == alias:
+                    profile = one.profile
+                    return str(one.id), (profile.order_id if profile else None) or None
+            if len(ips) < _PAGE:
+                return None
+            marker = ips[-1].id
+
+    def ensure_network(self, *, session: AgencySession, marker: str, name: str) -> Network:
+        from huaweicloudsdkvpc.v2 import VpcClient
+        from huaweicloudsdkvpc.v2 import model as vpc
+
+        client = self._service_client(VpcClient, "vpc", session)
+        description = f"sf:{marker}"
+        vpc_id = self._find_vpc(client, description)
+        if vpc_id is None:
+            made = self._call(
+                "create_vpc",
+                partial(
+                    client.create_vpc,
+                    vpc.CreateVpcRequest(
+                        body=vpc.CreateVpcRequestBody(
+                            vpc=vpc.CreateVpcOption(
+                                name=name, cidr=self.NETWORK_CIDR, description=description
+                            )
+                        )
+                    ),
+                ),
+                idempotent=False,
+            )
+            vpc_id = str(made.vpc.id)
+        subnets = self._call(
+            "list_subnets",
+            partial(client.list_subnets, vpc.ListSubnetsRequest(vpc_id=vpc_id, limit=_PAGE)),
+        ).subnets or []
+        subnet = next((s.id for s in subnets if s.description == description), None)
+        if subnet is None:
+            made_subnet = self._call(
+                "create_subnet",
+                partial(
+                    client.create_subnet,
+                    vpc.CreateSubnetRequest(
+                        body=vpc.CreateSubnetRequestBody(
+                            subnet=vpc.CreateSubnetOption(
+                                name=name,
+                                description=description,
+                                cidr=self.SUBNET_CIDR,
+                                gateway_ip=self.SUBNET_GATEWAY,
+                                vpc_id=vpc_id,
+                            )
+                        )
+                    ),
+                ),
+                idempotent=False,
+            )
+            subnet = made_subnet.subnet.id
+        return Network(vpc_id=vpc_id, subnet_id=str(subnet))
 
     def pay_order(self, *, session: AgencySession, order_id: str) -> None:
         creds = GlobalCredentials(

@@ -302,6 +302,25 @@ class ResourceRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Funding:
+    """One funding of a customer by the partner, as the provider recorded it
+    (``list_partner_adjust_records``, operation type ``SOURCE_OPERATION_BEADJUST``)."""
+
+    transfer_id: str
+    customer_id: str
+    amount: Decimal
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A VPC and a subnet in a customer's project that new servers attach to."""
+
+    vpc_id: str
+    subnet_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CreatedResources:
     order_id: str | None  # None: nothing to pay (on-demand or free)
     resource_ids: tuple[str, ...]
@@ -452,8 +471,16 @@ class CloudProvider(Protocol):
     def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
         """Move partner funds to the customer's provider account; the transfer id.
 
-        ``update_customer_account_amount``. Not idempotent upstream: never retried blindly.
+        ``update_customer_account_amount``. Not idempotent upstream and without a client
+        token: never retried blindly; after an unknown outcome ask :meth:`list_customer_fundings`.
         """
+        ...
+
+    def list_customer_fundings(
+        self, *, customer_id: str, since: datetime, until: datetime | None = None
+    ) -> tuple[Funding, ...]:
+        """The partner's fundings of one customer made since ``since`` (UTC), oldest first
+        (``list_partner_adjust_records``, ``SOURCE_OPERATION_BEADJUST``; paged internally)."""
         ...
 
     def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
@@ -464,10 +491,20 @@ class CloudProvider(Protocol):
         """Temporary credentials in the customer's project of ``region`` (IAM assume_role)."""
         ...
 
+    def ensure_network(self, *, session: AgencySession, marker: str, name: str) -> Network:
+        """The VPC + subnet marked ``marker`` in the customer's project, created when missing
+        (looked up through the VPC and subnet list APIs first, so a retry reuses them)."""
+        ...
+
     def create_resources(
         self, *, session: AgencySession, request: ResourceRequest
     ) -> CreatedResources:
-        """Create resources in the customer's project (prepaid: yields an unpaid order)."""
+        """Create resources in the customer's project (prepaid: yields an unpaid order).
+
+        ECS: boots the image configured for the region and OS (``ecs_images`` setting) and
+        needs ``vpc_id`` + ``subnet_id``. VPC/EIP (no client token upstream): a resource already
+        carrying the request's marker (``sf:<client_token>`` in the VPC description / EIP alias)
+        is looked up through the list API and returned instead of creating another."""
         ...
 
     def pay_order(self, *, session: AgencySession, order_id: str) -> None:

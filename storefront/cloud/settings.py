@@ -116,6 +116,13 @@ class CloudSettings:
     backoff_s: float = 0.2
     # --- console login (console bridge) ---
     console_links: dict[str, str] = field(default_factory=dict)
+    # --- ECS boot images: (region or "*", "linux" | "windows") -> image id ({region} filled) ---
+    ecs_images: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def ecs_image(self, region: str, os: str) -> str | None:
+        """The image a new ``os`` server boots from in ``region`` (None: not configured)."""
+        image = self.ecs_images.get((region, os)) or self.ecs_images.get(("*", os))
+        return image.format(region=region) if image else None
 
     def service_url(self, service: str, region: str) -> str:
         """Endpoint of a regional service such as ``ecs`` in ``cn-north-4``."""
@@ -197,8 +204,32 @@ class CloudSettings:
             retries=_number(env, "STOREFRONT_CLOUD_RETRIES", 2, int, minimum=0),
             backoff_s=_number(env, "STOREFRONT_CLOUD_BACKOFF_S", 0.2, float, minimum=0.0),
             console_links=_console_links(env, profile),
+            ecs_images=_ecs_images(env, demo_defaults),
             **endpoints,
         )
+
+
+ECS_OS: Final = ("linux", "windows")
+
+
+def _ecs_images(env: Mapping[str, str], demo_defaults: bool) -> dict[tuple[str, str], str]:
+    """``STOREFRONT_CLOUD_ECS_IMAGES``: comma-separated ``region:os=image_id`` (``*`` for every
+    region; ``{region}`` in the id is filled in), e.g.
+    ``cn-north-4:linux=<IMS image id>,*:windows=<IMS image id>``."""
+    raw = env.get("STOREFRONT_CLOUD_ECS_IMAGES", "").strip()
+    if not raw and demo_defaults:
+        return {("*", os): image for os, image in demo.DEMO_ECS_IMAGES.items()}
+    images: dict[tuple[str, str], str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        where, _, image = item.partition("=")
+        region, _, os = where.strip().partition(":")
+        if not image.strip() or not region or os not in ECS_OS:
+            raise CloudConfigError(
+                "STOREFRONT_CLOUD_ECS_IMAGES items are region:os=image_id with os linux or"
+                f" windows (region * for every region), not {item!r}"
+            )
+        images[(region.strip(), os)] = image.strip()
+    return images
 
 
 def _number(env: Mapping[str, str], key: str, default: N, kind: type[N], *, minimum: N) -> N:

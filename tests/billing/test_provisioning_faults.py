@@ -23,7 +23,7 @@ from storefront.billing.models import (
     OrderStatus,
     UsageCharge,
 )
-from storefront.extensions import db
+from storefront.extensions import cloud_provider, db
 from tests.billing.conftest import assert_ledger_invariants
 from tests.billing.test_orders_support import (
     EVS,
@@ -163,3 +163,77 @@ def test_on_demand_usage_is_billed_with_arrears_mail_and_freeze(
         usage.bill_usage()  # the arrears are paid first from the new money
         assert services.balance(buyer) == Decimal("1.10")
         assert db.session.scalar(select(Arrears)).amount == Decimal("0.00")
+
+
+ADJUST_AMOUNT = "/v2/accounts/partner-accounts/adjust-amount"
+
+
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_funding_with_unknown_outcome_is_checked_before_sending_again(
+    app: Flask, buyer: Customer, make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None], sandbox: Any, when: str,
+) -> None:
+    """The funding call times out ``after`` the provider applied it (or ``before``): the retry
+    asks the provider's adjustment records first, so the customer is funded exactly once."""
+    from storefront.billing import orders
+    from storefront.extensions import cloud_provider
+
+    quote_id = make_quote(buyer)
+    give(buyer, str(quote_total(app, quote_id)))
+    hang_s = sandbox.inspect()["faults"]["hang_s"]
+    sandbox.set_faults(hang_s=0.1)
+    sandbox.fail_once(ADJUST_AMOUNT, when)
+    try:
+        with app.app_context():
+            order_id = orders.place_order(buyer, quote_id)["id"]
+            with pytest.raises(worker.Retry):
+                provisioning.provision(order_id)  # the funding times out
+            order = db.session.get(Order, order_id, populate_existing=True)
+            assert order is not None and order.status == OrderStatus.PROVISIONING
+            assert order.funded_amount == 0 and order.funding_started_at is not None
+            assert provisioning.provision(order_id) == OrderStatus.ACTIVE  # the retry
+            order = db.session.get(Order, order_id, populate_existing=True)
+            assert order is not None and order.funded_amount == order.cost_total
+            fundings = cloud_provider().list_customer_fundings(
+                customer_id=buyer.provider_customer_id,
+                since=order.created_at - timedelta(hours=1),
+            )
+            assert [f.amount for f in fundings] == [order.cost_total]  # exactly one funding
+            assert order.funding_transfer_id == fundings[0].transfer_id
+            found = [e.status for e in order.events if e.status == "funding_found"]
+            assert found == (["funding_found"] if when == "after" else [])
+            assert check_ledger().ok
+    finally:
+        sandbox.set_faults(hang_s=hang_s)
+    funds = sandbox._control("GET", "/_sandbox/resources", None)["funds"]
+    assert Decimal(str(funds[buyer.provider_customer_id])) == 0  # all of it paid the order
+
+
+def test_server_gets_one_network_of_its_own_across_retries(
+    app: Flask, buyer: Customer, make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None], sandbox: Any,
+) -> None:
+    """An ECS line boots in a VPC + subnet made for it; a retry after the server create timed
+    out reuses that network (found by the line's marker) instead of making another."""
+    from storefront.billing import orders
+
+    quote_id = make_quote(buyer)
+    give(buyer, str(quote_total(app, quote_id)))
+    hang_s = sandbox.inspect()["faults"]["hang_s"]
+    with app.app_context():
+        order_id = orders.place_order(buyer, quote_id)["id"]
+        project = cloud_provider().agency_session(
+            customer_id=buyer.provider_customer_id, region="cn-north-4"
+        ).project_id
+        sandbox.set_faults(hang_s=0.05)
+        for _ in range(3):  # the first call and the client's two retries of it
+            sandbox.fail_once(f"/v1.1/{project}/cloudservers", "before")
+        try:
+            with pytest.raises(worker.Retry):
+                provisioning.provision(order_id)
+        finally:
+            sandbox.set_faults(hang_s=hang_s)
+        assert provisioning.provision(order_id) == OrderStatus.ACTIVE
+    rows = sandbox._control("GET", "/_sandbox/resources", None)["resources"]
+    mine = [r for r in rows if r["customer_id"] == buyer.provider_customer_id]
+    assert sorted(r["kind"] for r in mine) == ["ecs", "vpc"], mine

@@ -91,3 +91,19 @@ def test_joint_debug_profile_needs_its_endpoints() -> None:
 def test_invalid_values_rejected(env: dict[str, str]) -> None:
     with pytest.raises(CloudConfigError):
         CloudSettings.from_mapping(env)
+
+
+def test_ecs_images_per_region_and_os() -> None:
+    sandbox = CloudSettings.from_mapping({})
+    assert sandbox.ecs_image("cn-north-4", "linux") == "sandbox-cn-north-4-ubuntu-22.04"
+    real = CloudSettings.from_mapping(
+        {
+            "STOREFRONT_CLOUD_ECS_IMAGES": "cn-north-4:linux=img-a, *:windows=img-w",
+            "STOREFRONT_CLOUD_TIMEOUT_S": "3",
+        }
+    )
+    assert real.ecs_image("cn-north-4", "linux") == "img-a"
+    assert real.ecs_image("ap-southeast-1", "windows") == "img-w"
+    assert real.ecs_image("ap-southeast-1", "linux") is None
+    with pytest.raises(CloudConfigError, match="STOREFRONT_CLOUD_ECS_IMAGES"):
+        CloudSettings.from_mapping({"STOREFRONT_CLOUD_ECS_IMAGES": "cn-north-4:bsd=x"})

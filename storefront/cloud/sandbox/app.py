@@ -53,6 +53,7 @@ def create_sandbox_app(
             app.register_blueprint(module.control_bp)
     app.before_request(_gateway)
     app.after_request(_request_id)
+    app.after_request(_timeout_after_applying)
     app.register_error_handler(ApiError, error)
     app.register_error_handler(signature.SignatureError, _bad_signature)
     app.register_error_handler(HTTPException, _http_error)
@@ -65,6 +66,8 @@ def _gateway() -> None:
         return
     state = sandbox_state()
     state.faults.before_call()
+    if state.faults.take_once(request.method, request.path, "before"):
+        raise state.faults.timeout()
     auth = signature.parse_authorization(request.headers.get("Authorization"))
     with state.db.session() as s:
         key = s.get(AccessKey, auth.access_key)
@@ -91,6 +94,16 @@ def _gateway() -> None:
     if domain_header and domain_header != account.domain_id:
         raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
     g.sandbox_caller_id = account.domain_id
+
+
+def _timeout_after_applying(response: Response) -> Response:
+    """A scripted ``after`` fault: the call took effect, the caller gets a timeout instead."""
+    if request.path.startswith(CONTROL_PREFIX) or response.status_code >= 400:
+        return response
+    faults = sandbox_state().faults
+    if faults.take_once(request.method, request.path, "after"):
+        return error(faults.timeout())
+    return response
 
 
 def _unauthorized(message: str) -> ApiError:

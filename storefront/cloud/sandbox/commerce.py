@@ -106,3 +106,14 @@ class CloudResource(Base):
     active_at: Mapped[datetime | None]
     expire_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
+
+
+class ResourceMarker(Base):
+    """A VPC's or subnet's ``description``, or an EIP's ``alias`` (its own table: older
+    sandbox databases keep working, ``create_all`` adds it)."""
+
+    __tablename__ = "sandbox_resource_marker"
+
+    resource_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(String(255), default="")
+

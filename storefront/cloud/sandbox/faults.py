@@ -32,6 +32,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._released = threading.Event()
+        self._once: list[tuple[str, str, str]] = []
 
     @property
     def settings(self) -> FaultSettings:
@@ -44,6 +45,24 @@ class FaultInjector:
             validate(new)
             self._settings = new
             return FaultSettings(**new.as_dict())
+
+    def fail_once(self, method: str, path: str, when: str) -> None:
+        """The next ``method`` call to ``path`` fails with a gateway timeout: ``before`` the
+        service sees it, or ``after`` the service applied it (the caller never hears the answer).
+        """
+        if when not in ("before", "after"):
+            raise ValueError("when must be before or after")
+        with self._lock:
+            self._once.append((method.upper(), path, when))
+
+    def take_once(self, method: str, path: str, when: str) -> bool:
+        """Consume a :meth:`fail_once` entry; True if there was one."""
+        key = (method.upper(), path, when)
+        with self._lock:
+            if key in self._once:
+                self._once.remove(key)
+                return True
+            return False
 
     def release(self) -> None:
         """Wake every hanging request (used when the sandbox stops)."""
@@ -62,6 +81,11 @@ class FaultInjector:
             self._released.wait(s.hang_s)
             raise ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
         raise ApiError(500, "CBC.0999", "Other errors. (sandbox fault injection)")
+
+    def timeout(self) -> ApiError:
+        """What a scripted timeout answers (after ``hang_s``, like a hang)."""
+        self._released.wait(self.settings.hang_s)
+        return ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
 
 
 def validate(s: FaultSettings) -> None:

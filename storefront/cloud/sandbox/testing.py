@@ -36,6 +36,13 @@ class RunningSandbox:
     def clear_faults(self) -> dict[str, Any]:
         return self.set_faults(latency_ms=0, fault_rate=0.0, mode="mixed")
 
+    def fail_once(self, path: str, when: str = "after", method: str = "POST") -> dict[str, Any]:
+        """The next ``method`` call to ``path`` times out ``before`` or ``after`` it took
+        effect."""
+        return self._control(
+            "POST", "/_sandbox/faults/once", {"path": path, "when": when, "method": method}
+        )
+
     def set_clock_offset(self, seconds: float) -> dict[str, Any]:
         return self._control("POST", "/_sandbox/clock", {"offset_s": seconds})
 

@@ -1,9 +1,11 @@
 """Buying for a customer: funding, agency credentials, resource creation, orders, usage.
 
 Wire formats follow the SDK models (``huaweicloudsdkbss`` v2, ``huaweicloudsdkiam`` v3,
-``huaweicloudsdkecs``/``evs``/``vpc``/``eip``). Every create call is idempotent on its client
-token (ECS/EVS ``X-Client-Token``; VPC ``description`` / EIP ``alias`` of the form ``sf:<token>``):
-a retry returns what the first call made and never creates or charges twice.
+``huaweicloudsdkecs``/``evs``/``vpc``/``eip``). Like the provider, ECS and EVS creates are
+idempotent on their ``X-Client-Token``; VPC, subnet and EIP creates are not (a retry makes
+another one): callers find what an earlier try made through the list APIs (VPC
+``description``, EIP ``alias``). A server needs an image that exists in its region and a
+subnet of the VPC it names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.cloud import demo
 from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.commerce import (
     ORDER_COMPLETED,
@@ -28,8 +31,10 @@ from storefront.cloud.sandbox.commerce import (
     CloudResource,
     CustomerFunds,
     Project,
+    ResourceMarker,
     Transfer,
 )
+from storefront.cloud.sandbox.console_models import Subnet
 from storefront.cloud.sandbox.federation_models import SecurityToken, token_hash
 from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
@@ -87,6 +92,7 @@ def adjust_amount() -> Response:
             partner_id=partner.domain_id,
             customer_id=customer.domain_id,
             amount=amount,
+            created_at=_now(),
         )
         s.add(transfer)
         return respond({"transfer_id": transfer.id})
@@ -111,9 +117,86 @@ def reclaim() -> Response:
                 partner_id=partner.domain_id,
                 customer_id=customer.domain_id,
                 amount=-amount,
+                created_at=_now(),
             )
         )
     return respond({})
+
+
+def _utc_arg(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, TIME)
+    except ValueError:
+        raise bad_request(f"{name} must be UTC like 2016-03-28T14:45:38Z.") from None
+
+
+_OPERATIONS = {
+    "SOURCE_OPERATION_BEADJUST": True,  # funding (positive transfers)
+    "SOURCE_OPERATION_BERETRIEVE": False,  # reclaim (negative transfers)
+}
+
+
+@bp.get("/v3/accounts/partner-accounts/adjust-records")
+def adjust_records() -> Response:
+    """``list_partner_adjust_records``: the partner's fundings and reclaims, newest first."""
+    args = request.args
+    operation = args.get("operation_type") or None
+    if operation is not None and operation not in (*_OPERATIONS, "SOURCE_OPERATION_BEUNBIND"):
+        raise bad_request("operation_type is invalid.")
+    begin = _utc_arg(args.get("operation_time_begin"), "operation_time_begin")
+    end = _utc_arg(args.get("operation_time_end"), "operation_time_end")
+    try:
+        offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
+    except ValueError:
+        raise bad_request("offset and limit must be integers.") from None
+    if offset < 0 or not 1 <= limit <= 100:
+        raise bad_request("offset >= 0 and limit 1..100.")
+    with sandbox_state().db.session() as s:
+        partner = _partner(s)
+        query = (
+            select(Transfer)
+            .where(Transfer.partner_id == partner.domain_id)
+            .order_by(Transfer.created_at.desc(), Transfer.id)
+        )
+        if args.get("customer_id"):
+            query = query.where(Transfer.customer_id == args["customer_id"])
+        if args.get("trans_id"):
+            query = query.where(Transfer.id == args["trans_id"])
+        if begin is not None:
+            query = query.where(Transfer.created_at >= begin)
+        if end is not None:
+            query = query.where(Transfer.created_at <= end)
+        if operation == "SOURCE_OPERATION_BEUNBIND":
+            rows = []
+        else:
+            rows = list(s.scalars(query))
+            if operation is not None:
+                positive = _OPERATIONS[operation]
+                rows = [t for t in rows if (t.amount > 0) == positive]
+        names = {
+            a.domain_id: a.name
+            for a in s.scalars(select(Account).where(Account.parent_id == partner.domain_id))
+        }
+        records = [
+            {
+                "customer_id": t.customer_id,
+                "customer_name": names.get(t.customer_id, ""),
+                "operation_type": (
+                    "SOURCE_OPERATION_BEADJUST" if t.amount > 0 else "SOURCE_OPERATION_BERETRIEVE"
+                ),
+                "amount": str(abs(t.amount)),
+                "currency": "CNY",
+                "apply_scene": "",
+                "operation_time": _iso(t.created_at),
+                "measure_id": 1,
+                "trans_id": t.id,
+                "memo": "",
+            }
+            for t in rows[offset : offset + limit]
+        ]
+    return respond({"records": records, "total_count": len(rows)})
 
 
 # --------------------------------------------------------------------------- IAM
@@ -296,12 +379,6 @@ def _prepaid(mode: Any) -> bool:
     raise bad_request("charging_mode must be prePaid or postPaid.")
 
 
-def _token(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith("sf:"):
-        return uuid.uuid4().hex  # no marker: not idempotent, like the provider
-    return value[3:]
-
-
 @bp.post("/v1.1/<project_id>/cloudservers")
 def create_servers(project_id: str) -> Response:
     data = body()
@@ -313,7 +390,9 @@ def create_servers(project_id: str) -> Response:
     token = request.headers.get("X-Client-Token") or uuid.uuid4().hex
     with sandbox_state().db.session() as s:
         project = _project(s, project_id)
-        os_suffix = ".win" if "win" in str(server.get("imageRef") or "").lower() else ".linux"
+        if not _existing(s, project.domain_id, token):  # a retry is answered as before
+            _check_boot(s, project, server)
+        os_suffix = ".win" if _image_os(project, server.get("imageRef")) == "windows" else ".linux"
         order_id, made = _create(
             s, project, kind="ecs", service_type=prices.EC2, resource_type=prices.VM,
             spec=flavor + os_suffix, size=None, count=int(server.get("count") or 1),
@@ -329,6 +408,35 @@ def create_servers(project_id: str) -> Response:
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
+
+
+def _image_os(project: Project, image_ref: Any) -> str | None:
+    """The OS of a public image of the project's region (None: no such image)."""
+    for os, template in demo.DEMO_ECS_IMAGES.items():
+        if image_ref == template.format(region=project.region):
+            return os
+    return None
+
+
+def _check_boot(s: Session, project: Project, server: dict[str, Any]) -> None:
+    """What the provider checks before it accepts a server: the image and the network."""
+    image_ref = server.get("imageRef") or server.get("image_ref")
+    if _image_os(project, image_ref) is None:
+        raise ApiError(
+            400, "Ecs.0005", f"Invalid parameter values: image {image_ref} does not exist."
+        )
+    vpc = _own_vpc(s, project, server.get("vpcid"))
+    nics = server.get("nics") or []
+    if not isinstance(nics, list) or not nics:
+        raise ApiError(400, "Ecs.0005", "Invalid parameter values: nics is required.")
+    for nic in nics:
+        subnet = s.get(Subnet, (nic or {}).get("subnet_id")) if isinstance(nic, dict) else None
+        if subnet is None or subnet.vpc_id != vpc.resource_id:
+            raise ApiError(
+                400, "Ecs.0005",
+                f"Invalid parameter values: subnet {(nic or {}).get('subnet_id')} does not"
+                f" exist in vpc {vpc.resource_id}.",
+            )
 
 
 @bp.post("/v2.1/<project_id>/cloudvolumes")
@@ -355,23 +463,111 @@ def create_volume(project_id: str) -> Response:
     return respond(payload)
 
 
+def _vpc_json(r: CloudResource, description: str) -> dict[str, Any]:
+    return {
+        "id": r.resource_id, "name": r.name, "cidr": "192.168.0.0/16",
+        "description": description, "status": "OK", "routes": [], "tenant_id": r.project_id,
+    }
+
+
+def _marker(s: Session, resource_id: str) -> str:
+    found = s.get(ResourceMarker, resource_id)
+    return found.text if found else ""
+
+
 @bp.post("/v1/<project_id>/vpcs")
 def create_vpc(project_id: str) -> Response:
     vpc = body().get("vpc") or {}
+    description = str(vpc.get("description") or "")[:255]
     with sandbox_state().db.session() as s:
         project = _project(s, project_id)
         _, made = _create(
             s, project, kind="vpc", service_type=prices.VPC, resource_type=prices.VPC_RESOURCE,
             spec="vpc", size=None, count=1, name=str(vpc.get("name") or ""),
-            token=_token(vpc.get("description")), prepaid=False, charging={},
+            token=uuid.uuid4().hex, prepaid=False, charging={},  # no client token upstream
         )
         r = made[0]
-        payload: dict[str, Any] = {
-            "id": r.resource_id, "name": r.name, "cidr": vpc.get("cidr") or "192.168.0.0/16",
-            "description": vpc.get("description") or "", "status": "OK", "routes": [],
-            "tenant_id": project.id,
-        }
+        s.add(ResourceMarker(resource_id=r.resource_id, text=description))
+        payload = _vpc_json(r, description)
     return respond({"vpc": payload})
+
+
+def _listed(
+    s: Session, project: Project, kind: str, *, paged: bool = True
+) -> list[CloudResource]:
+    marker = request.args.get("marker") if paged else None
+    limit = int(request.args.get("limit") or 2000) if paged else 2000
+    rows = list(
+        s.scalars(
+            select(CloudResource)
+            .where(
+                CloudResource.project_id == project.id,
+                CloudResource.kind == kind,
+                CloudResource.status != "released",
+            )
+            .order_by(CloudResource.resource_id)
+        )
+    )
+    if marker:
+        rows = [r for r in rows if r.resource_id > marker]
+    return rows[: max(1, min(limit, 2000))]
+
+
+@bp.get("/v1/<project_id>/vpcs")
+def list_vpcs(project_id: str) -> Response:
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        vpcs = [_vpc_json(r, _marker(s, r.resource_id)) for r in _listed(s, project, "vpc")]
+    return respond({"vpcs": vpcs})
+
+
+def _subnet_json(n: Subnet, project_id: str, description: str) -> dict[str, Any]:
+    gateway = n.cidr.rsplit(".", 1)[0] + ".1" if "." in n.cidr else ""
+    return {
+        "id": n.id, "name": n.name, "description": description, "cidr": n.cidr,
+        "gateway_ip": gateway, "vpc_id": n.vpc_id, "status": "ACTIVE",
+        "dhcp_enable": True, "neutron_network_id": n.id, "neutron_subnet_id": n.id,
+        "tenant_id": project_id,
+    }
+
+
+def _own_vpc(s: Session, project: Project, vpc_id: Any) -> CloudResource:
+    vpc = s.get(CloudResource, vpc_id) if isinstance(vpc_id, str) else None
+    if vpc is None or vpc.kind != "vpc" or vpc.project_id != project.id:
+        raise ApiError(404, "VPC.0202", f"Vpc {vpc_id} could not be found.")
+    return vpc
+
+
+@bp.post("/v1/<project_id>/subnets")
+def create_subnet(project_id: str) -> Response:
+    subnet = body().get("subnet") or {}
+    for name in ("name", "cidr", "gateway_ip", "vpc_id"):
+        if not isinstance(subnet.get(name), str) or not subnet[name]:
+            raise ApiError(400, "VPC.0201", f"subnet.{name} is required.")
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        vpc = _own_vpc(s, project, subnet["vpc_id"])
+        made = Subnet(
+            id=str(uuid.uuid4()), vpc_id=vpc.resource_id, name=subnet["name"][:64],
+            cidr=subnet["cidr"][:32], created_at=_now(),
+        )
+        description = str(subnet.get("description") or "")[:255]
+        s.add(made)
+        s.add(ResourceMarker(resource_id=made.id, text=description))
+        payload = _subnet_json(made, project.id, description)
+    return respond({"subnet": payload})
+
+
+@bp.get("/v1/<project_id>/subnets")
+def list_subnets(project_id: str) -> Response:
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        vpc_ids = [r.resource_id for r in _listed(s, project, "vpc", paged=False)]
+        query = select(Subnet).where(Subnet.vpc_id.in_(vpc_ids)).order_by(Subnet.id)
+        if request.args.get("vpc_id"):
+            query = query.where(Subnet.vpc_id == request.args["vpc_id"])
+        subnets = [_subnet_json(n, project.id, _marker(s, n.id)) for n in s.scalars(query)]
+    return respond({"subnets": subnets})
 
 
 @bp.post("/v2.0/<project_id>/publicips")
@@ -385,24 +581,41 @@ def create_publicip(project_id: str) -> Response:
         order_id, made = _create(
             s, project, kind="eip", service_type=prices.VPC, resource_type=prices.IP,
             spec=field(ip, "type", str, required=True), size=int(bandwidth.get("size") or 1),
-            count=1, name=str(bandwidth.get("name") or ""), token=_token(ip.get("alias")),
+            count=1, name=str(bandwidth.get("name") or ""), token=uuid.uuid4().hex,
             prepaid=_prepaid(extend.get("charge_mode") or "postPaid"), charging=extend,
-        )
+        )  # no client token upstream: every call makes an address
         r = made[0]
+        alias = str(ip.get("alias") or "")[:255]
+        s.add(ResourceMarker(resource_id=r.resource_id, text=alias))
         payload: dict[str, Any] = {
-            "publicip": {
-                "id": r.resource_id, "status": "PENDING_CREATE" if order_id else "DOWN",
-                "type": r.spec, "public_ip_address": (
-                    f"100.64.{int(r.resource_id[:2], 16)}.{int(r.resource_id[2:4], 16)}"
-                ),
-                "bandwidth_size": r.size, "ip_version": 4, "tenant_id": project.id,
-                "alias": ip.get("alias"),
-            },
-            "publicip_id": r.resource_id,
+            "publicip": _publicip_json(r, alias), "publicip_id": r.resource_id,
         }
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
+
+
+def _publicip_json(r: CloudResource, alias: str) -> dict[str, Any]:
+    return {
+        "id": r.resource_id,
+        "status": "PENDING_CREATE" if r.status == "creating" else "DOWN",
+        "type": r.spec,
+        "public_ip_address": f"100.64.{int(r.resource_id[:2], 16)}.{int(r.resource_id[2:4], 16)}",
+        "bandwidth_size": r.size, "ip_version": 4, "tenant_id": r.project_id,
+        "alias": alias,
+        "profile": {"order_id": r.order_id, "region_id": r.region, "user_id": r.customer_id}
+        if r.order_id else None,
+    }
+
+
+@bp.get("/v1/<project_id>/publicips")
+def list_publicips(project_id: str) -> Response:
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        ips = [
+            _publicip_json(r, _marker(s, r.resource_id)) for r in _listed(s, project, "eip")
+        ]
+    return respond({"publicips": ips})
 
 
 # --------------------------------------------------------------------------- orders

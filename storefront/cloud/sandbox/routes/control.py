@@ -39,6 +39,22 @@ def set_faults() -> Response:
     return respond(current.as_dict())
 
 
+@bp.post("/faults/once")
+def fail_once() -> Response:
+    """The next ``method`` (default POST) call to ``path`` times out, ``before`` or ``after``
+    the service applied it."""
+    data = body()
+    path, when = data.get("path"), data.get("when", "after")
+    method = str(data.get("method") or "POST")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise bad_request("path must be an absolute request path.")
+    try:
+        sandbox_state().faults.fail_once(method, path, str(when))
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    return respond({"method": method.upper(), "path": path, "when": when})
+
+
 @bp.post("/clock")
 def set_clock() -> Response:
     data = body()
