@@ -16,7 +16,6 @@ from flask_babel import get_locale
 from storefront.api import bp
 from storefront.api.errors import ApiError
 from storefront.catalog import services
-from storefront.catalog.models import Quote
 
 SESSION_KEY = "catalog_quote_owner"
 
@@ -45,7 +44,7 @@ def _api_error(exc: services.CatalogError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.fields)
 
 
-def quote_json(quote: Quote) -> dict[str, Any]:
+def quote_json(quote: services.StoredQuote) -> dict[str, Any]:
     lines = []
     for line in quote.lines:
         item: dict[str, Any] = {
@@ -140,4 +139,4 @@ def get_quote(quote_id: str) -> ResponseReturnValue:
     )
     if quote is None:
         raise _api_error(services.not_found_quote())
-    return jsonify(quote_json(quote))
+    return jsonify(quote_json(services.StoredQuote.of(quote)))
