@@ -31,7 +31,7 @@ from storefront.catalog.models import (
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
-from storefront.extensions import db
+from storefront.extensions import db, write_gate
 from storefront.stores.tenancy import current_store, current_store_id
 
 STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
@@ -578,48 +578,49 @@ def create_quote(
             for line in basket.lines
         ),
     )
-    connection = db.session.connection()
-    connection.execute(
-        _QUOTES.insert(),
-        {
-            "id": stored.id,
-            "store_id": store_id,
-            "customer_id": stored.customer_id,
-            "session_key": stored.session_key,
-            "region_code": stored.region_code,
-            "billing_mode": stored.billing_mode,
-            "period": stored.period,
-            "currency": stored.currency,
-            "total": stored.total,
-            "cost_total": basket.cost_total,
-            "monthly_estimate": stored.monthly_estimate,
-            "stale": stored.stale,
-            "created_at": now,
-            "expires_at": stored.expires_at,
-        },
-    )
-    if basket.lines:
+    with write_gate():
+        connection = db.session.connection()
         connection.execute(
-            _QUOTE_LINES.insert(),
-            [
-                {
-                    "quote_id": stored.id,
-                    "position": i,
-                    "product_code": line.product,
-                    "spec_code": line.spec.code,
-                    "quantity": line.quantity,
-                    "size": line.size,
-                    "unit_price": line.priced.unit_price,
-                    "amount": line.priced.amount,
-                    "unit_cost": line.priced.unit_cost,
-                    "cost_amount": line.priced.cost_amount,
-                    "official_amount": line.priced.official_amount,
-                    "rule_id": line.rule_id,
-                }
-                for i, line in enumerate(basket.lines)
-            ],
+            _QUOTES.insert(),
+            {
+                "id": stored.id,
+                "store_id": store_id,
+                "customer_id": stored.customer_id,
+                "session_key": stored.session_key,
+                "region_code": stored.region_code,
+                "billing_mode": stored.billing_mode,
+                "period": stored.period,
+                "currency": stored.currency,
+                "total": stored.total,
+                "cost_total": basket.cost_total,
+                "monthly_estimate": stored.monthly_estimate,
+                "stale": stored.stale,
+                "created_at": now,
+                "expires_at": stored.expires_at,
+            },
         )
-    db.session.commit()
+        if basket.lines:
+            connection.execute(
+                _QUOTE_LINES.insert(),
+                [
+                    {
+                        "quote_id": stored.id,
+                        "position": i,
+                        "product_code": line.product,
+                        "spec_code": line.spec.code,
+                        "quantity": line.quantity,
+                        "size": line.size,
+                        "unit_price": line.priced.unit_price,
+                        "amount": line.priced.amount,
+                        "unit_cost": line.priced.unit_cost,
+                        "cost_amount": line.priced.cost_amount,
+                        "official_amount": line.priced.official_amount,
+                        "rule_id": line.rule_id,
+                    }
+                    for i, line in enumerate(basket.lines)
+                ],
+            )
+        db.session.commit()
     return stored
 
 
