@@ -24,10 +24,8 @@ from storefront.catalog.models import (
     HiddenItem,
     PriceBookEntry,
     PriceRule,
-    Product,
     Quote,
     QuoteLine,
-    Region,
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
@@ -81,10 +79,17 @@ class Hidden:
         return product in self.products or f"{product}/{spec}" in self.specs
 
 
+def current_store_id_or_fail() -> int:
+    store_id = current_store_id()
+    if store_id is None:
+        return current_store().id  # raises: no current store
+    return store_id
+
+
 def hidden() -> Hidden:
     """What the current store hides (from the in-process copy)."""
     by_kind: dict[str, set[str]] = {"product": set(), "region": set(), "spec": set()}
-    for kind, code in snapshot.store_copy(current_store().id).hidden:
+    for kind, code in snapshot.store_copy(current_store_id_or_fail()).hidden:
         by_kind.setdefault(kind, set()).add(code)
     return Hidden(
         frozenset(by_kind["product"]), frozenset(by_kind["region"]), frozenset(by_kind["spec"])
@@ -114,21 +119,21 @@ def localized(obj: Any, attr: str, locale: str) -> str:
     return str(getattr(obj, attr))
 
 
-def regions(hid: Hidden | None = None) -> list[Region]:
+def regions(hid: Hidden | None = None) -> list[snapshot.RegionView]:
+    """Visible regions in display order (from the in-process copy)."""
     hid = hid or hidden()
-    rows = db.session.scalars(select(Region).order_by(Region.sort, Region.code)).all()
-    return [r for r in rows if r.code not in hid.regions]
+    return [r for r in snapshot.catalog().region_list if r.code not in hid.regions]
 
 
-def products(hid: Hidden | None = None) -> list[Product]:
+def products(hid: Hidden | None = None) -> list[snapshot.ProductView]:
+    """Visible products in display order (from the in-process copy)."""
     hid = hid or hidden()
-    rows = db.session.scalars(select(Product).order_by(Product.sort, Product.code)).all()
-    return [p for p in rows if p.code not in hid.products]
+    return [p for p in snapshot.catalog().products.values() if p.code not in hid.products]
 
 
-def product(code: str, hid: Hidden | None = None) -> Product | None:
+def product(code: str, hid: Hidden | None = None) -> snapshot.ProductView | None:
     hid = hid or hidden()
-    found = db.session.get(Product, code)
+    found = snapshot.catalog().products.get(code)
     return None if found is None or code in hid.products else found
 
 
@@ -166,7 +171,7 @@ def spec_attributes(spec: Spec | snapshot.SpecView) -> dict[str, Any]:
 
 
 def store_rules() -> list[pricing.Rule]:
-    return [rule_of(r) for r in snapshot.store_copy(current_store().id).rules]
+    return [rule_of(r) for r in snapshot.store_copy(current_store_id_or_fail()).rules]
 
 
 def rule_of(row: PriceRule) -> pricing.Rule:
