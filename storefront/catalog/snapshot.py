@@ -224,6 +224,14 @@ def store_copy(store_id: int) -> StoreCopy:
     return entry
 
 
+def version(store_id: int) -> tuple[int, float, int, float]:
+    """Identifies the copies now in use for ``store_id``: it changes whenever either is reloaded
+    (after a change in this process, or every ``CATALOG_CACHE_SECONDS``), so anything derived
+    from them (rendered fragments) can be keyed on it."""
+    book, mine = catalog(), store_copy(store_id)
+    return (book.generation, book.loaded_at, mine.generation, mine.loaded_at)
+
+
 def cards_for(
     region: str, unit: str, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], RateCard]:
