@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import flask_limiter
+from flask import current_app, request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -76,6 +77,43 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, minus its per-request bookkeeping on routes that no limit can apply to.
+
+    We set no default, application, blueprint or meta limits: only routes decorated with
+    ``@limiter.limit`` are limited, so every other request (catalogue pages, quotes) skips
+    the check instead of resolving an empty set of limits. Should any broader limit be
+    configured, every request is checked again.
+    """
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if in_middleware and callable_name is None and not self._may_limit():
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+    def _may_limit(self) -> bool:
+        manager = self.limit_manager
+        if (
+            manager._application_limits
+            or manager._default_limits
+            or manager._blueprint_limits
+            or self._meta_limits
+        ):
+            return True
+        endpoint = request.endpoint or ""
+        view = current_app.view_functions.get(endpoint)
+        name = get_qualified_name(view) if view is not None else ""
+        return (
+            name in self._marked_for_limiting
+            or name in manager._decorated_limits
+            or manager.has_hints(endpoint)
+        )
+
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
