@@ -535,6 +535,8 @@ class StoredQuote:
 
 _QUOTES = cast(Table, Quote.__table__)
 _QUOTE_LINES = cast(Table, QuoteLine.__table__)
+_INSERT_QUOTE = _QUOTES.insert()
+_INSERT_LINES = _QUOTE_LINES.insert()
 
 
 def create_quote(
@@ -583,48 +585,44 @@ def create_quote(
             for line in basket.lines
         ),
     )
+    quote_row = {
+        "id": stored.id,
+        "store_id": store_id,
+        "customer_id": stored.customer_id,
+        "session_key": stored.session_key,
+        "region_code": stored.region_code,
+        "billing_mode": stored.billing_mode,
+        "period": stored.period,
+        "currency": stored.currency,
+        "total": stored.total,
+        "cost_total": basket.cost_total,
+        "monthly_estimate": stored.monthly_estimate,
+        "stale": stored.stale,
+        "created_at": now,
+        "expires_at": stored.expires_at,
+    }
+    line_rows = [
+        {
+            "quote_id": stored.id,
+            "position": i,
+            "product_code": line.product,
+            "spec_code": line.spec.code,
+            "quantity": line.quantity,
+            "size": line.size,
+            "unit_price": line.priced.unit_price,
+            "amount": line.priced.amount,
+            "unit_cost": line.priced.unit_cost,
+            "cost_amount": line.priced.cost_amount,
+            "official_amount": line.priced.official_amount,
+            "rule_id": line.rule_id,
+        }
+        for i, line in enumerate(basket.lines)
+    ]
+    connection = db.session.connection()  # checked out before the gate: hold it briefly
     with write_gate():
-        connection = db.session.connection()
-        connection.execute(
-            _QUOTES.insert(),
-            {
-                "id": stored.id,
-                "store_id": store_id,
-                "customer_id": stored.customer_id,
-                "session_key": stored.session_key,
-                "region_code": stored.region_code,
-                "billing_mode": stored.billing_mode,
-                "period": stored.period,
-                "currency": stored.currency,
-                "total": stored.total,
-                "cost_total": basket.cost_total,
-                "monthly_estimate": stored.monthly_estimate,
-                "stale": stored.stale,
-                "created_at": now,
-                "expires_at": stored.expires_at,
-            },
-        )
-        if basket.lines:
-            connection.execute(
-                _QUOTE_LINES.insert(),
-                [
-                    {
-                        "quote_id": stored.id,
-                        "position": i,
-                        "product_code": line.product,
-                        "spec_code": line.spec.code,
-                        "quantity": line.quantity,
-                        "size": line.size,
-                        "unit_price": line.priced.unit_price,
-                        "amount": line.priced.amount,
-                        "unit_cost": line.priced.unit_cost,
-                        "cost_amount": line.priced.cost_amount,
-                        "official_amount": line.priced.official_amount,
-                        "rule_id": line.rule_id,
-                    }
-                    for i, line in enumerate(basket.lines)
-                ],
-            )
+        connection.execute(_INSERT_QUOTE, quote_row)
+        if line_rows:
+            connection.execute(_INSERT_LINES, line_rows)
         db.session.commit()
     return stored
 
