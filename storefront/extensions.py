@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import flask_limiter
+from flask import current_app, request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,6 +21,11 @@ from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (not POSIX)
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from storefront.cloud.interface import CloudProvider
@@ -67,6 +77,43 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, minus its per-request bookkeeping on routes that no limit can apply to.
+
+    We set no default, application, blueprint or meta limits: only routes decorated with
+    ``@limiter.limit`` are limited, so every other request (catalogue pages, quotes) skips
+    the check instead of resolving an empty set of limits. Should any broader limit be
+    configured, every request is checked again.
+    """
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if in_middleware and callable_name is None and not self._may_limit():
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+    def _may_limit(self) -> bool:
+        manager = self.limit_manager
+        if (
+            manager._application_limits
+            or manager._default_limits
+            or manager._blueprint_limits
+            or self._meta_limits
+        ):
+            return True
+        endpoint = request.endpoint or ""
+        view = current_app.view_functions.get(endpoint)
+        name = get_qualified_name(view) if view is not None else ""
+        return (
+            name in self._marked_for_limiting
+            or name in manager._decorated_limits
+            or manager.has_hints(endpoint)
+        )
+
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
@@ -88,6 +135,49 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+_gates: dict[tuple[int, str], tuple[threading.Lock, int]] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate_for(path: str) -> tuple[threading.Lock, int]:
+    key = (os.getpid(), path)  # per process: a forked worker opens its own lock file
+    gate = _gates.get(key)
+    if gate is None:
+        with _gates_lock:
+            gate = _gates.get(key)
+            if gate is None:
+                fd = os.open(f"{path}.write-gate", os.O_RDWR | os.O_CREAT, 0o600)
+                gate = _gates[key] = (threading.Lock(), fd)
+    return gate
+
+
+@contextmanager
+def write_gate() -> Iterator[None]:
+    """Queue short write transactions on a SQLite file behind a kernel lock (no-op elsewhere).
+
+    SQLite admits one writer at a time and makes the others poll, sleeping 1, 2, 5, 10… ms
+    between tries; under concurrent writes from several workers most of the time goes to
+    those sleeps. Writers that pass through this gate instead wait on a thread lock and an
+    ``flock`` and start the moment the previous one has committed. Writers that do not use
+    it still work (SQLite's own busy timeout applies to them).
+    """
+    url = db.engine.url
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    lock, fd = _gate_for(os.path.abspath(path))
+    with lock:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()  # never leave SQLite's write lock held past the gate
+            raise
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def install_sqlite_pragmas() -> None:

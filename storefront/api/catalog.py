@@ -17,7 +17,6 @@ from storefront.api import bp
 from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
-from storefront.catalog.models import Quote
 from storefront.stores.tenancy import current_store
 
 SESSION_KEY = "catalog_quote_owner"
@@ -47,7 +46,7 @@ def _api_error(exc: services.CatalogError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.fields)
 
 
-def quote_json(quote: Quote) -> dict[str, Any]:
+def quote_json(quote: services.StoredQuote) -> dict[str, Any]:
     lines = []
     for line in quote.lines:
         item: dict[str, Any] = {
@@ -145,4 +144,4 @@ def get_quote(quote_id: str) -> ResponseReturnValue:
     )
     if quote is None:
         raise _api_error(services.not_found_quote())
-    return jsonify(quote_json(quote))
+    return jsonify(quote_json(services.StoredQuote.of(quote)))

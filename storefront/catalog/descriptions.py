@@ -13,7 +13,7 @@ in their language.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -22,9 +22,21 @@ from sqlalchemy import select
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import texts
 from storefront.catalog.forms import MAX_DESCRIPTION
-from storefront.catalog.models import Product, ProductText
+from storefront.catalog.models import ProductText
 from storefront.catalog.services import CatalogError
 from storefront.extensions import db
+
+
+class Described(Protocol):
+    """A product as the catalogue knows it (the ORM row or the in-process copy)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def description_zh(self) -> str: ...
+
 
 PERMISSION = "branding.manage"  # "the store's branding, texts and domains"
 
@@ -47,7 +59,7 @@ def check(description: str, description_zh: str) -> dict[str, str]:
     return fields
 
 
-def save(actor: Any, product: Product, description: str, description_zh: str) -> ProductText:
+def save(actor: Any, product: Described, description: str, description_zh: str) -> ProductText:
     """Store the store's texts (empty: fall back); raises CatalogError with ``fields``."""
     staff = require_permission(actor, PERMISSION)
     description, description_zh = description.strip(), description_zh.strip()
@@ -65,7 +77,7 @@ def save(actor: Any, product: Product, description: str, description_zh: str) ->
 
 
 def source_for(
-    product: Product, locale: str, row: ProductText | None, *, use_default: bool = True
+    product: Described, locale: str, row: ProductText | None, *, use_default: bool = True
 ) -> str:
     """The description source a visitor in ``locale`` sees (see the module docstring)."""
     chinese = locale.startswith("zh")
@@ -96,14 +108,14 @@ def store_texts() -> dict[str, ProductText]:
 
 
 def for_visitor(
-    product: Product, locale: str, store: Any, rows: dict[str, ProductText] | None = None
+    product: Described, locale: str, store: Any, rows: dict[str, ProductText] | None = None
 ) -> Markup:
     row = rows.get(product.code) if rows is not None else store_text(product.code)
     return render(source_for(product, locale, row), store)
 
 
 def plain_for_visitor(
-    product: Product, locale: str, store: Any, rows: dict[str, ProductText] | None = None
+    product: Described, locale: str, store: Any, rows: dict[str, ProductText] | None = None
 ) -> str:
     """The same text without markup (the JSON API)."""
     row = rows.get(product.code) if rows is not None else store_text(product.code)

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from storefront.accounts.permissions import require_permission
 from storefront.catalog import pricing, snapshot
@@ -24,15 +24,13 @@ from storefront.catalog.models import (
     HiddenItem,
     PriceBookEntry,
     PriceRule,
-    Product,
     Quote,
     QuoteLine,
-    Region,
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
-from storefront.extensions import db
-from storefront.stores.tenancy import current_store
+from storefront.extensions import db, write_gate
+from storefront.stores.tenancy import current_store, current_store_id
 
 STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
 MAX_PRICE_AGE = timedelta(days=7)  # older than this: not quoted at all
@@ -81,10 +79,17 @@ class Hidden:
         return product in self.products or f"{product}/{spec}" in self.specs
 
 
+def current_store_id_or_fail() -> int:
+    store_id = current_store_id()
+    if store_id is None:
+        return current_store().id  # raises: no current store
+    return store_id
+
+
 def hidden() -> Hidden:
     """What the current store hides (from the in-process copy)."""
     by_kind: dict[str, set[str]] = {"product": set(), "region": set(), "spec": set()}
-    for kind, code in snapshot.store_copy(current_store().id).hidden:
+    for kind, code in snapshot.store_copy(current_store_id_or_fail()).hidden:
         by_kind.setdefault(kind, set()).add(code)
     return Hidden(
         frozenset(by_kind["product"]), frozenset(by_kind["region"]), frozenset(by_kind["spec"])
@@ -132,21 +137,21 @@ def spec_label(product_code: str, spec_code: str, locale: str) -> str:
     return spec_name(spec, locale) if spec is not None else spec_code
 
 
-def regions(hid: Hidden | None = None) -> list[Region]:
+def regions(hid: Hidden | None = None) -> list[snapshot.RegionView]:
+    """Visible regions in display order (from the in-process copy)."""
     hid = hid or hidden()
-    rows = db.session.scalars(select(Region).order_by(Region.sort, Region.code)).all()
-    return [r for r in rows if r.code not in hid.regions]
+    return [r for r in snapshot.catalog().region_list if r.code not in hid.regions]
 
 
-def products(hid: Hidden | None = None) -> list[Product]:
+def products(hid: Hidden | None = None) -> list[snapshot.ProductView]:
+    """Visible products in display order (from the in-process copy)."""
     hid = hid or hidden()
-    rows = db.session.scalars(select(Product).order_by(Product.sort, Product.code)).all()
-    return [p for p in rows if p.code not in hid.products]
+    return [p for p in snapshot.catalog().products.values() if p.code not in hid.products]
 
 
-def product(code: str, hid: Hidden | None = None) -> Product | None:
+def product(code: str, hid: Hidden | None = None) -> snapshot.ProductView | None:
     hid = hid or hidden()
-    found = db.session.get(Product, code)
+    found = snapshot.catalog().products.get(code)
     return None if found is None or code in hid.products else found
 
 
@@ -184,7 +189,7 @@ def spec_attributes(spec: Spec | snapshot.SpecView) -> dict[str, Any]:
 
 
 def store_rules() -> list[pricing.Rule]:
-    return [rule_of(r) for r in snapshot.store_copy(current_store().id).rules]
+    return [rule_of(r) for r in snapshot.store_copy(current_store_id_or_fail()).rules]
 
 
 def rule_of(row: PriceRule) -> pricing.Rule:
@@ -498,6 +503,69 @@ def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    product_code: str
+    spec_code: str
+    quantity: int
+    size: int | None
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuote:
+    """A stored quote as the API and pages show it (what was written, or what was read)."""
+
+    id: str
+    customer_id: int | None
+    session_key: str | None
+    region_code: str
+    currency: str
+    billing_mode: str
+    period: int | None
+    total: Decimal
+    monthly_estimate: Decimal | None
+    stale: bool
+    created_at: datetime
+    expires_at: datetime
+    lines: tuple[StoredLine, ...]
+
+    @classmethod
+    def of(cls, quote: Quote) -> StoredQuote:
+        return cls(
+            id=quote.id,
+            customer_id=quote.customer_id,
+            session_key=quote.session_key,
+            region_code=quote.region_code,
+            currency=quote.currency,
+            billing_mode=quote.billing_mode,
+            period=quote.period,
+            total=quote.total,
+            monthly_estimate=quote.monthly_estimate,
+            stale=quote.stale,
+            created_at=quote.created_at,
+            expires_at=quote.expires_at,
+            lines=tuple(
+                StoredLine(
+                    line.product_code,
+                    line.spec_code,
+                    line.quantity,
+                    line.size,
+                    line.unit_price,
+                    line.amount,
+                )
+                for line in quote.lines
+            ),
+        )
+
+
+_QUOTES = cast(Table, Quote.__table__)
+_QUOTE_LINES = cast(Table, QuoteLine.__table__)
+_INSERT_QUOTE = _QUOTES.insert()
+_INSERT_LINES = _QUOTE_LINES.insert()
+
+
 def create_quote(
     req: QuoteRequest,
     *,
@@ -505,46 +573,85 @@ def create_quote(
     session_key: str | None,
     now: datetime | None = None,
     ttl: timedelta = QUOTE_TTL,
-) -> Quote:
-    """Price and store a quote, owned by a customer or an anonymous session key."""
+) -> StoredQuote:
+    """Price and store a quote, owned by a customer or an anonymous session key.
+
+    The hot path of the quote API: one transaction with one ``INSERT`` for the quote and one
+    ``executemany`` for its lines (no unit of work, no reload); the answer is built from the
+    values written, which are already rounded to the column scale.
+    """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
+    store_id = current_store_id()
+    if store_id is None:
+        raise RuntimeError("a quote needs a current store")
     now = now or utcnow()
     basket = price_basket(req, load_context(customer_id), now=now)
-    quote = Quote(
+    stored = StoredQuote(
         id=secrets.token_hex(16),
         customer_id=customer_id,
         session_key=None if customer_id is not None else session_key,
         region_code=basket.region,
+        currency=basket.currency,
         billing_mode=basket.mode.value,
         period=basket.period,
-        currency=basket.currency,
         total=basket.total,
-        cost_total=basket.cost_total,
         monthly_estimate=basket.monthly_estimate,
         stale=basket.stale,
         created_at=now,
         expires_at=now + ttl,
+        lines=tuple(
+            StoredLine(
+                line.product,
+                line.spec.code,
+                line.quantity,
+                line.size,
+                line.priced.unit_price,
+                line.priced.amount,
+            )
+            for line in basket.lines
+        ),
     )
-    quote.lines = [
-        QuoteLine(
-            position=i,
-            product_code=line.product,
-            spec_code=line.spec.code,
-            quantity=line.quantity,
-            size=line.size,
-            unit_price=line.priced.unit_price,
-            amount=line.priced.amount,
-            unit_cost=line.priced.unit_cost,
-            cost_amount=line.priced.cost_amount,
-            official_amount=line.priced.official_amount,
-            rule_id=line.rule_id,
-        )
+    quote_row = {
+        "id": stored.id,
+        "store_id": store_id,
+        "customer_id": stored.customer_id,
+        "session_key": stored.session_key,
+        "region_code": stored.region_code,
+        "billing_mode": stored.billing_mode,
+        "period": stored.period,
+        "currency": stored.currency,
+        "total": stored.total,
+        "cost_total": basket.cost_total,
+        "monthly_estimate": stored.monthly_estimate,
+        "stale": stored.stale,
+        "created_at": now,
+        "expires_at": stored.expires_at,
+    }
+    line_rows = [
+        {
+            "quote_id": stored.id,
+            "position": i,
+            "product_code": line.product,
+            "spec_code": line.spec.code,
+            "quantity": line.quantity,
+            "size": line.size,
+            "unit_price": line.priced.unit_price,
+            "amount": line.priced.amount,
+            "unit_cost": line.priced.unit_cost,
+            "cost_amount": line.priced.cost_amount,
+            "official_amount": line.priced.official_amount,
+            "rule_id": line.rule_id,
+        }
         for i, line in enumerate(basket.lines)
     ]
-    db.session.add(quote)
-    db.session.commit()
-    return quote
+    connection = db.session.connection()  # checked out before the gate: hold it briefly
+    with write_gate():
+        connection.execute(_INSERT_QUOTE, quote_row)
+        if line_rows:
+            connection.execute(_INSERT_LINES, line_rows)
+        db.session.commit()
+    return stored
 
 
 def find_quote(quote_id: str, *, customer_id: int | None, session_key: str | None) -> Quote | None:
@@ -561,7 +668,7 @@ def find_quote(quote_id: str, *, customer_id: int | None, session_key: str | Non
     )
 
 
-def is_expired(quote: Quote, now: datetime | None = None) -> bool:
+def is_expired(quote: Quote | StoredQuote, now: datetime | None = None) -> bool:
     return (now or utcnow()) >= quote.expires_at
 
 

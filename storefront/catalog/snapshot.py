@@ -27,6 +27,7 @@ from storefront.catalog.models import (
     HiddenItem,
     PriceBookEntry,
     PriceRule,
+    Product,
     Region,
     Spec,
     SpecRegion,
@@ -34,7 +35,7 @@ from storefront.catalog.models import (
 )
 from storefront.extensions import db
 
-CACHED = (Region, Spec, SpecRegion, PriceBookEntry, TermPrice, PriceRule, HiddenItem)
+CACHED = (Region, Product, Spec, SpecRegion, PriceBookEntry, TermPrice, PriceRule, HiddenItem)
 _generation = itertools.count(1)
 _current = next(_generation)
 _lock = threading.Lock()
@@ -44,6 +45,24 @@ def invalidate() -> None:
     """Make every app in this process reload its copy on next use."""
     global _current
     _current = next(_generation)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionView:
+    code: str
+    name: str
+    name_zh: str
+    sort: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    code: str
+    name: str
+    name_zh: str
+    description: str
+    description_zh: str
+    sort: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +108,8 @@ class Catalog:
     generation: int
     loaded_at: float
     regions: frozenset[str]
+    region_list: tuple[RegionView, ...]  # in display order
+    products: dict[str, ProductView]  # in display order
     specs: dict[tuple[str, str], SpecView]  # in catalogue order
     # (region, period unit, resource type, provider spec) -> card
     cards: dict[tuple[str, str, str, str], RateCard]
@@ -118,7 +139,15 @@ def _fresh(entry: Any) -> bool:
 
 def _load_catalog() -> Catalog:
     generation = _current
-    regions = frozenset(db.session.scalars(select(Region.code)))
+    region_list = tuple(
+        RegionView(r.code, r.name, r.name_zh, r.sort)
+        for r in db.session.scalars(select(Region).order_by(Region.sort, Region.code))
+    )
+    regions = frozenset(r.code for r in region_list)
+    products = {
+        p.code: ProductView(p.code, p.name, p.name_zh, p.description, p.description_zh, p.sort)
+        for p in db.session.scalars(select(Product).order_by(Product.sort, Product.code))
+    }
     specs: dict[tuple[str, str], SpecView] = {}
     for spec in db.session.scalars(select(Spec).order_by(Spec.product_code, Spec.sort, Spec.id)):
         specs[(spec.product_code, spec.code)] = SpecView(
@@ -165,7 +194,9 @@ def _load_catalog() -> Catalog:
         oldest[key] = min(fetched, oldest.get(key, fetched))
         currency[key] = cur
     cards = {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
-    return Catalog(generation, time.monotonic(), regions, specs, cards, _load_terms())
+    return Catalog(
+        generation, time.monotonic(), regions, region_list, products, specs, cards, _load_terms()
+    )
 
 
 def _load_terms() -> dict[tuple[str, str, int, str, str], RateCard]:
@@ -226,6 +257,14 @@ def store_copy(store_id: int) -> StoreCopy:
         entry = cache[key] = StoreCopy(generation, time.monotonic(), hidden, rules)
     assert isinstance(entry, StoreCopy)
     return entry
+
+
+def version(store_id: int) -> tuple[int, float, int, float]:
+    """Identifies the copies now in use for ``store_id``: it changes whenever either is reloaded
+    (after a change in this process, or every ``CATALOG_CACHE_SECONDS``), so anything derived
+    from them (rendered fragments) can be keyed on it."""
+    book, mine = catalog(), store_copy(store_id)
+    return (book.generation, book.loaded_at, mine.generation, mine.loaded_at)
 
 
 def cards_for(

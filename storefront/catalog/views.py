@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +25,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from storefront.accounts.guards import current_staff, staff_page
@@ -94,6 +95,23 @@ def product_list() -> ResponseReturnValue:
     )
 
 
+FRAGMENTS = "catalog.fragments"
+MAX_FRAGMENTS = 512
+
+
+def _cached_fragment(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
+    """A rendered piece of page kept per process under ``key``; keys carry the snapshot version,
+    so a reload of the catalogue or of the store's rules retires every older fragment."""
+    cache: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault(FRAGMENTS, {})
+    found = cache.get(key)
+    if found is None:
+        found = Markup(render())  # noqa: S704 (autoescaped template output)
+        if len(cache) >= MAX_FRAGMENTS:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 @bp.get("/products/<code>")
 def product_page(code: str) -> ResponseReturnValue:
     hid = services.hidden()
@@ -101,21 +119,45 @@ def product_page(code: str) -> ResponseReturnValue:
     if product is None:
         abort(404)
     regions, region = _region(hid)
-    specs = services.specs(code, region, hid) if region else []
-    prices = (
-        services.list_prices(region, specs, services.load_context(_customer_id())) if region else {}
+    locale = _locale()
+    customer_id = _customer_id()
+    store = current_store()
+    groups = services.groups_of(customer_id)
+    key = (
+        "product",
+        snapshot.version(store.id),
+        store.id,
+        store.currency,
+        code,
+        region,
+        locale,
+        groups,
+        request.script_root,
     )
+
+    def render_body() -> str:
+        specs = services.specs(code, region, hid) if region else []
+        ctx = services.Context(hid, services.store_rules(), groups)
+        prices = services.list_prices(region, specs, ctx) if region else {}
+        return render_template(
+            "catalog/_product_body.html",
+            product=product,
+            specs=specs,
+            prices=prices,
+            regions=regions,
+            region=region,
+            localized=services.localized,
+            locale=locale,
+        )
+
     return render_template(
         "catalog/product.html",
         product=product,
-        description=descriptions.for_visitor(product, _locale(), current_store()),
+        description=descriptions.for_visitor(product, locale, store),
         can_edit_description=has_permission(current_user, descriptions.PERMISSION),
-        specs=specs,
-        prices=prices,
-        regions=regions,
-        region=region,
+        body=_cached_fragment(key, render_body),
         localized=services.localized,
-        locale=_locale(),
+        locale=locale,
     )
 
 

@@ -7,7 +7,7 @@ import re
 import time
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from storefront.extensions import db
 from storefront.stores.models import Store, StoreDomain
@@ -37,8 +37,15 @@ def default_store() -> Store | None:
 
 
 def _lookup(host: str) -> Store | None:
-    store = db.session.scalar(select(Store).join(StoreDomain).where(StoreDomain.host == host))
-    return store or default_store()
+    # ``domains`` left unloaded: the cached copy is merged back per request as one object
+    # (no cascade), and the few pages that list domains load them then.
+    unloaded = lazyload(Store.domains)
+    store = db.session.scalar(
+        select(Store).join(StoreDomain).where(StoreDomain.host == host).options(unloaded)
+    )
+    return store or db.session.scalar(
+        select(Store).where(Store.is_default.is_(True)).options(unloaded)
+    )
 
 
 def resolve_store(host: str) -> Store | None:
@@ -46,7 +53,7 @@ def resolve_store(host: str) -> Store | None:
 
     Every request asks this, so answers are kept per process for ``STORE_CACHE_SECONDS`` (and
     dropped at once when this process changes a store); a cached store is attached to the
-    session without a query.
+    session without a query (its ``domains`` load on first use).
     """
     key = normalise_host(host)
     cached = _host_cache.get(key)
@@ -54,7 +61,6 @@ def resolve_store(host: str) -> Store | None:
         return db.session.merge(cached[1], load=False)
     store = _lookup(key)
     if store is not None:
-        _ = store.domains  # loaded, so the detached copy carries them
         db.session.expunge(store)
         _host_cache[key] = (time.monotonic(), store)
         store = db.session.merge(store, load=False)

@@ -150,3 +150,23 @@ def test_password_reset_link_is_single_use(
         else:
             raise AssertionError("a reset link worked twice")
     assert token_for(client, customer.email, PASSWORD)
+
+
+def test_rate_limit_still_applies_to_pages_and_only_to_limited_routes(extra_app: Any) -> None:
+    app = extra_app(ACCOUNTS_LIMIT_LOGIN="2 per minute", WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    with app.app_context():
+        from storefront.stores.services import ensure_default_store
+
+        ensure_default_store()
+        _db.session.commit()
+    form = {"email": "someone@example.com", "password": "wrong-password-1"}
+    for _ in range(2):
+        assert client.post("/login", data=form).status_code != 429
+    limited = client.post("/login", data=form)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    # routes without a limit are never counted or refused, and carry no limit headers
+    for _ in range(5):
+        page = client.get("/products")
+        assert page.status_code == 200 and "X-RateLimit-Limit" not in page.headers

@@ -116,3 +116,45 @@ def test_staff_pricing_rules_and_preview(
     login(client, make_staff(store=other, role=StaffRole.OWNER))
     refused = client.get("/staff/pricing")
     assert refused.status_code == 302 and "/admin/login" in refused.headers["Location"]
+
+
+def _row(page: str, spec: str) -> str:
+    start = page.index(f'<code class="small">{spec}</code>')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_product_page_shows_a_new_price_rule_at_once(
+    client: Any, catalog: Any, make_staff: Any
+) -> None:
+    """The spec table is rendered once and reused; a rule change must still show at once."""
+    before = _row(
+        client.get("/products/ecs?region=cn-north-4").get_data(as_text=True), "s6.large.2.linux"
+    )
+    assert before == _row(
+        client.get("/products/ecs?region=cn-north-4").get_data(as_text=True), "s6.large.2.linux"
+    )
+    login(client, make_staff(role=StaffRole.OWNER))
+    resp = client.post(
+        "/staff/pricing",
+        headers=csrf(client, "/staff/pricing"),
+        data={
+            "product_code": "ecs",
+            "spec_code": "",
+            "group_id": "",
+            "kind": "markup",
+            "adjustment": "percent",
+            "value": "10",
+        },
+    )
+    assert resp.status_code == 302
+    page = client.get("/products/ecs?region=cn-north-4").get_data(as_text=True)
+    after = _row(page, "s6.large.2.linux")
+    assert after != before
+    # the layout around the reused table is still per request: a fresh CSP nonce each time
+    nonces = {
+        re.search(
+            r'nonce="([^"]+)"', client.get("/products/ecs?region=cn-north-4").get_data(as_text=True)
+        ).group(1)  # type: ignore[union-attr]
+        for _ in range(2)
+    }
+    assert len(nonces) == 2

@@ -1,0 +1,147 @@
+"""Where a benchmarked request spends its time, without gunicorn or the network.
+
+Seeds a storefront the way ``run_all.py`` does, then calls the WSGI app directly with the
+headers ``loadgen.py`` sends, and prints the mean time per request (and, with ``--profile``,
+the top of a cProfile listing).
+
+    python bench/profile_app.py [--requests 2000] [--profile] [--only quote|catalogue|hello]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run_all import QUOTE  # noqa: E402
+
+WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def environ(method: str, path: str, body: bytes = b"", ctype: str | None = None) -> dict[str, Any]:
+    path, _, query = path.partition("?")
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_ACCEPT_ENCODING": "identity",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    if body or method == "POST":
+        env["CONTENT_LENGTH"] = str(len(body))
+    if ctype:
+        env["CONTENT_TYPE"] = ctype
+    return env
+
+
+def call(app: WSGI, method: str, path: str, body: bytes = b"", ctype: str | None = None) -> str:
+    status: list[str] = []
+
+    def start_response(s: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
+        status.append(s)
+
+    result = app(environ(method, path, body, ctype), start_response)
+    b"".join(result)
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+    return status[0]
+
+
+def measure(name: str, fn: Callable[[], str], expect: str, n: int, profile: bool) -> None:
+    for _ in range(50):
+        got = fn()
+        assert got.startswith(expect), (name, got)
+    prof = cProfile.Profile() if profile else None
+    start = time.process_time()
+    if prof:
+        prof.enable()
+    for _ in range(n):
+        fn()
+    if prof:
+        prof.disable()
+    elapsed = time.process_time() - start
+    print(f"{name:<12}{elapsed / n * 1e6:>9.0f} us CPU/request  ({n / elapsed:.0f}/s in-process)")
+    if prof:
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
+        stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 60)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--only", choices=["quote", "catalogue", "hello"])
+    args = parser.parse_args()
+
+    from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    sandbox = start_sandbox_thread()
+    tmp = Path(tempfile.mkdtemp(prefix="storefront-profile-"))
+    env = {
+        "FLASK_APP": "storefront",
+        "STOREFRONT_ENV": "development",
+        "STOREFRONT_SECRET_KEY": "bench-secret-key-that-is-long-enough-xx",
+        "STOREFRONT_INSTANCE_PATH": str(tmp),
+        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "STOREFRONT_SANDBOX_URL": sandbox.url,
+        "STOREFRONT_MAIL_BACKEND": "console",
+    }
+    os.environ.update(env)
+    flask = [sys.executable, "-m", "flask"]
+    for cmd in ("init", "seed-demo"):
+        subprocess.run([*flask, "storefront", cmd], check=True, cwd=ROOT, capture_output=True)
+
+    import hello
+
+    from storefront import create_app
+
+    app = create_app()
+    body = json.dumps(QUOTE).encode()
+    runs: dict[str, tuple[Callable[[], str], str]] = {
+        "hello": (lambda: call(hello.app, "GET", "/"), "200"),
+        "quote": (lambda: call(app, "POST", "/api/v1/quotes", body, "application/json"), "201"),
+        "catalogue": (lambda: call(app, "GET", "/products/ecs?region=cn-north-4"), "200"),
+    }
+    try:
+        for name, (fn, expect) in runs.items():
+            if args.only in (None, name):
+                measure(name, fn, expect, args.requests, args.profile)
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
