@@ -179,3 +179,31 @@ def test_on_demand_needs_minimum_balance_and_is_not_prepaid(
         assert found is not None and found.status == OrderStatus.ACTIVE
         res = db.session.scalars(select(Resource)).all()
         assert len(res) == 1 and res[0].hourly_price == Decimal("0.38")
+
+
+def test_api_client_orders_the_quote_it_made_through_the_api(
+    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer],
+    give: Callable[[Customer, str], None],
+) -> None:
+    """The whole purchase through the API alone: token, quote with the token, order it."""
+    buyer, other = make_buyer(), make_buyer()
+    headers = token(client, buyer)
+    made = client.post("/api/v1/quotes", headers=headers, json={
+        "region": "cn-north-4", "billing_mode": "monthly", "period": 1, "items": [EVS]})
+    assert made.status_code == 201, made.get_json()
+    quote = made.get_json()
+    give(buyer, quote["total"])
+    # another customer's token neither reads nor orders it
+    other_headers = token(client, other)
+    assert client.get(f"/api/v1/quotes/{quote['id']}", headers=other_headers).status_code == 404
+    refused = order(client, other_headers, quote["id"], key="other")
+    assert refused.status_code == 404, refused.get_json()
+    # an anonymous quote (no token) is not the customer's either
+    anon = client.post("/api/v1/quotes", json={
+        "region": "cn-north-4", "billing_mode": "monthly", "period": 1, "items": [EVS]})
+    assert order(client, headers, anon.get_json()["id"], key="anon").status_code == 404
+    resp = order(client, headers, quote["id"], key="mine")
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["total"] == quote["total"]
+    with app.app_context():
+        assert services.balance(buyer) == Decimal("0.00")
