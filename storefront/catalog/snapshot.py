@@ -170,55 +170,43 @@ def _load_catalog() -> Catalog:
             bandwidth_spec=spec.bandwidth_spec,
             regions=tuple(SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions),
         )
-    rows = db.session.execute(
+    book = PriceBookEntry
+    cards = _rate_cards(
+        select(book.region_code, book.period_unit, book.resource_type, book.provider_spec),
+        book,
+    )
+    terms = TermPrice
+    term_cards = _rate_cards(
         select(
-            PriceBookEntry.region_code,
-            PriceBookEntry.period_unit,
-            PriceBookEntry.resource_type,
-            PriceBookEntry.provider_spec,
-            PriceBookEntry.size_from,
-            PriceBookEntry.official,
-            PriceBookEntry.cost,
-            PriceBookEntry.fetched_at,
-            PriceBookEntry.currency,
-        ).order_by(PriceBookEntry.size_from)
-    ).all()
-    tiers: dict[tuple[str, str, str, str], list[pricing.Tier]] = {}
-    oldest: dict[tuple[str, str, str, str], datetime] = {}
-    currency: dict[tuple[str, str, str, str], str] = {}
-    for region, unit, rtype, pspec, start, official, cost, fetched, cur in rows:
-        key = (region, unit, rtype, pspec)
-        tiers.setdefault(key, []).append(
-            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
-        )
-        oldest[key] = min(fetched, oldest.get(key, fetched))
-        currency[key] = cur
-    cards = {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
+            terms.region_code,
+            terms.period_unit,
+            terms.period_num,
+            terms.resource_type,
+            terms.provider_spec,
+        ),
+        terms,
+    )
     return Catalog(
-        generation, time.monotonic(), regions, region_list, products, specs, cards, _load_terms()
+        generation, time.monotonic(), regions, region_list, products, specs, cards, term_cards
     )
 
 
-def _load_terms() -> dict[tuple[str, str, int, str, str], RateCard]:
+def _rate_cards(keys: Any, table: Any) -> dict[Any, RateCard]:
+    """Rate cards keyed by the columns ``keys`` selects, tiers in size order, from ``table``
+    (the price book or the term prices: both carry size_from, official, cost, fetched_at,
+    currency)."""
+    n = len(keys.selected_columns)
     rows = db.session.execute(
-        select(
-            TermPrice.region_code,
-            TermPrice.period_unit,
-            TermPrice.period_num,
-            TermPrice.resource_type,
-            TermPrice.provider_spec,
-            TermPrice.size_from,
-            TermPrice.official,
-            TermPrice.cost,
-            TermPrice.fetched_at,
-            TermPrice.currency,
-        ).order_by(TermPrice.size_from)
+        keys.add_columns(
+            table.size_from, table.official, table.cost, table.fetched_at, table.currency
+        ).order_by(table.size_from)
     ).all()
-    tiers: dict[tuple[str, str, int, str, str], list[pricing.Tier]] = {}
-    oldest: dict[tuple[str, str, int, str, str], datetime] = {}
-    currency: dict[tuple[str, str, int, str, str], str] = {}
-    for region, unit, num, rtype, pspec, start, official, cost, fetched, cur in rows:
-        key = (region, unit, num, rtype, pspec)
+    tiers: dict[Any, list[pricing.Tier]] = {}
+    oldest: dict[Any, datetime] = {}
+    currency: dict[Any, str] = {}
+    for row in rows:
+        key = tuple(row[:n])
+        start, official, cost, fetched, cur = row[n:]
         tiers.setdefault(key, []).append(
             pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
         )
