@@ -993,6 +993,58 @@ class HuaweiCloudProvider:
             total=int(resp.count or 0),
         )
 
+    def list_adjust_records(
+        self,
+        *,
+        customer_id: str,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Any:
+        from storefront.cloud.interface import AdjustRecord
+
+        types = {
+            "allocate": "SOURCE_OPERATION_BEADJUST",
+            "reclaim": "SOURCE_OPERATION_BERETRIEVE",
+            "unbind_reclaim": "SOURCE_OPERATION_BEUNBIND",
+        }
+        kinds = {v: k for k, v in types.items()}
+
+        def utc(moment: datetime | None) -> str | None:
+            if moment is None:
+                return None
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        req = m.ListPartnerAdjustRecordsRequest(
+            customer_id=customer_id,
+            operation_type=types[kind] if kind else None,
+            operation_time_begin=utc(since),
+            operation_time_end=utc(until),
+            offset=offset,
+            limit=limit,
+        )
+        resp = self._call(
+            "list_partner_adjust_records", lambda: self._bss.list_partner_adjust_records(req)
+        )
+        records = []
+        for r in resp.records or ():
+            try:
+                when = _time(r.operation_time)
+            except ValueError:
+                when = None
+            records.append(
+                AdjustRecord(
+                    trans_id=str(r.trans_id or ""),
+                    customer_id=str(r.customer_id or ""),
+                    kind=kinds.get(str(r.operation_type or ""), str(r.operation_type or "")),
+                    amount=_dec(r.amount).quantize(Decimal("0.01")),
+                    operation_time=when,
+                )
+            )
+        return tuple(records)
+
     def list_partner_balances(self, *, indirect_partner_id: str | None = None) -> Any:
         from storefront.cloud.interface import PartnerBalance
 

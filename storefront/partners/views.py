@@ -33,7 +33,7 @@ from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.partners import services, workspace
-from storefront.partners.models import AllocationKind, PartnerProfile
+from storefront.partners.models import AllocationKind, AllocationState, PartnerProfile
 from storefront.partners.permissions import (
     DISTRIBUTOR_ONLY,
     has_partner_permission,
@@ -65,7 +65,7 @@ def _staff() -> Staff:
 
 
 def _fail(exc: PartnersError) -> None:
-    flash(_(exc.message), "error")
+    flash(str(exc.message), "error")
 
 
 def _back(endpoint: str, **values: Any) -> ResponseReturnValue:
@@ -395,7 +395,9 @@ def reseller(reseller_id: int) -> ResponseReturnValue:
         data = services.reseller_detail(_staff(), reseller_id)
     except PartnersError:
         abort(404)
-    return render_template("partners/reseller.html", key=uuid.uuid4().hex, **data)
+    return render_template(
+        "partners/reseller.html", key=uuid.uuid4().hex, refusal=services.refusal_message, **data
+    )
 
 
 @bp.post("/resellers/<int:reseller_id>/funds")
@@ -413,18 +415,33 @@ def reseller_funds(reseller_id: int) -> ResponseReturnValue:
             reason=request.form.get("reason", ""),
             idempotency_key=request.form.get("idempotency_key") or None,
         )
+        _flash_move(result)
+    except PartnersError as exc:
+        _fail(exc)
+    except (IdempotencyConflict, IdempotencyInProgress):
+        flash(_("This form was already submitted with other values. Reload the page."), "error")
+    return _back("partners.reseller", reseller_id=reseller_id)
+
+
+def _flash_move(result: services.MoveResult) -> None:
+    if result.state == AllocationState.CONFIRMED:
         flash(
             _(
                 "Done: %(amount)s (provider transfer %(transfer)s).",
-                amount=result["amount"],
-                transfer=result["transfer_id"],
+                amount=f"{result.amount:.2f}",
+                transfer=result.transfer_id,
             )
         )
-    except PartnersError as exc:
-        _fail(exc)
-    except (IdempotencyConflict, IdempotencyInProgress) as exc:
-        flash(str(exc), "error")
-    return _back("partners.reseller", reseller_id=reseller_id)
+    elif result.state == AllocationState.FAILED:
+        flash(str(result.error), "error")
+    else:
+        flash(
+            _(
+                "The provider did not answer in time. The request is pending: it is checked "
+                "with the provider automatically and never applied twice."
+            ),
+            "warning",
+        )
 
 
 @bp.post("/resellers/<int:reseller_id>/link")
@@ -446,7 +463,7 @@ def join(token: str) -> ResponseReturnValue:
     try:
         invitation = services.open_invitation(token)
     except PartnersError as exc:
-        return render_template("partners/join_closed.html", message=_(exc.message)), 410
+        return render_template("partners/join_closed.html", message=str(exc.message)), 410
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
@@ -464,7 +481,7 @@ def join(token: str) -> ResponseReturnValue:
             )
         except PartnersError as exc:
             db.session.rollback()
-            errors[exc.field or "form"] = _(exc.message)
+            errors[exc.field or "form"] = str(exc.message)
         else:
             store = services.db.session.get(services.Store, reseller.store_id)
             assert store is not None

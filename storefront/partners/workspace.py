@@ -70,7 +70,7 @@ def update_profile(staff: Any, **changes: Any) -> PartnerProfile:
     entity = changes.get("contracting_entity")
     if entity is not None:
         if entity not in ENTITIES:
-            raise PartnersError("Choose a contracting entity.", "contracting_entity")
+            raise PartnersError(_l("Choose a contracting entity."), "contracting_entity")
         profile.contracting_entity = entity
     if "provider_account_name" in changes:
         profile.provider_account_name = (changes["provider_account_name"] or "").strip()[
@@ -91,7 +91,7 @@ def _date(raw: Any, field: str) -> date:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise PartnersError("Enter a date as YYYY-MM-DD.", field) from None
+        raise PartnersError(_l("Enter a date as YYYY-MM-DD."), field) from None
 
 
 # --------------------------------------------------------------------------- remittances
@@ -111,22 +111,24 @@ def record_remittance(
     profile = ensure_profile(staff.store_id)
     if "offline" not in topup_routes(profile):
         raise PartnersError(
-            "Offline remittance is offered only to partners contracted with Huawei's own "
-            "entities. Contact your ecosystem manager."
+            _l(
+                "Offline remittance is offered only to partners contracted with Huawei's own "
+                "entities. Contact your ecosystem manager."
+            )
         )
     value = parse_amount(amount)
     day = _date(remitted_on, "remitted_on")
     if day > date.today():
-        raise PartnersError("The remittance date cannot be in the future.", "remitted_on")
+        raise PartnersError(_l("The remittance date cannot be in the future."), "remitted_on")
     payer, serial = payer_account.strip(), serial_number.strip()
     if not payer:
-        raise PartnersError("Enter the paying bank account.", "payer_account")
+        raise PartnersError(_l("Enter the paying bank account."), "payer_account")
     if not serial:
-        raise PartnersError("Enter the bank serial number.", "serial_number")
+        raise PartnersError(_l("Enter the bank serial number."), "serial_number")
     if db.session.scalar(
         select(ProviderRemittance.id).where(ProviderRemittance.serial_number == serial)
     ):
-        raise PartnersError("This serial number is already recorded.", "serial_number")
+        raise PartnersError(_l("This serial number is already recorded."), "serial_number")
     row = ProviderRemittance(
         store_id=staff.store_id,
         amount=value,
@@ -153,13 +155,13 @@ def move_remittance(staff: Any, remittance_id: int, state: str) -> ProviderRemit
     require_partner_permission(staff, "workspace.manage")
     row = db.session.get(ProviderRemittance, remittance_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError("No such remittance.")
+        raise PartnersError(_l("No such remittance."))
     try:
         target = RemittanceState(state)
     except ValueError:
-        raise PartnersError("Unknown state.") from None
+        raise PartnersError(_l("Unknown state.")) from None
     if target not in REMITTANCE_MOVES[RemittanceState(row.state)]:
-        raise PartnersError("That change is not possible from the current state.")
+        raise PartnersError(_l("That change is not possible from the current state."))
     row.state = target
     if target == RemittanceState.CLAIMED:
         row.claimed_at = now()
@@ -185,7 +187,7 @@ def incentives(staff: Any) -> list[Incentive]:
 def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incentive:
     require_partner_permission(staff, "workspace.manage")
     if not period.strip() or not kind.strip():
-        raise PartnersError("Enter the period and the kind of incentive.", "period")
+        raise PartnersError(_l("Enter the period and the kind of incentive."), "period")
     row = Incentive(
         store_id=staff.store_id,
         period=period.strip()[:16],
@@ -202,7 +204,7 @@ def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incenti
 def set_payout_method(staff: Any, method: str) -> PartnerProfile:
     require_partner_permission(staff, "workspace.manage")
     if method not in PAYOUT_METHODS:
-        raise PartnersError("Choose a payout method.", "payout_method")
+        raise PartnersError(_l("Choose a payout method."), "payout_method")
     profile = ensure_profile(staff.store_id)
     profile.payout_method = method
     db.session.commit()
@@ -255,22 +257,22 @@ def add_certification(
     require_partner_permission(staff, "workspace.manage")
     holder = db.session.get(Staff, staff_id)
     if holder is None or holder.store_id != staff.store_id:
-        raise PartnersError("Choose a staff member of this store.", "staff_id")
+        raise PartnersError(_l("Choose a staff member of this store."), "staff_id")
     if kind not in CERT_KINDS:
-        raise PartnersError("Choose a certification.", "kind")
+        raise PartnersError(_l("Choose a certification."), "kind")
     if not number.strip():
-        raise PartnersError("Enter the certificate number.", "number")
+        raise PartnersError(_l("Enter the certificate number."), "number")
     issued = _date(issued_on, "issued_on")
     expires = _date(expires_on, "expires_on") if expires_on else None
     if expires is not None and expires <= issued:
-        raise PartnersError("The expiry date must be after the issue date.", "expires_on")
+        raise PartnersError(_l("The expiry date must be after the issue date."), "expires_on")
     proof_file = proof_type = None
     if proof:
         if len(proof) > MAX_PROOF_BYTES:
-            raise PartnersError("The proof file is larger than 5 MB.", "proof")
+            raise PartnersError(_l("The proof file is larger than 5 MB."), "proof")
         found = sniff(proof[:16])
         if found is None:
-            raise PartnersError("Upload the proof as PDF, PNG or JPEG.", "proof")
+            raise PartnersError(_l("Upload the proof as PDF, PNG or JPEG."), "proof")
         proof_type, ext = found
         folder = proof_dir() / str(staff.store_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -297,7 +299,7 @@ def proof_path(staff: Any, certification_id: int) -> tuple[Path, str]:
     require_partner_permission(staff, "workspace.view")
     row = db.session.get(Certification, certification_id)
     if row is None or row.store_id != staff.store_id or not row.proof_file:
-        raise PartnersError("No such file.")
+        raise PartnersError(_l("No such file."))
     return proof_dir() / str(row.store_id) / row.proof_file, row.proof_type or ""
 
 
@@ -398,11 +400,11 @@ def choose_path(staff: Any, path: str) -> PartnerProfile:
     require_partner_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     if profile.programme_member_since is None:
-        raise PartnersError("Record your partner-programme membership first.")
+        raise PartnersError(_l("Record your partner-programme membership first."))
     if profile.development_path is not None:
-        raise PartnersError("The development path is already chosen.")
+        raise PartnersError(_l("The development path is already chosen."))
     if path not in PATHS:
-        raise PartnersError("Choose a development path.", "path")
+        raise PartnersError(_l("Choose a development path."), "path")
     profile.development_path = path
     db.session.commit()
     return profile
@@ -443,11 +445,11 @@ def add_opportunity(
 ) -> Opportunity:
     require_partner_permission(staff, "workspace.manage")
     if not customer_name.strip():
-        raise PartnersError("Enter the customer.", "customer_name")
+        raise PartnersError(_l("Enter the customer."), "customer_name")
     if not products.strip():
-        raise PartnersError("Enter the products.", "products")
+        raise PartnersError(_l("Enter the products."), "products")
     if stage not in STAGES:
-        raise PartnersError("Choose a stage.", "stage")
+        raise PartnersError(_l("Choose a stage."), "stage")
     at = now()
     row = Opportunity(
         store_id=staff.store_id,
@@ -472,13 +474,13 @@ def move_opportunity(staff: Any, opportunity_id: int, status: str) -> Opportunit
     require_partner_permission(staff, "workspace.manage")
     row = db.session.get(Opportunity, opportunity_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError("No such opportunity.")
+        raise PartnersError(_l("No such opportunity."))
     try:
         target = OpportunityStatus(status)
     except ValueError:
-        raise PartnersError("Unknown status.") from None
+        raise PartnersError(_l("Unknown status.")) from None
     if target not in OPPORTUNITY_MOVES[OpportunityStatus(row.status)]:
-        raise PartnersError("That change is not possible from the current status.")
+        raise PartnersError(_l("That change is not possible from the current status."))
     row.status = target
     row.updated_at = now()
     db.session.commit()
@@ -543,7 +545,7 @@ def opportunity_from_quote(staff: Any, quote_id: str) -> Opportunity:
 
     quote = db.session.get(Quote, quote_id)
     if quote is None or quote.store_id != staff.store_id:
-        raise PartnersError("No such quote.")
+        raise PartnersError(_l("No such quote."))
     existing = db.session.scalar(select(Opportunity).where(Opportunity.quote_id == quote.id))
     if existing is not None:
         return existing

@@ -9,6 +9,7 @@ have permission to operate this reseller"). Too little money: ``400 CBC.99005003
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,79 @@ def update_indirect_partner_account() -> Response:
 @bp.post("/v2/accounts/partner-accounts/indirect-partner-reclaim")
 def reclaim_indirect_partner_account() -> Response:
     return _transfer("reclaim")
+
+
+OPERATION_TYPES = {
+    "adjust": "SOURCE_OPERATION_BEADJUST",
+    "reclaim": "SOURCE_OPERATION_BERETRIEVE",
+}
+
+
+def _utc(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise bad_request(f"{name} must be a UTC time such as 2016-03-28T14:45:38Z.") from None
+
+
+@bp.get("/v3/accounts/partner-accounts/adjust-records")
+def list_partner_adjust_records() -> Response:
+    """The caller's allocations and reclaims (``list_partner_adjust_records``), newest first.
+
+    ``customer_id`` narrows them to one customer or (for a distributor) one of its resellers;
+    ``operation_type``, ``operation_time_begin``/``_end`` and ``trans_id`` filter further."""
+    args = request.args
+    try:
+        offset = int(args.get("offset") or 0)
+        limit = int(args.get("limit") or 10)
+    except ValueError:
+        raise bad_request("offset and limit must be integers.") from None
+    if offset < 0 or not 1 <= limit <= 100:
+        raise bad_request("offset >= 0 and limit 1..100.")
+    kinds = {v: k for k, v in OPERATION_TYPES.items()}
+    wanted_type = args.get("operation_type") or None
+    if wanted_type is not None and wanted_type not in kinds:
+        raise bad_request("operation_type is not valid.")
+    begin = _utc(args.get("operation_time_begin"), "operation_time_begin")
+    end = _utc(args.get("operation_time_end"), "operation_time_end")
+    with sandbox_state().db.session() as s:
+        caller = s.get(Account, caller_id())
+        if caller is None or not is_partner(caller):
+            raise ApiError(403, *ACCESS_DENIED)
+        query = select(PartnerTransfer).where(PartnerTransfer.distributor_id == caller.domain_id)
+        if args.get("customer_id"):
+            query = query.where(PartnerTransfer.reseller_id == args["customer_id"])
+        if wanted_type is not None:
+            query = query.where(PartnerTransfer.kind == kinds[wanted_type])
+        if begin is not None:
+            query = query.where(PartnerTransfer.created_at >= begin)
+        if end is not None:
+            query = query.where(PartnerTransfer.created_at <= end)
+        if args.get("trans_id"):
+            query = query.where(PartnerTransfer.trans_id == args["trans_id"])
+        rows = list(s.scalars(query.order_by(PartnerTransfer.created_at.desc())))
+        names = {
+            a.domain_id: a.name
+            for a in s.scalars(select(Account).where(Account.kind == "reseller"))
+        }
+        records = [
+            {
+                "customer_id": t.reseller_id,
+                "customer_name": names.get(t.reseller_id, ""),
+                "operation_type": OPERATION_TYPES[t.kind],
+                "amount": f"{t.amount:.2f}",
+                "currency": "CNY",
+                "apply_scene": None,
+                "operation_time": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "measure_id": 1,
+                "trans_id": t.trans_id,
+                "memo": None,
+            }
+            for t in rows[offset : offset + limit]
+        ]
+    return respond({"total_count": len(rows), "records": records})
 
 
 @bp.post("/v2/partners/indirect-partners/query")
