@@ -65,12 +65,11 @@ def register(group: AppGroup) -> None:
             f"{len(report.pending)} still pending"
         )
 
-
     @group.command("cert-reminders")
     @click.option("--days", type=int, default=None, help="Remind this many days before expiry.")
     def cert_reminders(days: int | None) -> None:
         """Mail staff whose certification expires within N days (once per certificate)."""
-        from storefront.partners.permissions import partner_settings
+        from storefront.partners.settings import partner_settings
 
         count = send_cert_reminders(days or partner_settings().cert_reminder_days)
         click.echo(f"{count} reminder(s) sent")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts.bootstrap import ensure_owner
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import require_permission
 from storefront.accounts.validators import password_problem
 from storefront.backoffice import audit
 from storefront.billing.errors import IdempotencyConflict
@@ -46,7 +47,7 @@ from storefront.partners.models import (
     Invitation,
     Reseller,
 )
-from storefront.partners.permissions import partner_settings, require_partner_permission
+from storefront.partners.settings import partner_settings
 from storefront.stores.models import Store, StoreDomain
 from storefront.stores.services import StoreError, create_store, normalise_host
 from storefront.stores.tenancy import all_stores, store_context
@@ -124,7 +125,7 @@ def invitation_state(invitation: Invitation, at: datetime | None = None) -> str:
 
 
 def list_invitations(staff: Any) -> list[Invitation]:
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     return list(db.session.scalars(select(Invitation).order_by(Invitation.created_at.desc())))
 
 
@@ -152,7 +153,7 @@ def _subject(locale: str) -> str:
 def invite(
     staff: Any, *, email: str, account_name: str, company_name: str, locale: str = "en"
 ) -> Invitation:
-    require_partner_permission(staff, "resellers.invite")
+    require_permission(staff, "resellers.invite")
     email = email.strip().lower()
     if "@" not in email or len(email) > 255:
         raise PartnersError(_l("Enter a valid email address."), "email")
@@ -186,7 +187,7 @@ def invite(
 
 
 def _invitation_for_staff(staff: Any, invitation_id: int) -> Invitation:
-    require_partner_permission(staff, "resellers.invite")
+    require_permission(staff, "resellers.invite")
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         raise PartnersError(_l("No such invitation."))
@@ -342,7 +343,7 @@ def link_provider(reseller: Reseller) -> str | None:
 
 
 def relink(staff: Any, reseller_id: int) -> str | None:
-    require_partner_permission(staff, "resellers.invite")
+    require_permission(staff, "resellers.invite")
     return link_provider(get_reseller(staff, reseller_id))
 
 
@@ -350,7 +351,7 @@ def relink(staff: Any, reseller_id: int) -> str | None:
 
 
 def get_reseller(staff: Any, reseller_id: int) -> Reseller:
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     reseller = db.session.get(Reseller, reseller_id)
     if reseller is None:
         raise PartnersError(_l("No such reseller."))
@@ -402,7 +403,7 @@ def store_stats(store_id: int) -> tuple[int, int, Decimal]:
 
 
 def reseller_rows(staff: Any, *, with_balances: bool = True) -> list[ResellerRow]:
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     rows = []
     for reseller in db.session.scalars(select(Reseller).order_by(Reseller.company_name)):
         store = db.session.get(Store, reseller.store_id)
@@ -468,7 +469,7 @@ def parse_amount(raw: Any) -> Decimal:
 
 
 def allocations(staff: Any, reseller_id: int) -> list[Allocation]:
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     return list(
         db.session.scalars(
             select(Allocation)
@@ -520,7 +521,7 @@ NO_RECORD = "no_record"
 
 
 def pending_requests(staff: Any, reseller_id: int | None = None) -> list[AllocationRequest]:
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     query = select(AllocationRequest).where(AllocationRequest.state == AllocationState.PENDING)
     if reseller_id is not None:
         query = query.where(AllocationRequest.reseller_id == reseller_id)
@@ -529,7 +530,7 @@ def pending_requests(staff: Any, reseller_id: int | None = None) -> list[Allocat
 
 def recent_requests(staff: Any, reseller_id: int, limit: int = 20) -> list[AllocationRequest]:
     """Pending and failed requests (confirmed ones are in the ledger), newest first."""
-    require_partner_permission(staff, "resellers.view")
+    require_permission(staff, "resellers.view")
     return list(
         db.session.scalars(
             select(AllocationRequest)
@@ -567,7 +568,7 @@ def move_funds(
     The same key with the same request answers the recorded outcome without calling again; with
     a different request it raises ``IdempotencyConflict``.
     """
-    require_partner_permission(staff, "resellers.funds")
+    require_permission(staff, "resellers.funds")
     value = parse_amount(amount)
     reason = (reason or "").strip()
     if len(reason) < 3:

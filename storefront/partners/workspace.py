@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.models import Staff
+from storefront.accounts.permissions import require_permission
 from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.partners.models import (
@@ -30,7 +31,7 @@ from storefront.partners.models import (
     ProviderRemittance,
     RemittanceState,
 )
-from storefront.partners.permissions import require_partner_permission
+from storefront.partners.paths import SOURCE_READ_ON, SOURCE_URL, load_paths
 from storefront.partners.services import PartnersError, now, parse_amount
 
 # --------------------------------------------------------------------------- profile, top-up
@@ -65,7 +66,7 @@ def topup_routes(profile: PartnerProfile) -> tuple[str, ...]:
 
 
 def update_profile(staff: Any, **changes: Any) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     entity = changes.get("contracting_entity")
     if entity is not None:
@@ -98,7 +99,7 @@ def _date(raw: Any, field: str) -> date:
 
 
 def remittances(staff: Any) -> list[ProviderRemittance]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(
         db.session.scalars(select(ProviderRemittance).order_by(ProviderRemittance.id.desc()))
     )
@@ -107,7 +108,7 @@ def remittances(staff: Any) -> list[ProviderRemittance]:
 def record_remittance(
     staff: Any, *, amount: Any, remitted_on: Any, payer_account: str, serial_number: str
 ) -> ProviderRemittance:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     if "offline" not in topup_routes(profile):
         raise PartnersError(
@@ -152,7 +153,7 @@ REMITTANCE_MOVES = {
 
 
 def move_remittance(staff: Any, remittance_id: int, state: str) -> ProviderRemittance:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     row = db.session.get(ProviderRemittance, remittance_id)
     if row is None or row.store_id != staff.store_id:
         raise PartnersError(_l("No such remittance."))
@@ -180,12 +181,12 @@ PAYOUT_METHODS: dict[str, Any] = {
 
 
 def incentives(staff: Any) -> list[Incentive]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(db.session.scalars(select(Incentive).order_by(Incentive.id.desc())))
 
 
 def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incentive:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if not period.strip() or not kind.strip():
         raise PartnersError(_l("Enter the period and the kind of incentive."), "period")
     row = Incentive(
@@ -202,7 +203,7 @@ def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incenti
 
 
 def set_payout_method(staff: Any, method: str) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if method not in PAYOUT_METHODS:
         raise PartnersError(_l("Choose a payout method."), "payout_method")
     profile = ensure_profile(staff.store_id)
@@ -235,7 +236,7 @@ def proof_dir() -> Path:
 
 
 def certifications(staff: Any) -> list[Certification]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(
         db.session.scalars(
             select(Certification).order_by(Certification.staff_id, Certification.kind)
@@ -254,7 +255,7 @@ def add_certification(
     track: str = "",
     proof: bytes | None = None,
 ) -> Certification:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     holder = db.session.get(Staff, staff_id)
     if holder is None or holder.store_id != staff.store_id:
         raise PartnersError(_l("Choose a staff member of this store."), "staff_id")
@@ -296,7 +297,7 @@ def add_certification(
 
 
 def proof_path(staff: Any, certification_id: int) -> tuple[Path, str]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     row = db.session.get(Certification, certification_id)
     if row is None or row.store_id != staff.store_id or not row.proof_file:
         raise PartnersError(_l("No such file."))
@@ -325,7 +326,7 @@ class PersonStatus:
 
 
 def people(staff: Any) -> list[PersonStatus]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     certs = certifications(staff)
     members = db.session.scalars(select(Staff).order_by(Staff.name))
     return [
@@ -355,24 +356,17 @@ def due_reminders(days: int, today: date | None = None) -> list[Certification]:
 
 # --------------------------------------------------------------------------- development path
 
-PATHS: dict[str, dict[str, Any]] = {
-    "solution": {
-        "label": _l("Solution partner"),
-        "requirements": {"HCIE": 1, "HCIP": 2, "HCIA": 3},
-    },
-    "service": {
-        "label": _l("Service partner"),
-        "requirements": {"HCCDP": 1, "HCIP": 2, "HCSA": 1},
-    },
-    "learning": {
-        "label": _l("Learning and enablement partner"),
-        "requirements": {"HCIP": 1, "HCIA": 2},
-    },
-    "software": {
-        "label": _l("Software partner"),
-        "requirements": {"HCCDA": 2, "HCCDP": 1},
-    },
-}
+
+def paths() -> dict[str, dict[str, Any]]:
+    """The development paths (the provider's published figures, or the operator's own file)."""
+    return load_paths(current_app.config["SETTINGS"].instance_path)[0]
+
+
+def path_source() -> dict[str, Any]:
+    own = load_paths(current_app.config["SETTINGS"].instance_path)[1]
+    return {"own": own, "url": SOURCE_URL, "read_on": SOURCE_READ_ON}
+
+
 # A higher certificate counts towards a lower requirement of the same family.
 HIGHER = {
     "HCIA": ("HCIA", "HCIP", "HCIE"),
@@ -387,23 +381,40 @@ HIGHER = {
 }
 
 
-def path_progress(path: str, persons: list[PersonStatus]) -> list[tuple[str, int, int]]:
-    """(certificate, people needed, people who hold it or higher) per requirement."""
-    rows = []
-    for kind, needed in PATHS[path]["requirements"].items():
-        have = sum(1 for p in persons if set(HIGHER[kind]) & p.kinds)
-        rows.append((kind, needed, have))
-    return rows
+@dataclass
+class Requirement:
+    text: Any  # what is required (lazy), for "other" requirements
+    certs: tuple[str, ...]  # for people requirements
+    needed: int | None  # people needed; None: the figure is not published (see paths.py)
+    have: int | None  # people who hold one of ``certs`` (or higher); None for "other"
+
+
+def path_progress(path: str, persons: list[PersonStatus]) -> list[tuple[Any, list[Requirement]]]:
+    """Per stage of ``path``: its requirements and the store's progress from certified staff."""
+    stages = []
+    for stage in paths()[path]["stages"]:
+        rows = []
+        for req in stage.get("requirements", []):
+            if req.get("kind") == "people":
+                certs = tuple(str(c) for c in req.get("certs", []))
+                wanted = {k for c in certs for k in HIGHER.get(c, (c,))}
+                have = sum(1 for p in persons if wanted & p.kinds)
+                count = req.get("count")
+                rows.append(Requirement("", certs, int(count) if count else None, have))
+            else:
+                rows.append(Requirement(req.get("text", ""), (), None, None))
+        stages.append((stage.get("label", ""), rows))
+    return stages
 
 
 def choose_path(staff: Any, path: str) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     if profile.programme_member_since is None:
         raise PartnersError(_l("Record your partner-programme membership first."))
     if profile.development_path is not None:
         raise PartnersError(_l("The development path is already chosen."))
-    if path not in PATHS:
+    if path not in paths():
         raise PartnersError(_l("Choose a development path."), "path")
     profile.development_path = path
     db.session.commit()
@@ -428,7 +439,7 @@ LARGE_QUOTE = Decimal("5000.00")
 
 
 def opportunities(staff: Any) -> list[Opportunity]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(db.session.scalars(select(Opportunity).order_by(Opportunity.id.desc())))
 
 
@@ -443,7 +454,7 @@ def add_opportunity(
     customer_id: int | None = None,
     quote_id: str | None = None,
 ) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if not customer_name.strip():
         raise PartnersError(_l("Enter the customer."), "customer_name")
     if not products.strip():
@@ -471,7 +482,7 @@ def add_opportunity(
 
 
 def move_opportunity(staff: Any, opportunity_id: int, status: str) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     row = db.session.get(Opportunity, opportunity_id)
     if row is None or row.store_id != staff.store_id:
         raise PartnersError(_l("No such opportunity."))
@@ -523,7 +534,7 @@ def opportunities_csv(staff: Any) -> str:
 
 def large_quotes(staff: Any, limit: int = 50) -> list[tuple[Quote, Any, Opportunity | None]]:
     """This store's quotes of at least :data:`LARGE_QUOTE` (monthly estimate or total)."""
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     from storefront.accounts.models import Customer
 
     quotes = db.session.scalars(select(Quote).order_by(Quote.created_at.desc()).limit(500))
@@ -540,7 +551,7 @@ def large_quotes(staff: Any, limit: int = 50) -> list[tuple[Quote, Any, Opportun
 
 
 def opportunity_from_quote(staff: Any, quote_id: str) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     from storefront.accounts.models import Customer
 
     quote = db.session.get(Quote, quote_id)
