@@ -2,7 +2,12 @@
 
 Services call :func:`require_permission`; views only mirror it (``accounts.guards.staff_page``
 for pages, ``api.admin.staff_api`` for the admin API). The back office, billing (funds, claims,
-vouchers, payment settings) and catalogue pricing all check this map.
+vouchers, payment settings), catalogue pricing and the partner pages all check this map.
+
+A permission may also carry a *scope*: the distributor permissions (:data:`DISTRIBUTOR_SCOPE`,
+``resellers.*``) hold only for staff of the distributor's own store, i.e. the platform's default
+store when ``STOREFRONT_PLATFORM_MODE=distributor``. A reseller's staff (any other store) never
+hold them, whatever their role, and nobody holds them in solution-provider mode.
 """
 
 from __future__ import annotations
@@ -32,7 +37,17 @@ PERMISSIONS: dict[str, str] = {
     "audit.export": "Export the audit trail",
     "staff.manage": "Invite staff, change roles, deactivate staff, enforce 2FA",
     "branding.manage": "Change the store's branding, texts and domains",
+    "workspace.view": "See the partner workspace (provider account, incentives, certifications)",
+    "workspace.manage": "Change the partner workspace",
+    "resellers.view": "See resellers, their sales, customers and balances (distributor)",
+    "resellers.invite": "Invite, resend and revoke reseller invitations (distributor)",
+    "resellers.funds": "Allocate funds to and reclaim funds from resellers (distributor)",
+    "resellers.freeze": "Freeze and unfreeze a reseller's store (distributor)",
 }
+# Permissions that also require the staff member's store to be the distributor's store.
+DISTRIBUTOR_SCOPE: frozenset[str] = frozenset(
+    {"resellers.view", "resellers.invite", "resellers.funds", "resellers.freeze"}
+)
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
     StaffRole.OWNER: frozenset(PERMISSIONS),
@@ -65,6 +80,11 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "reports.view",
             "audit.view",
             "audit.export",
+            "workspace.view",
+            "workspace.manage",
+            "resellers.view",
+            "resellers.invite",
+            "resellers.funds",
         }
     ),
 }
@@ -86,7 +106,25 @@ def has_permission(principal: Any, permission: str) -> bool:
         raise KeyError(f"unknown permission {permission!r}")
     if not isinstance(principal, Staff) or not principal.is_active:
         return False
-    return permission in ROLE_PERMISSIONS.get(StaffRole(principal.role), frozenset())
+    if permission not in ROLE_PERMISSIONS.get(StaffRole(principal.role), frozenset()):
+        return False
+    if permission in DISTRIBUTOR_SCOPE:
+        return is_distributor_store(principal.store_id)
+    return True
+
+
+def is_distributor_store(store_id: int) -> bool:
+    """The distributor's own store: the default store, in distributor mode."""
+    from flask import current_app
+
+    from storefront.extensions import db
+    from storefront.stores.models import Store
+
+    partners = current_app.config["SETTINGS"].partners
+    if partners is None or not partners.is_distributor:
+        return False
+    store = db.session.get(Store, store_id)
+    return bool(store is not None and store.is_default)
 
 
 def require_permission(principal: Any, permission: str) -> Staff:

@@ -115,11 +115,13 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
     from storefront.billing import provisioning, reconcile, usage
+    from storefront.partners import cli as partners_cli
 
     return {
         "provision": provisioning.provision_job,
         "reconcile": reconcile.reconcile_job,
         "bill_usage": usage.bill_usage_job,
+        "partners_reconcile": partners_cli.reconcile_job,
     }
 
 
@@ -180,6 +182,7 @@ def schedule_periodic(now: datetime | None = None) -> None:
     moment = now or utcnow()
     bucket = int(moment.timestamp()) // PERIODIC_S
     enqueue("reconcile", f"reconcile:{bucket}", run_at=moment, max_attempts=1)
+    enqueue("partners_reconcile", f"partners_reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("bill_usage", f"bill_usage:{bucket // 60}", run_at=moment, max_attempts=3)
     db.session.commit()
 

@@ -521,32 +521,20 @@ class HuaweiCloudProvider:
         self, *, customer_id: str, since: datetime, until: datetime | None = None
     ) -> tuple[Funding, ...]:
         found: list[Funding] = []
-        offset = 0
-        while True:
-            req = m.ListPartnerAdjustRecordsRequest(
+        while True:  # the provider's adjust records, one page at a time
+            page = self.list_adjust_records(
                 customer_id=customer_id,
-                operation_type="SOURCE_OPERATION_BEADJUST",
-                operation_time_begin=self._utc(since),
-                operation_time_end=self._utc(until),
-                offset=offset,
+                kind="allocate",
+                since=since,
+                until=until,
+                offset=len(found),
                 limit=_PAGE,
             )
-            resp = self._call(
-                "list_partner_adjust_records",
-                partial(self._bss.list_partner_adjust_records, req),
-            )
-            records = resp.records or []
             found.extend(
-                Funding(
-                    transfer_id=str(r.trans_id or ""),
-                    customer_id=str(r.customer_id or customer_id),
-                    amount=_dec(r.amount),
-                    at=_time(r.operation_time),
-                )
-                for r in records
+                Funding(r.trans_id, r.customer_id or customer_id, r.amount, r.operation_time)
+                for r in page
             )
-            offset += len(records)
-            if not records or offset >= (resp.total_count or 0):
+            if len(page) < _PAGE:
                 break
         return tuple(sorted(found, key=lambda f: (f.at or since, f.transfer_id)))
 
@@ -828,10 +816,13 @@ class HuaweiCloudProvider:
                 idempotent=False,
             )
             vpc_id = str(made.vpc.id)
-        subnets = self._call(
-            "list_subnets",
-            partial(client.list_subnets, vpc.ListSubnetsRequest(vpc_id=vpc_id, limit=_PAGE)),
-        ).subnets or []
+        subnets = (
+            self._call(
+                "list_subnets",
+                partial(client.list_subnets, vpc.ListSubnetsRequest(vpc_id=vpc_id, limit=_PAGE)),
+            ).subnets
+            or []
+        )
         subnet = next((s.id for s in subnets if s.description == description), None)
         if subnet is None:
             made_subnet = self._call(
@@ -1175,6 +1166,52 @@ class HuaweiCloudProvider:
             total=int(resp.count or 0),
         )
 
+    def list_adjust_records(
+        self,
+        *,
+        customer_id: str,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Any:
+        from storefront.cloud.interface import AdjustRecord
+
+        types = {
+            "allocate": "SOURCE_OPERATION_BEADJUST",
+            "reclaim": "SOURCE_OPERATION_BERETRIEVE",
+            "unbind_reclaim": "SOURCE_OPERATION_BEUNBIND",
+        }
+        kinds = {v: k for k, v in types.items()}
+        req = m.ListPartnerAdjustRecordsRequest(
+            customer_id=customer_id,
+            operation_type=types[kind] if kind else None,
+            operation_time_begin=self._utc(since),
+            operation_time_end=self._utc(until),
+            offset=offset,
+            limit=limit,
+        )
+        resp = self._call(
+            "list_partner_adjust_records", lambda: self._bss.list_partner_adjust_records(req)
+        )
+        records = []
+        for r in resp.records or ():
+            try:
+                when = _time(r.operation_time)
+            except ValueError:
+                when = None
+            records.append(
+                AdjustRecord(
+                    trans_id=str(r.trans_id or ""),
+                    customer_id=str(r.customer_id or ""),
+                    kind=kinds.get(str(r.operation_type or ""), str(r.operation_type or "")),
+                    amount=_dec(r.amount).quantize(Decimal("0.01")),
+                    operation_time=when,
+                )
+            )
+        return tuple(records)
+
     def list_partner_balances(self, *, indirect_partner_id: str | None = None) -> Any:
         from storefront.cloud.interface import PartnerBalance
 
@@ -1194,7 +1231,12 @@ class HuaweiCloudProvider:
 
 # Provider resource status codes <-> ours (the sandbox uses the same table).
 RESOURCE_STATUS = {
-    1: "creating", 2: "active", 3: "expired", 4: "frozen", 5: "released", 6: "stopped"
+    1: "creating",
+    2: "active",
+    3: "expired",
+    4: "frozen",
+    5: "released",
+    6: "stopped",
 }
 _ORDER_STATUS = {
     1: ProviderOrderStatus.PROCESSING,

@@ -643,11 +643,38 @@ class CloudProvider(Protocol):
         """The distributor's resellers (``list_indirect_partners``)."""
         ...
 
+    def list_adjust_records(
+        self,
+        *,
+        customer_id: str,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[AdjustRecord, ...]:
+        """The caller's allocations to / reclaims from ``customer_id`` (a sub-customer or, for a
+        distributor, one of its resellers), newest first (``list_partner_adjust_records``,
+        ``GET /v3/accounts/partner-accounts/adjust-records``). ``kind``: ``allocate`` or
+        ``reclaim``; ``since``/``until``: the operation time window (UTC)."""
+        ...
+
     def list_partner_balances(
         self, *, indirect_partner_id: str | None = None
     ) -> tuple[PartnerBalance, ...]:
         """Balances of the caller, or of one of its resellers (``list_partner_balances``)."""
         ...
+
+
+@dataclass(frozen=True)
+class AdjustRecord:
+    """One allocation or reclaim the provider carried out (``AdjustRecordV3``)."""
+
+    trans_id: str
+    customer_id: str
+    kind: str  # allocate | reclaim | unbind_reclaim
+    amount: Decimal
+    operation_time: datetime | None
 
 
 @dataclass(frozen=True)

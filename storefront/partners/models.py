@@ -98,6 +98,52 @@ class Allocation(Model):
     created_at: Mapped[datetime]
 
 
+class AllocationState(enum.StrEnum):
+    PENDING = "pending"  # recorded; the provider's answer is not known yet
+    CONFIRMED = "confirmed"  # the provider carried it out: it is in the ledger
+    FAILED = "failed"  # the provider refused it, or has no record of it: nothing moved
+
+
+class AllocationRequest(Model):
+    """One allocation or reclaim as asked, before and after the provider's answer.
+
+    Committed as ``pending`` (with its idempotency key and client reference) *before* the
+    provider is called, outside any transaction; then ``confirmed`` (with its ledger row) or
+    ``failed``. A request whose answer was lost stays ``pending`` until the reconcile asks the
+    provider's adjust records (``partners-reconcile``). At most one request per reseller is
+    pending at a time, so a provider record matches exactly one request.
+    """
+
+    __tablename__ = "partners_allocation_requests"
+    __table_args__ = (UniqueConstraint("store_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    client_reference: Mapped[str] = mapped_column(String(32), unique=True)
+    reseller_id: Mapped[int] = mapped_column(
+        ForeignKey("partners_resellers.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[AllocationKind] = mapped_column(_enum(AllocationKind, "allocation_kind"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reason: Mapped[str] = mapped_column(String(500))
+    state: Mapped[AllocationState] = mapped_column(
+        _enum(AllocationState, "allocation_state"), default=AllocationState.PENDING, index=True
+    )
+    provider_transfer_id: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    staff_label: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    attempted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    allocation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners_allocations.id", ondelete="RESTRICT")
+    )
+
+
 class AllocationAppendOnly(RuntimeError):
     """Something tried to change or delete a recorded allocation."""
 

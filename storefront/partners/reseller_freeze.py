@@ -1,28 +1,28 @@
 """Freeze or unfreeze a reseller's store from the distributor's reseller page.
 
-Reuses the distributor permission ``resellers.invite`` (invite, resend, revoke: the reseller's
-lifecycle) rather than adding one to the permission map; the rule itself is the store-level
-freeze in :mod:`storefront.stores.freeze`.
+Permission ``resellers.freeze`` (the distributor's owners only, see
+:mod:`storefront.accounts.permissions`); the rule itself is the store-level freeze in
+:mod:`storefront.stores.freeze`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from storefront.accounts.permissions import require_permission
 from storefront.extensions import db
-from storefront.partners.permissions import require_partner_permission
 from storefront.partners.services import PartnersError, get_reseller
 from storefront.stores import freeze
 from storefront.stores.models import Store
 
-PERMISSION = "resellers.invite"
+PERMISSION = "resellers.freeze"
 
 
 def set_reseller_store_frozen(
     staff: Any, reseller_id: int, *, frozen: bool, reason: str | None, ip: str | None = None
 ) -> Store:
     """Freeze (reason mandatory) or unfreeze the reseller's store; audited in both stores."""
-    actor = require_partner_permission(staff, PERMISSION)
+    actor = require_permission(staff, PERMISSION)
     reseller = get_reseller(actor, reseller_id)
     store = db.session.get(Store, reseller.store_id)
     if store is None:

@@ -86,3 +86,11 @@ class PartnerSettings:
             ),
             problems,
         )
+
+
+def partner_settings() -> PartnerSettings:
+    """The running app's partner settings (defaults when the app has none)."""
+    from flask import current_app
+
+    settings: PartnerSettings | None = current_app.config["SETTINGS"].partners
+    return settings if settings is not None else PartnerSettings()

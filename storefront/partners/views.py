@@ -26,22 +26,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from storefront.accounts.guards import staff_guard
 from storefront.accounts.models import Staff
+from storefront.accounts.permissions import DISTRIBUTOR_SCOPE, has_permission
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.partners import reseller_freeze, services, workspace
-from storefront.partners.models import AllocationKind, PartnerProfile
-from storefront.partners.permissions import (
-    DISTRIBUTOR_ONLY,
-    has_partner_permission,
-    partner_settings,
-)
+from storefront.partners import forms, reseller_freeze, services, workspace
+from storefront.partners.models import AllocationKind, AllocationState, PartnerProfile
 from storefront.partners.services import PartnersError
+from storefront.partners.settings import partner_settings
 from storefront.stores.forms import StoreFreezeForm
 from storefront.stores.freeze import StoreFreezeError
+from storefront.stores.models import Store
 from storefront.stores.tenancy import current_store
 
 bp = Blueprint("partners", __name__, url_prefix="/admin/partners")
@@ -54,10 +53,10 @@ def partner_page(permission: str) -> Callable[[F], F]:
     not exist (404) in solution-provider mode."""
 
     def hidden_in_this_mode() -> None:
-        if permission in DISTRIBUTOR_ONLY and not partner_settings().is_distributor:
+        if permission in DISTRIBUTOR_SCOPE and not partner_settings().is_distributor:
             abort(404)
 
-    return staff_guard(permission, has_partner_permission, before=hidden_in_this_mode)
+    return staff_guard(permission, has_permission, before=hidden_in_this_mode)
 
 
 def _staff() -> Staff:
@@ -67,19 +66,49 @@ def _staff() -> Staff:
 
 
 def _fail(exc: PartnersError) -> None:
-    flash(_(exc.message), "error")
+    flash(str(exc.message), "error")
 
 
 def _back(endpoint: str, **values: Any) -> ResponseReturnValue:
     return redirect(url_for(endpoint, **values))
 
 
+def _field_error(form: FlaskForm, exc: PartnersError) -> bool:
+    """Put a service refusal next to its field; False when it names no field of ``form``."""
+    field = form._fields.get(exc.field or "")
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(exc.message)]
+    return True
+
+
+def _can(permission: str) -> None:
+    if not has_permission(_staff(), permission):
+        abort(403)
+
+
 # --------------------------------------------------------------------------- workspace
 
 
-@bp.get("/")
-@partner_page("workspace.view")
-def home() -> ResponseReturnValue:
+def _profile_form(profile: PartnerProfile, data: bool = False) -> forms.ProfileForm:
+    form = forms.ProfileForm(
+        formdata=None if not data else request.form,
+        data=None
+        if data
+        else {
+            "provider_account_name": profile.provider_account_name or "",
+            "contracting_entity": profile.contracting_entity,
+            "programme_member_since": profile.programme_member_since,
+            "programme_member_id": profile.programme_member_id or "",
+        },
+    )
+    form.contracting_entity.choices = forms.choices(
+        (k, str(v)) for k, v in workspace.ENTITIES.items()
+    )
+    return form
+
+
+def _home(form: forms.ProfileForm | None = None, status: int = 200) -> ResponseReturnValue:
     staff = _staff()
     profile = workspace.ensure_profile(staff.store_id)
     db.session.commit()
@@ -99,7 +128,14 @@ def home() -> ResponseReturnValue:
         routes=workspace.topup_routes(profile),
         entities=workspace.ENTITIES,
         distributor=services.partner_settings().is_distributor,
-    )
+        form=form or _profile_form(profile),
+    ), status
+
+
+@bp.get("/")
+@partner_page("workspace.view")
+def home() -> ResponseReturnValue:
+    return _home()
 
 
 def _own_balance(*, distributor: bool) -> Any:
@@ -117,79 +153,99 @@ def _own_balance(*, distributor: bool) -> Any:
 @bp.post("/profile")
 @partner_page("workspace.manage")
 def profile() -> ResponseReturnValue:
+    staff = _staff()
+    form = _profile_form(workspace.ensure_profile(staff.store_id), data=True)
+    if not form.validate():
+        return _home(form, 422)
     try:
         workspace.update_profile(
-            _staff(),
-            contracting_entity=request.form.get("contracting_entity"),
-            provider_account_name=request.form.get("provider_account_name", ""),
-            programme_member_since=request.form.get("programme_member_since") or None,
-            programme_member_id=request.form.get("programme_member_id", ""),
+            staff,
+            contracting_entity=form.contracting_entity.data,
+            provider_account_name=form.provider_account_name.data or "",
+            programme_member_since=form.programme_member_since.data,
+            programme_member_id=form.programme_member_id.data or "",
         )
-        flash(_("Saved."))
     except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _home(form, 422)
         _fail(exc)
+    else:
+        flash(_("Saved."))
     return _back("partners.home")
 
 
-@bp.route("/remittances", methods=["GET", "POST"])
-@partner_page("workspace.view")
-def remittances() -> ResponseReturnValue:
+def _remittances(form: forms.RemittanceForm | None = None, status: int = 200) -> Any:
     staff = _staff()
-    if request.method == "POST":
-        if not has_partner_permission(staff, "workspace.manage"):
-            abort(403)
-        try:
-            workspace.record_remittance(
-                staff,
-                amount=request.form.get("amount", ""),
-                remitted_on=request.form.get("remitted_on", ""),
-                payer_account=request.form.get("payer_account", ""),
-                serial_number=request.form.get("serial_number", ""),
-            )
-            flash(_("Remittance recorded. Claim it at the provider so that it counts."))
-        except PartnersError as exc:
-            _fail(exc)
-        return _back("partners.remittances")
     profile = workspace.ensure_profile(staff.store_id)
     db.session.commit()
     return render_template(
         "partners/remittances.html",
         rows=workspace.remittances(staff),
         routes=workspace.topup_routes(profile),
-    )
+        form=form or forms.RemittanceForm(formdata=None),
+        button=forms.EmptyForm(),
+    ), status
+
+
+@bp.route("/remittances", methods=["GET", "POST"])
+@partner_page("workspace.view")
+def remittances() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _remittances()
+    _can("workspace.manage")
+    form = forms.RemittanceForm()
+    if not form.validate():
+        return _remittances(form, 422)
+    try:
+        workspace.record_remittance(
+            _staff(),
+            amount=form.amount.data,
+            remitted_on=form.remitted_on.data,
+            payer_account=form.payer_account.data or "",
+            serial_number=form.serial_number.data or "",
+        )
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _remittances(form, 422)
+        _fail(exc)
+    else:
+        flash(_("Remittance recorded. Claim it at the provider so that it counts."))
+    return _back("partners.remittances")
 
 
 @bp.post("/remittances/<int:remittance_id>/state")
 @partner_page("workspace.manage")
 def remittance_state(remittance_id: int) -> ResponseReturnValue:
+    form = forms.RemittanceStateForm()
+    if not form.validate():
+        flash(_("That change is not possible from the current state."), "error")
+        return _back("partners.remittances")
     try:
-        workspace.move_remittance(_staff(), remittance_id, request.form.get("state", ""))
+        workspace.move_remittance(_staff(), remittance_id, form.state.data)
     except PartnersError as exc:
         _fail(exc)
     return _back("partners.remittances")
 
 
-@bp.route("/incentives", methods=["GET", "POST"])
-@partner_page("workspace.view")
-def incentives() -> ResponseReturnValue:
+def _payout_form(profile: PartnerProfile, data: bool = False) -> forms.PayoutForm:
+    form = forms.PayoutForm(
+        formdata=request.form if data else None,
+        data=None if data else {"payout_method": profile.payout_method},
+    )
+    form.payout_method.choices = forms.choices(
+        (k, str(v)) for k, v in workspace.PAYOUT_METHODS.items()
+    )
+    return form
+
+
+def _incentives(
+    form: forms.IncentiveForm | None = None,
+    payout: forms.PayoutForm | None = None,
+    status: int = 200,
+) -> Any:
     staff = _staff()
-    if request.method == "POST":
-        if not has_partner_permission(staff, "workspace.manage"):
-            abort(403)
-        try:
-            if "payout_method" in request.form:
-                workspace.set_payout_method(staff, request.form["payout_method"])
-            else:
-                workspace.add_incentive(
-                    staff,
-                    period=request.form.get("period", ""),
-                    kind=request.form.get("kind", ""),
-                    amount=request.form.get("amount", ""),
-                )
-            flash(_("Saved."))
-        except PartnersError as exc:
-            _fail(exc)
-        return _back("partners.incentives")
     profile = workspace.ensure_profile(staff.store_id)
     db.session.commit()
     return render_template(
@@ -197,40 +253,97 @@ def incentives() -> ResponseReturnValue:
         rows=workspace.incentives(staff),
         profile=profile,
         methods=workspace.PAYOUT_METHODS,
-    )
+        form=form or forms.IncentiveForm(formdata=None),
+        payout=payout or _payout_form(profile),
+    ), status
+
+
+@bp.route("/incentives", methods=["GET", "POST"])
+@partner_page("workspace.view")
+def incentives() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _incentives()
+    _can("workspace.manage")
+    staff = _staff()
+    if "payout_method" in request.form:
+        payout = _payout_form(workspace.ensure_profile(staff.store_id), data=True)
+        if not payout.validate():
+            return _incentives(payout=payout, status=422)
+        try:
+            workspace.set_payout_method(staff, payout.payout_method.data)
+        except PartnersError as exc:
+            _fail(exc)
+        else:
+            flash(_("Saved."))
+        return _back("partners.incentives")
+    form = forms.IncentiveForm()
+    if not form.validate():
+        return _incentives(form, status=422)
+    try:
+        workspace.add_incentive(
+            staff,
+            period=form.period.data or "",
+            kind=form.kind.data or "",
+            amount=form.amount.data,
+        )
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _incentives(form, status=422)
+        _fail(exc)
+    else:
+        flash(_("Saved."))
+    return _back("partners.incentives")
+
+
+def _certification_form(data: bool = False) -> forms.CertificationForm:
+    form = forms.CertificationForm() if data else forms.CertificationForm(formdata=None)
+    members = db.session.scalars(db.select(Staff).order_by(Staff.name)).all()
+    form.staff_id.choices = forms.choices((m.id, m.name) for m in members)
+    form.kind.choices = forms.choices((k, k) for k in workspace.CERT_KINDS)
+    return form
+
+
+def _certifications(form: forms.CertificationForm | None = None, status: int = 200) -> Any:
+    staff = _staff()
+    return render_template(
+        "partners/certifications.html",
+        rows=workspace.certifications(staff),
+        people=workspace.people(staff),
+        form=form or _certification_form(),
+    ), status
 
 
 @bp.route("/certifications", methods=["GET", "POST"])
 @partner_page("workspace.view")
 def certifications() -> ResponseReturnValue:
-    staff = _staff()
-    if request.method == "POST":
-        if not has_partner_permission(staff, "workspace.manage"):
-            abort(403)
-        upload = request.files.get("proof")
-        data = upload.read(workspace.MAX_PROOF_BYTES + 1) if upload else None
-        try:
-            workspace.add_certification(
-                staff,
-                staff_id=int(request.form.get("staff_id") or 0),
-                kind=request.form.get("kind", ""),
-                track=request.form.get("track", ""),
-                number=request.form.get("number", ""),
-                issued_on=request.form.get("issued_on", ""),
-                expires_on=request.form.get("expires_on") or None,
-                proof=data or None,
-            )
-            flash(_("Certification added."))
-        except PartnersError as exc:
-            _fail(exc)
-        return _back("partners.certifications")
-    return render_template(
-        "partners/certifications.html",
-        rows=workspace.certifications(staff),
-        people=workspace.people(staff),
-        kinds=workspace.CERT_KINDS,
-        members=db.session.scalars(db.select(Staff).order_by(Staff.name)).all(),
-    )
+    if request.method == "GET":
+        return _certifications()
+    _can("workspace.manage")
+    form = _certification_form(data=True)
+    if not form.validate():
+        return _certifications(form, 422)
+    upload = form.proof.data
+    data = upload.read(workspace.MAX_PROOF_BYTES + 1) if upload else None
+    try:
+        workspace.add_certification(
+            _staff(),
+            staff_id=form.staff_id.data,
+            kind=form.kind.data,
+            track=form.track.data or "",
+            number=form.number.data or "",
+            issued_on=form.issued_on.data,
+            expires_on=form.expires_on.data,
+            proof=data or None,
+        )
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _certifications(form, 422)
+        _fail(exc)
+    else:
+        flash(_("Certification added."))
+    return _back("partners.certifications")
 
 
 @bp.get("/certifications/<int:certification_id>/proof")
@@ -250,10 +363,14 @@ def certification_proof(certification_id: int) -> ResponseReturnValue:
 def development_path() -> ResponseReturnValue:
     staff = _staff()
     if request.method == "POST":
-        if not has_partner_permission(staff, "workspace.manage"):
-            abort(403)
+        _can("workspace.manage")
+        form = forms.PathForm()
+        form.path.choices = forms.choices((k, k) for k in workspace.paths())
+        if not form.validate():
+            flash(_("Choose a development path."), "error")
+            return _back("partners.development_path")
         try:
-            workspace.choose_path(staff, request.form.get("path", ""))
+            workspace.choose_path(staff, form.path.data)
             flash(_("Development path chosen."))
         except PartnersError as exc:
             _fail(exc)
@@ -261,45 +378,72 @@ def development_path() -> ResponseReturnValue:
     profile: PartnerProfile = workspace.ensure_profile(staff.store_id)
     db.session.commit()
     persons = workspace.people(staff)
-    progress = {key: workspace.path_progress(key, persons) for key in workspace.PATHS}
+    paths = workspace.paths()
+    progress = {key: workspace.path_progress(key, persons) for key in paths}
     return render_template(
-        "partners/path.html", profile=profile, paths=workspace.PATHS, progress=progress
+        "partners/path.html",
+        profile=profile,
+        paths=paths,
+        progress=progress,
+        source=workspace.path_source(),
+        button=forms.EmptyForm(),
     )
+
+
+def _opportunity_form(data: bool = False) -> forms.OpportunityForm:
+    form = forms.OpportunityForm() if data else forms.OpportunityForm(formdata=None)
+    form.stage.choices = forms.choices((k, str(v)) for k, v in workspace.STAGES.items())
+    return form
+
+
+def _opportunities(form: forms.OpportunityForm | None = None, status: int = 200) -> Any:
+    return render_template(
+        "partners/opportunities.html",
+        rows=workspace.opportunities(_staff()),
+        stages=workspace.STAGES,
+        moves=workspace.OPPORTUNITY_MOVES,
+        form=form or _opportunity_form(),
+        button=forms.EmptyForm(),
+    ), status
 
 
 @bp.route("/opportunities", methods=["GET", "POST"])
 @partner_page("workspace.view")
 def opportunities() -> ResponseReturnValue:
-    staff = _staff()
-    if request.method == "POST":
-        if not has_partner_permission(staff, "workspace.manage"):
-            abort(403)
-        try:
-            workspace.add_opportunity(
-                staff,
-                customer_name=request.form.get("customer_name", ""),
-                products=request.form.get("products", ""),
-                estimated_amount=request.form.get("estimated_amount", ""),
-                stage=request.form.get("stage", ""),
-                expected_close=request.form.get("expected_close", ""),
-            )
-            flash(_("Opportunity recorded."))
-        except PartnersError as exc:
-            _fail(exc)
-        return _back("partners.opportunities")
-    return render_template(
-        "partners/opportunities.html",
-        rows=workspace.opportunities(staff),
-        stages=workspace.STAGES,
-        moves=workspace.OPPORTUNITY_MOVES,
-    )
+    if request.method == "GET":
+        return _opportunities()
+    _can("workspace.manage")
+    form = _opportunity_form(data=True)
+    if not form.validate():
+        return _opportunities(form, 422)
+    try:
+        workspace.add_opportunity(
+            _staff(),
+            customer_name=form.customer_name.data or "",
+            products=form.products.data or "",
+            estimated_amount=form.estimated_amount.data,
+            stage=form.stage.data,
+            expected_close=form.expected_close.data,
+        )
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _opportunities(form, 422)
+        _fail(exc)
+    else:
+        flash(_("Opportunity recorded."))
+    return _back("partners.opportunities")
 
 
 @bp.post("/opportunities/<int:opportunity_id>/status")
 @partner_page("workspace.manage")
 def opportunity_status(opportunity_id: int) -> ResponseReturnValue:
+    form = forms.OpportunityStatusForm()
+    if not form.validate():
+        flash(_("That change is not possible from the current status."), "error")
+        return _back("partners.opportunities")
     try:
-        workspace.move_opportunity(_staff(), opportunity_id, request.form.get("status", ""))
+        workspace.move_opportunity(_staff(), opportunity_id, form.status.data)
     except PartnersError as exc:
         _fail(exc)
     return _back("partners.opportunities")
@@ -322,12 +466,22 @@ def quotes() -> ResponseReturnValue:
         "partners/quotes.html",
         rows=workspace.large_quotes(_staff()),
         threshold=workspace.LARGE_QUOTE,
+        button=forms.EmptyForm(),
     )
+
+
+def _button_ok() -> bool:
+    if forms.EmptyForm().validate():
+        return True
+    flash(_("The form expired. Please try again."), "error")
+    return False
 
 
 @bp.post("/quotes/<quote_id>/opportunity")
 @partner_page("workspace.manage")
 def quote_opportunity(quote_id: str) -> ResponseReturnValue:
+    if not _button_ok():
+        return _back("partners.quotes")
     try:
         workspace.opportunity_from_quote(_staff(), quote_id)
         flash(_("Opportunity created from the quote."))
@@ -345,32 +499,49 @@ def resellers() -> ResponseReturnValue:
     return render_template("partners/resellers.html", rows=services.reseller_rows(_staff()))
 
 
+def _invitations(form: forms.InviteForm | None = None, status: int = 200) -> Any:
+    staff = _staff()
+    rows = [(i, services.invitation_state(i)) for i in services.list_invitations(staff)]
+    return render_template(
+        "partners/invitations.html",
+        rows=rows,
+        form=form or forms.InviteForm(formdata=None),
+        button=forms.EmptyForm(),
+    ), status
+
+
 @bp.route("/resellers/invitations", methods=["GET", "POST"])
 @partner_page("resellers.view")
 def invitations() -> ResponseReturnValue:
-    staff = _staff()
-    if request.method == "POST":
-        if not has_partner_permission(staff, "resellers.invite"):
-            abort(403)
-        try:
-            services.invite(
-                staff,
-                email=request.form.get("email", ""),
-                account_name=request.form.get("account_name", ""),
-                company_name=request.form.get("company_name", ""),
-                locale=request.form.get("locale", "en"),
-            )
-            flash(_("Invitation sent."))
-        except PartnersError as exc:
-            _fail(exc)
-        return _back("partners.invitations")
-    rows = [(i, services.invitation_state(i)) for i in services.list_invitations(staff)]
-    return render_template("partners/invitations.html", rows=rows)
+    if request.method == "GET":
+        return _invitations()
+    _can("resellers.invite")
+    form = forms.InviteForm()
+    if not form.validate():
+        return _invitations(form, 422)
+    try:
+        services.invite(
+            _staff(),
+            email=form.email.data or "",
+            account_name=form.account_name.data or "",
+            company_name=form.company_name.data or "",
+            locale=form.locale.data,
+        )
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _invitations(form, 422)
+        _fail(exc)
+    else:
+        flash(_("Invitation sent."))
+    return _back("partners.invitations")
 
 
 @bp.post("/resellers/invitations/<int:invitation_id>/resend")
 @partner_page("resellers.invite")
 def invitation_resend(invitation_id: int) -> ResponseReturnValue:
+    if not _button_ok():
+        return _back("partners.invitations")
     try:
         services.resend(_staff(), invitation_id)
         flash(_("Invitation sent again; the earlier link no longer works."))
@@ -382,6 +553,8 @@ def invitation_resend(invitation_id: int) -> ResponseReturnValue:
 @bp.post("/resellers/invitations/<int:invitation_id>/revoke")
 @partner_page("resellers.invite")
 def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
+    if not _button_ok():
+        return _back("partners.invitations")
     try:
         services.revoke(_staff(), invitation_id)
         flash(_("Invitation revoked."))
@@ -390,50 +563,84 @@ def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     return _back("partners.invitations")
 
 
-@bp.get("/resellers/<int:reseller_id>")
-@partner_page("resellers.view")
-def reseller(reseller_id: int) -> ResponseReturnValue:
+def _reseller_page(
+    reseller_id: int, form: forms.FundsForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     try:
         data = services.reseller_detail(_staff(), reseller_id)
     except PartnersError:
         abort(404)
+    if form is None:
+        form = forms.FundsForm(formdata=None, data={"idempotency_key": uuid.uuid4().hex})
     return render_template(
-        "partners/reseller.html", key=uuid.uuid4().hex, freeze_form=StoreFreezeForm(), **data
-    )
+        "partners/reseller.html",
+        form=form,
+        button=forms.EmptyForm(),
+        refusal=services.refusal_message,
+        freeze_form=StoreFreezeForm(),
+        **data,
+    ), status
+
+
+@bp.get("/resellers/<int:reseller_id>")
+@partner_page("resellers.view")
+def reseller(reseller_id: int) -> ResponseReturnValue:
+    return _reseller_page(reseller_id)
 
 
 @bp.post("/resellers/<int:reseller_id>/funds")
 @partner_page("resellers.funds")
 def reseller_funds(reseller_id: int) -> ResponseReturnValue:
-    kind = (
-        AllocationKind.RECLAIM if request.form.get("kind") == "reclaim" else AllocationKind.ALLOCATE
-    )
+    form = forms.FundsForm()
+    if not form.validate():
+        return _reseller_page(reseller_id, form, 422)
+    kind = AllocationKind.RECLAIM if form.kind.data == "reclaim" else AllocationKind.ALLOCATE
     try:
         result = services.move_funds(
             _staff(),
             reseller_id,
             kind=kind,
-            amount=request.form.get("amount", ""),
-            reason=request.form.get("reason", ""),
-            idempotency_key=request.form.get("idempotency_key") or None,
+            amount=form.amount.data,
+            reason=form.reason.data or "",
+            idempotency_key=form.idempotency_key.data or None,
         )
+        _flash_move(result)
+    except PartnersError as exc:
+        db.session.rollback()
+        if _field_error(form, exc):
+            return _reseller_page(reseller_id, form, 422)
+        _fail(exc)
+    except (IdempotencyConflict, IdempotencyInProgress):
+        flash(_("This form was already submitted with other values. Reload the page."), "error")
+    return _back("partners.reseller", reseller_id=reseller_id)
+
+
+def _flash_move(result: services.MoveResult) -> None:
+    if result.state == AllocationState.CONFIRMED:
         flash(
             _(
                 "Done: %(amount)s (provider transfer %(transfer)s).",
-                amount=result["amount"],
-                transfer=result["transfer_id"],
+                amount=f"{result.amount:.2f}",
+                transfer=result.transfer_id,
             )
         )
-    except PartnersError as exc:
-        _fail(exc)
-    except (IdempotencyConflict, IdempotencyInProgress) as exc:
-        flash(str(exc), "error")
-    return _back("partners.reseller", reseller_id=reseller_id)
+    elif result.state == AllocationState.FAILED:
+        flash(str(result.error), "error")
+    else:
+        flash(
+            _(
+                "The provider did not answer in time. The request is pending: it is checked "
+                "with the provider automatically and never applied twice."
+            ),
+            "warning",
+        )
 
 
 @bp.post("/resellers/<int:reseller_id>/link")
 @partner_page("resellers.invite")
 def reseller_link(reseller_id: int) -> ResponseReturnValue:
+    if not _button_ok():
+        return _back("partners.reseller", reseller_id=reseller_id)
     try:
         found = services.relink(_staff(), reseller_id)
         flash(_("Linked.") if found else _("No matching reseller at the provider yet."))
@@ -477,39 +684,44 @@ def join(token: str) -> ResponseReturnValue:
     try:
         invitation = services.open_invitation(token)
     except PartnersError as exc:
-        return render_template("partners/join_closed.html", message=_(exc.message)), 410
-    errors: dict[str, str] = {}
-    form = request.form
-    if request.method == "POST":
+        return render_template("partners/join_closed.html", message=str(exc.message)), 410
+    if request.method == "GET":
+        form = forms.JoinForm(
+            formdata=None,
+            data={"company_name": invitation.company_name, "owner_email": invitation.email},
+        )
+        return render_template("partners/join.html", invitation=invitation, form=form, error=None)
+    form = forms.JoinForm()
+    error = None
+    if form.validate():
         try:
             reseller = services.accept(
                 token,
                 services.Acceptance(
-                    company_name=form.get("company_name", ""),
-                    store_name=form.get("store_name", ""),
-                    slug=form.get("slug", ""),
-                    domain=form.get("domain", ""),
-                    owner_email=form.get("owner_email", ""),
-                    password=form.get("password", ""),
+                    company_name=form.company_name.data or "",
+                    store_name=form.store_name.data or "",
+                    slug=form.slug.data or "",
+                    domain=form.domain.data or "",
+                    owner_email=form.owner_email.data or "",
+                    password=form.password.data or "",
                 ),
             )
         except PartnersError as exc:
             db.session.rollback()
-            errors[exc.field or "form"] = _(exc.message)
+            if not _field_error(form, exc):
+                error = str(exc.message)
         else:
-            store = services.db.session.get(services.Store, reseller.store_id)
+            store = db.session.get(Store, reseller.store_id)
             assert store is not None
             return render_template("partners/join_done.html", store=store)
-    return render_template("partners/join.html", invitation=invitation, form=form, errors=errors), (
-        422 if errors else 200
-    )
+    return render_template("partners/join.html", invitation=invitation, form=form, error=error), 422
 
 
 def _visible(permission: str) -> Callable[[Any], bool]:
     def check(user: Any) -> bool:
-        if permission in DISTRIBUTOR_ONLY and not partner_settings().is_distributor:
+        if permission in DISTRIBUTOR_SCOPE and not partner_settings().is_distributor:
             return False
-        return has_partner_permission(user, permission)
+        return has_permission(user, permission)
 
     return check
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.models import Staff
+from storefront.accounts.permissions import require_permission
 from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.partners.models import (
@@ -30,7 +31,7 @@ from storefront.partners.models import (
     ProviderRemittance,
     RemittanceState,
 )
-from storefront.partners.permissions import require_partner_permission
+from storefront.partners.paths import SOURCE_READ_ON, SOURCE_URL, load_paths
 from storefront.partners.services import PartnersError, now, parse_amount
 
 # --------------------------------------------------------------------------- profile, top-up
@@ -65,12 +66,12 @@ def topup_routes(profile: PartnerProfile) -> tuple[str, ...]:
 
 
 def update_profile(staff: Any, **changes: Any) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     entity = changes.get("contracting_entity")
     if entity is not None:
         if entity not in ENTITIES:
-            raise PartnersError("Choose a contracting entity.", "contracting_entity")
+            raise PartnersError(_l("Choose a contracting entity."), "contracting_entity")
         profile.contracting_entity = entity
     if "provider_account_name" in changes:
         profile.provider_account_name = (changes["provider_account_name"] or "").strip()[
@@ -91,14 +92,14 @@ def _date(raw: Any, field: str) -> date:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise PartnersError("Enter a date as YYYY-MM-DD.", field) from None
+        raise PartnersError(_l("Enter a date as YYYY-MM-DD."), field) from None
 
 
 # --------------------------------------------------------------------------- remittances
 
 
 def remittances(staff: Any) -> list[ProviderRemittance]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(
         db.session.scalars(select(ProviderRemittance).order_by(ProviderRemittance.id.desc()))
     )
@@ -107,26 +108,28 @@ def remittances(staff: Any) -> list[ProviderRemittance]:
 def record_remittance(
     staff: Any, *, amount: Any, remitted_on: Any, payer_account: str, serial_number: str
 ) -> ProviderRemittance:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     if "offline" not in topup_routes(profile):
         raise PartnersError(
-            "Offline remittance is offered only to partners contracted with Huawei's own "
-            "entities. Contact your ecosystem manager."
+            _l(
+                "Offline remittance is offered only to partners contracted with Huawei's own "
+                "entities. Contact your ecosystem manager."
+            )
         )
     value = parse_amount(amount)
     day = _date(remitted_on, "remitted_on")
     if day > date.today():
-        raise PartnersError("The remittance date cannot be in the future.", "remitted_on")
+        raise PartnersError(_l("The remittance date cannot be in the future."), "remitted_on")
     payer, serial = payer_account.strip(), serial_number.strip()
     if not payer:
-        raise PartnersError("Enter the paying bank account.", "payer_account")
+        raise PartnersError(_l("Enter the paying bank account."), "payer_account")
     if not serial:
-        raise PartnersError("Enter the bank serial number.", "serial_number")
+        raise PartnersError(_l("Enter the bank serial number."), "serial_number")
     if db.session.scalar(
         select(ProviderRemittance.id).where(ProviderRemittance.serial_number == serial)
     ):
-        raise PartnersError("This serial number is already recorded.", "serial_number")
+        raise PartnersError(_l("This serial number is already recorded."), "serial_number")
     row = ProviderRemittance(
         store_id=staff.store_id,
         amount=value,
@@ -150,16 +153,16 @@ REMITTANCE_MOVES = {
 
 
 def move_remittance(staff: Any, remittance_id: int, state: str) -> ProviderRemittance:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     row = db.session.get(ProviderRemittance, remittance_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError("No such remittance.")
+        raise PartnersError(_l("No such remittance."))
     try:
         target = RemittanceState(state)
     except ValueError:
-        raise PartnersError("Unknown state.") from None
+        raise PartnersError(_l("Unknown state.")) from None
     if target not in REMITTANCE_MOVES[RemittanceState(row.state)]:
-        raise PartnersError("That change is not possible from the current state.")
+        raise PartnersError(_l("That change is not possible from the current state."))
     row.state = target
     if target == RemittanceState.CLAIMED:
         row.claimed_at = now()
@@ -178,14 +181,14 @@ PAYOUT_METHODS: dict[str, Any] = {
 
 
 def incentives(staff: Any) -> list[Incentive]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(db.session.scalars(select(Incentive).order_by(Incentive.id.desc())))
 
 
 def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incentive:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if not period.strip() or not kind.strip():
-        raise PartnersError("Enter the period and the kind of incentive.", "period")
+        raise PartnersError(_l("Enter the period and the kind of incentive."), "period")
     row = Incentive(
         store_id=staff.store_id,
         period=period.strip()[:16],
@@ -200,9 +203,9 @@ def add_incentive(staff: Any, *, period: str, kind: str, amount: Any) -> Incenti
 
 
 def set_payout_method(staff: Any, method: str) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if method not in PAYOUT_METHODS:
-        raise PartnersError("Choose a payout method.", "payout_method")
+        raise PartnersError(_l("Choose a payout method."), "payout_method")
     profile = ensure_profile(staff.store_id)
     profile.payout_method = method
     db.session.commit()
@@ -233,7 +236,7 @@ def proof_dir() -> Path:
 
 
 def certifications(staff: Any) -> list[Certification]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(
         db.session.scalars(
             select(Certification).order_by(Certification.staff_id, Certification.kind)
@@ -252,25 +255,25 @@ def add_certification(
     track: str = "",
     proof: bytes | None = None,
 ) -> Certification:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     holder = db.session.get(Staff, staff_id)
     if holder is None or holder.store_id != staff.store_id:
-        raise PartnersError("Choose a staff member of this store.", "staff_id")
+        raise PartnersError(_l("Choose a staff member of this store."), "staff_id")
     if kind not in CERT_KINDS:
-        raise PartnersError("Choose a certification.", "kind")
+        raise PartnersError(_l("Choose a certification."), "kind")
     if not number.strip():
-        raise PartnersError("Enter the certificate number.", "number")
+        raise PartnersError(_l("Enter the certificate number."), "number")
     issued = _date(issued_on, "issued_on")
     expires = _date(expires_on, "expires_on") if expires_on else None
     if expires is not None and expires <= issued:
-        raise PartnersError("The expiry date must be after the issue date.", "expires_on")
+        raise PartnersError(_l("The expiry date must be after the issue date."), "expires_on")
     proof_file = proof_type = None
     if proof:
         if len(proof) > MAX_PROOF_BYTES:
-            raise PartnersError("The proof file is larger than 5 MB.", "proof")
+            raise PartnersError(_l("The proof file is larger than 5 MB."), "proof")
         found = sniff(proof[:16])
         if found is None:
-            raise PartnersError("Upload the proof as PDF, PNG or JPEG.", "proof")
+            raise PartnersError(_l("Upload the proof as PDF, PNG or JPEG."), "proof")
         proof_type, ext = found
         folder = proof_dir() / str(staff.store_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -294,10 +297,10 @@ def add_certification(
 
 
 def proof_path(staff: Any, certification_id: int) -> tuple[Path, str]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     row = db.session.get(Certification, certification_id)
     if row is None or row.store_id != staff.store_id or not row.proof_file:
-        raise PartnersError("No such file.")
+        raise PartnersError(_l("No such file."))
     return proof_dir() / str(row.store_id) / row.proof_file, row.proof_type or ""
 
 
@@ -323,7 +326,7 @@ class PersonStatus:
 
 
 def people(staff: Any) -> list[PersonStatus]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     certs = certifications(staff)
     members = db.session.scalars(select(Staff).order_by(Staff.name))
     return [
@@ -353,24 +356,17 @@ def due_reminders(days: int, today: date | None = None) -> list[Certification]:
 
 # --------------------------------------------------------------------------- development path
 
-PATHS: dict[str, dict[str, Any]] = {
-    "solution": {
-        "label": _l("Solution partner"),
-        "requirements": {"HCIE": 1, "HCIP": 2, "HCIA": 3},
-    },
-    "service": {
-        "label": _l("Service partner"),
-        "requirements": {"HCCDP": 1, "HCIP": 2, "HCSA": 1},
-    },
-    "learning": {
-        "label": _l("Learning and enablement partner"),
-        "requirements": {"HCIP": 1, "HCIA": 2},
-    },
-    "software": {
-        "label": _l("Software partner"),
-        "requirements": {"HCCDA": 2, "HCCDP": 1},
-    },
-}
+
+def paths() -> dict[str, dict[str, Any]]:
+    """The development paths (the provider's published figures, or the operator's own file)."""
+    return load_paths(current_app.config["SETTINGS"].instance_path)[0]
+
+
+def path_source() -> dict[str, Any]:
+    own = load_paths(current_app.config["SETTINGS"].instance_path)[1]
+    return {"own": own, "url": SOURCE_URL, "read_on": SOURCE_READ_ON}
+
+
 # A higher certificate counts towards a lower requirement of the same family.
 HIGHER = {
     "HCIA": ("HCIA", "HCIP", "HCIE"),
@@ -385,24 +381,41 @@ HIGHER = {
 }
 
 
-def path_progress(path: str, persons: list[PersonStatus]) -> list[tuple[str, int, int]]:
-    """(certificate, people needed, people who hold it or higher) per requirement."""
-    rows = []
-    for kind, needed in PATHS[path]["requirements"].items():
-        have = sum(1 for p in persons if set(HIGHER[kind]) & p.kinds)
-        rows.append((kind, needed, have))
-    return rows
+@dataclass
+class Requirement:
+    text: Any  # what is required (lazy), for "other" requirements
+    certs: tuple[str, ...]  # for people requirements
+    needed: int | None  # people needed; None: the figure is not published (see paths.py)
+    have: int | None  # people who hold one of ``certs`` (or higher); None for "other"
+
+
+def path_progress(path: str, persons: list[PersonStatus]) -> list[tuple[Any, list[Requirement]]]:
+    """Per stage of ``path``: its requirements and the store's progress from certified staff."""
+    stages = []
+    for stage in paths()[path]["stages"]:
+        rows = []
+        for req in stage.get("requirements", []):
+            if req.get("kind") == "people":
+                certs = tuple(str(c) for c in req.get("certs", []))
+                wanted = {k for c in certs for k in HIGHER.get(c, (c,))}
+                have = sum(1 for p in persons if wanted & p.kinds)
+                count = req.get("count")
+                rows.append(Requirement("", certs, int(count) if count else None, have))
+            else:
+                rows.append(Requirement(req.get("text", ""), (), None, None))
+        stages.append((stage.get("label", ""), rows))
+    return stages
 
 
 def choose_path(staff: Any, path: str) -> PartnerProfile:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     profile = ensure_profile(staff.store_id)
     if profile.programme_member_since is None:
-        raise PartnersError("Record your partner-programme membership first.")
+        raise PartnersError(_l("Record your partner-programme membership first."))
     if profile.development_path is not None:
-        raise PartnersError("The development path is already chosen.")
-    if path not in PATHS:
-        raise PartnersError("Choose a development path.", "path")
+        raise PartnersError(_l("The development path is already chosen."))
+    if path not in paths():
+        raise PartnersError(_l("Choose a development path."), "path")
     profile.development_path = path
     db.session.commit()
     return profile
@@ -426,7 +439,7 @@ LARGE_QUOTE = Decimal("5000.00")
 
 
 def opportunities(staff: Any) -> list[Opportunity]:
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     return list(db.session.scalars(select(Opportunity).order_by(Opportunity.id.desc())))
 
 
@@ -441,13 +454,13 @@ def add_opportunity(
     customer_id: int | None = None,
     quote_id: str | None = None,
 ) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     if not customer_name.strip():
-        raise PartnersError("Enter the customer.", "customer_name")
+        raise PartnersError(_l("Enter the customer."), "customer_name")
     if not products.strip():
-        raise PartnersError("Enter the products.", "products")
+        raise PartnersError(_l("Enter the products."), "products")
     if stage not in STAGES:
-        raise PartnersError("Choose a stage.", "stage")
+        raise PartnersError(_l("Choose a stage."), "stage")
     at = now()
     row = Opportunity(
         store_id=staff.store_id,
@@ -469,16 +482,16 @@ def add_opportunity(
 
 
 def move_opportunity(staff: Any, opportunity_id: int, status: str) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     row = db.session.get(Opportunity, opportunity_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError("No such opportunity.")
+        raise PartnersError(_l("No such opportunity."))
     try:
         target = OpportunityStatus(status)
     except ValueError:
-        raise PartnersError("Unknown status.") from None
+        raise PartnersError(_l("Unknown status.")) from None
     if target not in OPPORTUNITY_MOVES[OpportunityStatus(row.status)]:
-        raise PartnersError("That change is not possible from the current status.")
+        raise PartnersError(_l("That change is not possible from the current status."))
     row.status = target
     row.updated_at = now()
     db.session.commit()
@@ -521,7 +534,7 @@ def opportunities_csv(staff: Any) -> str:
 
 def large_quotes(staff: Any, limit: int = 50) -> list[tuple[Quote, Any, Opportunity | None]]:
     """This store's quotes of at least :data:`LARGE_QUOTE` (monthly estimate or total)."""
-    require_partner_permission(staff, "workspace.view")
+    require_permission(staff, "workspace.view")
     from storefront.accounts.models import Customer
 
     quotes = db.session.scalars(select(Quote).order_by(Quote.created_at.desc()).limit(500))
@@ -538,12 +551,12 @@ def large_quotes(staff: Any, limit: int = 50) -> list[tuple[Quote, Any, Opportun
 
 
 def opportunity_from_quote(staff: Any, quote_id: str) -> Opportunity:
-    require_partner_permission(staff, "workspace.manage")
+    require_permission(staff, "workspace.manage")
     from storefront.accounts.models import Customer
 
     quote = db.session.get(Quote, quote_id)
     if quote is None or quote.store_id != staff.store_id:
-        raise PartnersError("No such quote.")
+        raise PartnersError(_l("No such quote."))
     existing = db.session.scalar(select(Opportunity).where(Opportunity.quote_id == quote.id))
     if existing is not None:
         return existing

@@ -21,8 +21,9 @@ from tests.backoffice.conftest import host_of
 
 CALLERS = ["owner", "support", "finance", "other_store_staff", "customer", "anonymous"]
 PUBLIC_ADMIN = {"api.staff_token", "accounts.admin_login"}
-# The partner pages hold distributor-scoped permissions (only the default store's staff, only in
-# distributor mode): tests/partners/test_matrix.py walks every one of them with those callers.
+# The partner pages' permissions are in the same map, some with the distributor scope (only the
+# default store's staff, only in distributor mode): tests/partners/test_matrix.py walks every
+# partner route with distributor, reseller, support, customer and anonymous callers.
 OWN_MATRIX = ("partners.",)
 
 

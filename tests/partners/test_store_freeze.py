@@ -102,3 +102,20 @@ def test_reseller_staff_cannot_freeze_their_own_store(
         headers={"Host": host},
     )
     assert resp.status_code == 403
+
+
+def test_only_the_distributors_owners_freeze_stores(
+    app: Flask, make_staff: Any, reseller: Any, login: Any
+) -> None:
+    """Finance staff of the distributor move funds but do not freeze a reseller's store."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    finance = login(make_staff(role=StaffRole.FINANCE))
+    page = finance.get(f"/admin/partners/resellers/{reseller.id}").get_data(as_text=True)
+    assert "Store freeze" in page and 'id="store-freeze-form"' not in page
+    resp = finance.post(
+        f"/admin/partners/resellers/{reseller.id}/freeze",
+        data={"action": "freeze", "reason": REASON},
+    )
+    assert resp.status_code == 403
+    with app.app_context():
+        assert db.session.get(Store, reseller.store.id).frozen_at is None  # type: ignore[union-attr]

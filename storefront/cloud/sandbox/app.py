@@ -65,7 +65,7 @@ def _gateway() -> None:
     if request.path.startswith(CONTROL_PREFIX):
         return
     state = sandbox_state()
-    state.faults.before_call()
+    g.sandbox_lose_response = state.faults.before_call()
     if state.faults.take_once(request.method, request.path, "before"):
         raise state.faults.timeout()
     auth = signature.parse_authorization(request.headers.get("Authorization"))
@@ -115,6 +115,10 @@ def _bad_signature(exc: signature.SignatureError) -> Response:
 
 
 def _request_id(response: Response) -> Response:
+    if g.get("sandbox_lose_response"):  # the call was carried out; its answer is "lost"
+        response = error(
+            ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
+        )
     response.headers["X-Request-Id"] = uuid.uuid4().hex
     return response
 

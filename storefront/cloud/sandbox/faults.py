@@ -10,14 +10,16 @@ from typing import Any
 
 from storefront.cloud.sandbox.wire import ApiError
 
-MODES = ("mixed", "error", "hang")
+MODES = ("mixed", "error", "hang", "lose")
 
 
 @dataclass(slots=True)
 class FaultSettings:
     latency_ms: int = 0
     fault_rate: float = 0.0
-    mode: str = "mixed"  # mixed: half 5xx, half hang; error: 5xx only; hang: hang only
+    # mixed: half 5xx, half hang; error: 5xx only; hang: hang only; lose: the call is carried
+    # out, then its answer is lost (a 504 in its place: "applied, but the caller never knew")
+    mode: str = "mixed"
     hang_s: float = 30.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,15 +70,19 @@ class FaultInjector:
         """Wake every hanging request (used when the sandbox stops)."""
         self._released.set()
 
-    def before_call(self) -> None:
-        """Sleep the latency, then maybe fail: raise 500 or hang past the client's timeout."""
+    def before_call(self) -> bool:
+        """Sleep the latency, then maybe fail: raise 500 or hang past the client's timeout.
+
+        True when the call should be carried out and its answer then lost (mode ``lose``)."""
         with self._lock:
             s = self._settings
             roll, pick = self._rng.random(), self._rng.random()
         if s.latency_ms:
             time.sleep(s.latency_ms / 1000)
         if roll >= s.fault_rate:
-            return
+            return False
+        if s.mode == "lose":
+            return True
         if s.mode == "hang" or (s.mode == "mixed" and pick < 0.5):
             self._released.wait(s.hang_s)
             raise ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")

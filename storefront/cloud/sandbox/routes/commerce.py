@@ -37,6 +37,7 @@ from storefront.cloud.sandbox.commerce import (
 from storefront.cloud.sandbox.console_models import Subnet
 from storefront.cloud.sandbox.federation_models import SecurityToken, token_hash
 from storefront.cloud.sandbox.models import AccessKey, Account
+from storefront.cloud.sandbox.routes.partners import reseller_adjust_records
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
 
@@ -136,6 +137,7 @@ _OPERATIONS = {
     "SOURCE_OPERATION_BEADJUST": True,  # funding (positive transfers)
     "SOURCE_OPERATION_BERETRIEVE": False,  # reclaim (negative transfers)
 }
+_OPERATION_OF = {positive: name for name, positive in _OPERATIONS.items()}
 
 
 @bp.get("/v3/accounts/partner-accounts/adjust-records")
@@ -179,24 +181,37 @@ def adjust_records() -> Response:
             a.domain_id: a.name
             for a in s.scalars(select(Account).where(Account.parent_id == partner.domain_id))
         }
-        records = [
-            {
-                "customer_id": t.customer_id,
-                "customer_name": names.get(t.customer_id, ""),
-                "operation_type": (
-                    "SOURCE_OPERATION_BEADJUST" if t.amount > 0 else "SOURCE_OPERATION_BERETRIEVE"
-                ),
-                "amount": str(abs(t.amount)),
-                "currency": "CNY",
-                "apply_scene": "",
-                "operation_time": _iso(t.created_at),
-                "measure_id": 1,
-                "trans_id": t.id,
-                "memo": "",
-            }
-            for t in rows[offset : offset + limit]
+        found: list[tuple[datetime, dict[str, Any]]] = [
+            (
+                t.created_at,
+                {
+                    "customer_id": t.customer_id,
+                    "customer_name": names.get(t.customer_id, ""),
+                    "operation_type": _OPERATION_OF[t.amount > 0],
+                    "amount": str(abs(t.amount)),
+                    "currency": "CNY",
+                    "apply_scene": "",
+                    "operation_time": _iso(t.created_at),
+                    "measure_id": 1,
+                    "trans_id": t.id,
+                    "memo": "",
+                },
+            )
+            for t in rows
         ]
-    return respond({"records": records, "total_count": len(rows)})
+        # a distributor's allocations to its resellers are adjust records too
+        found += reseller_adjust_records(
+            s,
+            partner.domain_id,
+            customer_id=args.get("customer_id") or None,
+            operation_type=operation,
+            begin=begin,
+            end=end,
+            trans_id=args.get("trans_id") or None,
+        )
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    records = [record for _, record in found[offset : offset + limit]]
+    return respond({"records": records, "total_count": len(found)})
 
 
 # --------------------------------------------------------------------------- IAM

@@ -9,6 +9,7 @@ have permission to operate this reseller"). Too little money: ``400 CBC.99005003
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,62 @@ def update_indirect_partner_account() -> Response:
 @bp.post("/v2/accounts/partner-accounts/indirect-partner-reclaim")
 def reclaim_indirect_partner_account() -> Response:
     return _transfer("reclaim")
+
+
+OPERATION_TYPES = {
+    "adjust": "SOURCE_OPERATION_BEADJUST",
+    "reclaim": "SOURCE_OPERATION_BERETRIEVE",
+}
+
+
+def reseller_adjust_records(
+    s: Session,
+    distributor_id: str,
+    *,
+    customer_id: str | None,
+    operation_type: str | None,
+    begin: datetime | None,
+    end: datetime | None,
+    trans_id: str | None,
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """A distributor's allocations to and reclaims from its resellers as adjust records (the
+    provider lists them with the partner's customer fundings: see ``routes/commerce.py``)."""
+    kinds = {v: k for k, v in OPERATION_TYPES.items()}
+    if operation_type is not None and operation_type not in kinds:
+        return []
+    query = select(PartnerTransfer).where(PartnerTransfer.distributor_id == distributor_id)
+    if customer_id:
+        query = query.where(PartnerTransfer.reseller_id == customer_id)
+    if operation_type is not None:
+        query = query.where(PartnerTransfer.kind == kinds[operation_type])
+    if begin is not None:
+        query = query.where(PartnerTransfer.created_at >= begin)
+    if end is not None:
+        query = query.where(PartnerTransfer.created_at <= end)
+    if trans_id:
+        query = query.where(PartnerTransfer.trans_id == trans_id)
+    rows = list(s.scalars(query))
+    names = {
+        a.domain_id: a.name for a in s.scalars(select(Account).where(Account.kind == "reseller"))
+    }
+    return [
+        (
+            t.created_at,
+            {
+                "customer_id": t.reseller_id,
+                "customer_name": names.get(t.reseller_id, ""),
+                "operation_type": OPERATION_TYPES[t.kind],
+                "amount": f"{t.amount:.2f}",
+                "currency": "CNY",
+                "apply_scene": None,
+                "operation_time": t.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "measure_id": 1,
+                "trans_id": t.trans_id,
+                "memo": None,
+            },
+        )
+        for t in rows
+    ]
 
 
 @bp.post("/v2/partners/indirect-partners/query")
