@@ -441,37 +441,17 @@ def sync_prices(
         currency, tiers = _rate(provider, region, unit, batch)
         by_type = {r.resource_type: r.service_type for r in batch}
         for (rtype, spec), spec_tiers in tiers.items():
-            rows = [
-                {
-                    "region_code": region,
-                    "service_type": by_type[rtype],
-                    "resource_type": rtype,
-                    "provider_spec": spec,
-                    "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
-                    "period_unit": unit.value,
-                    "size_from": t.start,
-                    "official": t.rate.official,
-                    "cost": t.rate.cost,
-                    "currency": currency,
-                    "fetched_at": now,
-                }
-                for t in spec_tiers
-            ]
-            upsert(
-                session,
-                PriceBookEntry,
-                rows,
-                ["region_code", "resource_type", "provider_spec", "period_unit", "size_from"],
-            )
-            session.execute(  # tiers the provider no longer has
-                delete(PriceBookEntry).where(
-                    PriceBookEntry.region_code == region,
-                    PriceBookEntry.resource_type == rtype,
-                    PriceBookEntry.provider_spec == spec,
-                    PriceBookEntry.period_unit == unit.value,
-                    PriceBookEntry.size_from.not_in([t.start for t in spec_tiers]),
-                )
-            )
+            base = {
+                "region_code": region,
+                "service_type": by_type[rtype],
+                "resource_type": rtype,
+                "provider_spec": spec,
+                "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
+                "period_unit": unit.value,
+                "currency": currency,
+                "fetched_at": now,
+            }
+            _store_tiers(session, PriceBookEntry, base, spec_tiers)
         if unit is not pricing.PeriodUnit.HOUR:
             _sync_terms(session, provider, region, unit, batch, now, by_type)
         session.commit()
@@ -501,42 +481,40 @@ def _sync_terms(
     for count in range(2, TERMS[unit] + 1):
         currency, tiers = _rate(provider, region, unit, batch, count)
         for (rtype, spec), spec_tiers in tiers.items():
-            rows = [
-                {
-                    "region_code": region,
-                    "service_type": by_type[rtype],
-                    "resource_type": rtype,
-                    "provider_spec": spec,
-                    "period_unit": unit.value,
-                    "period_num": count,
-                    "size_from": t.start,
-                    "official": t.rate.official,
-                    "cost": t.rate.cost,
-                    "currency": currency,
-                    "fetched_at": now,
-                }
-                for t in spec_tiers
-            ]
-            upsert(
-                session,
-                TermPrice,
-                rows,
-                [
-                    "region_code",
-                    "resource_type",
-                    "provider_spec",
-                    "period_unit",
-                    "period_num",
-                    "size_from",
-                ],
-            )
-            session.execute(
-                delete(TermPrice).where(
-                    TermPrice.region_code == region,
-                    TermPrice.resource_type == rtype,
-                    TermPrice.provider_spec == spec,
-                    TermPrice.period_unit == unit.value,
-                    TermPrice.period_num == count,
-                    TermPrice.size_from.not_in([t.start for t in spec_tiers]),
-                )
-            )
+            base = {
+                "region_code": region,
+                "service_type": by_type[rtype],
+                "resource_type": rtype,
+                "provider_spec": spec,
+                "period_unit": unit.value,
+                "period_num": count,
+                "currency": currency,
+                "fetched_at": now,
+            }
+            _store_tiers(session, TermPrice, base, spec_tiers)
+
+
+# What identifies one spec's tiers in each price table (besides ``size_from``).
+_TIER_KEYS: dict[type, tuple[str, ...]] = {
+    PriceBookEntry: ("region_code", "resource_type", "provider_spec", "period_unit"),
+    TermPrice: ("region_code", "resource_type", "provider_spec", "period_unit", "period_num"),
+}
+
+
+def _store_tiers(
+    session: DBSession, table: Any, base: dict[str, Any], tiers: list[pricing.Tier]
+) -> None:
+    """Upsert one spec's size tiers into ``table`` (the price book or the term prices) and drop
+    the tiers the provider no longer has."""
+    keys = _TIER_KEYS[table]
+    rows = [
+        {**base, "size_from": t.start, "official": t.rate.official, "cost": t.rate.cost}
+        for t in tiers
+    ]
+    upsert(session, table, rows, [*keys, "size_from"])
+    session.execute(
+        delete(table).where(
+            *(getattr(table, k) == base[k] for k in keys),
+            table.size_from.not_in([t.start for t in tiers]),
+        )
+    )
