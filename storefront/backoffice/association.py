@@ -331,12 +331,8 @@ def settlements_for(actor: Staff, customer: Customer) -> Sequence[AssociationSet
     ).all()
 
 
-def mark_settled(
-    actor: Staff, settlement_id: int, note: str | None, ip: str | None = None
-) -> AssociationSettlement:
-    """Staff record that the settlement was done offline (owner/finance)."""
-    require_permission(actor, "funds.manage")
-    text = _clean_reason(note)
+def _own_settlement(actor: Staff, settlement_id: int) -> AssociationSettlement:
+    """One of the actor's store's settlements, or a 404."""
     settlement = db.session.scalar(
         select(AssociationSettlement)
         .where(
@@ -347,6 +343,16 @@ def mark_settled(
     )
     if settlement is None:
         raise BackofficeError(404, "not_found", _l("No such settlement."))
+    return settlement
+
+
+def mark_settled(
+    actor: Staff, settlement_id: int, note: str | None, ip: str | None = None
+) -> AssociationSettlement:
+    """Staff record that the settlement was done offline (owner/finance)."""
+    require_permission(actor, "funds.manage")
+    text = _clean_reason(note)
+    settlement = _own_settlement(actor, settlement_id)
     if settlement.status is SettlementStatus.SETTLED:
         raise BackofficeError(409, "already_settled", _l("This settlement is already settled."))
     settlement.status = SettlementStatus.SETTLED
@@ -376,16 +382,7 @@ def record_provider_unbound(
     """Record that the customer was disassociated in the provider's Partner Center: on which
     day, by whom (the partner administrator who did it), optional note. Once per settlement."""
     require_permission(actor, PERMISSION)
-    settlement = db.session.scalar(
-        select(AssociationSettlement)
-        .where(
-            AssociationSettlement.id == settlement_id,
-            AssociationSettlement.store_id == actor.store_id,
-        )
-        .execution_options(all_stores=True)
-    )
-    if settlement is None:
-        raise BackofficeError(404, "not_found", _l("No such settlement."))
+    settlement = _own_settlement(actor, settlement_id)
     if settlement.provider_unbound_on is not None:
         raise BackofficeError(
             409, "already_recorded", _l("The Partner Center step is already recorded.")
