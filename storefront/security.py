@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
+from itsdangerous import URLSafeTimedSerializer
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -27,30 +30,63 @@ def csp_nonce() -> str:
     return nonce
 
 
+_CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'nonce-{nonce}'; "
+    "img-src 'self' data:; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+_FIXED = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _headers(response: Response) -> Response:
-    nonce = csp_nonce()
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; "
-        f"script-src 'self' 'nonce-{nonce}'; "
-        f"style-src 'self' 'nonce-{nonce}'; "
-        "img-src 'self' data:; "
-        "form-action 'self'; "
-        "frame-ancestors 'none'; "
-        "base-uri 'self'; object-src 'none'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        response.headers.setdefault(
-            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-        )
+    """The security headers, each unless the view set its own (one pass over the headers)."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", _CSP.format(nonce=csp_nonce()))
+    for name, value in _FIXED:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and _HSTS[0].lower() not in present:
+        headers.add(*_HSTS)
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with the signing serializer built once per key set.
+
+    Flask builds a new ``URLSafeTimedSerializer`` twice per request (open and save); the
+    cookie format, salt, key derivation, key rotation (``SECRET_KEY_FALLBACKS``) and expiry
+    checks are unchanged: the serializer is rebuilt whenever the keys change.
+    """
+
+    _cached: tuple[tuple[Any, ...], URLSafeTimedSerializer] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        key = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        if serializer is not None:
+            self._cached = (key, serializer)
+        return serializer
+
+
 def register(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

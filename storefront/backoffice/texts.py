@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -27,6 +28,13 @@ _env = ImmutableSandboxedEnvironment(autoescape=True)
 # Texts shown as plain text (product descriptions): the same sandbox, output escaped as a whole
 # by the caller, so neither the store's literal text nor a variable can inject HTML.
 _plain_env = ImmutableSandboxedEnvironment(autoescape=False)
+
+
+@lru_cache(maxsize=512)
+def _compiled(plain: bool, source: str) -> Template:
+    """``source`` compiled once per process in its sandbox (a compiled template is immutable
+    and renders afresh with each context; sources that fail to compile are not kept)."""
+    return (_plain_env if plain else _env).from_string(source)
 
 
 def allowed_key(key: str) -> bool:
@@ -61,7 +69,7 @@ def render_text(source: str | None, store: Any) -> Markup:
     if not source:
         return Markup("")
     try:
-        return Markup(_env.from_string(source).render(**context_for(store)))  # noqa: S704
+        return Markup(_compiled(False, source).render(**context_for(store)))  # noqa: S704
     except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
         return escape(source)
 
@@ -72,7 +80,7 @@ def render_plain(source: str | None, store: Any) -> str:
     if not source:
         return ""
     try:
-        return str(_plain_env.from_string(source).render(**context_for(store)))
+        return str(_compiled(True, source).render(**context_for(store)))
     except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
         return source
 

@@ -562,8 +562,63 @@ class StoredQuote:
 
 _QUOTES = cast(Table, Quote.__table__)
 _QUOTE_LINES = cast(Table, QuoteLine.__table__)
-_INSERT_QUOTE = _QUOTES.insert()
-_INSERT_LINES = _QUOTE_LINES.insert()
+
+
+class _RawInsert:
+    """An ``INSERT`` rendered once per dialect and run on the DBAPI cursor.
+
+    The statement and its bind order come from SQLAlchemy's own compiler, and each value goes
+    through its column type's bind processor for that dialect (on SQLite: datetimes as ISO
+    text, booleans as 0/1, exactly what the ORM writes), so the stored form is unchanged; what
+    is skipped is the per-execution statement cache lookup, execution context and events.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table, self.columns = table, tuple(columns)
+        self._by_dialect: dict[str, tuple[str, bool, tuple[tuple[str, Any], ...]]] = {}
+
+    def _for(self, dialect: Any) -> tuple[str, bool, tuple[tuple[str, Any], ...]]:
+        rendered = self._by_dialect.get(dialect.name)
+        if rendered is None:
+            compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
+            names = list(compiled.positiontup or []) if compiled.positional else list(
+                self.columns
+            )
+            binds = tuple(
+                (
+                    name,
+                    self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
+                )
+                for name in names
+            )
+            rendered = self._by_dialect[dialect.name] = (
+                compiled.string,
+                bool(compiled.positional),
+                binds,
+            )
+        return rendered
+
+    def params(self, dialect: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+        sql, positional, binds = self._for(dialect)
+        out: list[Any] = []
+        for row in rows:
+            values = {
+                name: (proc(row[name]) if proc is not None else row[name]) for name, proc in binds
+            }
+            out.append(tuple(values.values()) if positional else values)
+        return sql, out
+
+
+_QUOTE_COLUMNS = (
+    "id", "store_id", "customer_id", "session_key", "region_code", "billing_mode", "period",
+    "currency", "total", "cost_total", "monthly_estimate", "stale", "created_at", "expires_at",
+)  # fmt: skip
+_LINE_COLUMNS = (
+    "quote_id", "position", "product_code", "spec_code", "quantity", "size", "unit_price",
+    "amount", "unit_cost", "cost_amount", "official_amount", "rule_id",
+)  # fmt: skip
+_INSERT_QUOTE = _RawInsert(_QUOTES, _QUOTE_COLUMNS)
+_INSERT_LINES = _RawInsert(_QUOTE_LINES, _LINE_COLUMNS)
 
 
 def create_quote(
@@ -577,8 +632,9 @@ def create_quote(
     """Price and store a quote, owned by a customer or an anonymous session key.
 
     The hot path of the quote API: one transaction with one ``INSERT`` for the quote and one
-    ``executemany`` for its lines (no unit of work, no reload); the answer is built from the
-    values written, which are already rounded to the column scale.
+    ``executemany`` for its lines, pre-rendered and run on the session connection's DBAPI
+    cursor (no unit of work, no reload, no per-statement execution context); the answer is
+    built from the values written, which are already rounded to the column scale.
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
@@ -646,11 +702,17 @@ def create_quote(
         for i, line in enumerate(basket.lines)
     ]
     connection = db.session.connection()  # checked out before the gate: hold it briefly
-    with write_gate():
-        connection.execute(_INSERT_QUOTE, quote_row)
-        if line_rows:
-            connection.execute(_INSERT_LINES, line_rows)
-        db.session.commit()
+    quote_sql, quote_params = _INSERT_QUOTE.params(connection.dialect, [quote_row])
+    lines_sql, lines_params = _INSERT_LINES.params(connection.dialect, line_rows)
+    cursor = connection.connection.cursor()  # the session's own transaction
+    try:
+        with write_gate():
+            cursor.execute(quote_sql, quote_params[0])
+            if lines_params:
+                cursor.executemany(lines_sql, lines_params)
+            db.session.commit()
+    finally:
+        cursor.close()
     return stored
 
 

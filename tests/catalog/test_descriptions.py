@@ -111,3 +111,20 @@ def test_permissions_and_unknown_product(client: Any, catalog: Any, make_staff: 
     assert client.get(EDIT).status_code == 403
     login(client, make_staff(role=StaffRole.OWNER))
     assert client.get("/staff/catalog/products/nope/description").status_code == 404
+
+
+def test_a_stores_description_stays_in_that_store(
+    client: Any, catalog: Any, make_staff: Any, make_store: Any
+) -> None:
+    login(client, make_staff(role=StaffRole.OWNER))
+    assert _post(client, "Only at the default store.", "只在默认商店。").status_code == 302
+    assert "Only at the default store." in _description(
+        client.get("/products/ecs").get_data(as_text=True)
+    )
+    other = make_store(domains=["other-texts.test"])
+    page = client.get("/products/ecs", base_url="http://other-texts.test").get_data(as_text=True)
+    assert other.name in page
+    assert "Only at the default store." not in page
+    assert "Virtual machines in general-purpose" in _description(page)  # the catalogue's text
+    zh = client.get("/products/ecs", base_url="http://other-texts.test", headers=ZH)
+    assert "只在默认商店。" not in zh.get_data(as_text=True)

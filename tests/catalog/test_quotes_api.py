@@ -267,3 +267,24 @@ def test_a_customer_token_owns_the_quote(client: Any, catalog: Any, make_custome
     assert client.application.test_client().get(f"/api/v1/quotes/{quote_id}").status_code == 404
     refused = other.post("/api/v1/quotes", json=body, headers={"Authorization": "Bearer nope"})
     assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_the_anonymous_owner_keeps_its_quote_across_a_key_rotation(
+    client: Any, quote: Any, app: Any
+) -> None:
+    """The session cookie is signed with the current key; an old key listed in
+    SECRET_KEY_FALLBACKS still opens it, a key that was dropped does not."""
+    made = quote({"region": "cn-north-4", "billing_mode": "monthly", "period": 1, "items": [ECS]})
+    assert made.status_code == 201
+    qid = made.get_json()["id"]
+    assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
+    old_key, old_fallbacks = app.secret_key, app.config["SECRET_KEY_FALLBACKS"]
+    try:
+        app.secret_key = "a-new-secret-key-that-is-long-enough-0123"
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        assert client.get(f"/api/v1/quotes/{qid}").status_code == 404
+    finally:
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, old_fallbacks
+    assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
