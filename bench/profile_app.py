@@ -15,9 +15,7 @@ import io
 import json
 import os
 import pstats
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run_all import QUOTE  # noqa: E402
+from run_all import QUOTE, seeded_storefront  # noqa: E402
 
 WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -108,20 +106,7 @@ def main() -> int:
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
     sandbox = start_sandbox_thread()
-    tmp = Path(tempfile.mkdtemp(prefix="storefront-profile-"))
-    env = {
-        "FLASK_APP": "storefront",
-        "STOREFRONT_ENV": "development",
-        "STOREFRONT_SECRET_KEY": "bench-secret-key-that-is-long-enough-xx",
-        "STOREFRONT_INSTANCE_PATH": str(tmp),
-        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-        "STOREFRONT_SANDBOX_URL": sandbox.url,
-        "STOREFRONT_MAIL_BACKEND": "console",
-    }
-    os.environ.update(env)
-    flask = [sys.executable, "-m", "flask"]
-    for cmd in ("init", "seed-demo"):
-        subprocess.run([*flask, "storefront", cmd], check=True, cwd=ROOT, capture_output=True)
+    os.environ.update(seeded_storefront(sandbox.url, "storefront-profile-"))
 
     import hello
 

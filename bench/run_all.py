@@ -74,6 +74,26 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+def seeded_storefront(sandbox_url: str, prefix: str) -> dict[str, str]:
+    """Settings of a new SQLite storefront in a temporary folder, initialised and seeded with the
+    demo store and the catalogue from the sandbox at ``sandbox_url``."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = {
+        "FLASK_APP": "storefront",
+        "STOREFRONT_ENV": "development",
+        "STOREFRONT_SECRET_KEY": "bench-secret-key-that-is-long-enough-xx",
+        "STOREFRONT_INSTANCE_PATH": str(tmp),
+        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "STOREFRONT_SANDBOX_URL": sandbox_url,
+        "STOREFRONT_MAIL_BACKEND": "console",
+    }
+    env = {**os.environ, **settings}
+    for cmd in ("init", "seed-demo"):
+        subprocess.run([sys.executable, "-m", "flask", "storefront", cmd], env=env, check=True,
+                       cwd=ROOT, capture_output=True)  # fmt: skip
+    return settings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -84,21 +104,8 @@ def main() -> int:
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
     sandbox = start_sandbox_thread()
-    tmp = Path(tempfile.mkdtemp(prefix="storefront-bench-"))
-    env = {
-        **os.environ,
-        "FLASK_APP": "storefront",
-        "STOREFRONT_ENV": "development",
-        "STOREFRONT_SECRET_KEY": "bench-secret-key-that-is-long-enough-xx",
-        "STOREFRONT_INSTANCE_PATH": str(tmp),
-        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-        "STOREFRONT_SANDBOX_URL": sandbox.url,
-        "STOREFRONT_MAIL_BACKEND": "console",
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-    }
-    flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "storefront", "init"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*flask, "storefront", "seed-demo"], env=env, check=True, cwd=ROOT)
+    env = {**os.environ, **seeded_storefront(sandbox.url, "storefront-bench-")}
+    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'bench'}"
     print(f"gunicorn --workers {args.workers}; load: {args.threads} threads x {args.seconds}s")
 
     body = json.dumps(QUOTE).encode()
