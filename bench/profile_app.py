@@ -100,7 +100,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--only", choices=["quote", "catalogue", "hello"])
+    parser.add_argument("--only", choices=["quote", "catalogue", "hello", "healthz"])
     args = parser.parse_args()
 
     from storefront.cloud.sandbox.testing import start_sandbox_thread
@@ -118,6 +118,8 @@ def main() -> int:
         "hello": (lambda: call(hello.app, "GET", "/"), "200"),
         "quote": (lambda: call(app, "POST", "/api/v1/quotes", body, "application/json"), "201"),
         "catalogue": (lambda: call(app, "GET", "/products/ecs?region=cn-north-4"), "200"),
+        # the storefront's fixed cost per request: a route that does nothing of its own
+        "healthz": (lambda: call(app, "GET", "/healthz"), "200"),
     }
     try:
         for name, (fn, expect) in runs.items():

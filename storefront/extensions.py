@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -153,6 +154,35 @@ def _gate_for(path: str) -> tuple[threading.Lock, int]:
     return gate
 
 
+def _gate_path(engine: Any) -> str | None:
+    """The SQLite file behind ``engine`` whose writers queue at a gate (None: no gate)."""
+    found = _gate_paths.get(engine)
+    if found is None:
+        url = engine.url
+        path: str = (url.database or "") if url.get_backend_name() == "sqlite" else ""
+        usable = fcntl is not None and path not in ("", ":memory:") and not path.startswith("file:")
+        found = _gate_paths[engine] = os.path.abspath(path) if usable else ""
+    return found or None
+
+
+_gate_paths: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def _gate(engine: Any) -> Iterator[None]:
+    path = _gate_path(engine)
+    if path is None:
+        yield
+        return
+    lock, fd = _gate_for(path)
+    with lock:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 @contextmanager
 def write_gate() -> Iterator[None]:
     """Queue short write transactions on a SQLite file behind a kernel lock (no-op elsewhere).
@@ -163,21 +193,40 @@ def write_gate() -> Iterator[None]:
     ``flock`` and start the moment the previous one has committed. Writers that do not use
     it still work (SQLite's own busy timeout applies to them).
     """
-    url = db.engine.url
-    path = url.database if url.get_backend_name() == "sqlite" else None
-    if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
-        yield
-        return
-    lock, fd = _gate_for(os.path.abspath(path))
-    with lock:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with _gate(db.engine):
         try:
             yield
         except BaseException:
             db.session.rollback()  # never leave SQLite's write lock held past the gate
             raise
+
+
+@contextmanager
+def raw_write() -> Iterator[Any]:
+    """The cursor of a pooled DBAPI connection for one short write transaction of
+    pre-rendered statements, committed on leaving (rolled back on an error), through the
+    write gate; outside the request's ORM session (nothing it holds is flushed or expired).
+
+    For hot paths whose statements are rendered once per dialect (see
+    :class:`storefront.catalog.services._RawInsert`): it skips the session's unit of work,
+    transaction bookkeeping and per-statement execution context.
+    """
+    engine = db.engine
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            with _gate(engine):
+                try:
+                    yield cursor
+                    connection.commit()
+                except BaseException:
+                    connection.rollback()
+                    raise
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool
 
 
 def install_sqlite_pragmas() -> None:

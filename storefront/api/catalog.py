@@ -5,11 +5,10 @@ Thin: parse, call :mod:`storefront.catalog.services`, render. Reads only the loc
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 from typing import Any
 
-from flask import jsonify, request, session
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -17,9 +16,8 @@ from storefront.api import bp
 from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
+from storefront.catalog.owner import owner_key
 from storefront.stores.tenancy import current_store
-
-SESSION_KEY = "catalog_quote_owner"
 
 
 def money(value: Decimal | None) -> str | None:
@@ -33,13 +31,6 @@ def _locale() -> str:
 def _api_customer_id() -> int | None:
     customer = optional_customer()
     return int(customer.id) if customer is not None else None
-
-
-def _session_key(create: bool) -> str | None:
-    key: str | None = session.get(SESSION_KEY)
-    if key is None and create:
-        key = session[SESSION_KEY] = secrets.token_urlsafe(24)
-    return key
 
 
 def _api_error(exc: services.CatalogError) -> ApiError:
@@ -127,7 +118,7 @@ def create_quote() -> ResponseReturnValue:
         quote = services.create_quote(
             req,
             customer_id=customer_id,
-            session_key=None if customer_id is not None else _session_key(create=True),
+            session_key=None if customer_id is not None else owner_key(create=True),
         )
     except services.CatalogError as exc:
         raise _api_error(exc) from None
@@ -140,7 +131,7 @@ def create_quote() -> ResponseReturnValue:
 @bp.get("/quotes/<quote_id>")
 def get_quote(quote_id: str) -> ResponseReturnValue:
     quote = services.find_quote(
-        quote_id, customer_id=_api_customer_id(), session_key=_session_key(create=False)
+        quote_id, customer_id=_api_customer_id(), session_key=owner_key(create=False)
     )
     if quote is None:
         raise _api_error(services.not_found_quote())

@@ -29,7 +29,7 @@ from storefront.catalog.models import (
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
-from storefront.extensions import db, write_gate
+from storefront.extensions import db, raw_write
 from storefront.stores.tenancy import current_store, current_store_id
 
 STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
@@ -581,9 +581,7 @@ class _RawInsert:
         rendered = self._by_dialect.get(dialect.name)
         if rendered is None:
             compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
-            names = list(compiled.positiontup or []) if compiled.positional else list(
-                self.columns
-            )
+            names = list(compiled.positiontup or []) if compiled.positional else list(self.columns)
             binds = tuple(
                 (
                     name,
@@ -632,9 +630,10 @@ def create_quote(
     """Price and store a quote, owned by a customer or an anonymous session key.
 
     The hot path of the quote API: one transaction with one ``INSERT`` for the quote and one
-    ``executemany`` for its lines, pre-rendered and run on the session connection's DBAPI
-    cursor (no unit of work, no reload, no per-statement execution context); the answer is
-    built from the values written, which are already rounded to the column scale.
+    ``executemany`` for its lines, pre-rendered and run on a pooled DBAPI connection of its
+    own (:func:`~storefront.extensions.raw_write`: no ORM session, unit of work, reload or
+    per-statement execution context); the answer is built from the values written, which
+    are already rounded to the column scale. Committed when this returns.
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
@@ -701,18 +700,13 @@ def create_quote(
         }
         for i, line in enumerate(basket.lines)
     ]
-    connection = db.session.connection()  # checked out before the gate: hold it briefly
-    quote_sql, quote_params = _INSERT_QUOTE.params(connection.dialect, [quote_row])
-    lines_sql, lines_params = _INSERT_LINES.params(connection.dialect, line_rows)
-    cursor = connection.connection.cursor()  # the session's own transaction
-    try:
-        with write_gate():
-            cursor.execute(quote_sql, quote_params[0])
-            if lines_params:
-                cursor.executemany(lines_sql, lines_params)
-            db.session.commit()
-    finally:
-        cursor.close()
+    dialect = db.engine.dialect
+    quote_sql, quote_params = _INSERT_QUOTE.params(dialect, [quote_row])
+    lines_sql, lines_params = _INSERT_LINES.params(dialect, line_rows)
+    with raw_write() as cursor:
+        cursor.execute(quote_sql, quote_params[0])
+        if lines_params:
+            cursor.executemany(lines_sql, lines_params)
     return stored
 
 

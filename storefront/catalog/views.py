@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -42,21 +40,13 @@ from storefront.catalog.forms import (
     options,
 )
 from storefront.catalog.models import CustomerGroup, PriceRule, ProductText
+from storefront.catalog.owner import owner_key
 from storefront.catalog.pricing import BillingMode
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.stores.tenancy import current_store
 
 bp = Blueprint("catalog", __name__)
-SESSION_KEY = "catalog_quote_owner"
-
-
-def session_owner_key(create: bool) -> str | None:
-    """The anonymous requester's quote key, kept in the (signed) session cookie."""
-    key: str | None = session.get(SESSION_KEY)
-    if key is None and create:
-        key = session[SESSION_KEY] = secrets.token_urlsafe(24)
-    return key
 
 
 def _customer_id() -> int | None:
@@ -263,7 +253,7 @@ def calculator_quote() -> ResponseReturnValue:
         quote = services.create_quote(
             req,
             customer_id=customer_id,
-            session_key=None if customer_id is not None else session_owner_key(create=True),
+            session_key=None if customer_id is not None else owner_key(create=True),
         )
     except services.CatalogError as exc:
         flash(exc.message + " " + " ".join(exc.fields.values()), "error")
@@ -275,7 +265,7 @@ def calculator_quote() -> ResponseReturnValue:
 @bp.get("/quotes/<quote_id>")
 def quote_page(quote_id: str) -> ResponseReturnValue:
     quote = services.find_quote(
-        quote_id, customer_id=_customer_id(), session_key=session_owner_key(create=False)
+        quote_id, customer_id=_customer_id(), session_key=owner_key(create=False)
     )
     if quote is None:
         abort(404)
@@ -620,4 +610,3 @@ def register(app: Flask) -> None:
             visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )
-

@@ -52,18 +52,19 @@ def resolve_store(host: str) -> Store | None:
     """The store that owns ``host``, else the default store.
 
     Every request asks this, so answers are kept per process for ``STORE_CACHE_SECONDS`` (and
-    dropped at once when this process changes a store); a cached store is attached to the
-    session without a query (its ``domains`` load on first use).
+    dropped at once when this process changes a store). The answer is that cached copy, not
+    attached to any session: read its columns freely; :func:`~storefront.stores.tenancy.
+    current_store` attaches it to the request's session (without a query) when a caller needs
+    its relationships or changes it.
     """
     key = normalise_host(host)
     cached = _host_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < _ttl():
-        return db.session.merge(cached[1], load=False)
+        return cached[1]
     store = _lookup(key)
     if store is not None:
         db.session.expunge(store)
         _host_cache[key] = (time.monotonic(), store)
-        store = db.session.merge(store, load=False)
     return store
 
 

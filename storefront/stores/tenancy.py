@@ -13,23 +13,48 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from storefront.stores.models import Store, StoreScoped
 
 _ATTR = "_storefront_store_id"
+_ATTACHED = "_storefront_store_attached"
 
 
 def set_current_store(store: Store) -> None:
     g.store = store
+    g.pop(_ATTACHED, None)
     setattr(g, _ATTR, store.id)
 
 
-def current_store() -> Store:
+def request_store() -> Store:
+    """The current store for reading its columns (name, currency, colours, settings).
+
+    During a request this is the per-process cached copy (:func:`~storefront.stores.services.
+    resolve_store`), attached to no session: reading it costs nothing, but its relationships
+    don't load and changes to it are not saved. Use :func:`current_store` for those.
+    """
     store: Store | None = g.get("store")
     if store is None:
         raise RuntimeError("no current store: resolve one first")
+    return store
+
+
+def current_store() -> Store:
+    """The current store attached to the request's session: relationships load, changes save.
+
+    The cached copy is merged into the session on first use (no query), once per request.
+    """
+    attached: Store | None = g.get(_ATTACHED)
+    if attached is not None:
+        return attached
+    store = request_store()
+    if inspect(store).detached:
+        from storefront.extensions import db
+
+        store = db.session.merge(store, load=False)
+    setattr(g, _ATTACHED, store)
     return store
 
 
@@ -55,12 +80,16 @@ def all_stores() -> Iterator[None]:
 @contextmanager
 def store_context(store: Store) -> Iterator[None]:
     """Act as ``store`` outside a request (CLI, worker, tests)."""
-    saved_store, saved_id = g.get("store"), g.get(_ATTR)
+    saved_store, saved_id, saved_attached = g.get("store"), g.get(_ATTR), g.get(_ATTACHED)
     set_current_store(store)
     try:
         yield
     finally:
         g.store = saved_store
+        if saved_attached is None:
+            g.pop(_ATTACHED, None)
+        else:
+            setattr(g, _ATTACHED, saved_attached)
         if saved_id is None:
             g.pop(_ATTR, None)
         else:

@@ -269,22 +269,24 @@ def test_a_customer_token_owns_the_quote(client: Any, catalog: Any, make_custome
     assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_the_anonymous_owner_keeps_its_quote_across_a_key_rotation(
-    client: Any, quote: Any, app: Any
-) -> None:
-    """The session cookie is signed with the current key; an old key listed in
-    SECRET_KEY_FALLBACKS still opens it, a key that was dropped does not."""
+def test_the_anonymous_owner_is_a_cookie_of_its_own(client: Any, quote: Any, app: Any) -> None:
+    """An anonymous quote is seen again only with the owner cookie it came with: not by another
+    client, not with a forged or malformed key; and making it does not set a session cookie."""
     made = quote({"region": "cn-north-4", "billing_mode": "monthly", "period": 1, "items": [ECS]})
     assert made.status_code == 201
     qid = made.get_json()["id"]
+    cookies = made.headers.getlist("Set-Cookie")
+    assert [c.split("=", 1)[0] for c in cookies] == ["sf_quote_owner"]
+    assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+    key = client.get_cookie("sf_quote_owner").value
     assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
-    old_key, old_fallbacks = app.secret_key, app.config["SECRET_KEY_FALLBACKS"]
-    try:
-        app.secret_key = "a-new-secret-key-that-is-long-enough-0123"
-        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
-        assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
-        app.config["SECRET_KEY_FALLBACKS"] = []
-        assert client.get(f"/api/v1/quotes/{qid}").status_code == 404
-    finally:
-        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, old_fallbacks
-    assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
+    again = quote({"region": "cn-north-4", "billing_mode": "on_demand", "items": [ECS]})
+    assert "Set-Cookie" not in again.headers  # the same owner keeps its key
+    stranger = app.test_client()
+    assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 404
+    stranger.set_cookie("sf_quote_owner", key[:-1] + ("A" if key[-1] != "A" else "B"))
+    assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 404
+    stranger.set_cookie("sf_quote_owner", "<script>")
+    assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 404
+    stranger.set_cookie("sf_quote_owner", key)
+    assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 200

@@ -1,0 +1,46 @@
+"""Who owns an anonymous quote: a random key in a cookie of its own.
+
+A visitor who is not logged in (in the browser or through the API without a token) gets a
+192-bit random key the first time they make a quote; each quote stores it, and only a request
+carrying the same key sees the quote again. The key is the whole credential, so there is
+nothing to sign: it is compared in constant time against the stored one (see
+:func:`storefront.catalog.services.find_quote`). Kept out of the signed session cookie so
+that an anonymous API quote does not pay for building and signing a session.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import after_this_request, current_app, g, request
+from flask.wrappers import Response
+
+COOKIE = "sf_quote_owner"
+_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
+
+
+def owner_key(create: bool) -> str | None:
+    """The requester's key; with ``create``, a new one (sent back as a cookie) if they have none."""
+    key = request.cookies.get(COOKIE)
+    if key is not None and _SHAPE.fullmatch(key):
+        return key
+    made: str | None = g.get("quote_owner_key")
+    if made is not None or not create:
+        return made
+    made = g.quote_owner_key = secrets.token_urlsafe(24)
+
+    @after_this_request
+    def _send(response: Response) -> Response:
+        config = current_app.config
+        response.set_cookie(
+            COOKIE,
+            made,
+            path="/",
+            secure=bool(config["SESSION_COOKIE_SECURE"]),
+            httponly=True,
+            samesite=config["SESSION_COOKIE_SAMESITE"],
+        )
+        return response
+
+    return made
