@@ -17,7 +17,7 @@ from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
 from storefront.catalog.owner import owner_key
-from storefront.stores.tenancy import current_store
+from storefront.stores.tenancy import request_store
 
 
 def money(value: Decimal | None) -> str | None:
@@ -97,7 +97,7 @@ def list_products() -> ResponseReturnValue:
             attrs["prices"] = prices.get(spec.id)
         by_product.setdefault(spec.product_code, []).append(attrs)
     texts = descriptions.store_texts()
-    store = current_store()
+    store = request_store()
     items = [
         {
             "code": p.code,

@@ -44,7 +44,7 @@ from storefront.catalog.owner import owner_key
 from storefront.catalog.pricing import BillingMode
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.stores.tenancy import current_store
+from storefront.stores.tenancy import current_store, request_store
 
 bp = Blueprint("catalog", __name__)
 
@@ -73,7 +73,7 @@ def product_list() -> ResponseReturnValue:
     hid = services.hidden()
     products = services.products(hid)
     rows = descriptions.store_texts()
-    store = current_store()
+    store = request_store()
     return render_template(
         "catalog/products.html",
         products=products,
@@ -111,7 +111,7 @@ def product_page(code: str) -> ResponseReturnValue:
     regions, region = _region(hid)
     locale = _locale()
     customer_id = _customer_id()
-    store = current_store()
+    store = request_store()
     groups = services.groups_of(customer_id)
     key = (
         "product",
