@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from storefront.config import Settings, load_settings
+from storefront.json_provider import OrjsonProvider
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
     )
     app.config.from_mapping(settings.flask_config())
+    app.json = OrjsonProvider(app)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 

@@ -86,9 +86,12 @@ class Settings:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # LIFO: the connection used last is handed out next, so a busy process keeps reusing a few
+    # warm connections (SQLite: their page cache; PostgreSQL: its backends' caches) and the
+    # rest can idle out; the default FIFO cycles through every pooled connection in turn.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30}, "pool_use_lifo": True}
+    return {"pool_pre_ping": True, "pool_use_lifo": True}
 
 
 def _bool(value: str | None, default: bool = False) -> bool:

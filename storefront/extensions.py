@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flask_limiter
-from flask import current_app, request
+from flask import Flask, current_app, request
+from flask.globals import request_ctx
+from flask.wrappers import Response
 from flask_babel import Babel
 from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import LoginManager
@@ -89,6 +92,17 @@ class Limiter(flask_limiter.Limiter):
     configured, every request is checked again.
     """
 
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        # Flask-Limiter's after-request hook (limit headers, conditional deductions) runs on
+        # every response; swap it for one that returns at once when no limit was looked at
+        # in this request. Left as it is should the hook not be found (another version).
+        hooks = app.after_request_funcs.setdefault(None, [])
+        original = getattr(flask_limiter.Limiter, "_Limiter__inject_headers", None)
+        for i, hook in enumerate(hooks):
+            if isinstance(hook, partial) and hook.func is original and hook.args == (self,):
+                hooks[i] = partial(_headers_if_checked, self, original)
+
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
@@ -113,6 +127,16 @@ class Limiter(flask_limiter.Limiter):
             or name in manager._decorated_limits
             or manager.has_hints(endpoint)
         )
+
+
+def _headers_if_checked(
+    limiter: Limiter, inject: Callable[[Limiter, Response], Response], response: Response
+) -> Response:
+    """Flask-Limiter's own hook, only when this request looked at a limit (it keeps what it
+    found on the request context; without that there are no headers or deductions to make)."""
+    if not hasattr(request_ctx, "_limiter_request_context"):
+        return response
+    return inject(limiter, response)
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -49,13 +49,21 @@ _FIXED = (
 _HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+# JSON answers are data, never a document: nothing in them may load, run or be framed, and
+# the headers that only shape a document (referrer, permissions, opener) don't apply.
+_JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+_JSON_FIXED = _FIXED[:2]
+
+
 def _headers(response: Response) -> Response:
     """The security headers, each unless the view set its own (one pass over the headers)."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
+    json = response.mimetype == "application/json"
     if "content-security-policy" not in present:
-        headers.add("Content-Security-Policy", _CSP.format(nonce=csp_nonce()))
-    for name, value in _FIXED:
+        csp = _JSON_CSP if json else _CSP.format(nonce=csp_nonce())
+        headers.add("Content-Security-Policy", csp)
+    for name, value in _JSON_FIXED if json else _FIXED:
         if name.lower() not in present:
             headers.add(name, value)
     if request.is_secure and _HSTS[0].lower() not in present:

@@ -79,6 +79,20 @@ def test_security_headers_on_every_page(client: Any, default_store: Any) -> None
     assert f'nonce="{nonce}"' in response.get_data(as_text=True)
 
 
+def test_json_answers_carry_the_headers_for_data(client: Any, default_store: Any) -> None:
+    """An API answer may not load, run or be framed as anything, and is never sniffed as HTML."""
+    for response in (client.get("/api/v1/regions"), client.get("/api/v1/no-such-thing")):
+        assert response.mimetype == "application/json"
+        assert (
+            response.headers["Content-Security-Policy"]
+            == "default-src 'none'; frame-ancestors 'none'"
+        )
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+    secure = client.get("/api/v1/regions", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
 def test_home_is_english_by_default(client: Any, default_store: Any) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "Elastic Cloud Server" in html

@@ -14,9 +14,7 @@ from tests.accounts.helpers import PASSWORD, token_for
 from tests.builders import PASSWORD as BUILDER_PASSWORD
 
 
-def test_same_answer_for_unknown_email_and_wrong_password(
-    client: Any, make_customer: Any
-) -> None:
+def test_same_answer_for_unknown_email_and_wrong_password(client: Any, make_customer: Any) -> None:
     customer = make_customer()
     wrong = client.post(
         "/api/v1/auth/token", json={"email": customer.email, "password": "wrong-password-1"}
@@ -109,9 +107,7 @@ def test_staff_token_and_mandatory_2fa(
     assert resp.status_code == 403
     assert resp.get_json()["error"]["code"] == "otp_enrolment_required"
     secret, _codes = _enable_totp(app, default_store, Staff, staff.id)
-    resp = client.post(
-        "/api/v1/admin/auth/token", json={**creds, "otp": pyotp.TOTP(secret).now()}
-    )
+    resp = client.post("/api/v1/admin/auth/token", json={**creds, "otp": pyotp.TOTP(secret).now()})
     assert resp.status_code == 200
     # a staff token is not a customer token
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {resp.get_json()['token']}"})
@@ -161,11 +157,16 @@ def test_rate_limit_still_applies_to_pages_and_only_to_limited_routes(extra_app:
         ensure_default_store()
         _db.session.commit()
     form = {"email": "someone@example.com", "password": "wrong-password-1"}
+    remaining = []
     for _ in range(2):
-        assert client.post("/login", data=form).status_code != 429
+        answer = client.post("/login", data=form)
+        assert answer.status_code != 429 and answer.headers["X-RateLimit-Limit"] == "2"
+        remaining.append(answer.headers["X-RateLimit-Remaining"])
+    assert remaining == ["1", "0"]
     limited = client.post("/login", data=form)
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
     # routes without a limit are never counted or refused, and carry no limit headers
     for _ in range(5):
         page = client.get("/products")

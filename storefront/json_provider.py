@@ -1,0 +1,69 @@
+"""Flask's JSON, encoded and decoded by orjson.
+
+The output is what Flask's :class:`~flask.json.provider.DefaultJSONProvider` gives (sorted
+keys, compact, dates as HTTP dates, ``Decimal``/``UUID`` as strings, dataclasses as objects,
+``__html__`` objects as their markup), with two differences a JSON parser does not see:
+non-ASCII text is written as UTF-8 rather than ``\\uXXXX`` escapes, and numbers too large for
+64 bits are read as floats. A call with extra options (``separators=``, ``cls=``…), a debug
+app's indented output and anything orjson refuses go through Flask's own provider.
+
+Why a library: every API answer and request body goes through here; orjson parses and
+writes JSON several times faster than the standard library, which the quote API measures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import uuid
+from datetime import date
+from typing import Any
+
+import orjson
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.http import http_date
+from werkzeug.sansio.response import Response
+
+_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _default(o: Any) -> Any:
+    """Flask's conversions for what JSON has no type for."""
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, decimal.Decimal | uuid.UUID):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    def _encode(self, obj: Any) -> bytes | None:
+        try:
+            return orjson.dumps(obj, default=_default, option=_OPTIONS)
+        except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits: Flask's way decides
+            return None
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        encoded = None if kwargs else self._encode(obj)
+        return super().dumps(obj, **kwargs) if encoded is None else encoded.decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return super().loads(s, **kwargs) if kwargs else orjson.loads(s)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)  # indented for people
+        encoded = self._encode(self._prepare_response_obj(args, kwargs))
+        if encoded is None:
+            return super().response(*args, **kwargs)
+        response: Response = self._app.response_class(encoded + b"\n", mimetype=self.mimetype)  # type: ignore[arg-type]
+        return response
