@@ -90,7 +90,9 @@ def _engine_options(url: str) -> dict[str, Any]:
     # warm connections (SQLite: their page cache; PostgreSQL: its backends' caches) and the
     # rest can idle out; the default FIFO cycles through every pooled connection in turn.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}, "pool_use_lifo": True}
+        in_memory = url in ("sqlite://", "sqlite:///") or ":memory:" in url or "memory" in url
+        options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+        return options if in_memory else {**options, "pool_use_lifo": True}  # memory: one conn
     return {"pool_pre_ping": True, "pool_use_lifo": True}
 
 

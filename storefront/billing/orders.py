@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
 from storefront.billing import ledger, services, vouchers
@@ -118,9 +117,8 @@ def _quote(customer: Customer, quote_id: str) -> Quote:
             Quote.store_id == customer.store_id,
             Quote.customer_id == customer.id,
         )
-        .options(joinedload(Quote.lines))  # one round trip for the quote and its lines
-        .execution_options(all_stores=True)
-    ).unique().one_or_none()
+        .execution_options(all_stores=True)  # its lines come in its row
+    ).one_or_none()
     if quote is None:
         raise QuoteNotFound("No such quote.")
     return quote

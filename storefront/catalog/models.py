@@ -8,10 +8,12 @@ amount a customer sees or owes is ``Numeric(18, 2)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.extensions import Model
@@ -249,31 +251,56 @@ class Quote(StoreScoped, Model):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
-    lines: Mapped[list[QuoteLine]] = relationship(
-        back_populates="quote",
-        cascade="all, delete-orphan",
-        order_by="QuoteLine.position",
-        lazy="selectin",
-    )
+    line_data: Mapped[list[dict[str, Any]]] = mapped_column("lines", JSON, server_default="[]")
+
+    @property
+    def lines(self) -> tuple[QuoteLine, ...]:
+        """The priced lines, in order (kept in the quote's own row: one write per quote)."""
+        return tuple(QuoteLine.from_json(item) for item in self.line_data)
 
 
-class QuoteLine(Model):
-    __tablename__ = "catalog_quote_lines"
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    """One priced line of a quote, as stored in :attr:`Quote.line_data` (amounts as text)."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quote_id: Mapped[str] = mapped_column(
-        ForeignKey("catalog_quotes.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int]
-    product_code: Mapped[str] = mapped_column(String(20))
-    spec_code: Mapped[str] = mapped_column(String(80))
-    quantity: Mapped[int]
-    size: Mapped[int | None]
-    unit_price: Mapped[Decimal] = mapped_column(MONEY)
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    unit_cost: Mapped[Decimal] = mapped_column(MONEY)
-    cost_amount: Mapped[Decimal] = mapped_column(MONEY)
-    official_amount: Mapped[Decimal] = mapped_column(MONEY)
-    rule_id: Mapped[int | None]
+    position: int
+    product_code: str
+    spec_code: str
+    quantity: int
+    size: int | None
+    unit_price: Decimal
+    amount: Decimal
+    unit_cost: Decimal
+    cost_amount: Decimal
+    official_amount: Decimal
+    rule_id: int | None
 
-    quote: Mapped[Quote] = relationship(back_populates="lines")
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "product_code": self.product_code,
+            "spec_code": self.spec_code,
+            "quantity": self.quantity,
+            "size": self.size,
+            **{name: str(getattr(self, name)) for name in _AMOUNTS},
+            "rule_id": self.rule_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QuoteLine:
+        return cls(
+            position=int(data["position"]),
+            product_code=str(data["product_code"]),
+            spec_code=str(data["spec_code"]),
+            quantity=int(data["quantity"]),
+            size=None if data.get("size") is None else int(data["size"]),
+            unit_price=Decimal(data["unit_price"]),
+            amount=Decimal(data["amount"]),
+            unit_cost=Decimal(data["unit_cost"]),
+            cost_amount=Decimal(data["cost_amount"]),
+            official_amount=Decimal(data["official_amount"]),
+            rule_id=None if data.get("rule_id") is None else int(data["rule_id"]),
+        )
+
+
+_AMOUNTS = ("unit_price", "amount", "unit_cost", "cost_amount", "official_amount")

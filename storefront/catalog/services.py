@@ -561,7 +561,6 @@ class StoredQuote:
 
 
 _QUOTES = cast(Table, Quote.__table__)
-_QUOTE_LINES = cast(Table, QuoteLine.__table__)
 
 
 class _RawInsert:
@@ -610,13 +609,9 @@ class _RawInsert:
 _QUOTE_COLUMNS = (
     "id", "store_id", "customer_id", "session_key", "region_code", "billing_mode", "period",
     "currency", "total", "cost_total", "monthly_estimate", "stale", "created_at", "expires_at",
-)  # fmt: skip
-_LINE_COLUMNS = (
-    "quote_id", "position", "product_code", "spec_code", "quantity", "size", "unit_price",
-    "amount", "unit_cost", "cost_amount", "official_amount", "rule_id",
+    "lines",
 )  # fmt: skip
 _INSERT_QUOTE = _RawInsert(_QUOTES, _QUOTE_COLUMNS)
-_INSERT_LINES = _RawInsert(_QUOTE_LINES, _LINE_COLUMNS)
 
 
 def create_quote(
@@ -629,11 +624,11 @@ def create_quote(
 ) -> StoredQuote:
     """Price and store a quote, owned by a customer or an anonymous session key.
 
-    The hot path of the quote API: one transaction with one ``INSERT`` for the quote and one
-    ``executemany`` for its lines, pre-rendered and run on a pooled DBAPI connection of its
-    own (:func:`~storefront.extensions.raw_write`: no ORM session, unit of work, reload or
-    per-statement execution context); the answer is built from the values written, which
-    are already rounded to the column scale. Committed when this returns.
+    The hot path of the quote API: one ``INSERT`` (the lines are kept in the quote's row),
+    pre-rendered and run on a pooled DBAPI connection of its own
+    (:func:`~storefront.extensions.raw_write`: no ORM session, unit of work, reload or
+    per-statement execution context); the answer is built from the values written, which are
+    already rounded to the column scale. Committed when this returns.
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
@@ -682,31 +677,27 @@ def create_quote(
         "stale": stored.stale,
         "created_at": now,
         "expires_at": stored.expires_at,
+        "lines": [
+            QuoteLine(
+                position=i,
+                product_code=line.product,
+                spec_code=line.spec.code,
+                quantity=line.quantity,
+                size=line.size,
+                unit_price=line.priced.unit_price,
+                amount=line.priced.amount,
+                unit_cost=line.priced.unit_cost,
+                cost_amount=line.priced.cost_amount,
+                official_amount=line.priced.official_amount,
+                rule_id=line.rule_id,
+            ).to_json()
+            for i, line in enumerate(basket.lines)
+        ],
     }
-    line_rows = [
-        {
-            "quote_id": stored.id,
-            "position": i,
-            "product_code": line.product,
-            "spec_code": line.spec.code,
-            "quantity": line.quantity,
-            "size": line.size,
-            "unit_price": line.priced.unit_price,
-            "amount": line.priced.amount,
-            "unit_cost": line.priced.unit_cost,
-            "cost_amount": line.priced.cost_amount,
-            "official_amount": line.priced.official_amount,
-            "rule_id": line.rule_id,
-        }
-        for i, line in enumerate(basket.lines)
-    ]
     dialect = db.engine.dialect
     quote_sql, quote_params = _INSERT_QUOTE.params(dialect, [quote_row])
-    lines_sql, lines_params = _INSERT_LINES.params(dialect, line_rows)
     with raw_write() as cursor:
         cursor.execute(quote_sql, quote_params[0])
-        if lines_params:
-            cursor.executemany(lines_sql, lines_params)
     return stored
 
 
