@@ -1,7 +1,8 @@
-"""catalog: a quote's lines kept in its own row (``catalog_quotes.lines``, JSON)
+"""catalog: a quote's lines kept in its own row (``catalog_quotes.lines``, JSON); quote indexes
 
 One write per quote instead of a quote row, its line rows and their index entries; the lines
-are read with the quote (orders copy them into order lines, which stay a table).
+are read with the quote (orders copy them into order lines, which stay a table). The unused
+owner index and the store index give way to one (store_id, created_at) index.
 
 Revision ID: 0019_quote_lines_inline
 Revises: 0018_partner_allocations
@@ -69,9 +70,19 @@ def upgrade():
     with op.batch_alter_table("catalog_quote_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_catalog_quote_lines_quote_id")
     op.drop_table("catalog_quote_lines")
+    op.drop_index("ix_catalog_quotes_owner", table_name="catalog_quotes")
+    op.drop_index("ix_catalog_quotes_store_id", table_name="catalog_quotes")
+    op.create_index(
+        "ix_catalog_quotes_store_created", "catalog_quotes", ["store_id", "created_at"]
+    )
 
 
 def downgrade():
+    op.drop_index("ix_catalog_quotes_store_created", table_name="catalog_quotes")
+    op.create_index("ix_catalog_quotes_store_id", "catalog_quotes", ["store_id"])
+    op.create_index(
+        "ix_catalog_quotes_owner", "catalog_quotes", ["store_id", "customer_id", "session_key"]
+    )
     op.create_table("catalog_quote_lines", *_line_columns())
     lines = _lines_table()
     with op.batch_alter_table("catalog_quote_lines", schema=None) as batch_op:

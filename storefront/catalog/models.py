@@ -235,9 +235,12 @@ class Quote(StoreScoped, Model):
     """A binding price for a basket, locked at quote time until ``expires_at``."""
 
     __tablename__ = "catalog_quotes"
-    __table_args__ = (Index("ix_catalog_quotes_owner", "store_id", "customer_id", "session_key"),)
+    # The store's quotes newest first (the partner workspace); a quote is otherwise found by
+    # its id. Ids start with their creation time, so new rows go to the end of each index.
+    __table_args__ = (Index("ix_catalog_quotes_store_created", "store_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     session_key: Mapped[str | None] = mapped_column(String(64))
     region_code: Mapped[str] = mapped_column(String(40))
