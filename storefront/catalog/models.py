@@ -278,17 +278,6 @@ class QuoteLine:
     official_amount: Decimal
     rule_id: int | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "product_code": self.product_code,
-            "spec_code": self.spec_code,
-            "quantity": self.quantity,
-            "size": self.size,
-            **{name: str(getattr(self, name)) for name in _AMOUNTS},
-            "rule_id": self.rule_id,
-        }
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> QuoteLine:
         return cls(
@@ -305,5 +294,3 @@ class QuoteLine:
             rule_id=None if data.get("rule_id") is None else int(data["rule_id"]),
         )
 
-
-_AMOUNTS = ("unit_price", "amount", "unit_cost", "cost_amount", "official_amount")

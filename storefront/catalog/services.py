@@ -25,7 +25,6 @@ from storefront.catalog.models import (
     PriceBookEntry,
     PriceRule,
     Quote,
-    QuoteLine,
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
@@ -595,15 +594,12 @@ class _RawInsert:
             )
         return rendered
 
-    def params(self, dialect: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+    def params(self, dialect: Any, row: Mapping[str, Any]) -> tuple[str, Any]:
+        """The statement and the DBAPI parameters (a tuple or a dict) for one row."""
         sql, positional, binds = self._for(dialect)
-        out: list[Any] = []
-        for row in rows:
-            values = {
-                name: (proc(row[name]) if proc is not None else row[name]) for name, proc in binds
-            }
-            out.append(tuple(values.values()) if positional else values)
-        return sql, out
+        if positional:
+            return sql, tuple(row[n] if proc is None else proc(row[n]) for n, proc in binds)
+        return sql, {n: row[n] if proc is None else proc(row[n]) for n, proc in binds}
 
 
 _QUOTE_COLUMNS = (
@@ -688,26 +684,26 @@ def create_quote(
         "created_at": now,
         "expires_at": stored.expires_at,
         "lines": [
-            QuoteLine(
-                position=i,
-                product_code=line.product,
-                spec_code=line.spec.code,
-                quantity=line.quantity,
-                size=line.size,
-                unit_price=line.priced.unit_price,
-                amount=line.priced.amount,
-                unit_cost=line.priced.unit_cost,
-                cost_amount=line.priced.cost_amount,
-                official_amount=line.priced.official_amount,
-                rule_id=line.rule_id,
-            ).to_json()
+            {
+                "position": i,
+                "product_code": line.product,
+                "spec_code": line.spec.code,
+                "quantity": line.quantity,
+                "size": line.size,
+                "unit_price": str(line.priced.unit_price),
+                "amount": str(line.priced.amount),
+                "unit_cost": str(line.priced.unit_cost),
+                "cost_amount": str(line.priced.cost_amount),
+                "official_amount": str(line.priced.official_amount),
+                "rule_id": line.rule_id,
+            }  # the shape QuoteLine.from_json reads
             for i, line in enumerate(basket.lines)
         ],
     }
     dialect = db.engine.dialect
-    quote_sql, quote_params = _INSERT_QUOTE.params(dialect, [quote_row])
+    quote_sql, quote_params = _INSERT_QUOTE.params(dialect, quote_row)
     with raw_write() as cursor:
-        cursor.execute(quote_sql, quote_params[0])
+        cursor.execute(quote_sql, quote_params)
     return stored
 
 
