@@ -12,12 +12,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flask_limiter
+import flask_login
 from flask import Flask, current_app, request
 from flask.globals import request_ctx
 from flask.wrappers import Response
 from flask_babel import Babel
 from flask_limiter.util import get_qualified_name, get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -80,6 +80,23 @@ else:
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login, minus its remember-cookie bookkeeping on requests with an empty session.
+
+    Its after-request hook only acts on session keys (``_remember``, ``_user_id``); looking
+    for them in an empty session (every anonymous API call and first visit) finds nothing but
+    marks the session read, which costs a ``Vary: Cookie`` header and time on each answer.
+    """
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        # the session object itself: ``request_ctx.session`` would mark it read (Flask 3.1)
+        held = getattr(request_ctx._get_current_object(), "_session", None)  # type: ignore[attr-defined]
+        if not held:
+            return response
+        updated: Response = super()._update_remember_cookie(response)
+        return updated
+
+
 login_manager = LoginManager()
 
 

@@ -21,17 +21,25 @@ _SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
 
 
 def owner_key(create: bool) -> str | None:
-    """The requester's key; with ``create``, a new one (sent back as a cookie) if they have none."""
+    """The requester's key; with ``create``, a new one (sent back as a cookie) if they have none.
+
+    The answer depends on the cookie, so it says so (``Vary: Cookie``)."""
+    if not g.get("quote_owner_hook"):
+        g.quote_owner_hook = True
+        after_this_request(_finish)
     key = request.cookies.get(COOKIE)
     if key is not None and _SHAPE.fullmatch(key):
         return key
     made: str | None = g.get("quote_owner_key")
-    if made is not None or not create:
-        return made
-    made = g.quote_owner_key = secrets.token_urlsafe(24)
+    if made is None and create:
+        made = g.quote_owner_key = secrets.token_urlsafe(24)
+    return made
 
-    @after_this_request
-    def _send(response: Response) -> Response:
+
+def _finish(response: Response) -> Response:
+    response.vary.add("Cookie")
+    made: str | None = g.get("quote_owner_key")
+    if made is not None:
         config = current_app.config
         response.set_cookie(
             COOKIE,
@@ -41,6 +49,4 @@ def owner_key(create: bool) -> str | None:
             httponly=True,
             samesite=config["SESSION_COOKIE_SAMESITE"],
         )
-        return response
-
-    return made
+    return response

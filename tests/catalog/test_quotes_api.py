@@ -279,7 +279,8 @@ def test_the_anonymous_owner_is_a_cookie_of_its_own(client: Any, quote: Any, app
     assert [c.split("=", 1)[0] for c in cookies] == ["sf_quote_owner"]
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
     key = client.get_cookie("sf_quote_owner").value
-    assert client.get(f"/api/v1/quotes/{qid}").status_code == 200
+    seen = client.get(f"/api/v1/quotes/{qid}")
+    assert seen.status_code == 200 and "Cookie" in seen.headers["Vary"]  # caches: per owner
     again = quote({"region": "cn-north-4", "billing_mode": "on_demand", "items": [ECS]})
     assert "Set-Cookie" not in again.headers  # the same owner keeps its key
     stranger = app.test_client()
