@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,6 +65,30 @@ def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subproce
         "--log-level", "warning", "--chdir", str(ROOT),
     ]  # fmt: skip
     return subprocess.Popen(cmd, env=env)
+
+
+def workers_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def measured(
+    proc: subprocess.Popen[bytes], cpu: dict[str, float], name: str, run: Any
+) -> loadgen.Result:
+    """Run ``run()`` and note the workers' CPU time per request it served (in µs)."""
+    before = workers_cpu(proc)
+    result: loadgen.Result = run()
+    served = result.requests + result.errors
+    cpu[name] = (workers_cpu(proc) - before) / served * 1e6 if served else 0.0
+    return result
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -111,13 +136,17 @@ def main() -> int:
     body = json.dumps(QUOTE).encode()
     json_headers = {"Content-Type": "application/json"}
     results: dict[str, loadgen.Result] = {}
+    cpu: dict[str, float] = {}  # gunicorn workers' CPU µs per request
 
     port = free_port()
     proc = gunicorn("hello:app", port, args.workers, env)
     try:
         wait_up(port, "/")
         loadgen.run(port, "GET", "/", threads=2, seconds=1)  # warm-up
-        results["hello"] = loadgen.run(port, "GET", "/", threads=args.threads, seconds=args.seconds)
+        results["hello"] = measured(
+            proc, cpu, "hello",
+            lambda: loadgen.run(port, "GET", "/", threads=args.threads, seconds=args.seconds),
+        )  # fmt: skip
     finally:
         stop(proc)
 
@@ -130,13 +159,13 @@ def main() -> int:
         loadgen.run(
             port, "POST", "/api/v1/quotes", body, json_headers, threads=2, seconds=1, expect=201
         )
-        results["quote"] = loadgen.run(
+        results["quote"] = measured(proc, cpu, "quote", lambda: loadgen.run(
             port, "POST", "/api/v1/quotes", body, json_headers,
             threads=args.threads, seconds=args.seconds, expect=201,
-        )  # fmt: skip
-        results["catalogue"] = loadgen.run(
+        ))  # fmt: skip
+        results["catalogue"] = measured(proc, cpu, "catalogue", lambda: loadgen.run(
             port, "GET", page, threads=args.threads, seconds=args.seconds
-        )
+        ))  # fmt: skip
         sandbox.set_faults(latency_ms=400)
         results["quote_slow_provider"] = loadgen.run(
             port, "POST", "/api/v1/quotes", body, json_headers,
@@ -147,12 +176,14 @@ def main() -> int:
         sandbox.stop()
 
     hello = results["hello"].rps
-    print(f"{'run':<22}{'req/s':>10}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs hello':>10}")
+    header = f"{'run':<22}{'req/s':>10}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs hello':>10}"
+    print(header + f"{'worker CPU/req':>16}")
     for name, r in results.items():
         ratio = r.rps / hello if hello else 0
+        worker = f"{cpu[name]:>13.0f} us" if name in cpu else ""
         print(
             f"{name:<22}{r.rps:>10.1f}{r.errors:>8}{r.p50:>9.1f}"
-            f"{r.percentile(0.99):>9.1f}{ratio:>9.2f}x"
+            f"{r.percentile(0.99):>9.1f}{ratio:>9.2f}x{worker}"
         )
     checks = {
         "quote >= 0.5x hello": results["quote"].rps >= 0.5 * hello,
