@@ -11,6 +11,8 @@ from babel.support import NullTranslations
 from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from storefront.extensions import babel
 from storefront.navigation import fixed_url
@@ -72,15 +74,44 @@ _TRANSLATIONS = "_storefront_translations"
 
 
 def translations() -> NullTranslations:
-    """The request's translations, found once per request and locale (Flask-Babel's own
-    template callables look them up again for every string; ``force_locale`` and ``refresh``
-    change the locale object, so they are looked up again then)."""
+    """The request's translations, found once per request and locale (Flask-Babel looks them up
+    again for every string; ``force_locale`` and ``refresh`` change the locale object, so they
+    are looked up again then)."""
     locale = get_locale()
     found: tuple[object, NullTranslations] | None = g.get(_TRANSLATIONS)
     if found is None or found[0] is not locale:
         found = (locale, get_translations())
         setattr(g, _TRANSLATIONS, found)
     return found[1]
+
+
+def _rendering(context: Context) -> NullTranslations:
+    """The translations of the template being rendered: those in force when its rendering
+    started (see ``inject_locale``), else the request's (a macro imported without context)."""
+    found = context.get(_TRANSLATIONS)
+    return found if isinstance(found, NullTranslations) else translations()
+
+
+# The callables Flask-Babel installs for templates, on the translations above: jinja2.ext.i18n
+# wraps them (newstyle: the result is escaped and always %-formatted with the keyword arguments).
+@pass_context
+def _gettext(context: Context, string: str) -> str:
+    return _rendering(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int) -> str:
+    return _rendering(context).ungettext(singular, plural, num)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, string: str) -> str:
+    return _rendering(context).upgettext(msgctxt, string)
+
+
+@pass_context
+def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, num: int) -> str:
+    return _rendering(context).unpgettext(msgctxt, singular, plural, num)
 
 
 def translation_directories(root: Path) -> str:
@@ -94,19 +125,23 @@ def translation_directories(root: Path) -> str:
 def register(app: Flask, root: Path) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(root))
     babel.init_app(app, locale_selector=select_locale)
-    # the callables Flask-Babel installs (jinja2.ext.i18n), on the translations found once
+    # the callables Flask-Babel installs (jinja2.ext.i18n), on the translations above
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        gettext=_gettext,
+        ngettext=_ngettext,
         newstyle=True,
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        pgettext=_pgettext,
+        npgettext=_npgettext,
     )
 
     app.add_template_global(switch_url, "switch_url")
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:
-        return {"current_locale": str(get_locale()), "locales": LOCALES}
+        return {
+            "current_locale": str(get_locale()),
+            "locales": LOCALES,
+            _TRANSLATIONS: translations(),
+        }
 
     app.register_blueprint(bp)

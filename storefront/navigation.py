@@ -53,23 +53,22 @@ def add_nav(app: Flask, item: NavItem) -> None:
     app.extensions.pop(_SECTIONS, None)
 
 
-def _kept(name: str) -> dict[Any, Any]:
-    """One of this app's caches, emptied when full (its keys come from a small set)."""
-    cache: dict[Any, Any] = current_app.extensions.setdefault(name, {})
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Put ``value`` in one of this app's caches, emptied when full (its keys come from a small
+    set)."""
     if len(cache) >= MAX_KEPT:
         cache.clear()
-    return cache
+    cache[key] = value
+    return value
 
 
 def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)``, kept per app and script root: for URLs that are the same
     on every request (literal arguments only, e.g. a static file or an entry page)."""
-    cache = _kept(_URLS)
+    cache: dict[Any, str] = current_app.extensions[_URLS]
     key = (request.script_root, endpoint, *sorted(values.items()))
-    url: str | None = cache.get(key)
-    if url is None:
-        url = cache[key] = url_for(endpoint, **values)
-    return url
+    url = cache.get(key)
+    return url if url is not None else _keep(cache, key, url_for(endpoint, **values))
 
 
 def _section(section: str) -> tuple[NavItem, ...]:
@@ -93,18 +92,23 @@ def links(section: str) -> tuple[NavLink, ...]:
     items = _section(section)
     user = current_user._get_current_object()
     shown = tuple(n for n, item in enumerate(items) if item.visible(user))
-    cache = _kept(_LINKS)
+    cache: dict[Any, tuple[NavLink, ...]] = current_app.extensions[_LINKS]
     key = (section, str(get_locale()), request.script_root, shown)
-    found: tuple[NavLink, ...] | None = cache.get(key)
+    found = cache.get(key)
     if found is None:
-        found = cache[key] = tuple(
-            NavLink(items[n].endpoint, fixed_url(items[n].endpoint), str(items[n].label))
-            for n in shown
+        found = _keep(
+            cache,
+            key,
+            tuple(
+                NavLink(items[n].endpoint, fixed_url(items[n].endpoint), str(items[n].label))
+                for n in shown
+            ),
         )
     return found
 
 
 def register(app: Flask) -> None:
+    app.extensions[_URLS], app.extensions[_LINKS] = {}, {}
     app.add_template_global(fixed_url, "fixed_url")
 
     @app.context_processor

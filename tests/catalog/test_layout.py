@@ -78,6 +78,9 @@ def test_templates_speak_the_visitors_language(
     assert "Skip to content" in page and "Prices in CNY before tax." in page
     zh = client.get("/products/ecs?region=cn-north-4", headers=ZH).get_data(as_text=True)
     assert "跳到正文" in zh and "价格以 CNY 计，不含税。" in zh and "Skip to content" not in zh
+    calc = "/calculator?region=cn-north-4&ecs_spec=s6.large.2.linux&months=3&years=1"
+    assert "包月，3 个月" in client.get(calc, headers=ZH).get_data(as_text=True)  # plurals
+    assert "Monthly, 3 months" in client.get(calc).get_data(as_text=True)
     # placeholders are filled in and escaped, in either language
     make_store(name="Tom & Jerry <Cloud>", domains=["tom.test"])
     home = client.get("/", base_url="http://tom.test", headers=ZH).get_data(as_text=True)
