@@ -125,7 +125,6 @@ def translation_directories(root: Path) -> str:
 def register(app: Flask, root: Path) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(root))
     babel.init_app(app, locale_selector=select_locale)
-    # the callables Flask-Babel installs (jinja2.ext.i18n), on the translations above
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext,
         ngettext=_ngettext,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
@@ -216,13 +215,10 @@ def store_texts() -> dict[str, ProductText]:
     return {row.product_code: row for row in db.session.scalars(select(ProductText))}
 
 
-def for_visitor(
-    product: Described, locale: str, store: Any, rows: dict[str, ProductText] | None = None
-) -> Markup:
-    """The description a visitor in ``locale`` sees, as safe HTML; ``rows`` (the store's texts
-    per product code) defaults to this app's copy of them."""
-    found: Mapping[str, Texts] | None = rows if rows is not None else visitor_texts()
-    row: Texts | None = found.get(product.code) if found is not None else store_text(product.code)
+def for_visitor(product: Described, locale: str, store: Any) -> Markup:
+    """The description a visitor in ``locale`` sees, as safe HTML."""
+    kept = visitor_texts()
+    row: Texts | None = kept.get(product.code) if kept is not None else store_text(product.code)
     return render(source_for(product, locale, row), store)
 
 
