@@ -2,6 +2,11 @@
 
 ``main`` entries go on the left, ``account`` entries on the right. An entry shows only when
 its endpoint exists and its ``visible`` check passes for the current user.
+
+Every page shows them, so the links (URL and label) for one set of visible entries are built
+once per app, language and script root and kept (:func:`links`); so are the layout's other URLs
+that are the same on every request (:func:`fixed_url`). The app uses neither host nor subdomain
+matching, so such a URL depends on the script root alone.
 """
 
 from __future__ import annotations
@@ -10,8 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+
+NAV = "storefront.nav"
+_SECTIONS = "storefront.nav.sections"
+_LINKS = "storefront.nav.links"
+_URLS = "storefront.fixed_urls"
+MAX_KEPT = 1024
 
 
 def _always(user: Any) -> bool:
@@ -27,24 +39,78 @@ class NavItem:
     visible: Callable[[Any], bool] = field(default=_always)
 
 
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    """A visible entry as the layout shows it (label in the request's language)."""
+
+    endpoint: str
+    url: str
+    label: str
+
+
 def add_nav(app: Flask, item: NavItem) -> None:
-    app.extensions.setdefault("storefront.nav", []).append(item)
+    app.extensions.setdefault(NAV, []).append(item)
+    app.extensions.pop(_SECTIONS, None)
 
 
-def _items(section: str) -> list[NavItem]:
-    items: list[NavItem] = current_app.extensions.get("storefront.nav", [])
-    endpoints = current_app.view_functions
-    return sorted(
-        (
-            i
-            for i in items
-            if i.section == section and i.endpoint in endpoints and i.visible(current_user)
-        ),
-        key=lambda i: i.order,
-    )
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Put ``value`` in one of this app's caches, emptied when full (its keys come from a small
+    set)."""
+    if len(cache) >= MAX_KEPT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)``, kept per app and script root: for URLs that are the same
+    on every request (literal arguments only, e.g. a static file or an entry page)."""
+    cache: dict[Any, str] = current_app.extensions[_URLS]
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = cache.get(key)
+    return url if url is not None else _keep(cache, key, url_for(endpoint, **values))
+
+
+def _section(section: str) -> tuple[NavItem, ...]:
+    """The section's entries whose endpoint exists, in order (fixed once the app is built)."""
+    sections: dict[str, tuple[NavItem, ...]] = current_app.extensions.setdefault(_SECTIONS, {})
+    found = sections.get(section)
+    if found is None:
+        items: list[NavItem] = current_app.extensions.get(NAV, [])
+        endpoints = current_app.view_functions
+        found = sections[section] = tuple(
+            sorted(
+                (i for i in items if i.section == section and i.endpoint in endpoints),
+                key=lambda i: i.order,
+            )
+        )
+    return found
+
+
+def links(section: str) -> tuple[NavLink, ...]:
+    """The entries of ``section`` the current user sees."""
+    items = _section(section)
+    user = current_user._get_current_object()
+    shown = tuple(n for n, item in enumerate(items) if item.visible(user))
+    cache: dict[Any, tuple[NavLink, ...]] = current_app.extensions[_LINKS]
+    key = (section, str(get_locale()), request.script_root, shown)
+    found = cache.get(key)
+    if found is None:
+        found = _keep(
+            cache,
+            key,
+            tuple(
+                NavLink(items[n].endpoint, fixed_url(items[n].endpoint), str(items[n].label))
+                for n in shown
+            ),
+        )
+    return found
 
 
 def register(app: Flask) -> None:
+    app.extensions[_URLS], app.extensions[_LINKS] = {}, {}
+    app.add_template_global(fixed_url, "fixed_url")
+
     @app.context_processor
     def inject_nav() -> dict[str, object]:
-        return {"nav_items": lambda: _items("main"), "account_items": lambda: _items("account")}
+        return {"nav_items": lambda: links("main"), "account_items": lambda: links("account")}

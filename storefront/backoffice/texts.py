@@ -41,16 +41,30 @@ def allowed_key(key: str) -> bool:
     return key in TEXT_KEYS or (key.startswith("blurb.") and key[6:].isalnum() and len(key) < 40)
 
 
-def context_for(store: Any) -> dict[str, Any]:
+# Everything a text's output depends on besides its source: name, email, phone, address, year.
+ContextKey = tuple[str, str, str, str, int]
+
+
+def context_key(store: Any) -> ContextKey:
+    return (
+        store.name,
+        store.contact_email or "",
+        store.contact_phone or "",
+        getattr(store, "contact_address", None) or "",
+        datetime.now(UTC).year,
+    )
+
+
+def _context(key: ContextKey) -> dict[str, Any]:
+    name, email, phone, address, year = key
     return {
-        "store": {
-            "name": store.name,
-            "email": store.contact_email or "",
-            "phone": store.contact_phone or "",
-            "address": getattr(store, "contact_address", None) or "",
-        },
-        "year": datetime.now(UTC).year,
+        "store": {"name": name, "email": email, "phone": phone, "address": address},
+        "year": year,
     }
+
+
+def context_for(store: Any) -> dict[str, Any]:
+    return _context(context_key(store))
 
 
 def validate(source: str) -> str | None:
@@ -79,15 +93,24 @@ def render_plain(source: str | None, store: Any) -> str:
     an unsafe or broken template comes back as its source."""
     if not source:
         return ""
+    return _rendered_plain(source, context_key(store))
+
+
+@lru_cache(maxsize=1024)
+def _rendered_plain(source: str, key: ContextKey) -> str:
+    """A plain text's output, kept per process: it depends on nothing but ``source`` and the
+    context values in ``key`` (a store's edit changes one of them, so nothing goes stale)."""
     try:
-        return str(_compiled(True, source).render(**context_for(store)))
+        return str(_compiled(True, source).render(**_context(key)))
     except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
         return source
 
 
+@lru_cache(maxsize=1024)
 def plain_to_html(text: str) -> Markup:
     """Plain text as HTML: everything escaped; a blank line starts a paragraph, a line break
-    stays one, lines starting with "- " make a list and ``**words**`` are bold."""
+    stays one, lines starting with "- " make a list and ``**words**`` are bold (kept per
+    process: the result depends on ``text`` alone)."""
     blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())]
     out: list[str] = []
     for block in blocks:

@@ -8,16 +8,25 @@ it is escaped, blank lines make paragraphs, line breaks stay, ``- `` lines make 
 Which text a visitor sees: the store's text in their language, else the store's text in the
 other language, else the catalogue's default text (:class:`~storefront.catalog.models.Product`)
 in their language.
+
+Visitors' pages read a per-process copy of each store's texts (:func:`visitor_texts`), reloaded
+when older than ``STORE_CACHE_SECONDS`` (default 30 s: other processes show an edit within that)
+or at once after this process writes a text.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import texts
@@ -56,23 +65,92 @@ def store_text(product_code: str) -> ProductText | None:
 
 
 _TEXTS = cast(Table, ProductText.__table__)
-# The product page reads this on every request: a Core statement built once, filtered to the
-# store explicitly (what the ORM's tenant filter adds, at a seventh of the cost).
-_VISITOR_TEXTS = select(_TEXTS.c.description, _TEXTS.c.description_zh).where(
-    _TEXTS.c.store_id == bindparam("store_id"), _TEXTS.c.product_code == bindparam("code")
+# A store's texts for visitors: a Core statement built once, filtered to the store explicitly
+# (what the ORM's tenant filter adds, at a fraction of the cost).
+_STORE_TEXTS = select(_TEXTS.c.product_code, _TEXTS.c.description, _TEXTS.c.description_zh).where(
+    _TEXTS.c.store_id == bindparam("store_id")
 )
 
 
-def _visitor_texts(product_code: str) -> Texts | None:
+@dataclass(frozen=True, slots=True)
+class StoredTexts:
+    description: str
+    description_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    generation: int
+    loaded_at: float
+    texts: dict[str, StoredTexts]
+
+
+_generation = itertools.count(1)
+_current = next(_generation)
+CACHE = "catalog.descriptions"
+
+
+def invalidate() -> None:
+    """Make every app in this process reload its copies of the stores' texts on next use."""
+    global _current
+    _current = next(_generation)
+
+
+def visitor_texts() -> dict[str, StoredTexts] | None:
+    """The current store's texts per product code, from this app's copy (see the module
+    docstring); None outside a store."""
     store_id = current_store_id()
     if store_id is None:
-        return store_text(product_code)
-    row = (
-        db.session.connection()
-        .execute(_VISITOR_TEXTS, {"store_id": store_id, "code": product_code})
-        .first()
-    )
-    return cast(Texts | None, row)
+        return None
+    copies: dict[int, _Copy] = current_app.extensions.setdefault(CACHE, {})
+    entry = copies.get(store_id)
+    ttl = float(current_app.config.get("STORE_CACHE_SECONDS", 30))
+    if entry is None or entry.generation != _current or time.monotonic() - entry.loaded_at >= ttl:
+        generation = _current
+        rows = db.session.connection().execute(_STORE_TEXTS, {"store_id": store_id})
+        texts_by_code = {code: StoredTexts(en, zh) for code, en, zh in rows}
+        entry = copies[store_id] = _Copy(generation, time.monotonic(), texts_by_code)
+    return entry.texts
+
+
+_CHANGED = "catalog.descriptions.changed"
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, ProductText):
+            session.info[_CHANGED] = True
+            invalidate()
+            return
+
+
+def _after_commit(session: Session) -> None:
+    # again once committed: a copy another thread loaded between the flush and the commit
+    # holds the old text
+    if session.info.pop(_CHANGED, False):
+        invalidate()
+
+
+def _after_rollback(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        invalidate()
+
+
+def _after_bulk(state: ORMExecuteState) -> None:
+    table = getattr(state.statement, "table", None)
+    writes = state.is_update or state.is_delete or state.is_insert
+    if writes and getattr(table, "name", None) == _TEXTS.name:
+        state.session.info[_CHANGED] = True
+        invalidate()
+
+
+def install() -> None:
+    """Reload the copies after any ORM change (unit of work or bulk statement) to a text."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "do_orm_execute", _after_bulk)
 
 
 def check(description: str, description_zh: str) -> dict[str, str]:
@@ -137,10 +215,10 @@ def store_texts() -> dict[str, ProductText]:
     return {row.product_code: row for row in db.session.scalars(select(ProductText))}
 
 
-def for_visitor(
-    product: Described, locale: str, store: Any, rows: dict[str, ProductText] | None = None
-) -> Markup:
-    row: Texts | None = rows.get(product.code) if rows is not None else _visitor_texts(product.code)
+def for_visitor(product: Described, locale: str, store: Any) -> Markup:
+    """The description a visitor in ``locale`` sees, as safe HTML."""
+    kept = visitor_texts()
+    row: Texts | None = kept.get(product.code) if kept is not None else store_text(product.code)
     return render(source_for(product, locale, row), store)
 
 

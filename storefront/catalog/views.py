@@ -72,14 +72,11 @@ def _region(hid: services.Hidden) -> tuple[list[Any], str | None]:
 def product_list() -> ResponseReturnValue:
     hid = services.hidden()
     products = services.products(hid)
-    rows = descriptions.store_texts()
     store = request_store()
     return render_template(
         "catalog/products.html",
         products=products,
-        descriptions={
-            p.code: descriptions.for_visitor(p, _locale(), store, rows) for p in products
-        },
+        descriptions={p.code: descriptions.for_visitor(p, _locale(), store) for p in products},
         localized=services.localized,
         locale=_locale(),
     )
@@ -593,6 +590,7 @@ def staff_description(code: str) -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     snapshot.install()
+    descriptions.install()
     app.register_blueprint(bp)
     app.add_template_global(lambda spec: services.spec_name(spec, _locale()), "spec_name")
     app.add_template_global(lambda spec: services.spec_family(spec, _locale()), "spec_family")

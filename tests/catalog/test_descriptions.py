@@ -128,3 +128,23 @@ def test_a_stores_description_stays_in_that_store(
     assert "Virtual machines in general-purpose" in _description(page)  # the catalogue's text
     zh = client.get("/products/ecs", base_url="http://other-texts.test", headers=ZH)
     assert "只在默认商店。" not in zh.get_data(as_text=True)
+
+
+def test_another_process_edit_shows_once_the_store_cache_time_passes(
+    app: Any, client: Any, catalog: Any, make_staff: Any
+) -> None:
+    """Visitors' pages keep a store's texts per process: this process's edits show at once (see
+    above), another process's within ``STORE_CACHE_SECONDS``."""
+    from sqlalchemy import update
+
+    from storefront.catalog.models import ProductText
+    from storefront.extensions import db
+
+    login(client, make_staff(role=StaffRole.OWNER))
+    assert _post(client, "Written here.", "").status_code == 302
+    assert "Written here." in _description(client.get("/products/ecs").get_data(as_text=True))
+    with app.app_context(), db.engine.begin() as conn:  # another process's write: no ORM events
+        conn.execute(update(ProductText).values(description="Written elsewhere."))
+    app.config["STORE_CACHE_SECONDS"] = 0  # as if the cache time had passed
+    for path in ("/products/ecs", "/products"):
+        assert "Written elsewhere." in client.get(path).get_data(as_text=True)

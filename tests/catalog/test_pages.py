@@ -44,6 +44,23 @@ def test_product_pages(client: Any, catalog: Any) -> None:
     assert "弹性云服务器" in zh
 
 
+def test_browsing_products_sets_no_cookie_and_the_calculator_still_posts(
+    client: Any, catalog: Any
+) -> None:
+    """Product pages have nothing to post, so they carry no CSRF token and viewing them starts
+    no session; the calculator's htmx requests still get a token that works."""
+    for path in ("/products", "/products/ecs?region=cn-north-4", "/products/vpc"):
+        resp = client.get(path)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and resp.headers.get("Set-Cookie") is None
+        assert 'method="post"' not in html.lower()
+        assert not re.search(r"hx-(post|put|patch|delete)", html)
+    form = {"region": "cn-north-4", "ecs_spec": "s6.large.2.linux", "ecs_quantity": "1"}
+    assert client.post("/calculator/price", data=form).status_code == 400  # no token, no price
+    part = client.post("/calculator/price", data=form, headers=csrf(client))
+    assert part.status_code == 200 and "CNY 112.00" in part.get_data(as_text=True)
+
+
 def test_calculator_prices_and_quotes(client: Any, catalog: Any) -> None:
     page = client.get("/calculator?region=cn-north-4")
     assert page.status_code == 200 and 'data-price="yearly"' in page.get_data(as_text=True)
