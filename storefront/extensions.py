@@ -80,6 +80,8 @@ else:
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 babel = Babel()
+
+
 class LoginManager(flask_login.LoginManager):
     """Flask-Login, minus its remember-cookie bookkeeping on requests with an empty session.
 
