@@ -90,7 +90,7 @@ def _engine_options(url: str) -> dict[str, Any]:
     # warm connections (SQLite: their page cache; PostgreSQL: its backends' caches) and the
     # rest can idle out; the default FIFO cycles through every pooled connection in turn.
     if url.startswith("sqlite"):
-        in_memory = url in ("sqlite://", "sqlite:///") or ":memory:" in url or "memory" in url
+        in_memory = url in ("sqlite://", "sqlite:///") or "memory" in url  # :memory:, mode=memory
         options: dict[str, Any] = {"connect_args": {"timeout": 30}}
         return options if in_memory else {**options, "pool_use_lifo": True}  # memory: one conn
     return {"pool_pre_ping": True, "pool_use_lifo": True}

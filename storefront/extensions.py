@@ -227,28 +227,16 @@ def _gate(engine: Any) -> Iterator[None]:
 
 
 @contextmanager
-def write_gate() -> Iterator[None]:
-    """Queue short write transactions on a SQLite file behind a kernel lock (no-op elsewhere).
-
-    SQLite admits one writer at a time and makes the others poll, sleeping 1, 2, 5, 10… ms
-    between tries; under concurrent writes from several workers most of the time goes to
-    those sleeps. Writers that pass through this gate instead wait on a thread lock and an
-    ``flock`` and start the moment the previous one has committed. Writers that do not use
-    it still work (SQLite's own busy timeout applies to them).
-    """
-    with _gate(db.engine):
-        try:
-            yield
-        except BaseException:
-            db.session.rollback()  # never leave SQLite's write lock held past the gate
-            raise
-
-
-@contextmanager
 def raw_write() -> Iterator[Any]:
     """The cursor of a pooled DBAPI connection for one short write transaction of
-    pre-rendered statements, committed on leaving (rolled back on an error), through the
-    write gate; outside the request's ORM session (nothing it holds is flushed or expired).
+    pre-rendered statements, committed on leaving (rolled back on an error); outside the
+    request's ORM session (nothing it holds is flushed or expired).
+
+    On a SQLite file the transaction queues behind a kernel lock first: SQLite admits one
+    writer at a time and makes the others poll, sleeping 1, 2, 5, 10… ms between tries; under
+    concurrent writes from several workers most of the time goes to those sleeps. Writers at
+    this gate instead wait on a thread lock and an ``flock`` and start the moment the previous
+    one has committed (writers elsewhere still work: SQLite's busy timeout applies to them).
 
     For hot paths whose statements are rendered once per dialect (see
     :class:`storefront.catalog.services._RawInsert`): it skips the session's unit of work,

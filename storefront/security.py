@@ -39,9 +39,12 @@ _CSP = (
     "frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
-_FIXED = (
+_FOR_DATA = (  # every answer
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
+)
+_FIXED = (  # pages: also the headers that shape a document
+    *_FOR_DATA,
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
@@ -52,7 +55,6 @@ _HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # JSON answers are data, never a document: nothing in them may load, run or be framed, and
 # the headers that only shape a document (referrer, permissions, opener) don't apply.
 _JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
-_JSON_FIXED = _FIXED[:2]
 
 
 def _headers(response: Response) -> Response:
@@ -63,7 +65,7 @@ def _headers(response: Response) -> Response:
     if "content-security-policy" not in present:
         csp = _JSON_CSP if json else _CSP.format(nonce=csp_nonce())
         headers.add("Content-Security-Policy", csp)
-    for name, value in _JSON_FIXED if json else _FIXED:
+    for name, value in _FOR_DATA if json else _FIXED:
         if name.lower() not in present:
             headers.add(name, value)
     if request.is_secure and _HSTS[0].lower() not in present:
