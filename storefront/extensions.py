@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -197,67 +196,99 @@ def _gate_for(path: str) -> tuple[threading.Lock, int]:
     return gate
 
 
-def _gate_path(engine: Any) -> str | None:
-    """The SQLite file behind ``engine`` whose writers queue at a gate (None: no gate)."""
-    found = _gate_paths.get(engine)
-    if found is None:
-        url = engine.url
-        path: str = (url.database or "") if url.get_backend_name() == "sqlite" else ""
-        usable = fcntl is not None and path not in ("", ":memory:") and not path.startswith("file:")
-        found = _gate_paths[engine] = os.path.abspath(path) if usable else ""
-    return found or None
+def _sqlite_file(engine: Any) -> str | None:
+    """The SQLite file behind ``engine`` (None: another database, or SQLite in memory)."""
+    url = engine.url
+    path: str = (url.database or "") if url.get_backend_name() == "sqlite" else ""
+    usable = fcntl is not None and path not in ("", ":memory:") and not path.startswith("file:")
+    return os.path.abspath(path) if usable else None
 
 
-_gate_paths: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+class _Writer(threading.local):
+    """This thread's own connection to a SQLite file for :func:`raw_write`, and the file's
+    write gate. Taken out of the engine's pool once (``detach``) and kept: the hot path then
+    skips the pool's checkout and return, and writes through a connection whose page cache is
+    warm. Only for SQLite files, where a connection never goes stale; other databases use the
+    pool (with its pre-ping)."""
+
+    engine: Any = None
+    pid = 0
+    connection: Any = None
+    gate: tuple[threading.Lock, int] | None = None
 
 
-@contextmanager
-def _gate(engine: Any) -> Iterator[None]:
-    path = _gate_path(engine)
-    if path is None:
-        yield
-        return
-    lock, fd = _gate_for(path)
-    with lock:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+_writer = _Writer()
+_inherited: list[Any] = []  # a forked child's copies of its parent's connections: never closed
+
+
+def _sqlite_writer(engine: Any) -> _Writer | None:
+    writer = _writer
+    if writer.engine is engine and writer.pid == os.getpid():
+        return writer if writer.gate is not None else None
+    if writer.pid not in (0, os.getpid()):
+        _inherited.append(writer.connection)  # closing it here could drop the parent's locks
+    path = _sqlite_file(engine)
+    writer.engine, writer.pid, writer.connection, writer.gate = engine, os.getpid(), None, None
+    if path is not None:
+        connection = engine.raw_connection()
+        connection.detach()  # ours now; the pool opens another in its place when it needs one
+        writer.connection, writer.gate = connection, _gate_for(path)
+        return writer
+    return None
 
 
 @contextmanager
 def raw_write() -> Iterator[Any]:
-    """The cursor of a pooled DBAPI connection for one short write transaction of
-    pre-rendered statements, committed on leaving (rolled back on an error); outside the
-    request's ORM session (nothing it holds is flushed or expired).
+    """The cursor of a DBAPI connection for one short write transaction of pre-rendered
+    statements, committed on leaving (rolled back on an error); outside the request's ORM
+    session (nothing it holds is flushed or expired).
 
-    On a SQLite file the transaction queues behind a kernel lock first: SQLite admits one
-    writer at a time and makes the others poll, sleeping 1, 2, 5, 10… ms between tries; under
-    concurrent writes from several workers most of the time goes to those sleeps. Writers at
-    this gate instead wait on a thread lock and an ``flock`` and start the moment the previous
-    one has committed (writers elsewhere still work: SQLite's busy timeout applies to them).
+    On a SQLite file the connection is this thread's own (see :class:`_Writer`) and the
+    transaction queues behind a kernel lock first: SQLite admits one writer at a time and makes
+    the others poll, sleeping 1, 2, 5, 10… ms between tries; under concurrent writes from
+    several workers most of the time goes to those sleeps. Writers at this gate instead wait
+    on a thread lock and an ``flock`` and start the moment the previous one has committed
+    (writers elsewhere still work: SQLite's busy timeout applies to them). Other databases:
+    a pooled connection, no gate.
 
     For hot paths whose statements are rendered once per dialect (see
     :class:`storefront.catalog.services._RawInsert`): it skips the session's unit of work,
     transaction bookkeeping and per-statement execution context.
     """
     engine = db.engine
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
+    writer = _sqlite_writer(engine)
+    if writer is None:
+        pooled = engine.raw_connection()
         try:
-            with _gate(engine):
-                try:
-                    yield cursor
-                    connection.commit()
-                except BaseException:
-                    connection.rollback()
-                    raise
+            cursor = pooled.cursor()
+            try:
+                yield cursor
+                pooled.commit()
+            except BaseException:
+                pooled.rollback()
+                raise
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            pooled.close()  # back to the pool
+        return
+    assert writer.gate is not None
+    connection = writer.connection.dbapi_connection
+    lock, fd = writer.gate
+    cursor = connection.cursor()
+    try:
+        with lock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield cursor
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        connection.close()  # back to the pool
+        cursor.close()
 
 
 def install_sqlite_pragmas() -> None:
