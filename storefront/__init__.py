@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from storefront.config import Settings, load_settings
-from storefront.json_provider import OrjsonProvider
+from storefront.json_provider import COLUMN_OPTIONS, OrjsonProvider
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -63,6 +63,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from storefront.stores import tenancy
 
     install_sqlite_pragmas()
+    engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**COLUMN_OPTIONS, **engine_options}
     db.init_app(app)
     with app.app_context():
         tenancy.install(db.session.registry().__class__)
