@@ -37,16 +37,17 @@ def owner_key(create: bool) -> str | None:
 
 
 def _finish(response: Response) -> Response:
-    response.vary.add("Cookie")
+    headers = response.headers
+    if "Vary" in headers:
+        response.vary.add("Cookie")
+    else:
+        headers["Vary"] = "Cookie"
     made: str | None = g.get("quote_owner_key")
     if made is not None:
+        # what ``response.set_cookie`` writes; the key is URL-safe base64, nothing to quote
         config = current_app.config
-        response.set_cookie(
-            COOKIE,
-            made,
-            path="/",
-            secure=bool(config["SESSION_COOKIE_SECURE"]),
-            httponly=True,
-            samesite=config["SESSION_COOKIE_SAMESITE"],
-        )
+        secure = "; Secure" if config["SESSION_COOKIE_SECURE"] else ""
+        samesite = config["SESSION_COOKIE_SAMESITE"]
+        tail = f"; SameSite={samesite}" if samesite else ""
+        headers.add("Set-Cookie", f"{COOKIE}={made}{secure}; HttpOnly; Path=/{tail}")
     return response

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.http import dump_cookie
 
 from storefront.catalog import services
 from storefront.catalog.models import HiddenItem, PriceBookEntry, PriceRule, Quote
@@ -291,3 +292,18 @@ def test_the_anonymous_owner_is_a_cookie_of_its_own(client: Any, quote: Any, app
     assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 404
     stranger.set_cookie("sf_quote_owner", key)
     assert stranger.get(f"/api/v1/quotes/{qid}").status_code == 200
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_owner_cookie_is_what_werkzeug_would_write(quote: Any, app: Any, secure: bool) -> None:
+    """The owner cookie's header is written by hand on the hot path: it must be exactly
+    ``set_cookie``'s, with ``Secure`` where the session cookie is (production)."""
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    made = quote({"region": "cn-north-4", "billing_mode": "monthly", "period": 1, "items": [ECS]})
+    (header,) = made.headers.getlist("Set-Cookie")
+    key = header.split(";", 1)[0].split("=", 1)[1]
+    expected = dump_cookie(
+        "sf_quote_owner", key, path="/", secure=secure, httponly=True, samesite="Lax"
+    )
+    assert header == expected and len(key) == 32
+    assert made.headers["Vary"] == "Cookie"
