@@ -112,3 +112,29 @@ def test_language_switch_sticks_and_only_redirects_locally(client: Any, default_
     evil = client.get("/lang/en?next=//evil.example/phish")
     assert evil.headers["Location"] == "/"
     assert "Elastic Cloud Server" in client.get("/").get_data(as_text=True)
+
+
+def test_request_hooks_run_and_one_request_hooks_are_not_kept(app: Any, default_store: Any) -> None:
+    """The app remembers which hooks are plain functions (not async), weakly: a hook made for
+    one request runs on that request's answer and is then free to go."""
+    import gc
+    import weakref
+
+    from flask import after_this_request
+
+    made: list[weakref.ref[Any]] = []
+
+    def probe() -> str:
+        def stamp(response: Any) -> Any:
+            response.headers["X-Probe"] = str(len(made))
+            return response
+
+        after_this_request(stamp)
+        made.append(weakref.ref(stamp))
+        return "ok"
+
+    app.add_url_rule("/_probe", view_func=probe)
+    client = app.test_client()
+    assert [client.get("/_probe").headers["X-Probe"] for _ in range(3)] == ["1", "2", "3"]
+    gc.collect()
+    assert [ref() for ref in made] == [None, None, None]
