@@ -107,6 +107,7 @@ class RateCard:
 class Catalog:
     generation: int
     loaded_at: float
+    fresh_until: float  # time.monotonic() past which it is reloaded
     regions: frozenset[str]
     region_list: tuple[RegionView, ...]  # in display order
     products: dict[str, ProductView]  # in display order
@@ -121,19 +122,20 @@ class Catalog:
 class StoreCopy:
     generation: int
     loaded_at: float
+    fresh_until: float
     hidden: list[tuple[str, str]]
     rules: list[PriceRule]
 
 
-def _ttl() -> float:
-    return float(current_app.config.get("CATALOG_CACHE_SECONDS", 30))
+def _times() -> tuple[float, float]:
+    """(now, when a copy loaded now goes stale): asked once per load, not on each read."""
+    now = time.monotonic()
+    return now, now + float(current_app.config.get("CATALOG_CACHE_SECONDS", 30))
 
 
 def _fresh(entry: Any) -> bool:
     return (
-        entry is not None
-        and entry.generation == _current
-        and time.monotonic() - entry.loaded_at < _ttl()
+        entry is not None and entry.generation == _current and time.monotonic() < entry.fresh_until
     )
 
 
@@ -186,9 +188,7 @@ def _load_catalog() -> Catalog:
         ),
         terms,
     )
-    return Catalog(
-        generation, time.monotonic(), regions, region_list, products, specs, cards, term_cards
-    )
+    return Catalog(generation, *_times(), regions, region_list, products, specs, cards, term_cards)
 
 
 def _rate_cards(keys: Any, table: Any) -> dict[Any, RateCard]:
@@ -242,7 +242,7 @@ def store_copy(store_id: int) -> StoreCopy:
         rules = list(db.session.scalars(select(PriceRule).order_by(PriceRule.id)))
         for rule in rules:
             db.session.expunge(rule)
-        entry = cache[key] = StoreCopy(generation, time.monotonic(), hidden, rules)
+        entry = cache[key] = StoreCopy(generation, *_times(), hidden, rules)
     assert isinstance(entry, StoreCopy)
     return entry
 
