@@ -149,3 +149,23 @@ def test_purge_reads_quotes_written_by_the_quote_api(
         assert quote_id in _left()
         assert purge_expired_quotes(now=written + timedelta(days=7, hours=1)) == 1
         assert quote_id not in _left()
+
+
+def test_purge_quotes_command_prints_how_many_it_deleted(app: Flask, default_store: Store) -> None:
+    with app.app_context():
+        _quote(default_store, timedelta(days=10))
+        _quote(default_store, timedelta(days=10, hours=1))
+        kept = _quote(default_store, timedelta(days=5))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["storefront", "purge-quotes"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "purge-quotes: deleted 2 quote(s) expired more than 7 day(s) ago\n"
+    with app.app_context():
+        assert _left() == {kept}
+    result = runner.invoke(args=["storefront", "purge-quotes", "--older-than-days", "4"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 quote(s) expired more than 4 day(s) ago" in result.output
+    result = runner.invoke(args=["storefront", "purge-quotes", "--older-than-days", "0"])
+    assert result.exit_code == 2 and "--older-than-days" in result.output
+    with app.app_context():
+        assert _left() == set()
