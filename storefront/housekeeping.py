@@ -82,3 +82,7 @@ def _purgeable(cutoff: datetime) -> ColumnElement[bool]:
         ~exists().where(Opportunity.quote_id == Quote.id),
     )
 
+
+def purge_quotes_job(job: object) -> None:
+    """The worker's daily job (:func:`storefront.billing.worker.schedule_periodic`)."""
+    purge_expired_quotes()

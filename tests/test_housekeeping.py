@@ -169,3 +169,27 @@ def test_purge_quotes_command_prints_how_many_it_deleted(app: Flask, default_sto
     assert result.exit_code == 2 and "--older-than-days" in result.output
     with app.app_context():
         assert _left() == set()
+
+
+def test_the_worker_purges_once_a_day(app: Flask, default_store: Store) -> None:
+    from storefront.billing import worker
+    from storefront.billing.models import Job, JobStatus
+
+    with app.app_context():
+        old = _quote(default_store, timedelta(days=8))
+        kept = _quote(default_store, timedelta(days=1))
+        worker.schedule_periodic(NOW)
+        worker.schedule_periodic(NOW + timedelta(hours=1))  # same day: no second purge
+        worker.run_pending(now=NOW + timedelta(hours=1))
+        with all_stores():
+            purges = db.session.execute(
+                select(Job.key, Job.status).where(Job.kind == "purge_quotes")
+            ).all()
+        day = int(NOW.timestamp()) // 86_400
+        assert purges == [(f"purge_quotes:{day}", JobStatus.DONE.value)]
+        assert _left() == {kept}
+        assert old not in _left()
+        worker.schedule_periodic(NOW + timedelta(days=1))
+        assert db.session.scalar(
+            select(Job.key).where(Job.kind == "purge_quotes", Job.status == JobStatus.QUEUED.value)
+        ) == f"purge_quotes:{day + 1}"
