@@ -1,6 +1,8 @@
-"""``flask storefront …`` commands: init, seed-demo, and the jobs later areas add."""
+"""``flask storefront …`` commands: init, seed-demo, purge-quotes, and the jobs areas add."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -11,6 +13,7 @@ from storefront.accounts.bootstrap import ensure_owner
 from storefront.areas import hooks
 from storefront.config import Settings
 from storefront.extensions import db
+from storefront.housekeeping import QUOTE_RETENTION_DAYS, purge_expired_quotes
 from storefront.stores.services import ensure_default_store
 from storefront.stores.tenancy import store_context
 
@@ -44,6 +47,22 @@ def seed_demo_command() -> None:
     """Seed the demo store and catalogue (idempotent)."""
     seed_demo_data()
     click.echo("Demo data seeded.")
+
+
+@storefront_cli.command("purge-quotes")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=1),
+    default=QUOTE_RETENTION_DAYS,
+    show_default=True,
+    help="Delete quotes that expired more than this many days ago.",
+)
+def purge_quotes_command(older_than_days: int) -> None:
+    """Delete expired quotes no order or opportunity refers to (the worker runs it daily)."""
+    deleted = purge_expired_quotes(retention=timedelta(days=older_than_days))
+    click.echo(
+        f"purge-quotes: deleted {deleted} quote(s) expired more than {older_than_days} day(s) ago"
+    )
 
 
 def register(app: Flask) -> None:

@@ -121,7 +121,7 @@ def register_orders(group: AppGroup) -> None:
     @click.option("--poll", default=1.0, show_default=True, help="Seconds between idle polls.")
     @click.option("--once", is_flag=True, help="Run the ready jobs, then exit.")
     def worker_command(poll: float, once: bool) -> None:
-        """Run background jobs: provisioning, retries, reconcile and usage billing."""
+        """Run background jobs: provisioning, retries, reconcile, usage billing, quote purge."""
         from storefront.billing import worker
 
         if once:

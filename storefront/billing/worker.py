@@ -114,6 +114,7 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
+    from storefront import housekeeping
     from storefront.billing import provisioning, reconcile, usage
     from storefront.partners import cli as partners_cli
 
@@ -122,6 +123,7 @@ def _handlers() -> dict[str, Callable[[Job], None]]:
         "reconcile": reconcile.reconcile_job,
         "bill_usage": usage.bill_usage_job,
         "partners_reconcile": partners_cli.reconcile_job,
+        "purge_quotes": housekeeping.purge_quotes_job,
     }
 
 
@@ -178,12 +180,16 @@ def run_pending(limit: int = 10_000, now: datetime | None = None) -> int:
 
 
 def schedule_periodic(now: datetime | None = None) -> None:
-    """Enqueue this period's reconcile and usage-billing jobs (once, whichever worker is first)."""
+    """Enqueue this period's jobs (once, whichever worker is first): reconcile every minute,
+    usage billing hourly, the purge of expired quotes daily (UTC days: a full pass over the
+    quotes table, see :func:`storefront.housekeeping.purge_expired_quotes`)."""
     moment = now or utcnow()
     bucket = int(moment.timestamp()) // PERIODIC_S
     enqueue("reconcile", f"reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("partners_reconcile", f"partners_reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("bill_usage", f"bill_usage:{bucket // 60}", run_at=moment, max_attempts=3)
+    day = int(moment.timestamp()) // 86_400
+    enqueue("purge_quotes", f"purge_quotes:{day}", run_at=moment, max_attempts=2)
     db.session.commit()
 
 

@@ -252,7 +252,9 @@ class Quote(StoreScoped, Model):
     monthly_estimate: Mapped[Decimal | None] = mapped_column(MONEY)
     stale: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # No index: each one costs a b-tree insert per quote written (a hot path), and the only
+    # reader, the daily purge of expired quotes, walks the table by primary key anyway.
+    expires_at: Mapped[datetime]
 
     line_data: Mapped[list[dict[str, Any]]] = mapped_column("lines", JSON, server_default="[]")
 

@@ -1,0 +1,88 @@
+"""Housekeeping across areas: the purge of expired quotes.
+
+Quotes (catalog) are written on every price quote and expire after 30 minutes; an order
+(billing) or a partner opportunity (partners) may keep a quote's id, as a plain string, not a
+foreign key. Deciding which quotes nothing refers to needs all three areas, and only a module
+above them may know all three (catalog must not import billing or partners), so the purge
+lives here, next to ``storefront/cli.py``, rather than in one of the areas.
+
+The purge is global, every store's quotes: its statements opt out of the tenant filter
+(:mod:`storefront.stores.tenancy`) with ``all_stores``, without which, run inside a store's
+context, the select would see only that store's quotes, orders and opportunities.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, exists, select
+
+from storefront.billing.models import Order
+from storefront.catalog.models import Quote
+from storefront.extensions import db
+from storefront.partners.models import Opportunity
+
+QUOTE_RETENTION_DAYS = 7
+PURGE_BATCH = 1000
+
+
+def purge_expired_quotes(
+    *,
+    retention: timedelta = timedelta(days=QUOTE_RETENTION_DAYS),
+    now: datetime | None = None,
+    batch_size: int = PURGE_BATCH,
+) -> int:
+    """Delete quotes that expired more than ``retention`` ago and that no order and no partner
+    opportunity refers to, in every store; returns how many were deleted.
+
+    Works in batches of ``batch_size`` quotes, committing after each (it commits the session:
+    call it with nothing pending), so a large backlog never holds the write lock for long. A
+    batch reads the next ids in primary-key order, after the last id of the previous batch,
+    then deletes them in one statement that checks the conditions again (an opportunity made
+    from one of them meanwhile keeps it). The cursor is the last id as the database ordered
+    them, so the walk never depends on Python and the database collating ids alike. A quote
+    that could still be bought is never touched: checkout refuses expired quotes.
+
+    There is no index on ``expires_at`` (dropped in migration 0020: it cost every quote write
+    a b-tree insert for this job alone), so a run walks the whole table once in primary-key
+    order, reading every row. That is fine for a daily job; run far more often, the passes
+    add up. ``orders.quote_id`` (unique) and ``partners_opportunities.quote_id`` are indexed,
+    so each "still referred to" check is an index probe.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    cutoff = (now or datetime.now(UTC)) - retention
+    deleted, after = 0, ""
+    while True:
+        ids = db.session.scalars(
+            select(Quote.id)
+            .where(Quote.id > after, _purgeable(cutoff))
+            .order_by(Quote.id)
+            .limit(batch_size)
+            .execution_options(all_stores=True)  # every store's quotes, not the current one's
+        ).all()
+        if ids:
+            result = db.session.execute(
+                delete(Quote)
+                .where(Quote.id.in_(ids), _purgeable(cutoff))
+                .execution_options(synchronize_session=False, all_stores=True)
+            )
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+        db.session.commit()
+        if len(ids) < batch_size:
+            return deleted
+        after = ids[-1]
+
+
+def _purgeable(cutoff: datetime) -> ColumnElement[bool]:
+    """The quote expired before ``cutoff`` and no order or partner opportunity names it."""
+    return and_(
+        Quote.expires_at < cutoff,
+        ~exists().where(Order.quote_id == Quote.id),
+        ~exists().where(Opportunity.quote_id == Quote.id),
+    )
+
+
+def purge_quotes_job(job: object) -> None:
+    """The worker's daily job (:func:`storefront.billing.worker.schedule_periodic`)."""
+    purge_expired_quotes()
