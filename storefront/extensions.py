@@ -120,6 +120,12 @@ class Limiter(flask_limiter.Limiter):
         for i, hook in enumerate(hooks):
             if isinstance(hook, partial) and hook.func is original and hook.args == (self,):
                 hooks[i] = partial(_headers_if_checked, self, original)
+        # Its teardown likewise makes a request context of its own just to reset it.
+        teardowns = app.teardown_request_funcs.setdefault(None, [])
+        release = getattr(self, "_Limiter__release_context", None)
+        for i, hook in enumerate(teardowns):
+            if release is not None and hook == release:
+                teardowns[i] = partial(_release_if_checked, release)
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
@@ -155,6 +161,14 @@ def _headers_if_checked(
     if not hasattr(request_ctx, "_limiter_request_context"):
         return response
     return inject(limiter, response)
+
+
+def _release_if_checked(
+    release: Callable[[BaseException | None], None], exc: BaseException | None = None
+) -> None:
+    """Flask-Limiter's teardown, only when this request looked at a limit."""
+    if hasattr(request_ctx, "_limiter_request_context"):
+        release(exc)
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
-from flask.sessions import SecureCookieSessionInterface
-from flask.wrappers import Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request, Response
 from itsdangerous import URLSafeTimedSerializer
 
 
@@ -78,7 +78,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
     Flask builds a new ``URLSafeTimedSerializer`` twice per request (open and save); the
     cookie format, salt, key derivation, key rotation (``SECRET_KEY_FALLBACKS``) and expiry
-    checks are unchanged: the serializer is rebuilt whenever the keys change.
+    checks are unchanged: the serializer is rebuilt whenever the keys change. A request
+    without any cookie (most API calls) gets a new session without parsing one.
     """
 
     _cached: tuple[tuple[Any, ...], URLSafeTimedSerializer] | None = None
@@ -94,6 +95,11 @@ class SessionInterface(SecureCookieSessionInterface):
         if serializer is not None:
             self._cached = (key, serializer)
         return serializer
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()  # no cookie to read (API clients): a new, empty one
+        return super().open_session(app, request)
 
 
 def register(app: Flask) -> None:
