@@ -18,16 +18,18 @@ from flask.wrappers import Response
 
 COOKIE = "sf_quote_owner"
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
+_CACHEABLE = frozenset({"GET", "HEAD"})  # RFC 9111: what a cache may store without more ado
 
 
 def owner_key(create: bool) -> str | None:
     """The requester's key; with ``create``, a new one (sent back as a cookie) if they have none.
 
-    The answer depends on the cookie, so it says so (``Vary: Cookie``)."""
+    A cacheable answer (to a GET or HEAD) that depends on the cookie says so (``Vary:
+    Cookie``); answers to other methods are not stored by caches."""
     if not g.get("quote_owner_hook"):
         g.quote_owner_hook = True
         after_this_request(_finish)
-    key = request.cookies.get(COOKIE)
+    key = request.cookies.get(COOKIE) if "HTTP_COOKIE" in request.environ else None
     if key is not None and _SHAPE.fullmatch(key):
         return key
     made: str | None = g.get("quote_owner_key")
@@ -38,10 +40,11 @@ def owner_key(create: bool) -> str | None:
 
 def _finish(response: Response) -> Response:
     headers = response.headers
-    if "Vary" in headers:
-        response.vary.add("Cookie")
-    else:
-        headers["Vary"] = "Cookie"
+    if request.method in _CACHEABLE:
+        if "Vary" in headers:
+            response.vary.add("Cookie")
+        else:
+            headers["Vary"] = "Cookie"
     made: str | None = g.get("quote_owner_key")
     if made is not None:
         # what ``response.set_cookie`` writes; the key is URL-safe base64, nothing to quote

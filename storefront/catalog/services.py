@@ -283,6 +283,9 @@ def _int(value: Any) -> int | None:
     return value
 
 
+_MODES = frozenset(m.value for m in BillingMode)
+
+
 def parse_quote_request(data: Any) -> QuoteRequest:
     """Check the shape and types of a quote request body; catalogue checks come later."""
     if not isinstance(data, dict):
@@ -295,7 +298,7 @@ def parse_quote_request(data: Any) -> QuoteRequest:
         fields["region"] = _("Choose a region.")
     raw_mode = data.get("billing_mode")
     mode: BillingMode | None = None
-    if isinstance(raw_mode, str) and raw_mode in {m.value for m in BillingMode}:
+    if isinstance(raw_mode, str) and raw_mode in _MODES:
         mode = BillingMode(raw_mode)
     else:
         fields["billing_mode"] = _("Use on_demand, monthly or yearly.")

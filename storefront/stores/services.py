@@ -59,16 +59,16 @@ def resolve_store(host: str) -> Store | None:
     """
     key = normalise_host(host)
     cached = _host_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < _ttl():
+    if cached is not None and time.monotonic() < cached[0]:
         return cached[1]
     store = _lookup(key)
     if store is not None:
         db.session.expunge(store)
-        _host_cache[key] = (time.monotonic(), store)
+        _host_cache[key] = (time.monotonic() + _ttl(), store)
     return store
 
 
-_host_cache: dict[str, tuple[float, Store]] = {}
+_host_cache: dict[str, tuple[float, Store]] = {}  # host -> (fresh until, store)
 
 
 def _ttl() -> float:
