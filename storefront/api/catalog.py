@@ -122,9 +122,10 @@ def create_quote() -> ResponseReturnValue:
         )
     except services.CatalogError as exc:
         raise _api_error(exc) from None
+    # Like the API's other creates (customers, orders): the new quote's id is in the body
+    # (`GET /api/v1/quotes/<id>`), no Location header.
     response = jsonify(quote_json(quote))
     response.status_code = 201
-    response.headers["Location"] = f"{bp.url_prefix}/quotes/{quote.id}"
     return response
 
 

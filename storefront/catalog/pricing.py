@@ -247,7 +247,7 @@ def total(lines: Iterable[PricedLine]) -> Decimal:
 
 def term_rate(rate_per_unit: Rate, mode: BillingMode, period: int) -> Rate:
     """A time-unit rate (per hour / month / year) over the term (1 hour, N months, N years)."""
-    return rate_per_unit if mode is BillingMode.ON_DEMAND else rate_per_unit * period
+    return rate_per_unit if mode is BillingMode.ON_DEMAND or period == 1 else rate_per_unit * period
 
 
 def saving(reference: Decimal, price: Decimal) -> Decimal:
