@@ -188,20 +188,7 @@ def spec_attributes(spec: Spec | snapshot.SpecView) -> dict[str, Any]:
 
 
 def store_rules() -> list[pricing.Rule]:
-    return [rule_of(r) for r in snapshot.store_copy(current_store_id_or_fail()).rules]
-
-
-def rule_of(row: PriceRule) -> pricing.Rule:
-    return pricing.Rule(
-        kind=pricing.RuleKind(row.kind),
-        adjustment=pricing.Adjustment(row.adjustment),
-        value=Decimal(row.value),
-        product=row.product_code,
-        spec=row.spec_code,
-        group=row.group_id,
-        allow_below_cost=row.allow_below_cost,
-        id=row.id,
-    )
+    return list(snapshot.store_copy(current_store_id_or_fail()).rules)
 
 
 def groups_of(customer_id: int | None) -> frozenset[int]:

@@ -124,7 +124,7 @@ class StoreCopy:
     loaded_at: float
     fresh_until: float
     hidden: list[tuple[str, str]]
-    rules: list[PriceRule]
+    rules: tuple[pricing.Rule, ...]
 
 
 def _times() -> tuple[float, float]:
@@ -228,8 +228,22 @@ def catalog() -> Catalog:
     return entry
 
 
+def rule_of(row: PriceRule) -> pricing.Rule:
+    return pricing.Rule(
+        kind=pricing.RuleKind(row.kind),
+        adjustment=pricing.Adjustment(row.adjustment),
+        value=Decimal(row.value),
+        product=row.product_code,
+        spec=row.spec_code,
+        group=row.group_id,
+        allow_below_cost=row.allow_below_cost,
+        id=row.id,
+    )
+
+
 def store_copy(store_id: int) -> StoreCopy:
-    """The current store's hidden items and price rules (rows detached from the session)."""
+    """The current store's hidden items and price rules (as pricing rules, converted once per
+    load rather than on every quote)."""
     cache: dict[str, Any] = current_app.extensions.setdefault("catalog.snapshot", {})
     key = f"store:{store_id}"
     entry = cache.get(key)
@@ -239,9 +253,9 @@ def store_copy(store_id: int) -> StoreCopy:
             (kind, code)
             for kind, code in db.session.execute(select(HiddenItem.kind, HiddenItem.code))
         ]
-        rules = list(db.session.scalars(select(PriceRule).order_by(PriceRule.id)))
-        for rule in rules:
-            db.session.expunge(rule)
+        rules = tuple(
+            rule_of(row) for row in db.session.scalars(select(PriceRule).order_by(PriceRule.id))
+        )
         entry = cache[key] = StoreCopy(generation, *_times(), hidden, rules)
     assert isinstance(entry, StoreCopy)
     return entry
