@@ -10,8 +10,10 @@ the provider never saw that stays undeliverable for ``give_up_after`` is refunde
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -170,16 +172,47 @@ def sync_resources(now: datetime | None = None) -> int:
             .where(Resource.customer_id == customer_id)
             .execution_options(all_stores=True)
         ).all()
+        power = _server_power(provider, provider_customer, rows, found)
         for row in rows:
             remote = found.get(row.provider_resource_id)
             if remote is None:
                 continue
-            row.status = ResourceStatus(remote.status)
+            status = ResourceStatus(remote.status)
+            if status is ResourceStatus.ACTIVE:  # billing says "in use"; ECS says how it runs
+                status = SERVER_STATUS.get(power.get(row.provider_resource_id, ""), status)
+            row.status = status
             row.expires_at = remote.expires_at
             row.synced_at = moment
             synced += 1
         db.session.commit()
     return synced
+
+
+# ECS ``ServerDetail.status`` words that change what a customer sees of a server in use.
+SERVER_STATUS = {
+    "SHUTOFF": ResourceStatus.STOPPED,
+    "BUILD": ResourceStatus.CREATING,
+}
+
+
+def _server_power(
+    provider: Any, provider_customer: str, rows: Sequence[Resource], found: dict[str, Any]
+) -> dict[str, str]:
+    """The ECS status of the customer's servers that billing lists as in use, per region (one
+    agency session and one ``list_servers_details`` call per 100 servers of a region)."""
+    by_region: dict[str, list[str]] = {}
+    for row in rows:
+        remote = found.get(row.provider_resource_id)
+        if row.product_code == "ecs" and remote is not None and remote.status == "active":
+            by_region.setdefault(row.region_code, []).append(row.provider_resource_id)
+    states: dict[str, str] = {}
+    for region, ids in by_region.items():
+        try:
+            session = provider.agency_session(customer_id=provider_customer, region=region)
+            states.update(provider.server_power_states(session=session, server_ids=ids))
+        except CloudError as exc:
+            log.warning("server status of customer %s in %s: %s", provider_customer, region, exc)
+    return states
 
 
 def reconcile_job(job: Job) -> None:

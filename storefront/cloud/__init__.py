@@ -26,6 +26,7 @@ from storefront.cloud.interface import (
     SubCustomer,
     SubCustomerPage,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamUnavailable,
     VerifiedStatus,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "SubCustomer",
     "SubCustomerPage",
     "UpstreamRejected",
+    "UpstreamThrottled",
     "UpstreamUnavailable",
     "VerifiedStatus",
     "build_provider",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -50,8 +51,11 @@ from storefront.cloud.interface import (
     VerifiedStatus,
 )
 from storefront.cloud.interface import UpstreamRejected as _Rejected
+from storefront.cloud.quota import budget_for
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -90,6 +94,7 @@ class HuaweiCloudProvider:
 
     def __init__(self, settings: CloudSettings) -> None:
         self._settings = settings
+        self._budget = budget_for(settings.quota_storage)
         self._bss: BssClient = (
             BssClient.new_builder()
             .with_http_config(http_config(settings))
@@ -109,6 +114,7 @@ class HuaweiCloudProvider:
             retries=self._settings.retries,
             backoff_s=self._settings.backoff_s,
             idempotent=idempotent,
+            budget=self._budget,
         )
 
     # ------------------------------------------------------------------ customers
@@ -502,8 +508,6 @@ class HuaweiCloudProvider:
 
     # --- funding, orders and resources (billing) ---
 
-    # The agency each customer grants the partner.
-    AGENCY_NAME = "storefront_partner_agency"
     NETWORK_CIDR, SUBNET_CIDR, SUBNET_GATEWAY = "192.168.0.0/16", "192.168.0.0/24", "192.168.0.1"
 
     def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
@@ -569,7 +573,7 @@ class HuaweiCloudProvider:
         from huaweicloudsdkiam.v3 import model as iam
 
         role = iam.IdentityAssumerole(
-            agency_name=self.AGENCY_NAME, domain_id=customer_id, duration_seconds=duration_s
+            agency_name=self._settings.agency, domain_id=customer_id, duration_seconds=duration_s
         )
         if session_user is not None:
             role.session_user = iam.AssumeroleSessionuser(name=session_user)
@@ -865,7 +869,15 @@ class HuaweiCloudProvider:
             try:
                 self._call("pay_orders", partial(bss.pay_orders, req))
             except UpstreamRejected as exc:
-                if exc.code not in _ALREADY_PAID:
+                if exc.code != ORDER_STATUS_CHANGED:
+                    raise
+                # Paid by an earlier try whose answer was lost, or cancelled: only the first
+                # is success.
+                known = self.show_customer_order(order_id=one)
+                if known is None or known.status not in (
+                    ProviderOrderStatus.PROCESSING,
+                    ProviderOrderStatus.COMPLETED,
+                ):
                     raise
 
     def list_customer_orders(
@@ -933,6 +945,23 @@ class HuaweiCloudProvider:
             found += [_provider_resource(r, customer_id, prepaid=False) for r in page]
             if not page or len(found) >= (resp.total_count or 0):
                 return tuple(found)
+
+    def server_power_states(
+        self, *, session: AgencySession, server_ids: Sequence[str]
+    ) -> dict[str, str]:
+        from huaweicloudsdkecs.v2 import EcsClient
+        from huaweicloudsdkecs.v2 import model as ecs
+
+        client = self._service_client(EcsClient, "ecs", session)
+        states: dict[str, str] = {}
+        ids = list(server_ids)
+        for start in range(0, len(ids), 100):  # the API asks for at most 100 ids per call
+            req = ecs.ListServersDetailsRequest(server_id=",".join(ids[start : start + 100]))
+            resp = self._call("list_servers_details", partial(client.list_servers_details, req))
+            for server in resp.servers or ():
+                if server.status:  # an unknown id comes back with only id and fault
+                    states[str(server.id)] = str(server.status)
+        return states
 
     def list_usage(self, *, customer_id: str, bill_cycle: str) -> tuple[UsageRecord, ...]:
         found: list[UsageRecord] = []
@@ -1229,31 +1258,63 @@ class HuaweiCloudProvider:
 
 # --- funding, orders and resources (billing) ---  (helpers)
 
-# Provider resource status codes <-> ours (the sandbox uses the same table).
-RESOURCE_STATUS = {
-    1: "creating",
-    2: "active",
-    3: "expired",
-    4: "frozen",
-    5: "released",
-    6: "stopped",
-}
-_ORDER_STATUS = {
+# One table per call, from the SDK models' field docs (../shared/PROVIDER.md, "Codes and states").
+# ``CustomerOrderV2.status`` (list_customer_orders, show_customer_order_details): 1 pending
+# review, 2 pending refund, 3 processing, 4 cancelled, 5 completed, 6 pending payment, 9 pending
+# confirmation (10-13: physical goods only, never ours).
+ORDER_STATUS: dict[int, ProviderOrderStatus] = {
     1: ProviderOrderStatus.PROCESSING,
-    2: ProviderOrderStatus.PROCESSING,
-    3: ProviderOrderStatus.CANCELLED,
-    4: ProviderOrderStatus.COMPLETED,
-    5: ProviderOrderStatus.UNPAID,
+    2: ProviderOrderStatus.PROCESSING,  # a refund is pending: wait for it to settle
+    3: ProviderOrderStatus.PROCESSING,
+    4: ProviderOrderStatus.CANCELLED,
+    5: ProviderOrderStatus.COMPLETED,
+    6: ProviderOrderStatus.UNPAID,
+    9: ProviderOrderStatus.PROCESSING,
 }
-_ALREADY_PAID = {"CBC.30000067", "CBC.30000014"}  # order already paid / not in "pending payment"
-_NO_SUCH_ORDER = {"CBC.30000010", "CBC.0101"}
+# Yearly/monthly resources (``list_pay_per_use_customer_resources``): 2 in use, 3 closed (not
+# shown to customers), 4 frozen, 5 expired.
+PREPAID_RESOURCE_STATUS: dict[int, str] = {2: "active", 3: "released", 4: "frozen", 5: "expired"}
+# On-demand resources (``list_customer_on_demand_resources``): 1 normal, 2 grace period (in
+# arrears, still running), 3 frozen, 4 changing, 5 closing, 6 closed.
+ON_DEMAND_RESOURCE_STATUS: dict[int, str] = {
+    1: "active",
+    2: "expired",
+    3: "frozen",
+    4: "active",
+    5: "released",
+    6: "released",
+}
+# pay_orders: "the order status has changed, it cannot be paid" (already paid, or cancelled:
+# the caller looks the order up to tell which); "invalid order (may not exist)".
+ORDER_STATUS_CHANGED = "CBC.99003106"
+_NO_SUCH_ORDER = {"CBC.30000010"}
+
+
+def order_status(code: Any) -> ProviderOrderStatus:
+    """Our reading of a provider order status; an undocumented code is still being processed
+    (never paid out or refunded on a guess)."""
+    status = ORDER_STATUS.get(int(code or 0))
+    if status is None:
+        log.warning("undocumented provider order status %r: treated as processing", code)
+        return ProviderOrderStatus.PROCESSING
+    return status
+
+
+def resource_status(code: Any, *, prepaid: bool) -> str:
+    """Our resource status for a provider code, from the table of the call that listed it."""
+    table = PREPAID_RESOURCE_STATUS if prepaid else ON_DEMAND_RESOURCE_STATUS
+    status = table.get(int(code or 0))
+    if status is None:
+        log.warning("undocumented provider resource status %r (prepaid=%s)", code, prepaid)
+        return "active"
+    return status
 
 
 def _provider_order(o: Any) -> ProviderOrder:
     return ProviderOrder(
         order_id=o.order_id,
         customer_id=o.customer_id or "",
-        status=_ORDER_STATUS.get(int(o.status or 0), ProviderOrderStatus.PROCESSING),
+        status=order_status(o.status),
         amount=_dec(o.amount_after_discount),
         currency=o.currency or "CNY",
     )
@@ -1269,7 +1330,7 @@ def _provider_resource(r: Any, customer_id: str, *, prepaid: bool) -> ProviderRe
         resource_type=r.resource_type_code or "",
         spec=r.resource_spec_code or "",
         name=r.resource_name or "",
-        status=RESOURCE_STATUS.get(int(r.status or 0), "active"),
+        status=resource_status(r.status, prepaid=prepaid),
         order_id=getattr(r, "order_id", None) if prepaid else None,
         expires_at=_time(r.expire_time),
         prepaid=prepaid,

@@ -33,6 +33,11 @@ class UpstreamUnavailable(CloudError):
         self.status = status
 
 
+class UpstreamThrottled(UpstreamUnavailable):
+    """The provider refused the call for its per-second quota (HTTP 429, or the documented
+    "too frequent" code): nothing was done, so even a non-idempotent call may be sent again."""
+
+
 class UpstreamRejected(CloudError):
     """The provider answered and refused the request (4xx) with its own error code."""
 
@@ -538,6 +543,14 @@ class CloudProvider(Protocol):
         self, *, customer_id: str, resource_ids: Sequence[str] = ()
     ) -> tuple[ProviderResource, ...]:
         """Pay-per-use resources (``list_customer_on_demand_resources``)."""
+        ...
+
+    def server_power_states(
+        self, *, session: AgencySession, server_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """ECS ``list_servers_details`` by id in the session's project: id -> the provider's
+        status word (``ACTIVE``, ``SHUTOFF``, ``BUILD``, ``REBOOT``, ``ERROR``, …); ids the
+        provider no longer knows are left out."""
         ...
 
     def list_usage(self, *, customer_id: str, bill_cycle: str) -> tuple[UsageRecord, ...]:

@@ -16,6 +16,7 @@ from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHand
 from huaweicloudsdkcore.sdk_request import SdkRequest
 
 from storefront.cloud.huawei import credentials
+from storefront.cloud.quota import budget_for
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries
 
@@ -49,6 +50,8 @@ class SignedRequester:
             retries=self._settings.retries,
             backoff_s=self._settings.backoff_s,
             idempotent=idempotent,
+            budget=budget_for(self._settings.quota_storage),
+            api=f"{method.upper()} {path}",
         )
 
     def _send(

@@ -40,7 +40,8 @@ _PROFILE_ENDPOINTS: Final[dict[str, dict[str, str]]] = {
         "bss_endpoint": "https://bss-intl.myhuaweicloud.com",
         "iam_endpoint": "https://iam.myhuaweicloud.com",
         "service_endpoint": "https://{service}.{region}.myhuaweicloud.com",
-        "auth_host": "https://auth.huaweicloud.com",
+        # The international site logs in on its own auth host (PROVIDER.md, console login).
+        "auth_host": "https://auth-intl.huaweicloud.com",
         "console_url": "https://console-intl.huaweicloud.com",
         "iam_console_url": "https://console-intl.huaweicloud.com/iam",
     },
@@ -114,10 +115,21 @@ class CloudSettings:
     timeout_s: float = 10.0
     retries: int = 2
     backoff_s: float = 0.2
+    # The agency each customer grants the partner, named after the partner's xaccountType
+    # (partner API FAQ on a sub-customer's token; *confirm* in joint debugging).
+    agency_name: str = ""
+    # Where the per-API request budget lives (../shared/PROVIDER.md, throttling): Redis when
+    # ``STOREFRONT_REDIS_URL`` is set, so every process shares it; else this process's memory.
+    quota_storage: str | None = None
     # --- console login (console bridge) ---
     console_links: dict[str, str] = field(default_factory=dict)
     # --- ECS boot images: (region or "*", "linux" | "windows") -> image id ({region} filled) ---
     ecs_images: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def agency(self) -> str:
+        """The agency assume-role names: ``STOREFRONT_CLOUD_AGENCY_NAME``, else the xaccountType."""
+        return self.agency_name or self.xaccount_type
 
     def ecs_image(self, region: str, os: str) -> str | None:
         """The image a new ``os`` server boots from in ``region`` (None: not configured)."""
@@ -199,6 +211,8 @@ class CloudSettings:
                 "STOREFRONT_CLOUD_XACCOUNT_TYPE",
                 demo.DEMO_XACCOUNT_TYPE if demo_defaults else "",
             ),
+            agency_name=get("STOREFRONT_CLOUD_AGENCY_NAME"),
+            quota_storage=get("STOREFRONT_REDIS_URL") or None,
             sandbox_url=sandbox_url,
             timeout_s=_number(env, "STOREFRONT_CLOUD_TIMEOUT_S", 10.0, float, minimum=0.05),
             retries=_number(env, "STOREFRONT_CLOUD_RETRIES", 2, int, minimum=0),

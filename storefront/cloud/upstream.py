@@ -11,11 +11,19 @@ from typing import TypeVar
 import requests
 from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
 
-from storefront.cloud.interface import CloudError, UpstreamRejected, UpstreamUnavailable
+from storefront.cloud.interface import (
+    CloudError,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamUnavailable,
+)
+from storefront.cloud.quota import QuotaBudget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# The gateway's "over ratelimit" and BSS's "operation too frequent" (pay_orders' error table).
+THROTTLED_CODES = frozenset({"APIG.0308", "CBC.99008040"})
 _NOT_SENT_MARKERS = ("NewConnectionError", "Connection refused", "Failed to establish")
 
 
@@ -24,6 +32,11 @@ def translate(exc: BaseException) -> CloudError:
     if isinstance(exc, CloudError):
         return exc
     if isinstance(exc, sdk_exc.ClientRequestException):
+        if exc.status_code == 429 or exc.error_code in THROTTLED_CODES:
+            return UpstreamThrottled(
+                f"{exc.error_code}: {exc.error_msg} (HTTP {exc.status_code})",
+                status=exc.status_code,
+            )
         return UpstreamRejected(
             str(exc.error_code or exc.status_code), str(exc.error_msg or ""), status=exc.status_code
         )
@@ -55,23 +68,34 @@ def call_with_retries(
     retries: int,
     backoff_s: float,
     idempotent: bool = True,
+    budget: QuotaBudget | None = None,
+    api: str | None = None,
 ) -> T:
     """Run ``fn``; retry only on :class:`UpstreamUnavailable`, at most ``retries`` times.
 
-    A non-idempotent call is retried only when the request was never sent.
+    A non-idempotent call is retried only when the request was never sent, or was throttled
+    (the provider did nothing). With a ``budget``, every try first takes a slot of ``api``'s
+    per-second quota (default: ``operation``).
     """
     attempt = 0
     while True:
         try:
+            if budget is not None:
+                budget.acquire(api or operation)
             return fn()
         except Exception as exc:
             err = translate(exc)
-            retryable = isinstance(err, UpstreamUnavailable) and (idempotent or _never_sent(exc))
+            throttled = isinstance(err, UpstreamThrottled)
+            retryable = isinstance(err, UpstreamUnavailable) and (
+                idempotent or throttled or _never_sent(exc)
+            )
             if not retryable or attempt >= retries:
                 if err is exc:
                     raise
                 raise err from exc
             delay = backoff_s * (2**attempt) * (0.5 + random.random() / 2)
+            if throttled:  # quotas are per second: wait into the next window, with jitter
+                delay = max(delay, 0.5 + random.random() / 2)
             log.warning(
                 "%s failed (%s); retry %d/%d in %.2fs", operation, err, attempt + 1, retries, delay
             )

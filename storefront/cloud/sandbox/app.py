@@ -94,6 +94,15 @@ def _gateway() -> None:
     if domain_header and domain_header != account.domain_id:
         raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
     g.sandbox_caller_id = account.domain_id
+    api = request.url_rule.rule if request.url_rule is not None else request.path
+    if not state.quotas.admit(request.remote_addr or "", api, account.domain_id):
+        limit = state.quotas.limit(api)
+        raise ApiError(
+            429,
+            "APIG.0308",
+            "The throttling threshold has been reached: policy user over ratelimit,"
+            f"limit:{limit},time:1 second",
+        )
 
 
 def _timeout_after_applying(response: Response) -> Response:

@@ -19,12 +19,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.cloud.sandbox.models import Base, utcnow
 
-# Provider status codes of resources (``list_pay_per_use_customer_resources`` and the on-demand
-# query); the storefront's client maps them back with the same table.
-STATUS_CODES = {
-    "creating": 1, "active": 2, "expired": 3, "frozen": 4, "released": 5, "stopped": 6
+# The sandbox keeps one lifecycle word per resource (``RESOURCE_STATES``); each listing
+# answers with the codes its SDK model documents (../shared/PROVIDER.md, "Codes and states").
+RESOURCE_STATES = ("creating", "active", "stopped", "expired", "frozen", "released")
+# ``list_pay_per_use_customer_resources``: 2 in use, 3 closed, 4 frozen, 5 expired. A stopped
+# server is still "in use" for billing; a resource whose order is unpaid is not listed.
+PREPAID_CODES = {"active": 2, "stopped": 2, "released": 3, "frozen": 4, "expired": 5}
+# ``list_customer_on_demand_resources``: 1 normal, 2 grace period, 3 frozen, 4 changing,
+# 5 closing, 6 closed.
+ON_DEMAND_CODES = {
+    "creating": 1, "active": 1, "stopped": 1, "expired": 2, "frozen": 3, "released": 6
 }
-ORDER_UNPAID, ORDER_COMPLETED, ORDER_CANCELLED = 5, 4, 3
+# ``CustomerOrderV2.status``: 3 processing, 4 cancelled, 5 completed, 6 pending payment.
+ORDER_PROCESSING, ORDER_CANCELLED, ORDER_COMPLETED, ORDER_UNPAID = 3, 4, 5, 6
 
 
 class CustomerFunds(Base):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g
 
 from storefront.cloud.sandbox.faults import FaultInjector
 from storefront.cloud.sandbox.models import Account, SandboxDatabase
+from storefront.cloud.sandbox.quotas import QuotaGate
 
 EXTENSION_KEY = "storefront_sandbox"
 
@@ -21,6 +22,7 @@ class SandboxState:
     realname_review_delay_s: float = 0.0  # real-name reviews finish this long after submission
     max_skew_s: float = 900.0
     clock_offset_s: float = 0.0  # shifts the sandbox's clock (tests of stale signatures)
+    quotas: QuotaGate = field(default_factory=QuotaGate)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)

@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 from storefront.cloud import demo
 from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.commerce import (
+    ON_DEMAND_CODES,
     ORDER_COMPLETED,
     ORDER_UNPAID,
-    STATUS_CODES,
+    PREPAID_CODES,
+    RESOURCE_STATES,
     CloudOrder,
     CloudResource,
     CustomerFunds,
@@ -110,7 +112,7 @@ def reclaim() -> Response:
         customer = _own_customer(s, partner, field(data, "customer_id", str, required=True))
         funds = s.get(CustomerFunds, customer.domain_id)
         if funds is None or funds.balance < amount:
-            raise ApiError(400, "CBC.30000052", "The customer's balance is insufficient.")
+            raise ApiError(400, "CBC.99005003", "Insufficient balance.")
         funds.balance -= amount
         s.add(
             Transfer(
@@ -232,7 +234,12 @@ def security_token() -> Response:
     with sandbox_state().db.session() as s:
         partner = _partner(s)
         customer = s.get(Account, role.get("domain_id"))
-        if customer is None or customer.parent_id != partner.domain_id:
+        # The agency a customer grants its partner is named after the partner's xaccountType.
+        if (
+            customer is None
+            or customer.parent_id != partner.domain_id
+            or role["agency_name"] != partner.xaccount_type
+        ):
             raise ApiError(403, "IAM.0002", "The agency does not exist or is not granted.")
         ak, sk = "TMP" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
         s.add(AccessKey(ak=ak, sk=sk, domain_id=customer.domain_id))
@@ -423,6 +430,49 @@ def create_servers(project_id: str) -> Response:
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
+
+
+# ECS ``ServerDetail.status`` (the SDK model lists ACTIVE, BUILD, SHUTOFF, REBOOT, ERROR, …) and
+# ``OS-EXT-STS:vm_state`` for the sandbox's lifecycle words: a frozen or expired server is shut
+# off by the provider until it is renewed or released.
+SERVER_STATUS = {
+    "creating": ("BUILD", "building"),
+    "active": ("ACTIVE", "active"),
+    "stopped": ("SHUTOFF", "stopped"),
+    "frozen": ("SHUTOFF", "stopped"),
+    "expired": ("SHUTOFF", "stopped"),
+}
+
+
+@bp.get("/v1/<project_id>/cloudservers/detail")
+def list_servers_details(project_id: str) -> Response:
+    """``list_servers_details``; ``server_id=id1,id2`` filters exactly (other filters ignored),
+    and an unknown id comes back as ``{id, fault}`` with every other field null."""
+    wanted = [i for i in (request.args.get("server_id") or "").split(",") if i]
+    with sandbox_state().db.session() as s:
+        project = _project(s, project_id)
+        rows = {r.resource_id: r for r in _listed(s, project, "ecs", paged=False)}
+        _expire(list(rows.values()))
+        servers: list[dict[str, Any]] = []
+        for rid in wanted or list(rows):
+            r = rows.get(rid)
+            if r is None:
+                servers.append({"id": rid, "fault": {"code": 404, "message": "not found"}})
+                continue
+            status, vm_state = SERVER_STATUS[r.status]
+            servers.append(
+                {
+                    "id": r.resource_id,
+                    "name": r.name,
+                    "status": status,
+                    "OS-EXT-STS:vm_state": vm_state,
+                    "OS-EXT-AZ:availability_zone": f"{r.region}a",
+                    "tenant_id": project.id,
+                    "created": _iso(r.created_at),
+                    "metadata": {"charging_mode": "1" if r.charge_mode == "prePaid" else "0"},
+                }
+            )
+    return respond({"count": len(servers), "servers": servers})
 
 
 def _image_os(project: Project, image_ref: Any) -> str | None:
@@ -646,13 +696,15 @@ def pay_orders() -> Response:
     order_id = field(data, "order_id", str, required=True)
     with sandbox_state().db.session() as s:
         order = s.get(CloudOrder, order_id)
+        # The pay_orders error table: CBC.30000010 invalid order (may not exist), CBC.99003106
+        # the order status has changed (paid or cancelled), CBC.99005003 insufficient balance.
         if order is None or order.customer_id != caller_id():
-            raise ApiError(404, "CBC.30000010", "The order does not exist.")
+            raise ApiError(400, "CBC.30000010", "Invalid order.")
         if order.status != ORDER_UNPAID:
-            raise ApiError(400, "CBC.30000067", "The order has been paid.")
+            raise ApiError(400, "CBC.99003106", "The order status has changed.")
         funds = s.get(CustomerFunds, order.customer_id)
         if funds is None or funds.balance < order.amount:
-            raise ApiError(400, "CBC.30000052", "The account balance is insufficient.")
+            raise ApiError(400, "CBC.99005003", "Insufficient balance.")
         funds.balance -= order.amount
         now = _now()
         order.status, order.paid_at = ORDER_COMPLETED, now
@@ -762,7 +814,7 @@ def _page(data: dict[str, Any], rows: list[Any]) -> list[Any]:
 def prepaid_resources() -> Response:
     data = body()
     with sandbox_state().db.session() as s:
-        rows = _resource_rows(s, data, prepaid=True)
+        rows = [r for r in _resource_rows(s, data, prepaid=True) if r.status in PREPAID_CODES]
         items = [
             {
                 "id": r.resource_id,
@@ -774,7 +826,7 @@ def prepaid_resources() -> Response:
                 "resource_spec_code": r.spec,
                 "project_id": r.project_id,
                 "is_main_resource": 1,
-                "status": STATUS_CODES.get(r.status, 2),
+                "status": PREPAID_CODES[r.status],
                 "effective_time": _iso(r.active_at),
                 "expire_time": _iso(r.expire_at),
                 "spec_size": r.size,
@@ -799,7 +851,7 @@ def on_demand_resources() -> Response:
                 "resource_name": r.name,
                 "effective_time": _iso(r.active_at),
                 "expire_time": _iso(r.released_at),
-                "status": STATUS_CODES.get(r.status, 2),
+                "status": ON_DEMAND_CODES[r.status],
                 "resource_spec_code": r.spec,
             }
             for r in _page(data, rows)
@@ -894,8 +946,8 @@ def resources() -> Response:
 @control_bp.post("/resources/<resource_id>/status")
 def set_status(resource_id: str) -> Response:
     status = field(body(), "status", str, required=True)
-    if status not in STATUS_CODES:
-        raise bad_request(f"status must be one of {', '.join(STATUS_CODES)}.")
+    if status not in RESOURCE_STATES:
+        raise bad_request(f"status must be one of {', '.join(RESOURCE_STATES)}.")
     with sandbox_state().db.session() as s:
         r = s.get(CloudResource, resource_id)
         if r is None:

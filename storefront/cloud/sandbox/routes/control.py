@@ -55,6 +55,16 @@ def fail_once() -> Response:
     return respond({"method": method.upper(), "path": path, "when": when})
 
 
+@bp.post("/quotas")
+def set_quotas() -> Response:
+    """``{"enabled": false}`` lifts the documented per-second quotas (a load test of our own)."""
+    enabled = body().get("enabled")
+    if not isinstance(enabled, bool):
+        raise bad_request("enabled must be true or false.")
+    sandbox_state().quotas.enabled = enabled
+    return respond({"enabled": enabled})
+
+
 @bp.post("/clock")
 def set_clock() -> Response:
     data = body()
