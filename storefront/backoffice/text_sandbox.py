@@ -56,7 +56,9 @@ FILTERS = frozenset(
 )
 # Arguments that set a width or a count: bounded by the character cap.
 _RUNTIME = (Context, Environment, EvalContext)  # what a filter may get before its value
-_SIZED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_SIZED_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+# Methods whose result grows with an argument's contents (tab stops, a translation table).
+_BLOCKED_METHODS = frozenset({"expandtabs", "translate", "maketrans"})
 # A printf / format width or precision of five digits or more, or taken from an argument.
 _PRINTF_WIDTH = re.compile(r"%[^a-zA-Z%]*?(\*|\d{5,})")
 _FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*(\d{5,}|\{)")
@@ -193,6 +195,8 @@ def _precheck_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
         budget.sized(_join_size(owner, args[0]))
     if name in _SIZED_METHODS:
         budget.sized(sum(a for a in args if isinstance(a, int)) + len(owner))
+    if name in _BLOCKED_METHODS:
+        raise TooExpensive(f"str.{name}() is not available")
 
 
 def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -211,6 +215,8 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
             sep = plain[1] if len(plain) > 1 and isinstance(plain[1], str) else ""
             budget.sized(_join_size(sep, value))
             args = tuple(value if a is plain[0] else a for a in args)
+        elif name == "format" and isinstance(value, str) and _PRINTF_WIDTH.search(value):
+            raise TooExpensive("a format width of five digits or more")
         elif name == "indent" and isinstance(value, str):
             width = next((a for a in plain[1:] if isinstance(a, int)), 4)
             budget.sized(len(value) + value.count("\n") * width)
