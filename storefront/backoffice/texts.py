@@ -26,6 +26,7 @@ import re
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -153,7 +154,9 @@ def _sample_store() -> Any:
     store = g.get("store") if has_request_context() else None
     if store is not None:
         return store
-    return type("Sample", (), {"name": "Store", "contact_email": "support@example.com"})()
+    return SimpleNamespace(
+        name="Store", contact_email="support@example.com", contact_phone="", contact_address=""
+    )
 
 
 def validate(source: str, store: Any = None) -> str | None:
