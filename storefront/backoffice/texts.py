@@ -107,14 +107,11 @@ def safe_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> bool:
     return parts.scheme in schemes and bool(parts.hostname) and "@" not in parts.netloc
 
 
+@lru_cache(maxsize=512)
 def _compiled(plain: bool, source: str) -> Any:
     """``source`` compiled in its sandbox, loops and output counted (kept per process: a
-    compiled template is immutable and renders afresh with each context)."""
-    return _compiled_cached(plain, source)
-
-
-@lru_cache(maxsize=512)
-def _compiled_cached(plain: bool, source: str) -> Any:
+    compiled template is immutable and renders afresh with each context; sources that fail to
+    compile are not kept)."""
     return (_plain_env if plain else _env).compile_bounded(source)
 
 
