@@ -100,7 +100,9 @@ def register_page() -> ResponseReturnValue:
 
 
 @bp.post("/register/send-code")
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone)
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 200
+)  # per number: codes sent
 @limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 def register_send_code() -> ResponseReturnValue:
     """The register form's "Send code" button: SMS the provider's code, show the form again."""

@@ -107,7 +107,9 @@ def register_customer() -> ResponseReturnValue:
 
 
 @bp.post("/customers/verification-code")
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone)
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 202
+)  # per number: codes sent
 @limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 def send_verification_code() -> ResponseReturnValue:
     """SMS the provider's registration code to a Chinese mainland mobile (``{phone}``)."""
