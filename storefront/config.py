@@ -26,6 +26,12 @@ ENVIRONMENTS = ("development", "testing", "production")
 MAIL_BACKENDS = ("smtp", "console", "file")
 LOCALES = ("en", "zh_Hans_CN")
 DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
+# (name, default, lowest, highest) of the store-text render caps
+TEXT_CAPS = (
+    ("TEXT_MAX_STEPS", 10_000, 100, 10_000_000),
+    ("TEXT_MAX_CHARS", 20_000, 1_000, 10_000_000),
+    ("TEXT_MAX_MS", 200, 10, 60_000),
+)
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="  # dev only, refused in prod
 
 
@@ -58,6 +64,11 @@ class Settings:
     wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
     partners: PartnerSettings | None = None  # platform mode, distributor credentials (partners)
     console: ConsoleSettings | None = None  # console bridge: SAML IdP and console links
+    # store-written texts: caps on one render (steps: loop items, calls, filters; output
+    # characters; milliseconds), see storefront/backoffice/text_sandbox.py
+    text_max_steps: int = 10_000
+    text_max_chars: int = 20_000
+    text_max_ms: int = 200
 
     @property
     def is_production(self) -> bool:
@@ -205,6 +216,17 @@ def load_settings(
     )
     problems.extend(partner_problems)
 
+    text_caps: dict[str, int] = {}
+    for name, default, low, high in TEXT_CAPS:
+        raw = get(name, str(default)) or str(default)
+        try:
+            text_caps[name] = int(raw)
+        except ValueError:
+            text_caps[name] = low - 1  # reported below
+        if not low <= text_caps[name] <= high:
+            problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
+            text_caps[name] = default
+
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
 
@@ -232,4 +254,7 @@ def load_settings(
         wallet=wallet,
         partners=partners,
         console=console,
+        text_max_steps=text_caps["TEXT_MAX_STEPS"],
+        text_max_chars=text_caps["TEXT_MAX_CHARS"],
+        text_max_ms=text_caps["TEXT_MAX_MS"],
     )

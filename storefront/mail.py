@@ -100,6 +100,11 @@ def send_template(
     store = g.get("store")
     with force_locale(locale or (store.default_locale if store else "en")):
         text = render_template(f"mail/{name}.txt", store=store, **context)
+        if store is not None:  # the store's signature: plain text, rendered in the bounded sandbox
+            from storefront.backoffice.texts import mail_signature
+
+            if signature := mail_signature(store):
+                text = f"{text.rstrip()}\n\n-- \n{signature}\n"
         try:
             html: str | None = render_template(f"mail/{name}.html", store=store, **context)
         except TemplateNotFound:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from storefront.accounts import services
+from storefront.accounts import registration, services
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -21,7 +21,7 @@ def register(group: AppGroup) -> None:
         """Create or confirm provider sub-customers whose link is not made yet."""
         for store in _each_store():
             with store_context(store):
-                counts = services.reconcile_links()
+                counts = registration.reconcile_links()
             click.echo(f"{store.slug}: {counts}")
 
     @group.command("sync-realname")

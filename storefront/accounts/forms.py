@@ -45,13 +45,17 @@ COUNTRIES = [
 class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=64)])
-    name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=64)])
+    account_name = StringField(
+        _l("Cloud account name (optional)"), validators=[Optional(), Length(max=32)]
+    )
     phone_code = SelectField(
         _l("Country code"),
         choices=[SelectChoice(v, str(lbl)) for v, lbl in CALLING_CODES],
         default="+86",
     )
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=15)])
+    verification_code = StringField(_l("Verification code"), validators=[Optional(), Length(max=6)])
     country = SelectField(
         _l("Country/region"),
         choices=lambda: [SelectChoice(v, str(lbl)) for v, lbl in COUNTRIES],

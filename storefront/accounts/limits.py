@@ -2,7 +2,8 @@
 
 Limits are Flask config keys so tests and operators can tune them:
 ``ACCOUNTS_LIMIT_LOGIN`` (login and token calls, per IP + email), ``ACCOUNTS_LIMIT_RESET``,
-``ACCOUNTS_LIMIT_VERIFY`` and ``ACCOUNTS_LIMIT_OTP`` (per IP).
+``ACCOUNTS_LIMIT_VERIFY`` and ``ACCOUNTS_LIMIT_OTP`` (per IP); ``ACCOUNTS_LIMIT_SMS`` (registration
+SMS codes, per IP + phone) and ``ACCOUNTS_LIMIT_SMS_IP`` (per IP).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ DEFAULTS = {
     "ACCOUNTS_LIMIT_RESET": "5 per minute;20 per hour",
     "ACCOUNTS_LIMIT_VERIFY": "20 per minute",
     "ACCOUNTS_LIMIT_OTP": "10 per minute",
+    "ACCOUNTS_LIMIT_SMS": "1 per minute;5 per hour",
+    "ACCOUNTS_LIMIT_SMS_IP": "5 per minute;20 per hour",
 }
 
 
@@ -36,6 +39,17 @@ def ip_and_email() -> str:
     else:
         email = request.form.get("email")
     return f"{get_remote_address()}|{str(email or '').strip().lower()}"
+
+
+def ip_and_phone() -> str:
+    """The caller's address plus the phone it wants a code for (JSON body or form)."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        phone = payload.get("phone") if isinstance(payload, dict) else None
+    else:
+        number = "".join(ch for ch in request.form.get("phone", "") if ch.isdigit())
+        phone = f"{request.form.get('phone_code', '')}{number.lstrip('0')}"
+    return f"{get_remote_address()}|{str(phone or '').strip()}"
 
 
 def ip_only() -> str:

@@ -64,7 +64,7 @@ class Customer(UserMixin, SecondFactor, StoreScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255))
     password_hash: Mapped[str] = mapped_column(String(255))
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))  # display name: any script, not unique
     phone: Mapped[str | None] = mapped_column(String(32))
     country: Mapped[str] = mapped_column(String(2), default="CN")
     locale: Mapped[str | None] = mapped_column(String(16))
@@ -78,7 +78,9 @@ class Customer(UserMixin, SecondFactor, StoreScoped, Model):
         _enum(ProviderLink, "provider_link"), default=ProviderLink.NONE
     )
     provider_customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    provider_account_name: Mapped[str | None] = mapped_column(String(64))
+    # The provider login name: the one asked for at registration, else the one the provider
+    # generated (None until the provider answered).
+    account_name: Mapped[str | None] = mapped_column(String(64))
     # Our id for this customer at the provider (xaccount_id): random, so retries can reconcile.
     provider_xaccount_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_error: Mapped[str | None] = mapped_column(String(255))

@@ -23,15 +23,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import crypto, validators
 from storefront.accounts.models import (
     ApiToken,
-    ConsentRecord,
     Customer,
     CustomerStatus,
-    ProviderLink,
     RealnameStatus,
     RealnameSubmission,
     RecoveryCode,
@@ -39,9 +36,7 @@ from storefront.accounts.models import (
     StoreSecurityPolicy,
 )
 from storefront.accounts.passwords import hash_password, verify_password
-from storefront.accounts.terms import current_terms
 from storefront.cloud.interface import (
-    IdentityKind,
     ReviewResult,
     UpstreamRejected,
     UpstreamUnavailable,
@@ -62,15 +57,6 @@ RECOVERY_CODES = 10
 REALNAME_POLL_S = 30
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"%PDF-": "pdf"}
-
-# Provider error codes on create_sub_customer, mapped to the field they are about.
-_PROVIDER_FIELDS = {
-    "CBC.99000031": "name",
-    "CBC.99000038": "name",
-    "CBC.5017": "phone",
-    "CBC.99000030": "phone",
-    "CBC.99000036": "password",
-}
 
 
 class AccountError(Exception):
@@ -96,30 +82,7 @@ def principal_key(principal: Principal) -> str:
 
 
 # --------------------------------------------------------------------------- registration
-
-
-@dataclass
-class Registration:
-    email: str
-    password: str
-    name: str
-    country: str
-    phone: str | None = None
-    accept_terms: Any = False
-    consent_personal_info: Any = False
-    ip: str | None = None
-    user_agent: str | None = None
-    locale: str | None = None
-
-
-def _countries() -> set[str]:
-    from babel import Locale
-
-    return {
-        code
-        for code in Locale("en").territories
-        if isinstance(code, str) and len(code) == 2 and code.isalpha() and code != "ZZ"
-    }
+# (the registration flow itself: storefront.accounts.registration)
 
 
 PASSWORD_MESSAGES = {
@@ -133,188 +96,6 @@ PASSWORD_MESSAGES = {
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def validate_registration(reg: Registration) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    email = normalise_email(reg.email)
-    if not email or len(email) > 254 or "@" not in email.strip("@") or " " in email:
-        fields["email"] = _l("Enter a valid email address.")
-    if not validators.ACCOUNT_NAME_RE.match(reg.name or ""):
-        fields["name"] = _l("Use 5-32 letters, digits, _ or -, starting with a letter or -.")
-    problem = validators.password_problem(reg.password or "", email=email, name=reg.name or "")
-    if problem:
-        fields["password"] = PASSWORD_MESSAGES[problem]
-    if reg.phone and not validators.valid_phone(reg.phone):
-        fields["phone"] = _l("Enter the number with its country code, like +8613800138000.")
-    if (reg.country or "").upper() not in _countries():
-        fields["country"] = _l("Choose a country or region.")
-    return fields
-
-
-def register_customer(reg: Registration) -> Customer:
-    """Create the customer locally and under the partner at the provider.
-
-    No consent: nothing happens. The provider refusing the name or mobile: no account.
-    The provider unreachable: the account stays, ``provider_link`` failed, to be retried by
-    ``flask storefront link-customers``.
-    """
-    if reg.accept_terms is not True or reg.consent_personal_info is not True:
-        raise AccountError(
-            "consent_required",
-            _l("Please accept the agreements and the personal information consent."),
-        )
-    fields = validate_registration(reg)
-    if fields:
-        raise AccountError("invalid_input", _l("Please correct the marked fields."), fields)
-    email = normalise_email(reg.email)
-    if db.session.scalar(select(Customer.id).where(Customer.email == email)) is not None:
-        raise AccountError("email_taken", _l("An account with this email already exists."))
-
-    mobile = validators.provider_mobile(reg.phone) if reg.phone else None
-    upstream_down = False
-    try:
-        _check_identity(reg.name, mobile)
-    except UpstreamUnavailable as exc:
-        log.warning("provider identity check unavailable: %s", exc)
-        upstream_down = True
-
-    customer = Customer(
-        email=email,
-        password_hash=hash_password(reg.password),
-        name=reg.name,
-        phone=reg.phone or None,
-        country=reg.country.upper(),
-        locale=reg.locale,
-        status=CustomerStatus.PENDING_EMAIL,
-        provider_link=ProviderLink.LINKING,
-        provider_xaccount_id=uuid.uuid4().hex,
-    )
-    db.session.add(customer)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise AccountError(
-            "email_taken", _l("An account with this email already exists.")
-        ) from None
-    db.session.add(
-        ConsentRecord(
-            customer_id=customer.id,
-            terms=current_terms(),
-            personal_info_consent=True,
-            accepted_at=now(),
-            ip=reg.ip,
-            user_agent=(reg.user_agent or "")[:255] or None,
-        )
-    )
-    db.session.commit()
-
-    if upstream_down:
-        customer.provider_link = ProviderLink.FAILED
-        customer.provider_error = "provider unavailable"
-        db.session.commit()
-    else:
-        try:
-            link_customer(customer)
-        except UpstreamRejected as exc:
-            field_name = _PROVIDER_FIELDS.get(exc.code, "name")
-            db.session.delete(customer)
-            db.session.commit()
-            raise AccountError(
-                "invalid_input",
-                _l("The cloud provider refused the registration."),
-                {field_name: _rejection_message(field_name)},
-            ) from exc
-    send_verification(customer)
-    return customer
-
-
-def _rejection_message(field_name: str) -> Any:
-    if field_name == "phone":
-        return _l("This mobile number cannot register more accounts at the cloud provider.")
-    if field_name == "password":
-        return _l("The cloud provider does not accept this password.")
-    return _l("This account name is already taken at the cloud provider.")
-
-
-def _check_identity(name: str, mobile: str | None) -> None:
-    provider = cloud_provider()
-    try:
-        if not provider.check_user_identity(kind=IdentityKind.NAME, value=name).available:
-            raise AccountError(
-                "invalid_input",
-                _l("Please correct the marked fields."),
-                {"name": _rejection_message("name")},
-            )
-        if mobile:
-            check = provider.check_user_identity(kind=IdentityKind.MOBILE, value=f"0086-{mobile}")
-            if not check.available:
-                raise AccountError(
-                    "invalid_input",
-                    _l("Please correct the marked fields."),
-                    {"phone": _rejection_message("phone")},
-                )
-    except UpstreamRejected as exc:
-        raise AccountError(
-            "invalid_input", _l("Please correct the marked fields."), {"name": str(exc.message)}
-        ) from exc
-
-
-def link_customer(customer: Customer) -> ProviderLink:
-    """Create the sub-customer at the provider (or find it), then confirm the association.
-
-    Raises :class:`UpstreamRejected` (the caller decides); an outage marks the link failed.
-    """
-    provider = cloud_provider()
-    try:
-        if not customer.provider_customer_id:
-            found = provider.list_sub_customers(account_name=customer.name, limit=100)
-            mine = [c for c in found.items if c.xaccount_id == customer.provider_xaccount_id]
-            if mine:
-                customer.provider_customer_id = mine[0].customer_id
-            else:
-                mobile = validators.provider_mobile(customer.phone) if customer.phone else None
-                created = provider.create_sub_customer(
-                    xaccount_id=customer.provider_xaccount_id or uuid.uuid4().hex,
-                    account_name=customer.name,
-                    mobile=mobile,
-                )
-                customer.provider_customer_id = created.customer_id
-                customer.provider_account_name = created.account_name
-            customer.provider_link = ProviderLink.LINKING
-            db.session.commit()
-        page = provider.list_sub_customers(customer_id=customer.provider_customer_id)
-        if page.items:
-            customer.provider_link = ProviderLink.LINKED
-            customer.provider_error = None
-    except UpstreamUnavailable as exc:
-        customer.provider_link = ProviderLink.FAILED
-        customer.provider_error = str(exc)[:255]
-        log.warning("linking customer %s failed: %s", customer.id, exc)
-    db.session.commit()
-    return customer.provider_link
-
-
-def reconcile_links() -> dict[str, int]:
-    """Retry or confirm every customer whose provider link is not made yet."""
-    counts = {"linked": 0, "linking": 0, "failed": 0, "rejected": 0}
-    pending = db.session.scalars(
-        select(Customer).where(
-            Customer.provider_link.in_([ProviderLink.LINKING, ProviderLink.FAILED])
-        )
-    ).all()
-    for customer in pending:
-        try:
-            state = link_customer(customer)
-        except UpstreamRejected as exc:
-            customer.provider_link = ProviderLink.FAILED
-            customer.provider_error = f"{exc.code}: {exc.message}"[:255]
-            db.session.commit()
-            counts["rejected"] += 1
-            continue
-        counts[str(state)] = counts.get(str(state), 0) + 1
-    return counts
 
 
 # --------------------------------------------------------------------------- email

@@ -42,13 +42,23 @@ def current_terms() -> dict[str, dict[str, Any]]:
     """``ACCOUNTS_TERMS`` (or the defaults), with the current store's own links on top.
 
     A store's ``terms`` column (set on the back office's branding page) overrides documents
-    one by one: ``{key: {"version": ..., "url": ...}}``.
+    one by one: ``{key: {"version": ..., "url": ...}}``; one whose link is not an https://
+    address (e.g. written to the database directly) is ignored.
     """
     from flask import g
+
+    from storefront.backoffice.texts import safe_url
 
     terms: dict[str, dict[str, Any]] = current_app.config.get("ACCOUNTS_TERMS") or DEFAULT_TERMS
     store = g.get("store")
     override = getattr(store, "terms", None) if store is not None else None
     if override:
-        terms = {**terms, **{k: v for k, v in override.items() if k in terms}}
+        terms = {
+            **terms,
+            **{
+                k: v
+                for k, v in override.items()
+                if k in terms and isinstance(v, dict) and safe_url(str(v.get("url") or ""))
+            },
+        }
     return terms

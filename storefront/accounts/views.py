@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 
-from storefront.accounts import forms, services
-from storefront.accounts.limits import ip_and_email, ip_only, limit
+from storefront.accounts import forms, registration, services
+from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.principals import start_session
 from storefront.accounts.services import AccountError
@@ -47,6 +47,21 @@ def _flash_invalid(form: FlaskForm) -> None:
 # --------------------------------------------------------------------------- registration
 
 
+def _form_phone(form: forms.RegisterForm) -> str | None:
+    number = "".join(ch for ch in (form.phone.data or "") if ch.isdigit())
+    return f"{form.phone_code.data}{number.lstrip('0')}" if number else None
+
+
+def _register_page(form: forms.RegisterForm, consent_error: str | None = None) -> str:
+    return render_template(
+        "accounts/register.html",
+        form=form,
+        terms=current_terms(),
+        labels=LABELS,
+        consent_error=consent_error,
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"], endpoint="register")
 def register_page() -> ResponseReturnValue:
     if current_user.is_authenticated:
@@ -54,13 +69,13 @@ def register_page() -> ResponseReturnValue:
     form = forms.RegisterForm()
     consent_error = None
     if form.validate_on_submit():
-        number = (form.phone.data or "").replace(" ", "").replace("-", "")
-        phone = f"{form.phone_code.data}{number.lstrip('0')}" if number else None
-        reg = services.Registration(
+        reg = registration.Registration(
             email=form.email.data or "",
             password=form.password.data or "",
             name=form.name.data or "",
-            phone=phone,
+            account_name=form.account_name.data or None,
+            phone=_form_phone(form),
+            verification_code=form.verification_code.data or None,
             country=form.country.data or "",
             accept_terms=bool(form.accept_terms.data),
             consent_personal_info=bool(form.consent_personal_info.data),
@@ -69,7 +84,7 @@ def register_page() -> ResponseReturnValue:
             locale=str(get_locale()),
         )
         try:
-            customer = services.register_customer(reg)
+            customer = registration.register_customer(reg)
         except AccountError as exc:
             if exc.code == "consent_required":
                 consent_error = str(exc.message)
@@ -81,13 +96,30 @@ def register_page() -> ResponseReturnValue:
             start_session(customer)
             flash(_l("Welcome! We sent a link to %(email)s to confirm it.", email=customer.email))
             return redirect(url_for("accounts.account"))
-    return render_template(
-        "accounts/register.html",
-        form=form,
-        terms=current_terms(),
-        labels=LABELS,
-        consent_error=consent_error,
-    )
+    return _register_page(form, consent_error)
+
+
+@bp.post("/register/send-code")
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 200
+)  # per number: codes sent
+@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+def register_send_code() -> ResponseReturnValue:
+    """The register form's "Send code" button: SMS the provider's code, show the form again."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = forms.RegisterForm()
+    if not forms.EmptyForm().validate_on_submit():
+        flash(_l("The form expired. Please try again."), "error")
+        return _register_page(form), 400
+    phone = _form_phone(form)
+    try:
+        registration.send_registration_code(phone, locale=str(get_locale()))
+    except AccountError as exc:
+        _apply_errors(form, exc)
+        return _register_page(form), 422 if exc.code != "upstream_unavailable" else 503
+    flash(_l("We sent a verification code to %(phone)s.", phone=phone))
+    return _register_page(form)
 
 
 @bp.get("/verify-email/<token>")

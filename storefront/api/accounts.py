@@ -9,8 +9,8 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
-from storefront.accounts import services
-from storefront.accounts.limits import ip_and_email, ip_only, limit
+from storefront.accounts import registration, services
+from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import ApiToken, Customer, Staff
 from storefront.accounts.services import AccountError
 from storefront.api import bp
@@ -38,6 +38,8 @@ STATUS = {
     "provider_not_linked": 409,
     "realname_refused": 422,
     "upstream_unavailable": 503,
+    "code_not_needed": 422,
+    "too_many_codes": 429,
 }
 
 
@@ -67,6 +69,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "id": customer.id,
         "email": customer.email,
         "name": customer.name,
+        "account_name": customer.account_name,
         "phone": customer.phone,
         "country": customer.country,
         "status": str(customer.status),
@@ -82,11 +85,13 @@ def token_json(raw: str, token: ApiToken) -> dict[str, Any]:
 @bp.post("/customers")
 def register_customer() -> ResponseReturnValue:
     data = json_body()
-    reg = services.Registration(
+    reg = registration.Registration(
         email=text(data, "email"),
         password=text(data, "password"),
         name=text(data, "name"),
+        account_name=text(data, "account_name") or None,
         phone=text(data, "phone") or None,
+        verification_code=text(data, "verification_code") or None,
         country=text(data, "country"),
         accept_terms=data.get("accept_terms"),
         consent_personal_info=data.get("consent_personal_info"),
@@ -95,10 +100,27 @@ def register_customer() -> ResponseReturnValue:
         locale=str(get_locale() or current_store().default_locale),
     )
     try:
-        customer = services.register_customer(reg)
+        customer = registration.register_customer(reg)
     except AccountError as exc:
         raise api_error(exc) from exc
     return jsonify(customer_json(customer)), 201
+
+
+@bp.post("/customers/verification-code")
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 202
+)  # per number: codes sent
+@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+def send_verification_code() -> ResponseReturnValue:
+    """SMS the provider's registration code to a Chinese mainland mobile (``{phone}``)."""
+    data = json_body()
+    try:
+        registration.send_registration_code(
+            text(data, "phone"), locale=str(get_locale() or current_store().default_locale)
+        )
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    return jsonify(status="sent"), 202
 
 
 @bp.post("/customers/verify-email")

@@ -141,13 +141,13 @@ def update_settings(
     if data.get("default_locale") not in ("en", "zh_Hans_CN"):
         fields["default_locale"] = _l("Choose a language.")
     footer = data.get("footer_text") or ""
-    if footer and (problem := texts.validate(footer)):
+    if footer and (problem := texts.validate(footer, store)):
         fields["footer_text"] = _l("The text is not a valid template: %(problem)s", problem=problem)
     terms: dict[str, dict[str, str]] = {}
     for key in TERM_KEYS:
         url = (data.get(f"terms_{key}") or "").strip()
         if url:
-            if not url.startswith("https://") or len(url) > 255:
+            if not texts.safe_url(url):
                 fields[f"terms_{key}"] = _l("Use an https:// address.")
             terms[key] = {
                 "version": (data.get("terms_version") or "store").strip()[:20],

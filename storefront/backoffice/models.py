@@ -98,4 +98,6 @@ class StoreText(StoreScoped, Model):
     key: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()
+
+
 from storefront.backoffice.association_models import AssociationSettlement  # noqa: E402,F401

@@ -1,40 +1,118 @@
-"""Store-editable texts (footer, mail snippets, product blurbs) as sandboxed templates.
+"""Store-editable texts (footer, home intro, mail signature, product blurbs): untrusted input.
 
-They render in a :class:`jinja2.sandbox.ImmutableSandboxedEnvironment` with autoescaping on
-and a small, fixed context (the store's name and contact details). No store-written string
-ever reaches ``render_template_string`` or the app's Jinja environment.
+They are templates rendered in :class:`~storefront.backoffice.text_sandbox.BoundedSandbox`
+(an immutable Jinja sandbox with autoescaping whose renders are capped in steps, characters and
+time, see that module) with a small, fixed context (the store's name and contact details, the
+year). No store-written string ever reaches ``render_template_string`` or the app's Jinja
+environment.
+
+- HTML texts (footer, home intro): the rendered output then goes through an allow-list HTML
+  sanitizer (``nh3``): a few inline and list tags, links with http(s)/mailto/tel addresses only
+  and ``rel="noopener noreferrer nofollow"``; no ``meta``, ``form``, ``input``, ``iframe``,
+  ``script``, ``style``, ``object``, ``img``, event or ``style`` attributes, ``javascript:`` or
+  ``data:`` addresses.
+- Plain texts (product descriptions, the mail signature): the output is text; pages escape it
+  and add the small markup of :func:`plain_to_html`.
+
+Saving checks a text with a preview render (:func:`validate`): one that goes past a cap is a
+form error. Showing one anyway (e.g. written to the database directly) falls back to its source
+shown as text, and logs a warning: a text never hangs or breaks the page.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
-from jinja2 import Template, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import nh3
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from jinja2 import TemplateError
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from storefront.backoffice.models import StoreText
+from storefront.backoffice.text_sandbox import (
+    BoundedSandbox,
+    Limits,
+    TimedOut,
+    TooExpensive,
+    bounded_render,
+)
 from storefront.extensions import db
+
+log = logging.getLogger(__name__)
 
 # The keys a store may edit; product blurbs are "blurb.<product code>".
 TEXT_KEYS = ("footer", "mail.signature", "home.intro")
+HTML_KEYS = frozenset({"footer", "home.intro"})  # shown as sanitized HTML; the rest as text
 MAX_TEXT = 4000
 
-_env = ImmutableSandboxedEnvironment(autoescape=True)
+_env = BoundedSandbox(autoescape=True)
 # Texts shown as plain text (product descriptions): the same sandbox, output escaped as a whole
 # by the caller, so neither the store's literal text nor a variable can inject HTML.
-_plain_env = ImmutableSandboxedEnvironment(autoescape=False)
+_plain_env = BoundedSandbox(autoescape=False)
+
+# What survives in an HTML text: nothing that acts (forms, refreshes, frames, scripts, styles,
+# event handlers), links only to web, mail and phone addresses.
+HTML_TAGS = frozenset(
+    {"a", "abbr", "b", "br", "code", "em", "i", "li", "ol", "p", "small", "span", "strong", "u"}
+    | {"ul"}
+)
+HTML_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+LINK_REL = "noopener noreferrer nofollow"
+
+
+def limits() -> Limits:
+    """The render caps: ``STOREFRONT_TEXT_MAX_STEPS`` / ``_MAX_CHARS`` / ``_MAX_MS``."""
+    settings = current_app.config.get("SETTINGS") if has_app_context() else None
+    if settings is None:
+        return Limits()
+    return Limits(
+        steps=settings.text_max_steps,
+        chars=settings.text_max_chars,
+        seconds=settings.text_max_ms / 1000,
+    )
+
+
+def sanitize_html(html: str) -> Markup:
+    """``html`` through the allow-list (see the module docstring)."""
+    cleaned = nh3.clean(
+        html,
+        tags=set(HTML_TAGS),
+        attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    return Markup(cleaned)  # noqa: S704 - the sanitizer's output
+
+
+def safe_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> bool:
+    """An absolute https:// address with a host and nothing that can act or hide: no
+    credentials, no spaces or control characters (a terms link)."""
+    if not url or len(url) > 255 or any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in schemes and bool(parts.hostname) and "@" not in parts.netloc
 
 
 @lru_cache(maxsize=512)
-def _compiled(plain: bool, source: str) -> Template:
-    """``source`` compiled once per process in its sandbox (a compiled template is immutable
-    and renders afresh with each context; sources that fail to compile are not kept)."""
-    return (_plain_env if plain else _env).from_string(source)
+def _compiled(plain: bool, source: str) -> Any:
+    """``source`` compiled in its sandbox, loops and output counted (kept per process: a
+    compiled template is immutable and renders afresh with each context; sources that fail to
+    compile are not kept)."""
+    return (_plain_env if plain else _env).compile_bounded(source)
 
 
 def allowed_key(key: str) -> bool:
@@ -67,43 +145,95 @@ def context_for(store: Any) -> dict[str, Any]:
     return _context(context_key(store))
 
 
-def validate(source: str) -> str | None:
-    """None when ``source`` compiles in the sandbox, else the error message."""
+def _sample_store() -> Any:
+    from flask import g, has_request_context
+
+    store = g.get("store") if has_request_context() else None
+    if store is not None:
+        return store
+    return SimpleNamespace(
+        name="Store", contact_email="support@example.com", contact_phone="", contact_address=""
+    )
+
+
+def validate(source: str, store: Any = None) -> str | None:
+    """None when ``source`` compiles in the sandbox and a preview render (with ``store``'s
+    context, default the request's store) stays within the caps, else the problem."""
     if len(source) > MAX_TEXT:
         return f"at most {MAX_TEXT} characters"
     try:
-        _env.from_string(source)
+        template = _compiled(False, source)
     except TemplateError as exc:
         return str(exc)
+    try:
+        bounded_render(template, context_for(store or _sample_store()), limits())
+    except TooExpensive as exc:
+        return str(_("it takes too much work to show (%(why)s)", why=str(exc)))
+    except Exception:  # noqa: S110 - other render errors show the text as text (render_text)
+        pass
     return None
 
 
+def _render(plain: bool, source: str, key: ContextKey, caps: Limits) -> str:
+    """The text's output; raises when it fails (and then logs why)."""
+    try:
+        return bounded_render(_compiled(plain, source), _context(key), caps)
+    except TooExpensive as exc:
+        log.warning("store text %r… not rendered (shown as text): %s", source[:40], exc)
+        raise
+
+
+@lru_cache(maxsize=1024)
+def _outcome(plain: bool, source: str, key: ContextKey, caps: Limits) -> tuple[bool, str]:
+    """(rendered?, output) kept per process: it depends on nothing but the arguments (a store's
+    edit changes one of them, so nothing goes stale). A render stopped by the clock raises
+    instead, so it is not kept (the next view tries again)."""
+    try:
+        return True, _render(plain, source, key, caps)
+    except TimedOut:
+        raise
+    except Exception:  # SecurityError, UndefinedError, a cap…: show the text, never run it
+        return False, source
+
+
+# Renders the clock stopped, and when: not tried again for a minute (each try costs a budget).
+_timed_out: dict[tuple[bool, str, ContextKey, Limits], float] = {}
+RETRY_TIMED_OUT_S = 60.0
+
+
+def _output(plain: bool, source: str, store: Any) -> tuple[bool, str]:
+    args = (plain, source, context_key(store), limits())
+    if time.monotonic() - _timed_out.get(args, -RETRY_TIMED_OUT_S) < RETRY_TIMED_OUT_S:
+        return False, source
+    try:
+        return _outcome(*args)
+    except TimedOut:
+        if len(_timed_out) > 256:
+            _timed_out.clear()
+        _timed_out[args] = time.monotonic()
+        return False, source
+
+
 def render_text(source: str | None, store: Any) -> Markup:
-    """Render ``source`` in the sandbox; an unsafe or broken template renders as escaped text."""
+    """An HTML text: rendered in the sandbox, then sanitized; a text that fails to render
+    (unsafe, broken, over a cap) shows as escaped text."""
     if not source:
         return Markup("")
-    try:
-        return Markup(_compiled(False, source).render(**context_for(store)))  # noqa: S704
-    except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
-        return escape(source)
+    ok, output = _output(False, source, store)
+    return _sanitized(output) if ok else escape(source)
+
+
+@lru_cache(maxsize=512)
+def _sanitized(html: str) -> Markup:
+    return sanitize_html(html)
 
 
 def render_plain(source: str | None, store: Any) -> str:
     """Render ``source`` in the sandbox as plain text (not HTML: escape it before showing it);
-    an unsafe or broken template comes back as its source."""
+    an unsafe or broken template, or one over a cap, comes back as its source."""
     if not source:
         return ""
-    return _rendered_plain(source, context_key(store))
-
-
-@lru_cache(maxsize=1024)
-def _rendered_plain(source: str, key: ContextKey) -> str:
-    """A plain text's output, kept per process: it depends on nothing but ``source`` and the
-    context values in ``key`` (a store's edit changes one of them, so nothing goes stale)."""
-    try:
-        return str(_compiled(True, source).render(**_context(key)))
-    except Exception:  # SecurityError, UndefinedError, …: show the text, never run it
-        return source
+    return _output(True, source, store)[1]
 
 
 @lru_cache(maxsize=1024)
@@ -150,10 +280,23 @@ def set_text(key: str, body: str) -> StoreText:
 
 
 def store_text(key: str) -> Markup:
-    """Jinja global for the layout: ``{{ store_text('footer') }}``."""
+    """Jinja global for pages: ``{{ store_text('home.intro') }}`` (HTML texts sanitized,
+    plain ones escaped)."""
     from flask import g
 
     store = g.get("store")
     if store is None:
         return Markup("")
-    return render_text(get_text(key), store)
+    if key in HTML_KEYS:
+        return render_text(get_text(key), store)
+    return plain_to_html(render_plain(get_text(key), store))
+
+
+def mail_signature(store: Any) -> str:
+    """The store's mail signature as plain text ("" when it has none)."""
+    body = db.session.scalar(
+        select(StoreText.body).where(
+            StoreText.store_id == store.id, StoreText.key == "mail.signature"
+        )
+    )
+    return render_plain(body, store).strip()

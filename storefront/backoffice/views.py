@@ -555,4 +555,6 @@ def _admin_can(endpoint: str) -> bool:
     view = current_app.view_functions.get(endpoint)
     permission = getattr(view, "permission", None)
     return isinstance(permission, str) and has_permission(current_user, permission)
+
+
 from storefront.backoffice import association_views  # noqa: E402,F401  (attaches its routes to bp)

@@ -154,16 +154,14 @@ def install() -> None:
 
 
 def check(description: str, description_zh: str) -> dict[str, str]:
-    """Field errors for texts that do not compile in the sandbox or are too long."""
+    """Field errors for texts that are too long, do not compile in the sandbox or take too
+    much work to show (a preview render with the request's store)."""
     fields: dict[str, str] = {}
     for name, source in (("description", description), ("description_zh", description_zh)):
         if len(source) > MAX_DESCRIPTION:
             fields[name] = _("At most %(n)d characters.", n=MAX_DESCRIPTION)
-        elif texts.validate(source) is not None:
-            fields[name] = _(
-                "This text does not work as a template: %(problem)s",
-                problem=texts.validate(source),
-            )
+        elif (problem := texts.validate(source)) is not None:
+            fields[name] = _("This text does not work as a template: %(problem)s", problem=problem)
     return fields
 
 

@@ -377,17 +377,28 @@ class CloudProvider(Protocol):
         """Is this account name / mobile (``0086-1xxxxxxxxxx``) / email free at the provider?"""
         ...
 
+    def send_verification_code(
+        self, *, mobile: str, lang: str = "zh-cn", scene: int = 29, customer_id: str | None = None
+    ) -> None:
+        """SMS a code to a mainland mobile (``13XXXXXXXXX``): scene 29 registration (the code
+        ``create_sub_customer`` needs with a mobile), 18 bank-card real-name (``customer_id``)."""
+        ...
+
     def create_sub_customer(
         self,
         *,
         xaccount_id: str,
         account_name: str | None = None,
         mobile: str | None = None,
+        verification_code: str | None = None,
         password: str | None = None,
         indirect_partner_id: str | None = None,
         close_marketing: bool = False,
     ) -> NewSubCustomer:
-        """Create a customer under the partner; association completes asynchronously."""
+        """Create a customer under the partner; association completes asynchronously.
+
+        Without ``account_name`` the provider generates one (answered in ``account_name``);
+        a ``mobile`` needs the ``verification_code`` sent to it."""
         ...
 
     def list_sub_customers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,15 @@ def test_without_consent_nothing_is_created(
 def test_register_links_at_the_provider_and_records_consent(
     client: Any, db: Any, sandbox: Any, default_store: Any, mail_dir: Path
 ) -> None:
-    resp = register(client, phone="+8613912345678")
+    account_name = "acct-" + uuid.uuid4().hex[:10]
+    resp = register(client, account_name=account_name)
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
     assert body["status"] == "pending_email"
     assert body["realname_status"] == "unverified"
     assert body["provider_link"] == "linked"
-    assert body["name"] in _sub_customer_names(sandbox)
+    assert body["account_name"] == account_name
+    assert account_name in _sub_customer_names(sandbox)
     consent = db.session.scalar(select(ConsentRecord))
     assert consent.customer_id == body["id"]
     assert consent.personal_info_consent is True
@@ -72,11 +75,19 @@ def test_duplicate_email_is_409(client: Any, default_store: Any) -> None:
 
 
 def test_invalid_input_lists_fields(client: Any, default_store: Any) -> None:
-    resp = register(client, email="nope", password="short", name="x", country="ZZ", phone="123")
+    resp = register(
+        client,
+        email="nope",
+        password="short",
+        name="  ",
+        account_name="x",
+        country="ZZ",
+        phone="123",
+    )
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert error["code"] == "invalid_input"
-    assert set(error["fields"]) == {"email", "password", "name", "country", "phone"}
+    assert set(error["fields"]) == {"email", "password", "name", "account_name", "country", "phone"}
 
 
 def test_non_json_body_is_400(client: Any, default_store: Any) -> None:
@@ -86,7 +97,10 @@ def test_non_json_body_is_400(client: Any, default_store: Any) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"name": "taken-name"}, "name"), ({"name": "Taken-Name"}, "name")],
+    [
+        ({"account_name": "taken-name"}, "account_name"),
+        ({"account_name": "Taken-Name"}, "account_name"),
+    ],
 )
 def test_provider_rejection_is_a_field_error_and_no_account(
     client: Any, db: Any, default_store: Any, overrides: dict[str, str], field: str
@@ -100,19 +114,20 @@ def test_provider_rejection_is_a_field_error_and_no_account(
 def test_provider_outage_keeps_the_account_and_link_command_reconciles(
     app: Any, client: Any, db: Any, sandbox: Any, default_store: Any
 ) -> None:
+    account_name = "acct-" + uuid.uuid4().hex[:10]
     sandbox.set_faults(fault_rate=1.0, mode="error")
     try:
-        resp = register(client)
+        resp = register(client, account_name=account_name)
     finally:
         sandbox.clear_faults()
     assert resp.status_code == 201
     body = resp.get_json()
     assert body["provider_link"] == "failed"
-    assert body["name"] not in _sub_customer_names(sandbox)
+    assert account_name not in _sub_customer_names(sandbox)
 
     result = app.test_cli_runner().invoke(args=["storefront", "link-customers"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     customer = db.session.get(Customer, body["id"])
     assert customer.provider_link == "linked"
-    assert body["name"] in _sub_customer_names(sandbox)
+    assert account_name in _sub_customer_names(sandbox)

@@ -75,7 +75,13 @@ def test_check_user_identity_rejects_bad_input(provider: CloudProvider) -> None:
 def test_create_then_list_sub_customer(provider: CloudProvider, sandbox: RunningSandbox) -> None:
     name = unique_name()
     xid = uuid.uuid4().hex
-    created = provider.create_sub_customer(xaccount_id=xid, account_name=name, mobile="13700001111")
+    provider.send_verification_code(mobile="13700001111")
+    created = provider.create_sub_customer(
+        xaccount_id=xid,
+        account_name=name,
+        mobile="13700001111",
+        verification_code=sandbox.verification_code("13700001111"),
+    )
     assert created.account_name == name and len(created.customer_id) == 32
     state = sandbox.inspect()
     assert any(c["domain_id"] == created.customer_id for c in state["sub_customers"])

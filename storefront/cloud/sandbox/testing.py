@@ -50,6 +50,12 @@ class RunningSandbox:
         """``GET /_sandbox/state``: faults, seeded accounts and sub-customers."""
         return self._control("GET", "/_sandbox/state", None)
 
+    def verification_code(self, mobile: str) -> str:
+        """The last SMS code the sandbox "sent" to ``mobile`` (``13XXXXXXXXX``)."""
+        return str(
+            self._control("GET", f"/_sandbox/verification-codes?mobile={mobile}", None)["code"]
+        )
+
     def stop(self) -> None:
         self.state.faults.release()
         self._server.shutdown()

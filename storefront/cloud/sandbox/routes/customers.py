@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storefront.cloud.sandbox.models import Account, utcnow
+from storefront.cloud.sandbox.routes.verification import SCENE_REGISTER, check_code, use_code
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
 
@@ -74,6 +75,12 @@ def check_user_identity() -> Response:
     return respond(result)
 
 
+def generated_name() -> str:
+    """What the provider makes up when ``domain_name`` is absent: a random 32-character string
+    (API reference example ``a0d736359ada40aab6502d1a828c1809``) that is a valid account name."""
+    return secrets.choice("abcdef") + secrets.token_hex(16)[1:]
+
+
 def _check_password(password: str, name: str, mobile: str | None) -> None:
     classes = sum(
         bool(re.search(p, password)) for p in (r"[A-Z]", r"[a-z]", r"\d", r"[^A-Za-z0-9]")
@@ -90,8 +97,9 @@ def _check_password(password: str, name: str, mobile: str | None) -> None:
 @bp.post("/v2/partners/sub-customers")
 def create_sub_customer() -> Response:
     data = body()
-    name = field(data, "domain_name", str) or f"hw{secrets.randbelow(10**10):010d}x"
+    name = field(data, "domain_name", str) or generated_name()
     mobile = field(data, "mobile_phone", str)
+    verification_code = field(data, "verification_code", str)
     password = field(data, "password", str)
     xaccount_id = field(data, "xaccount_id", str, required=True)
     xaccount_type = field(data, "xaccount_type", str, required=True)
@@ -103,6 +111,10 @@ def create_sub_customer() -> Response:
         raise bad_request("The customer mobile number is invalid.", "CBC.5017")
     if password is not None:
         _check_password(password, name, mobile)
+    # A mobile needs the code that send_verification_code sent it (registration scene).
+    code_id = (
+        check_code(mobile=mobile, code=verification_code, scene=SCENE_REGISTER) if mobile else 0
+    )
     with sandbox_state().db.session() as s:
         partner = _partner(s)
         if xaccount_type != partner.xaccount_type:
@@ -147,6 +159,8 @@ def create_sub_customer() -> Response:
             created_at=now,
         )
         s.add(customer)
+        if code_id:
+            use_code(s, code_id)
     return respond({"domain_id": customer.domain_id, "domain_name": customer.name})
 
 
