@@ -144,8 +144,14 @@ def register_orders(group: AppGroup) -> None:
         click.echo(
             f"reconcile: {report.examined} examined, {len(report.completed)} completed, "
             f"{len(report.refunded)} refunded, {len(report.pending)} still pending, "
-            f"{report.resources_synced} resources synced"
+            f"{report.resources_synced} resources synced, "
+            f"{len(report.charges_settled)} charges settled"
         )
+        for order_id in report.shortfalls:
+            click.echo(
+                f"SHORTFALL order {order_id}: the provider charged more than was funded",
+                err=True,
+            )
 
     @group.command("bill-usage")
     def bill_usage_command() -> None:

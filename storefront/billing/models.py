@@ -445,6 +445,11 @@ class Order(StoreScoped, Model):
     def prepaid(self) -> bool:
         return self.billing_mode != "on_demand"
 
+    @property
+    def customer_events(self) -> list[OrderEvent]:
+        """The timeline a customer sees: without the partner's own money checks."""
+        return [e for e in self.events if e.status not in STAFF_ONLY_EVENTS]
+
 
 class OrderLine(StoreScoped, Model):
     """One quote line, and what the provider made of it (provider order, resource ids)."""
@@ -478,6 +483,13 @@ class OrderLine(StoreScoped, Model):
     @property
     def done(self) -> bool:
         return self.created_at is not None and self.paid_at is not None
+
+
+# Order events about the partner's money at the provider (funded vs charged), for staff only.
+CHARGE_SETTLED = "charge_settled"
+CHARGE_SHORTFALL = "charge_shortfall"
+SETTLE_FAILED = "settle_failed"
+STAFF_ONLY_EVENTS = frozenset({CHARGE_SETTLED, CHARGE_SHORTFALL, SETTLE_FAILED})
 
 
 class OrderEvent(StoreScoped, Model):

@@ -388,6 +388,6 @@ def order_detail(order: Order) -> dict[str, Any]:
         ],
         "events": [
             {"status": e.status, "note": e.note, "at": e.created_at.isoformat()}
-            for e in order.events
+            for e in order.customer_events
         ],
     }

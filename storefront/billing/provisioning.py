@@ -31,6 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from storefront.accounts.models import Customer, ProviderLink
 from storefront.billing import orders
 from storefront.billing.models import (
+    CHARGE_SETTLED,
+    CHARGE_SHORTFALL,
+    SETTLE_FAILED,
     Job,
     Order,
     OrderLine,
@@ -275,7 +278,45 @@ def complete(order: Order) -> OrderStatus:
     order.status, order.active_at, order.updated_at = OrderStatus.ACTIVE, now, now
     orders.add_event(order, OrderStatus.ACTIVE.value, now=now)
     db.session.commit()
+    settle_funding(order)
     return OrderStatus.ACTIVE
+
+
+
+def settle_funding(order: Order) -> bool:
+    """Compare what was funded for a prepaid order with what the provider charged for it (its
+    orders' ``amount_after_discount``): reclaim a surplus to the partner, flag a shortfall for
+    staff. The provider charges at the price it computes, which need not be the one we funded.
+    Returns False when the provider could not be asked (reconcile tries again). Commits."""
+    if not order.prepaid or not order.provider_customer_id or order.funded_amount <= 0:
+        return True
+    ids = {one for line in order.lines for one in (line.provider_order_id or "").split(",") if one}
+    provider = cloud_provider()
+    try:
+        known = [provider.show_customer_order(order_id=one) for one in sorted(ids)]
+    except CloudError as exc:
+        log.warning("charges of order %s: %s", order.id, exc)
+        orders.add_event(order, SETTLE_FAILED, str(exc))
+        db.session.commit()
+        return False
+    charged = sum((k.amount for k in known if k is not None), Decimal("0.00"))
+    surplus = order.funded_amount - charged
+    note = f"funded {order.funded_amount}, charged {charged}"
+    if surplus < 0:
+        log.warning("order %s: the provider charged %s more than was funded", order.id, -surplus)
+        orders.add_event(order, CHARGE_SHORTFALL, note)
+    elif surplus > 0:
+        try:
+            provider.reclaim_customer_funds(customer_id=order.provider_customer_id, amount=surplus)
+        except CloudError as exc:
+            orders.add_event(order, SETTLE_FAILED, f"{note}; reclaiming {surplus}: {exc}")
+            db.session.commit()
+            return False
+        order.funded_amount -= surplus
+        note += f", reclaimed {surplus}"
+    orders.add_event(order, CHARGE_SETTLED, note)
+    db.session.commit()
+    return True
 
 
 def _refund(order_id: int, reason: str) -> OrderStatus:

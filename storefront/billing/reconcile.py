@@ -19,10 +19,14 @@ from sqlalchemy import delete, select
 
 from storefront.billing import orders, provisioning, worker
 from storefront.billing.models import (
+    CHARGE_SETTLED,
+    CHARGE_SHORTFALL,
     INTERMEDIATE_ORDER_STATUSES,
+    SETTLE_FAILED,
     Job,
     JobStatus,
     Order,
+    OrderEvent,
     OrderStatus,
     Resource,
     ResourceStatus,
@@ -47,6 +51,8 @@ class ReconcileReport:
     refunded: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)
     resources_synced: int = 0
+    charges_settled: list[int] = field(default_factory=list)
+    shortfalls: list[int] = field(default_factory=list)
 
 
 def reconcile(
@@ -88,6 +94,7 @@ def reconcile(
             report.pending.append(order_id)
             worker.requeue(f"provision:{order_id}", now=moment)
             db.session.commit()
+    _settle_charges(report)
     if sync:
         report.resources_synced = sync_resources(moment)
     db.session.execute(
@@ -141,6 +148,33 @@ def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderS
         db.session.rollback()
         log.warning("reconcile of order %s: %s", order_id, exc)
         return None
+
+
+def _settle_charges(report: ReconcileReport) -> None:
+    """Active orders whose funded-vs-charged check could not run: run it again."""
+    settled = select(OrderEvent.order_id).where(OrderEvent.status == CHARGE_SETTLED)
+    waiting = db.session.scalars(
+        select(Order)
+        .join(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(
+            Order.status == OrderStatus.ACTIVE,
+            OrderEvent.status == SETTLE_FAILED,
+            Order.id.not_in(settled),
+        )
+        .distinct()
+        .execution_options(all_stores=True)
+    ).all()
+    for order in waiting:
+        if provisioning.settle_funding(order):
+            report.charges_settled.append(order.id)
+    report.shortfalls = list(
+        db.session.scalars(
+            select(OrderEvent.order_id)
+            .where(OrderEvent.status == CHARGE_SHORTFALL)
+            .distinct()
+            .execution_options(all_stores=True)
+        )
+    )
 
 
 def sync_resources(now: datetime | None = None) -> int:

@@ -244,8 +244,9 @@ def _api_quote(client: Any, token: str | None) -> Any:
 def test_group_price_reaches_calculator_and_api_quotes(
     app: Any, client: Any, catalog: Any, make_staff: Any, make_customer: Any
 ) -> None:
-    """End to end: staff create a group, add a customer, give the group a 5 % discount on
-    ECS; that customer (and only they) get it in the calculator and in POST /api/v1/quotes."""
+    """End to end: staff create a group, add a customer, give the group a 5 % markup on
+    ECS; that customer (and only they) get it in the calculator and in POST /api/v1/quotes.
+    (A discount off list would be floored at cost: the partner's cost is the list price.)"""
     member = make_customer(email="member@example.com")
     outsider = make_customer(email="outsider@example.com")
     _staff(client, make_staff)
@@ -260,7 +261,7 @@ def test_group_price_reaches_calculator_and_api_quotes(
             "product_code": "ecs",
             "spec_code": "",
             "group_id": str(group_id),
-            "kind": "discount",
+            "kind": "markup",
             "adjustment": "percent",
             "value": "5",
         },
@@ -269,14 +270,14 @@ def test_group_price_reaches_calculator_and_api_quotes(
     preview = client.get(f"/staff/pricing?region=cn-north-4&group={group_id}").get_data(
         as_text=True
     )
-    assert "106.40" in preview  # 112.00 list price - 5 %
+    assert "117.60" in preview  # 112.00 cost (the list price) + 5 %
 
     def token(email: str) -> str:
         resp = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
         assert resp.status_code == 200, resp.get_json()
         return str(resp.get_json()["token"])
 
-    assert _api_quote(client, token("member@example.com"))["total"] == "106.40"
+    assert _api_quote(client, token("member@example.com"))["total"] == "117.60"
     assert _api_quote(client, token("outsider@example.com"))["total"] == "112.00"
     assert _api_quote(client, None)["total"] == "112.00"
 
@@ -287,7 +288,7 @@ def test_group_price_reaches_calculator_and_api_quotes(
         "months": "1",
         "years": "1",
     }
-    for who, monthly in ((member, "CNY 106.40"), (outsider, "CNY 112.00")):
+    for who, monthly in ((member, "CNY 117.60"), (outsider, "CNY 112.00")):
         login(client, who)
         html = client.post("/calculator/price", data=form, headers=csrf(client)).get_data(
             as_text=True

@@ -53,7 +53,7 @@ def test_specs_and_prices_are_synced(app: Any, catalog: Any) -> None:
 
         hour = rows("s6.large.2.linux", "hour")
         assert hour[0][:2] == (0, Decimal("0.38"))
-        assert hour[0][2] < hour[0][1]  # the partner's cost is discounted
+        assert hour[0][2] == hour[0][1]  # the partner's cost is the list price it was quoted
         assert rows("s6.large.2.linux", "month")[0][1] == Decimal("112.00")
         assert rows("s6.large.2.linux", "year")[0][1] == Decimal("1120.00")
         # bandwidth is tiered: the first 5 Mbit/s cheaper than the rest
@@ -86,9 +86,9 @@ def test_multi_period_terms_are_rated_and_quoted_at_the_providers_term_price(
         ).all()
     terms = {(unit, num): (official, cost) for unit, num, official, cost in rows}
     assert sorted(terms) == [("month", n) for n in range(2, 10)] + [("year", 2), ("year", 3)]
-    # the sandbox prices a term as N periods (a year is 10 months), at the partner's 10 % off
-    assert terms[("month", 3)] == (Decimal("336.00"), Decimal("302.40"))
-    assert terms[("year", 2)] == (Decimal("2240.00"), Decimal("2016.00"))
+    # the sandbox prices a term as N periods (a year is 10 months), at the list price
+    assert terms[("month", 3)] == (Decimal("336.00"), Decimal("336.00"))
+    assert terms[("year", 2)] == (Decimal("2240.00"), Decimal("2240.00"))
 
     def yearly(years: int) -> str:
         body = {

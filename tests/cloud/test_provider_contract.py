@@ -230,3 +230,26 @@ def test_a_stopped_server_is_in_use_for_billing_and_shutoff_for_ecs(
     assert "SHUTOFF" in (ecs.ServerDetail.status.__doc__ or "")
     [listed] = provider.list_on_demand_resources(customer_id=customer, resource_ids=[server_id])
     assert listed.status == "active"  # billing: normal (1); the power state is ECS's word
+
+
+def test_a_partners_own_sdk_can_drive_the_sandbox(sandbox: RunningSandbox) -> None:
+    """``GET /_sandbox/partner`` gives what the official SDK needs, from outside the project."""
+    import requests
+    from huaweicloudsdkbss.v2 import BssClient
+    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+
+    info = requests.get(f"{sandbox.url}/_sandbox/partner", timeout=5).json()
+    assert set(info) == {"ak", "sk", "domain_id", "xaccount_type", "project_id", "distributor"}
+    assert set(info["distributor"]) == {"ak", "sk", "domain_id"}
+    client = (
+        BssClient.new_builder()
+        .with_credentials(GlobalCredentials(info["ak"], info["sk"], info["domain_id"]))
+        .with_endpoint(sandbox.url)
+        .build()
+    )
+    answer = client.check_user_identity(
+        bss.CheckUserIdentityRequest(
+            body=bss.CheckSubcustomerUserReq(search_type="name", search_value="sf-outside-tool")
+        )
+    )
+    assert answer.check_result == "available"

@@ -58,12 +58,16 @@ class FaultInjector:
             self._once.append((method.upper(), path, when))
 
     def take_once(self, method: str, path: str, when: str) -> bool:
-        """Consume a :meth:`fail_once` entry; True if there was one."""
-        key = (method.upper(), path, when)
+        """Consume a :meth:`fail_once` entry; True if there was one. An entry whose path ends
+        in ``*`` matches every path that starts with the rest."""
         with self._lock:
-            if key in self._once:
-                self._once.remove(key)
-                return True
+            for entry in self._once:
+                m, p, w = entry
+                if m == method.upper() and w == when and (
+                    p == path or (p.endswith("*") and path.startswith(p[:-1]))
+                ):
+                    self._once.remove(entry)
+                    return True
             return False
 
     def release(self) -> None:

@@ -345,17 +345,19 @@ def _create(
         return found[0].order_id, found
     if not 1 <= count <= 100:
         raise bad_request("count must be 1..100.")
-    product = prices.find(service_type, resource_type, spec)
-    hourly = _price(product, project.region, size or 1, None)
+    parts = _priced_parts(service_type, resource_type, spec, size)
+    hourly = sum((_price(p, project.region, n, None) for p, n in parts), Decimal(0))
     order_id = None
     now = _now()
     if prepaid:
         period_type, period_num = _period(charging)
         months = Decimal(period_num or 1) * (prices.YEAR_IN_MONTHS if period_type == 3 else 1)
-        official = _price(product, project.region, size or 1, months) * count
+        official = count * sum(
+            (_price(p, project.region, n, months) for p, n in parts), Decimal(0)
+        )
+        # The provider charges the customer's account at the customer's own price.
         customer = s.get(Account, project.domain_id)
-        partner = s.get(Account, customer.parent_id) if customer and customer.parent_id else None
-        rate = partner.discount_rate if partner else Decimal(1)
+        rate = customer.discount_rate if customer else Decimal(1)
         order = CloudOrder(
             order_id="CS" + now.strftime("%y%m%d%H%M") + secrets.token_hex(5).upper(),
             customer_id=project.domain_id,
@@ -393,6 +395,19 @@ def _create(
         made.append(resource)
     s.flush()
     return order_id, made
+
+
+def _priced_parts(
+    service_type: str, resource_type: str, spec: str, size: int | None
+) -> list[tuple[prices.Product | None, int]]:
+    """What the provider charges for one resource: an EIP is its address plus its bandwidth
+    (``5_bgp`` + ``19_bgp`` × Mbit/s), every other resource its own spec."""
+    product = prices.find(service_type, resource_type, spec)
+    if resource_type != prices.IP:
+        return [(product, size or 1)]
+    line = spec.split("_", 1)[-1]  # 5_bgp -> bgp
+    bandwidth = prices.find(prices.VPC, prices.BANDWIDTH, f"19_{line}")
+    return [(product, 1), (bandwidth, size or 1)]
 
 
 def _prepaid(mode: Any) -> bool:
@@ -906,6 +921,24 @@ def usage_records() -> Response:
 
 
 # --------------------------------------------------------------------------- control
+
+
+@control_bp.post("/customers/<customer_id>/discount")
+def set_customer_discount(customer_id: str) -> Response:
+    """``{"rate": "0.8"}``: the customer's own discount at the provider (its ratings and the
+    orders it is charged for), e.g. a commercial discount the provider granted it."""
+    try:
+        rate = Decimal(str(body().get("rate")))
+    except ArithmeticError:
+        raise bad_request("rate must be a decimal number.") from None
+    if not Decimal("0.01") <= rate <= Decimal("2"):
+        raise bad_request("rate must be between 0.01 and 2.")
+    with sandbox_state().db.session() as s:
+        customer = s.get(Account, customer_id)
+        if customer is None:
+            raise ApiError(404, "CBC.0101", "No such customer.")
+        customer.discount_rate = rate
+    return respond({"customer_id": customer_id, "rate": str(rate)})
 
 
 @control_bp.post("/resources/advance")

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, Response
 from sqlalchemy import select
 
-from storefront.cloud.sandbox.models import Account
+from storefront.cloud import demo
+from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.routes.customers import complete_associations
 from storefront.cloud.sandbox.state import sandbox_state
 from storefront.cloud.sandbox.wire import bad_request, body, respond
@@ -53,6 +54,36 @@ def fail_once() -> Response:
     except ValueError as exc:
         raise bad_request(str(exc)) from None
     return respond({"method": method.upper(), "path": path, "when": when})
+
+
+@bp.get("/partner")
+def partner() -> Response:
+    """What a partner's own tools (the official SDK, outside this project) need to drive the
+    sandbox: the demo partner's and distributor's keys and ids."""
+    with sandbox_state().db.session() as s:
+
+        def keys(domain_id: str) -> tuple[str, str]:
+            key = s.scalars(
+                select(AccessKey)
+                .where(AccessKey.domain_id == domain_id, ~AccessKey.ak.startswith("TMP"))
+                .order_by(AccessKey.ak)
+            ).first()
+            return (key.ak, key.sk) if key is not None else ("", "")
+
+        ak, sk = keys(demo.DEMO_PARTNER_DOMAIN_ID)
+        dak, dsk = keys(demo.DEMO_DISTRIBUTOR_DOMAIN_ID)
+        partner_account = s.get(Account, demo.DEMO_PARTNER_DOMAIN_ID)
+        xaccount_type = partner_account.xaccount_type if partner_account else None
+    return respond(
+        {
+            "ak": ak,
+            "sk": sk,
+            "domain_id": demo.DEMO_PARTNER_DOMAIN_ID,
+            "xaccount_type": xaccount_type,
+            "project_id": demo.DEMO_PROJECT_ID,
+            "distributor": {"ak": dak, "sk": dsk, "domain_id": demo.DEMO_DISTRIBUTOR_DOMAIN_ID},
+        }
+    )
 
 
 @bp.post("/quotas")

@@ -30,11 +30,15 @@ class Line:
 
 
 def _discount_rate() -> Decimal:
+    """The price a rating answers is the calling tenant's (../shared/PROVIDER.md, "Credentials"):
+    a customer asking in its own project (the partner acting through the agency) gets its own
+    discounts; a partner asking with its own keys gets the list price, never a partner discount
+    (a partner's discount is not what its customers are charged)."""
     with sandbox_state().db.session() as s:
         account = s.get(Account, caller_id())
         if account is None:
             raise ApiError(403, "CBC.0151", "Access denied.")
-        return account.discount_rate if is_partner(account) else Decimal(1)
+        return Decimal(1) if is_partner(account) else account.discount_rate
 
 
 def _lines(data: dict[str, Any]) -> list[tuple[Line, dict[str, Any]]]:
