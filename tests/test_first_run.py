@@ -1,0 +1,163 @@
+"""``make run`` on a fresh machine: no xmlsec1, a new instance folder, a console a newcomer reads.
+
+Runs ``scripts/run.sh`` (what ``make run`` runs after installing) as its own process group on
+free ports with ``STOREFRONT_INSTANCE_PATH`` in a temporary folder, and ``PATH`` without any
+``xmlsec1``; stops it by killing the group.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OWNER = "owner@first-run.example"
+# Seconds for a fresh start (migrate, seed the catalogue from the sandbox, serve). A machine
+# shared with other jobs gets proportionally more, never over three minutes.
+BUDGET_S = 60.0
+
+
+def budget_s() -> float:
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return min(BUDGET_S * max(1.0, load), 180.0)
+
+
+def path_without_xmlsec1(shadow: Path) -> str:
+    """``PATH`` where each directory holding ``xmlsec1`` is replaced by a copy of symlinks to
+    everything else in it (bash, python and the rest stay reachable)."""
+    parts = []
+    for index, folder in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if not folder:
+            continue
+        if not (Path(folder) / "xmlsec1").exists():
+            parts.append(folder)
+            continue
+        copy = shadow / f"{index}"
+        copy.mkdir(parents=True)
+        for entry in Path(folder).iterdir():
+            if entry.name != "xmlsec1":
+                (copy / entry.name).symlink_to(entry)
+        parts.append(str(copy))
+    return os.pathsep.join(parts)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Running:
+    """The run.sh process group and what it printed so far."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def console(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, deadline: float) -> None:
+        while text not in self.console:
+            if self.proc.poll() is not None:
+                self.reader.join(timeout=5)
+                pytest.fail(f"run.sh exited ({self.proc.returncode}):\n{self.console}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {text!r} after {budget_s():.0f} s:\n{self.console}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self.reader.join(timeout=5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Iterator[tuple[Running, Path, int]]:
+    instance = tmp_path / "instance"
+    port, sandbox_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STOREFRONT_", "FLASK_"))}
+    env.update(
+        PATH=path_without_xmlsec1(tmp_path / "bin"),
+        PY=sys.executable,
+        PORT=str(port),
+        SANDBOX_PORT=str(sandbox_port),
+        STOREFRONT_INSTANCE_PATH=str(instance),
+        STOREFRONT_ADMIN_EMAIL=OWNER,
+        STOREFRONT_ADMIN_PASSWORD="first-run-pass-1",
+    )
+    proc = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, killed as one
+    )
+    running = Running(proc)
+    try:
+        yield running, instance, port
+    finally:
+        running.stop()
+
+
+@pytest.mark.slow
+def test_make_run_starts_without_xmlsec1_and_says_what_to_open(
+    started: tuple[Running, Path, int],
+) -> None:
+    running, instance, port = started
+    deadline = time.monotonic() + budget_s()
+    running.wait_for("Ctrl-C stops everything.", deadline)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as resp:
+        assert resp.status == 200
+
+    console = running.console
+    assert f"Open http://127.0.0.1:{port}" in console
+    assert f"{OWNER}: log in at http://127.0.0.1:{port}/admin/login" in console
+    assert f"{instance / 'mail'}/ as .eml files" in console
+    assert f"{instance / 'logs'}/storefront.log, worker.log, sandbox.log" in console
+    assert not re.search(r"warning|traceback|error", console, re.IGNORECASE), console
+
+    logs = instance / "logs"
+    # the worker writes its first line once it has started (after the storefront answers)
+    while not (logs / "worker.log").is_file() or "worker started" not in (
+        logs / "worker.log"
+    ).read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline + 30, "the worker never started"
+        assert running.proc.poll() is None, console
+        time.sleep(0.2)
+    sandbox_log = (logs / "sandbox.log").read_text(encoding="utf-8")
+    assert "POST /v2/products/resource-specs-query" in sandbox_log  # the seed asked it
+    assert "GET /healthz" in (logs / "storefront.log").read_text(encoding="utf-8")
+    setup = (logs / "setup.log").read_text(encoding="utf-8")
+    assert "Demo data seeded." in setup and "IdP metadata uploaded" in setup
+    assert "WARNING" not in setup, setup  # e.g. the owner bootstrapped before migrating
+    for name in ("setup.log", "worker.log", "storefront.log", "sandbox.log"):
+        assert "DeprecationWarning" not in (logs / name).read_text(encoding="utf-8"), name
