@@ -161,3 +161,41 @@ def test_make_run_starts_without_xmlsec1_and_says_what_to_open(
     assert "WARNING" not in setup, setup  # e.g. the owner bootstrapped before migrating
     for name in ("setup.log", "worker.log", "storefront.log", "sandbox.log"):
         assert "DeprecationWarning" not in (logs / name).read_text(encoding="utf-8"), name
+
+
+BROWSER_TESTS = """
+def test_needs_a_browser(browser):
+    assert browser
+
+
+def test_plain():
+    assert True
+"""
+
+
+@pytest.mark.parametrize("ci", [False, True])
+def test_missing_chromium_is_named_in_the_summary_and_fails_in_ci(tmp_path: Path, ci: bool) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.browser"]\n')
+    (tmp_path / "test_page.py").write_text(BROWSER_TESTS)
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    env.update(STOREFRONT_CHROMIUM=str(tmp_path / "no-chromium"), PYTHONPATH=str(ROOT))
+    if ci:
+        env["CI"] = "true"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "."],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    missing = f"{tmp_path / 'no-chromium'} not installed"
+    if ci:
+        assert done.returncode == 1, done.stdout
+        assert "1 passed, 1 error" in last, done.stdout
+    else:
+        assert done.returncode == 0, done.stdout
+        assert f"browser tests SKIPPED: {missing}" in done.stdout
+        assert f"1 passed, 1 skipped, 1 of them browser tests ({missing})" in last, done.stdout
