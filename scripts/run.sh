@@ -102,7 +102,7 @@ if [ -n "$OWNER" ]; then
   echo "  staff owner    $OWNER: log in at http://$HOST:$PORT/admin/login"
 else
   echo "  staff owner    none yet: STOREFRONT_ADMIN_EMAIL=you@example.com" \
-    "STOREFRONT_ADMIN_PASSWORD=… make run creates one"
+    "STOREFRONT_ADMIN_PASSWORD=<10+ characters> make run creates one"
 fi
 cat <<EOF
   mail           lands in $(here "$STOREFRONT_MAIL_DIR")/ as .eml files (verification, password reset, …)

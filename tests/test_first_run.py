@@ -85,14 +85,28 @@ class Running:
                 pytest.fail(f"no {text!r} after {budget_s():.0f} s:\n{self.console}")
             time.sleep(0.2)
 
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def interrupt(self, within_s: float = 30) -> bool:
+        """Ctrl-C as a terminal sends it (SIGINT to the group); True if all of it stopped."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        end = time.monotonic() + within_s
+        while time.monotonic() < end:
+            self.proc.poll()  # reap the script: a zombie still counts as in the group
+            if not self.group_alive():
+                break
+            time.sleep(0.2)
+        return not self.group_alive()
+
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        if self.group_alive():
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
         self.reader.join(timeout=5)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
@@ -161,6 +175,10 @@ def test_make_run_starts_without_xmlsec1_and_says_what_to_open(
     assert "WARNING" not in setup, setup  # e.g. the owner bootstrapped before migrating
     for name in ("setup.log", "worker.log", "storefront.log", "sandbox.log"):
         assert "DeprecationWarning" not in (logs / name).read_text(encoding="utf-8"), name
+
+    # Ctrl-C stops the sandbox, the worker and the storefront, not only the script
+    assert running.interrupt(), f"processes left running after Ctrl-C:\n{running.console}"
+    assert "Stopping." in running.console
 
 
 BROWSER_TESTS = """
