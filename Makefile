@@ -10,18 +10,20 @@ SANDBOX_PORT ?= 5001
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dev]'
-	touch $@
+	@echo "Installing Storefront and its dependencies into $(VENV) (the first time takes a minute)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[test,dev]'
+	@touch $@
 
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(PY) scripts/i18n.py compile
+	@$(PY) scripts/i18n.py compile
 
+# STOREFRONT_INSTANCE_PATH (default instance/) holds the database, sandbox state, mail and logs
 run: install
-	HOST=$(HOST) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) PY=$(PY) bash scripts/run.sh
+	@HOST=$(HOST) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) PY=$(PY) bash scripts/run.sh
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

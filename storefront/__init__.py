@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from cryptography.utils import CryptographyDeprecationWarning
 from flask import Flask
 
 from storefront.config import Settings, load_settings
@@ -17,6 +19,15 @@ from storefront.json_provider import COLUMN_OPTIONS, OrjsonProvider
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 log = logging.getLogger(__name__)
+
+# pysaml2 (7.5) looks up cryptography's CFB mode when imported, which cryptography >= 45 warns
+# about; nothing here uses it. Only that warning, from that module, is ignored.
+warnings.filterwarnings(
+    "ignore",
+    message="CFB has been moved",
+    category=CryptographyDeprecationWarning,
+    module=r"saml2\.cryptography\.symmetric",
+)
 
 
 class StorefrontFlask(Flask):
@@ -136,7 +147,9 @@ def bootstrap_owner(app: Flask, settings: Settings) -> None:
 
     with app.app_context():
         if not inspect(db.engine).has_table("staff"):
-            log.warning("database not migrated yet; owner account not bootstrapped")
+            # not an anomaly when the app is built to run `flask storefront init`, which
+            # migrates and then creates the owner; a server started on it fails loudly anyway
+            log.info("database not migrated yet: `flask storefront init` creates the owner")
             return
         try:
             ensure_owner(ensure_default_store(), settings.admin_email, settings.admin_password)

@@ -20,12 +20,20 @@ from storefront.stores.tenancy import store_context
 storefront_cli = AppGroup("storefront", help="Storefront operations.")
 
 
-def seed_demo_data() -> None:
-    """The demo store, then each area's demo data (its ``seed.seed_demo()``). Idempotent."""
+def ensure_configured_owner() -> str | None:
+    """The default store's owner from ``STOREFRONT_ADMIN_EMAIL``/``_PASSWORD``; its email."""
     store = ensure_default_store()
     settings: Settings = current_app.config["SETTINGS"]
     if settings.admin_email and settings.admin_password:
         ensure_owner(store, settings.admin_email, settings.admin_password)
+        return settings.admin_email
+    return None
+
+
+def seed_demo_data() -> None:
+    """The demo store, then each area's demo data (its ``seed.seed_demo()``). Idempotent."""
+    store = ensure_default_store()
+    ensure_configured_owner()
     db.session.commit()
     with store_context(store):
         for seed in hooks("seed"):
@@ -37,9 +45,11 @@ def seed_demo_data() -> None:
 def init_command() -> None:
     """Apply database migrations and create the default store."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    ensure_default_store()
+    owner = ensure_configured_owner()
     db.session.commit()
     click.echo("Database migrated; default store ready.")
+    if owner:
+        click.echo(f"Owner account: {owner}")
 
 
 @storefront_cli.command("seed-demo")

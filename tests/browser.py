@@ -21,12 +21,20 @@ ARGS = [
 ]
 
 
+MISSING = f"{CHROMIUM} not installed"
+
+
+def chromium_present() -> bool:
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
+    """Skips only when Chromium is absent, and not in CI (``CI`` set): there that fails."""
+    if not chromium_present():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+        pytest.skip(f"{MISSING} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -61,3 +69,22 @@ def shot(tmp_path: Path) -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say so when browser tests were skipped for want of Chromium, here and in the last line."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", ())
+        if isinstance(report.longrepr, tuple) and MISSING in str(report.longrepr[-1])
+    ]
+    if not skipped:
+        return
+    terminalreporter.write_sep(
+        "=", f"browser tests SKIPPED: {MISSING} (apt-get install chromium)", yellow=True
+    )
+    terminalreporter.write_line(
+        f"{len(skipped)} test(s) need a real browser and did not run; in CI (CI=true) they fail."
+    )
+    # the final "N passed, M skipped …" line names them too
+    terminalreporter.stats.setdefault(f"of them browser tests ({MISSING})", []).extend(skipped)

@@ -1,4 +1,4 @@
-"""The storefront as a SAML 2.0 identity provider (pysaml2 with the xmlsec1 backend).
+"""The storefront as a SAML 2.0 identity provider (pysaml2, signing in-process: :mod:`.xmlsig`).
 
 The provider's SP (its auth host) sends an AuthnRequest for a customer's console jump; we answer
 with a signed Response holding a signed Assertion for that customer: NameID and ``xUserId`` are
@@ -27,6 +27,7 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from storefront.console_bridge.settings import ConsoleSettings
+from storefront.console_bridge.xmlsig import CRYPTO_BACKEND, use_binding
 
 log = logging.getLogger(__name__)
 SP_METADATA_TTL_S = 300
@@ -123,12 +124,10 @@ def forget_cached_metadata() -> None:
     _servers.clear()
 
 
-def _config(
-    entity_id: str, sso_url: str, pair: KeyPair, xmlsec: str, sp_xml: str | None
-) -> IdPConfig:
+def _config(entity_id: str, sso_url: str, pair: KeyPair, sp_xml: str | None) -> IdPConfig:
     conf: dict[str, Any] = {
         "entityid": entity_id,
-        "xmlsec_binary": xmlsec,
+        "crypto_backend": CRYPTO_BACKEND,
         "key_file": str(pair.key_file),
         "cert_file": str(pair.cert_file),
         "signing_algorithm": SIG_RSA_SHA256,
@@ -173,14 +172,14 @@ class IdentityProvider:
         entity_id: str,
         sso_url: str,
         pair: KeyPair,
-        xmlsec: str,
         sp_xml: str | None,
     ) -> None:
         self.entity_id = entity_id
         key = (entity_id, sso_url, sp_xml or "")
         server = _servers.get(key)
         if server is None:
-            server = Server(config=_config(entity_id, sso_url, pair, xmlsec, sp_xml))
+            server = Server(config=_config(entity_id, sso_url, pair, sp_xml))
+            use_binding(server, pair.key_file)
             if len(_servers) > 32:
                 _servers.clear()
             _servers[key] = server

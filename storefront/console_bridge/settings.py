@@ -8,18 +8,17 @@ production they are required while the bridge is on); ``STOREFRONT_SAML_SP_METAD
 ``STOREFRONT_SAML_SP_METADATA_FILE`` name the provider's SP metadata (default
 ``{auth_host}/authui/saml/metadata.xml``); ``STOREFRONT_CONSOLE_LINK_TTL_S`` (1..60, default
 60) is how long a minted link lives; ``STOREFRONT_CONSOLE_EXTRA_HOSTS`` adds console origins
-(comma-separated ``https://host``) that ``service`` may point at; ``STOREFRONT_XMLSEC_BINARY``
-is the xmlsec1 binary (default: found on ``PATH``).
+(comma-separated ``https://host``) that ``service`` may point at. Signing needs no program:
+the ``xmlsec`` Python binding does it in-process (:mod:`.xmlsig`).
 
 ``STOREFRONT_CONSOLE_ROUTE`` picks how the jump logs the customer in: ``saml`` (default; the
 storefront is the SAML IdP) or ``iam_broker`` (IAM custom identity broker: temporary
 credentials through the customer's agency, a login token, ``authui/federation/login``). The
-SAML key pair and xmlsec1 are only required for the ``saml`` route.
+SAML key pair is only required for the ``saml`` route.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,6 @@ class ConsoleSettings:
     sp_metadata_file: Path | None = None
     link_ttl_s: int = MAX_TTL_S
     extra_hosts: tuple[str, ...] = ()
-    xmlsec_binary: str = "/usr/bin/xmlsec1"
     route: str = ROUTE_SAML
 
     @classmethod
@@ -91,11 +89,6 @@ class ConsoleSettings:
                 problems.append(f"STOREFRONT_CONSOLE_EXTRA_HOSTS: {raw!r} is not an origin")
                 continue
             hosts.append(f"{parts.scheme}://{parts.netloc}".lower())
-        xmlsec = get("XMLSEC_BINARY") or shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
-        if saml and not Path(xmlsec).exists():
-            problems.append(
-                f"xmlsec1 not found ({xmlsec}): install it or set STOREFRONT_XMLSEC_BINARY"
-            )
         metadata_file = get("SAML_SP_METADATA_FILE")
         return (
             cls(
@@ -106,7 +99,6 @@ class ConsoleSettings:
                 sp_metadata_file=Path(metadata_file) if metadata_file else None,
                 link_ttl_s=ttl,
                 extra_hosts=tuple(hosts),
-                xmlsec_binary=xmlsec,
                 route=route,
             ),
             problems,

@@ -67,7 +67,6 @@ def identity_provider(with_sp: bool = True) -> saml.IdentityProvider:
         entity_id=url_for("console_bridge.idp_metadata", _external=True),
         sso_url=url_for("console_bridge.sso", _external=True),
         pair=pair,
-        xmlsec=console.xmlsec_binary,
         sp_xml=sp_xml,
     )
 
@@ -138,7 +137,9 @@ def sso() -> ResponseReturnValue:
             services.refuse_sso(
                 pending,
                 ConsoleRefused(
-                    400, exc.code, _l("The cloud console's sign-in request was refused."),
+                    400,
+                    exc.code,
+                    _l("The cloud console's sign-in request was refused."),
                     str(exc)[:200],
                 ),
                 who,
@@ -164,7 +165,9 @@ def sso() -> ResponseReturnValue:
         )
     session.pop(SESSION_KEY, None)
     html = render_template(
-        "console_bridge/post.html", acs_url=req.acs_url, saml_response=saml_response,
+        "console_bridge/post.html",
+        acs_url=req.acs_url,
+        saml_response=saml_response,
         relay_state=relay,
     )
     return _post_response(html, req.acs_url)

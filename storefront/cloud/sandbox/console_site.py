@@ -40,10 +40,10 @@ from storefront.cloud.sandbox.console_models import ConsoleAction, IdpTrust, Sub
 from storefront.cloud.sandbox.federation_models import LoginToken, token_hash
 from storefront.cloud.sandbox.models import Account, utcnow
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState
+from storefront.console_bridge.xmlsig import CRYPTO_BACKEND, use_binding
 
 COOKIE = "hwc_sandbox_session"
 ACS_PATH = "/authui/saml/SAMLAssertionConsumer"
-XMLSEC = "/usr/bin/xmlsec1"
 
 ACTIONS: dict[str, tuple[str, ...]] = {
     "ecs": ("start", "stop", "restart"),
@@ -68,12 +68,6 @@ class _Keys:
         self.cert_file.write_bytes(cert)
 
 
-def _xmlsec() -> str:
-    import shutil
-
-    return shutil.which("xmlsec1") or XMLSEC
-
-
 def create_console_site(state: SandboxState) -> Flask:
     site = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     site.config.update(
@@ -95,7 +89,7 @@ def create_console_site(state: SandboxState) -> Flask:
     def sp_client(idp_xml: str | None) -> Saml2Client:
         conf: dict[str, Any] = {
             "entityid": f"{base()}/authui/saml/metadata.xml",
-            "xmlsec_binary": _xmlsec(),
+            "crypto_backend": CRYPTO_BACKEND,
             "key_file": str(keys.key_file),
             "cert_file": str(keys.cert_file),
             "signing_algorithm": SIG_RSA_SHA256,
@@ -118,7 +112,9 @@ def create_console_site(state: SandboxState) -> Flask:
             conf["metadata"] = {"inline": [idp_xml]}
         config = SPConfig()
         config.load(conf)
-        return Saml2Client(config=config)
+        client = Saml2Client(config=config)
+        use_binding(client, keys.key_file)
+        return client
 
     def fail(status: int, code: str, message: str) -> ResponseReturnValue:
         return render_template("console/error.html", code=code, message=message), status
