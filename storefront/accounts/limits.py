@@ -1,16 +1,37 @@
-"""Rate limits for the sensitive account endpoints (Flask-Limiter, storage from config).
+"""Throttling of the sensitive account operations.
 
-Limits are Flask config keys so tests and operators can tune them:
-``ACCOUNTS_LIMIT_LOGIN`` (login and token calls, per IP + email), ``ACCOUNTS_LIMIT_RESET``,
-``ACCOUNTS_LIMIT_VERIFY`` and ``ACCOUNTS_LIMIT_OTP`` (per IP).
+Two layers:
+
+* **Counters that follow what is attacked** (:class:`Throttle`, settings in
+  :class:`storefront.config.ThrottleSettings`): failed sign-ins per account (across ``/login``,
+  ``/admin/login``, the 2FA step and both token endpoints, from any address) with a lock-out
+  that expires; failed sign-ins per address across accounts (spraying); registrations per
+  address and per store; reset and verification mails per account. Accounts are keyed by
+  store, kind and the normalised email (hashed), whether or not the account exists, so a
+  caller learns nothing from being throttled. Counters live in the ``limits`` library's
+  storage: Redis when ``STOREFRONT_REDIS_URL`` is set (shared by every app server), memory
+  otherwise.
+* **Per-route request rates** (Flask-Limiter decorators, Flask config keys so tests and
+  operators can tune them): ``ACCOUNTS_LIMIT_LOGIN`` (login and token calls, per address +
+  email), ``ACCOUNTS_LIMIT_RESET``, ``ACCOUNTS_LIMIT_VERIFY`` and ``ACCOUNTS_LIMIT_OTP`` (per
+  address): a cheap first brake on bursts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, RateLimitItemPerSecond, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from storefront.config import Settings, ThrottleSettings
 
 DEFAULTS = {
     "ACCOUNTS_LIMIT_LOGIN": "10 per minute;50 per hour",
@@ -18,6 +39,7 @@ DEFAULTS = {
     "ACCOUNTS_LIMIT_VERIFY": "20 per minute",
     "ACCOUNTS_LIMIT_OTP": "10 per minute",
 }
+EXTENSION = "storefront.throttle"
 
 
 def limit(name: str) -> Callable[[], str]:
@@ -40,3 +62,109 @@ def ip_and_email() -> str:
 
 def ip_only() -> str:
     return get_remote_address()
+
+
+def _digest(value: str) -> str:
+    """Emails never appear in the counter store, only a digest of them."""
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Items:
+    login_account: RateLimitItem
+    lockout: RateLimitItem
+    login_ip: RateLimitItem
+    register_ip: RateLimitItem
+    register_store: RateLimitItem
+    account_mail: RateLimitItem
+
+    @classmethod
+    def from_settings(cls, settings: ThrottleSettings) -> _Items:
+        return cls(
+            login_account=parse(settings.login_account),
+            lockout=RateLimitItemPerSecond(1, settings.login_lockout_s),
+            login_ip=parse(settings.login_ip),
+            register_ip=parse(settings.register_ip),
+            register_store=parse(settings.register_store),
+            account_mail=parse(settings.account_mail),
+        )
+
+
+class Throttle:
+    """The app's counters (one per app, see :func:`throttle`)."""
+
+    def __init__(self, storage: Storage, settings: ThrottleSettings) -> None:
+        self.storage = storage
+        self.items = _Items.from_settings(settings)
+        self.moving = MovingWindowRateLimiter(storage)
+        self.fixed = FixedWindowRateLimiter(storage)
+
+    # -- helpers
+
+    def _wait(
+        self,
+        limiter: FixedWindowRateLimiter | MovingWindowRateLimiter,
+        item: RateLimitItem,
+        *key: str,
+    ) -> int:
+        """Seconds until ``item`` admits one more hit for ``key`` (at least 1)."""
+        reset = limiter.get_window_stats(item, *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+    # -- sign-in
+
+    def login_wait(self, store_id: int, kind: str, email: str, ip: str | None) -> int | None:
+        """Seconds the caller must wait (the account is locked, or the address has failed too
+        often), or None: the attempt may proceed."""
+        account = ("lock", str(store_id), kind, _digest(email))
+        if not self.fixed.test(self.items.lockout, *account):
+            return self._wait(self.fixed, self.items.lockout, *account)
+        if ip and not self.moving.test(self.items.login_ip, "login-ip", ip):
+            return self._wait(self.moving, self.items.login_ip, "login-ip", ip)
+        return None
+
+    def login_failed(self, store_id: int, kind: str, email: str, ip: str | None) -> bool:
+        """Count one failed attempt; True when it locked the account (it was not before)."""
+        if ip:
+            self.moving.hit(self.items.login_ip, "login-ip", ip)
+        digest = _digest(email)
+        failures = ("login-fail", str(store_id), kind, digest)
+        self.moving.hit(self.items.login_account, *failures)
+        if self.moving.get_window_stats(self.items.login_account, *failures).remaining > 0:
+            return False
+        return self.fixed.hit(self.items.lockout, "lock", str(store_id), kind, digest)
+
+    # -- registration and mails
+
+    def registration_wait(self, store_id: int, ip: str | None) -> int | None:
+        """Count one registration; seconds to wait when the address or the store is over its
+        limit, else None."""
+        keys: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+            (self.items.register_store, ("register-store", str(store_id)))
+        ]
+        if ip:
+            keys.insert(0, (self.items.register_ip, ("register-ip", str(store_id), ip)))
+        for item, key in keys:
+            if not self.moving.hit(item, *key):
+                return self._wait(self.moving, item, *key)
+        return None
+
+    def mail_allowed(self, what: str, store_id: int, email: str) -> bool:
+        """Count one ``what`` mail (reset, verify) to this account; False when over the limit."""
+        return self.moving.hit(self.items.account_mail, "mail", what, str(store_id), _digest(email))
+
+
+def make_throttle(app: Flask) -> Throttle:
+    settings: Settings = app.config["SETTINGS"]
+    storage = storage_from_string(settings.redis_url or "memory://")
+    assert isinstance(storage, Storage)  # a synchronous storage for these URLs
+    return Throttle(storage, settings.throttle)
+
+
+def throttle() -> Throttle:
+    """The current app's :class:`Throttle`, made on first use."""
+    found = current_app.extensions.get(EXTENSION)
+    if found is None:
+        found = current_app.extensions.setdefault(EXTENSION, make_throttle(current_app))
+    assert isinstance(found, Throttle)
+    return found
