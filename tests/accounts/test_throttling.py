@@ -278,8 +278,13 @@ def test_verification_mails_per_account_per_hour(
     app = _app(extra_app, STOREFRONT_ACCOUNT_MAIL_LIMIT="2 per hour")
     client = app.test_client()
     body = registration()
-    assert client.post("/register", data={**body, "phone_code": "+86", "accept_terms": "y",
-                                          "consent_personal_info": "y"}).status_code == 302
+    assert (
+        client.post(
+            "/register",
+            data={**body, "phone_code": "+86", "accept_terms": "y", "consent_personal_info": "y"},
+        ).status_code
+        == 302
+    )
     for _ in range(5):
         assert client.post("/account/verify/resend").status_code == 302
     run_jobs(app)
@@ -327,3 +332,16 @@ def test_app_servers_share_counters_in_redis(extra_app: Any, make_customer: Any)
         assert _token(b, customer.email, WRONG, 10 + n).status_code == 401
     assert _token(a, customer.email, PASSWORD, 20).status_code == 429
     assert _token(b, customer.email, PASSWORD, 21).status_code == 429
+
+
+def test_mails_from_the_worker_are_in_the_recipients_language(
+    extra_app: Any, make_customer: Any, mail_dir: Path
+) -> None:
+    app = _app(extra_app, STOREFRONT_LOGIN_ACCOUNT_LIMIT="1 per hour")
+    client = app.test_client()
+    customer = make_customer(locale="zh_Hans_CN")
+    client.post("/forgot-password", data={"email": customer.email})
+    assert _token(client, customer.email, WRONG).status_code == 401  # and now locked
+    run_jobs(app)
+    subjects = sorted(str(m["Subject"]) for m in _mails(mail_dir))
+    assert subjects == ["多次登录失败，您的账号已被锁定", "重置密码"]
