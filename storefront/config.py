@@ -73,6 +73,7 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,  # Redis unreachable: log, don't refuse (no 500)
             "WTF_CSRF_TIME_LIMIT": 3600 * 8,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",

@@ -19,11 +19,14 @@ Two layers:
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
@@ -40,6 +43,8 @@ DEFAULTS = {
     "ACCOUNTS_LIMIT_OTP": "10 per minute",
 }
 EXTENSION = "storefront.throttle"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def limit(name: str) -> Callable[[], str]:
@@ -67,6 +72,25 @@ def ip_only() -> str:
 def _digest(value: str) -> str:
     """Emails never appear in the counter store, only a digest of them."""
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _fail_open(default: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """The counter store unreachable (Redis down): log it and let the request through, as
+    Flask-Limiter does with ``RATELIMIT_SWALLOW_ERRORS``; never a 500 on sign-in."""
+
+    def decorator(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:
+                log.warning("throttling skipped, counter store unavailable: %s", exc)
+                result: T = default
+                return result
+
+        return wrapper
+
+    return decorator
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,7 @@ class Throttle:
 
     # -- sign-in
 
+    @_fail_open(None)
     def login_wait(self, store_id: int, kind: str, email: str, ip: str | None) -> int | None:
         """Seconds the caller must wait (the account is locked, or the address has failed too
         often), or None: the attempt may proceed."""
@@ -123,6 +148,7 @@ class Throttle:
             return self._wait(self.moving, self.items.login_ip, "login-ip", ip)
         return None
 
+    @_fail_open(False)
     def login_failed(self, store_id: int, kind: str, email: str, ip: str | None) -> bool:
         """Count one failed attempt; True when it locked the account (it was not before)."""
         if ip:
@@ -136,6 +162,7 @@ class Throttle:
 
     # -- registration and mails
 
+    @_fail_open(None)
     def registration_wait(self, store_id: int, ip: str | None) -> int | None:
         """Count one registration; seconds to wait when the address or the store is over its
         limit, else None."""
@@ -149,6 +176,7 @@ class Throttle:
                 return self._wait(self.moving, item, *key)
         return None
 
+    @_fail_open(True)
     def mail_allowed(self, what: str, store_id: int, email: str) -> bool:
         """Count one ``what`` mail (reset, verify) to this account; False when over the limit."""
         return self.moving.hit(self.items.account_mail, "mail", what, str(store_id), _digest(email))

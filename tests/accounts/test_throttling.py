@@ -345,3 +345,29 @@ def test_mails_from_the_worker_are_in_the_recipients_language(
     run_jobs(app)
     subjects = sorted(str(m["Subject"]) for m in _mails(mail_dir))
     assert subjects == ["多次登录失败，您的账号已被锁定", "重置密码"]
+
+
+def test_an_unreachable_counter_store_lets_sign_in_through(
+    extra_app: Any, make_customer: Any
+) -> None:
+    app = _app(extra_app, STOREFRONT_REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens
+    client = app.test_client()
+    customer = make_customer()
+    assert _token(client, customer.email, WRONG).status_code == 401
+    assert _token(client, customer.email, PASSWORD).status_code == 200
+
+
+def test_throttle_settings_are_validated() -> None:
+    from storefront.config import ConfigError, load_settings
+
+    environ = {
+        "STOREFRONT_ENV": "testing",
+        "STOREFRONT_LOGIN_ACCOUNT_LIMIT": "lots",
+        "STOREFRONT_LOGIN_LOCKOUT_S": "0",
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=environ)
+    assert "STOREFRONT_LOGIN_ACCOUNT_LIMIT" in str(raised.value)
+    assert "STOREFRONT_LOGIN_LOCKOUT_S" in str(raised.value)
+    environ = {"STOREFRONT_ENV": "testing", "STOREFRONT_REGISTER_IP_LIMIT": "2/minute"}
+    assert load_settings(environ=environ).throttle.register_ip == "2/minute"
