@@ -177,9 +177,11 @@ class Throttle:
         return None
 
     @_fail_open(True)
-    def mail_allowed(self, what: str, store_id: int, email: str) -> bool:
-        """Count one ``what`` mail (reset, verify) to this account; False when over the limit."""
-        return self.moving.hit(self.items.account_mail, "mail", what, str(store_id), _digest(email))
+    def mail_allowed(self, what: str, store_id: int, account: str) -> bool:
+        """Count one ``what`` mail (reset, verify) to this account (its email, or for an
+        existing account its id); False when over the limit."""
+        key = ("mail", what, str(store_id), _digest(account))
+        return self.moving.hit(self.items.account_mail, *key)
 
 
 def make_throttle(app: Flask) -> Throttle:

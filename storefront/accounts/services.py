@@ -350,7 +350,7 @@ def send_verification(customer: Customer) -> None:
     from storefront.accounts import mails
 
     store_id = customer.store_id
-    if throttle().mail_allowed("verify", store_id, customer.email):
+    if throttle().mail_allowed("verify", store_id, f"customer:{customer.id}"):
         mails.queue("verify", store_id, customer=customer.id, email=customer.email)
 
 
