@@ -371,3 +371,25 @@ def test_throttle_settings_are_validated() -> None:
     assert "STOREFRONT_LOGIN_LOCKOUT_S" in str(raised.value)
     environ = {"STOREFRONT_ENV": "testing", "STOREFRONT_REGISTER_IP_LIMIT": "2/minute"}
     assert load_settings(environ=environ).throttle.register_ip == "2/minute"
+
+
+def test_a_locked_account_sees_a_generic_message_in_the_browser(
+    app: Any, live_server: Any, make_customer: Any, new_page: Any, shot: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    customer = make_customer()
+    client = app.test_client()  # the live server's app: the same counters
+    for n in range(10):
+        assert _token(client, customer.email, f"{WRONG}{n}", n).status_code == 401
+    for locale, message in (("en-US", "Too many attempts"), ("zh-CN", "尝试次数过多")):
+        page = new_page(locale=locale)
+        page.goto(live_server.url + "/login")
+        page.locator("#email").fill(customer.email)
+        page.locator("#password").fill(PASSWORD)
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.locator("main form button[type=submit]").click()
+        assert answer.value.status == 429
+        expect(page.get_by_role("alert").first).to_contain_text(message)
+        assert "/login" in page.url
+        shot(page, f"login-locked-{locale}")
