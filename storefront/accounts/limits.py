@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -69,6 +70,22 @@ def ip_only() -> str:
     return get_remote_address()
 
 
+def client_network(ip: str | None) -> str | None:
+    """What an address counter counts: the IPv4 address, or the /64 network of an IPv6 one
+    (one subscriber holds a whole /64 and can rotate through it)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _digest(value: str) -> str:
     """Emails never appear in the counter store, only a digest of them."""
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
@@ -80,10 +97,12 @@ def _fail_open(default: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
 
     def decorator(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> T:
+        def wrapper(self: Throttle, *args: Any, **kwargs: Any) -> T:
             try:
-                return method(*args, **kwargs)
+                return method(self, *args, **kwargs)
             except Exception as exc:
+                if not isinstance(exc, self.storage.base_exceptions):
+                    raise  # a bug, not an outage
                 log.warning("throttling skipped, counter store unavailable: %s", exc)
                 result: T = default
                 return result
@@ -142,6 +161,7 @@ class Throttle:
         """Seconds the caller must wait (the account is locked, or the address has failed too
         often), or None: the attempt may proceed."""
         account = ("lock", str(store_id), kind, _digest(email))
+        ip = client_network(ip)
         if not self.fixed.test(self.items.lockout, *account):
             return self._wait(self.fixed, self.items.lockout, *account)
         if ip and not self.moving.test(self.items.login_ip, "login-ip", ip):
@@ -151,6 +171,7 @@ class Throttle:
     @_fail_open(False)
     def login_failed(self, store_id: int, kind: str, email: str, ip: str | None) -> bool:
         """Count one failed attempt; True when it locked the account (it was not before)."""
+        ip = client_network(ip)
         if ip:
             self.moving.hit(self.items.login_ip, "login-ip", ip)
         digest = _digest(email)
@@ -166,6 +187,7 @@ class Throttle:
     def registration_wait(self, store_id: int, ip: str | None) -> int | None:
         """Count one registration; seconds to wait when the address or the store is over its
         limit, else None."""
+        ip = client_network(ip)
         keys: list[tuple[RateLimitItem, tuple[str, ...]]] = [
             (self.items.register_store, ("register-store", str(store_id)))
         ]

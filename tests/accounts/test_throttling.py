@@ -393,3 +393,16 @@ def test_a_locked_account_sees_a_generic_message_in_the_browser(
         expect(page.get_by_role("alert").first).to_contain_text(message)
         assert "/login" in page.url
         shot(page, f"login-locked-{locale}")
+
+
+def test_ipv6_addresses_are_counted_by_their_64_network(extra_app: Any) -> None:
+    app = _app(extra_app, STOREFRONT_LOGIN_IP_LIMIT="5 per hour")
+    client = app.test_client()
+    body = {"email": "someone@example.com", "password": WRONG}
+
+    def attempt(n: int, net: str = "2001:db8:0:1") -> int:
+        environ = {"REMOTE_ADDR": f"{net}::{n:x}"}
+        return int(client.post("/api/v1/auth/token", json=body, environ_base=environ).status_code)
+
+    assert [attempt(n) for n in range(1, 8)] == [401] * 5 + [429] * 2
+    assert attempt(1, "2001:db8:0:2") == 401  # the next /64 is someone else
