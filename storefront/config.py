@@ -69,6 +69,7 @@ class Settings:
     text_max_steps: int = 10_000
     text_max_chars: int = 20_000
     text_max_ms: int = 200
+    throttle: ThrottleSettings = field(default_factory=lambda: ThrottleSettings())
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +84,7 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,  # Redis unreachable: log, don't refuse (no 500)
             "WTF_CSRF_TIME_LIMIT": 3600 * 8,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -94,6 +96,60 @@ class Settings:
             "SETTINGS": self,
             **self.extra,
         }
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """Throttling of sign-in, registration and account mails (``storefront.accounts.limits``).
+
+    Rates are in the ``limits`` notation ("10 per 15 minutes", "3/hour"). Counters live in
+    Redis when ``STOREFRONT_REDIS_URL`` is set, in the process's memory otherwise.
+    """
+
+    # STOREFRONT_LOGIN_ACCOUNT_LIMIT: failed sign-ins (password, token, 2FA code; customer and
+    # staff routes alike) on one account, from any address, before the account locks
+    login_account: str = "10 per 15 minutes"
+    # STOREFRONT_LOGIN_LOCKOUT_S: how long a locked account refuses every sign-in
+    login_lockout_s: int = 900
+    # STOREFRONT_LOGIN_IP_LIMIT: failed sign-ins from one address across all accounts
+    login_ip: str = "30 per 15 minutes"
+    # STOREFRONT_REGISTER_IP_LIMIT / STOREFRONT_REGISTER_STORE_LIMIT: registrations
+    register_ip: str = "10 per hour"
+    register_store: str = "300 per hour"
+    # STOREFRONT_ACCOUNT_MAIL_LIMIT: reset (and, separately, verification) mails per account
+    account_mail: str = "3 per hour"
+
+
+_THROTTLE_RATES = {
+    "LOGIN_ACCOUNT_LIMIT": "login_account",
+    "LOGIN_IP_LIMIT": "login_ip",
+    "REGISTER_IP_LIMIT": "register_ip",
+    "REGISTER_STORE_LIMIT": "register_store",
+    "ACCOUNT_MAIL_LIMIT": "account_mail",
+}
+
+
+def _throttle_settings(env: Mapping[str, str], problems: list[str]) -> ThrottleSettings:
+    from limits import parse
+
+    values: dict[str, Any] = {}
+    for name, attr in _THROTTLE_RATES.items():
+        raw = (env.get(PREFIX + name) or "").strip()
+        if not raw:
+            continue
+        try:
+            parse(raw)
+        except ValueError:
+            problems.append(f"{PREFIX}{name} must be a rate such as '10 per hour', not {raw!r}")
+            continue
+        values[attr] = raw
+    lockout = (env.get(PREFIX + "LOGIN_LOCKOUT_S") or "").strip()
+    if lockout:
+        if lockout.isdigit() and int(lockout) >= 1:
+            values["login_lockout_s"] = int(lockout)
+        else:
+            problems.append(f"{PREFIX}LOGIN_LOCKOUT_S must be a whole number of seconds (>= 1)")
+    return ThrottleSettings(**values)
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -226,6 +282,7 @@ def load_settings(
         if not low <= text_caps[name] <= high:
             problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
             text_caps[name] = default
+    throttle = _throttle_settings(env, problems)
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -257,4 +314,5 @@ def load_settings(
         text_max_steps=text_caps["TEXT_MAX_STEPS"],
         text_max_chars=text_caps["TEXT_MAX_CHARS"],
         text_max_ms=text_caps["TEXT_MAX_MS"],
+        throttle=throttle,
     )

@@ -21,11 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import validators
+from storefront.accounts.limits import throttle
 from storefront.accounts.models import ConsentRecord, Customer, CustomerStatus, ProviderLink
 from storefront.accounts.passwords import hash_password
 from storefront.accounts.services import (
     PASSWORD_MESSAGES,
     AccountError,
+    TooManyAttempts,
     normalise_email,
     now,
     send_verification,
@@ -39,6 +41,7 @@ from storefront.cloud.interface import (
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider, db
+from storefront.stores.tenancy import current_store_id
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +163,9 @@ def register_customer(reg: Registration) -> Customer:
     fields = validate_registration(reg)
     if fields:
         raise AccountError("invalid_input", _l("Please correct the marked fields."), fields)
+    wait = throttle().registration_wait(current_store_id() or 0, reg.ip)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     email = normalise_email(reg.email)
     if db.session.scalar(select(Customer.id).where(Customer.email == email)) is not None:
         raise AccountError("email_taken", _l("An account with this email already exists."))
@@ -218,6 +224,7 @@ def register_customer(reg: Registration) -> Customer:
             db.session.commit()
             raise _rejection(exc) from exc
     send_verification(customer)
+    db.session.commit()
     return customer
 
 

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 
 from storefront.accounts import crypto, validators
+from storefront.accounts.limits import throttle
 from storefront.accounts.models import (
     ApiToken,
     Customer,
@@ -35,14 +36,14 @@ from storefront.accounts.models import (
     Staff,
     StoreSecurityPolicy,
 )
-from storefront.accounts.passwords import hash_password, verify_password
+from storefront.accounts.passwords import hash_password, needs_rehash, verify_password
 from storefront.cloud.interface import (
     ReviewResult,
     UpstreamRejected,
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider, db
-from storefront.stores.tenancy import current_store
+from storefront.stores.tenancy import current_store, current_store_id
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,17 @@ class AccountError(Exception):
         self.code = code
         self.message = message
         self.fields = fields or {}
+
+
+class TooManyAttempts(AccountError):
+    """Throttled (see :mod:`storefront.accounts.limits`): the same answer whether or not the
+    account exists. ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too_many_attempts", _l("Too many attempts. Please wait a while and try again.")
+        )
+        self.retry_after = retry_after
 
 
 def now() -> datetime:
@@ -110,25 +122,13 @@ def verification_token(customer: Customer) -> str:
 
 
 def send_verification(customer: Customer) -> None:
-    from flask import url_for
+    """Queue the confirmation mail (sent by the worker after commit; see ``accounts.mails``),
+    at most ``STOREFRONT_ACCOUNT_MAIL_LIMIT`` per account."""
+    from storefront.accounts import mails
 
-    from storefront.mail import send_template
-
-    token = verification_token(customer)
-    link = url_for("accounts.verify_email", token=token, _external=True)
-    send_template(
-        "accounts_verify",
-        to=customer.email,
-        subject=_l("Confirm your email address"),
-        locale=customer.locale,
-        link=link,
-        greeting=_l("Hello %(name)s,", name=customer.name),
-        intro=_l(
-            "Please confirm your email address for %(store)s by opening this link:",
-            store=current_store().name,
-        ),
-        outro=_l("The link is valid for three days. If you did not register, ignore this message."),
-    )
+    store_id = customer.store_id
+    if throttle().mail_allowed("verify", store_id, f"customer:{customer.id}"):
+        mails.queue("verify", store_id, customer=customer.id, email=customer.email)
 
 
 def verify_email(token: str) -> Customer:
@@ -176,8 +176,8 @@ def change_email(customer: Customer, new_email: str, password: str) -> None:
     customer.email_verified_at = None
     if customer.status == CustomerStatus.ACTIVE:
         customer.status = CustomerStatus.PENDING_EMAIL
-    db.session.commit()
     send_verification(customer)
+    db.session.commit()
 
 
 # --------------------------------------------------------------------------- login
@@ -208,24 +208,71 @@ def set_staff_2fa_required(store_id: int, required: bool) -> None:
     db.session.commit()
 
 
-def check_password(kind: type[Principal], email: str, password: str) -> Principal:
-    """The principal for these credentials; the same error for unknown email and bad password."""
+def _kind_key(kind: type[Principal]) -> str:
+    return "s" if kind is Staff else "c"
+
+
+def _login_failed(kind: type[Principal], email: str, ip: str | None) -> None:
+    """Count a failed sign-in; when it locks the account, queue a mail to its owner."""
+    store_id = current_store_id() or 0
+    if throttle().login_failed(store_id, _kind_key(kind), email, ip):
+        from storefront.accounts import mails
+
+        seconds = current_app.config["SETTINGS"].throttle.login_lockout_s
+        mails.queue(
+            "locked", store_id, kind=_kind_key(kind), email=normalise_email(email), seconds=seconds
+        )
+        db.session.commit()
+
+
+def _guard_login(kind: type[Principal], email: str, ip: str | None) -> None:
+    wait = throttle().login_wait(current_store_id() or 0, _kind_key(kind), email, ip)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+
+
+def check_password(
+    kind: type[Principal], email: str, password: str, ip: str | None = None
+) -> Principal:
+    """The principal for these credentials; the same error for unknown email and bad password.
+
+    Throttled per account and per address (:class:`TooManyAttempts`); a hash made with older
+    argon2 parameters is replaced by a new one (flushed; the caller commits)."""
+    _guard_login(kind, email, ip)
     principal = find_principal(kind, email)
     ok = verify_password(principal.password_hash if principal else None, password or "")
     if principal is None or not ok or not _usable(principal):
+        _login_failed(kind, email, ip)
         raise AccountError("invalid_credentials", _l("The email or password is wrong."))
+    if needs_rehash(principal.password_hash):
+        principal.password_hash = hash_password(password)
+        db.session.flush()
     return principal
 
 
+def second_factor(principal: Principal, code: str, ip: str | None = None) -> bool:
+    """The sign-in's second step, on the same counters as the password."""
+    kind = type(principal)
+    _guard_login(kind, principal.email, ip)
+    if verify_second_factor(principal, code):
+        return True
+    _login_failed(kind, principal.email, ip)
+    return False
+
+
 def authenticate(
-    kind: type[Principal], email: str, password: str, otp: str | None = None
+    kind: type[Principal],
+    email: str,
+    password: str,
+    otp: str | None = None,
+    ip: str | None = None,
 ) -> Principal:
     """Password, then the second factor when enrolled."""
-    principal = check_password(kind, email, password)
+    principal = check_password(kind, email, password, ip)
     if principal.totp_enabled:
         if not otp:
             raise AccountError("otp_required", _l("Enter the code from your authenticator app."))
-        if not verify_second_factor(principal, otp):
+        if not second_factor(principal, otp, ip):
             raise AccountError("invalid_otp", _l("The code is wrong or was already used."))
     return principal
 
@@ -309,33 +356,21 @@ def _reset_fingerprint(customer: Customer) -> str:
     return _sha256(customer.password_hash)[:16]
 
 
+def reset_token(customer: Customer) -> str:
+    data = {"c": customer.id, "h": _reset_fingerprint(customer)}
+    return str(_serializer(RESET_SALT).dumps(data))
+
+
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the account exists; say nothing either way."""
-    from flask import url_for
+    """Queue a reset mail for this address (at most ``STOREFRONT_ACCOUNT_MAIL_LIMIT`` per
+    hour); the worker sends it when the account exists. Does the same whether or not it
+    does: the caller's answer and timing say nothing. The caller commits."""
+    from storefront.accounts import mails
 
-    from storefront.mail import send_template
-
-    customer = find_principal(Customer, email)
-    if not isinstance(customer, Customer) or customer.status == CustomerStatus.CLOSED:
-        return
-    token = _serializer(RESET_SALT).dumps({"c": customer.id, "h": _reset_fingerprint(customer)})
-    send_template(
-        "accounts_reset",
-        to=customer.email,
-        subject=_l("Reset your password"),
-        locale=customer.locale,
-        link=url_for("accounts.reset_password", token=token, _external=True),
-        greeting=_l("Hello %(name)s,", name=customer.name),
-        intro=_l(
-            "Someone asked to reset the password of your %(store)s account. "
-            "To choose a new password, open this link:",
-            store=current_store().name,
-        ),
-        outro=_l(
-            "The link works once and for one hour. If you did not ask for this, ignore this "
-            "message."
-        ),
-    )
+    email = normalise_email(email)
+    store_id = current_store_id() or 0
+    if email and throttle().mail_allowed("reset", store_id, email):
+        mails.queue("reset", store_id, email=email)
 
 
 def reset_password(token: str, new_password: str) -> Customer:

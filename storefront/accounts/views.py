@@ -17,7 +17,7 @@ from storefront.accounts import forms, registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.principals import start_session
-from storefront.accounts.services import AccountError
+from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.accounts.terms import LABELS, current_terms
 from storefront.extensions import db, limiter
 from storefront.navigation import NavItem, add_nav
@@ -90,6 +90,9 @@ def register_page() -> ResponseReturnValue:
                 consent_error = str(exc.message)
             elif exc.code == "email_taken":
                 form.email.errors = [str(exc.message)]
+            elif isinstance(exc, TooManyAttempts):
+                labels = {"terms": current_terms(), "labels": LABELS, "consent_error": None}
+                return _too_many(exc, "accounts/register.html", form=form, **labels)
             else:
                 _apply_errors(form, exc)
         else:
@@ -142,6 +145,7 @@ def resend_verification() -> ResponseReturnValue:
         and forms.EmptyForm().validate_on_submit()
     ):
         services.send_verification(current_user)
+        db.session.commit()
         flash(_l("We sent a new confirmation link."))
     return redirect(url_for("accounts.account"))
 
@@ -155,16 +159,25 @@ def _login(kind: type[Customer] | type[Staff], template: str) -> ResponseReturnV
     if form.validate_on_submit():
         try:
             principal = services.check_password(
-                kind, form.email.data or "", form.password.data or ""
+                kind, form.email.data or "", form.password.data or "", request.remote_addr
             )
+        except TooManyAttempts as exc:
+            return _too_many(exc, template, form=form, next=next_url)
         except AccountError as exc:
             flash(str(exc.message), "error")
         else:
+            db.session.commit()  # a password hash upgraded to the current argon2 parameters
             if principal.totp_enabled:
                 session[PENDING_2FA] = {"p": principal.get_id(), "next": next_url}
                 return redirect(url_for("accounts.login_otp"))
             return _finish_login(principal, next_url)
     return render_template(template, form=form, next=next_url)
+
+
+def _too_many(exc: TooManyAttempts, template: str, **context: Any) -> ResponseReturnValue:
+    """The generic answer of a throttled page: the form again, a 429 and ``Retry-After``."""
+    flash(str(exc.message), "error")
+    return render_template(template, **context), 429, {"Retry-After": str(exc.retry_after)}
 
 
 def _finish_login(principal: Customer | Staff, next_url: str) -> ResponseReturnValue:
@@ -206,7 +219,11 @@ def login_otp() -> ResponseReturnValue:
         return redirect(url_for("accounts.login"))
     form = forms.OtpForm()
     if form.validate_on_submit():
-        if services.verify_second_factor(principal, form.code.data or ""):
+        try:
+            passed = services.second_factor(principal, form.code.data or "", request.remote_addr)
+        except TooManyAttempts as exc:
+            return _too_many(exc, "accounts/login_otp.html", form=form)
+        if passed:
             return _finish_login(principal, str(pending.get("next") or ""))
         form.code.errors = [str(_l("The code is wrong or was already used."))]
     return render_template("accounts/login_otp.html", form=form)
@@ -231,6 +248,7 @@ def forgot_password() -> ResponseReturnValue:
     form = forms.EmailForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
+        db.session.commit()  # the queued mail (sent by the worker)
         flash(_l("If an account exists for that address, we sent it a link to reset the password."))
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from storefront.accounts import registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import ApiToken, Customer, Staff
-from storefront.accounts.services import AccountError
+from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
@@ -40,12 +40,14 @@ STATUS = {
     "upstream_unavailable": 503,
     "code_not_needed": 422,
     "too_many_codes": 429,
+    "too_many_attempts": 429,
 }
 
 
 def api_error(exc: AccountError) -> ApiError:
     fields = {k: str(v) for k, v in exc.fields.items()}
-    return ApiError(STATUS.get(exc.code, 400), exc.code, str(exc.message), fields)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    return ApiError(STATUS.get(exc.code, 400), exc.code, str(exc.message), fields, headers=headers)
 
 
 def json_body() -> dict[str, Any]:
@@ -138,7 +140,11 @@ def issue_for(kind: type[Customer] | type[Staff]) -> ResponseReturnValue:
     data = json_body()
     try:
         principal = services.authenticate(
-            kind, text(data, "email"), text(data, "password"), text(data, "otp") or None
+            kind,
+            text(data, "email"),
+            text(data, "password"),
+            text(data, "otp") or None,
+            request.remote_addr,
         )
         if (
             isinstance(principal, Staff)

@@ -115,6 +115,7 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
     from storefront import housekeeping
+    from storefront.accounts import mails
     from storefront.billing import provisioning, reconcile, usage
     from storefront.partners import cli as partners_cli
 
@@ -124,6 +125,7 @@ def _handlers() -> dict[str, Callable[[Job], None]]:
         "bill_usage": usage.bill_usage_job,
         "partners_reconcile": partners_cli.reconcile_job,
         "purge_quotes": housekeeping.purge_quotes_job,
+        mails.JOB_KIND: mails.send_job,
     }
 
 

@@ -39,6 +39,14 @@ def token_for(client: FlaskClient, email: str, password: str = PASSWORD, **extra
     return token
 
 
+def run_jobs(app: Any) -> int:
+    """Run the queued jobs as ``flask storefront worker`` would (account mails are sent there)."""
+    from storefront.billing import worker
+
+    with app.app_context():
+        return worker.run_pending()
+
+
 def mail_link(path: Any, marker: str) -> str:
     """The token after ``marker`` in the (only) mail under ``path``."""
     import email

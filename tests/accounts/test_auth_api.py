@@ -129,12 +129,14 @@ def test_log_out_everywhere_revokes_tokens(
 def test_password_reset_link_is_single_use(
     app: Any, client: Any, make_customer: Any, default_store: Any, mail_dir: Any
 ) -> None:
-    from tests.accounts.helpers import mail_link
+    from tests.accounts.helpers import mail_link, run_jobs
 
     customer = make_customer()
     with app.test_request_context(), store_context(default_store):
         services.request_password_reset(customer.email)
         services.request_password_reset("unknown@example.com")  # silently nothing
+        _db.session.commit()
+    run_jobs(app)
     assert len(list(mail_dir.glob("*.eml"))) == 1
     token = mail_link(mail_dir, "/reset-password/")
     with app.test_request_context(), store_context(default_store):

@@ -12,6 +12,7 @@ from typing import Any
 from storefront.accounts.models import StaffRole
 from storefront.extensions import db
 from storefront.stores.models import Store
+from tests.accounts.helpers import run_jobs
 from tests.backoffice.conftest import host_of
 
 
@@ -30,6 +31,7 @@ def _forgot(app: Any, host: str, address: str) -> None:
         "/forgot-password", data={"csrf_token": token, "email": address}, headers={"Host": host}
     )
     assert resp.status_code == 302
+    run_jobs(app)  # the worker sends the mail
 
 
 def csrf_on(client: Any, path: str, host: str) -> str:

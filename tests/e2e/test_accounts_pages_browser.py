@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from storefront.accounts.models import Customer, CustomerStatus
 from storefront.accounts.services import now
 from storefront.extensions import db
-from tests.accounts.helpers import PASSWORD, mail_link, register
+from tests.accounts.helpers import PASSWORD, mail_link, register, run_jobs
 
 NEW_PASSWORD = "n3w-passw0rd-ok"
 
@@ -35,6 +35,7 @@ def test_verify_email_link_and_tampered_link(
     app: Any, client: Any, live_server: Any, default_store: Any, mail_dir: Any, new_page: Any
 ) -> None:
     body = register(client).get_json()
+    run_jobs(app)
     token = mail_link(mail_dir, "/verify-email/")
 
     zh = new_page(locale="zh-CN")
@@ -77,7 +78,7 @@ def test_logout(live_server: Any, make_customer: Any, new_page: Any) -> None:
 
 
 def test_forgot_and_reset_password(
-    live_server: Any, make_customer: Any, mail_dir: Any, new_page: Any
+    app: Any, live_server: Any, make_customer: Any, mail_dir: Any, new_page: Any
 ) -> None:
     customer = make_customer(password=PASSWORD)
     zh = new_page(locale="zh-CN")
@@ -90,6 +91,7 @@ def test_forgot_and_reset_password(
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/login")
     assert "we sent it a link" in alert(page)
+    run_jobs(app)
     token = mail_link(mail_dir, "/reset-password/")
 
     page.goto(f"{live_server.url}/reset-password/{token}")
@@ -111,7 +113,7 @@ def test_forgot_and_reset_password(
 
 
 def test_change_email_resets_verification(
-    live_server: Any, make_customer: Any, mail_dir: Any, new_page: Any
+    app: Any, live_server: Any, make_customer: Any, mail_dir: Any, new_page: Any
 ) -> None:
     customer = make_customer(password=PASSWORD, email_verified_at=now())
     page = new_page()
@@ -136,6 +138,7 @@ def test_change_email_resets_verification(
     assert "Please confirm the new address" in alert(page)
     expect(page.locator("#profile")).to_contain_text("changed@example.com")
     expect(page.locator("#profile .badge").first).to_have_text("not confirmed")
+    run_jobs(app)
     assert mail_link(mail_dir, "/verify-email/")
 
     zh = new_page(locale="zh-CN")
