@@ -49,7 +49,7 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@bp.post("/admin/customers/<int:customer_id>/funds")
+@bp.post("/admin/customers/<id:customer_id>/funds")
 @staff_api("funds.manage")
 def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     """Add (positive) or take back (negative) funds; never below zero."""

@@ -283,7 +283,7 @@ def _store_customer(customer_id: int) -> Customer:
     return customer
 
 
-@bp.route("/staff/customers/<int:customer_id>/funds", methods=["GET", "POST"])
+@bp.route("/staff/customers/<id:customer_id>/funds", methods=["GET", "POST"])
 @staff_page("money.view")
 def staff_funds(customer_id: int) -> ResponseReturnValue:
     customer = _store_customer(customer_id)
@@ -363,7 +363,7 @@ def staff_claims() -> ResponseReturnValue:
     )
 
 
-@bp.post("/staff/claims/<int:claim_id>/approve")
+@bp.post("/staff/claims/<id:claim_id>/approve")
 @staff_page("claims.approve")
 def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
@@ -382,7 +382,7 @@ def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
 
 
-@bp.post("/staff/claims/<int:claim_id>/reject")
+@bp.post("/staff/claims/<id:claim_id>/reject")
 @staff_page("claims.approve")
 def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
@@ -400,7 +400,7 @@ def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
 
 
-@bp.get("/staff/claims/<int:claim_id>/proof")
+@bp.get("/staff/claims/<id:claim_id>/proof")
 @staff_page("claims.view")
 def staff_claim_proof(claim_id: int) -> ResponseReturnValue:
     claim = db.session.get(RemittanceClaim, claim_id)
@@ -491,7 +491,7 @@ def staff_vouchers() -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
-@bp.post("/staff/vouchers/<int:voucher_id>/revoke")
+@bp.post("/staff/vouchers/<id:voucher_id>/revoke")
 @staff_page("vouchers.manage")
 def staff_voucher_revoke(voucher_id: int) -> ResponseReturnValue:
     try:
