@@ -37,7 +37,7 @@ from sqlalchemy import select
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
-from storefront.billing import remittance, services, topup, vouchers
+from storefront.billing import funding, funding_views, remittance, services, topup, vouchers
 from storefront.billing.blueprint import bp, register_once
 from storefront.billing.errors import (
     BillingError,
@@ -297,12 +297,14 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
             if take_back and request.form.get("confirm") != "yes":
                 error = _("Tick the box to confirm taking funds back.")
             else:
-                result = services.fund(
+                result = funding.fund_customer(
                     customer, amount, request.form.get("note", "")[:500], staff,
                     request.form.get("form_key") or None,
                 )
-                flash(_("Done. New balance: %(balance)s %(currency)s", **result), "success")
+                flash(funding_views.funded_message(result), "success")
                 return redirect(url_for("billing.staff_funds", customer_id=customer.id))
+        except funding.FundingLimitError as exc:
+            error = funding_views.limit_message(exc)
         except (InvalidAmount, InsufficientBalance, IdempotencyConflict, WrongStore,
                 PermissionDenied) as exc:
             error = _message(exc)
@@ -324,6 +326,8 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         error=error,
         can_write=has_permission(staff, "funds.manage"),
         values=request.form,
+        pending=funding.pending_fundings(customer),
+        limits=remittance.billing_settings(staff.store_id),
     ), (422 if error else 200)
 
 

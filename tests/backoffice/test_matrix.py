@@ -109,6 +109,7 @@ def test_matrix(
         "token": "nope",
         "name": "x",
         "claim_id": 1,
+        "funding_id": 1,
         "voucher_id": 1,
         "rule_id": 1,
         "group_id": 1,

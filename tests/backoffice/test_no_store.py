@@ -59,7 +59,8 @@ def test_token_answers_are_not_stored(app: Flask, make_customer: Any, make_staff
     assert staff_token.status_code == 200
     assert _no_store(staff_token)
     wrong = client.post(
-        "/api/v1/auth/token", json={"email": customer.email, "password": "nope-nope-1"},
+        "/api/v1/auth/token",
+        json={"email": customer.email, "password": "nope-nope-1"},
         headers=HOST,
     )
     assert wrong.status_code == 401
