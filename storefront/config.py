@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
+    from storefront.uploads import UploadSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -58,6 +59,7 @@ class Settings:
     wallet: WalletSettings | None = None  # payment gateway and voucher settings (billing)
     partners: PartnerSettings | None = None  # platform mode, distributor credentials (partners)
     console: ConsoleSettings | None = None  # console bridge: SAML IdP and console links
+    uploads: UploadSettings | None = None  # request size, files per form, quota, retention
 
     @property
     def is_production(self) -> bool:
@@ -81,6 +83,7 @@ class Settings:
             "TESTING": self.env == "testing",
             "DEBUG": False,
             "SETTINGS": self,
+            "MAX_CONTENT_LENGTH": self.uploads.max_content_length if self.uploads else None,
             **self.extra,
         }
 
@@ -205,6 +208,11 @@ def load_settings(
     )
     problems.extend(partner_problems)
 
+    from storefront.uploads import UploadSettings
+
+    uploads, upload_problems = UploadSettings.from_mapping(env)
+    problems.extend(upload_problems)
+
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
 
@@ -232,4 +240,5 @@ def load_settings(
         wallet=wallet,
         partners=partners,
         console=console,
+        uploads=uploads,
     )

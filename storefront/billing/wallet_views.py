@@ -72,6 +72,9 @@ def _messages() -> dict[str, str]:
         "invalid_topup": _("This top-up could not be started: reload the page and try again."),
         "serial_number_taken": _("This bank serial number was already claimed."),
         "invalid_proof": _("The proof must be a PNG, JPEG or PDF file of at most 5 MB."),
+        "upload_quota_exceeded": _(
+            "You have stored too many files: contact the store to make room."
+        ),
         "invalid_remittance": _("Check the claim: every field except the proof is required."),
         "claim_already_decided": _("This claim has already been decided."),
         "second_approver_required": _(
