@@ -518,6 +518,12 @@ def staff_payment_settings() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         threshold = form.get("second_approval_threshold", "").strip()
+        # the dual-control threshold bounds staff themselves: only the owner moves it
+        dual_control = (
+            {"second_approval_threshold": threshold or None}
+            if has_permission(staff, "funds.limits")
+            else {}
+        )
         try:
             remittance.update_billing_settings(
                 staff,
@@ -526,7 +532,7 @@ def staff_payment_settings() -> ResponseReturnValue:
                 bank_name=form.get("bank_name", "").strip()[:120],
                 bank_account=form.get("bank_account", "").strip()[:64],
                 bank_holder=form.get("bank_holder", "").strip()[:120],
-                second_approval_threshold=threshold or None,
+                **dual_control,
             )
         except InvalidAmount:
             db.session.rollback()

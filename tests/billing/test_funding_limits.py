@@ -248,3 +248,22 @@ def test_the_funds_page_shows_limits_and_the_second_approval(
     done = other.post(approve, data={"csrf_token": csrf(page)}, follow_redirects=True)
     assert "Funding approved" in done.get_data(as_text=True)
     assert _balance(app, customer) == Decimal("2500.00")
+
+
+def test_only_the_owner_moves_the_dual_control_threshold(
+    app: Flask, owner: Staff, make_staff: Callable[..., Staff]
+) -> None:
+    _threshold(app, owner, "1000.00")
+    finance = make_staff(role=StaffRole.FINANCE)
+    client = app.test_client()
+    login(client, finance.email, staff=True)
+    page = client.get("/staff/payments").get_data(as_text=True)
+    resp = client.post(
+        "/staff/payments",
+        data={"csrf_token": csrf(page), "bank_name": "BOC", "second_approval_threshold": ""},
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        settings = remittance.billing_settings(owner.store_id)
+        assert settings.bank_name == "BOC"  # finance still keeps the bank details
+        assert settings.second_approval_threshold == Decimal("1000.00")
