@@ -249,3 +249,28 @@ def test_the_worker_purges_uploads_daily(app: Flask, decided: dict[str, Any]) ->
     day = int(now.timestamp()) // 86_400
     assert jobs == [(f"purge_uploads:{day}", JobStatus.DONE.value)]
     assert _remaining(app, decided) == {"recent_rejected", "old_approved", "rn_latest"}
+
+
+def test_the_quota_covers_real_name_documents(
+    extra_app: Callable[..., Flask], app: Flask, default_store: Any
+) -> None:
+    from tests.accounts.helpers import PASSWORD, register
+
+    small = extra_app(STOREFRONT_UPLOAD_QUOTA_FILES="1")
+    client = small.test_client()
+    email = register(client).get_json()["email"]
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page)})
+    page = client.get("/account/realname").get_data(as_text=True)
+    assert "At most 5 files of 5 MB each." in page
+    data: dict[str, Any] = {
+        "csrf_token": csrf(page),
+        "type": "individual",
+        "name": "张三",
+        "id_number": "11010519491231002X",
+        "documents": [(io.BytesIO(PNG), "front.png"), (io.BytesIO(PNG), "back.png")],
+    }
+    resp = client.post("/account/realname", data=data, content_type="multipart/form-data")
+    assert "You have stored too many files" in resp.get_data(as_text=True)
+    with small.app_context():
+        assert db.session.scalars(select(RealnameSubmission)).all() == []
