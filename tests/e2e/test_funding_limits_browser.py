@@ -69,3 +69,29 @@ def test_limits_and_the_second_approval_in_the_browser(
     assert other.locator("#balance").inner_text().startswith("5000.00")
     assert other.locator("#pending-fundings").count() == 0
     _keep(other, shot, "funds-approved")
+
+
+def test_too_many_files_get_a_page_that_says_so(
+    live_server: Any, make_customer: Any, new_page: Any, shot: Any, tmp_path: Path
+) -> None:
+    customer = make_customer()
+    files = []
+    for i in range(6):
+        path = tmp_path / f"page-{i}.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+        files.append(str(path))
+    page = new_page()
+    page.goto(live_server.url + "/login")
+    page.locator("#email").fill(customer.email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/account")
+    page.goto(live_server.url + "/account/realname")
+    assert "At most 5 files of 5 MB each." in page.content()
+    page.get_by_label("Full name").fill("张三")
+    page.get_by_label("Resident ID number").fill("11010519491231002X")
+    page.locator("input[type=file]").set_input_files(files)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_selector("text=That upload is too large")
+    assert "Too many files: at most 5." in page.content()
+    _keep(page, shot, "too-many-files")
