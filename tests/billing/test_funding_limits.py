@@ -267,3 +267,29 @@ def test_only_the_owner_moves_the_dual_control_threshold(
         settings = remittance.billing_settings(owner.store_id)
         assert settings.bank_name == "BOC"  # finance still keeps the bank details
         assert settings.second_approval_threshold == Decimal("1000.00")
+
+
+def test_concurrent_fundings_never_go_over_the_daily_limit(
+    app: Flask, customer: Customer, owner: Staff
+) -> None:
+    from storefront.billing import funding
+    from tests.billing.test_concurrency import run_threads
+
+    with app.app_context():
+        funding.update_limits(owner, "100.00", "250.00")
+        db.session.commit()
+
+    def fund(i: int) -> str:
+        with app.app_context():
+            try:
+                return str(funding.fund_customer(customer, "100.00", f"t{i}", owner)["status"])
+            finally:
+                db.session.rollback()
+
+    results, errors, _elapsed = run_threads(8, fund)
+    assert results == ["done", "done"]
+    assert len(errors) == 6
+    assert all(isinstance(e, funding.DailyLimitReached) for e in errors), errors
+    assert _balance(app, customer) == Decimal("200.00")
+    with app.app_context():
+        assert check_ledger().ok
