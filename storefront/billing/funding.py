@@ -239,6 +239,15 @@ def pending_fundings(customer: Customer | None = None) -> Sequence[StaffFunding]
     return db.session.scalars(query.order_by(StaffFunding.id).limit(200)).all()
 
 
+def staff_names(records: Sequence[StaffFunding]) -> dict[int, str]:
+    """The requesters' names, for the approval list (one query)."""
+    ids = {r.requested_by_id for r in records}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()
+    return {row.id: row.name for row in rows}
+
+
 def update_limits(staff: Staff, per_operation: Any, per_day: Any) -> BillingSettings:
     """The owner sets the store's staff funding limits. Does not commit."""
     require_permission(staff, "funds.limits")  # the owner's alone

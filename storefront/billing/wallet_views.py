@@ -316,6 +316,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
     lines, next_cursor = services.ledger_lines(
         customer, cursor=request.args.get("cursor") or None, limit=20
     )
+    pending = funding.pending_fundings(customer)
     return render_template(
         "billing/staff_funds.html",
         customer=customer,
@@ -329,7 +330,8 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         error=error,
         can_write=has_permission(staff, "funds.manage"),
         values=request.form,
-        pending=funding.pending_fundings(customer),
+        pending=pending,
+        requesters=funding.staff_names(pending),
         limits=remittance.billing_settings(staff.store_id),
     ), (422 if error else 200)
 

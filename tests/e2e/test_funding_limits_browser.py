@@ -55,6 +55,7 @@ def test_limits_and_the_second_approval_in_the_browser(
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector("text=waits for a second, different staff member")
     assert "5000.00" in page.locator("#pending-fundings").inner_text()
+    assert owner.name in page.locator("#pending-fundings").inner_text()
     _keep(page, shot, "funds-pending")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_selector("text=a second, different staff member must approve it")
