@@ -88,7 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     import storefront.models  # noqa: F401  (every area's tables and mappers)
-    from storefront import errors, i18n, navigation, security
+    from storefront import errors, i18n, navigation, nostore, security
     from storefront.accounts import principals
     from storefront.cloud import build_provider
     from storefront.extensions import (
@@ -114,18 +114,21 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     i18n.register(app, ROOT)
     security.register(app)
+    nostore.register(app)  # Cache-Control: no-store for signed-in callers and tokens
     errors.register(app)
     navigation.register(app)
     app.extensions["storefront.cloud"] = build_provider(settings.cloud)
 
 
 def register_blueprints(app: Flask) -> None:
-    from storefront import api
+    from storefront import api, routing, uploads
     from storefront.areas import hooks
 
+    routing.register(app)  # the ``id`` converter the blueprints' routes use
     for views in hooks("views"):
         views.register(app)
     api.register(app)
+    uploads.register(app)  # files per form, after the store is known (its branded 413 page)
 
 
 def register_cli(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
+from storefront import uploads
 from storefront.accounts.bootstrap import ensure_owner
 from storefront.areas import hooks
 from storefront.config import Settings
@@ -73,6 +74,22 @@ def purge_quotes_command(older_than_days: int) -> None:
     click.echo(
         f"purge-quotes: deleted {deleted} quote(s) expired more than {older_than_days} day(s) ago"
     )
+
+
+@storefront_cli.command("purge-uploads")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Delete files decided more than this many days ago "
+    "[default: STOREFRONT_UPLOAD_RETENTION_DAYS, 30].",
+)
+def purge_uploads_command(older_than_days: int | None) -> None:
+    """Delete files of rejected or superseded real-name submissions and rejected remittance
+    claims after the review window (the worker runs it daily)."""
+    retention = None if older_than_days is None else timedelta(days=older_than_days)
+    deleted = uploads.purge_uploads(retention=retention)
+    click.echo(f"purge-uploads: deleted {deleted} file(s)")
 
 
 def register(app: Flask) -> None:

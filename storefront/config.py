@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
+    from storefront.uploads import UploadSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -70,6 +71,7 @@ class Settings:
     text_max_chars: int = 20_000
     text_max_ms: int = 200
     throttle: ThrottleSettings = field(default_factory=lambda: ThrottleSettings())
+    uploads: UploadSettings | None = None  # request size, files per form, quota, retention
 
     @property
     def is_production(self) -> bool:
@@ -94,6 +96,7 @@ class Settings:
             "TESTING": self.env == "testing",
             "DEBUG": False,
             "SETTINGS": self,
+            "MAX_CONTENT_LENGTH": self.uploads.max_content_length if self.uploads else None,
             **self.extra,
         }
 
@@ -283,6 +286,10 @@ def load_settings(
             problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
             text_caps[name] = default
     throttle = _throttle_settings(env, problems)
+    from storefront.uploads import UploadSettings
+
+    uploads, upload_problems = UploadSettings.from_mapping(env)
+    problems.extend(upload_problems)
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -315,4 +322,5 @@ def load_settings(
         text_max_chars=text_caps["TEXT_MAX_CHARS"],
         text_max_ms=text_caps["TEXT_MAX_MS"],
         throttle=throttle,
+        uploads=uploads,
     )

@@ -30,6 +30,7 @@ CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+OWN_PAGES = (403, 404, 413, 429, 500)  # statuses with a page of their own under templates/errors
 
 
 def _wants_json() -> bool:
@@ -56,7 +57,7 @@ def handle_http(exc: HTTPException) -> ResponseReturnValue:
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
-    template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/generic.html"
+    template = f"errors/{status}.html" if status in OWN_PAGES else "errors/generic.html"
     return render_template(template, status=status, title=exc.name, message=exc.description), status
 
 

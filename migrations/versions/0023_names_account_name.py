@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0023_names_account_name"
-down_revision = "0020_quote_expiry_index"
+down_revision = "0022_sec_limits_funding"
 branch_labels = None
 depends_on = None
 

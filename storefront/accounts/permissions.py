@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, str] = {
     "claims.approve": "Approve or reject remittance claims",
     "money.view": "See balances, orders and ledgers (read-only)",
     "funds.manage": "Fund customers or take funds back",
+    "funds.limits": "Set the staff funding limits (owner only)",
     "refunds.manage": "Refund orders",
     "vouchers.manage": "Issue and revoke vouchers",
     "billing.settings": "Change payment methods, bank details and approval thresholds",

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 
+from storefront import uploads
 from storefront.accounts import crypto, validators
 from storefront.accounts.limits import throttle
 from storefront.accounts.models import (
@@ -551,8 +552,13 @@ def store_document(data: bytes) -> str:
     return name
 
 
+def document_path(name: str) -> Path:
+    """Where a stored document (by the name :func:`store_document` returned) is kept."""
+    return _document_dir() / f"{Path(name).name}.enc"
+
+
 def read_document(name: str) -> bytes:
-    return crypto.decrypt_bytes((_document_dir() / f"{Path(name).name}.enc").read_bytes())
+    return crypto.decrypt_bytes(document_path(name).read_bytes())
 
 
 def validate_realname(data: RealnameInput) -> tuple[str, str, str | None]:
@@ -637,6 +643,11 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
             "provider_not_linked",
             _l("Your account is not linked to the cloud provider yet. Try again later."),
         )
+    try:
+        uploads.check_quota(customer.id, data.documents)
+    except uploads.UploadQuotaExceeded as exc:
+        message = _l("You have stored too many files: contact the store to make room.")
+        raise AccountError(exc.code, message, {"documents": message}) from exc
     documents = [store_document(d) for d in data.documents]
     provider = cloud_provider()
     try:

@@ -350,7 +350,7 @@ def create_token() -> ResponseReturnValue:
     return redirect(url_for("accounts.account") + "#tokens")
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> ResponseReturnValue:
     if forms.EmptyForm().validate_on_submit() and services.revoke_token(current_user, token_id):

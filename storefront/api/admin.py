@@ -109,7 +109,7 @@ def _customer(customer_id: int) -> Customer:
     return services.get_customer(api_staff(), customer_id)
 
 
-@bp.get("/admin/customers/<int:customer_id>")
+@bp.get("/admin/customers/<id:customer_id>")
 @staff_api("customers.view")
 def admin_customer(customer_id: int) -> ResponseReturnValue:
     summary = services.summary(api_staff(), _customer(customer_id))
@@ -131,7 +131,7 @@ def _text(data: dict[str, Any], name: str) -> str:
     return value or ""
 
 
-@bp.post("/admin/customers/<int:customer_id>/freeze")
+@bp.post("/admin/customers/<id:customer_id>/freeze")
 @staff_api("customers.freeze")
 def admin_freeze(customer_id: int) -> ResponseReturnValue:
     data = json_body()
@@ -146,7 +146,7 @@ def admin_freeze(customer_id: int) -> ResponseReturnValue:
     return jsonify(status=str(customer.status), provider=freeze.provider_state)
 
 
-@bp.post("/admin/customers/<int:customer_id>/unfreeze")
+@bp.post("/admin/customers/<id:customer_id>/unfreeze")
 @staff_api("customers.freeze")
 def admin_unfreeze(customer_id: int) -> ResponseReturnValue:
     data = json_body()

@@ -1,4 +1,5 @@
-"""Billing endpoints: staff funding (``POST /api/v1/admin/customers/<id>/funds``)."""
+"""Billing endpoints: staff funding (``POST /api/v1/admin/customers/<id>/funds``) within the
+store's limits, and the second approval of fundings above its dual-control threshold."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from storefront.api import bp
 from storefront.api.admin import staff_api
 from storefront.api.auth import api_staff
 from storefront.api.errors import ApiError
-from storefront.billing import services
+from storefront.billing import funding
 from storefront.billing.errors import (
     IdempotencyConflict,
     IdempotencyInProgress,
     InsufficientBalance,
     InvalidAmount,
+    SameApprover,
     WrongStore,
 )
+from storefront.billing.funding_models import FundingStatus, StaffFunding
 from storefront.billing.idempotency import MAX_KEY_LENGTH
 from storefront.extensions import db
 
@@ -49,7 +52,7 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@bp.post("/admin/customers/<int:customer_id>/funds")
+@bp.post("/admin/customers/<id:customer_id>/funds")
 @staff_api("funds.manage")
 def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     """Add (positive) or take back (negative) funds; never below zero."""
@@ -67,7 +70,9 @@ def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
     if customer is None:
         raise ApiError(404, "not_found", "No such customer.")
     try:
-        result = services.fund(customer, body["amount"], note, staff, key)
+        result = funding.fund_customer(customer, body["amount"], note, staff, key)
+    except funding.FundingLimitError as exc:
+        raise _limit_error(exc) from None
     except InvalidAmount as exc:
         raise ApiError(422, "invalid_input", str(exc), {"amount": str(exc)}) from None
     except InsufficientBalance:
@@ -78,4 +83,63 @@ def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
         raise ApiError(409, "idempotency_in_progress", str(exc)) from None
     except WrongStore:
         raise ApiError(404, "not_found", "No such customer.") from None
+    if result["status"] == "pending_approval":
+        return jsonify(result), 202
     return jsonify(balance=result["balance"], currency=result["currency"])
+
+
+def _limit_error(exc: funding.FundingLimitError) -> ApiError:
+    status = 409 if isinstance(exc, funding.DailyLimitReached) else 422
+    fields = {"amount": str(exc), "limit": str(exc.limit)}
+    if exc.used is not None:
+        fields["used_today"] = str(exc.used)
+    return ApiError(status, exc.code, str(exc), fields)
+
+
+@bp.get("/admin/fundings")
+@staff_api("money.view")
+def admin_fundings() -> ResponseReturnValue:
+    """Fundings waiting for a second approver (``?status=pending_approval``, the default)."""
+    status = request.args.get("status", FundingStatus.PENDING.value)
+    if status not in {s.value for s in FundingStatus}:
+        raise ApiError(422, "invalid_input", "Unknown status.", {"status": "unknown"})
+    rows = db.session.scalars(
+        select(StaffFunding)
+        .where(StaffFunding.status == FundingStatus(status))
+        .order_by(StaffFunding.id.desc())
+        .limit(200)
+    ).all()
+    return jsonify(items=[funding.funding_json(r) for r in rows])
+
+
+@bp.post("/admin/fundings/<id:funding_id>/approve")
+@staff_api("funds.manage")
+def admin_approve_funding(funding_id: int) -> ResponseReturnValue:
+    """The second, different staff member approves: the wallet is credited once."""
+    try:
+        record = funding.approve_funding(funding_id, api_staff())
+    except WrongStore:
+        raise ApiError(404, "not_found", "No such funding.") from None
+    except SameApprover as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    except funding.FundingAlreadyDecided as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    except funding.FundingLimitError as exc:
+        raise _limit_error(exc) from None
+    return jsonify(funding.funding_json(record))
+
+
+@bp.post("/admin/fundings/<id:funding_id>/reject")
+@staff_api("funds.manage")
+def admin_reject_funding(funding_id: int) -> ResponseReturnValue:
+    body = request.get_json(silent=True)
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    if not isinstance(reason, str) or len(reason) > MAX_NOTE:
+        raise ApiError(422, "invalid_input", "Bad reason.", {"reason": f"text, at most {MAX_NOTE}"})
+    try:
+        record = funding.reject_funding(funding_id, api_staff(), reason)
+    except WrongStore:
+        raise ApiError(404, "not_found", "No such funding.") from None
+    except funding.FundingAlreadyDecided as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    return jsonify(funding.funding_json(record))

@@ -11,7 +11,7 @@ from storefront.api.errors import ApiError
 from storefront.console_bridge import services
 
 
-@bp.post("/resources/<int:resource_id>/console")
+@bp.post("/resources/<id:resource_id>/console")
 @require_customer_token
 def open_console(resource_id: int) -> ResponseReturnValue:
     origin = services.Origin(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))

@@ -72,7 +72,7 @@ def list_orders() -> ResponseReturnValue:
     return jsonify(items=[orders.order_detail(o) for o in rows], next_cursor=cursor)
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @require_customer_token
 def get_order(order_id: int) -> ResponseReturnValue:
     order = orders.customer_order(api_customer(), order_id)

@@ -70,14 +70,14 @@ def _confirm_page(c: Customer, form: AssociationForm) -> str:
     )
 
 
-@bp.get("/customers/<int:customer_id>/association")
+@bp.get("/customers/<id:customer_id>/association")
 @staff_page("customers.association")
 def association_confirm(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
     return _confirm_page(c, AssociationForm(prefix="assoc"))
 
 
-@bp.post("/customers/<int:customer_id>/association")
+@bp.post("/customers/<id:customer_id>/association")
 @staff_page("customers.association")
 def association_switch(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)

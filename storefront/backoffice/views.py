@@ -146,13 +146,13 @@ def _customer_page(customer: Customer, **forms_: Any) -> str:
     )
 
 
-@bp.get("/customers/<int:customer_id>")
+@bp.get("/customers/<id:customer_id>")
 @staff_page("customers.view")
 def customer(customer_id: int) -> ResponseReturnValue:
     return _customer_page(_customer_or_404(customer_id))
 
 
-@bp.post("/customers/<int:customer_id>/notes")
+@bp.post("/customers/<id:customer_id>/notes")
 @staff_page("customers.notes")
 def add_note(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
@@ -168,7 +168,7 @@ def add_note(customer_id: int) -> ResponseReturnValue:
     return _customer_page(c, note_form=form), 422
 
 
-@bp.post("/customers/<int:customer_id>/freeze")
+@bp.post("/customers/<id:customer_id>/freeze")
 @staff_page("customers.freeze")
 def freeze(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
@@ -195,7 +195,7 @@ def freeze(customer_id: int) -> ResponseReturnValue:
     return _customer_page(c, freeze_form=form), 422
 
 
-@bp.post("/customers/<int:customer_id>/unfreeze")
+@bp.post("/customers/<id:customer_id>/unfreeze")
 @staff_page("customers.freeze")
 def unfreeze(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
@@ -211,7 +211,7 @@ def unfreeze(customer_id: int) -> ResponseReturnValue:
     return _customer_page(c, unfreeze_form=form), 422
 
 
-@bp.post("/customers/<int:customer_id>/realname")
+@bp.post("/customers/<id:customer_id>/realname")
 @staff_page("realname.review")
 def review_realname(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
@@ -229,7 +229,7 @@ def review_realname(customer_id: int) -> ResponseReturnValue:
     return _customer_page(c, review_form=form), 422
 
 
-@bp.post("/customers/<int:customer_id>/view-as")
+@bp.post("/customers/<id:customer_id>/view-as")
 @staff_page("customers.view_as")
 def start_view_as(customer_id: int) -> ResponseReturnValue:
     c = _customer_or_404(customer_id)
@@ -366,7 +366,7 @@ def _member(staff_id: int) -> Staff:
         abort(404)
 
 
-@bp.post("/staff/<int:staff_id>/role")
+@bp.post("/staff/<id:staff_id>/role")
 @staff_page("staff.manage")
 def staff_role(staff_id: int) -> ResponseReturnValue:
     member = _member(staff_id)
@@ -380,7 +380,7 @@ def staff_role(staff_id: int) -> ResponseReturnValue:
     return redirect(url_for("backoffice.staff_list"))
 
 
-@bp.post("/staff/<int:staff_id>/active")
+@bp.post("/staff/<id:staff_id>/active")
 @staff_page("staff.manage")
 def staff_active(staff_id: int) -> ResponseReturnValue:
     member = _member(staff_id)
@@ -481,7 +481,7 @@ def domain_add() -> ResponseReturnValue:
     return redirect(url_for("backoffice.branding_settings") + "#domains")
 
 
-@bp.post("/branding/domains/<int:domain_id>/delete")
+@bp.post("/branding/domains/<id:domain_id>/delete")
 @staff_page("branding.manage")
 def domain_remove(domain_id: int) -> ResponseReturnValue:
     if forms.EmptyForm().validate_on_submit():

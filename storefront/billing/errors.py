@@ -69,3 +69,9 @@ class SameApprover(RemittanceError):
 
 class InvalidProof(RemittanceError):
     code = "invalid_proof"
+
+
+class UploadQuotaExceeded(RemittanceError):
+    """The customer stores as many files as the store allows (``storefront.uploads``)."""
+
+    code = "upload_quota_exceeded"

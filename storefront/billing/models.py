@@ -171,6 +171,14 @@ class BillingSettings(StoreScoped, Model):
     second_approval_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
     min_balance_on_demand: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     grace_days: Mapped[int] = mapped_column(default=0)
+    # Staff funding limits (owner-only; see storefront.billing.funding): one funding at most,
+    # and what one staff member may fund per UTC day.
+    fund_limit_per_operation: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("50000.00"), server_default="50000.00"
+    )
+    fund_limit_per_day: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("200000.00"), server_default="200000.00"
+    )
 
 
 class ClaimStatus(enum.StrEnum):
@@ -620,3 +628,6 @@ class Job(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     finished_at: Mapped[datetime | None]
+
+
+from storefront.billing.funding_models import StaffFunding  # noqa: E402,F401  (its table)

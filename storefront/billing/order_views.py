@@ -162,7 +162,7 @@ def _is_customer(user: Any) -> bool:
 ROUTES: list[tuple[str, str, Callable[..., ResponseReturnValue], list[str]]] = [
     ("/checkout/<quote_id>", "billing.checkout", checkout, ["GET", "POST"]),
     ("/orders", "billing.orders", order_list, ["GET"]),
-    ("/orders/<int:order_id>", "billing.order", order_page, ["GET"]),
+    ("/orders/<id:order_id>", "billing.order", order_page, ["GET"]),
     ("/resources", "billing.resources", resource_list, ["GET"]),
 ]
 

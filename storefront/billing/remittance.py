@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from storefront import uploads
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
 from storefront.billing import ledger, services
@@ -29,6 +30,7 @@ from storefront.billing.errors import (
     RemittanceError,
     SameApprover,
     SerialNumberTaken,
+    UploadQuotaExceeded,
     WrongStore,
 )
 from storefront.billing.models import (
@@ -184,6 +186,10 @@ def submit_claim(
     proof_file: Path | None = None
     if proof is not None:
         extension = _proof_extension(proof)
+        try:
+            uploads.check_quota(customer.id, [proof])
+        except uploads.UploadQuotaExceeded:
+            raise UploadQuotaExceeded("You have stored too many files.", "proof") from None
         folder = Path(current_app.instance_path) / "remittance" / str(customer.store_id)
         folder.mkdir(parents=True, exist_ok=True)
         proof_file = folder / f"{uuid.uuid4().hex}.{extension}"

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
-from storefront.billing import remittance, services, topup, vouchers
+from storefront.billing import funding, funding_views, remittance, services, topup, vouchers
 from storefront.billing.blueprint import bp, register_once
 from storefront.billing.errors import (
     BillingError,
@@ -72,6 +72,9 @@ def _messages() -> dict[str, str]:
         "invalid_topup": _("This top-up could not be started: reload the page and try again."),
         "serial_number_taken": _("This bank serial number was already claimed."),
         "invalid_proof": _("The proof must be a PNG, JPEG or PDF file of at most 5 MB."),
+        "upload_quota_exceeded": _(
+            "You have stored too many files: contact the store to make room."
+        ),
         "invalid_remittance": _("Check the claim: every field except the proof is required."),
         "claim_already_decided": _("This claim has already been decided."),
         "second_approver_required": _(
@@ -283,7 +286,7 @@ def _store_customer(customer_id: int) -> Customer:
     return customer
 
 
-@bp.route("/staff/customers/<int:customer_id>/funds", methods=["GET", "POST"])
+@bp.route("/staff/customers/<id:customer_id>/funds", methods=["GET", "POST"])
 @staff_page("money.view")
 def staff_funds(customer_id: int) -> ResponseReturnValue:
     customer = _store_customer(customer_id)
@@ -297,12 +300,14 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
             if take_back and request.form.get("confirm") != "yes":
                 error = _("Tick the box to confirm taking funds back.")
             else:
-                result = services.fund(
+                result = funding.fund_customer(
                     customer, amount, request.form.get("note", "")[:500], staff,
                     request.form.get("form_key") or None,
                 )
-                flash(_("Done. New balance: %(balance)s %(currency)s", **result), "success")
+                flash(funding_views.funded_message(result), "success")
                 return redirect(url_for("billing.staff_funds", customer_id=customer.id))
+        except funding.FundingLimitError as exc:
+            error = funding_views.limit_message(exc)
         except (InvalidAmount, InsufficientBalance, IdempotencyConflict, WrongStore,
                 PermissionDenied) as exc:
             error = _message(exc)
@@ -311,6 +316,7 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
     lines, next_cursor = services.ledger_lines(
         customer, cursor=request.args.get("cursor") or None, limit=20
     )
+    pending = funding.pending_fundings(customer)
     return render_template(
         "billing/staff_funds.html",
         customer=customer,
@@ -324,6 +330,9 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         error=error,
         can_write=has_permission(staff, "funds.manage"),
         values=request.form,
+        pending=pending,
+        requesters=funding.staff_names(pending),
+        limits=remittance.billing_settings(staff.store_id),
     ), (422 if error else 200)
 
 
@@ -363,7 +372,7 @@ def staff_claims() -> ResponseReturnValue:
     )
 
 
-@bp.post("/staff/claims/<int:claim_id>/approve")
+@bp.post("/staff/claims/<id:claim_id>/approve")
 @staff_page("claims.approve")
 def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
@@ -382,7 +391,7 @@ def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
 
 
-@bp.post("/staff/claims/<int:claim_id>/reject")
+@bp.post("/staff/claims/<id:claim_id>/reject")
 @staff_page("claims.approve")
 def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
@@ -400,7 +409,7 @@ def staff_claim_reject(claim_id: int) -> ResponseReturnValue:
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
 
 
-@bp.get("/staff/claims/<int:claim_id>/proof")
+@bp.get("/staff/claims/<id:claim_id>/proof")
 @staff_page("claims.view")
 def staff_claim_proof(claim_id: int) -> ResponseReturnValue:
     claim = db.session.get(RemittanceClaim, claim_id)
@@ -491,7 +500,7 @@ def staff_vouchers() -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
-@bp.post("/staff/vouchers/<int:voucher_id>/revoke")
+@bp.post("/staff/vouchers/<id:voucher_id>/revoke")
 @staff_page("vouchers.manage")
 def staff_voucher_revoke(voucher_id: int) -> ResponseReturnValue:
     try:
@@ -511,6 +520,12 @@ def staff_payment_settings() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         threshold = form.get("second_approval_threshold", "").strip()
+        # the dual-control threshold bounds staff themselves: only the owner moves it
+        dual_control = (
+            {"second_approval_threshold": threshold or None}
+            if has_permission(staff, "funds.limits")
+            else {}
+        )
         try:
             remittance.update_billing_settings(
                 staff,
@@ -519,7 +534,7 @@ def staff_payment_settings() -> ResponseReturnValue:
                 bank_name=form.get("bank_name", "").strip()[:120],
                 bank_account=form.get("bank_account", "").strip()[:64],
                 bank_holder=form.get("bank_holder", "").strip()[:120],
-                second_approval_threshold=threshold or None,
+                **dual_control,
             )
         except InvalidAmount:
             db.session.rollback()

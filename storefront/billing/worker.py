@@ -114,7 +114,7 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
-    from storefront import housekeeping
+    from storefront import housekeeping, uploads
     from storefront.accounts import mails
     from storefront.billing import provisioning, reconcile, usage
     from storefront.partners import cli as partners_cli
@@ -126,6 +126,7 @@ def _handlers() -> dict[str, Callable[[Job], None]]:
         "partners_reconcile": partners_cli.reconcile_job,
         "purge_quotes": housekeeping.purge_quotes_job,
         mails.JOB_KIND: mails.send_job,
+        "purge_uploads": uploads.purge_uploads_job,
     }
 
 
@@ -184,7 +185,8 @@ def run_pending(limit: int = 10_000, now: datetime | None = None) -> int:
 def schedule_periodic(now: datetime | None = None) -> None:
     """Enqueue this period's jobs (once, whichever worker is first): reconcile every minute,
     usage billing hourly, the purge of expired quotes daily (UTC days: a full pass over the
-    quotes table, see :func:`storefront.housekeeping.purge_expired_quotes`)."""
+    quotes table, see :func:`storefront.housekeeping.purge_expired_quotes`) and the purge of
+    decided uploads daily (:func:`storefront.uploads.purge_uploads`)."""
     moment = now or utcnow()
     bucket = int(moment.timestamp()) // PERIODIC_S
     enqueue("reconcile", f"reconcile:{bucket}", run_at=moment, max_attempts=1)
@@ -192,6 +194,7 @@ def schedule_periodic(now: datetime | None = None) -> None:
     enqueue("bill_usage", f"bill_usage:{bucket // 60}", run_at=moment, max_attempts=3)
     day = int(moment.timestamp()) // 86_400
     enqueue("purge_quotes", f"purge_quotes:{day}", run_at=moment, max_attempts=2)
+    enqueue("purge_uploads", f"purge_uploads:{day}", run_at=moment, max_attempts=2)
     db.session.commit()
 
 

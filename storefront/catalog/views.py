@@ -350,7 +350,7 @@ def staff_pricing() -> ResponseReturnValue:
     )
 
 
-@bp.post("/staff/pricing/rules/<int:rule_id>/delete")
+@bp.post("/staff/pricing/rules/<id:rule_id>/delete")
 @staff_page("pricing.manage")
 def staff_delete_rule(rule_id: int) -> ResponseReturnValue:
     form = VisibilityForm(kind="rule", code=str(rule_id))
@@ -434,13 +434,13 @@ def _group_page(group: CustomerGroup, rename: GroupForm | None = None) -> Respon
     )
 
 
-@bp.get("/staff/customer-groups/<int:group_id>")
+@bp.get("/staff/customer-groups/<id:group_id>")
 @staff_page("pricing.manage")
 def staff_group(group_id: int) -> ResponseReturnValue:
     return _group_page(_group_or_404(group_id))
 
 
-@bp.post("/staff/customer-groups/<int:group_id>/rename")
+@bp.post("/staff/customer-groups/<id:group_id>/rename")
 @staff_page("pricing.manage")
 def staff_group_rename(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)
@@ -458,7 +458,7 @@ def staff_group_rename(group_id: int) -> ResponseReturnValue:
     return _group_page(group, rename=form)
 
 
-@bp.post("/staff/customer-groups/<int:group_id>/members")
+@bp.post("/staff/customer-groups/<id:group_id>/members")
 @staff_page("pricing.manage")
 def staff_group_add(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)
@@ -479,7 +479,7 @@ def staff_group_add(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("catalog.staff_group", group_id=group_id, q=request.args.get("q")))
 
 
-@bp.post("/staff/customer-groups/<int:group_id>/members/remove")
+@bp.post("/staff/customer-groups/<id:group_id>/members/remove")
 @staff_page("pricing.manage")
 def staff_group_remove(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)
@@ -493,7 +493,7 @@ def staff_group_remove(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("catalog.staff_group", group_id=group_id))
 
 
-@bp.route("/staff/customer-groups/<int:group_id>/delete", methods=["GET", "POST"])
+@bp.route("/staff/customer-groups/<id:group_id>/delete", methods=["GET", "POST"])
 @staff_page("pricing.manage")
 def staff_group_delete(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)

@@ -80,7 +80,7 @@ def idp_metadata() -> ResponseReturnValue:
     return response
 
 
-@bp.post("/console/open/<int:resource_id>")
+@bp.post("/console/open/<id:resource_id>")
 def open_console(resource_id: int) -> ResponseReturnValue:
     customer = _signed_in()
     if customer is None:

@@ -215,7 +215,7 @@ def remittances() -> ResponseReturnValue:
     return _back("partners.remittances")
 
 
-@bp.post("/remittances/<int:remittance_id>/state")
+@bp.post("/remittances/<id:remittance_id>/state")
 @partner_page("workspace.manage")
 def remittance_state(remittance_id: int) -> ResponseReturnValue:
     form = forms.RemittanceStateForm()
@@ -346,7 +346,7 @@ def certifications() -> ResponseReturnValue:
     return _back("partners.certifications")
 
 
-@bp.get("/certifications/<int:certification_id>/proof")
+@bp.get("/certifications/<id:certification_id>/proof")
 @partner_page("workspace.view")
 def certification_proof(certification_id: int) -> ResponseReturnValue:
     try:
@@ -435,7 +435,7 @@ def opportunities() -> ResponseReturnValue:
     return _back("partners.opportunities")
 
 
-@bp.post("/opportunities/<int:opportunity_id>/status")
+@bp.post("/opportunities/<id:opportunity_id>/status")
 @partner_page("workspace.manage")
 def opportunity_status(opportunity_id: int) -> ResponseReturnValue:
     form = forms.OpportunityStatusForm()
@@ -537,7 +537,7 @@ def invitations() -> ResponseReturnValue:
     return _back("partners.invitations")
 
 
-@bp.post("/resellers/invitations/<int:invitation_id>/resend")
+@bp.post("/resellers/invitations/<id:invitation_id>/resend")
 @partner_page("resellers.invite")
 def invitation_resend(invitation_id: int) -> ResponseReturnValue:
     if not _button_ok():
@@ -550,7 +550,7 @@ def invitation_resend(invitation_id: int) -> ResponseReturnValue:
     return _back("partners.invitations")
 
 
-@bp.post("/resellers/invitations/<int:invitation_id>/revoke")
+@bp.post("/resellers/invitations/<id:invitation_id>/revoke")
 @partner_page("resellers.invite")
 def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     if not _button_ok():
@@ -582,13 +582,13 @@ def _reseller_page(
     ), status
 
 
-@bp.get("/resellers/<int:reseller_id>")
+@bp.get("/resellers/<id:reseller_id>")
 @partner_page("resellers.view")
 def reseller(reseller_id: int) -> ResponseReturnValue:
     return _reseller_page(reseller_id)
 
 
-@bp.post("/resellers/<int:reseller_id>/funds")
+@bp.post("/resellers/<id:reseller_id>/funds")
 @partner_page("resellers.funds")
 def reseller_funds(reseller_id: int) -> ResponseReturnValue:
     form = forms.FundsForm()
@@ -636,7 +636,7 @@ def _flash_move(result: services.MoveResult) -> None:
         )
 
 
-@bp.post("/resellers/<int:reseller_id>/link")
+@bp.post("/resellers/<id:reseller_id>/link")
 @partner_page("resellers.invite")
 def reseller_link(reseller_id: int) -> ResponseReturnValue:
     if not _button_ok():
@@ -649,7 +649,7 @@ def reseller_link(reseller_id: int) -> ResponseReturnValue:
     return _back("partners.reseller", reseller_id=reseller_id)
 
 
-@bp.post("/resellers/<int:reseller_id>/freeze")
+@bp.post("/resellers/<id:reseller_id>/freeze")
 @partner_page(reseller_freeze.PERMISSION)
 def reseller_freeze_store(reseller_id: int) -> ResponseReturnValue:
     """Freeze (reason mandatory) or unfreeze the reseller's store, after a confirm dialog."""

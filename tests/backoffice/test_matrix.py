@@ -63,7 +63,7 @@ def test_every_admin_endpoint_declares_a_permission(app: Flask) -> None:
 
 def _url(rule: str, values: dict[str, Any]) -> str:
     for name, value in values.items():
-        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        rule = rule.replace(f"<id:{name}>", str(value)).replace(f"<{name}>", str(value))
     return rule
 
 
@@ -109,6 +109,7 @@ def test_matrix(
         "token": "nope",
         "name": "x",
         "claim_id": 1,
+        "funding_id": 1,
         "voucher_id": 1,
         "rule_id": 1,
         "group_id": 1,

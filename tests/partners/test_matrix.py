@@ -79,11 +79,11 @@ def test_matrix(
     host = host_of(store) if caller == "reseller_owner" else "localhost"
     client = login(principal, host=host) if principal is not None else app.test_client()
     url = (
-        rule.replace("<int:reseller_id>", str(reseller.id))
-        .replace("<int:invitation_id>", "1")
-        .replace("<int:remittance_id>", "1")
-        .replace("<int:certification_id>", "1")
-        .replace("<int:opportunity_id>", "1")
+        rule.replace("<id:reseller_id>", str(reseller.id))
+        .replace("<id:invitation_id>", "1")
+        .replace("<id:remittance_id>", "1")
+        .replace("<id:certification_id>", "1")
+        .replace("<id:opportunity_id>", "1")
         .replace("<quote_id>", "nope")
     )
     resp = client.open(url, method=method, headers={"Host": host}, data={})
