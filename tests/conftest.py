@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -24,6 +26,13 @@ from storefront import create_app
 from storefront.extensions import db as _db
 
 pytest_plugins = ["tests.builders", "tests.browser"]
+
+# Property tests judge results, not speed: on a busy 2-core machine (CI beside other work) a draw
+# can stall for seconds, which says nothing about the code under test.
+hypothesis_settings.register_profile(
+    "storefront", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("storefront")
 
 
 # --- no traffic leaves this machine ---------------------------------------------------------
