@@ -329,12 +329,11 @@ def verification_token(customer: Customer) -> str:
 
 
 def send_verification(customer: Customer) -> None:
-    from flask import url_for
-
     from storefront.mail import send_template
+    from storefront.stores.urls import external_url
 
     token = verification_token(customer)
-    link = url_for("accounts.verify_email", token=token, _external=True)
+    link = external_url("accounts.verify_email", token=token)  # never the request's Host
     send_template(
         "accounts_verify",
         to=customer.email,
@@ -530,9 +529,8 @@ def _reset_fingerprint(customer: Customer) -> str:
 
 def request_password_reset(email: str) -> None:
     """Mail a reset link when the account exists; say nothing either way."""
-    from flask import url_for
-
     from storefront.mail import send_template
+    from storefront.stores.urls import external_url
 
     customer = find_principal(Customer, email)
     if not isinstance(customer, Customer) or customer.status == CustomerStatus.CLOSED:
@@ -543,7 +541,7 @@ def request_password_reset(email: str) -> None:
         to=customer.email,
         subject=_l("Reset your password"),
         locale=customer.locale,
-        link=url_for("accounts.reset_password", token=token, _external=True),
+        link=external_url("accounts.reset_password", token=token),  # never the request's Host
         greeting=_l("Hello %(name)s,", name=customer.name),
         intro=_l(
             "Someone asked to reset the password of your %(store)s account. "
