@@ -114,6 +114,23 @@ def test_links_outside_a_request_use_the_store_domain(
         assert external_url("accounts.login") == "http://localhost/login"  # no store: public URL
 
 
+def test_the_operator_sets_a_store_primary_domain(
+    app: Flask, acme: Store, default_store: Store
+) -> None:
+    def run(*args: str) -> Any:
+        return app.test_cli_runner().invoke(args=["storefront", "store-primary-domain", *args])
+
+    assert run("acme.test").output.strip() == f"Store {acme.slug} links to http://acme.test"
+    moved = run(acme.slug, "WWW.acme.test")
+    assert moved.exit_code == 0 and moved.output.strip().endswith("http://www.acme.test")
+    refused = run(acme.slug, "localhost")  # another store's domain
+    assert refused.exit_code != 0 and "not one of the store's domains" in refused.output
+    assert run(acme.slug).output.strip().endswith("http://www.acme.test")
+    assert run("default", "127.0.0.1").output.strip().endswith("links to http://127.0.0.1")
+    assert run("default", "").output.strip().endswith("links to http://localhost")
+    assert run(acme.slug, "").output.strip().endswith("links to http://acme.test")  # oldest
+
+
 def test_the_public_url_gives_scheme_port_and_prefix(
     make_app: Callable[..., Flask], acme: Store, default_store: Store
 ) -> None:
