@@ -107,6 +107,17 @@ def test_an_invalid_host_is_a_400_never_a_500(client: Any, default_store: Any, h
     assert client.get("/nowhere", headers={"Host": host}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "host",
+    ["xn--fiqs8s.example", "a.b-c.example:65535", "[2001:db8::1]:443", "10.0.0.5", "x" * 63],
+)
+def test_a_valid_but_unknown_host_is_unknown_not_invalid(
+    client: Any, default_store: Any, host: str
+) -> None:
+    api = client.get("/api/v1/regions", headers={"Host": host})
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "unknown_host"
+
+
 def test_random_hosts_do_not_grow_the_store_cache(client: Any, default_store: Any) -> None:
     rng = random.Random(14)
     assert client.get("/", headers={"Host": "localhost"}).status_code == 200
