@@ -83,6 +83,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     bootstrap_owner(app, settings)
+    from storefront.stores import hosts
+
+    hosts.wrap(app, settings)  # Host checks; ProxyFix with STOREFRONT_PROXY_HOPS
     return app
 
 

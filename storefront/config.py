@@ -7,7 +7,7 @@ The cloud boundary's own settings are parsed by :mod:`storefront.cloud.settings`
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +72,11 @@ class Settings:
     text_max_ms: int = 200
     throttle: ThrottleSettings = field(default_factory=lambda: ThrottleSettings())
     uploads: UploadSettings | None = None  # request size, files per form, quota, retention
+    # Hosts and links (see storefront.stores.hosts): extra host names that serve the default
+    # store, reverse proxies in front of the app (ProxyFix), the store-by-Host cache's size.
+    trusted_hosts: tuple[str, ...] = ()
+    proxy_hops: int = 0
+    store_cache_size: int = 1024
 
     @property
     def is_production(self) -> bool:
@@ -290,6 +295,8 @@ def load_settings(
 
     uploads, upload_problems = UploadSettings.from_mapping(env)
     problems.extend(upload_problems)
+    public_url = (get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+    trusted_hosts, proxy_hops, store_cache_size = _host_settings(get, public_url, problems)
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -312,7 +319,7 @@ def load_settings(
         admin_password=admin_password,
         default_locale=locale,
         encryption_keys=keys,
-        public_url=(get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        public_url=public_url,
         cloud=cloud,
         extra=extra,
         wallet=wallet,
@@ -323,4 +330,43 @@ def load_settings(
         text_max_ms=text_caps["TEXT_MAX_MS"],
         throttle=throttle,
         uploads=uploads,
+        trusted_hosts=trusted_hosts,
+        proxy_hops=proxy_hops,
+        store_cache_size=store_cache_size,
     )
+
+
+def _host_settings(
+    get: Callable[..., str | None], public_url: str, problems: list[str]
+) -> tuple[tuple[str, ...], int, int]:
+    """Check ``PUBLIC_URL``; parse ``TRUSTED_HOSTS``, ``PROXY_HOPS``, ``STORE_CACHE_SIZE``."""
+    from urllib.parse import urlsplit
+
+    from storefront.stores.hosts import host_problem, normalise_host
+
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        problems.append("STOREFRONT_PUBLIC_URL must be an http(s) URL such as https://shop.example")
+    elif host_problem(parts.netloc):
+        problems.append("STOREFRONT_PUBLIC_URL has an invalid host name")
+    trusted: list[str] = []
+    for raw in (get("TRUSTED_HOSTS") or "").split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        if host_problem(name.removeprefix(".")):
+            problems.append(f"STOREFRONT_TRUSTED_HOSTS holds an invalid host name: {name!r}")
+        suffix = name.startswith(".")
+        trusted.append(("." if suffix else "") + normalise_host(name.removeprefix(".")))
+    numbers = {"PROXY_HOPS": (0, 0, 10), "STORE_CACHE_SIZE": (1024, 1, 1_000_000)}
+    values: dict[str, int] = {}
+    for name, (default, low, high) in numbers.items():
+        raw_value = get(name, str(default)) or str(default)
+        try:
+            values[name] = int(raw_value)
+        except ValueError:
+            values[name] = default
+        if not low <= values[name] <= high or not raw_value.strip().isdigit():
+            problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
+            values[name] = default
+    return tuple(trusted), values["PROXY_HOPS"], values["STORE_CACHE_SIZE"]

@@ -100,6 +100,8 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> dict[
         "STOREFRONT_ADMIN_EMAIL": "",
         "STOREFRONT_ADMIN_PASSWORD": "",
         "STOREFRONT_REDIS_URL": "",
+        # the test client's default base URL: links in mails etc. are built on this setting
+        "STOREFRONT_PUBLIC_URL": "http://localhost",
         "RATELIMIT_ENABLED": True,
     }
 
@@ -191,9 +193,14 @@ def mail_dir(base_config: dict[str, Any]) -> Path:
 
 class LiveServer:
     def __init__(self, app: Flask) -> None:
+        import dataclasses
+
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
+        # links the app builds (mails, payment return URLs, SAML) point at this server
+        settings = app.config["SETTINGS"]
+        app.config["SETTINGS"] = dataclasses.replace(settings, public_url=self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> LiveServer:

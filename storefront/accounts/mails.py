@@ -3,7 +3,9 @@
 A request only queues the mail (a ``jobs`` row, committed with the request's transaction) and
 the worker sends it: a password-reset request does the same work whether or not the account
 exists (the worker looks the account up), so its answer and timing say nothing about it.
-Tokens are made when the mail is sent, never stored in the queue.
+Tokens are made when the mail is sent, never stored in the queue; links are built from the
+store's configured canonical address (:func:`storefront.stores.urls.external_url`), never from
+the request's Host.
 """
 
 from __future__ import annotations
@@ -11,25 +13,14 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from storefront.billing.models import Job
-from storefront.config import Settings
 from storefront.extensions import db
+from storefront.stores.urls import external_url
 
 JOB_KIND = "account_mail"
-
-
-def _link_base() -> str:
-    """Where links in the mail point: the host the request came to (outside a request, the
-    configured public URL)."""
-    if has_request_context():
-        return request.host_url
-    settings: Settings = current_app.config["SETTINGS"]
-    return settings.public_url + "/"
 
 
 def queue(mail: str, store_id: int | None, **payload: Any) -> None:
@@ -40,17 +31,9 @@ def queue(mail: str, store_id: int | None, **payload: Any) -> None:
         JOB_KIND,
         f"mail:{uuid.uuid4().hex}",
         store_id=store_id,
-        payload={"mail": mail, "base": _link_base(), **payload},
+        payload={"mail": mail, **payload},
         max_attempts=5,
     )
-
-
-def external_url(base: str, endpoint: str, **values: Any) -> str:
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _send_verify(payload: dict[str, Any]) -> None:
@@ -68,7 +51,7 @@ def _send_verify(payload: dict[str, Any]) -> None:
         to=customer.email,
         subject=_l("Confirm your email address"),
         locale=customer.locale,
-        link=external_url(payload["base"], "accounts.verify_email", token=token),
+        link=external_url("accounts.verify_email", token=token),
         greeting=_l("Hello %(name)s,", name=customer.name),
         intro=_l(
             "Please confirm your email address for %(store)s by opening this link:",
@@ -92,7 +75,7 @@ def _send_reset(payload: dict[str, Any]) -> None:
         to=customer.email,
         subject=_l("Reset your password"),
         locale=customer.locale,
-        link=external_url(payload["base"], "accounts.reset_password", token=reset_token(customer)),
+        link=external_url("accounts.reset_password", token=reset_token(customer)),
         greeting=_l("Hello %(name)s,", name=customer.name),
         intro=_l(
             "Someone asked to reset the password of your %(store)s account. "

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
 from storefront.console_bridge import services
+from storefront.stores.urls import external_url
 
 
 @bp.post("/resources/<id:resource_id>/console")
@@ -21,6 +22,6 @@ def open_console(resource_id: int) -> ResponseReturnValue:
         message = str(exc.message) + (f" {exc.reason}" if exc.reason else "")
         raise ApiError(exc.status, exc.code, message) from None
     return jsonify(
-        url=url_for("console_bridge.go", token=minted.token, _external=True),
+        url=external_url("console_bridge.go", token=minted.token),
         expires_at=minted.expires_at.isoformat(),
     )

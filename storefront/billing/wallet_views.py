@@ -169,16 +169,17 @@ def topup_start() -> ResponseReturnValue:
     assert gw is not None
     if started.status is not topup.TopupStatus.PENDING:
         return redirect(url_for("billing.topup_return", reference=started.reference))
+    from storefront.stores.urls import base_url, external_url
+
     return redirect(
         gw.checkout_url(
             reference=started.reference,
             amount=started.amount,
             currency=started.currency,
-            return_url=url_for(
-                "billing.topup_return", reference=started.reference, _external=True
-            ),
-            notify_url=url_for("billing.payment_notify", gateway=gw.name, _external=True),
-            base_url=request.host_url,
+            # the store's configured domain, never the request's Host (see stores.urls)
+            return_url=external_url("billing.topup_return", reference=started.reference),
+            notify_url=external_url("billing.payment_notify", gateway=gw.name),
+            base_url=base_url(),
         )
     )
 

@@ -27,6 +27,7 @@ from storefront.console_bridge import saml, services
 from storefront.console_bridge.services import ConsoleRefused, Origin
 from storefront.extensions import csrf
 from storefront.security import csp_nonce
+from storefront.stores.urls import external_url
 
 bp = Blueprint("console_bridge", __name__)
 SESSION_KEY = "console_jump"
@@ -64,8 +65,9 @@ def identity_provider(with_sp: bool = True) -> saml.IdentityProvider:
         else None
     )
     return saml.IdentityProvider(
-        entity_id=url_for("console_bridge.idp_metadata", _external=True),
-        sso_url=url_for("console_bridge.sso", _external=True),
+        # the store's configured domain, never the request's Host (see stores.urls)
+        entity_id=external_url("console_bridge.idp_metadata"),
+        sso_url=external_url("console_bridge.sso"),
         pair=pair,
         sp_xml=sp_xml,
     )
@@ -100,7 +102,7 @@ def go(token: str) -> ResponseReturnValue:
         return refused_page(ConsoleRefused(404, "link_unknown", INVALID))
     try:
         redeemed = services.redeem_link(
-            token, origin(), _signed_in(), url_for("billing.resources", _external=True)
+            token, origin(), _signed_in(), external_url("billing.resources")
         )
     except ConsoleRefused as exc:
         return refused_page(exc)

@@ -130,9 +130,9 @@ def list_invitations(staff: Any) -> list[Invitation]:
 
 
 def _send_invitation(invitation: Invitation) -> None:
-    from flask import url_for
+    from storefront.stores.urls import external_url
 
-    link = url_for("partners_public.join", token=invitation_token(invitation), _external=True)
+    link = external_url("partners_public.join", token=invitation_token(invitation))
     send_template(
         "partners_invitation",
         to=invitation.email,

@@ -1,5 +1,7 @@
 """``flask storefront store-freeze <store> --reason …`` / ``store-unfreeze <store>``: the
-platform operator's store-level freeze (see :mod:`storefront.stores.freeze`)."""
+platform operator's store-level freeze (see :mod:`storefront.stores.freeze`);
+``store-primary-domain <store> [<host>]``: the domain a store's links are built on
+(see :mod:`storefront.stores.urls`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ import getpass
 import click
 from flask.cli import AppGroup
 
+from storefront.extensions import db
 from storefront.stores import freeze
+from storefront.stores.services import StoreError, set_primary_domain
+from storefront.stores.urls import base_url
 
 # Messages for the terminal (the service's are lazy strings for the pages' locale).
 MESSAGES = {
@@ -62,3 +67,21 @@ def register(group: AppGroup) -> None:
         except freeze.StoreFreezeError as exc:
             raise _fail(exc) from None
         click.echo(f"Store {target.slug} unfrozen.")
+
+    @group.command("store-primary-domain")
+    @click.argument("store")
+    @click.argument("host", required=False)
+    def store_primary_domain_command(store: str, host: str | None) -> None:
+        """Show, or set to HOST (one of its domains), the domain a store's links use.
+
+        An empty HOST ("") clears it: the default store then links to STOREFRONT_PUBLIC_URL,
+        another store to its oldest domain.
+        """
+        target = _store(store)
+        if host is not None:
+            try:
+                set_primary_domain(target, host or None)
+            except StoreError as exc:
+                raise click.ClickException(str(exc)) from None
+            db.session.commit()
+        click.echo(f"Store {target.slug} links to {base_url(target)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, func
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.extensions import Model
@@ -56,8 +56,22 @@ class StoreDomain(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     host: Mapped[str] = mapped_column(String(255), unique=True)
+    # The store's canonical domain (migration 0027_sec_hosts_primary_domain): every absolute
+    # link the store sends (mails, payment return URLs, console links, SAML endpoints) is built
+    # on it, never on the request's Host. At most one per store; see ``stores.urls``.
+    is_primary: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     store: Mapped[Store] = relationship(back_populates="domains")
+
+    __table_args__ = (
+        Index(
+            "uq_store_domains_primary",
+            "store_id",
+            unique=True,
+            sqlite_where=is_primary == true(),
+            postgresql_where=is_primary == true(),
+        ),
+    )
 
 
 class StoreScoped:

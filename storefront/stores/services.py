@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
+from collections import OrderedDict
 
-from sqlalchemy import event, select
+from flask import current_app
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from storefront.extensions import db
+from storefront.stores.hosts import is_trusted, normalise_host
 from storefront.stores.models import Store, StoreDomain
 
 DEFAULT_SLUG = "default"
@@ -24,38 +28,33 @@ class StoreError(ValueError):
         self.field = field
 
 
-def normalise_host(host: str) -> str:
-    """``Shop.Example.com:8443`` -> ``shop.example.com``."""
-    host = host.strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
-
-
 def default_store() -> Store | None:
     return db.session.scalar(select(Store).where(Store.is_default.is_(True)))
 
 
 def _lookup(host: str) -> Store | None:
+    """The store ``host`` names: one of its domains, else (a trusted host) the default store."""
     # ``domains`` left unloaded: the cached copy is merged back per request as one object
     # (no cascade), and the few pages that list domains load them then.
     unloaded = lazyload(Store.domains)
     store = db.session.scalar(
         select(Store).join(StoreDomain).where(StoreDomain.host == host).options(unloaded)
     )
-    return store or db.session.scalar(
-        select(Store).where(Store.is_default.is_(True)).options(unloaded)
-    )
+    if store is not None or not is_trusted(host, current_app.config["SETTINGS"]):
+        return store
+    return db.session.scalar(select(Store).where(Store.is_default.is_(True)).options(unloaded))
 
 
 def resolve_store(host: str) -> Store | None:
-    """The store that owns ``host``, else the default store.
+    """The store that owns ``host`` (a trusted host: the default store), else ``None``.
 
     Every request asks this, so answers are kept per process for ``STORE_CACHE_SECONDS`` (and
     dropped at once when this process changes a store). The answer is that cached copy, not
     attached to any session: read its columns freely; :func:`~storefront.stores.tenancy.
     current_store` attaches it to the request's session (without a query) when a caller needs
-    its relationships or changes it.
+    its relationships or changes it. Only hosts that found a store are kept, at most
+    ``STOREFRONT_STORE_CACHE_SIZE`` of them (least recently used dropped first): unknown Hosts
+    never grow the cache.
     """
     key = normalise_host(host)
     cached = _host_cache.get(key)
@@ -64,16 +63,44 @@ def resolve_store(host: str) -> Store | None:
     store = _lookup(key)
     if store is not None:
         db.session.expunge(store)
-        _host_cache[key] = (time.monotonic() + _ttl(), store)
+        _host_cache.put(key, (time.monotonic() + _ttl(), store))
     return store
 
 
-_host_cache: dict[str, tuple[float, Store]] = {}  # host -> (fresh until, store)
+class _LRU:
+    """A small thread-safe least-recently-used map (``get`` refreshes, ``put`` evicts)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[float, Store]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[float, Store] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: tuple[float, Store]) -> None:
+        limit = int(current_app.config["SETTINGS"].store_cache_size)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > limit:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_host_cache = _LRU()  # host -> (fresh until, store)
 
 
 def _ttl() -> float:
-    from flask import current_app
-
     return float(current_app.config.get("STORE_CACHE_SECONDS", 30))
 
 
@@ -120,10 +147,38 @@ def create_store(
         currency=currency,
         contact_email=contact_email,
     )
-    store.domains = [StoreDomain(host=normalise_host(h)) for h in domains or []]
+    # A store's first domain is its canonical one (links in its mails); the default store's
+    # links use STOREFRONT_PUBLIC_URL until a domain is marked (see ``set_primary_domain``).
+    store.domains = [
+        StoreDomain(host=normalise_host(h), is_primary=(i == 0 and not is_default))
+        for i, h in enumerate(domains or [])
+    ]
     db.session.add(store)
     db.session.flush()
     return store
+
+
+def set_primary_domain(store: Store, host: str | None) -> None:
+    """Make ``host`` (one of ``store``'s domains) its canonical domain; ``None``: none (the
+    default store then uses STOREFRONT_PUBLIC_URL, another store its oldest domain)."""
+    key = normalise_host(host) if host else None
+    if key is not None:
+        found = db.session.scalar(
+            select(StoreDomain.id).where(StoreDomain.store_id == store.id, StoreDomain.host == key)
+        )
+        if found is None:
+            raise StoreError("host", "This host is not one of the store's domains.")
+    db.session.execute(
+        update(StoreDomain)
+        .where(StoreDomain.store_id == store.id, StoreDomain.is_primary.is_(True))
+        .values(is_primary=False)
+    )
+    if key is not None:
+        db.session.execute(
+            update(StoreDomain).where(StoreDomain.host == key).values(is_primary=True)
+        )
+    forget_cached_stores()
+    db.session.flush()
 
 
 def ensure_default_store(name: str = "Storefront Demo") -> Store:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
+from storefront.stores.hosts import is_trusted, normalise_host, unknown_host_response
 from storefront.stores.services import install_cache_invalidation, resolve_store
 from storefront.stores.tenancy import current_store, set_current_store
 
 bp = Blueprint("stores", __name__)
 
 
-def _resolve_request_store() -> None:
-    if request.endpoint in ("static", "healthz"):
-        return
+def _resolve_request_store() -> ResponseReturnValue | None:
+    """The request's store from its Host; ``400 unknown_host`` for a Host that names none."""
+    if request.endpoint == "healthz":  # any valid Host: load balancers probe by address
+        return None
     store = resolve_store(request.host)
     if store is None:
-        abort(503, description="No store is configured yet: run `flask storefront init`.")
-    set_current_store(store)
+        if is_trusted(normalise_host(request.host), current_app.config["SETTINGS"]):
+            abort(503, description="No store is configured yet: run `flask storefront init`.")
+        return unknown_host_response()
+    if request.endpoint != "static":
+        set_current_store(store)
+    return None
 
 
 @bp.get("/branding/<name>")

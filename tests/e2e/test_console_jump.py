@@ -64,7 +64,10 @@ def test_second_use_of_a_link_is_refused_in_the_browser(
     trust_storefront(sandbox, url=f"{live_server.url}/saml/idp/metadata.xml")
     server = bought(linked)[0]
     resp = client.post(f"/api/v1/resources/{server['id']}/console", headers=token(client, linked))
-    path = resp.get_json()["url"].split("localhost", 1)[1]
+    # the link is on the configured public URL (here: this live server), not the client's Host
+    url = resp.get_json()["url"]
+    assert url.startswith(live_server.url + "/console/go/")
+    path = url.removeprefix(live_server.url)
     page = new_page()
     page.goto(live_server.url + path)
     page.wait_for_url(f"{sandbox.url}/console/ecs/**")

@@ -17,17 +17,22 @@ def test_normalise_host() -> None:
     assert normalise_host("[::1]:5000") == "[::1]"
 
 
-def test_store_is_chosen_by_host_and_falls_back_to_default(
+def test_store_is_chosen_by_host_and_unknown_hosts_get_none(
     app: Any, default_store: Any, make_store: Any
 ) -> None:
     other = make_store(name="Blue Cloud", domains=["blue.test"], primary_color="#0044aa")
     client = app.test_client()
     assert "Blue Cloud" in client.get("/", headers={"Host": "blue.test"}).get_data(as_text=True)
     assert "#0044aa" in client.get("/", headers={"Host": "BLUE.test:80"}).get_data(as_text=True)
-    fallback = client.get("/", headers={"Host": "unknown.test"}).get_data(as_text=True)
-    assert default_store.name in fallback and "Blue Cloud" not in fallback
+    home = client.get("/", headers={"Host": "localhost"}).get_data(as_text=True)
+    assert default_store.name in home and "Blue Cloud" not in home
+    # no fallback to the default store for a host no store owns (see test_hosts.py)
+    unknown = client.get("/", headers={"Host": "unknown.test"})
+    assert unknown.status_code == 400 and default_store.name not in unknown.get_data(as_text=True)
     with app.app_context():
         assert resolve_store("blue.test").id == other.id  # type: ignore[union-attr]
+        assert resolve_store("localhost").id == default_store.id  # type: ignore[union-attr]
+        assert resolve_store("unknown.test") is None
 
 
 def test_queries_see_only_the_current_store(
