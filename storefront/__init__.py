@@ -77,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     import storefront.models  # noqa: F401  (every area's tables and mappers)
-    from storefront import errors, i18n, navigation, security
+    from storefront import errors, i18n, labels, navigation, security
     from storefront.accounts import principals
     from storefront.cloud import build_provider
     from storefront.extensions import (
@@ -102,6 +102,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     principals.register()
     limiter.init_app(app)
     i18n.register(app, ROOT)
+    labels.register(app)
     security.register(app)
     errors.register(app)
     navigation.register(app)

@@ -114,8 +114,8 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
-    from storefront import housekeeping
-    from storefront.billing import provisioning, reconcile, usage
+    from storefront import housekeeping, mail
+    from storefront.billing import provisioning, reconcile, topup, usage
     from storefront.partners import cli as partners_cli
 
     return {
@@ -124,6 +124,8 @@ def _handlers() -> dict[str, Callable[[Job], None]]:
         "bill_usage": usage.bill_usage_job,
         "partners_reconcile": partners_cli.reconcile_job,
         "purge_quotes": housekeeping.purge_quotes_job,
+        "expire_topups": topup.expire_topups_job,
+        "customer_mail": mail.customer_mail_job,
     }
 
 
@@ -188,6 +190,7 @@ def schedule_periodic(now: datetime | None = None) -> None:
     enqueue("reconcile", f"reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("partners_reconcile", f"partners_reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("bill_usage", f"bill_usage:{bucket // 60}", run_at=moment, max_attempts=3)
+    enqueue("expire_topups", f"expire_topups:{bucket // 5}", run_at=moment, max_attempts=1)
     day = int(moment.timestamp()) // 86_400
     enqueue("purge_quotes", f"purge_quotes:{day}", run_at=moment, max_attempts=2)
     db.session.commit()
