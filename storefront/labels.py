@@ -155,11 +155,32 @@ def money(amount: Any, currency: str | None = "CNY") -> str:
     return str(format_currency(value, currency or "CNY"))
 
 
-def when(moment: datetime | None, style: str = "medium") -> str:
-    """A date and time in the page's locale (times are UTC, as stored)."""
-    if moment is None:
+def when(moment: datetime | str | None, style: str = "medium") -> str:
+    """A date and time in the page's locale (times are UTC, as stored); ISO text too."""
+    if moment is None or moment == "":
         return ""
+    if isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+        return str(format_datetime(parsed, style))
     return str(format_datetime(moment, style))
+
+
+def statement_label(line: dict[str, Any]) -> str:
+    """A wallet statement line in words: its kind, and what it was for ("Payment · Order
+    #12"); a staff funding keeps the note the staff member wrote."""
+    kind = transaction_label(line.get("kind"))
+    prefix, _, ref = str(line.get("reference") or "").partition(":")
+    if prefix == "order" and ref:
+        return f"{kind} · {_l('Order #%(id)s', id=ref)}"
+    if prefix == "topup" and ref:
+        return f"{kind} · {_l('Online top-up %(reference)s', reference=ref)}"
+    if prefix == "remittance" and ref:
+        return f"{kind} · {_l('Bank transfer claim #%(id)s', id=ref)}"
+    memo = str(line.get("memo") or "")
+    return f"{kind} · {memo}" if memo and line.get("kind") == "fund" else kind
 
 
 def region_name(code: Any) -> str:
@@ -231,6 +252,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(mode_label, "billing_mode")
     app.add_template_filter(transaction_label, "transaction_kind")
     app.add_template_filter(audit_label, "audit_action")
+    app.add_template_filter(statement_label, "statement_label")
     app.add_template_filter(money, "money")
     app.add_template_filter(when, "when")
     app.add_template_filter(region_name, "region_name")
