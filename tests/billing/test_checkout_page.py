@@ -32,6 +32,7 @@ def login(client: FlaskClient, email: str) -> None:
     )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
 
+
 __all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner"]
 
 CALC = {
@@ -58,7 +59,9 @@ def visitor_quote(client: FlaskClient, **changes: str) -> str:
 
 
 def test_a_quote_made_before_logging_in_is_bought_after(
-    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer],
+    app: Flask,
+    client: FlaskClient,
+    make_buyer: Callable[..., Customer],
     give: Callable[[Customer, str], None],
 ) -> None:
     customer = make_buyer()
@@ -96,7 +99,7 @@ def test_a_quote_made_before_registering_is_the_new_customers(
     }  # fmt: skip
     made = client.post("/register", data=data)
     text = made.get_data(as_text=True)
-    assert made.status_code == 302, re.findall(r'invalid-feedback[^>]*>([^<]+)<', text)
+    assert made.status_code == 302, re.findall(r"invalid-feedback[^>]*>([^<]+)<", text)
     html = client.get(f"/checkout/{quote_id}").get_data(as_text=True)
     # a brand-new customer: the page says what to do before paying, and Pay waits
     assert 'data-blocker="email_unconfirmed"' in html
@@ -129,9 +132,14 @@ FIXES = {
 
 @pytest.mark.parametrize("code", list(BLOCKERS))
 def test_each_blocker_is_named_with_its_fix_and_pay_waits(
-    app: Flask, client: FlaskClient, code: str, make_buyer: Callable[..., Customer],
-    make_quote: Callable[..., str], give: Callable[[Customer, str], None],
-    default_store: Store, owner: Any,
+    app: Flask,
+    client: FlaskClient,
+    code: str,
+    make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None],
+    default_store: Store,
+    owner: Any,
 ) -> None:
     customer = make_buyer(**BLOCKERS[code])
     quote_id = make_quote(customer)
@@ -164,8 +172,11 @@ def test_each_blocker_is_named_with_its_fix_and_pay_waits(
 
 
 def test_balance_short_says_by_how_much_and_prefills_the_top_up(
-    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer],
-    make_quote: Callable[..., str], give: Callable[[Customer, str], None],
+    app: Flask,
+    client: FlaskClient,
+    make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None],
 ) -> None:
     customer = make_buyer()
     quote_id = make_quote(customer)
@@ -183,8 +194,11 @@ def test_balance_short_says_by_how_much_and_prefills_the_top_up(
 
 
 def test_chinese_checkout_speaks_chinese_money(
-    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer],
-    make_quote: Callable[..., str], give: Callable[[Customer, str], None],
+    app: Flask,
+    client: FlaskClient,
+    make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None],
 ) -> None:
     customer = make_buyer()
     quote_id = make_quote(customer)
@@ -218,7 +232,10 @@ def progress(client: FlaskClient, order_id: int, n: int = 0) -> str:
 
 
 def test_the_order_page_asks_less_often_then_stops_when_final(
-    app: Flask, client: FlaskClient, buyer: Customer, make_quote: Callable[..., str],
+    app: Flask,
+    client: FlaskClient,
+    buyer: Customer,
+    make_quote: Callable[..., str],
     give: Callable[[Customer, str], None],
 ) -> None:
     give(buyer, "5000.00")
@@ -241,7 +258,10 @@ def test_the_order_page_asks_less_often_then_stops_when_final(
 
 
 def test_chinese_order_pages_name_statuses_in_chinese(
-    app: Flask, client: FlaskClient, buyer: Customer, make_quote: Callable[..., str],
+    app: Flask,
+    client: FlaskClient,
+    buyer: Customer,
+    make_quote: Callable[..., str],
     give: Callable[[Customer, str], None],
 ) -> None:
     give(buyer, "5000.00")
