@@ -21,8 +21,12 @@ ZH = {"Accept-Language": "zh-CN"}
 
 
 def test_audit_statuses_and_wallet_in_words(
-    app: Flask, login: Callable[..., FlaskClient], make_staff: Callable[..., Staff],
-    make_customer: Callable[..., Customer], default_store: Store, **_: Any,
+    app: Flask,
+    login: Callable[..., FlaskClient],
+    make_staff: Callable[..., Staff],
+    make_customer: Callable[..., Customer],
+    default_store: Store,
+    **_: Any,
 ) -> None:
     owner = make_staff(role=StaffRole.OWNER)
     customer = make_customer()
