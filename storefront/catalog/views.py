@@ -30,6 +30,7 @@ from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
 from storefront.catalog import descriptions, groups, services, snapshot
+from storefront.catalog.calculator_input import basket_items
 from storefront.catalog.forms import (
     ConfirmForm,
     DescriptionForm,
@@ -159,56 +160,6 @@ def _int_arg(values: Mapping[str, str], name: str, default: int, low: int, high:
     return min(max(value, low), high)
 
 
-_FIELDS = {
-    "ecs_quantity": _l("Cloud server quantity"),
-    "evs_quantity": _l("Disks"),
-    "evs_size": _l("Size (GB)"),
-    "eip_bandwidth": _l("Bandwidth (Mbit/s)"),
-}
-
-
-def _count(
-    values: Mapping[str, str], name: str, default: int, low: int, high: int, errors: dict[str, str]
-) -> int:
-    """A whole number from the form; out of ``low``..``high`` or not a number: an error for
-    the field (shown at once instead of a price), never a silently changed value."""
-    raw = str(values.get(name, default)).strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        errors[name] = _("%(field)s: enter a whole number.", field=_FIELDS.get(name, name))
-        return default
-    if not low <= value <= high:
-        errors[name] = _(
-            "%(field)s: must be from %(low)s to %(high)s.",
-            field=_FIELDS.get(name, name),
-            low=low,
-            high=high,
-        )
-    return value
-
-
-def _basket_items(
-    values: Mapping[str, str], errors: dict[str, str] | None = None
-) -> list[services.ItemRequest]:
-    errors = {} if errors is None else errors
-    items = []
-    ecs = values.get("ecs_spec")
-    if ecs:
-        quantity = _count(values, "ecs_quantity", 1, 1, 500, errors)
-        items.append(services.ItemRequest("ecs", ecs, quantity))
-    evs = values.get("evs_spec")
-    if evs:
-        quantity = _count(values, "evs_quantity", 1, 1, 500, errors)
-        size = _count(values, "evs_size", 40, 0, 10**6, errors)
-        items.append(services.ItemRequest("evs", evs, quantity, size))
-    eip = values.get("eip_spec")
-    if eip:
-        bandwidth = _count(values, "eip_bandwidth", 5, 0, 10**6, errors)
-        items.append(services.ItemRequest("eip", eip, 1, bandwidth))
-    return items
-
-
 def _calculator_state(values: Mapping[str, str]) -> dict[str, Any]:
     hid = services.hidden()
     regions, region = _region(hid)
@@ -229,7 +180,7 @@ def _comparison(
     state: dict[str, Any], values: Mapping[str, str]
 ) -> tuple[services.Comparison | None, dict[str, str]]:
     invalid: dict[str, str] = {}
-    items = _basket_items(values, invalid)
+    items = basket_items(values, invalid)
     if invalid:
         return None, invalid
     if not state["region"] or not items:
@@ -280,7 +231,7 @@ def calculator_quote() -> ResponseReturnValue:
     period = None if mode == "on_demand" else state["months" if mode == "monthly" else "years"]
     invalid: dict[str, str] = {}
     req = services.QuoteRequest(
-        state["region"], BillingMode(mode), period, tuple(_basket_items(values, invalid))
+        state["region"], BillingMode(mode), period, tuple(basket_items(values, invalid))
     )
     customer_id = _customer_id()
     try:
