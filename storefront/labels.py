@@ -244,7 +244,13 @@ def quote_label(quote: Any) -> str:
     )
 
 
+def poll_delay(attempt: int) -> int:
+    """Seconds before a page that updates itself asks again: 2, 3, 4, 6, 9 … up to 30."""
+    return int(min(2 * 1.5 ** max(attempt, 0), 30))
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(poll_delay, "poll_delay")
     app.add_template_filter(size_label, "size_label")
     app.add_template_filter(line_summary, "line_summary")
     app.add_template_filter(quote_label, "quote_label")

@@ -24,6 +24,7 @@ from storefront.billing.models import Resource
 from storefront.billing.vouchers import VoucherError
 from storefront.catalog.models import Quote
 from storefront.extensions import db
+from storefront.labels import poll_delay
 from storefront.navigation import NavItem, add_nav
 
 FINAL = frozenset({"active", "refunded"})  # an order page stops refreshing here
@@ -118,11 +119,6 @@ def order_list() -> ResponseReturnValue:
         orders=rows,
         next_url=next_url,
     )
-
-
-def poll_delay(attempt: int) -> int:
-    """Seconds before a page that updates itself asks again: 2, 3, 4, 6, 9 … up to 30."""
-    return int(min(2 * 1.5 ** max(attempt, 0), 30))
 
 
 def _poll_attempt() -> int:

@@ -282,3 +282,22 @@ def test_chinese_order_pages_name_statuses_in_chinese(
     assert ">运行中<" in resources and "华北-北京四" in resources
     wallet = client.get("/wallet", headers=zh).get_data(as_text=True)
     assert "付款 · 订单 #" in wallet and "Order 1" not in wallet
+
+
+def test_the_real_name_page_asks_for_news_while_in_review_only(
+    app: Flask, client: FlaskClient, make_buyer: Callable[..., Customer]
+) -> None:
+    customer = make_buyer(realname_status=RealnameStatus.PENDING)
+    login(client, customer.email)
+    page = client.get("/account/realname").get_data(as_text=True)
+    assert 'hx-get="/account/realname?n=1"' in page and "load delay:2s" in page
+    assert 'hx-select="#realname-live"' in page
+    later = client.get("/account/realname?n=3").get_data(as_text=True)
+    assert 'hx-get="/account/realname?n=4"' in later and "load delay:6s" in later
+    with app.app_context():
+        found = db.session.get(Customer, customer.id)
+        assert found is not None
+        found.realname_status = RealnameStatus.VERIFIED
+        db.session.commit()
+    final = client.get("/account/realname?n=4").get_data(as_text=True)
+    assert 'data-final="true"' in final and "hx-get" not in final
