@@ -23,7 +23,10 @@ def quote_as_visitor(page: Any, url: str) -> None:
 
 
 def test_visitor_quote_then_login_shows_blockers_and_pay_waits(
-    app: Flask, live_server: Any, new_page: Any, shot: Any,
+    app: Flask,
+    live_server: Any,
+    new_page: Any,
+    shot: Any,
     make_buyer: Callable[..., Customer],
 ) -> None:
     customer = make_buyer(realname_status=RealnameStatus.UNVERIFIED)  # and an empty wallet
