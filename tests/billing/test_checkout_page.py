@@ -280,6 +280,8 @@ def test_chinese_order_pages_name_statuses_in_chinese(
     assert "已付" in detail and "运行中" in detail and "华北-北京四" in detail
     resources = client.get("/resources", headers=zh).get_data(as_text=True)
     assert ">运行中<" in resources and "华北-北京四" in resources
+    account = client.get("/account", headers=zh).get_data(as_text=True)
+    assert "已认证</a>" in account and "verified</a>" not in account
     wallet = client.get("/wallet", headers=zh).get_data(as_text=True)
     assert "付款 · 订单 #" in wallet and "Order 1" not in wallet
 
