@@ -91,7 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     import storefront.models  # noqa: F401  (every area's tables and mappers)
-    from storefront import errors, i18n, navigation, nostore, security
+    from storefront import errors, i18n, labels, navigation, nostore, security
     from storefront.accounts import principals
     from storefront.cloud import build_provider
     from storefront.extensions import (
@@ -116,6 +116,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     principals.register()
     limiter.init_app(app)
     i18n.register(app, ROOT)
+    labels.register(app)
     security.register(app)
     nostore.register(app)  # Cache-Control: no-store for signed-in callers and tokens
     errors.register(app)

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 
+from storefront import mail
 from storefront.accounts import services as accounts
 from storefront.accounts.models import (
     Customer,
@@ -529,6 +530,8 @@ def _freeze(
     )
     customer.status = CustomerStatus.FROZEN
     db.session.add(freeze)
+    db.session.flush()
+    mail.queue_customer_mail("account_frozen", freeze.id, customer.id, customer.store_id)
     db.session.commit()
     error = _provider_call(customer, True, text, FreezeMode(mode))
     freeze.provider_state = "synced" if error is None else "failed"
@@ -570,6 +573,8 @@ def unfreeze_customer(
         freeze.lifted_at, freeze.lift_reason = now(), text
         freeze.lifted_by = f"{actor.name} <{actor.email}>"
     audit.record(actor, "customer.unfreeze", customer, {"reason": text}, ip)
+    lifted = freeze.id if freeze is not None else f"c{customer.id}-{now():%Y%m%d%H%M%S}"
+    mail.queue_customer_mail("account_unfrozen", lifted, customer.id, customer.store_id)
     db.session.commit()
     return freeze
 

@@ -15,7 +15,11 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("billing", __name__)
 
-ROUTE_MODULES = ("storefront.billing.wallet_views", "storefront.billing.order_views")
+ROUTE_MODULES = (
+    "storefront.billing.wallet_views",
+    "storefront.billing.order_views",
+    "storefront.billing.topup_views",
+)
 
 
 def register_once(app: Flask) -> None:

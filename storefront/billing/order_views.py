@@ -16,33 +16,18 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from storefront.accounts.models import Customer
-from storefront.billing import ledger, orders, services
+from storefront.billing import checkout as buying
+from storefront.billing import orders, services, vouchers
 from storefront.billing.blueprint import bp, register_once
-from storefront.billing.errors import BillingError, InsufficientBalance
+from storefront.billing.errors import BillingError
 from storefront.billing.models import Resource
 from storefront.billing.vouchers import VoucherError
 from storefront.catalog.models import Quote
 from storefront.extensions import db
+from storefront.labels import poll_delay
 from storefront.navigation import NavItem, add_nav
 
-STATUS_LABELS = {
-    "pending": _l("Pending"),
-    "paid": _l("Paid"),
-    "provisioning": _l("Provisioning"),
-    "active": _l("Active"),
-    "failed": _l("Failed"),
-    "refunded": _l("Refunded"),
-    "creating": _l("Creating"),
-    "stopped": _l("Stopped"),
-    "frozen": _l("Frozen"),
-    "expired": _l("Expired"),
-    "released": _l("Released"),
-    "reconciled": _l("Reconciled"),
-    "reclaimed": _l("Funds reclaimed"),
-    "reclaim_failed": _l("Reclaim failed"),
-    "funding_found": _l("Funding confirmed with the provider"),
-}
-MODE_LABELS = {"on_demand": _l("On demand"), "monthly": _l("Monthly"), "yearly": _l("Yearly")}
+FINAL = frozenset({"active", "refunded"})  # an order page stops refreshing here
 
 
 def _customer() -> Customer | Response:
@@ -58,6 +43,26 @@ def _wallet_url() -> str | None:
     return url_for("billing.wallet") if "billing.wallet" in current_app.view_functions else None
 
 
+def _place(customer: Customer, quote_id: str) -> tuple[str | None, ResponseReturnValue | None]:
+    """Try to place the order: (error to show, or the redirect to the new order)."""
+    key = request.form.get("idempotency_key", "")[:64] or None
+    voucher_code = request.form.get("voucher_code", "")[:40] or None
+    try:
+        result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
+    except VoucherError:
+        return str(_l("This voucher cannot be used for this order.")), None
+    except orders.QuoteAlreadyOrdered:
+        found = db.session.scalar(select(orders.Order.id).where(orders.Order.quote_id == quote_id))
+        if found is not None:
+            return None, redirect(url_for("billing.order", order_id=found))
+        return str(_l("This quote was already bought.")), None
+    except BillingError:  # a blocker that appeared meanwhile: the list below names it
+        db.session.rollback()
+        return None, None
+    flash(_l("Thank you: your order is paid and being set up."), "success")
+    return None, redirect(url_for("billing.order", order_id=result["id"]))
+
+
 def checkout(quote_id: str) -> ResponseReturnValue:
     customer = _customer()
     if isinstance(customer, Response):
@@ -67,46 +72,35 @@ def checkout(quote_id: str) -> ResponseReturnValue:
     )
     if quote is None:
         abort(404)
+    balance = services.balance(customer)
+    blockers = buying.checkout_blockers(customer, quote, balance)
+    # a short balance a voucher may cover does not stop Pay (the voucher field is below)
+    voucher_may_cover = bool(
+        quote.billing_mode != "on_demand"
+        and [b.code for b in blockers] == [buying.BALANCE_SHORT]
+        and vouchers.customer_vouchers(customer)
+    )
     error: str | None = None
-    short = False
-    if request.method == "POST":
-        key = request.form.get("idempotency_key", "")[:64] or None
-        voucher_code = request.form.get("voucher_code", "")[:40] or None
-        try:
-            result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
-        except VoucherError:
-            error = str(_l("This voucher cannot be used for this order."))
-        except InsufficientBalance:
-            error, short = str(_l("Your balance is too low for this order.")), True
-        except orders.QuoteAlreadyOrdered:
-            found = db.session.scalar(
-                select(orders.Order.id).where(orders.Order.quote_id == quote_id)
-            )
-            if found is not None:
-                return redirect(url_for("billing.order", order_id=found))
-            error = str(_l("This quote was already bought."))
-        except orders.OrderError as exc:
-            error = {
-                "realname_required": str(_l("Complete real-name verification before buying.")),
-                "account_frozen": str(_l("Your account is frozen: contact support.")),
-                "store_frozen": str(_l("This store is not taking orders at the moment.")),
-                "quote_expired": str(_l("This quote has expired: price it again.")),
-            }.get(exc.code, str(_l("This order cannot be placed.")))
-        except BillingError:
-            error = str(_l("This order cannot be placed."))
-        else:
-            flash(_l("Thank you: your order is paid and being set up."), "success")
-            return redirect(url_for("billing.order", order_id=result["id"]))
-    status = 402 if short else (409 if error else 200)
+    tried = request.method == "POST"
+    if tried and (not blockers or voucher_may_cover):
+        error, done = _place(customer, quote_id)
+        if done is not None:
+            return done
+        blockers = buying.checkout_blockers(customer, quote, services.balance(customer))
+    status = 200
+    if tried:
+        short = bool(blockers) and blockers[0].code == buying.BALANCE_SHORT
+        status = 402 if short else (409 if blockers or error else 200)
     return render_template(
         "billing/checkout.html",
         quote=quote,
-        balance=services.balance(customer),
+        balance=balance,
+        blockers=blockers,
+        can_pay=not blockers or voucher_may_cover,
+        voucher_may_cover=voucher_may_cover,
         error=error,
-        short=short,
         wallet_url=_wallet_url(),
         idempotency_key=uuid.uuid4().hex,
-        modes=MODE_LABELS,
     ), status
 
 
@@ -124,9 +118,12 @@ def order_list() -> ResponseReturnValue:
         "billing/orders.html",
         orders=rows,
         next_url=next_url,
-        labels=STATUS_LABELS,
-        modes=MODE_LABELS,
     )
+
+
+def _poll_attempt() -> int:
+    raw = request.args.get("n", "0")
+    return min(int(raw), 50) if raw.isdigit() and len(raw) < 4 else 0
 
 
 def order_page(order_id: int) -> ResponseReturnValue:
@@ -137,11 +134,25 @@ def order_page(order_id: int) -> ResponseReturnValue:
     if order is None:
         abort(404)
     return render_template(
-        "billing/orders_detail.html",
+        "billing/orders_detail.html", order=order, final=FINAL, attempt=0, delay=poll_delay(0)
+    )
+
+
+def order_progress(order_id: int) -> ResponseReturnValue:
+    """The order's status and timeline (htmx): asks again, later each time, until final."""
+    customer = _customer()
+    if isinstance(customer, Response):
+        return customer
+    order = orders.customer_order(customer, order_id)
+    if order is None:
+        abort(404)
+    attempt = _poll_attempt()
+    return render_template(
+        "billing/_order_progress.html",
         order=order,
-        labels=STATUS_LABELS,
-        modes=MODE_LABELS,
-        fmt=ledger.format_amount,
+        final=FINAL,
+        attempt=attempt,
+        delay=poll_delay(attempt),
     )
 
 
@@ -152,7 +163,7 @@ def resource_list() -> ResponseReturnValue:
     rows = db.session.scalars(
         select(Resource).where(Resource.customer_id == customer.id).order_by(Resource.id.desc())
     ).all()
-    return render_template("billing/orders_resources.html", resources=rows, labels=STATUS_LABELS)
+    return render_template("billing/orders_resources.html", resources=rows)
 
 
 def _is_customer(user: Any) -> bool:
@@ -163,6 +174,7 @@ ROUTES: list[tuple[str, str, Callable[..., ResponseReturnValue], list[str]]] = [
     ("/checkout/<quote_id>", "billing.checkout", checkout, ["GET", "POST"]),
     ("/orders", "billing.orders", order_list, ["GET"]),
     ("/orders/<id:order_id>", "billing.order", order_page, ["GET"]),
+    ("/orders/<id:order_id>/progress", "billing.order_progress", order_progress, ["GET"]),
     ("/resources", "billing.resources", resource_list, ["GET"]),
 ]
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
-from storefront.billing import ledger, services, vouchers
+from storefront import mail
+from storefront.accounts.models import Customer
+from storefront.billing import checkout, ledger, services, vouchers
 from storefront.billing.errors import BillingError, InsufficientBalance
 from storefront.billing.idempotency import run_once
 from storefront.billing.ledger import Leg
@@ -32,7 +33,6 @@ from storefront.billing.models import (
 from storefront.billing.remittance import billing_settings
 from storefront.catalog.models import Quote
 from storefront.extensions import db
-from storefront.stores import freeze as store_freeze
 
 ORDER_SCOPE = "orders.create"
 MAX_PAGE = 100
@@ -96,17 +96,40 @@ def add_event(order: Order, status: str, note: str = "", now: datetime | None = 
     )
 
 
+class EmailUnconfirmed(AccountInactive):
+    """Not yet confirmed: the API's code stays ``account_inactive``."""
+
+
+class RealnamePending(RealnameRequired):
+    """Submitted, under review: the API's code stays ``realname_required`` (API.md)."""
+
+
+_REFUSALS: dict[str, tuple[type[OrderError], str]] = {
+    checkout.STORE_FROZEN: (StoreFrozen, "This store is frozen: ordering is paused."),
+    checkout.ACCOUNT_FROZEN: (AccountFrozen, "Your account is frozen: contact support."),
+    checkout.ACCOUNT_INACTIVE: (AccountInactive, "Your account is not active."),
+    checkout.EMAIL_UNCONFIRMED: (
+        EmailUnconfirmed,
+        "Confirm your email address before buying.",
+    ),
+    checkout.REALNAME_REQUIRED: (
+        RealnameRequired,
+        "Complete real-name verification before buying.",
+    ),
+    checkout.REALNAME_PENDING: (
+        RealnamePending,
+        "Your real-name verification is still being reviewed.",
+    ),
+}
+
+
 def check_can_buy(customer: Customer) -> None:
-    try:
-        store_freeze.check_open(customer.store_id)
-    except store_freeze.StoreFrozen:
-        raise StoreFrozen("This store is frozen: ordering is paused.") from None
-    if customer.status == CustomerStatus.FROZEN:
-        raise AccountFrozen("Your account is frozen: contact support.")
-    if customer.status != CustomerStatus.ACTIVE:
-        raise AccountInactive("Your account is not active.")
-    if customer.realname_status != RealnameStatus.VERIFIED:
-        raise RealnameRequired("Complete real-name verification before buying.")
+    """Raise the first of the customer's blockers (:func:`checkout.account_blockers`, what the
+    checkout page lists) as an :class:`OrderError`."""
+    found = checkout.account_blockers(customer)
+    if found:
+        kind, message = _REFUSALS[found[0].code]
+        raise kind(message)
 
 
 def _quote(customer: Customer, quote_id: str) -> Quote:
@@ -225,6 +248,10 @@ def place_order(
         from storefront.billing import worker
 
         worker.enqueue("provision", f"provision:{order.id}", store_id=store_id, run_at=moment)
+        mail.queue_customer_mail(
+            "order_placed", order.id, customer.id, store_id,
+            order=order.id, amount=order.total, currency=order.currency,
+        )  # fmt: skip
         db.session.flush()
         return order_json(order)
 
@@ -320,6 +347,10 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
         order.refunded_amount = amount
     order.status, order.updated_at = OrderStatus.REFUNDED, moment
     add_event(order, OrderStatus.REFUNDED.value, reason, now=moment)
+    mail.queue_customer_mail(
+        "order_refunded", order.id, order.customer_id, order.store_id,
+        order=order.id, amount=order.refunded_amount, currency=order.currency,
+    )  # fmt: skip
     db.session.commit()
     return order
 

@@ -277,6 +277,11 @@ def complete(order: Order) -> OrderStatus:
                 )
     order.status, order.active_at, order.updated_at = OrderStatus.ACTIVE, now, now
     orders.add_event(order, OrderStatus.ACTIVE.value, now=now)
+    from storefront import mail
+
+    mail.queue_customer_mail(
+        "order_active", order.id, order.customer_id, order.store_id, order=order.id
+    )
     db.session.commit()
     settle_funding(order)
     return OrderStatus.ACTIVE

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storefront import uploads
+from storefront import mail, uploads
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
 from storefront.billing import ledger, services
@@ -270,6 +270,10 @@ def approve_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
         claim.transaction_id = txn.id
         claim.status = ClaimStatus.APPROVED
         claim.decided_at = datetime.now(UTC)
+        mail.queue_customer_mail(
+            "claim_approved", claim.id, claim.customer_id, claim.store_id,
+            amount=claim.amount, currency=claim.currency,
+        )  # fmt: skip
         db.session.commit()
         return claim
     except BaseException:
@@ -288,6 +292,10 @@ def reject_claim(claim_id: int, staff: Staff, reason: str) -> RemittanceClaim:
         claim.rejected_by_id = staff.id
         claim.reject_reason = reason[:500]
         claim.decided_at = datetime.now(UTC)
+        mail.queue_customer_mail(
+            "claim_rejected", claim.id, claim.customer_id, claim.store_id,
+            amount=claim.amount, currency=claim.currency, reason=claim.reject_reason,
+        )  # fmt: skip
         db.session.commit()
         return claim
     except BaseException:

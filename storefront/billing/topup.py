@@ -23,7 +23,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -69,6 +69,8 @@ class WalletSettings:
     notify_secret: str = DEV_NOTIFY_SECRET
     notify_max_age_s: int = 300
     voucher_quota_id: str | None = None
+    # STOREFRONT_TOPUP_EXPIRY_MINUTES: an online top-up not paid within this time is cancelled
+    topup_expiry_minutes: int = 30
 
     @classmethod
     def from_mapping(
@@ -102,7 +104,15 @@ class WalletSettings:
             problems.append("STOREFRONT_PAYMENT_NOTIFY_MAX_AGE_S must be 10..86400 seconds")
             max_age = 300
         quota = get("VOUCHER_QUOTA_ID") or (SANDBOX_QUOTA_ID if cloud_is_sandbox else None)
-        return cls(gateway, secret, max_age, quota), problems
+        expiry_raw = get("TOPUP_EXPIRY_MINUTES") or "30"
+        try:
+            expiry = int(expiry_raw)
+            if not 5 <= expiry <= 10080:
+                raise ValueError
+        except ValueError:
+            problems.append("STOREFRONT_TOPUP_EXPIRY_MINUTES must be 5..10080 minutes")
+            expiry = 30
+        return cls(gateway, secret, max_age, quota, expiry), problems
 
 
 SANDBOX_QUOTA_ID = "sandbox-coupon-quota"
@@ -322,6 +332,58 @@ def topup_for(customer: Customer, reference: str) -> Topup:
     return found
 
 
+EXPIRED = "expired: not paid in time"
+CUSTOMER_CANCEL = "cancelled by the customer"
+
+
+def expiry_of(topup: Topup) -> datetime:
+    created = topup.created_at if topup.created_at.tzinfo else topup.created_at.replace(tzinfo=UTC)
+    return created + timedelta(minutes=wallet_settings().topup_expiry_minutes)
+
+
+def expire_if_stale(topup: Topup, now: datetime | None = None) -> bool:
+    """Cancel a pending top-up left unpaid past ``STOREFRONT_TOPUP_EXPIRY_MINUTES``. Flushes."""
+    if topup.status is not TopupStatus.PENDING or (now or datetime.now(UTC)) < expiry_of(topup):
+        return False
+    return _give_up(topup, EXPIRED)
+
+
+def cancel_topup(customer: Customer, reference: str) -> Topup:
+    """The customer gives up a pending top-up (a later payment is still credited). Flushes."""
+    found = topup_for(customer, reference)
+    if found.status is not TopupStatus.PENDING:
+        raise TopupError("Only a top-up waiting for payment can be cancelled.")
+    _give_up(found, CUSTOMER_CANCEL)
+    return found
+
+
+def _give_up(topup: Topup, why: str) -> bool:
+    locked = ledger.lock_row(Topup, topup.id, "status")
+    if locked is None or locked.status is not TopupStatus.PENDING:
+        return False
+    locked.status, locked.problem = TopupStatus.CANCELLED, why
+    db.session.flush()
+    return True
+
+
+def expire_topups(now: datetime | None = None) -> int:
+    """Cancel every pending top-up past its expiry (the worker's periodic job). Commits."""
+    moment = now or datetime.now(UTC)
+    cutoff = moment - timedelta(minutes=wallet_settings().topup_expiry_minutes)
+    stale = db.session.scalars(
+        select(Topup)
+        .where(Topup.status == TopupStatus.PENDING, Topup.created_at < cutoff)
+        .execution_options(all_stores=True)
+    ).all()
+    done = sum(_give_up(t, EXPIRED) for t in stale)
+    db.session.commit()
+    return done
+
+
+def expire_topups_job(job: Any) -> None:
+    expire_topups()
+
+
 def recent_topups(customer: Customer, limit: int = 10) -> list[Topup]:
     return list(
         db.session.scalars(
@@ -393,7 +455,10 @@ def _apply(gateway_name: str, note: Notification) -> str:
 def _settle(topup: Topup, note: Notification) -> str:
     if topup.status is TopupStatus.PAID:
         return "already_paid"
-    if topup.status is not TopupStatus.PENDING:
+    # given up on our side (expired, or cancelled by the customer) but paid at the gateway
+    # after all: the money arrived, so it is credited
+    ours = topup.status is TopupStatus.CANCELLED and topup.problem in (EXPIRED, CUSTOMER_CANCEL)
+    if topup.status is not TopupStatus.PENDING and not (ours and note.succeeded):
         return "not_pending"
     if not note.succeeded:
         topup.status = TopupStatus.CANCELLED
@@ -422,4 +487,10 @@ def _settle(topup: Topup, note: Notification) -> str:
     topup.gateway_transaction_id = note.gateway_transaction_id
     topup.status = TopupStatus.PAID
     topup.paid_at = datetime.now(UTC)
+    from storefront import mail
+
+    mail.queue_customer_mail(
+        "topup_credited", topup.id, customer.id, topup.store_id,
+        amount=topup.amount, currency=topup.currency,
+    )  # fmt: skip
     return "credited"

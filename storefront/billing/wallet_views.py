@@ -149,6 +149,7 @@ def wallet() -> ResponseReturnValue:
         online=topup.online_available(customer.store_id),
         offline="offline" in info["methods"],
         form_key=uuid.uuid4().hex,
+        prefill=request.args.get("amount", "")[:20],
         topups=topup.recent_topups(customer),
         claims=_claims_of(customer, 5),
     )
@@ -181,20 +182,6 @@ def topup_start() -> ResponseReturnValue:
             notify_url=external_url("billing.payment_notify", gateway=gw.name),
             base_url=base_url(),
         )
-    )
-
-
-@bp.get("/wallet/topup/<reference>")
-@customer_required
-def topup_return(reference: str) -> ResponseReturnValue:
-    """Where the gateway sends the browser back: shows the status, never credits."""
-    customer = _me()
-    try:
-        found = topup.topup_for(customer, reference)
-    except WrongStore:
-        abort(404)
-    return render_template(
-        "billing/topup_status.html", topup=found, summary=services.wallet_summary(customer)
     )
 
 

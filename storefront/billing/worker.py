@@ -114,9 +114,9 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
 
 
 def _handlers() -> dict[str, Callable[[Job], None]]:
-    from storefront import housekeeping, uploads
+    from storefront import housekeeping, mail, uploads
     from storefront.accounts import mails
-    from storefront.billing import provisioning, reconcile, usage
+    from storefront.billing import provisioning, reconcile, topup, usage
     from storefront.partners import cli as partners_cli
 
     return {
@@ -127,6 +127,8 @@ def _handlers() -> dict[str, Callable[[Job], None]]:
         "purge_quotes": housekeeping.purge_quotes_job,
         mails.JOB_KIND: mails.send_job,
         "purge_uploads": uploads.purge_uploads_job,
+        "expire_topups": topup.expire_topups_job,
+        "customer_mail": mail.customer_mail_job,
     }
 
 
@@ -192,6 +194,7 @@ def schedule_periodic(now: datetime | None = None) -> None:
     enqueue("reconcile", f"reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("partners_reconcile", f"partners_reconcile:{bucket}", run_at=moment, max_attempts=1)
     enqueue("bill_usage", f"bill_usage:{bucket // 60}", run_at=moment, max_attempts=3)
+    enqueue("expire_topups", f"expire_topups:{bucket // 5}", run_at=moment, max_attempts=1)
     day = int(moment.timestamp()) // 86_400
     enqueue("purge_quotes", f"purge_quotes:{day}", run_at=moment, max_attempts=2)
     enqueue("purge_uploads", f"purge_uploads:{day}", run_at=moment, max_attempts=2)

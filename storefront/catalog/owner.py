@@ -54,3 +54,35 @@ def _finish(response: Response) -> Response:
         tail = f"; SameSite={samesite}" if samesite else ""
         headers.add("Set-Cookie", f"{COOKIE}={made}{secure}; HttpOnly; Path=/{tail}")
     return response
+
+
+def transfer_to(customer_id: int, store_id: int) -> int:
+    """Give the requester's anonymous quotes (those their ``sf_quote_owner`` cookie owns, in
+    this store) to the customer who just logged in or registered, so a quote priced before
+    logging in can be bought after. Flushes; the caller commits. How many moved."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from storefront.catalog.models import Quote
+    from storefront.catalog.services import QUOTE_TTL
+    from storefront.extensions import db
+
+    key = request.cookies.get(COOKIE)
+    if key is None or not _SHAPE.fullmatch(key):
+        return 0
+    now = datetime.now(UTC)
+    result = db.session.execute(
+        update(Quote)
+        .where(
+            Quote.store_id == store_id,
+            # only quotes still held (the store's recent ones, by the (store, created) index)
+            Quote.created_at >= now - QUOTE_TTL,
+            Quote.expires_at > now,
+            Quote.customer_id.is_(None),
+            Quote.session_key == key,
+        )
+        .values(customer_id=customer_id, session_key=None)
+        .execution_options(synchronize_session=False, all_stores=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

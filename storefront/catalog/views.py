@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -30,6 +30,7 @@ from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
 from storefront.catalog import descriptions, groups, services, snapshot
+from storefront.catalog.calculator_input import basket_items
 from storefront.catalog.forms import (
     ConfirmForm,
     DescriptionForm,
@@ -40,7 +41,7 @@ from storefront.catalog.forms import (
     options,
 )
 from storefront.catalog.models import CustomerGroup, PriceRule, ProductText
-from storefront.catalog.owner import owner_key
+from storefront.catalog.owner import owner_key, transfer_to
 from storefront.catalog.pricing import BillingMode
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
@@ -159,23 +160,6 @@ def _int_arg(values: Mapping[str, str], name: str, default: int, low: int, high:
     return min(max(value, low), high)
 
 
-def _basket_items(values: Mapping[str, str]) -> list[services.ItemRequest]:
-    items = []
-    ecs = values.get("ecs_spec")
-    if ecs:
-        items.append(services.ItemRequest("ecs", ecs, _int_arg(values, "ecs_quantity", 1, 1, 500)))
-    evs = values.get("evs_spec")
-    if evs:
-        quantity = _int_arg(values, "evs_quantity", 1, 1, 500)
-        size = _int_arg(values, "evs_size", 40, 0, 10**6)
-        items.append(services.ItemRequest("evs", evs, quantity, size))
-    eip = values.get("eip_spec")
-    if eip:
-        bandwidth = _int_arg(values, "eip_bandwidth", 5, 0, 10**6)
-        items.append(services.ItemRequest("eip", eip, 1, bandwidth))
-    return items
-
-
 def _calculator_state(values: Mapping[str, str]) -> dict[str, Any]:
     hid = services.hidden()
     regions, region = _region(hid)
@@ -195,7 +179,10 @@ def _calculator_state(values: Mapping[str, str]) -> dict[str, Any]:
 def _comparison(
     state: dict[str, Any], values: Mapping[str, str]
 ) -> tuple[services.Comparison | None, dict[str, str]]:
-    items = _basket_items(values)
+    invalid: dict[str, str] = {}
+    items = basket_items(values, invalid)
+    if invalid:
+        return None, invalid
     if not state["region"] or not items:
         return None, {}
     try:
@@ -242,11 +229,14 @@ def calculator_quote() -> ResponseReturnValue:
     if mode not in {m.value for m in BillingMode} or not state["region"]:
         abort(400)
     period = None if mode == "on_demand" else state["months" if mode == "monthly" else "years"]
+    invalid: dict[str, str] = {}
     req = services.QuoteRequest(
-        state["region"], BillingMode(mode), period, tuple(_basket_items(values))
+        state["region"], BillingMode(mode), period, tuple(basket_items(values, invalid))
     )
     customer_id = _customer_id()
     try:
+        if invalid:
+            raise services.CatalogError(422, "invalid_input", _("Check these values:"), invalid)
         quote = services.create_quote(
             req,
             customer_id=customer_id,
@@ -588,7 +578,14 @@ def staff_description(code: str) -> ResponseReturnValue:
     )
 
 
+def _adopt_quotes(sender: Flask, user: Any, **extra: Any) -> None:
+    """At login (and registration), the visitor's quotes become the customer's."""
+    if isinstance(user, Customer) and transfer_to(int(user.id), user.store_id):
+        db.session.commit()
+
+
 def register(app: Flask) -> None:
+    user_logged_in.connect(_adopt_quotes, app)
     snapshot.install()
     descriptions.install()
     app.register_blueprint(bp)

@@ -83,7 +83,7 @@ def test_happy_path_credits_once(app: Flask, shopper: FlaskClient, customer: Cus
     assert notify(shopper, body, topup.signed_headers(SECRET, body))["outcome"] == "already_paid"
     assert balance(app, customer) == Decimal("120.50")
     page = shopper.get("/wallet").get_data(as_text=True)
-    assert "120.50" in page and "online top-up" in page
+    assert "120.50" in page and "Online top-up" in page
     with app.app_context():
         assert check_ledger().ok
         assert_ledger_invariants()

@@ -111,7 +111,7 @@ def test_claim_with_proof_then_staff_approval_credits_once(
         assert check_ledger().ok
         assert_ledger_invariants()
     wallet = client.get("/wallet").get_data(as_text=True)
-    assert "300.00" in wallet and "approved" in wallet
+    assert "300.00" in wallet and "Approved" in wallet
 
     # support staff may look but not decide
     support = make_staff(role=StaffRole.SUPPORT)

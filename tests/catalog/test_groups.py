@@ -288,7 +288,7 @@ def test_group_price_reaches_calculator_and_api_quotes(
         "months": "1",
         "years": "1",
     }
-    for who, monthly in ((member, "CNY 117.60"), (outsider, "CNY 112.00")):
+    for who, monthly in ((member, "CN¥117.60"), (outsider, "CN¥112.00")):
         login(client, who)
         html = client.post("/calculator/price", data=form, headers=csrf(client)).get_data(
             as_text=True

@@ -58,7 +58,7 @@ def test_browsing_products_sets_no_cookie_and_the_calculator_still_posts(
     form = {"region": "cn-north-4", "ecs_spec": "s6.large.2.linux", "ecs_quantity": "1"}
     assert client.post("/calculator/price", data=form).status_code == 400  # no token, no price
     part = client.post("/calculator/price", data=form, headers=csrf(client))
-    assert part.status_code == 200 and "CNY 112.00" in part.get_data(as_text=True)
+    assert part.status_code == 200 and "CN¥112.00" in part.get_data(as_text=True)
 
 
 def test_calculator_prices_and_quotes(client: Any, catalog: Any) -> None:
@@ -77,18 +77,23 @@ def test_calculator_prices_and_quotes(client: Any, catalog: Any) -> None:
     }
     headers = csrf(client)
     part = client.post("/calculator/price", data=form, headers=headers).get_data(as_text=True)
-    assert "CNY 324.00" in part  # 2 x 112 + 100 x 1.00, monthly
-    assert "CNY 3240.00" in part and "You save" in part
+    assert "CN¥324.00" in part  # 2 x 112 + 100 x 1.00, monthly
+    assert "CN¥3,240.00" in part and "You save" in part
     made = client.post(
         "/calculator/quote", data={**form, "billing_mode": "yearly"}, headers=headers
     )
     assert made.status_code == 302
     quote_page = client.get(made.headers["Location"]).get_data(as_text=True)
-    assert "CNY 3240.00" in quote_page and "disabled" in quote_page  # no checkout yet
+    assert "CN¥3,240.00" in quote_page and "Log in to buy" in quote_page  # a visitor
     bad = client.post(
         "/calculator/price", data={**form, "evs_size": "5"}, headers=headers
     ).get_data(as_text=True)
-    assert "Must be from 10 to 32768" in bad
+    assert "Must be from 10 to 32768" in bad and "CN¥" not in bad
+    for field, value in (("ecs_quantity", "0"), ("evs_quantity", "abc"), ("ecs_quantity", "")):
+        wrong = client.post("/calculator/price", data={**form, field: value}, headers=headers)
+        text = wrong.get_data(as_text=True)
+        assert wrong.status_code == 200 and "CN¥" not in text  # no price for a wrong basket
+        assert "must be from 1 to 500" in text or "enter a whole number" in text
 
 
 def test_staff_pricing_needs_staff(

@@ -123,7 +123,7 @@ def test_multi_period_terms_are_rated_and_quoted_at_the_providers_term_price(
         "years": "3",
     }
     html = client.get("/calculator?" + "&".join(f"{k}={v}" for k, v in form.items()))
-    assert 'data-price="yearly">CNY 5000.00<' in html.get_data(as_text=True)
+    assert 'data-price="yearly">CN¥5,000.00<' in html.get_data(as_text=True)
     # a term the book does not hold: N times one period
     with app.app_context():
         db.session.execute(sql_delete(TermPrice).where(TermPrice.period_unit == "year"))

@@ -36,15 +36,13 @@ def test_online_topup_through_the_gateway(
     shot(page, "gateway")
     page.get_by_role("button", name="Pay", exact=True).click()
     page.wait_for_url("**/wallet/topup/**")
-    # the notification arrives asynchronously; the status page only reads it
-    for _ in range(40):
-        if page.locator("#topup-status").get_attribute("data-status") == "paid":
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    assert page.locator("#topup-status").get_attribute("data-status") == "paid"
+    # the notification arrives asynchronously; the status page asks for news by itself (htmx)
+    # until the top-up is final, with no reload
+    page.wait_for_selector('#topup-status[data-status="paid"]', timeout=15_000)
+    assert page.locator("#topup-live").get_attribute("data-final") == "true"
+    assert page.locator("#topup-live").get_attribute("hx-get") is None  # stopped asking
     page.get_by_role("link", name="Back to the wallet").click()
-    assert page.locator("#balance").inner_text().startswith("88.80")
+    assert page.locator("#balance").inner_text() == "CN¥88.80"
     shot(page, "wallet-after-topup")
 
 
