@@ -104,18 +104,28 @@ def test_staff_pricing_needs_staff(
 
 
 def _add_ecs_markup(client: Any) -> Any:
-    """A logged-in owner adds a 10 % markup on ECS through the pricing page."""
+    """A logged-in owner adds a 10 % markup on ECS through the pricing page.
+
+    A markup is on cost, below list here: the first "Add rule" shows the preview's warning, the
+    second (the same rule, its preview seen) saves it."""
+    data = {
+        "product_code": "ecs",
+        "spec_code": "",
+        "group_id": "",
+        "kind": "markup",
+        "adjustment": "percent",
+        "value": "10",
+        "save": "1",
+    }
+    first = client.post("/staff/pricing", headers=csrf(client, "/staff/pricing"), data=data)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and 'id="warn-below-list"' in page
+    seen = re.search(r'id="acknowledged" name="acknowledged" type="hidden" value="([^"]*)"', page)
+    assert seen is not None
     return client.post(
         "/staff/pricing",
         headers=csrf(client, "/staff/pricing"),
-        data={
-            "product_code": "ecs",
-            "spec_code": "",
-            "group_id": "",
-            "kind": "markup",
-            "adjustment": "percent",
-            "value": "10",
-        },
+        data={**data, "acknowledged": seen.group(1)},
     )
 
 def test_staff_pricing_rules_and_preview(
