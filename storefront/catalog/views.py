@@ -319,7 +319,9 @@ def _submitted_rule(
             getattr(form, name).errors = [message]
         return None, None
     flash(_("Price rule added."), "success")
-    args = {k: request.args[k] for k in ("region", "mode", "group") if request.args.get(k)}
+    args: dict[str, Any] = {
+        k: request.args[k] for k in ("region", "mode", "group") if request.args.get(k)
+    }
     return redirect(url_for("catalog.staff_pricing", **args)), None
 
 
