@@ -1,0 +1,20 @@
+"""The customer dashboard's data, offered to the account page's template."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from storefront.accounts.models import Customer
+from storefront.billing import dashboard
+from storefront.billing.order_views import MODE_LABELS, STATUS_LABELS
+
+
+def customer_dashboard() -> dashboard.Dashboard | None:
+    user = current_user
+    return dashboard.for_customer(user) if isinstance(user, Customer) else None
+
+
+def register(app: Flask) -> None:
+    app.add_template_global(customer_dashboard, "customer_dashboard")
+    app.jinja_env.globals.update(order_status_labels=STATUS_LABELS, billing_mode_labels=MODE_LABELS)
