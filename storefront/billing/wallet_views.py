@@ -553,10 +553,10 @@ def register(app: Flask) -> None:
 
         payments_sandbox.mount(app)
     add_nav(app, NavItem("billing.wallet", _l("Wallet"), "account", 15, _is_customer))
-    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "main", 85,
+    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "staff", 40,
                          _staff_with("claims.view")))
-    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86,
+    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "staff", 50,
                          _staff_with("money.view")))
-    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "main", 87,
+    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "staff", 60,
                          _staff_with("billing.settings")))
 

@@ -42,6 +42,7 @@ from storefront.catalog.forms import (
 from storefront.catalog.models import CustomerGroup, PriceRule, ProductText
 from storefront.catalog.owner import owner_key
 from storefront.catalog.pricing import BillingMode
+from storefront.catalog.starting_prices import price_text, starting_prices
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.stores.tenancy import current_store, request_store
@@ -626,6 +627,8 @@ def register(app: Flask) -> None:
     app.add_template_global(
         lambda product, spec: services.spec_label(product, spec, _locale()), "spec_label"
     )
+    app.add_template_global(starting_prices, "starting_prices")  # the home page's cards
+    app.add_template_global(price_text, "starting_price_text")
     add_nav(app, NavItem("catalog.product_list", _l("Products"), order=10))
     add_nav(app, NavItem("catalog.calculator", _l("Price calculator"), order=20))
     add_nav(
@@ -633,7 +636,8 @@ def register(app: Flask) -> None:
         NavItem(
             "catalog.staff_pricing",
             _l("Pricing"),
-            order=80,
+            section="staff",
+            order=30,
             visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )

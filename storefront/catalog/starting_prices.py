@@ -1,0 +1,32 @@
+"""Each product's starting price for the home page: the lowest monthly sale price of one item
+(linear specs at their smallest size) over the store's visible regions and specs, from the
+local price book under the store's rules for everyone. Never asks the provider."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import format_currency
+
+from storefront.catalog import services
+from storefront.catalog.pricing import BillingMode
+
+
+def starting_prices() -> dict[str, Decimal | None]:
+    """``{product_code: lowest monthly price}`` for each visible product (``None``: no price
+    in the price book yet)."""
+    hid = services.hidden()
+    rules = services.store_rules()
+    lowest: dict[str, Decimal | None] = {p.code: None for p in services.products(hid)}
+    for region in services.regions(hid):
+        for row in services.preview(region.code, BillingMode.MONTHLY, rules=rules):
+            code = row.spec.product_code
+            found = lowest.get(code)
+            if code in lowest and (found is None or row.sale < found):
+                lowest[code] = row.sale
+    return lowest
+
+
+def price_text(amount: Decimal, currency: str) -> str:
+    """The amount in the page's locale with the currency's symbol (``¥12.50``)."""
+    return str(format_currency(amount, currency))
