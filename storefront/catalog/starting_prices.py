@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import format_currency
+from babel.numbers import get_currency_symbol
+from flask_babel import format_decimal, get_locale
 
 from storefront.catalog import services
 from storefront.catalog.pricing import BillingMode
@@ -28,5 +29,8 @@ def starting_prices() -> dict[str, Decimal | None]:
 
 
 def price_text(amount: Decimal, currency: str) -> str:
-    """The amount in the page's locale with the currency's symbol (``¥12.50``)."""
-    return str(format_currency(amount, currency))
+    """The amount with the currency's own symbol and the page's separators: ``¥1,280.00``
+    (Babel's English symbol for the yuan is "CN¥"; the store sells in China, so "¥")."""
+    symbol_locale = "zh_Hans_CN" if currency == "CNY" else str(get_locale() or "en")
+    number = format_decimal(amount, format="#,##0.00")
+    return f"{get_currency_symbol(currency, locale=symbol_locale)}{number}"

@@ -1,0 +1,153 @@
+"""Pages that look finished, in Chromium: home cards, the account menu, staff landing and the
+staff navigation at 1280 px, and no sideways scrolling on any customer page at 390 px."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from storefront.accounts.models import Customer, Staff
+from storefront.stores.models import Store
+from tests.accounts.helpers import PASSWORD as BUYER_PASSWORD
+from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
+from tests.builders import PASSWORD as STAFF_PASSWORD
+from tests.e2e.site_pages import build_world, customer_pages
+
+__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+
+PHONE = {"width": 390, "height": 844}
+OVERFLOW = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+
+
+def _login(page: Any, url: str, email: str, password: str, path: str = "/login") -> None:
+    page.goto(url + path)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def test_home_cards_link_with_icons_and_starting_prices(
+    live_server: Any, catalog: Any, new_page: Any, shot: Any
+) -> None:
+    page = new_page(locale="en-US")
+    page.goto(live_server.url + "/")
+    cards = page.locator("#product-cards .sf-product-card")
+    assert cards.count() == 4
+    ecs = page.locator('[data-product="ecs"]')
+    assert ecs.locator(".sf-from").inner_text().startswith("from ¥")
+    assert ecs.locator(".sf-from").inner_text().endswith("/month")
+    mask = ecs.locator(".sf-icon").evaluate("e => getComputedStyle(e).maskImage")
+    assert "ecs.svg" in mask
+    width = ecs.locator(".sf-icon").evaluate("e => e.getBoundingClientRect().width")
+    assert width > 20
+    assert page.locator('[data-product="vpc"] .sf-from').inner_text() == "Free"
+    colour = page.locator(".btn-light").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(31, 41, 55)"  # the store's secondary colour
+    assert page.locator("#copyright").count() == 1
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    assert icon and page.request.get(live_server.url + icon).ok
+    shot(page, "home-en")
+    ecs.click()  # the whole card is a link
+    page.wait_for_url("**/products/ecs")
+
+    zh = new_page(locale="zh-CN")
+    zh.goto(live_server.url + "/")
+    price = zh.locator('[data-product="ecs"] .sf-from').inner_text()
+    assert price.startswith("¥") and "起" in price, price
+    shot(zh, "home-zh")
+
+
+def test_account_menu_staff_landing_and_staff_navigation(
+    app: Flask,
+    live_server: Any,
+    default_store: Store,
+    make_buyer: Callable[..., Customer],
+    make_staff: Callable[..., Staff],
+    make_quote: Callable[..., str],
+    new_page: Any,
+    shot: Any,
+) -> None:
+    world = build_world(app, default_store, make_buyer, make_staff, make_quote, drain)
+    page = new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _login(page, live_server.url, world.buyer.email, BUYER_PASSWORD)
+    assert page.url.endswith("/account")  # the customer's dashboard
+    assert page.locator("#dashboard").is_visible()
+    assert page.locator("#staff-nav").count() == 0
+    page.locator("#account-menu").click()
+    menu = page.locator('[aria-labelledby="account-menu"]')
+    assert menu.get_by_role("link", name="Wallet").is_visible()
+    shot(page, "account-menu")
+    menu.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("You are logged out.").is_visible()
+    assert page.locator("#account-menu").count() == 0
+
+    _login(page, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")
+    assert page.url.rstrip("/").endswith("/admin")  # staff land on the back office
+    nav = page.locator("#staff-nav")
+    links = nav.locator(".nav-link")
+    assert links.count() >= 10
+    tops = set(links.evaluate_all("ls => ls.map(l => Math.round(l.getBoundingClientRect().top))"))
+    assert len(tops) == 1  # one row: nothing wraps
+    inner = nav.locator(".nav")
+    assert inner.evaluate("e => e.scrollWidth <= e.clientWidth")  # and all of it fits at 1280
+    names = links.all_inner_texts()
+    for expected in ("Dashboard", "Customers", "Pricing", "Remittance claims", "Branding"):
+        assert expected in names
+    shot(page, "staff-dashboard-1280")
+    page.goto(live_server.url + "/staff/claims")  # the same navigation on another area's page
+    assert page.locator("#staff-nav .nav-link.active").inner_text() == "Remittance claims"
+    assert page.locator(".sf-admin-nav").count() == 0  # no second staff navigation
+
+    zh = new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    _login(zh, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")
+    tops = set(
+        zh.locator("#staff-nav .nav-link").evaluate_all(
+            "ls => ls.map(l => Math.round(l.getBoundingClientRect().top))"
+        )
+    )
+    assert len(tops) == 1
+    shot(zh, "staff-dashboard-zh")
+
+
+def test_no_customer_page_scrolls_sideways_at_390px(
+    app: Flask,
+    live_server: Any,
+    default_store: Store,
+    make_buyer: Callable[..., Customer],
+    make_staff: Callable[..., Staff],
+    make_quote: Callable[..., str],
+    new_page: Any,
+    shot: Any,
+) -> None:
+    world = build_world(app, default_store, make_buyer, make_staff, make_quote, drain)
+    paths = customer_pages(app) + world.customer_pages_with_ids()
+    offenders = []
+    for locale in ("en-US", "zh-CN"):
+        anonymous = new_page(locale=locale, viewport=PHONE)
+        for path in ("/", "/login", "/register", "/products", "/calculator", "/admin/login"):
+            anonymous.goto(live_server.url + path)
+            if anonymous.evaluate(OVERFLOW):
+                offenders.append(f"{locale} anonymous {path}")
+        page = new_page(locale=locale, viewport=PHONE)
+        _login(page, live_server.url, world.buyer.email, BUYER_PASSWORD)
+        for path in paths:
+            page.goto(live_server.url + path)
+            if page.evaluate(OVERFLOW):
+                width = page.evaluate("document.documentElement.scrollWidth")
+                offenders.append(f"{locale} {path} ({width}px)")
+                shot(page, f"overflow-{locale}-{path.strip('/').replace('/', '-') or 'home'}")
+        for path in (
+            "/account",
+            "/resources",
+            "/orders",
+            f"/orders/{world.order_id}",
+            "/products/ecs",
+            "/wallet",
+        ):
+            page.goto(live_server.url + path)
+            shot(page, f"390-{locale}-{path.strip('/').replace('/', '-')}")
+    assert not offenders, "pages wider than 390 px:\n" + "\n".join(offenders)
