@@ -367,6 +367,8 @@ def staff_claims() -> ResponseReturnValue:
 @staff_page("claims.approve")
 def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
+    if request.form.get("confirmed") != "1":  # first a confirmation page (works without JS)
+        return _approve_confirmation(claim_id)
     try:
         claim = remittance.approve_claim(claim_id, staff)
     except (SameApprover, ClaimAlreadyDecided, WrongStore, PermissionDenied) as exc:
@@ -380,6 +382,20 @@ def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
                 "info",
             )
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
+
+
+def _approve_confirmation(claim_id: int) -> ResponseReturnValue:
+    """What approving credits, and to whom, before it happens."""
+    claim = db.session.scalar(select(RemittanceClaim).where(RemittanceClaim.id == claim_id))
+    if claim is None:
+        abort(404)
+    customer = db.session.scalar(select(Customer).where(Customer.id == claim.customer_id))
+    return render_template(
+        "backoffice/claim_approve_confirm.html",
+        claim=claim,
+        customer=customer,
+        state=request.args.get("state", "open"),
+    )
 
 
 @bp.post("/staff/claims/<int:claim_id>/reject")
