@@ -74,13 +74,7 @@ def _customer_or_404(customer_id: int) -> Customer:
 @staff_page("dashboard.view")
 def dashboard() -> ResponseReturnValue:
     data = services.dashboard(_staff())
-    chart = None
-    if data["sales"]:
-        chart = {
-            "labels": [row["date"] for row in data["sales"]],
-            "sales": [str(row["sales"]) for row in data["sales"]],
-            "margin": [str(row["margin"]) for row in data["sales"]],
-        }
+    chart = money.chart_data(data["sales"]) if data["sales"] else None
     return render_template(
         "backoffice/dashboard.html", data=data, chart_json=json.dumps(chart) if chart else None
     )

@@ -97,6 +97,15 @@ def test_account_menu_staff_landing_and_staff_navigation(
     names = links.all_inner_texts()
     for expected in ("Dashboard", "Customers", "Pricing", "Remittance claims", "Branding"):
         assert expected in names
+    # the sales chart: axes with titles, every day of the window, a y range above the sale
+    chart = page.evaluate(
+        """() => { const c = Chart.getChart(document.getElementById('sales-chart'));
+        return {x: c.options.scales.x.title.text, y: c.options.scales.y.title.text,
+                days: c.data.labels.length, max: c.scales.y.max,
+                top: Math.max(...c.data.datasets[0].data)}; }"""
+    )
+    assert chart["x"] == "Day" and chart["y"] == "Amount (CNY)" and chart["days"] == 30
+    assert chart["top"] > 0 and chart["top"] * 1.1 <= chart["max"] <= chart["top"] * 5
     shot(page, "staff-dashboard-1280")
     page.goto(live_server.url + "/staff/claims")  # the same navigation on another area's page
     assert page.locator("#staff-nav .nav-link.active").inner_text() == "Remittance claims"
