@@ -160,3 +160,58 @@ def test_no_customer_page_scrolls_sideways_at_390px(
             page.goto(live_server.url + path)
             shot(page, f"390-{locale}-{path.strip('/').replace('/', '-')}")
     assert not offenders, "pages wider than 390 px:\n" + "\n".join(offenders)
+
+
+def test_pricing_rule_preview_and_claim_confirmation(
+    app: Flask,
+    live_server: Any,
+    default_store: Store,
+    make_buyer: Callable[..., Customer],
+    make_staff: Callable[..., Staff],
+    make_quote: Callable[..., str],
+    new_page: Any,
+    shot: Any,
+) -> None:
+    from datetime import date
+
+    from storefront.billing import remittance
+
+    world = build_world(app, default_store, make_buyer, make_staff, make_quote, drain)
+    with app.app_context():
+        remittance.update_billing_settings(
+            world.owner, bank_name="BOC", bank_account="6217 0000", bank_holder="Demo Co"
+        )
+        remittance.submit_claim(world.buyer, "300.00", date.today(), "Zhang San", "SN-BROWSER")
+        before = billing_balance(world.buyer)
+    for locale, preview, warning, approve in (
+        ("en-US", "Preview rule", "below their list price", "Approve"),
+        ("zh-CN", "预览规则", "低于目录价", "批准"),
+    ):
+        page = new_page(locale=locale, viewport={"width": 1280, "height": 900})
+        _login(page, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")
+        page.goto(live_server.url + "/staff/pricing?region=cn-north-4&mode=monthly")
+        page.select_option("#product_code", "ecs")
+        page.select_option("#kind", "markup")
+        page.locator("#value").fill("10")
+        page.get_by_role("button", name=preview).click()
+        page.wait_for_load_state()
+        assert warning in page.locator("#warn-below-list").inner_text()
+        assert page.locator("#rule-preview-table tbody tr").count() > 0
+        assert page.locator("#rules").inner_text().count("#") == 0  # nothing saved
+        shot(page, f"pricing-preview-{locale}")
+
+        page.goto(live_server.url + "/staff/claims")
+        page.locator("#claims, table").first.get_by_role("button", name=approve).first.click()
+        page.wait_for_load_state()
+        assert "SN-BROWSER" in page.locator("#claim-confirm").inner_text()
+        shot(page, f"claim-confirm-{locale}")
+    page.locator("#confirm-approve").click()  # the Chinese page approves it
+    page.wait_for_load_state()
+    with app.app_context():
+        assert billing_balance(world.buyer) == before + 300  # only the confirmation credits
+
+
+def billing_balance(customer: Customer) -> Any:
+    from storefront.billing import services
+
+    return services.balance(customer)
