@@ -215,3 +215,43 @@ def billing_balance(customer: Customer) -> Any:
     from storefront.billing import services
 
     return services.balance(customer)
+
+
+def test_the_store_colours_reach_every_component_and_the_copyright_shows_once(
+    app: Flask,
+    live_server: Any,
+    default_store: Store,
+    make_customer: Callable[..., Customer],
+    new_page: Any,
+    shot: Any,
+) -> None:
+    from storefront.extensions import db
+    from storefront.stores.services import forget_cached_stores
+
+    with app.app_context():
+        store = db.session.get(Store, default_store.id)
+        assert store is not None
+        store.primary_color, store.footer_text = "#0055aa", "© 2026 Blue Cloud Co."
+        db.session.commit()
+        forget_cached_stores()
+    customer = make_customer(password=STAFF_PASSWORD)
+    page = new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _login(page, live_server.url, customer.email, STAFF_PASSWORD)
+    blue = "rgb(0, 85, 170)"
+
+    def style(selector: str, prop: str) -> str:
+        return str(page.locator(selector).first.evaluate(f"e => getComputedStyle(e).{prop}"))
+
+    assert style("main .btn-outline-primary", "color") == blue
+    assert style("main .btn-outline-primary", "borderColor") == blue
+    assert style("#dash-expiring a, #dash-balance a, main a:not(.btn)", "color") in (blue,)
+    page.locator("#pw-current_password").focus()
+    assert "0, 85, 170" in style("#pw-current_password", "boxShadow")  # the focus ring
+    page.evaluate(
+        "document.body.insertAdjacentHTML('beforeend', "
+        "'<span id=probe class=\"badge text-bg-primary\">x</span>')"
+    )
+    assert style("#probe", "backgroundColor") == blue
+    footer = page.locator("footer").inner_text()
+    assert footer.count("©") == 1 and "Blue Cloud Co." in footer
+    shot(page, "brand-colours")
