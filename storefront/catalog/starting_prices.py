@@ -9,13 +9,28 @@ from decimal import Decimal
 from babel.numbers import get_currency_symbol
 from flask_babel import format_decimal, get_locale
 
-from storefront.catalog import services
+from storefront.catalog import services, snapshot
 from storefront.catalog.pricing import BillingMode
+
+_KEPT: dict[tuple[object, ...], dict[str, Decimal | None]] = {}
+MAX_KEPT = 256
 
 
 def starting_prices() -> dict[str, Decimal | None]:
     """``{product_code: lowest monthly price}`` for each visible product (``None``: no price
-    in the price book yet)."""
+    in the price book yet). Kept per store and snapshot version: a new price book, a rule or a
+    hidden product changes the version, so the home page shows it at once."""
+    store_id = services.current_store_id_or_fail()
+    key = (store_id, *snapshot.version(store_id))
+    found = _KEPT.get(key)
+    if found is None:
+        if len(_KEPT) >= MAX_KEPT:
+            _KEPT.clear()
+        found = _KEPT[key] = _compute()
+    return dict(found)
+
+
+def _compute() -> dict[str, Decimal | None]:
     hid = services.hidden()
     rules = services.store_rules()
     lowest: dict[str, Decimal | None] = {p.code: None for p in services.products(hid)}
