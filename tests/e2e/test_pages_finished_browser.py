@@ -204,6 +204,7 @@ def test_pricing_rule_preview_and_claim_confirmation(
         page.locator("#claims, table").first.get_by_role("button", name=approve).first.click()
         page.wait_for_load_state()
         assert "SN-BROWSER" in page.locator("#claim-confirm").inner_text()
+        assert page.locator("#staff-nav .nav-link.active").get_attribute("href") == "/staff/claims"
         shot(page, f"claim-confirm-{locale}")
     page.locator("#confirm-approve").click()  # the Chinese page approves it
     page.wait_for_load_state()
