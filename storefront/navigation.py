@@ -1,7 +1,9 @@
 """The layout's navigation: each area adds its entries when it registers.
 
-``main`` entries go on the left, ``account`` entries on the right. An entry shows only when
-its endpoint exists and its ``visible`` check passes for the current user.
+``main`` entries go on the left, ``account`` entries in the account menu on the right, and
+``staff`` entries make the one staff navigation (a row under the top bar on every page, for
+staff). An entry shows only when its endpoint exists and its ``visible`` check passes for the
+current user.
 
 Every page shows them, so the links (URL and label) for one set of visible entries are built
 once per app, language and script root and kept (:func:`links`); so are the layout's other URLs
@@ -107,10 +109,25 @@ def links(section: str) -> tuple[NavLink, ...]:
     return found
 
 
+def hex_rgb(colour: str | None) -> str:
+    """``"#c7000b"`` -> ``"199, 0, 11"`` (Bootstrap's ``--bs-*-rgb`` form); "" if not a colour."""
+    value = (colour or "").strip().lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        return ""
+    return ", ".join(str(int(value[i : i + 2], 16)) for i in (0, 2, 4))
+
+
 def register(app: Flask) -> None:
     app.extensions[_URLS], app.extensions[_LINKS] = {}, {}
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_filter(hex_rgb, "hex_rgb")
 
     @app.context_processor
     def inject_nav() -> dict[str, object]:
-        return {"nav_items": lambda: links("main"), "account_items": lambda: links("account")}
+        return {
+            "nav_items": lambda: links("main"),
+            "account_items": lambda: links("account"),
+            "staff_items": lambda: links("staff"),
+        }

@@ -6,7 +6,17 @@ import base64
 import io
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,6 +26,7 @@ from flask_wtf import FlaskForm
 from storefront.accounts import forms, registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import start_session
 from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.accounts.terms import LABELS, current_terms
@@ -189,7 +200,19 @@ def _finish_login(principal: Customer | Staff, next_url: str) -> ResponseReturnV
     ):
         flash(_l("This store requires two-factor authentication. Please set it up now."))
         return redirect(url_for("accounts.totp_enrol"))
-    return redirect(next_url or url_for("accounts.account"))
+    return redirect(next_url or _landing(principal))
+
+
+def _landing(principal: Customer | Staff) -> str:
+    """Where a login without ``next`` lands: staff on the back-office dashboard (when they may
+    open it), customers on their dashboard (the account page)."""
+    if (
+        isinstance(principal, Staff)
+        and has_permission(principal, "dashboard.view")
+        and "backoffice.dashboard" in current_app.view_functions
+    ):
+        return url_for("backoffice.dashboard")
+    return url_for("accounts.account")
 
 
 @bp.route("/login", methods=["GET", "POST"])

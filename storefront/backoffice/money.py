@@ -117,3 +117,35 @@ def sales_series(days: int = 30, now: datetime | None = None) -> list[dict[str, 
         }
         for row in rows
     ]
+
+
+def chart_data(
+    series: list[dict[str, Any]], days: int = 30, now: datetime | None = None
+) -> dict[str, Any]:
+    """The dashboard chart's data: every day of the window on the x axis (a day without sales
+    is a zero, not a gap), amounts as strings, and a y range from zero to a round number just
+    above the highest value (so one sale does not fill the whole height)."""
+    today = (now or datetime.now(UTC)).date()
+    by_day = {row["date"]: row for row in series}
+    labels = [(today - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(days - 1, -1, -1)]
+    zero = Decimal("0.00")
+    sales = [by_day[d]["sales"] if d in by_day else zero for d in labels]
+    margin = [by_day[d]["margin"] if d in by_day else zero for d in labels]
+    return {
+        "labels": labels,
+        "sales": [str(v) for v in sales],
+        "margin": [str(v) for v in margin],
+        "y_min": str(min([zero, *margin])),
+        "y_max": str(nice_ceiling(max([zero, *sales, *margin]))),
+    }
+
+
+def nice_ceiling(value: Decimal) -> Decimal:
+    """The next "round" number at or above ``value`` × 1.1: 1, 2, 2.5 or 5 times a power of ten
+    (at least 10)."""
+    target = max(value * Decimal("1.1"), Decimal(10))
+    power = Decimal(10) ** (len(str(int(target))) - 1)
+    for step in (1, 2, Decimal("2.5"), 5, 10):
+        if power * step >= target:
+            return (power * step).quantize(Decimal(1))
+    return (power * 10).quantize(Decimal(1))

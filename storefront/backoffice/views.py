@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -73,13 +74,7 @@ def _customer_or_404(customer_id: int) -> Customer:
 @staff_page("dashboard.view")
 def dashboard() -> ResponseReturnValue:
     data = services.dashboard(_staff())
-    chart = None
-    if data["sales"]:
-        chart = {
-            "labels": [row["date"] for row in data["sales"]],
-            "sales": [str(row["sales"]) for row in data["sales"]],
-            "margin": [str(row["margin"]) for row in data["sales"]],
-        }
+    chart = money.chart_data(data["sales"]) if data["sales"] else None
     return render_template(
         "backoffice/dashboard.html", data=data, chart_json=json.dumps(chart) if chart else None
     )
@@ -535,7 +530,8 @@ def _record_login(sender: Flask, user: Any, **extra: Any) -> None:
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, NavItem("backoffice.dashboard", _l("Back office"), "account", 5, _is_staff))
+    for endpoint, label in STAFF_PAGES:
+        add_nav(app, NavItem(endpoint, label, "staff", STAFF_ORDER[endpoint], _can_open(endpoint)))
     user_logged_in.connect(_record_login, app)
     app.jinja_env.globals.update(
         store_text=texts.store_text,
@@ -546,6 +542,41 @@ def register(app: Flask) -> None:
         customer_access_log=lambda c: audit.for_customer(c) if isinstance(c, Customer) else [],
         admin_can=_admin_can,
     )
+
+
+STAFF_PAGES = (
+    ("backoffice.dashboard", _l("Dashboard")),
+    ("backoffice.customers", _l("Customers")),
+    ("backoffice.settlements", _l("Settlements")),
+    ("backoffice.audit_log", _l("Audit trail")),
+    ("backoffice.staff_list", _l("Staff")),
+    ("backoffice.branding_settings", _l("Branding")),
+)
+# the staff navigation's order (other areas' staff pages sit between these)
+STAFF_ORDER = {
+    "backoffice.dashboard": 10,
+    "backoffice.customers": 20,
+    "backoffice.settlements": 70,
+    "backoffice.audit_log": 80,
+    "backoffice.staff_list": 90,
+    "backoffice.branding_settings": 100,
+}
+
+
+def _can_open(endpoint: str) -> Callable[[Any], bool]:
+    """A navigation check: may this user open the back-office page (its view's permission)?"""
+
+    def check(user: Any) -> bool:
+        from flask import current_app
+
+        permission = getattr(current_app.view_functions.get(endpoint), "permission", None)
+        return (
+            isinstance(user, Staff)
+            and isinstance(permission, str)
+            and has_permission(user, permission)
+        )
+
+    return check
 
 
 def _admin_can(endpoint: str) -> bool:

@@ -122,6 +122,17 @@ def parse_reference(code: str) -> int | None:
     return int(body)
 
 
+def takes_bank_transfers(settings: BillingSettings) -> bool:
+    """Bank transfer is offered only when it is on and the store's bank details are filled in
+    (a customer cannot pay into an account the store never gave)."""
+    return bool(
+        settings.offline_topup_enabled
+        and settings.bank_name.strip()
+        and settings.bank_account.strip()
+        and settings.bank_holder.strip()
+    )
+
+
 def remittance_instructions(customer: Customer) -> dict[str, Any]:
     """What the customer needs to pay by bank transfer, and which top-up methods exist."""
     settings = billing_settings(customer.store_id)
@@ -129,7 +140,7 @@ def remittance_instructions(customer: Customer) -> dict[str, Any]:
         name
         for name, enabled in (
             ("online", settings.online_topup_enabled),
-            ("offline", settings.offline_topup_enabled),
+            ("offline", takes_bank_transfers(settings)),
         )
         if enabled
     ]
@@ -164,7 +175,7 @@ def submit_claim(
 ) -> RemittanceClaim:
     """Record a customer's remittance claim (pending review). Commits."""
     settings = billing_settings(customer.store_id)
-    if not settings.offline_topup_enabled:
+    if not takes_bank_transfers(settings):
         raise OfflineTopupDisabled("This store does not take bank transfers.")
     value = ledger.parse_amount(amount)
     if not isinstance(paid_on, date) or paid_on > datetime.now(UTC).date() + timedelta(days=1):

@@ -7,7 +7,7 @@ import importlib.util
 
 from flask import Flask
 
-PARTS = ("wallet_views", "order_views")
+PARTS = ("wallet_views", "order_views", "dashboard_views")
 
 
 def register(app: Flask) -> None:

@@ -364,6 +364,8 @@ def staff_claims() -> ResponseReturnValue:
 @staff_page("claims.approve")
 def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
     staff = _staff()
+    if request.form.get("confirmed") != "1":  # first a confirmation page (works without JS)
+        return _approve_confirmation(claim_id)
     try:
         claim = remittance.approve_claim(claim_id, staff)
     except (SameApprover, ClaimAlreadyDecided, WrongStore, PermissionDenied) as exc:
@@ -377,6 +379,20 @@ def staff_claim_approve(claim_id: int) -> ResponseReturnValue:
                 "info",
             )
     return redirect(url_for("billing.staff_claims", state=request.args.get("state", "open")))
+
+
+def _approve_confirmation(claim_id: int) -> ResponseReturnValue:
+    """What approving credits, and to whom, before it happens."""
+    claim = db.session.scalar(select(RemittanceClaim).where(RemittanceClaim.id == claim_id))
+    if claim is None:
+        abort(404)
+    customer = db.session.scalar(select(Customer).where(Customer.id == claim.customer_id))
+    return render_template(
+        "backoffice/claim_approve_confirm.html",
+        claim=claim,
+        customer=customer,
+        state=request.args.get("state", "open"),
+    )
 
 
 @bp.post("/staff/claims/<id:claim_id>/reject")
@@ -556,10 +572,10 @@ def register(app: Flask) -> None:
 
         payments_sandbox.mount(app)
     add_nav(app, NavItem("billing.wallet", _l("Wallet"), "account", 15, _is_customer))
-    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "main", 85,
+    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "staff", 40,
                          _staff_with("claims.view")))
-    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "main", 86,
+    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "staff", 50,
                          _staff_with("money.view")))
-    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "main", 87,
+    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "staff", 60,
                          _staff_with("billing.settings")))
 

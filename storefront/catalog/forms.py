@@ -43,7 +43,10 @@ class PriceRuleForm(FlaskForm):
     kind = SelectField(
         _l("Rule"),
         choices=options(
-            [("markup", _l("Markup on cost")), ("discount", _l("Discount off list price"))]
+            [
+                ("markup", _l("Markup on cost (price = cost + amount)")),
+                ("discount", _l("Discount off list price (price = list price − amount)")),
+            ]
         ),
     )
     adjustment = SelectField(
@@ -54,6 +57,9 @@ class PriceRuleForm(FlaskForm):
         _l("Value"), places=4, validators=[DataRequired(), NumberRange(min=0, max=1_000_000)]
     )
     allow_below_cost = BooleanField(_l("Allow selling below cost"))
+    acknowledged = HiddenField()  # the rule whose preview (and warnings) staff saw
+    preview = SubmitField(_l("Preview rule"))
+    save = SubmitField(_l("Add rule"))
 
 
 class VisibilityForm(FlaskForm):

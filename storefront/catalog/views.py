@@ -29,7 +29,7 @@ from sqlalchemy import select
 from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
-from storefront.catalog import descriptions, groups, services, snapshot
+from storefront.catalog import descriptions, groups, rule_preview, services, snapshot
 from storefront.catalog.calculator_input import basket_items
 from storefront.catalog.forms import (
     ConfirmForm,
@@ -43,6 +43,7 @@ from storefront.catalog.forms import (
 from storefront.catalog.models import CustomerGroup, PriceRule, ProductText
 from storefront.catalog.owner import owner_key, transfer_to
 from storefront.catalog.pricing import BillingMode
+from storefront.catalog.starting_prices import price_text, starting_prices
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.stores.tenancy import current_store, request_store
@@ -269,6 +270,52 @@ def quote_page(quote_id: str) -> ResponseReturnValue:
 # --------------------------------------------------------------------------- staff
 
 
+def _rule_fields(form: PriceRuleForm) -> dict[str, Any]:
+    return {
+        "kind": form.kind.data or "markup",
+        "adjustment": form.adjustment.data or "percent",
+        "value": Decimal(form.value.data or 0),
+        "product_code": form.product_code.data or None,
+        "spec_code": (form.spec_code.data or "").strip() or None,
+        "group_id": int(form.group_id.data) if form.group_id.data else None,
+        "allow_below_cost": bool(form.allow_below_cost.data),
+    }
+
+
+def _preview_mode() -> BillingMode:
+    wanted = request.args.get("mode", "monthly")
+    return BillingMode(wanted) if wanted in {m.value for m in BillingMode} else BillingMode.MONTHLY
+
+
+def _submitted_rule(
+    form: PriceRuleForm, region: str | None
+) -> tuple[ResponseReturnValue | None, rule_preview.RulePreview | None]:
+    """Preview the rule (button "Preview rule", or "Add rule" for a rule that warns and whose
+    preview was not shown yet), or save it and answer with the redirect."""
+    fields = _rule_fields(form)
+    found = None
+    if region is not None:
+        candidate = rule_preview.candidate_rule(**fields, rules=services.store_rules())
+        found = rule_preview.preview_rule(candidate, region, _preview_mode())
+    seen = "|".join(str(v) for v in fields.values())  # the rule whose warnings were shown
+    if form.preview.data or (found is not None and found.warns and form.acknowledged.data != seen):
+        form.acknowledged.data = seen
+        return None, found
+    try:
+        services.add_rule(current_staff(), **fields)
+        db.session.commit()
+    except services.CatalogError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            getattr(form, name).errors = [message]
+        return None, None
+    flash(_("Price rule added."), "success")
+    args: dict[str, Any] = {
+        k: request.args[k] for k in ("region", "mode", "group") if request.args.get(k)
+    }
+    return redirect(url_for("catalog.staff_pricing", **args)), None
+
+
 @bp.route("/staff/pricing", methods=["GET", "POST"])
 @staff_page("pricing.manage")
 def staff_pricing() -> ResponseReturnValue:
@@ -279,31 +326,13 @@ def staff_pricing() -> ResponseReturnValue:
         [("", _("All products")), *((p.code, p.code.upper()) for p in services.products(hid))]
     )
     form.group_id.choices = options([("", _("Everyone")), *((str(g.id), g.name) for g in groups)])
-    if form.validate_on_submit():
-        try:
-            services.add_rule(
-                current_staff(),
-                kind=form.kind.data or "markup",
-                adjustment=form.adjustment.data or "percent",
-                value=Decimal(form.value.data or 0),
-                product_code=form.product_code.data or None,
-                spec_code=(form.spec_code.data or "").strip() or None,
-                group_id=int(form.group_id.data) if form.group_id.data else None,
-                allow_below_cost=bool(form.allow_below_cost.data),
-            )
-            db.session.commit()
-            flash(_("Price rule added."), "success")
-            return redirect(url_for("catalog.staff_pricing", region=request.args.get("region")))
-        except services.CatalogError as exc:
-            db.session.rollback()
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [message]
     regions, region = _region(hid)
-    mode = (
-        BillingMode(request.args.get("mode", "monthly"))
-        if request.args.get("mode") in {m.value for m in BillingMode}
-        else BillingMode.MONTHLY
-    )
+    mode = _preview_mode()
+    candidate = None
+    if form.validate_on_submit():
+        done, candidate = _submitted_rule(form, region)
+        if done is not None:
+            return done
     group = request.args.get("group", type=int)
     if group is not None and group not in {g.id for g in groups}:
         group = None
@@ -314,6 +343,7 @@ def staff_pricing() -> ResponseReturnValue:
     return render_template(
         "catalog/staff_pricing.html",
         form=form,
+        candidate=candidate,
         rules=rules,
         rows=rows,
         regions=regions,
@@ -594,6 +624,8 @@ def register(app: Flask) -> None:
     app.add_template_global(
         lambda product, spec: services.spec_label(product, spec, _locale()), "spec_label"
     )
+    app.add_template_global(starting_prices, "starting_prices")  # the home page's cards
+    app.add_template_global(price_text, "starting_price_text")
     add_nav(app, NavItem("catalog.product_list", _l("Products"), order=10))
     add_nav(app, NavItem("catalog.calculator", _l("Price calculator"), order=20))
     add_nav(
@@ -601,7 +633,8 @@ def register(app: Flask) -> None:
         NavItem(
             "catalog.staff_pricing",
             _l("Pricing"),
-            order=80,
+            section="staff",
+            order=30,
             visible=lambda user: has_permission(user, "pricing.manage"),
         ),
     )

@@ -729,10 +729,10 @@ def _visible(permission: str) -> Callable[[Any], bool]:
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(public)
-    add_nav(app, NavItem("partners.home", _l("Partner"), "account", 6, _visible("workspace.view")))
+    add_nav(app, NavItem("partners.home", _l("Partner"), "staff", 110, _visible("workspace.view")))
     add_nav(
         app,
-        NavItem("partners.resellers", _l("Resellers"), "account", 7, _visible("resellers.view")),
+        NavItem("partners.resellers", _l("Resellers"), "staff", 120, _visible("resellers.view")),
     )
     app.jinja_env.globals.update(partner_can=_partner_can)
 

@@ -96,6 +96,9 @@ def test_dashboard_numbers(
     refunded, _ = buy(app, buyer, make_quote)
     with app.app_context():
         orders.refund_order(refunded, "test")  # a refunded order is not a sale
+        remittance.update_billing_settings(
+            db.session.get(Staff, owner.id), bank_name="BOC", bank_account="1", bank_holder="Co"
+        )
         remittance.submit_claim(low, "50.00", date.today(), "Zhang San", "SN-D1")
         remittance.submit_claim(low, "60.00", date.today(), "Zhang San", "SN-D2")
     with app.app_context(), store_context(default_store):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -27,6 +28,7 @@ from storefront.billing.models import ClaimStatus, JournalTransaction, Transacti
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
 from tests.billing.test_concurrency import run_threads
+from tests.billing.wallet_helpers import login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 TODAY = date.today()
@@ -86,12 +88,19 @@ def test_serial_numbers_are_unique_per_store_only(
     app: Flask, configured: None, make_store: Callable[..., object],
     make_customer: Callable[..., Customer],
 ) -> None:
-    mine, theirs = make_customer(), make_customer(store=make_store())
+    other = make_store()
+    mine, theirs = make_customer(), make_customer(store=other)
+    with app.app_context():
+        settings = remittance.billing_settings(other.id)  # type: ignore[attr-defined]
+        settings.bank_name, settings.bank_account, settings.bank_holder = "BOC", "62 01", "Co"
+        db.session.commit()
     submit(app, mine, "10.00", "SN-X")
     submit(app, theirs, "10.00", "SN-X")
 
 
-def test_offline_can_be_switched_off(app: Flask, customer: Customer, owner: Staff) -> None:
+def test_offline_can_be_switched_off(
+    app: Flask, customer: Customer, owner: Staff, configured: None
+) -> None:
     with app.app_context():
         remittance.update_billing_settings(owner, offline_topup_enabled=False)
         assert remittance.remittance_instructions(customer)["methods"] == ["online"]
@@ -191,3 +200,39 @@ def test_concurrent_double_approval_above_threshold(
     with app.app_context():
         assert services.balance(customer) == Decimal("5000.00")
         assert_ledger_invariants()
+
+
+def test_bank_transfer_is_offered_only_with_bank_details(
+    app: Flask, client: Any, customer: Customer, owner: Staff
+) -> None:
+    """A store with no bank details does not offer bank transfer (the customer would have no
+    account to pay into); once staff fill them in, the option and the claim form appear."""
+    with app.app_context():
+        assert remittance.remittance_instructions(customer)["methods"] == ["online"]
+        with pytest.raises(OfflineTopupDisabled):
+            remittance.submit_claim(customer, "5.00", TODAY, "Z", "SN-X")
+    login(client, customer.email)
+    assert "Pay by bank transfer" not in client.get("/wallet").get_data(as_text=True)
+    with app.app_context():
+        remittance.update_billing_settings(owner, bank_name="BOC", bank_account="62 01")
+        assert "offline" not in remittance.remittance_instructions(customer)["methods"]
+        remittance.update_billing_settings(owner, bank_holder="Blue Co")
+        assert remittance.remittance_instructions(customer)["methods"] == ["online", "offline"]
+    assert "Pay by bank transfer" in client.get("/wallet").get_data(as_text=True)
+
+
+def test_the_demo_store_offers_bank_transfer_with_its_details(app: Flask) -> None:
+    from storefront.billing.seed import DEMO_BANK
+    from storefront.cli import seed_demo_data
+    from storefront.stores.services import ensure_default_store
+
+    with app.app_context():
+        seed_demo_data()
+        store = ensure_default_store()
+        settings = remittance.billing_settings(store.id)
+        assert remittance.takes_bank_transfers(settings)
+        assert settings.bank_account == DEMO_BANK["bank_account"]
+        settings.bank_holder = "Our Own Co"
+        db.session.commit()
+        seed_demo_data()  # idempotent: the store's own details stay
+        assert remittance.billing_settings(store.id).bank_holder == "Our Own Co"

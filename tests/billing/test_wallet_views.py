@@ -94,15 +94,22 @@ def test_claim_with_proof_then_staff_approval_credits_once(
     proof = staff_client.get(f"/staff/claims/{claim.id}/proof")
     assert proof.data == PNG
     proof.close()
+    # approving asks first: a confirmation page (no JS needed) that credits nothing yet
+    confirm = staff_client.post(
+        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue)}
+    ).get_data(as_text=True)
+    assert 'id="confirm-approve"' in confirm and "SN-100" in confirm and "300.00" in confirm
+    with app.app_context():
+        assert services.balance(customer) == Decimal("0.00")
     response = staff_client.post(
-        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue)},
+        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue), "confirmed": "1"},
         follow_redirects=True,
     )
     assert "approved: the wallet was credited" in response.get_data(as_text=True)
     with app.app_context():
         assert services.balance(customer) == Decimal("300.00")
     again = staff_client.post(
-        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue)},
+        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue), "confirmed": "1"},
         follow_redirects=True,
     )
     assert "already been decided" in again.get_data(as_text=True)
@@ -119,7 +126,7 @@ def test_claim_with_proof_then_staff_approval_credits_once(
     login(support_client, support.email, staff=True)
     assert support_client.get("/staff/claims?state=approved").status_code == 200
     assert support_client.post(
-        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue)}
+        f"/staff/claims/{claim.id}/approve", data={"csrf_token": csrf(queue), "confirmed": "1"}
     ).status_code in (400, 403)
 
 
@@ -138,10 +145,11 @@ def test_two_approvers_above_threshold_and_clear_message_for_the_same_one(
     first = app.test_client()
     login(first, owner.email, staff=True)
     token = csrf(first.get("/staff/claims").get_data(as_text=True))
-    page = first.post(f"/staff/claims/{claim_id}/approve", data={"csrf_token": token},
+    confirmed = {"csrf_token": token, "confirmed": "1"}
+    page = first.post(f"/staff/claims/{claim_id}/approve", data=confirmed,
                       follow_redirects=True).get_data(as_text=True)
     assert "needs a second approval" in page
-    page = first.post(f"/staff/claims/{claim_id}/approve", data={"csrf_token": token},
+    page = first.post(f"/staff/claims/{claim_id}/approve", data=confirmed,
                       follow_redirects=True).get_data(as_text=True)
     assert "a second, different staff member must approve it" in page
     with app.app_context():
@@ -150,7 +158,7 @@ def test_two_approvers_above_threshold_and_clear_message_for_the_same_one(
     second = app.test_client()
     login(second, finance.email, staff=True)
     token2 = csrf(second.get("/staff/claims").get_data(as_text=True))
-    second.post(f"/staff/claims/{claim_id}/approve", data={"csrf_token": token2})
+    second.post(f"/staff/claims/{claim_id}/approve", data={"csrf_token": token2, "confirmed": "1"})
     with app.app_context():
         assert services.balance(customer) == Decimal("5000.00")
         claim = db.session.get(RemittanceClaim, claim_id)

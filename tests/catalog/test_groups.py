@@ -12,7 +12,7 @@ from storefront.accounts.models import StaffRole
 from storefront.catalog.models import CustomerGroup, CustomerGroupMember, PriceRule
 from storefront.extensions import db
 from tests.builders import PASSWORD
-from tests.catalog.test_pages import csrf, login
+from tests.catalog.test_pages import add_rule_past_warning, csrf, login
 
 GROUPS = "/staff/customer-groups"
 
@@ -198,7 +198,7 @@ def test_delete_says_what_happens_to_rules(
         db.session.commit()
     detail = f"{GROUPS}/{group_id}"
     page = client.get(detail).get_data(as_text=True)
-    assert re.search(r'id="group-rules".*discount 5\.00%.*ecs', page, re.S)
+    assert re.search(r'id="group-rules".*discount off list price 5\.00%.*ecs', page, re.S)
     assert f'href="/staff/pricing?group={group_id}"' in page
     filtered = client.get(f"/staff/pricing?group={group_id}").get_data(as_text=True)
     assert "Showing the rules for everyone and for the group Resellers." in filtered
@@ -207,8 +207,8 @@ def test_delete_says_what_happens_to_rules(
     text = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert "Delete the group Resellers?" in text
-    assert "will be deleted with it" in text and "discount 5.00%" in text
-    assert "markup 10" not in text  # the rule for everyone stays and is not listed
+    assert "will be deleted with it" in text and "discount off list price 5.00%" in text
+    assert "markup on cost 10" not in text  # the rule for everyone stays and is not listed
     assert client.post(f"{detail}/delete").status_code == 400  # CSRF: no token, no delete
 
     resp = client.post(f"{detail}/delete", headers=csrf(client, f"{detail}/delete"))
@@ -254,10 +254,9 @@ def test_group_price_reaches_calculator_and_api_quotes(
     group_id = _group_id(app, "Wholesale")
     detail = f"{GROUPS}/{group_id}"
     client.post(f"{detail}/members", headers=csrf(client, detail), data={"customer_id": member.id})
-    resp = client.post(
-        "/staff/pricing",
-        headers=csrf(client, "/staff/pricing"),
-        data={
+    resp = add_rule_past_warning(
+        client,
+        {
             "product_code": "ecs",
             "spec_code": "",
             "group_id": str(group_id),

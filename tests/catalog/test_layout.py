@@ -38,7 +38,7 @@ def test_navigation_follows_the_visitor_and_language(
 
     login(client, make_staff(role=StaffRole.OWNER))
     staff = _nav(client.get("/products/ecs").get_data(as_text=True))
-    assert ("/staff/pricing", "Pricing") in staff and ("/admin/", "Back office") in staff
+    assert ("/staff/pricing", "Pricing") in staff and ("/admin/", "Dashboard") in staff
     assert ("/login", "Log in") not in staff
     staff_zh = _nav(client.get("/products/ecs", headers=ZH).get_data(as_text=True))
     assert ("/staff/pricing", "定价") in staff_zh and ("/login", "登录") not in staff_zh

@@ -108,12 +108,29 @@ def test_staff_pricing_needs_staff(
 
 
 
-def _add_ecs_markup(client: Any) -> Any:
-    """A logged-in owner adds a 10 % markup on ECS through the pricing page."""
+def add_rule_past_warning(client: Any, data: dict[str, str]) -> Any:
+    """"Add rule" for a rule that warns (sells below list or lowers today's price): the first
+    answer is the preview with its warning, the second (the same rule, its preview seen) saves
+    it."""
+    data = {**data, "save": "1"}
+    first = client.post("/staff/pricing", headers=csrf(client, "/staff/pricing"), data=data)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and 'id="warn-below-list"' in page
+    seen = re.search(r'id="acknowledged" name="acknowledged" type="hidden" value="([^"]*)"', page)
+    assert seen is not None
     return client.post(
         "/staff/pricing",
         headers=csrf(client, "/staff/pricing"),
-        data={
+        data={**data, "acknowledged": seen.group(1)},
+    )
+
+
+def _add_ecs_markup(client: Any) -> Any:
+    """A logged-in owner adds a 10 % markup on ECS through the pricing page (a markup is on
+    cost, below list here: it warns first)."""
+    return add_rule_past_warning(
+        client,
+        {
             "product_code": "ecs",
             "spec_code": "",
             "group_id": "",

@@ -274,8 +274,8 @@ def test_staff_login(live_server: Any, make_staff: Any, new_page: Any) -> None:
     assert "The email or password is wrong." in alert(page)
     expect(page.locator("h1")).to_have_text("Staff log in")
     log_in(page, live_server.url, staff.email, path="/admin/login")
-    page.wait_for_url("**/account")
-    expect(page.locator("h1")).to_have_text("Your account")
+    page.wait_for_url("**/admin/")  # staff land on the back-office dashboard (issue 19)
+    expect(page.locator("h1")).to_have_text("Dashboard")
 
 
 def test_verified_individual_switches_to_enterprise(

@@ -27,6 +27,7 @@ def test_online_topup_through_the_gateway(
     customer = make_customer()
     page = new_page()
     _login(page, live_server.url, customer.email)
+    page.locator("#account-menu").click()  # the account menu holds the wallet
     page.get_by_role("link", name="Wallet").click()
     page.wait_for_url("**/wallet")
     page.get_by_label("Amount (CNY)").fill("88.80")
