@@ -37,6 +37,7 @@ from storefront.accounts.models import (
 )
 from storefront.accounts.passwords import hash_password, verify_password
 from storefront.cloud.interface import (
+    CloudConfigError,
     ReviewResult,
     UpstreamRejected,
     UpstreamUnavailable,
@@ -482,6 +483,12 @@ class RealnameInput:
     credit_code: str = ""
     legal_person: str = ""
     documents: list[bytes] = field(default_factory=list)
+    # individual: "resident_id" (default: the bank-card route) or another document type
+    # (realname_routes.DOCUMENTS) with its three images in ``documents``
+    document_type: str = ""
+    bank_account: str = ""
+    mobile: str = ""
+    verification_code: str = ""
 
 
 def sniff_document(data: bytes) -> str | None:
@@ -523,18 +530,9 @@ def read_document(name: str) -> bytes:
 def validate_realname(data: RealnameInput) -> tuple[str, str, str | None]:
     """(subject name, normalised number, legal person) or an :class:`AccountError`."""
     if data.kind == "individual":
-        name = (data.name or "").strip()
-        number = (data.id_number or "").strip().upper()
-        if not name or len(name) > 60:
-            raise AccountError(
-                "invalid_input", _l("Enter your name."), {"name": _l("Enter your name.")}
-            )
-        if not validators.valid_id_number(number):
-            raise AccountError(
-                "invalid_id_number",
-                _l("This is not a valid resident id number."),
-                {"id_number": _l("This is not a valid resident id number.")},
-            )
+        from storefront.accounts.realname_routes import validate_individual
+
+        name, number, _route = validate_individual(data)
         return name, number, None
     if data.kind == "enterprise":
         company = (data.company_name or "").strip()
@@ -602,15 +600,22 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
             "provider_not_linked",
             _l("Your account is not linked to the cloud provider yet. Try again later."),
         )
-    documents = [store_document(d) for d in data.documents]
+    from storefront.accounts import realname_routes
+
+    route = realname_routes.validate_individual(data)[2] if data.kind == "individual" else None
+    files = [] if route is not None and route.bank_card is not None else data.documents
+    documents = [store_document(d) for d in files]
     provider = cloud_provider()
     try:
-        if data.kind == "individual":
+        file_urls = realname_routes.upload_documents(provider, customer, documents, files)
+        if route is not None:
             provider.submit_individual_realname(
                 customer_id=customer.provider_customer_id,
                 name=subject,
                 id_number=number,
-                file_urls=documents,
+                bank_card=route.bank_card,
+                document=route.document,
+                file_urls=file_urls,
             )
         elif change:
             provider.change_to_enterprise_realname(
@@ -618,7 +623,7 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
                 company_name=subject,
                 credit_code=number,
                 legal_person=legal or "",
-                file_urls=documents,
+                file_urls=file_urls,
             )
         else:
             provider.submit_enterprise_realname(
@@ -626,12 +631,13 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
                 company_name=subject,
                 credit_code=number,
                 legal_person=legal or "",
-                file_urls=documents,
+                file_urls=file_urls,
             )
     except UpstreamRejected as exc:
         log.info("real-name for customer %s refused upstream: %s", customer.id, exc.code)
-        raise AccountError("realname_refused", exc.message) from exc
-    except UpstreamUnavailable as exc:
+        raise realname_routes.refused(exc) from exc
+    except (UpstreamUnavailable, CloudConfigError) as exc:
+        log.warning("real-name for customer %s not sent: %s", customer.id, exc)
         raise AccountError(
             "upstream_unavailable", _l("The cloud provider is unavailable. Try again later.")
         ) from exc
