@@ -13,6 +13,7 @@ stay in the local encrypted store.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from storefront.accounts import validators
 from storefront.accounts.models import Customer
 from storefront.cloud.interface import (
     BankCard,
+    CloudConfigError,
     CloudProvider,
     IdentityDocument,
     UpstreamRejected,
@@ -35,6 +37,8 @@ from storefront.extensions import cloud_provider
 
 if TYPE_CHECKING:
     from storefront.accounts.services import RealnameInput
+
+log = logging.getLogger(__name__)
 
 RESIDENT_ID = "resident_id"
 SCENE_BANK_CARD = 18  # send_verification_code's scene for bank-card real-name
@@ -200,3 +204,56 @@ def ip_and_mobile() -> str:
     else:
         raw = request.form.get("mobile")
     return f"{get_remote_address()}|{mainland_mobile(str(raw or '')) or ''}"
+
+
+def submit_to_provider(
+    customer: Customer,
+    data: RealnameInput,
+    subject: str,
+    number: str,
+    legal: str | None,
+    *,
+    change: bool,
+) -> list[str]:
+    """Store the documents locally (encrypted) and in the partner's bucket, then submit the
+    route's call; returns the local document names. Raises ``AccountError``."""
+    from storefront.accounts.services import AccountError, store_document
+
+    route = validate_individual(data)[2] if data.kind == "individual" else None
+    files = [] if route is not None and route.bank_card is not None else data.documents
+    documents = [store_document(d) for d in files]
+    provider = cloud_provider()
+    customer_id = customer.provider_customer_id or ""
+    try:
+        file_urls = upload_documents(provider, customer, documents, files)
+        if route is not None:
+            provider.submit_individual_realname(
+                customer_id=customer_id,
+                name=subject,
+                id_number=number,
+                bank_card=route.bank_card,
+                document=route.document,
+                file_urls=file_urls,
+            )
+        else:
+            submit = (
+                provider.change_to_enterprise_realname
+                if change
+                else provider.submit_enterprise_realname
+            )
+            submit(
+                customer_id=customer_id,
+                company_name=subject,
+                credit_code=number,
+                legal_person=legal or "",
+                file_urls=file_urls,
+            )
+    except UpstreamRejected as exc:
+        log.info("real-name for customer %s refused upstream: %s", customer.id, exc.code)
+        raise refused(exc) from exc
+    except (UpstreamUnavailable, CloudConfigError) as exc:
+        log.warning("real-name for customer %s not sent: %s", customer.id, exc)
+        raise AccountError(
+            "upstream_unavailable", _l("The cloud provider is unavailable. Try again later.")
+        ) from exc
+    return documents

@@ -37,7 +37,6 @@ from storefront.accounts.models import (
 )
 from storefront.accounts.passwords import hash_password, verify_password
 from storefront.cloud.interface import (
-    CloudConfigError,
     ReviewResult,
     UpstreamRejected,
     UpstreamUnavailable,
@@ -600,47 +599,9 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
             "provider_not_linked",
             _l("Your account is not linked to the cloud provider yet. Try again later."),
         )
-    from storefront.accounts import realname_routes
+    from storefront.accounts.realname_routes import submit_to_provider
 
-    route = realname_routes.validate_individual(data)[2] if data.kind == "individual" else None
-    files = [] if route is not None and route.bank_card is not None else data.documents
-    documents = [store_document(d) for d in files]
-    provider = cloud_provider()
-    try:
-        file_urls = realname_routes.upload_documents(provider, customer, documents, files)
-        if route is not None:
-            provider.submit_individual_realname(
-                customer_id=customer.provider_customer_id,
-                name=subject,
-                id_number=number,
-                bank_card=route.bank_card,
-                document=route.document,
-                file_urls=file_urls,
-            )
-        elif change:
-            provider.change_to_enterprise_realname(
-                customer_id=customer.provider_customer_id,
-                company_name=subject,
-                credit_code=number,
-                legal_person=legal or "",
-                file_urls=file_urls,
-            )
-        else:
-            provider.submit_enterprise_realname(
-                customer_id=customer.provider_customer_id,
-                company_name=subject,
-                credit_code=number,
-                legal_person=legal or "",
-                file_urls=file_urls,
-            )
-    except UpstreamRejected as exc:
-        log.info("real-name for customer %s refused upstream: %s", customer.id, exc.code)
-        raise realname_routes.refused(exc) from exc
-    except (UpstreamUnavailable, CloudConfigError) as exc:
-        log.warning("real-name for customer %s not sent: %s", customer.id, exc)
-        raise AccountError(
-            "upstream_unavailable", _l("The cloud provider is unavailable. Try again later.")
-        ) from exc
+    documents = submit_to_provider(customer, data, subject, number, legal, change=change)
     masked = crypto.mask(number)
     submission = RealnameSubmission(
         customer_id=customer.id,
