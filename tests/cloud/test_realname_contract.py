@@ -167,3 +167,27 @@ def test_enterprise_with_a_file_outside_the_bucket_is_refused(provider: CloudPro
             file_urls=["/srv/instance/realname/licence.png.enc"],
         )
     assert err.value.code == "CBC.99005030"
+
+
+def test_only_the_partner_may_use_its_bucket(sandbox: RunningSandbox, provider_for: Any) -> None:
+    other = provider_for(
+        sandbox.url,
+        STOREFRONT_CLOUD_AK=demo.DEMO_DISTRIBUTOR_AK,
+        STOREFRONT_CLOUD_SK=demo.DEMO_DISTRIBUTOR_SK,
+        STOREFRONT_CLOUD_DOMAIN_ID=demo.DEMO_DISTRIBUTOR_DOMAIN_ID,
+    )
+    with pytest.raises(UpstreamRejected) as err:
+        other.upload_realname_attachment("realname/intruder.png", PNG)
+    assert (err.value.code, err.value.status) == ("AccessDenied", 403)
+    assert _objects(sandbox, "download/realname/intruder") == []
+
+
+def test_api_paths_are_not_taken_for_objects(sandbox: RunningSandbox) -> None:
+    """A signed API call to a path no API has is still the gateway's 404, not an OBS answer."""
+    requester = SignedRequester(settings_for(sandbox.url))
+    try:
+        with pytest.raises(UpstreamRejected) as err:
+            requester.request("GET", "/v2.0/no-such/api")
+    finally:
+        requester.close()
+    assert (err.value.code, err.value.status) == ("APIGW.0101", 404)
