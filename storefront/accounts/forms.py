@@ -9,6 +9,8 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from storefront.accounts.realname_routes import DOCUMENT_LABELS, RESIDENT_ID
+
 CALLING_CODES = [
     ("+86", "+86 中国大陆 / Chinese mainland"),
     ("+852", "+852 Hong Kong"),
@@ -121,10 +123,20 @@ class RealnameForm(FlaskForm):
         default="individual",
     )
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=60)])
-    id_number = StringField(_l("Resident ID number"), validators=[Optional(), Length(max=18)])
+    document_type = SelectField(
+        _l("Identity document"),
+        choices=lambda: [(k, str(v)) for k, v in DOCUMENT_LABELS.items()],
+        default=RESIDENT_ID,
+    )
+    id_number = StringField(_l("ID or document number"), validators=[Optional(), Length(max=32)])
+    bank_account = StringField(_l("Bank card number"), validators=[Optional(), Length(max=40)])
+    mobile = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
+    verification_code = StringField(
+        _l("SMS verification code"), validators=[Optional(), Length(max=6)]
+    )
     company_name = StringField(_l("Company name"), validators=[Optional(), Length(max=200)])
     credit_code = StringField(
         _l("Unified social credit code"), validators=[Optional(), Length(max=18)]
     )
     legal_person = StringField(_l("Legal person"), validators=[Optional(), Length(max=60)])
-    documents = FileField(_l("Certificate images (JPEG, PNG or PDF, optional)"))
+    documents = FileField(_l("Document images (JPEG, PNG or PDF)"))

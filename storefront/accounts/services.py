@@ -518,6 +518,12 @@ class RealnameInput:
     credit_code: str = ""
     legal_person: str = ""
     documents: list[bytes] = field(default_factory=list)
+    # individual: "resident_id" (default: the bank-card route) or another document type
+    # (realname_routes.DOCUMENTS) with its three images in ``documents``
+    document_type: str = ""
+    bank_account: str = ""
+    mobile: str = ""
+    verification_code: str = ""
 
 
 def sniff_document(data: bytes) -> str | None:
@@ -564,18 +570,9 @@ def read_document(name: str) -> bytes:
 def validate_realname(data: RealnameInput) -> tuple[str, str, str | None]:
     """(subject name, normalised number, legal person) or an :class:`AccountError`."""
     if data.kind == "individual":
-        name = (data.name or "").strip()
-        number = (data.id_number or "").strip().upper()
-        if not name or len(name) > 60:
-            raise AccountError(
-                "invalid_input", _l("Enter your name."), {"name": _l("Enter your name.")}
-            )
-        if not validators.valid_id_number(number):
-            raise AccountError(
-                "invalid_id_number",
-                _l("This is not a valid resident id number."),
-                {"id_number": _l("This is not a valid resident id number.")},
-            )
+        from storefront.accounts.realname_routes import validate_individual
+
+        name, number, _route = validate_individual(data)
         return name, number, None
     if data.kind == "enterprise":
         company = (data.company_name or "").strip()
@@ -648,39 +645,9 @@ def submit_realname(customer: Customer, data: RealnameInput) -> RealnameSubmissi
     except uploads.UploadQuotaExceeded as exc:
         message = _l("You have stored too many files: contact the store to make room.")
         raise AccountError(exc.code, message, {"documents": message}) from exc
-    documents = [store_document(d) for d in data.documents]
-    provider = cloud_provider()
-    try:
-        if data.kind == "individual":
-            provider.submit_individual_realname(
-                customer_id=customer.provider_customer_id,
-                name=subject,
-                id_number=number,
-                file_urls=documents,
-            )
-        elif change:
-            provider.change_to_enterprise_realname(
-                customer_id=customer.provider_customer_id,
-                company_name=subject,
-                credit_code=number,
-                legal_person=legal or "",
-                file_urls=documents,
-            )
-        else:
-            provider.submit_enterprise_realname(
-                customer_id=customer.provider_customer_id,
-                company_name=subject,
-                credit_code=number,
-                legal_person=legal or "",
-                file_urls=documents,
-            )
-    except UpstreamRejected as exc:
-        log.info("real-name for customer %s refused upstream: %s", customer.id, exc.code)
-        raise AccountError("realname_refused", exc.message) from exc
-    except UpstreamUnavailable as exc:
-        raise AccountError(
-            "upstream_unavailable", _l("The cloud provider is unavailable. Try again later.")
-        ) from exc
+    from storefront.accounts.realname_routes import submit_to_provider
+
+    documents = submit_to_provider(customer, data, subject, number, legal, change=change)
     masked = crypto.mask(number)
     submission = RealnameSubmission(
         customer_id=customer.id,

@@ -23,11 +23,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 
-from storefront.accounts import forms, registration, services
+from storefront.accounts import forms, realname_routes, registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import start_session
+from storefront.accounts.realname_routes import ip_and_mobile
 from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.accounts.terms import LABELS, current_terms
 from storefront.extensions import db, limiter
@@ -460,6 +461,10 @@ def realname() -> ResponseReturnValue:
             credit_code=form.credit_code.data or "",
             legal_person=form.legal_person.data or "",
             documents=[f.read() for f in files if f and f.filename],
+            document_type=form.document_type.data or "",
+            bank_account=form.bank_account.data or "",
+            mobile=form.mobile.data or "",
+            verification_code=form.verification_code.data or "",
         )
         try:
             services.submit_realname(customer, payload)
@@ -471,6 +476,10 @@ def realname() -> ResponseReturnValue:
             return redirect(url_for("accounts.realname"))
     else:
         services.refresh_realname(customer)
+    return _realname_page(customer, form)
+
+
+def _realname_page(customer: Customer, form: forms.RealnameForm) -> str:
     return render_template(
         "accounts/realname.html",
         form=form,
@@ -479,6 +488,32 @@ def realname() -> ResponseReturnValue:
         switching=services.pending_change(customer) is not None,
         history=services.realname_history(customer),
     )
+
+
+@bp.post("/account/realname/send-code")
+@login_required
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_mobile, deduct_when=lambda r: r.status_code == 200
+)  # per number: codes sent
+@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+def realname_send_code() -> ResponseReturnValue:
+    """The real-name form's "Send code" button: SMS the bank-card code, show the form again."""
+    customer = _customer()
+    if customer is None:
+        return redirect(url_for("accounts.account"))
+    form = forms.RealnameForm()
+    if not forms.EmptyForm().validate_on_submit():
+        flash(_l("The form expired. Please try again."), "error")
+        return _realname_page(customer, form), 400
+    try:
+        mobile = realname_routes.send_realname_code(
+            customer, form.mobile.data, locale=str(get_locale())
+        )
+    except AccountError as exc:
+        _apply_errors(form, exc)
+        return _realname_page(customer, form), 422 if exc.code != "upstream_unavailable" else 503
+    flash(_l("We sent a verification code to %(phone)s.", phone=mobile))
+    return _realname_page(customer, form)
 
 
 # --------------------------------------------------------------------------- wiring

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from typing import Any
 
@@ -9,9 +11,10 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
-from storefront.accounts import registration, services
+from storefront.accounts import realname_routes, registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import ApiToken, Customer, Staff
+from storefront.accounts.realname_routes import ip_and_mobile
 from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
@@ -194,6 +197,38 @@ def get_realname() -> ResponseReturnValue:
     return jsonify(realname_json(customer))
 
 
+def _documents(data: dict[str, Any]) -> list[bytes]:
+    """``documents``: base64 images (JPEG, PNG or PDF), in the order the document type needs."""
+    raw = data.get("documents") or []
+    try:
+        if not isinstance(raw, list) or len(raw) > 10:
+            raise ValueError
+        return [base64.b64decode(str(item), validate=True) for item in raw]
+    except (ValueError, binascii.Error):
+        message = "Send documents as a list of base64-encoded files."
+        raise ApiError(422, "invalid_input", message, {"documents": message}) from None
+
+
+@bp.post("/me/realname/verification-code")
+@limiter.limit(
+    limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_mobile, deduct_when=lambda r: r.status_code == 202
+)  # per number: codes sent
+@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+@require_customer_token
+def send_realname_code() -> ResponseReturnValue:
+    """SMS the provider's bank-card real-name code to ``{mobile}`` (mainland China)."""
+    data = json_body()
+    try:
+        realname_routes.send_realname_code(
+            api_customer(),
+            text(data, "mobile"),
+            locale=str(get_locale() or current_store().default_locale),
+        )
+    except AccountError as exc:
+        raise api_error(exc) from exc
+    return jsonify(status="sent"), 202
+
+
 @bp.post("/me/realname")
 @require_customer_token
 def submit_realname() -> ResponseReturnValue:
@@ -206,6 +241,11 @@ def submit_realname() -> ResponseReturnValue:
         company_name=text(data, "company_name"),
         credit_code=text(data, "credit_code"),
         legal_person=text(data, "legal_person"),
+        document_type=text(data, "document_type"),
+        bank_account=text(data, "bank_account"),
+        mobile=text(data, "mobile"),
+        verification_code=text(data, "verification_code"),
+        documents=_documents(data),
     )
     try:
         services.submit_realname(customer, payload)

@@ -24,3 +24,7 @@ DEMO_ECS_IMAGES = {
     "linux": "sandbox-{region}-ubuntu-22.04",
     "windows": "sandbox-{region}-windows-2022",
 }
+
+# The demo partner's OBS bucket, with the Partner Center's "real-name attachment upload" switch
+# on: real-name attachments go under its ``download/`` folder.
+DEMO_OBS_BUCKET = "storefront-sandbox-realname"

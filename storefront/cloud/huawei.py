@@ -18,12 +18,14 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 
 from storefront.cloud.interface import (
     AgencySession,
+    BankCard,
     ChargeMode,
     CloudConfigError,
     CreatedResources,
     FreezeMode,
     Funding,
     IdentityCheck,
+    IdentityDocument,
     IdentityKind,
     IssuedCoupon,
     ItemPrice,
@@ -261,17 +263,30 @@ class HuaweiCloudProvider:
         customer_id: str,
         name: str,
         id_number: str,
+        bank_card: BankCard | None = None,
+        document: IdentityDocument | None = None,
         file_urls: Sequence[str] = (),
     ) -> RealnameSubmitted:
+        if (bank_card is None) == (document is None):
+            raise ValueError("an individual real-name needs a bank card or an identity document")
+        card = None
+        if bank_card is not None:
+            card = m.BankCardInfoV2(
+                bank_account=bank_card.account,
+                areacode=bank_card.areacode,
+                mobile=bank_card.mobile,
+                verification_code=bank_card.verification_code,
+            )
         body = m.ApplyIndividualRealnameAuthsReq(
             customer_id=customer_id,
-            identify_type=0,  # personal certificate
-            verified_type=0,  # mainland resident identity card
-            verified_file_url=list(file_urls),
+            identify_type=4 if card is not None else 0,  # 4 bank card, 0 identity document
+            verified_type=int(document) if document is not None else None,
+            verified_file_url=list(file_urls) or None,
             name=name,
             verified_number=id_number,
             change_type=-1,  # first real-name
             xaccount_type=self._settings.xaccount_type,
+            bank_card_info=card,
         )
         req = m.CreatePersonalRealnameAuthRequest(body=body)
         resp = self._call(
@@ -280,6 +295,11 @@ class HuaweiCloudProvider:
             idempotent=False,
         )
         return RealnameSubmitted(manual_review=resp.is_review == 1)
+
+    def upload_realname_attachment(self, name: str, data: bytes) -> str:
+        from storefront.cloud.obs import upload_attachment
+
+        return upload_attachment(self._settings, name, data)
 
     def _enterprise_fields(
         self,
@@ -294,7 +314,7 @@ class HuaweiCloudProvider:
             "customer_id": customer_id,
             "identify_type": 1,  # organisation certificate
             "certificate_type": 0,  # business licence
-            "verified_file_url": list(file_urls),
+            "verified_file_url": list(file_urls) or None,
             "corp_name": company_name,
             "verified_number": credit_code,
             "reg_country": "CN",

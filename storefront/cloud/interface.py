@@ -150,6 +150,28 @@ class RealnameSubmitted:
     manual_review: bool
 
 
+class IdentityDocument(enum.IntEnum):
+    """The documented ``verified_type`` values of an individual's identity-document route
+    (``identify_type`` 0); each takes three images in the order the SDK's field doc gives."""
+
+    PASSPORT = 3  # data page, entry stamp page, holding the data page
+    HK_MACAO_PERMIT = 5  # front (portrait), back, holding the front
+    TAIWAN_PERMIT = 6  # front (portrait), back, holding the front
+    HK_MACAO_RESIDENCE = 9  # portrait side, emblem side, holding the portrait side
+    TAIWAN_RESIDENCE = 10  # portrait side, emblem side, holding the portrait side
+
+
+@dataclass(frozen=True, slots=True)
+class BankCard:
+    """The bank-card route (``identify_type`` 4): the card, the mobile the bank has on file and
+    the code ``send_verification_code`` (scene 18) sent to it."""
+
+    account: str
+    mobile: str  # 1XXXXXXXXXX, mainland only
+    verification_code: str
+    areacode: str = "0086"
+
+
 @dataclass(frozen=True, slots=True)
 class RealnameReview:
     result: ReviewResult | None  # None: nothing submitted yet
@@ -419,9 +441,18 @@ class CloudProvider(Protocol):
         customer_id: str,
         name: str,
         id_number: str,
+        bank_card: BankCard | None = None,
+        document: IdentityDocument | None = None,
         file_urls: Sequence[str] = (),
     ) -> RealnameSubmitted:
-        """Individual real-name with a mainland resident id (``create_personal_realname_auth``)."""
+        """Individual real-name (``create_personal_realname_auth``): a mainland resident id with
+        ``bank_card`` (``identify_type`` 4), or another ``document`` with its three images
+        (``identify_type`` 0). ``file_urls`` are names from :meth:`upload_realname_attachment`."""
+        ...
+
+    def upload_realname_attachment(self, name: str, data: bytes) -> str:
+        """Put ``data`` in the partner's OBS bucket at ``download/{name}``; returns what a
+        ``verified_file_url`` names it (``name``)."""
         ...
 
     def submit_enterprise_realname(

@@ -125,6 +125,10 @@ class CloudSettings:
     console_links: dict[str, str] = field(default_factory=dict)
     # --- ECS boot images: (region or "*", "linux" | "windows") -> image id ({region} filled) ---
     ecs_images: dict[tuple[str, str], str] = field(default_factory=dict)
+    # --- real-name attachments: the partner's OBS bucket (its ``download/`` folder, with the
+    # Partner Center's "real-name attachment upload" switch on) and its OBS endpoint ---
+    obs_bucket: str = ""
+    obs_endpoint: str = ""
 
     @property
     def agency(self) -> str:
@@ -219,6 +223,12 @@ class CloudSettings:
             backoff_s=_number(env, "STOREFRONT_CLOUD_BACKOFF_S", 0.2, float, minimum=0.0),
             console_links=_console_links(env, profile),
             ecs_images=_ecs_images(env, demo_defaults),
+            obs_bucket=get(
+                "STOREFRONT_CLOUD_OBS_BUCKET", demo.DEMO_OBS_BUCKET if demo_defaults else ""
+            ),
+            obs_endpoint=get(
+                "STOREFRONT_CLOUD_OBS_ENDPOINT", sandbox_url if profile == "sandbox" else ""
+            ).rstrip("/"),
             **endpoints,
         )
 

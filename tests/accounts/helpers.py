@@ -60,3 +60,30 @@ def mail_link(path: Any, marker: str) -> str:
     found = re.search(re.escape(marker) + r"([\w.\-]+)", body)
     assert found, body
     return found.group(1)
+
+
+def bank_card_realname(
+    client: FlaskClient,
+    headers: dict[str, str],
+    sandbox: Any,
+    *,
+    name: str = "张三",
+    id_number: str = "11010519491231002X",
+) -> dict[str, Any]:
+    """An individual real-name body for the bank-card route, with the SMS code the provider
+    (the sandbox) sent to a fresh mobile through ``POST /api/v1/me/realname/verification-code``."""
+    import secrets
+
+    mobile = "139" + f"{secrets.randbelow(10**8):08d}"
+    sent = client.post(
+        "/api/v1/me/realname/verification-code", json={"mobile": mobile}, headers=headers
+    )
+    assert sent.status_code == 202, sent.get_json()
+    return {
+        "type": "individual",
+        "name": name,
+        "id_number": id_number,
+        "bank_account": "6222020200112233445",
+        "mobile": mobile,
+        "verification_code": sandbox.verification_code(mobile),
+    }

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from storefront.accounts.models import RealnameSubmission
-from tests.accounts.helpers import PASSWORD, register, token_for
+from tests.accounts.helpers import PASSWORD, bank_card_realname, register, token_for
 
 ID = "11010519491231002X"
 MASKED = "1101**********002X"
@@ -20,22 +20,17 @@ def _customer_token(client: Any) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def test_individual_realname_verified_and_masked(
-    client: Any, db: Any, default_store: Any, caplog: Any
+    client: Any, db: Any, default_store: Any, caplog: Any, sandbox: Any
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _body, headers = _customer_token(client)
+    individual = bank_card_realname(client, headers, sandbox)
     bad = client.post(
-        "/api/v1/me/realname",
-        json={"type": "individual", "name": "张三", "id_number": ID[:-1] + "1"},
-        headers=headers,
+        "/api/v1/me/realname", json={**individual, "id_number": ID[:-1] + "1"}, headers=headers
     )
     assert bad.status_code == 422
     assert bad.get_json()["error"]["code"] == "invalid_id_number"
-    resp = client.post(
-        "/api/v1/me/realname",
-        json={"type": "individual", "name": "张三", "id_number": ID},
-        headers=headers,
-    )
+    resp = client.post("/api/v1/me/realname", json=individual, headers=headers)
     assert resp.status_code == 202
     assert resp.get_json()["realname_status"] in ("pending", "verified")
     got = client.get("/api/v1/me/realname", headers=headers).get_json()
@@ -45,11 +40,7 @@ def test_individual_realname_verified_and_masked(
         "masked_id": MASKED,
         "opinion": None,
     }
-    again = client.post(
-        "/api/v1/me/realname",
-        json={"type": "individual", "name": "张三", "id_number": ID},
-        headers=headers,
-    )
+    again = client.post("/api/v1/me/realname", json=individual, headers=headers)
     assert again.status_code == 409
     # stored encrypted, logged masked only
     stored = db.session.query(RealnameSubmission).one()
@@ -89,16 +80,13 @@ def test_enterprise_rejected_then_resubmitted(client: Any, default_store: Any) -
 
 
 def test_realname_page_shows_only_the_masked_number(
-    extra_app: Any, app: Any, default_store: Any
+    extra_app: Any, app: Any, default_store: Any, sandbox: Any
 ) -> None:
     nocsrf = extra_app(WTF_CSRF_ENABLED=False)
     client = nocsrf.test_client()
     _body, headers = _customer_token(client)
-    client.post(
-        "/api/v1/me/realname",
-        json={"type": "individual", "name": "张三", "id_number": ID},
-        headers=headers,
-    )
+    individual = bank_card_realname(client, headers, sandbox)
+    assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 202
     login = client.post("/login", data={"email": _body["email"], "password": PASSWORD})
     assert login.status_code == 302
     page = client.get("/account/realname").get_data(as_text=True)
@@ -111,11 +99,13 @@ def test_form_post_without_csrf_token_is_rejected(client: Any, default_store: An
     assert resp.status_code == 400
 
 
-def test_verified_individual_switches_to_enterprise(client: Any, default_store: Any) -> None:
+def test_verified_individual_switches_to_enterprise(
+    client: Any, default_store: Any, sandbox: Any
+) -> None:
     """Individual -> enterprise uses the provider's change call; the individual verification
     stays in place while it is reviewed and when it is rejected."""
     _body, headers = _customer_token(client)
-    individual = {"type": "individual", "name": "张三", "id_number": ID}
+    individual = bank_card_realname(client, headers, sandbox)
     assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 202
     assert client.get("/api/v1/me/realname", headers=headers).get_json()["type"] == "individual"
     assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 409
@@ -150,8 +140,8 @@ def test_change_call_in_review_keeps_the_individual_verification(
     client: Any, default_store: Any, sandbox: Any
 ) -> None:
     _body, headers = _customer_token(client)
-    individual = {"type": "individual", "name": "张三", "id_number": ID}
-    client.post("/api/v1/me/realname", json=individual, headers=headers)
+    individual = bank_card_realname(client, headers, sandbox)
+    assert client.post("/api/v1/me/realname", json=individual, headers=headers).status_code == 202
     assert client.get("/api/v1/me/realname", headers=headers).get_json()["type"] == "individual"
     sandbox._control("POST", "/_sandbox/realname", {"review_delay_s": 3600})
     try:

@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 from tests.accounts.helpers import PASSWORD
+from tests.e2e.test_realname_browser import fill_bank_card, mobile
 
 
 def test_register_login_and_realname(
-    live_server: Any, default_store: Any, new_page: Any, shot: Any
+    live_server: Any, default_store: Any, new_page: Any, shot: Any, sandbox: Any
 ) -> None:
     name = f"b{uuid.uuid4().hex[:12]}"
     email = f"{name}@example.com"
@@ -40,9 +41,7 @@ def test_register_login_and_realname(
     page.wait_for_url("**/account")
 
     page.goto(live_server.url + "/account/realname")
-    page.get_by_label("Full name").fill("张三")
-    page.get_by_label("Resident ID number").fill("11010519491231002X")
-    page.get_by_role("button", name="Submit for review").click()
+    fill_bank_card(page, sandbox, mobile(), send="Send code", submit="Submit for review")
     assert "1101**********002X" in page.locator("#realname-status").inner_text()
     assert "11010519491231002X" not in page.content()
     shot(page, "realname")

@@ -16,6 +16,7 @@ from storefront.accounts.models import Customer, CustomerStatus
 from storefront.accounts.services import now
 from storefront.extensions import db
 from tests.accounts.helpers import PASSWORD, mail_link, register, run_jobs
+from tests.e2e.test_realname_browser import fill_bank_card, mobile
 
 NEW_PASSWORD = "n3w-passw0rd-ok"
 
@@ -279,16 +280,14 @@ def test_staff_login(live_server: Any, make_staff: Any, new_page: Any) -> None:
 
 
 def test_verified_individual_switches_to_enterprise(
-    client: Any, live_server: Any, default_store: Any, new_page: Any
+    client: Any, live_server: Any, default_store: Any, new_page: Any, sandbox: Any
 ) -> None:
     body = register(client).get_json()
     page = new_page()
     log_in(page, live_server.url, body["email"])
     page.wait_for_url("**/account")
     page.goto(live_server.url + "/account/realname")
-    page.get_by_label("Full name").fill("张三")
-    page.get_by_label("Resident ID number").fill("11010519491231002X")
-    page.get_by_role("button", name="Submit for review").click()
+    fill_bank_card(page, sandbox, mobile(), send="Send code", submit="Submit for review")
     expect(page.locator("#realname-status")).to_contain_text("1101**********002X")
 
     zh = new_page(locale="zh-CN")

@@ -68,7 +68,8 @@ class RealnameCase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("sandbox_account.domain_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # individual | enterprise | change
+    # individual (bank card) | individual-doc (identity document) | enterprise | change
+    kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     number: Mapped[str] = mapped_column(String(32))
     legal_person: Mapped[str | None] = mapped_column(String(120))

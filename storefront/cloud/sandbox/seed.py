@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storefront.cloud import demo
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
+from storefront.cloud.sandbox.obs_models import ObsBucket
 
 # Identities already registered at the "provider" by someone else.
 TAKEN_NAME = "taken-name"
@@ -48,6 +49,14 @@ def seed(db: SandboxDatabase, credentials: Mapping[str, str] | None = None) -> N
         )
         _account(s, "9f" * 16, TAKEN_NAME, "user", mobile=TAKEN_MOBILE, email=TAKEN_EMAIL)
         s.flush()
+        if s.get(ObsBucket, demo.DEMO_OBS_BUCKET) is None:
+            s.add(
+                ObsBucket(
+                    name=demo.DEMO_OBS_BUCKET,
+                    owner_id=demo.DEMO_PARTNER_DOMAIN_ID,
+                    realname_attachments=True,
+                )
+            )
         keys = {
             **{ak: (sk, demo.DEMO_PARTNER_DOMAIN_ID) for ak, sk in partner_keys.items()},
             demo.DEMO_DISTRIBUTOR_AK: (demo.DEMO_DISTRIBUTOR_SK, demo.DEMO_DISTRIBUTOR_DOMAIN_ID),

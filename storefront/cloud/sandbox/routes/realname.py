@@ -1,5 +1,17 @@
 """Real-name verification: individual and enterprise submissions, and the review result.
 
+As documented (partner API mc_00017 and the SDK's model docs): an individual uses
+``identify_type`` 0 (identity document: ``verified_type`` 3 passport, 5 Hong Kong/Macao travel
+permit, 6 Taiwan travel permit, 9 Hong Kong/Macao residence permit, 10 Taiwan residence permit,
+each with three attachments in order) or 4 (bank card: ``bank_card_info`` with
+``bank_account``, ``areacode`` 0086, ``mobile`` and the ``verification_code`` sent to it for
+scene 18; at most one attachment, a face photo). Any other value or a missing field is
+``CBC.0100``. Every ``verified_file_url`` must name an object under ``download/`` in the
+partner's OBS bucket that has the "real-name attachment upload" switch on (``CBC.99005030``
+otherwise), a jpg/jpeg/bmp/png/gif/pdf (``CBC.99000100``) of at most 10 MB (``CBC.99000099``).
+Already verified or in review: ``CBC.99007188``; a bank card whose holder does not match:
+``CBC.99007255``.
+
 A verified individual may switch to enterprise (``PUT …/enterprise``, change type 1); it
 stays verified as an individual while that is reviewed and if it is rejected.
 The simulated review finishes ``realname_review_delay_s`` after submission (default at once):
@@ -9,13 +21,18 @@ opinion, as is a number whose check character is wrong.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.cloud.sandbox.models import Account, RealnameCase, utcnow
+from storefront.cloud.sandbox.obs_models import ObsObject
+from storefront.cloud.sandbox.routes.obs import find_attachment
+from storefront.cloud.sandbox.routes.verification import SCENE_BANK_CARD, check_code, use_code
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
 
@@ -23,6 +40,13 @@ bp = Blueprint("sandbox_realname", __name__)
 control_bp = Blueprint("sandbox_realname_control", __name__, url_prefix="/_sandbox")
 
 _USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+DOCUMENT_TYPES = (3, 5, 6, 9, 10)  # verified_type with identify_type 0
+CERTIFICATE_TYPES = (0, 1, 2, 3, 4, 99)
+FILE_TYPES = ("jpg", "jpeg", "bmp", "png", "gif", "pdf")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_BANK_ACCOUNT = re.compile(r"^[0-9a-zA-Z][0-9a-zA-Z-]*$")
+_MOBILE = re.compile(r"^1\d{10}$")
+_DOCUMENT_NUMBER = re.compile(r"^[0-9A-Za-z()-]{5,32}$")
 REJECT_MARKERS = ("拒绝", "reject")
 
 
@@ -60,11 +84,38 @@ def _latest(s: Session, customer_id: str) -> RealnameCase | None:
     )
 
 
-def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Response:
+def _file_names(data: dict[str, Any]) -> list[str]:
+    files = data.get("verified_file_url") or []
+    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+        raise bad_request("verified_file_url must be a list of file names.")
+    if len(files) > 4:
+        raise bad_request("verified_file_url takes at most 4 files.")
+    return list(files)
+
+
+def _check_files(s: Session, partner_id: str, files: list[str]) -> None:
+    """Each file is an object under ``download/`` in the partner's real-name bucket."""
+    for name in files:
+        found: ObsObject | None = find_attachment(s, partner_id, name)
+        if found is None:
+            raise bad_request(
+                f"The partner has not enabled real-name attachment upload, or {name} is not in "
+                "its bucket's download folder.",
+                "CBC.99005030",
+            )
+        if name.rsplit(".", 1)[-1].lower() not in FILE_TYPES:
+            raise bad_request("The attachment's file format is not supported.", "CBC.99000100")
+        if len(found.content) > MAX_FILE_BYTES:
+            raise bad_request("The attachment is larger than 10 MB.", "CBC.99000099")
+
+
+def _submit(
+    kind: str, name: str, number: str, legal_person: str | None, code_id: int | None = None
+) -> Response:
     """A first submission, or (kind ``change``) a verified individual's switch to enterprise."""
     data = body()
     customer_id = field(data, "customer_id", str, required=True)
-    files = data.get("verified_file_url") or []
+    files = _file_names(data)
     with sandbox_state().db.session() as s:
         customer = _customer(s, customer_id)
         if kind == "change":
@@ -73,10 +124,13 @@ def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Resp
                     "Only a verified individual can change to enterprise.", "CBC.99010015"
                 )
         elif customer.verified_status == 2:
-            raise bad_request("The customer has already been verified.", "CBC.99010006")
+            raise bad_request("The customer is already verified or in review.", "CBC.99007188")
         latest = _latest(s, customer_id)
         if latest is not None and latest.result == 0:
-            raise bad_request("A real-name review is already in progress.", "CBC.99010007")
+            raise bad_request("The customer is already verified or in review.", "CBC.99007188")
+        _check_files(s, caller_id(), files)
+        if code_id is not None:
+            use_code(s, code_id)
         s.add(
             RealnameCase(
                 customer_id=customer_id,
@@ -84,7 +138,7 @@ def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Resp
                 name=name,
                 number=number,
                 legal_person=legal_person,
-                files=",".join(str(f) for f in files)[:2000] or None,
+                files=",".join(files)[:2000] or None,
                 submitted_at=utcnow(),
             )
         )
@@ -93,26 +147,66 @@ def _submit(kind: str, name: str, number: str, legal_person: str | None) -> Resp
     return respond({"is_review": 0})
 
 
+def _bank_card(data: dict[str, Any], number: str) -> int:
+    """Check ``bank_card_info`` and its SMS code; the code's id, used once the call succeeds."""
+    card = data.get("bank_card_info")
+    if not isinstance(card, dict):
+        raise bad_request("bank_card_info is required when identify_type is 4.")
+    account = field(card, "bank_account", str, required=True)
+    areacode = field(card, "areacode", str, required=True)
+    mobile = field(card, "mobile", str, required=True)
+    code = field(card, "verification_code", str, required=True)
+    if not _BANK_ACCOUNT.match(account) or len(account) > 32:
+        raise bad_request("bank_account must be letters and digits, may contain -.")
+    if areacode != "0086" or not _MOBILE.match(mobile):
+        raise bad_request("Only Chinese mainland mobiles (areacode 0086) are supported.")
+    code_id = check_code(mobile=mobile, code=code, scene=SCENE_BANK_CARD)
+    if not _id_ok(number):  # the bank's four-element check: holder, id, card, mobile
+        raise bad_request(
+            "The cardholder's identity or mobile number is incorrect.", "CBC.99007255"
+        )
+    return code_id
+
+
 @bp.post("/v2/customers/realname-auths/individual")
 def individual() -> Response:
     data = body()
-    if field(data, "identify_type", int, required=True) not in (0, 4):
-        raise bad_request("identify_type must be 0 or 4.")
+    identify_type = field(data, "identify_type", int, required=True)
     name = field(data, "name", str, required=True)
     number = field(data, "verified_number", str, required=True)
-    return _submit("individual", name, number, None)
+    files = _file_names(data)
+    code_id = None
+    if identify_type == 0:
+        if field(data, "verified_type", int, required=True) not in DOCUMENT_TYPES:
+            raise bad_request("verified_type must be 3, 5, 6, 9 or 10 when identify_type is 0.")
+        if len(files) != 3:
+            raise bad_request("This document type needs its three attachments, in order.")
+    elif identify_type == 4:
+        if len(files) > 1:
+            raise bad_request("The bank-card route takes one face photo at most.")
+        code_id = _bank_card(data, number)
+    else:
+        raise bad_request("identify_type must be 0 (identity document) or 4 (bank card).")
+    kind = "individual" if identify_type == 4 else "individual-doc"
+    return _submit(kind, name, number, None, code_id)
 
 
-@bp.post("/v2/customers/realname-auths/enterprise")
-def enterprise() -> Response:
-    data = body()
+def _enterprise_fields(data: dict[str, Any]) -> tuple[str, str, str | None]:
     if field(data, "identify_type", int, required=True) != 1:
         raise bad_request("identify_type must be 1.")
+    certificate = field(data, "certificate_type", int)
+    if certificate is not None and certificate not in CERTIFICATE_TYPES:
+        raise bad_request("certificate_type must be 0, 1, 2, 3, 4 or 99.")
     name = field(data, "corp_name", str, required=True)
     number = field(data, "verified_number", str, required=True)
     person = data.get("enterprise_person") or {}
     legal = person.get("legel_name") if isinstance(person, dict) else None
-    return _submit("enterprise", name, number, legal)
+    return name, number, legal
+
+
+@bp.post("/v2/customers/realname-auths/enterprise")
+def enterprise() -> Response:
+    return _submit("enterprise", *_enterprise_fields(body()))
 
 
 @bp.put("/v2/customers/realname-auths/enterprise")
@@ -121,20 +215,17 @@ def enterprise_change() -> Response:
     data = body()
     if field(data, "change_type", int, required=True) != 1:
         raise bad_request("change_type must be 1.")
-    if field(data, "identify_type", int, required=True) != 1:
-        raise bad_request("identify_type must be 1.")
-    name = field(data, "corp_name", str, required=True)
-    number = field(data, "verified_number", str, required=True)
-    person = data.get("enterprise_person") or {}
-    legal = person.get("legel_name") if isinstance(person, dict) else None
-    return _submit("change", name, number, legal)
+    return _submit("change", *_enterprise_fields(data))
 
 
 def _review(s: Session, case: RealnameCase, delay_s: float) -> None:
     if case.result != 0 or case.submitted_at > utcnow() - timedelta(seconds=delay_s):
         return
     lowered = f"{case.name} {case.legal_person or ''}".lower()
-    valid = _id_ok(case.number) if case.kind == "individual" else _uscc_ok(case.number)
+    valid = {
+        "individual": _id_ok,
+        "individual-doc": lambda n: bool(_DOCUMENT_NUMBER.match(n)),
+    }.get(case.kind, _uscc_ok)(case.number)
     if any(marker in lowered for marker in REJECT_MARKERS):
         case.result, case.opinion = 1, "The name does not match the certificate."
     elif not valid:
@@ -146,7 +237,7 @@ def _review(s: Session, case: RealnameCase, delay_s: float) -> None:
         customer.verified_status = case.result
         if case.result == 2:
             customer.realname = case.name
-            customer.customer_type = 0 if case.kind == "individual" else 1
+            customer.customer_type = 0 if case.kind.startswith("individual") else 1
 
 
 @bp.get("/v2/customers/realname-auths/result")
