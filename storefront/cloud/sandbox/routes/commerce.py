@@ -667,9 +667,10 @@ def create_publicip(project_id: str) -> Response:
         r = made[0]
         alias = str(ip.get("alias") or "")[:255]
         s.add(ResourceMarker(resource_id=r.resource_id, text=alias))
-        payload: dict[str, Any] = {
-            "publicip": _publicip_json(r, alias), "publicip_id": r.resource_id,
-        }
+        # PublicipCreateResp has no ``profile`` (only the listing's PublicipShowResp has it):
+        # the order id comes back beside the address, as ``order_id``.
+        created = {k: v for k, v in _publicip_json(r, alias).items() if k != "profile"}
+        payload: dict[str, Any] = {"publicip": created, "publicip_id": r.resource_id}
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
