@@ -4,6 +4,8 @@ Both jobs are split into small units of work (a region x resource type x charge 
 catalogue; a region x time unit x batch of specs for prices). Each unit is fetched, upserted
 and committed on its own, so the jobs are safe to run while the storefront serves, and a job
 that stopped half-way continues where it stopped: units done within ``window`` are skipped.
+Units whose calls keep failing are tried again in later passes (:mod:`.passes`), so a sync
+completes while the provider fails or throttles some of its calls.
 
 Schedule a refresh with cron, e.g. every 6 hours (prices are flagged stale after 24 h)::
 
@@ -32,6 +34,7 @@ from storefront.catalog.models import (
     SyncMark,
     TermPrice,
 )
+from storefront.catalog.passes import PASSES, run_units
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
@@ -231,45 +234,59 @@ def sync_catalog(
     window: timedelta = DEFAULT_WINDOW,
     force: bool = False,
     units: Iterable[tuple[str, Source, ChargeMode]] | None = None,
+    passes: int = PASSES,
 ) -> int:
-    """Fetch specs per region, resource type and charge mode; returns the units fetched."""
+    """Fetch specs per region, resource type and charge mode; returns the units fetched.
+    Units that keep failing are tried again in later passes (:func:`passes.run_units`)."""
     ensure_base(session)
-    done = 0
-    for region, source, mode in units if units is not None else catalogue_units():
-        key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
-        if not force and _fresh(session, key, now, window):
-            continue
-        listing = partial(
-            provider.list_resource_specs,
-            service_type=source.service_type,
-            resource_type=source.resource_type,
-            region=region,
-            charge_mode=mode,
+    fetch = partial(_catalog_unit, session, provider, now=now, window=window, force=force)
+    todo = units if units is not None else catalogue_units()
+    return run_units(todo, fetch, session=session, label="catalogue", passes=passes)
+
+
+def _catalog_unit(
+    session: DBSession,
+    provider: CloudProvider,
+    unit: tuple[str, Source, ChargeMode],
+    *,
+    now: datetime,
+    window: timedelta,
+    force: bool,
+) -> bool:
+    region, source, mode = unit
+    key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
+    if not force and _fresh(session, key, now, window):
+        return False
+    listing = partial(
+        provider.list_resource_specs,
+        service_type=source.service_type,
+        resource_type=source.resource_type,
+        region=region,
+        charge_mode=mode,
+    )
+    specs = listing(language=ENGLISH)
+    if source.product is not None:
+        # the same listing in Chinese, for the names Chinese pages show
+        chinese = {s.spec: s.name for s in listing(language=CHINESE)}
+        rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
+        upsert(session, Spec, rows, ["product_code", "code"])
+        codes = [s.spec for s in specs]
+        ids = session.scalars(
+            select(Spec.id).where(Spec.product_code == source.product, Spec.code.in_(codes))
+        ).all()
+        flag = "on_demand" if mode is ChargeMode.ON_DEMAND else "period"
+        upsert(
+            session,
+            SpecRegion,
+            [{"spec_id": i, "region_code": region, flag: True, "synced_at": now} for i in ids],
+            ["spec_id", "region_code"],
         )
-        specs = listing(language=ENGLISH)
-        if source.product is not None:
-            # the same listing in Chinese, for the names Chinese pages show
-            chinese = {s.spec: s.name for s in listing(language=CHINESE)}
-            rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
-            upsert(session, Spec, rows, ["product_code", "code"])
-            codes = [s.spec for s in specs]
-            ids = session.scalars(
-                select(Spec.id).where(Spec.product_code == source.product, Spec.code.in_(codes))
-            ).all()
-            flag = "on_demand" if mode is ChargeMode.ON_DEMAND else "period"
-            upsert(
-                session,
-                SpecRegion,
-                [{"spec_id": i, "region_code": region, flag: True, "synced_at": now} for i in ids],
-                ["spec_id", "region_code"],
-            )
-        region_row = session.get(Region, region)
-        if region_row is not None:
-            region_row.synced_at = now
-        _mark(session, key, now)
-        session.commit()
-        done += 1
-    return done
+    region_row = session.get(Region, region)
+    if region_row is not None:
+        region_row.synced_at = now
+    _mark(session, key, now)
+    session.commit()
+    return True
 
 
 # --------------------------------------------------------------------------- prices
@@ -432,31 +449,45 @@ def sync_prices(
     window: timedelta = DEFAULT_WINDOW,
     force: bool = False,
     units: Iterable[tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]]] | None = None,
+    passes: int = PASSES,
 ) -> int:
-    """Rate every synced spec per region and time unit; returns the batches fetched."""
-    done = 0
-    for region, unit, mode, batch in units if units is not None else price_units(session):
-        if not force and _batch_fresh(session, region, unit, batch, now, window):
-            continue
-        currency, tiers = _rate(provider, region, unit, batch)
-        by_type = {r.resource_type: r.service_type for r in batch}
-        for (rtype, spec), spec_tiers in tiers.items():
-            base = {
-                "region_code": region,
-                "service_type": by_type[rtype],
-                "resource_type": rtype,
-                "provider_spec": spec,
-                "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
-                "period_unit": unit.value,
-                "currency": currency,
-                "fetched_at": now,
-            }
-            _store_tiers(session, PriceBookEntry, base, spec_tiers)
-        if unit is not pricing.PeriodUnit.HOUR:
-            _sync_terms(session, provider, region, unit, batch, now, by_type)
-        session.commit()
-        done += 1
-    return done
+    """Rate every synced spec per region and time unit; returns the batches fetched. A batch
+    replaces its own price rows in one transaction, or nothing (failed batches: later passes)."""
+    fetch = partial(_price_unit, session, provider, now=now, window=window, force=force)
+    todo = units if units is not None else price_units(session)
+    return run_units(todo, fetch, session=session, label="prices", passes=passes)
+
+
+def _price_unit(
+    session: DBSession,
+    provider: CloudProvider,
+    unit: tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]],
+    *,
+    now: datetime,
+    window: timedelta,
+    force: bool,
+) -> bool:
+    region, period_unit, mode, batch = unit
+    if not force and _batch_fresh(session, region, period_unit, batch, now, window):
+        return False
+    currency, tiers = _rate(provider, region, period_unit, batch)
+    by_type = {r.resource_type: r.service_type for r in batch}
+    for (rtype, spec), spec_tiers in tiers.items():
+        base = {
+            "region_code": region,
+            "service_type": by_type[rtype],
+            "resource_type": rtype,
+            "provider_spec": spec,
+            "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
+            "period_unit": period_unit.value,
+            "currency": currency,
+            "fetched_at": now,
+        }
+        _store_tiers(session, PriceBookEntry, base, spec_tiers)
+    if period_unit is not pricing.PeriodUnit.HOUR:
+        _sync_terms(session, provider, region, period_unit, batch, now, by_type)
+    session.commit()
+    return True
 
 
 # A prepaid term of several periods has its own price at the provider (it need not be N times
