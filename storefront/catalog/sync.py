@@ -15,7 +15,7 @@ Schedule a refresh with cron, e.g. every 6 hours (prices are flagged stale after
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront.catalog import pricing
+from storefront.catalog.base_data import PRODUCTS, REGIONS, upsert
 from storefront.catalog.models import (
     PriceBookEntry,
     Product,
@@ -56,51 +57,6 @@ DEFAULT_WINDOW = timedelta(hours=6)
 ENGLISH, CHINESE = "en_US", "zh_CN"
 RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
 
-# The provider interface has no region listing: the regions the partner sells in.
-REGIONS: tuple[tuple[str, str, str], ...] = (
-    ("cn-north-4", "CN North-Beijing4", "华北-北京四"),
-    ("cn-east-3", "CN East-Shanghai1", "华东-上海一"),
-    ("cn-south-1", "CN South-Guangzhou", "华南-广州"),
-    ("ap-southeast-1", "CN-Hong Kong", "中国-香港"),
-)
-
-# Product texts: seeded once, then store-editable (both languages).
-PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
-    (
-        "ecs",
-        "Elastic Cloud Server",
-        "弹性云服务器",
-        "Virtual machines in general-purpose, compute-plus and memory-optimised families, "
-        "with Linux or Windows. Billed per hour on demand, or per month or year prepaid.",
-        "通用计算、计算增强和内存优化等规格的云服务器，可选 Linux 或 Windows。"
-        "按需按小时计费，或包月、包年预付。",
-    ),
-    (
-        "evs",
-        "Elastic Volume Service",
-        "云硬盘",
-        "Block storage for your servers, from common I/O SATA to ultra-high I/O SSD, "
-        "priced per GB.",
-        "为云服务器提供块存储，从普通 IO 到超高 IO，按 GB 计费。",
-    ),
-    (
-        "vpc",
-        "Virtual Private Cloud",
-        "虚拟私有云",
-        "Your own isolated network with subnets and security groups. The VPC itself is free; "
-        "elastic IPs and bandwidth are billed separately.",
-        "您专属的隔离网络，含子网与安全组。VPC 本身免费；弹性公网 IP 和带宽单独计费。",
-    ),
-    (
-        "eip",
-        "Elastic IP",
-        "弹性公网 IP",
-        "A public IP address on a BGP line, with bandwidth billed per Mbit/s.",
-        "BGP 线路上的公网 IP 地址，带宽按 Mbit/s 计费。",
-    ),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a product's specs come from at the provider."""
@@ -126,25 +82,6 @@ BY_RESOURCE = {s.resource_type: s for s in SOURCES}
 PROBE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 DBSession = Session | scoped_session[Any]
-
-
-def upsert(session: DBSession, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` on PostgreSQL and SQLite."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(model).values(rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(model).values(rows)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
-    )
-    session.execute(stmt)
 
 
 def _fresh(session: DBSession, key: str, now: datetime, window: timedelta) -> bool:
