@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from huaweicloudsdkbss.v2 import model as bss
 
 from storefront.cloud import UpstreamRejected
 from storefront.cloud.interface import (
@@ -22,7 +23,10 @@ from storefront.cloud.interface import (
 )
 from storefront.cloud.sandbox.lifecycle import DAY_S, Lifecycle
 from storefront.cloud.sandbox.testing import RunningSandbox
-from tests.cloud.test_conformance import REGION
+from tests.cloud.sdk_conformance import WireLog, problems
+from tests.cloud.test_conformance import REGION, wire
+
+__all__ = ["wire"]
 
 PrivateSandbox = tuple[RunningSandbox, CloudProvider]
 
@@ -117,7 +121,7 @@ def test_an_order_never_paid_is_cancelled_after_the_payment_deadline(
 
 
 def test_a_prepaid_resource_expires_then_freezes_then_closes(
-    private: Callable[..., PrivateSandbox],
+    private: Callable[..., PrivateSandbox], wire: WireLog
 ) -> None:
     sandbox, provider = private()
     session, order_id, server = _buy(provider)
@@ -143,6 +147,11 @@ def test_a_prepaid_resource_expires_then_freezes_then_closes(
     # the clock going back does not bring it back
     _move(sandbox, 0)
     assert status() == "released"
+    # every answer on the way held only what the SDK model documents: codes 2, 5, 4, 3
+    listings = [a for a in wire.answers if a.path.endswith("/suscriptions/resources/query")]
+    assert [a.body["data"][0]["status"] for a in listings] == [2, 2, 5, 4, 3, 3]
+    for answer in listings:
+        assert problems(bss.ListPayPerUseCustomerResourcesResponse, answer.body) == []
 
 
 def test_lifecycle_settings_are_read_and_changed_through_the_control_endpoint(
