@@ -4,6 +4,8 @@ Both jobs are split into small units of work (a region x resource type x charge 
 catalogue; a region x time unit x batch of specs for prices). Each unit is fetched, upserted
 and committed on its own, so the jobs are safe to run while the storefront serves, and a job
 that stopped half-way continues where it stopped: units done within ``window`` are skipped.
+Units whose calls keep failing are tried again in later passes (:mod:`.passes`), so a sync
+completes while the provider fails or throttles some of its calls.
 
 Schedule a refresh with cron, e.g. every 6 hours (prices are flagged stale after 24 h)::
 
@@ -13,7 +15,7 @@ Schedule a refresh with cron, e.g. every 6 hours (prices are flagged stale after
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +25,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront.catalog import pricing
+from storefront.catalog.base_data import PRODUCTS, REGIONS, upsert
 from storefront.catalog.models import (
     PriceBookEntry,
     Product,
@@ -32,6 +35,7 @@ from storefront.catalog.models import (
     SyncMark,
     TermPrice,
 )
+from storefront.catalog.passes import PASSES, run_units
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
@@ -52,51 +56,6 @@ DEFAULT_WINDOW = timedelta(hours=6)
 # The provider names specs in the language of the request's ``X-Language`` header.
 ENGLISH, CHINESE = "en_US", "zh_CN"
 RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
-
-# The provider interface has no region listing: the regions the partner sells in.
-REGIONS: tuple[tuple[str, str, str], ...] = (
-    ("cn-north-4", "CN North-Beijing4", "华北-北京四"),
-    ("cn-east-3", "CN East-Shanghai1", "华东-上海一"),
-    ("cn-south-1", "CN South-Guangzhou", "华南-广州"),
-    ("ap-southeast-1", "CN-Hong Kong", "中国-香港"),
-)
-
-# Product texts: seeded once, then store-editable (both languages).
-PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
-    (
-        "ecs",
-        "Elastic Cloud Server",
-        "弹性云服务器",
-        "Virtual machines in general-purpose, compute-plus and memory-optimised families, "
-        "with Linux or Windows. Billed per hour on demand, or per month or year prepaid.",
-        "通用计算、计算增强和内存优化等规格的云服务器，可选 Linux 或 Windows。"
-        "按需按小时计费，或包月、包年预付。",
-    ),
-    (
-        "evs",
-        "Elastic Volume Service",
-        "云硬盘",
-        "Block storage for your servers, from common I/O SATA to ultra-high I/O SSD, "
-        "priced per GB.",
-        "为云服务器提供块存储，从普通 IO 到超高 IO，按 GB 计费。",
-    ),
-    (
-        "vpc",
-        "Virtual Private Cloud",
-        "虚拟私有云",
-        "Your own isolated network with subnets and security groups. The VPC itself is free; "
-        "elastic IPs and bandwidth are billed separately.",
-        "您专属的隔离网络，含子网与安全组。VPC 本身免费；弹性公网 IP 和带宽单独计费。",
-    ),
-    (
-        "eip",
-        "Elastic IP",
-        "弹性公网 IP",
-        "A public IP address on a BGP line, with bandwidth billed per Mbit/s.",
-        "BGP 线路上的公网 IP 地址，带宽按 Mbit/s 计费。",
-    ),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -123,25 +82,6 @@ BY_RESOURCE = {s.resource_type: s for s in SOURCES}
 PROBE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 DBSession = Session | scoped_session[Any]
-
-
-def upsert(session: DBSession, model: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` on PostgreSQL and SQLite."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(model).values(rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(model).values(rows)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
-    )
-    session.execute(stmt)
 
 
 def _fresh(session: DBSession, key: str, now: datetime, window: timedelta) -> bool:
@@ -231,45 +171,59 @@ def sync_catalog(
     window: timedelta = DEFAULT_WINDOW,
     force: bool = False,
     units: Iterable[tuple[str, Source, ChargeMode]] | None = None,
+    passes: int = PASSES,
 ) -> int:
-    """Fetch specs per region, resource type and charge mode; returns the units fetched."""
+    """Fetch specs per region, resource type and charge mode; returns the units fetched.
+    Units that keep failing are tried again in later passes (:func:`passes.run_units`)."""
     ensure_base(session)
-    done = 0
-    for region, source, mode in units if units is not None else catalogue_units():
-        key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
-        if not force and _fresh(session, key, now, window):
-            continue
-        listing = partial(
-            provider.list_resource_specs,
-            service_type=source.service_type,
-            resource_type=source.resource_type,
-            region=region,
-            charge_mode=mode,
+    fetch = partial(_catalog_unit, session, provider, now=now, window=window, force=force)
+    todo = units if units is not None else catalogue_units()
+    return run_units(todo, fetch, session=session, label="catalogue", passes=passes)
+
+
+def _catalog_unit(
+    session: DBSession,
+    provider: CloudProvider,
+    unit: tuple[str, Source, ChargeMode],
+    *,
+    now: datetime,
+    window: timedelta,
+    force: bool,
+) -> bool:
+    region, source, mode = unit
+    key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
+    if not force and _fresh(session, key, now, window):
+        return False
+    listing = partial(
+        provider.list_resource_specs,
+        service_type=source.service_type,
+        resource_type=source.resource_type,
+        region=region,
+        charge_mode=mode,
+    )
+    specs = listing(language=ENGLISH)
+    if source.product is not None:
+        # the same listing in Chinese, for the names Chinese pages show
+        chinese = {s.spec: s.name for s in listing(language=CHINESE)}
+        rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
+        upsert(session, Spec, rows, ["product_code", "code"])
+        codes = [s.spec for s in specs]
+        ids = session.scalars(
+            select(Spec.id).where(Spec.product_code == source.product, Spec.code.in_(codes))
+        ).all()
+        flag = "on_demand" if mode is ChargeMode.ON_DEMAND else "period"
+        upsert(
+            session,
+            SpecRegion,
+            [{"spec_id": i, "region_code": region, flag: True, "synced_at": now} for i in ids],
+            ["spec_id", "region_code"],
         )
-        specs = listing(language=ENGLISH)
-        if source.product is not None:
-            # the same listing in Chinese, for the names Chinese pages show
-            chinese = {s.spec: s.name for s in listing(language=CHINESE)}
-            rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
-            upsert(session, Spec, rows, ["product_code", "code"])
-            codes = [s.spec for s in specs]
-            ids = session.scalars(
-                select(Spec.id).where(Spec.product_code == source.product, Spec.code.in_(codes))
-            ).all()
-            flag = "on_demand" if mode is ChargeMode.ON_DEMAND else "period"
-            upsert(
-                session,
-                SpecRegion,
-                [{"spec_id": i, "region_code": region, flag: True, "synced_at": now} for i in ids],
-                ["spec_id", "region_code"],
-            )
-        region_row = session.get(Region, region)
-        if region_row is not None:
-            region_row.synced_at = now
-        _mark(session, key, now)
-        session.commit()
-        done += 1
-    return done
+    region_row = session.get(Region, region)
+    if region_row is not None:
+        region_row.synced_at = now
+    _mark(session, key, now)
+    session.commit()
+    return True
 
 
 # --------------------------------------------------------------------------- prices
@@ -432,31 +386,45 @@ def sync_prices(
     window: timedelta = DEFAULT_WINDOW,
     force: bool = False,
     units: Iterable[tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]]] | None = None,
+    passes: int = PASSES,
 ) -> int:
-    """Rate every synced spec per region and time unit; returns the batches fetched."""
-    done = 0
-    for region, unit, mode, batch in units if units is not None else price_units(session):
-        if not force and _batch_fresh(session, region, unit, batch, now, window):
-            continue
-        currency, tiers = _rate(provider, region, unit, batch)
-        by_type = {r.resource_type: r.service_type for r in batch}
-        for (rtype, spec), spec_tiers in tiers.items():
-            base = {
-                "region_code": region,
-                "service_type": by_type[rtype],
-                "resource_type": rtype,
-                "provider_spec": spec,
-                "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
-                "period_unit": unit.value,
-                "currency": currency,
-                "fetched_at": now,
-            }
-            _store_tiers(session, PriceBookEntry, base, spec_tiers)
-        if unit is not pricing.PeriodUnit.HOUR:
-            _sync_terms(session, provider, region, unit, batch, now, by_type)
-        session.commit()
-        done += 1
-    return done
+    """Rate every synced spec per region and time unit; returns the batches fetched. A batch
+    replaces its own price rows in one transaction, or nothing (failed batches: later passes)."""
+    fetch = partial(_price_unit, session, provider, now=now, window=window, force=force)
+    todo = units if units is not None else price_units(session)
+    return run_units(todo, fetch, session=session, label="prices", passes=passes)
+
+
+def _price_unit(
+    session: DBSession,
+    provider: CloudProvider,
+    unit: tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]],
+    *,
+    now: datetime,
+    window: timedelta,
+    force: bool,
+) -> bool:
+    region, period_unit, mode, batch = unit
+    if not force and _batch_fresh(session, region, period_unit, batch, now, window):
+        return False
+    currency, tiers = _rate(provider, region, period_unit, batch)
+    by_type = {r.resource_type: r.service_type for r in batch}
+    for (rtype, spec), spec_tiers in tiers.items():
+        base = {
+            "region_code": region,
+            "service_type": by_type[rtype],
+            "resource_type": rtype,
+            "provider_spec": spec,
+            "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
+            "period_unit": period_unit.value,
+            "currency": currency,
+            "fetched_at": now,
+        }
+        _store_tiers(session, PriceBookEntry, base, spec_tiers)
+    if period_unit is not pricing.PeriodUnit.HOUR:
+        _sync_terms(session, provider, region, period_unit, batch, now, by_type)
+    session.commit()
+    return True
 
 
 # A prepaid term of several periods has its own price at the provider (it need not be N times

@@ -23,9 +23,18 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=float(os.environ.get("STOREFRONT_SANDBOX_FAULT_RATE", "0")),
     )
+    parser.add_argument(
+        "--order-processing-s",
+        type=float,
+        default=float(os.environ.get("STOREFRONT_SANDBOX_ORDER_PROCESSING_S", "5")),
+        help="How long a paid order stays processing (3) before it is completed (5).",
+    )
     args = parser.parse_args(argv)
     app = create_sandbox_app(
-        database_url=args.database, latency_ms=args.latency_ms, fault_rate=args.fault_rate
+        database_url=args.database,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        lifecycle={"order_processing_s": args.order_processing_s},
     )
     run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from storefront.cloud.sandbox import routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
+from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
 from storefront.cloud.sandbox.routes import obs
 from storefront.cloud.sandbox.seed import seed
@@ -31,8 +32,10 @@ def create_sandbox_app(
     association_delay_s: float = 0.0,
     realname_review_delay_s: float = 0.0,
     random_seed: int | None = None,
+    lifecycle: Mapping[str, float] | None = None,
 ) -> Flask:
-    """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner."""
+    """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner; ``lifecycle``
+    overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings."""
     faults = FaultSettings(
         latency_ms=latency_ms, fault_rate=fault_rate, mode=fault_mode, hang_s=hang_s
     )
@@ -41,12 +44,15 @@ def create_sandbox_app(
     db = SandboxDatabase(database_url)
     seed(db, credentials)
 
+    life = Lifecycle()
+    life.update(dict(lifecycle or {}))
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = SandboxState(
         db=db,
         faults=FaultInjector(faults, seed=random_seed),
         association_delay_s=association_delay_s,
         realname_review_delay_s=realname_review_delay_s,
+        lifecycle=life,
     )
     for module in route_modules:
         app.register_blueprint(module.bp)
@@ -88,7 +94,7 @@ def _gateway() -> None:
         body=request.get_data(cache=True),
         secret_key=secret,
         auth=auth,
-        now=state.now(),
+        now=state.signature_now(),
         max_skew_s=state.max_skew_s,
     )
     domain_header = request.headers.get("X-Domain-Id")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g
 
 from storefront.cloud.sandbox.faults import FaultInjector
+from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import Account, SandboxDatabase
 from storefront.cloud.sandbox.quotas import QuotaGate
 
@@ -21,11 +22,17 @@ class SandboxState:
     association_delay_s: float = 0.0
     realname_review_delay_s: float = 0.0  # real-name reviews finish this long after submission
     max_skew_s: float = 900.0
-    clock_offset_s: float = 0.0  # shifts the sandbox's clock (tests of stale signatures)
+    clock_offset_s: float = 0.0  # shifts the sandbox's clock (lifecycles, stale signatures)
+    # False: signatures are judged by the real clock while the lifecycle clock is moved (days)
+    signatures_follow_clock: bool = True
     quotas: QuotaGate = field(default_factory=QuotaGate)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
+
+    def signature_now(self) -> datetime:
+        return self.now() if self.signatures_follow_clock else datetime.now(UTC)
 
 
 def sandbox_state() -> SandboxState:

@@ -25,7 +25,7 @@ from storefront.cloud import demo
 from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.commerce import (
     ON_DEMAND_CODES,
-    ORDER_COMPLETED,
+    ORDER_PROCESSING,
     ORDER_UNPAID,
     PREPAID_CODES,
     RESOURCE_STATES,
@@ -38,6 +38,7 @@ from storefront.cloud.sandbox.commerce import (
 )
 from storefront.cloud.sandbox.console_models import Subnet
 from storefront.cloud.sandbox.federation_models import SecurityToken, token_hash
+from storefront.cloud.sandbox.lifecycle import settle_orders, settle_resources
 from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.routes.partners import reseller_adjust_records
 from storefront.cloud.sandbox.state import caller_id, is_partner, sandbox_state
@@ -455,7 +456,7 @@ SERVER_STATUS = {
     "active": ("ACTIVE", "active"),
     "stopped": ("SHUTOFF", "stopped"),
     "frozen": ("SHUTOFF", "stopped"),
-    "expired": ("SHUTOFF", "stopped"),
+    "expired": ("ACTIVE", "active"),  # the grace period: still usable
 }
 
 
@@ -667,9 +668,10 @@ def create_publicip(project_id: str) -> Response:
         r = made[0]
         alias = str(ip.get("alias") or "")[:255]
         s.add(ResourceMarker(resource_id=r.resource_id, text=alias))
-        payload: dict[str, Any] = {
-            "publicip": _publicip_json(r, alias), "publicip_id": r.resource_id,
-        }
+        # PublicipCreateResp has no ``profile`` (only the listing's PublicipShowResp has it):
+        # the order id comes back beside the address, as ``order_id``.
+        created = {k: v for k, v in _publicip_json(r, alias).items() if k != "profile"}
+        payload: dict[str, Any] = {"publicip": created, "publicip_id": r.resource_id}
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
@@ -701,8 +703,8 @@ def list_publicips(project_id: str) -> Response:
 # --------------------------------------------------------------------------- orders
 
 
-def _months(order: CloudOrder) -> int:
-    return (order.period_num or 1) * (12 if order.period_type == 3 else 1)
+def _settle(s: Session, orders: list[CloudOrder]) -> None:
+    settle_orders(s, orders, _now(), sandbox_state().lifecycle)
 
 
 @bp.post("/v3/orders/customer-orders/pay")
@@ -715,17 +717,16 @@ def pay_orders() -> Response:
         # the order status has changed (paid or cancelled), CBC.99005003 insufficient balance.
         if order is None or order.customer_id != caller_id():
             raise ApiError(400, "CBC.30000010", "Invalid order.")
+        _settle(s, [order])  # an order past its payment deadline is cancelled
         if order.status != ORDER_UNPAID:
             raise ApiError(400, "CBC.99003106", "The order status has changed.")
         funds = s.get(CustomerFunds, order.customer_id)
         if funds is None or funds.balance < order.amount:
             raise ApiError(400, "CBC.99005003", "Insufficient balance.")
         funds.balance -= order.amount
-        now = _now()
-        order.status, order.paid_at = ORDER_COMPLETED, now
-        for r in s.scalars(select(CloudResource).where(CloudResource.order_id == order_id)):
-            r.status, r.active_at = "active", now
-            r.expire_at = now + timedelta(days=30 * _months(order))
+        # paid: processing (3) until the resources are made, then completed (5)
+        order.status, order.paid_at = ORDER_PROCESSING, _now()
+        _settle(s, [order])
     return respond({})
 
 
@@ -761,6 +762,7 @@ def list_customer_orders() -> Response:
             o for o in s.scalars(query)
             if (c := s.get(Account, o.customer_id)) is not None and c.parent_id == partner.domain_id
         ]
+        _settle(s, orders)
         offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
         infos = [_order_info(o) for o in orders[offset : offset + limit]]
     return respond({"total_count": len(orders), "order_infos": infos})
@@ -774,6 +776,7 @@ def show_customer_order(order_id: str) -> Response:
         customer = s.get(Account, order.customer_id) if order else None
         if order is None or customer is None or customer.parent_id != partner.domain_id:
             raise ApiError(404, "CBC.30000010", "The order does not exist.")
+        _settle(s, [order])
         lines = [
             {
                 "order_line_item_id": r.resource_id,
@@ -814,10 +817,14 @@ def _resource_rows(s: Session, data: dict[str, Any], *, prepaid: bool) -> list[C
 
 
 def _expire(rows: list[CloudResource]) -> None:
-    now = _now()
-    for r in rows:
-        if r.expire_at is not None and r.expire_at <= now and r.status in ("active", "stopped"):
-            r.status = "expired"
+    """Bring ``rows`` (and their orders) to the sandbox's now (``lifecycle``)."""
+    if not rows:
+        return
+    s = Session.object_session(rows[0])
+    ids = {r.order_id for r in rows if r.order_id}
+    if s is not None and ids:
+        _settle(s, list(s.scalars(select(CloudOrder).where(CloudOrder.order_id.in_(ids)))))
+    settle_resources(rows, _now(), sandbox_state().lifecycle)
 
 
 def _page(data: dict[str, Any], rows: list[Any]) -> list[Any]:

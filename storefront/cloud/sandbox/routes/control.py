@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 
 from storefront.cloud import demo
@@ -98,12 +98,31 @@ def set_quotas() -> Response:
 
 @bp.post("/clock")
 def set_clock() -> Response:
+    """``{"offset_s": N}`` moves the sandbox's clock (orders and resources live by it);
+    ``"signatures": false`` keeps judging request signatures by the real clock (to move the
+    clock by days while a client still signs with today's time)."""
     data = body()
+    state = sandbox_state()
     try:
-        sandbox_state().clock_offset_s = float(data.get("offset_s", 0))
+        state.clock_offset_s = float(data.get("offset_s", 0))
     except (TypeError, ValueError):
         raise bad_request("offset_s must be a number.") from None
-    return respond({"offset_s": sandbox_state().clock_offset_s})
+    state.signatures_follow_clock = data.get("signatures", True) is not False
+    return respond(
+        {"offset_s": state.clock_offset_s, "signatures": state.signatures_follow_clock}
+    )
+
+
+@bp.route("/lifecycle", methods=["GET", "POST"])
+def lifecycle() -> Response:
+    """The order and resource lifecycle settings (seconds); POST changes some of them."""
+    life = sandbox_state().lifecycle
+    if request.method == "POST":
+        try:
+            life.update(body())
+        except (TypeError, ValueError) as exc:
+            raise bad_request(str(exc)) from None
+    return respond(life.as_dict())
 
 
 @bp.get("/state")
