@@ -191,8 +191,11 @@ def test_pricing_rule_preview_and_claim_confirmation(
         _login(page, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")
         page.goto(live_server.url + "/staff/pricing?region=cn-north-4&mode=monthly")
         page.select_option("#product_code", "ecs")
-        page.select_option("#kind", "markup")
+        # The partner's cost is the list price (partner-key ratings carry no discount): a 10 %
+        # discount allowed below cost sells below list.
+        page.select_option("#kind", "discount")
         page.locator("#value").fill("10")
+        page.locator("#allow_below_cost").check()
         page.get_by_role("button", name=preview).click()
         page.wait_for_load_state()
         assert warning in page.locator("#warn-below-list").inner_text()
