@@ -178,9 +178,12 @@ def test_the_worker_purges_once_a_day(app: Flask, default_store: Store) -> None:
     with app.app_context():
         old = _quote(default_store, timedelta(days=8))
         kept = _quote(default_store, timedelta(days=1))
+        # later the same UTC day (NOW may be late in the day): no second purge
+        next_day = NOW.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+        later = min(NOW + timedelta(hours=1), next_day - timedelta(seconds=1))
         worker.schedule_periodic(NOW)
-        worker.schedule_periodic(NOW + timedelta(hours=1))  # same day: no second purge
-        worker.run_pending(now=NOW + timedelta(hours=1))
+        worker.schedule_periodic(later)
+        worker.run_pending(now=later)
         with all_stores():
             purges = db.session.execute(
                 select(Job.key, Job.status).where(Job.kind == "purge_quotes")

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from storefront.accounts.models import StaffRole
-from storefront.catalog.models import PriceRule
+from storefront.catalog.models import PriceBookEntry, PriceRule
 from storefront.extensions import db
 from tests.catalog.test_pages import csrf, login
 
@@ -28,6 +28,15 @@ def _post(client: Any, **fields: str) -> Any:
     return client.post(URL, headers=csrf(client, URL), data=data)
 
 
+def _cost_below_list(app: Any) -> None:
+    """The provider discounts this spec to the partner: its cost is 90 % of the list price
+    (partner-key ratings answer the list price, so the synced book has cost == list)."""
+    with app.app_context():
+        for entry in db.session.query(PriceBookEntry).filter_by(provider_spec="s6.large.2.linux"):
+            entry.cost = (entry.official * Decimal("0.9")).quantize(Decimal("0.000001"))
+        db.session.commit()
+
+
 def _preview_row(page: str) -> list[Decimal]:
     table = page[page.index('id="rule-preview-table"') :]
     row = table[table.index('<code class="small">s6.large.2.linux</code>') :]
@@ -38,6 +47,7 @@ def _preview_row(page: str) -> list[Decimal]:
 def test_a_markup_on_cost_below_list_is_previewed_with_warnings_and_not_saved(
     app: Any, client: Any, catalog: Any, make_staff: Any
 ) -> None:
+    _cost_below_list(app)
     login(client, make_staff(role=StaffRole.OWNER))
     resp = _post(client, preview="1")
     page = resp.get_data(as_text=True)
@@ -79,6 +89,7 @@ def test_a_markup_on_cost_below_list_is_previewed_with_warnings_and_not_saved(
 def test_a_markup_above_list_saves_at_once_and_a_discount_warns(
     app: Any, client: Any, catalog: Any, make_staff: Any
 ) -> None:
+    _cost_below_list(app)
     login(client, make_staff(role=StaffRole.OWNER))
     preview = _post(client, preview="1", value="50").get_data(as_text=True)
     official, _cost, today, new, _margin = _preview_row(preview)

@@ -27,7 +27,7 @@ def test_starting_prices_follow_the_price_book_and_rules(
     assert "/products/ecs" in home and "sf-icon-ecs" in home
     login(client, make_staff(role=StaffRole.OWNER))
     rule = {"product_code": "ecs", "spec_code": "", "group_id": "", "kind": "discount",
-            "adjustment": "percent", "value": "50"}  # fmt: skip
+            "adjustment": "percent", "value": "50", "allow_below_cost": "y"}  # fmt: skip
     assert add_rule_past_warning(client, rule).status_code == 302
     after = Decimal(_from(client.get("/").get_data(as_text=True), "ecs"))
-    assert Decimal("0") < after < ecs  # half the list price, or the cost where that is higher
+    assert after == (ecs / 2).quantize(Decimal("0.01"))  # half the list price, below cost allowed

@@ -57,6 +57,7 @@ def test_customer_groups_in_english_and_chinese(
     page.select_option("#group_id", label="Universities")
     page.select_option("#kind", "discount")
     page.locator("#value").fill("5")
+    page.locator("#allow_below_cost").check()  # the partner's cost is the list price
     page.get_by_role("button", name="Add rule").click()
     # a discount sells below list and lowers today's price: the preview says so, then saves
     expect(page.locator("#warn-below-list")).to_be_visible()
