@@ -72,7 +72,33 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def _database_url(tmp_root: Path) -> str:
     env = os.environ
     url = env.get("STOREFRONT_TEST_DATABASE_URL") or env.get("STOREFRONT_DATABASE_URL")
-    return url or f"sqlite:///{tmp_root / 'test.db'}"
+    if not url:
+        return f"sqlite:///{tmp_root / 'test.db'}"
+    worker = env.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own beside the configured one
+    (``test`` -> ``test_gw0``), created on first use: workers empty tables between tests."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    if base.get_backend_name() != "postgresql":
+        return url
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
