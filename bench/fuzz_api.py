@@ -140,6 +140,31 @@ PATH_IDS = [
     "..",
     "null",
 ]
+NUMBERISH = [
+    "²",
+    "¹²",
+    "１",
+    "١٢",
+    "٣",
+    "0",
+    "-1",
+    "101",
+    "1e3",
+    " 1",
+    "1 ",
+    "+1",
+    "1_0",
+    "1.0",
+    "9" * 18,
+    "9" * 19,
+    "9" * 100,
+    str(2**63),
+    "",
+    "%",
+    "abc",
+    "true",
+    "2026-02-30",
+]
 DEEP = [10, 100, 1_000, 5_000, 50_000]
 
 
@@ -152,7 +177,15 @@ class World:
 
     ids: dict[str, list[str]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
-    bodies: list[dict[str, Any]] = field(default_factory=list)
+    bodies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def bodies_for(self, path: str) -> list[dict[str, Any]]:
+        """The valid bodies of this URL (of any URL if it has none): mutated, they get past
+        the first checks to the code behind them."""
+        return [b for end, b in self.bodies if path.endswith(end)] or [b for _, b in self.bodies]
+
+    def token_for(self, path: str) -> str:
+        return "owner" if "/admin/" in path else "customer"
 
 
 def build_app(root: Path, sandbox_url: str, limits: bool = False) -> Flask:
@@ -283,14 +316,28 @@ def prepare(app: Flask) -> World:
         world.ids["funding"] = [str(f) for f in db.session.scalars(select(StaffFunding.id))]
     world.ids["order"] = [str(ordered.get_json()["id"])]
     world.ids["quote"] = [quote_id, second]
-    world.bodies = [
-        quote_body,
-        {"quote_id": second},
-        {"quote_id": second, "voucher_code": "WELCOME"},
-        {"amount": "10.00", "note": "fuzz"},
-        {"email": "buyer@fuzz.test", "password": PASSWORD},
-        {"reason": "fuzz", "mode": "ACCOUNT"},
-        {"type": "individual", "name": "张三", "id_number": "110101199003070000"},
+    world.bodies = [  # (the end of the URLs it suits, a valid body)
+        ("/quotes", quote_body),
+        ("/orders", {"quote_id": second}),
+        ("/orders", {"quote_id": second, "voucher_code": "WELCOME"}),
+        ("/funds", {"amount": "10.00", "note": "fuzz"}),
+        ("/token", {"email": "buyer@fuzz.test", "password": PASSWORD}),
+        ("/freeze", {"reason": "fuzz", "mode": "ACCOUNT"}),
+        ("/reject", {"reason": "fuzz"}),
+        ("/realname", {"type": "individual", "name": "张三", "id_number": "110101199003070000"}),
+        (
+            "/customers",
+            {
+                "email": "new@fuzz.test",
+                "password": PASSWORD,
+                "name": "New",
+                "country": "CN",
+                "accept_terms": True,
+                "consent_personal_info": True,
+            },
+        ),
+        ("/verification-code", {"phone": "+8613800000000"}),
+        ("/verify-email", {"token": "x"}),
     ]
     return world
 
@@ -352,7 +399,9 @@ def draw_ascii(value: Any) -> bool:
 
 
 @st.composite
-def bodies(draw: Any, names: list[str], world: World) -> tuple[bytes | None, str | None]:
+def bodies(
+    draw: Any, names: list[str], valid: list[dict[str, Any]]
+) -> tuple[bytes | None, str | None]:
     """(the raw body, its Content-Type) of one case."""
     kind = draw(
         st.sampled_from(
@@ -363,7 +412,7 @@ def bodies(draw: Any, names: list[str], world: World) -> tuple[bytes | None, str
     if kind == "none":
         return None, draw(st.sampled_from([None, json_type]))
     if kind == "object":
-        return _dumps(draw(json_object(names, world.bodies))), json_type
+        return _dumps(draw(json_object(names, valid))), json_type
     if kind == "value":
         return _dumps(draw(json_values(names))), json_type
     if kind == "deep":
@@ -405,7 +454,7 @@ def bodies(draw: Any, names: list[str], world: World) -> tuple[bytes | None, str
         )
     )
     if kind == "lying":
-        raw = _dumps(draw(json_object(names, world.bodies)))
+        raw = _dumps(draw(json_object(names, valid)))
     return raw, content_type or None
 
 
@@ -414,20 +463,24 @@ def latin1_text(max_size: int) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def headers(draw: Any, world: World) -> dict[str, str]:
-    who = draw(
-        st.sampled_from(
-            [
-                None,
-                "customer",
-                "customer",
-                "other",
-                "owner",
-                "owner",
-                "support",
-                "garbage",
-                "scheme",
-            ]
+def headers(draw: Any, world: World, path: str) -> dict[str, str]:
+    who = (
+        world.token_for(path)
+        if draw(st.booleans())
+        else draw(
+            st.sampled_from(
+                [
+                    None,
+                    "customer",
+                    "customer",
+                    "other",
+                    "owner",
+                    "owner",
+                    "support",
+                    "garbage",
+                    "scheme",
+                ]
+            )
         )
     )
     out: dict[str, str] = {}
@@ -467,15 +520,15 @@ def path_for(rule: Any, draw: Any, world: World) -> str:
 
 @st.composite
 def cases(draw: Any, rule: Any, method: str, names: list[str], world: World) -> dict[str, Any]:
-    body, content_type = draw(bodies(names, world))
+    body, content_type = draw(bodies(names, world.bodies_for(rule.rule)))
     query = draw(
         st.dictionaries(
-            st.sampled_from(["cursor", "limit", "q", *names]),
-            st.sampled_from(EDGE_TEXT) | st.text(max_size=30),
+            st.sampled_from(["cursor", "limit", "q", "status", "region"]) | st.sampled_from(names),
+            st.sampled_from(NUMBERISH) | st.sampled_from(EDGE_TEXT) | st.text(max_size=30),
             max_size=4,
         )
     )
-    head = draw(headers(world))
+    head = draw(headers(world, rule.rule))
     if content_type:
         head["Content-Type"] = content_type
     return {
