@@ -255,6 +255,19 @@ def _people(app: Flask) -> dict[str, Any]:
     return {name: (who, issue_token(who, name="fuzz")[0]) for name, who in people.items()}
 
 
+def _pending_funding(customer: Any, owner: Any) -> None:
+    """A funding above the dual-control threshold, waiting for a second approver."""
+    from decimal import Decimal
+
+    from storefront.billing import funding
+    from storefront.billing.remittance import billing_settings
+    from storefront.extensions import db
+
+    billing_settings(customer.store_id).second_approval_threshold = Decimal("100.00")
+    db.session.commit()
+    funding.fund_customer(customer, "500.00", "fuzz: waits for a second approver", owner)
+
+
 def prepare(app: Flask) -> World:
     """Users and tokens, a quote, a paid order provisioned by the worker, its resources."""
     from sqlalchemy import select
@@ -271,6 +284,7 @@ def prepare(app: Flask) -> World:
         world.tokens = {name: raw for name, (_, raw) in people.items()}
         buyer, owner = people["customer"][0], people["owner"][0]
         billing.fund(buyer, "100000.00", "fuzz", owner)
+        _pending_funding(buyer, owner)
         world.ids["customer"] = [str(buyer.id), str(people["other"][0].id)]
     client = app.test_client()
     auth = {"Authorization": f"Bearer {world.tokens['customer']}"}
