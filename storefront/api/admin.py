@@ -76,7 +76,12 @@ def _limit() -> int:
     raw = request.args.get("limit", "")
     if raw == "":
         return services.DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= services.MAX_LIMIT:
+    # ASCII digits only (int() refuses '²'), and few of them (int() refuses 5,000)
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(raw) > 3
+        or not 1 <= int(raw) <= services.MAX_LIMIT
+    ):
         raise ApiError(422, "invalid_input", "limit must be 1 to 100.", {"limit": "1 to 100."})
     return int(raw)
 

@@ -29,7 +29,8 @@ MAX_LIMIT = 100
 
 def _limit() -> int:
     raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # ASCII digits only (int() refuses '²'), and few of them (int() refuses 5,000)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(422, "invalid_input", "Bad limit.", {"limit": f"1 to {MAX_LIMIT}"})
     return int(raw)
 
@@ -109,7 +110,7 @@ def list_resources() -> ResponseReturnValue:
         .limit(limit + 1)
     )
     if cursor:
-        if not cursor.isdigit() or len(cursor) > 18:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise ApiError(422, "invalid_input", "Bad cursor.", {"cursor": "invalid"})
         query = query.where(Resource.id < int(cursor))
     rows = list(db.session.scalars(query))

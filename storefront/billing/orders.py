@@ -368,7 +368,7 @@ def customer_orders(
         .execution_options(all_stores=True)
     )
     if cursor:
-        if not cursor.isdigit() or len(cursor) > 18:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise services.InvalidCursor("bad cursor")
         query = query.where(Order.id < int(cursor))
     rows = list(db.session.scalars(query))

@@ -205,7 +205,7 @@ def ledger_lines(
         .execution_options(all_stores=True)
     )
     if cursor:
-        if not cursor.isdigit() or len(cursor) > 18:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise InvalidCursor("bad cursor")
         query = query.where(Posting.id < int(cursor))
     rows = db.session.execute(query).all()

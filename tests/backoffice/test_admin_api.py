@@ -136,3 +136,14 @@ def test_finance_cannot_freeze_and_customer_tokens_are_refused(
     as_customer = auth(token_for(customer))
     assert client.get("/api/v1/admin/customers", headers=as_customer).status_code == 403
     assert client.get("/api/v1/admin/customers").status_code == 401
+
+
+def test_limit_that_is_not_plain_ascii_digits_is_a_422(
+    client: Any, make_staff: Any, token_for: Any
+) -> None:
+    # '²' passes str.isdigit() but not int(); 5,000 nines are digits int() refuses to read.
+    headers = auth(token_for(make_staff()))
+    for limit in ("%C2%B2", "%EF%BC%91", "9" * 5000):
+        resp = client.get(f"/api/v1/admin/customers?limit={limit}", headers=headers)
+        assert resp.status_code == 422, (limit, resp.status_code)
+        assert resp.get_json()["error"]["fields"] == {"limit": "1 to 100."}

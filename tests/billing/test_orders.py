@@ -207,3 +207,21 @@ def test_api_client_orders_the_quote_it_made_through_the_api(
     assert resp.get_json()["total"] == quote["total"]
     with app.app_context():
         assert services.balance(buyer) == Decimal("0.00")
+
+
+def test_cursor_and_limit_that_are_not_plain_ascii_digits_are_a_422(
+    client: FlaskClient, make_customer: Callable[..., Customer]
+) -> None:
+    from tests.builders import PASSWORD as BUILDERS_PASSWORD
+
+    customer = make_customer()
+    resp = client.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": BUILDERS_PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {resp.get_json()['token']}"}
+    # '²' and '١٢' pass str.isdigit(); int() refuses '²' and any 5,000-digit string.
+    for query in ("cursor=%C2%B2", "limit=%C2%B2", "limit=" + "9" * 5000, "cursor=%D9%A1%D9%A2"):
+        for url in ("/api/v1/orders", "/api/v1/resources"):
+            answer = client.get(f"{url}?{query}", headers=headers)
+            assert answer.status_code == 422, (url, query, answer.status_code)
+            assert answer.get_json()["error"]["code"] == "invalid_input"

@@ -198,3 +198,5 @@ def test_ledger_lines_keyset_pagination(
         assert seen[0]["amount"] == "7.00" and seen[0]["staff_id"] == owner.id
         with pytest.raises(services.InvalidCursor):
             services.ledger_lines(customer, "abc")
+        with pytest.raises(services.InvalidCursor):  # a digit to str.isdigit(), not to int()
+            services.ledger_lines(customer, "²")
