@@ -46,3 +46,15 @@ class IdConverter(IntegerConverter):
 def register(app: Flask) -> None:
     """Add the converter; call before any blueprint with ``<id:…>`` routes is registered."""
     app.url_map.converters["id"] = IdConverter
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id from a form or query string: ASCII digits naming ``1..MAX_ID``, else ``None``.
+
+    ``str.isdigit()`` alone is not enough: it accepts ``²`` and ``١٢``, which ``int()`` then
+    refuses (a 500), and any number of digits (an overflow in the database driver)."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None

@@ -11,6 +11,7 @@ from flask_login import AnonymousUserMixin, login_user
 
 from storefront.accounts.models import Customer, Staff
 from storefront.extensions import db, login_manager
+from storefront.routing import parse_id
 
 SESSION_VERSION_KEY = "_sv"
 
@@ -18,7 +19,7 @@ SESSION_VERSION_KEY = "_sv"
 def load_principal(user_id: str) -> Customer | Staff | None:
     """Load the session's principal; the tenant filter keeps it inside the current store."""
     kind, _, raw = user_id.partition(":")
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         return None
     if kind not in ("c", "s"):
         return None

@@ -34,6 +34,7 @@ from storefront.backoffice import audit, branding, forms, money, services, texts
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
+from storefront.routing import parse_id
 from storefront.stores.tenancy import current_store
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
@@ -269,7 +270,7 @@ def _audit_filter() -> audit.AuditFilter:
     return audit.AuditFilter(
         action=request.args.get("action") or None,
         actor=request.args.get("actor") or None,
-        customer_id=int(customer_raw) if customer_raw.isdigit() else None,
+        customer_id=parse_id(customer_raw),
     )
 
 
@@ -278,7 +279,7 @@ def _audit_filter() -> audit.AuditFilter:
 def audit_log() -> ResponseReturnValue:
     before = request.args.get("before", "")
     entries = audit.search(
-        _audit_filter(), limit=100, before_id=int(before) if before.isdigit() else None
+        _audit_filter(), limit=100, before_id=parse_id(before)
     )
     query: dict[str, Any] = {**request.args.to_dict()}
     if len(entries) == 100:

@@ -123,7 +123,7 @@ def order_list() -> ResponseReturnValue:
 
 def _poll_attempt() -> int:
     raw = request.args.get("n", "0")
-    return min(int(raw), 50) if raw.isdigit() and len(raw) < 4 else 0
+    return min(int(raw), 50) if raw.isascii() and raw.isdigit() and len(raw) < 4 else 0
 
 
 def order_page(order_id: int) -> ResponseReturnValue:

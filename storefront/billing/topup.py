@@ -215,7 +215,7 @@ class HmacGateway:
         timestamp = headers.get(TIMESTAMP_HEADER, "")
         nonce = headers.get(NONCE_HEADER, "")
         given = headers.get(SIGNATURE_HEADER, "")
-        if not (timestamp.isdigit() and 8 <= len(nonce) <= 64 and given):
+        if not (timestamp.isascii() and timestamp.isdigit() and 8 <= len(nonce) <= 64 and given):
             raise InvalidNotification("missing signature headers")
         expected = sign(self._secret, timestamp, nonce, body)
         if not hmac.compare_digest(expected, given.strip().lower()):

@@ -55,6 +55,7 @@ from storefront.billing.errors import (
 from storefront.billing.models import ClaimStatus, RemittanceClaim, Voucher
 from storefront.extensions import csrf, db
 from storefront.navigation import NavItem, add_nav
+from storefront.routing import parse_id
 from storefront.stores.tenancy import current_store_id
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -462,7 +463,7 @@ def staff_vouchers() -> ResponseReturnValue:
                 errors["customer_email"] = _("No customer with this email.")
         group_raw = form.get("group_id", "")
         limit_raw = form.get("usage_limit", "").strip()
-        if limit_raw and not limit_raw.isdigit():
+        if limit_raw and (not (limit_raw.isascii() and limit_raw.isdigit()) or len(limit_raw) > 9):
             errors["usage_limit"] = _("A whole number, or empty for no limit.")
         if not errors:
             assert valid_from is not None and valid_until is not None
@@ -474,7 +475,7 @@ def staff_vouchers() -> ResponseReturnValue:
                     valid_until=valid_until,
                     products=form.getlist("products"),
                     customer=customer,
-                    group_id=int(group_raw) if group_raw.isdigit() else None,
+                    group_id=parse_id(group_raw),
                     usage_limit=int(limit_raw) if limit_raw else None,
                     memo=form.get("memo", ""),
                 )

@@ -46,6 +46,7 @@ from storefront.catalog.pricing import BillingMode
 from storefront.catalog.starting_prices import price_text, starting_prices
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
+from storefront.routing import parse_id
 from storefront.stores.tenancy import current_store, request_store
 
 bp = Blueprint("catalog", __name__)
@@ -483,11 +484,12 @@ def staff_group_rename(group_id: int) -> ResponseReturnValue:
 def staff_group_add(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)
     form = MemberForm()
-    if not form.validate_on_submit() or not (form.customer_id.data or "").isdigit():
+    customer_id = parse_id(form.customer_id.data)
+    if not form.validate_on_submit() or customer_id is None:
         flash(_("Choose a customer from the search results."), "error")
     else:
         try:
-            added = groups.add_member(current_staff(), group, int(form.customer_id.data or 0))
+            added = groups.add_member(current_staff(), group, customer_id)
             db.session.commit()
             flash(
                 _("Customer added to the group.") if added else _("Already in the group."),
@@ -504,8 +506,9 @@ def staff_group_add(group_id: int) -> ResponseReturnValue:
 def staff_group_remove(group_id: int) -> ResponseReturnValue:
     group = _group_or_404(group_id)
     form = MemberForm()
-    if form.validate_on_submit() and (form.customer_id.data or "").isdigit():
-        if groups.remove_member(current_staff(), group, int(form.customer_id.data or 0)):
+    customer_id = parse_id(form.customer_id.data)
+    if form.validate_on_submit() and customer_id is not None:
+        if groups.remove_member(current_staff(), group, customer_id):
             db.session.commit()
             flash(_("Customer removed from the group."), "success")
     else:
