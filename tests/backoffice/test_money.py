@@ -15,7 +15,7 @@ from storefront.accounts.models import Customer, Staff, StaffRole
 from storefront.backoffice import services as backoffice
 from storefront.billing import orders, remittance
 from storefront.billing import services as billing
-from storefront.catalog.models import Quote
+from storefront.catalog.models import PriceRule, Quote
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -58,8 +58,9 @@ def test_customer_detail_shows_the_real_balance_and_orders(
     assert body["balance"] == f"{left:.2f}" and body["orders_count"] == 1
     assert "billing_available" not in body
     page = login(owner).get(f"/admin/customers/{buyer.id}").get_data(as_text=True)
-    assert f"{left:.2f}" in page and f"#{order_id} paid" in page
-    assert "1000.00" in page  # the funding line of the wallet
+    # money in the store's locale and the order's status in words
+    assert f"CN¥{left:,.2f}" in page and f"#{order_id} Paid" in page
+    assert "CN¥1,000.00" in page  # the funding line of the wallet
     assert "not installed" not in page
 
 
@@ -87,6 +88,10 @@ def test_dashboard_numbers(
     make_staff: Callable[..., Staff], make_quote: Callable[..., str], default_store: Store,
     login: Any,
 ) -> None:
+    with app.app_context(), store_context(default_store):
+        # the partner's cost is the list price the provider rates: the margin is the store's rule
+        db.session.add(PriceRule(kind="markup", adjustment="percent", value=Decimal(10)))
+        db.session.commit()
     low, fine = make_customer(), make_customer()
     fund(app, low, "9.99", owner)
     fund(app, fine, "10.00", owner)
