@@ -46,8 +46,13 @@ def buy(app: Flask, customer: Customer, make_quote: Callable[..., str]) -> tuple
 
 
 def test_customer_detail_shows_the_real_balance_and_orders(
-    app: Flask, client: Any, buyer: Customer, owner: Staff, make_quote: Callable[..., str],
-    token_for: Any, login: Any,
+    app: Flask,
+    client: Any,
+    buyer: Customer,
+    owner: Staff,
+    make_quote: Callable[..., str],
+    token_for: Any,
+    login: Any,
 ) -> None:
     fund(app, buyer, "1000.00", owner)
     order_id, quote = buy(app, buyer, make_quote)
@@ -65,7 +70,10 @@ def test_customer_detail_shows_the_real_balance_and_orders(
 
 
 def test_has_balance_filter(
-    app: Flask, client: Any, make_customer: Callable[..., Customer], owner: Staff,
+    app: Flask,
+    client: Any,
+    make_customer: Callable[..., Customer],
+    owner: Staff,
     token_for: Any,
 ) -> None:
     rich, emptied, never = make_customer(), make_customer(), make_customer()
@@ -84,8 +92,13 @@ def test_has_balance_filter(
 
 
 def test_dashboard_numbers(
-    app: Flask, buyer: Customer, owner: Staff, make_customer: Callable[..., Customer],
-    make_staff: Callable[..., Staff], make_quote: Callable[..., str], default_store: Store,
+    app: Flask,
+    buyer: Customer,
+    owner: Staff,
+    make_customer: Callable[..., Customer],
+    make_staff: Callable[..., Staff],
+    make_quote: Callable[..., str],
+    default_store: Store,
     login: Any,
 ) -> None:
     with app.app_context(), store_context(default_store):
@@ -109,9 +122,7 @@ def test_dashboard_numbers(
     with app.app_context(), store_context(default_store):
         data = backoffice.dashboard(db.session.get(Staff, owner.id))  # type: ignore[arg-type]
         assert data["claims_pending"] == 2
-        assert [(c.id, amount) for c, amount in data["low_balances"]] == [
-            (low.id, Decimal("9.99"))
-        ]
+        assert [(c.id, amount) for c, amount in data["low_balances"]] == [(low.id, Decimal("9.99"))]
         assert len(data["sales"]) == 1
         day = data["sales"][0]
         assert day["sales"] == first.total + second.total
