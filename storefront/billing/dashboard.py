@@ -13,6 +13,7 @@ from sqlalchemy import select
 from storefront.accounts.models import Customer
 from storefront.billing import services
 from storefront.billing.models import (
+    STAFF_ONLY_EVENTS,
     JournalTransaction,
     Order,
     OrderEvent,
@@ -52,7 +53,10 @@ def _events(customer: Customer) -> list[Event]:
     order_events = db.session.execute(
         select(OrderEvent.created_at, OrderEvent.status, OrderEvent.order_id)
         .join(Order, Order.id == OrderEvent.order_id)
-        .where(Order.customer_id == customer.id)
+        .where(
+            Order.customer_id == customer.id,
+            OrderEvent.status.not_in(STAFF_ONLY_EVENTS),  # the partner's money checks
+        )
         .order_by(OrderEvent.id.desc())
         .limit(SHOWN)
     ).all()

@@ -8,7 +8,7 @@ sum to zero. Postings and journal transactions are append-only (see :func:`_appe
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -109,7 +109,12 @@ class JournalTransaction(StoreScoped, Model):
         ForeignKey("customers.id", ondelete="RESTRICT"), index=True
     )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    # Set here, to the microsecond, like the order events it is listed with (the dashboard's
+    # activity); SQLite's CURRENT_TIMESTAMP keeps whole seconds, PostgreSQL's now() the
+    # transaction's start. The server default stays for rows written outside the ORM.
+    created_at: Mapped[datetime] = mapped_column(
+        default=lambda: datetime.now(UTC), server_default=func.now(), index=True
+    )
 
     postings: Mapped[list[Posting]] = relationship(
         back_populates="transaction", lazy="selectin", order_by="Posting.id"

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from storefront.accounts import services as accounts
-from storefront.accounts.models import Customer, RealnameStatus, RealnameSubmission
+from storefront.accounts.models import Customer, RealnameStatus, RealnameSubmission, StaffRole
+from storefront.billing import remittance
 from storefront.billing.models import ClaimStatus, Job, JobStatus, RemittanceClaim
 from storefront.extensions import db
 from storefront.stores.tenancy import all_stores
@@ -126,8 +127,15 @@ def _claim_form(page: str, serial: str) -> dict[str, Any]:
 
 
 def test_a_customer_has_a_quota_of_stored_files(
-    extra_app: Callable[..., Flask], app: Flask, make_customer: Any
+    extra_app: Callable[..., Flask], app: Flask, make_customer: Any, make_staff: Any
 ) -> None:
+    with app.app_context():  # bank transfer is offered once the store has its bank details
+        remittance.update_billing_settings(
+            make_staff(role=StaffRole.OWNER),
+            bank_name="ICBC Shenzhen",
+            bank_account="6222 0000 1111",
+            bank_holder="Blue Co",
+        )
     small = extra_app(STOREFRONT_UPLOAD_QUOTA_FILES="2")
     client, customer = _customer_client(small, make_customer)
     for serial in ("SN-1", "SN-2", "SN-3"):
@@ -256,19 +264,22 @@ def test_the_quota_covers_real_name_documents(
 ) -> None:
     from tests.accounts.helpers import PASSWORD, register
 
-    small = extra_app(STOREFRONT_UPLOAD_QUOTA_FILES="1")
+    small = extra_app(STOREFRONT_UPLOAD_QUOTA_FILES="2")
     client = small.test_client()
     email = register(client).get_json()["email"]
     page = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page)})
     page = client.get("/account/realname").get_data(as_text=True)
     assert "At most 5 files of 5 MB each." in page
+    # a passport is verified on its three images (a resident ID goes the bank-card way, with
+    # no files): three files do not fit in a quota of two
     data: dict[str, Any] = {
         "csrf_token": csrf(page),
         "type": "individual",
         "name": "张三",
-        "id_number": "11010519491231002X",
-        "documents": [(io.BytesIO(PNG), "front.png"), (io.BytesIO(PNG), "back.png")],
+        "document_type": "passport",
+        "id_number": "E12345678",
+        "documents": [(io.BytesIO(PNG), f"{n}.png") for n in ("data", "entry", "holding")],
     }
     resp = client.post("/account/realname", data=data, content_type="multipart/form-data")
     assert "You have stored too many files" in resp.get_data(as_text=True)

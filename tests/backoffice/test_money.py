@@ -15,7 +15,7 @@ from storefront.accounts.models import Customer, Staff, StaffRole
 from storefront.backoffice import services as backoffice
 from storefront.billing import orders, remittance
 from storefront.billing import services as billing
-from storefront.catalog.models import Quote
+from storefront.catalog.models import PriceRule, Quote
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -46,8 +46,13 @@ def buy(app: Flask, customer: Customer, make_quote: Callable[..., str]) -> tuple
 
 
 def test_customer_detail_shows_the_real_balance_and_orders(
-    app: Flask, client: Any, buyer: Customer, owner: Staff, make_quote: Callable[..., str],
-    token_for: Any, login: Any,
+    app: Flask,
+    client: Any,
+    buyer: Customer,
+    owner: Staff,
+    make_quote: Callable[..., str],
+    token_for: Any,
+    login: Any,
 ) -> None:
     fund(app, buyer, "1000.00", owner)
     order_id, quote = buy(app, buyer, make_quote)
@@ -58,13 +63,17 @@ def test_customer_detail_shows_the_real_balance_and_orders(
     assert body["balance"] == f"{left:.2f}" and body["orders_count"] == 1
     assert "billing_available" not in body
     page = login(owner).get(f"/admin/customers/{buyer.id}").get_data(as_text=True)
-    assert f"{left:.2f}" in page and f"#{order_id} paid" in page
-    assert "1000.00" in page  # the funding line of the wallet
+    # money in the store's locale and the order's status in words
+    assert f"CN¥{left:,.2f}" in page and f"#{order_id} Paid" in page
+    assert "CN¥1,000.00" in page  # the funding line of the wallet
     assert "not installed" not in page
 
 
 def test_has_balance_filter(
-    app: Flask, client: Any, make_customer: Callable[..., Customer], owner: Staff,
+    app: Flask,
+    client: Any,
+    make_customer: Callable[..., Customer],
+    owner: Staff,
     token_for: Any,
 ) -> None:
     rich, emptied, never = make_customer(), make_customer(), make_customer()
@@ -83,10 +92,19 @@ def test_has_balance_filter(
 
 
 def test_dashboard_numbers(
-    app: Flask, buyer: Customer, owner: Staff, make_customer: Callable[..., Customer],
-    make_staff: Callable[..., Staff], make_quote: Callable[..., str], default_store: Store,
+    app: Flask,
+    buyer: Customer,
+    owner: Staff,
+    make_customer: Callable[..., Customer],
+    make_staff: Callable[..., Staff],
+    make_quote: Callable[..., str],
+    default_store: Store,
     login: Any,
 ) -> None:
+    with app.app_context(), store_context(default_store):
+        # the partner's cost is the list price the provider rates: the margin is the store's rule
+        db.session.add(PriceRule(kind="markup", adjustment="percent", value=Decimal(10)))
+        db.session.commit()
     low, fine = make_customer(), make_customer()
     fund(app, low, "9.99", owner)
     fund(app, fine, "10.00", owner)
@@ -104,9 +122,7 @@ def test_dashboard_numbers(
     with app.app_context(), store_context(default_store):
         data = backoffice.dashboard(db.session.get(Staff, owner.id))  # type: ignore[arg-type]
         assert data["claims_pending"] == 2
-        assert [(c.id, amount) for c, amount in data["low_balances"]] == [
-            (low.id, Decimal("9.99"))
-        ]
+        assert [(c.id, amount) for c, amount in data["low_balances"]] == [(low.id, Decimal("9.99"))]
         assert len(data["sales"]) == 1
         day = data["sales"][0]
         assert day["sales"] == first.total + second.total

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from storefront.accounts.models import Customer, Staff
 from storefront.billing import orders
 from storefront.billing import services as billing
-from storefront.billing.models import Resource, ResourceStatus
+from storefront.billing.models import CHARGE_SETTLED, OrderEvent, Resource, ResourceStatus
 from storefront.extensions import db
 from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.catalog.test_pages import login
@@ -98,6 +98,31 @@ def test_balance_open_orders_expiring_resources_and_activity(
     assert f"Order {first['id']}</a>: Active" in events
     assert "Payment from your wallet" in events
     assert f"Order {theirs['id']}" not in events
+    with app.app_context():  # the partner's own money check on the order is for staff only
+        settled = select(OrderEvent.id).where(
+            OrderEvent.order_id == first["id"], OrderEvent.status == CHARGE_SETTLED
+        )
+        assert db.session.scalars(settled).all()
+    assert "charge settled" not in events.lower()
+
+
+def test_the_newest_activity_comes_first(
+    app: Flask,
+    client: Any,
+    buyer: Customer,
+    owner: Staff,
+    make_quote: Callable[..., str],
+) -> None:
+    """A wallet movement right after an order's events is listed above them (its time is
+    not cut to the second)."""
+    with app.app_context():
+        billing.fund(buyer, "1000.00", "setup", owner)
+        order = orders.place_order(buyer, make_quote(buyer))
+        billing.fund(buyer, "7.00", "later", owner)
+    login(client, buyer)
+    items = _card(client.get("/account").get_data(as_text=True), "dash-events").split("<li>")
+    assert "Funds from the store" in items[1] and "7.00" in items[1], items
+    assert f"Order {order['id']}</a>: Paid" in items[2] + items[3], items
 
 
 def test_the_dashboard_in_chinese(client: Any, make_customer: Callable[..., Customer]) -> None:

@@ -126,6 +126,10 @@ def test_claims_and_freezes_mail_the_customer(
         me = db.session.get(Customer, customer.id)
         staff = db.session.get(Staff, owner.id)
         assert me is not None and staff is not None
+        # bank transfer is offered once the store has given its bank details
+        remittance.update_billing_settings(
+            staff, bank_name="ICBC Shenzhen", bank_account="6222 0000 1111", bank_holder="Blue Co"
+        )
         first = remittance.submit_claim(me, "300.00", date.today(), "Zhang San", "SERIAL-1")
         second = remittance.submit_claim(me, "20.00", date.today(), "Zhang San", "SERIAL-2")
         remittance.approve_claim(first.id, staff)

@@ -236,7 +236,8 @@ def test_the_funds_page_shows_limits_and_the_second_approval(
     waiting = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert "waits for a second, different staff member" in waiting
     assert 'id="pending-fundings"' in waiting
-    approve = waiting.split('action="')[1].split('"')[0]
+    # the first form of the waiting fundings' table (the page's menus have forms of their own)
+    approve = waiting.split('id="pending-fundings"')[1].split('action="')[1].split('"')[0]
     assert approve.endswith("/approve")
     mine = client.post(approve, data={"csrf_token": csrf(waiting)}, follow_redirects=True)
     assert "a second, different staff member must approve" in mine.get_data(as_text=True)

@@ -67,7 +67,7 @@ def test_limits_and_the_second_approval_in_the_browser(
     other.goto(funds)
     other.get_by_role("button", name="Approve").click()
     other.wait_for_selector("text=Funding approved")
-    assert other.locator("#balance").inner_text().startswith("5000.00")
+    assert other.locator("#balance").inner_text().startswith("CN¥5,000.00")  # money per locale
     assert other.locator("#pending-fundings").count() == 0
     _keep(other, shot, "funds-approved")
 
@@ -90,7 +90,9 @@ def test_too_many_files_get_a_page_that_says_so(
     page.goto(live_server.url + "/account/realname")
     assert "At most 5 files of 5 MB each." in page.content()
     page.get_by_label("Full name").fill("张三")
-    page.get_by_label("Resident ID number").fill("11010519491231002X")
+    # a passport goes by its images (a resident ID by bank card, without files)
+    page.get_by_label("Identity document").select_option("passport")
+    page.get_by_label("ID or document number").fill("E12345678")
     page.locator("input[type=file]").set_input_files(files)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_selector("text=That upload is too large")

@@ -20,6 +20,7 @@ from storefront.stores.models import Store
 from storefront.stores.services import set_primary_domain
 from storefront.stores.tenancy import store_context
 from storefront.stores.urls import external_url
+from tests.accounts.helpers import run_jobs
 from tests.builders import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -63,18 +64,21 @@ def test_a_reset_asked_for_with_a_forged_host_mails_nothing(
     forged = {"Host": "evil.example"}
     answer = client.post("/forgot-password", data={"email": victim.email}, headers=forged)
     assert answer.status_code == 400 and "Unknown site" in answer.get_data(as_text=True)
+    assert run_jobs(app) == 0  # nothing queued for the worker either
     assert mail_links(mail_dir) == []  # before: http://evil.example/reset-password/<token>
     # the same request on the store's own host does mail the victim (the test can fail)
     assert client.post("/forgot-password", data={"email": victim.email}).status_code == 302
+    assert run_jobs(app) == 1  # the worker sends the mail
     assert [urlsplit(link).netloc for link in mail_links(mail_dir)] == ["localhost"]
 
 
 def test_the_reset_link_is_the_public_url_whatever_host_was_asked(
-    client: FlaskClient, make_customer: Any, mail_dir: Path
+    app: Flask, client: FlaskClient, make_customer: Any, mail_dir: Path
 ) -> None:
     customer = make_customer()
     # 127.0.0.1 serves the default store in testing, but the link is STOREFRONT_PUBLIC_URL's
     assert forgot(client, "127.0.0.1:5000", customer.email).status_code == 302
+    run_jobs(app)  # the worker, which has no request (and so no Host), sends the mail
     [link] = mail_links(mail_dir)
     assert link.startswith("http://localhost/reset-password/"), link
     assert client.get(urlsplit(link).path).status_code == 200  # and it works there
@@ -85,24 +89,28 @@ def test_a_store_links_to_its_primary_domain(
 ) -> None:
     customer = make_customer(store=acme)
     assert forgot(client, "www.acme.test", customer.email).status_code == 302
+    run_jobs(app)
     assert mail_links(mail_dir)[-1].startswith("http://acme.test/reset-password/")
     with app.app_context():
         set_primary_domain(db.session.get(Store, acme.id), "www.acme.test")  # type: ignore[arg-type]
         db.session.commit()
     assert forgot(client, "acme.test", customer.email).status_code == 302
+    run_jobs(app)
     assert mail_links(mail_dir)[-1].startswith("http://www.acme.test/reset-password/")
 
 
 def test_the_verification_mail_of_the_api(
-    client: FlaskClient, default_store: Any, mail_dir: Path
+    app: Flask, client: FlaskClient, default_store: Any, mail_dir: Path
 ) -> None:
     from tests.accounts.helpers import registration
 
     forged = client.post("/api/v1/customers", json=registration(), headers={"Host": "evil.example"})
     assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "unknown_host"
+    assert run_jobs(app) == 0
     assert mail_links(mail_dir) == []
     made = client.post("/api/v1/customers", json=registration(), headers={"Host": "127.0.0.1"})
     assert made.status_code == 201, made.get_json()
+    assert run_jobs(app) == 1
     [link] = mail_links(mail_dir)
     assert link.startswith("http://localhost/verify-email/"), link
 
@@ -115,6 +123,8 @@ def test_links_outside_a_request_use_the_store_domain(
     with app.app_context(), store_context(acme):
         accounts.request_password_reset(customer.email)
         db.session.commit()
+    assert mail_links(mail_dir) == []  # queued, not sent: the worker sends it
+    assert run_jobs(app) == 1  # outside any request and any store context
     [link] = mail_links(mail_dir)
     assert link.startswith("http://acme.test/reset-password/"), link
     with app.app_context():
