@@ -92,7 +92,7 @@ def _section(section: str) -> tuple[NavItem, ...]:
 def links(section: str) -> tuple[NavLink, ...]:
     """The entries of ``section`` the current user sees."""
     items = _section(section)
-    user = current_user._get_current_object()
+    user = current_user
     shown = tuple(n for n, item in enumerate(items) if item.visible(user))
     cache: dict[Any, tuple[NavLink, ...]] = current_app.extensions[_LINKS]
     key = (section, str(get_locale()), request.script_root, shown)
