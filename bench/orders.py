@@ -107,6 +107,7 @@ def main() -> float:
             for i in range(args.orders):
                 c = customers[i % len(customers)]
                 quotes.append((c, catalog.create_quote(req, customer_id=c.id, session_key=None).id))
+            db.session.commit()
             for c in customers:
                 services.fund(c, "1000000.00", "bench", owner)
         for c in customers:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +28,6 @@ warnings.filterwarnings(
 )
 
 
-class StorefrontFlask(Flask):
-    """Flask, remembering which hooks and views are plain (not ``async``) functions.
-
-    Flask passes every request hook and the view through :meth:`ensure_sync` on each request,
-    and each call inspects the function again (about ten per request); whether a given
-    function is a coroutine function never changes. Remembered weakly, so a hook made for one
-    request (``after_this_request``) is not kept alive.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._plain: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        try:
-            if func in self._plain:
-                return func
-        except TypeError:  # unhashable, or cannot be weakly referenced
-            return super().ensure_sync(func)
-        wrapped = super().ensure_sync(func)
-        if wrapped is func:
-            with contextlib.suppress(TypeError):  # e.g. a builtin: no weak references
-                self._plain.add(func)
-        return wrapped
-
-
 def _asset_dir(name: str) -> Path:
     """``<checkout>/<name>`` in a source tree, ``storefront/_<name>`` in an installed wheel."""
     checkout = ROOT / name
@@ -68,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     load_dotenv(override=False)
     settings = load_settings(config)
-    app = StorefrontFlask(
+    app = Flask(
         __name__,
         template_folder=str(_asset_dir("templates")),
         static_folder=str(_asset_dir("static")),

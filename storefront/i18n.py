@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
 
 from babel import Locale
-from babel.support import NullTranslations
-from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_translations
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from flask_babel import get_locale
 
 from storefront.extensions import babel
-from storefront.navigation import fixed_url
 from storefront.security import safe_next
 
 LOCALES = {"en": "English", "zh_Hans_CN": "简体中文"}
@@ -59,59 +54,9 @@ def switch(code: str) -> ResponseReturnValue:
     return response
 
 
-# What werkzeug leaves unquoted when it builds a URL's query string (``url_for``'s arguments).
-_QUERY_SAFE = "!$'()*,/:;?@"
-
-
 def switch_url(code: str) -> str:
-    """The language menu's link to ``code`` and back to this page: what
-    ``url_for("i18n.switch", code=code, next=<this page>)`` builds, from a kept prefix."""
-    back = urlencode({"next": request.full_path.rstrip("?")}, safe=_QUERY_SAFE)
-    return f"{fixed_url('i18n.switch', code=code)}?{back}"
-
-
-_TRANSLATIONS = "_storefront_translations"
-
-
-def translations() -> NullTranslations:
-    """The request's translations, found once per request and locale (Flask-Babel looks them up
-    again for every string; ``force_locale`` and ``refresh`` change the locale object, so they
-    are looked up again then)."""
-    locale = get_locale()
-    found: tuple[object, NullTranslations] | None = g.get(_TRANSLATIONS)
-    if found is None or found[0] is not locale:
-        found = (locale, get_translations())
-        setattr(g, _TRANSLATIONS, found)
-    return found[1]
-
-
-def _rendering(context: Context) -> NullTranslations:
-    """The translations of the template being rendered: those in force when its rendering
-    started (see ``inject_locale``), else the request's (a macro imported without context)."""
-    found = context.get(_TRANSLATIONS)
-    return found if isinstance(found, NullTranslations) else translations()
-
-
-# The callables Flask-Babel installs for templates, on the translations above: jinja2.ext.i18n
-# wraps them (newstyle: the result is escaped and always %-formatted with the keyword arguments).
-@pass_context
-def _gettext(context: Context, string: str) -> str:
-    return _rendering(context).ugettext(string)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, num: int) -> str:
-    return _rendering(context).ungettext(singular, plural, num)
-
-
-@pass_context
-def _pgettext(context: Context, msgctxt: str, string: str) -> str:
-    return _rendering(context).upgettext(msgctxt, string)
-
-
-@pass_context
-def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, num: int) -> str:
-    return _rendering(context).unpgettext(msgctxt, singular, plural, num)
+    """The language menu's link to ``code`` and back to this page."""
+    return url_for("i18n.switch", code=code, next=request.full_path.rstrip("?"))
 
 
 def translation_directories(root: Path) -> str:
@@ -124,23 +69,13 @@ def translation_directories(root: Path) -> str:
 
 def register(app: Flask, root: Path) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(root))
+    # Flask-Babel installs the template gettext callables; its translations for a locale are
+    # the directories' catalogues merged, shared catalogue first, then each area's.
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_gettext,
-        ngettext=_ngettext,
-        newstyle=True,
-        pgettext=_pgettext,
-        npgettext=_npgettext,
-    )
-
     app.add_template_global(switch_url, "switch_url")
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:
-        return {
-            "current_locale": str(get_locale()),
-            "locales": LOCALES,
-            _TRANSLATIONS: translations(),
-        }
+        return {"current_locale": str(get_locale()), "locales": LOCALES}
 
     app.register_blueprint(bp)

@@ -22,7 +22,8 @@ from datetime import date
 from typing import Any
 
 import orjson
-from flask.json.provider import DefaultJSONProvider
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider, JSONProvider
 from werkzeug.http import http_date
 from werkzeug.sansio.response import Response
 
@@ -47,28 +48,46 @@ def _default(o: Any) -> Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-class OrjsonProvider(DefaultJSONProvider):
-    def _encode(self, obj: Any) -> bytes | None:
-        try:
-            return orjson.dumps(obj, default=_default, option=_OPTIONS)
-        except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits: Flask's way decides
-            return None
+class OrjsonProvider(JSONProvider):
+    """Flask's JSON provider interface (``app.json``), implemented with orjson.
+
+    Flask's :class:`DefaultJSONProvider` (kept as :attr:`fallback`) answers what orjson does
+    not: calls with extra options, a debug app's indented responses, values orjson refuses.
+    """
+
+    mimetype = "application/json"
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self.app = app
+        self.fallback = DefaultJSONProvider(app)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        encoded = None if kwargs else self._encode(obj)
-        return super().dumps(obj, **kwargs) if encoded is None else encoded.decode()
+        encoded = None if kwargs else _encode(obj)
+        return self.fallback.dumps(obj, **kwargs) if encoded is None else encoded.decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return super().loads(s, **kwargs) if kwargs else orjson.loads(s)
+        return self.fallback.loads(s, **kwargs) if kwargs else orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        if self.compact is False or (self.compact is None and self._app.debug):
-            return super().response(*args, **kwargs)  # indented for people
-        encoded = self._encode(self._prepare_response_obj(args, kwargs))
+        """What :func:`flask.jsonify` returns: one positional argument as it is, several as a
+        list, keyword arguments as an object (not both), nothing as ``null``."""
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if self.app.debug:
+            return self.fallback.response(*args, **kwargs)  # indented for people
+        obj = (args[0] if len(args) == 1 else list(args)) if args else (kwargs or None)
+        encoded = _encode(obj)
         if encoded is None:
-            return super().response(*args, **kwargs)
-        response: Response = self._app.response_class(encoded + b"\n", mimetype=self.mimetype)  # type: ignore[arg-type]
-        return response
+            return self.fallback.response(*args, **kwargs)
+        return self.app.response_class(encoded + b"\n", mimetype=self.mimetype)
+
+
+def _encode(obj: Any) -> bytes | None:
+    try:
+        return orjson.dumps(obj, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits: Flask's way decides
+        return None
 
 
 def _column_dumps(value: Any) -> str:

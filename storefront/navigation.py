@@ -19,7 +19,9 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
-from flask_login import current_user
+
+from storefront.accounts.principals import current_principal
+from storefront.extensions import login_manager
 
 NAV = "storefront.nav"
 _SECTIONS = "storefront.nav.sections"
@@ -92,7 +94,9 @@ def _section(section: str) -> tuple[NavItem, ...]:
 def links(section: str) -> tuple[NavLink, ...]:
     """The entries of ``section`` the current user sees."""
     items = _section(section)
-    user = current_user._get_current_object()
+    # the principal itself (or an anonymous user), so the checks below do not each go through
+    # Flask-Login's proxy
+    user = current_principal() or login_manager.anonymous_user()
     shown = tuple(n for n, item in enumerate(items) if item.visible(user))
     cache: dict[Any, tuple[NavLink, ...]] = current_app.extensions[_LINKS]
     key = (section, str(get_locale()), request.script_root, shown)

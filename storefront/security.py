@@ -7,9 +7,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Request, Response
 from itsdangerous import URLSafeTimedSerializer
+
+_CACHEABLE = frozenset({"GET", "HEAD"})  # RFC 9111: what a cache may store without more ado
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -100,6 +102,14 @@ class SessionInterface(SecureCookieSessionInterface):
         if "HTTP_COOKIE" not in request.environ and app.secret_key:
             return self.session_class()  # no cookie to read (API clients): a new, empty one
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Flask adds ``Vary: Cookie`` when the session was read at all, and Flask-Login reads it
+        # after every request. Caches store answers to GET and HEAD only (RFC 9111), so other
+        # answers (an API POST) are left without it.
+        if request.method not in _CACHEABLE:
+            session.accessed = False
+        super().save_session(app, session, response)
 
 
 def register(app: Flask) -> None:

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from storefront.accounts.models import Staff
 from storefront.accounts.permissions import PERMISSIONS, PermissionDenied, has_permission
+from storefront.accounts.principals import current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,6 +73,6 @@ def staff_guard(
 
 def current_staff() -> Staff:
     """The logged-in staff member (inside a ``staff_page`` view)."""
-    user = current_user._get_current_object()
+    user = current_principal()
     assert isinstance(user, Staff)
     return user

@@ -7,7 +7,7 @@ password changes move the version on, so every older session stops loading.
 from __future__ import annotations
 
 from flask import session
-from flask_login import AnonymousUserMixin, login_user
+from flask_login import AnonymousUserMixin, current_user, login_user
 
 from storefront.accounts.models import Customer, Staff
 from storefront.extensions import db, login_manager
@@ -40,6 +40,20 @@ def start_session(principal: Customer | Staff) -> None:
     session.clear()
     login_user(principal)
     session[SESSION_VERSION_KEY] = principal.session_version or 0
+
+
+def current_principal() -> Customer | Staff | None:
+    """The logged-in customer or staff member itself, not Flask-Login's ``current_user`` proxy
+    (which ``login_user`` must not store, and SQLAlchemy does not accept): the object the user
+    loader put in the session's identity map, found there without a query."""
+    user = current_user
+    if not user.is_authenticated:
+        return None
+    kind = user.__class__  # the proxied object's class (``type()`` would say LocalProxy)
+    if kind not in (Customer, Staff):
+        return None
+    found: Customer | Staff | None = db.session.get(kind, user.id)
+    return found
 
 
 class Anonymous(AnonymousUserMixin):

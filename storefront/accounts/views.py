@@ -27,7 +27,7 @@ from storefront.accounts import forms, realname_routes, registration, services
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
-from storefront.accounts.principals import start_session
+from storefront.accounts.principals import current_principal, start_session
 from storefront.accounts.realname_routes import ip_and_mobile
 from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.accounts.terms import LABELS, current_terms
@@ -345,8 +345,9 @@ def change_email() -> ResponseReturnValue:
 @login_required
 def change_password() -> ResponseReturnValue:
     form = forms.ChangePasswordForm(prefix="pw")
-    # the real object: login_user() must not store the current_user proxy (it would load itself)
-    principal: Customer | Staff = current_user._get_current_object()
+    # the object itself: login_user() must not store the current_user proxy (it would load itself)
+    principal = current_principal()
+    assert principal is not None  # login_required
     if form.validate_on_submit():
         try:
             services.change_password(

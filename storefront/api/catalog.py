@@ -17,6 +17,7 @@ from storefront.api.auth import optional_customer
 from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
 from storefront.catalog.owner import owner_key
+from storefront.extensions import db
 from storefront.stores.tenancy import request_store
 
 
@@ -122,6 +123,7 @@ def create_quote() -> ResponseReturnValue:
         )
     except services.CatalogError as exc:
         raise _api_error(exc) from None
+    db.session.commit()
     # Like the API's other creates (customers, orders): the new quote's id is in the body
     # (`GET /api/v1/quotes/<id>`), no Location header.
     response = jsonify(quote_json(quote))

@@ -30,6 +30,7 @@ from storefront.accounts import services as accounts
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
+from storefront.accounts.principals import current_principal
 from storefront.backoffice import audit, branding, forms, money, services, texts
 from storefront.backoffice.services import BackofficeError, CustomerQuery
 from storefront.extensions import db
@@ -41,7 +42,7 @@ bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
 
 def _staff() -> Staff:
-    user = current_user._get_current_object()
+    user = current_principal()
     assert isinstance(user, Staff)
     return user
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy import select
 
 from storefront.billing.models import JournalTransaction, Posting, Wallet
@@ -115,8 +115,6 @@ def register_orders(group: AppGroup) -> None:
     import contextlib
     from datetime import timedelta
 
-    from flask import current_app
-
     @group.command("worker")
     @click.option("--poll", default=1.0, show_default=True, help="Seconds between idle polls.")
     @click.option("--once", is_flag=True, help="Run the ready jobs, then exit.")
@@ -129,8 +127,10 @@ def register_orders(group: AppGroup) -> None:
             click.echo(f"ran {worker.run_pending()} jobs")
             return
         click.echo("storefront worker started (Ctrl-C stops it)")
+        # the app itself (its threads push their own contexts): the one the CLI loaded
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
         with contextlib.suppress(KeyboardInterrupt):
-            worker.work(current_app._get_current_object(), poll_s=poll)  # type: ignore[attr-defined]
+            worker.work(app, poll_s=poll)
 
     @group.command("reconcile")
     @click.option("--older-than", default=120, show_default=True, help="Seconds an order must "

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
+from storefront.accounts.principals import current_principal
 from storefront.billing import funding, funding_views, remittance, services, topup, vouchers
 from storefront.billing.blueprint import bp, register_once
 from storefront.billing.errors import (
@@ -107,15 +108,15 @@ def customer_required(view: F) -> F:
 
 
 def _me() -> Customer:
-    user = current_user
+    user = current_principal()
     assert isinstance(user, Customer)
-    return cast(Customer, user._get_current_object())
+    return user
 
 
 def _staff() -> Staff:
-    user = current_user
+    user = current_principal()
     assert isinstance(user, Staff)
-    return cast(Staff, user._get_current_object())
+    return user
 
 
 def _claims_of(customer: Customer, limit: int = 20) -> list[RemittanceClaim]:

@@ -39,20 +39,18 @@ def owner_key(create: bool) -> str | None:
 
 
 def _finish(response: Response) -> Response:
-    headers = response.headers
     if request.method in _CACHEABLE:
-        if "Vary" in headers:
-            response.vary.add("Cookie")
-        else:
-            headers["Vary"] = "Cookie"
+        response.vary.add("Cookie")
     made: str | None = g.get("quote_owner_key")
     if made is not None:
-        # what ``response.set_cookie`` writes; the key is URL-safe base64, nothing to quote
         config = current_app.config
-        secure = "; Secure" if config["SESSION_COOKIE_SECURE"] else ""
-        samesite = config["SESSION_COOKIE_SAMESITE"]
-        tail = f"; SameSite={samesite}" if samesite else ""
-        headers.add("Set-Cookie", f"{COOKIE}={made}{secure}; HttpOnly; Path=/{tail}")
+        response.set_cookie(
+            COOKIE,
+            made,
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite=config["SESSION_COOKIE_SAMESITE"],
+        )
     return response
 
 

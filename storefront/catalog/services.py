@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from storefront.accounts.permissions import require_permission
-from storefront.catalog import pricing, snapshot
+from storefront.catalog import pricing, quote_store, snapshot
 from storefront.catalog.models import (
     CustomerGroup,
     CustomerGroupMember,
@@ -28,7 +28,7 @@ from storefront.catalog.models import (
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
-from storefront.extensions import db, raw_write
+from storefront.extensions import db
 from storefront.stores.tenancy import current_store, current_store_id
 
 STALE_AFTER = timedelta(hours=24)  # flagged stale (staff pages, API ``stale: true``)
@@ -549,57 +549,6 @@ class StoredQuote:
         )
 
 
-_QUOTES = cast(Table, Quote.__table__)
-
-
-class _RawInsert:
-    """An ``INSERT`` rendered once per dialect and run on the DBAPI cursor.
-
-    The statement and its bind order come from SQLAlchemy's own compiler, and each value goes
-    through its column type's bind processor for that dialect (on SQLite: datetimes as ISO
-    text, booleans as 0/1, exactly what the ORM writes), so the stored form is unchanged; what
-    is skipped is the per-execution statement cache lookup, execution context and events.
-    """
-
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        self.table, self.columns = table, tuple(columns)
-        self._by_dialect: dict[str, tuple[str, bool, tuple[tuple[str, Any], ...]]] = {}
-
-    def _for(self, dialect: Any) -> tuple[str, bool, tuple[tuple[str, Any], ...]]:
-        rendered = self._by_dialect.get(dialect.name)
-        if rendered is None:
-            compiled = self.table.insert().compile(dialect=dialect, column_keys=self.columns)
-            names = list(compiled.positiontup or []) if compiled.positional else list(self.columns)
-            binds = tuple(
-                (
-                    name,
-                    self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
-                )
-                for name in names
-            )
-            rendered = self._by_dialect[dialect.name] = (
-                compiled.string,
-                bool(compiled.positional),
-                binds,
-            )
-        return rendered
-
-    def params(self, dialect: Any, row: Mapping[str, Any]) -> tuple[str, Any]:
-        """The statement and the DBAPI parameters (a tuple or a dict) for one row."""
-        sql, positional, binds = self._for(dialect)
-        if positional:
-            return sql, tuple(row[n] if proc is None else proc(row[n]) for n, proc in binds)
-        return sql, {n: row[n] if proc is None else proc(row[n]) for n, proc in binds}
-
-
-_QUOTE_COLUMNS = (
-    "id", "store_id", "customer_id", "session_key", "region_code", "billing_mode", "period",
-    "currency", "total", "cost_total", "monthly_estimate", "stale", "created_at", "expires_at",
-    "lines",
-)  # fmt: skip
-_INSERT_QUOTE = _RawInsert(_QUOTES, _QUOTE_COLUMNS)
-
-
 def new_quote_id(now: datetime) -> str:
     """32 hex digits: the creation time in microseconds (14), then 72 random bits (18).
 
@@ -621,10 +570,9 @@ def create_quote(
     """Price and store a quote, owned by a customer or an anonymous session key.
 
     The hot path of the quote API: one ``INSERT`` (the lines are kept in the quote's row),
-    pre-rendered and run on a pooled DBAPI connection of its own
-    (:func:`~storefront.extensions.raw_write`: no ORM session, unit of work, reload or
-    per-statement execution context); the answer is built from the values written, which are
-    already rounded to the column scale. Committed when this returns.
+    pre-rendered and run on the session's connection (:mod:`storefront.catalog.quote_store`:
+    no unit of work, ORM events or reload); the answer is built from the values written, which
+    are already rounded to the column scale. The caller commits.
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
@@ -690,10 +638,7 @@ def create_quote(
             for i, line in enumerate(basket.lines)
         ],
     }
-    dialect = db.engine.dialect
-    quote_sql, quote_params = _INSERT_QUOTE.params(dialect, quote_row)
-    with raw_write() as cursor:
-        cursor.execute(quote_sql, quote_params)
+    quote_store.insert_quote(quote_row)
     return stored
 
 

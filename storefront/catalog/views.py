@@ -248,6 +248,7 @@ def calculator_quote() -> ResponseReturnValue:
         flash(exc.message + " " + " ".join(exc.fields.values()), "error")
         keep = {k: v for k, v in values.items() if k not in ("csrf_token", "billing_mode")}
         return redirect(url_for("catalog.calculator") + "?" + urlencode(keep))
+    db.session.commit()
     return redirect(url_for("catalog.quote_page", quote_id=quote.id))
 
 

@@ -31,6 +31,7 @@ from flask_wtf import FlaskForm
 from storefront.accounts.guards import staff_guard
 from storefront.accounts.models import Staff
 from storefront.accounts.permissions import DISTRIBUTOR_SCOPE, has_permission
+from storefront.accounts.principals import current_principal
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
@@ -60,7 +61,7 @@ def partner_page(permission: str) -> Callable[[F], F]:
 
 
 def _staff() -> Staff:
-    user = current_user._get_current_object()
+    user = current_principal()
     assert isinstance(user, Staff)
     return user
 

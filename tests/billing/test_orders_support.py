@@ -77,6 +77,7 @@ def make_quote(app: Flask, default_store: Store) -> Callable[..., str]:
             quote = catalog_services.create_quote(
                 req, customer_id=customer.id, session_key=None, **extra
             )
+            db.session.commit()
             return quote.id
 
     return factory

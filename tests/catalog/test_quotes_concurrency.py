@@ -1,7 +1,7 @@
 """Quotes made at the same time from several threads: every one is stored and readable.
 
-On SQLite each thread writes through its own connection, queued at the file's write gate
-(``storefront.extensions.raw_write``); on PostgreSQL through pooled connections.
+Each request writes its quote through its session's connection (SQLite's busy timeout queues
+the writers); on PostgreSQL through pooled connections as well.
 """
 
 from __future__ import annotations
