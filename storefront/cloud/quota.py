@@ -75,5 +75,7 @@ def budget_for(storage_uri: str | None) -> QuotaBudget:
     with _budgets_lock:
         found = _budgets.get(uri)
         if found is None:
-            found = _budgets[uri] = QuotaBudget(uri)
+            # 90 %: headroom for the network's skew between our window and the provider's, and
+            # for the partner's own tools on the same account.
+            found = _budgets[uri] = QuotaBudget(uri, share=0.9)
         return found

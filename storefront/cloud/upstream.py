@@ -96,8 +96,16 @@ def call_with_retries(
             delay = backoff_s * (2**attempt) * (0.5 + random.random() / 2)
             if throttled:  # quotas are per second: wait into the next window, with jitter
                 delay = max(delay, 0.5 + random.random() / 2)
-            log.warning(
-                "%s failed (%s); retry %d/%d in %.2fs", operation, err, attempt + 1, retries, delay
+            # A throttled call is the quota doing its job (several processes without a shared
+            # Redis budget, or the partner's own tools, can meet it): worth a note, not a warning.
+            log.log(
+                logging.INFO if throttled else logging.WARNING,
+                "%s failed (%s); retry %d/%d in %.2fs",
+                operation,
+                err,
+                attempt + 1,
+                retries,
+                delay,
             )
             time.sleep(delay)
             attempt += 1
