@@ -176,23 +176,16 @@ def send_realname_code(customer: Customer, raw_mobile: str | None, *, locale: st
             "provider_not_linked",
             _l("Your account is not linked to the cloud provider yet. Try again later."),
         )
-    try:
+    from storefront.accounts.registration import send_sms_code
+
+    customer_id = customer.provider_customer_id
+
+    def send(lang: str) -> None:
         cloud_provider().send_verification_code(
-            mobile=mobile,
-            lang="zh-cn" if locale.lower().startswith("zh") else "en-us",
-            scene=SCENE_BANK_CARD,
-            customer_id=customer.provider_customer_id,
+            mobile=mobile, lang=lang, scene=SCENE_BANK_CARD, customer_id=customer_id
         )
-    except UpstreamRejected as exc:
-        if exc.code == "CBC.99004015":
-            message = _l("Too many codes were sent to this number. Try again in an hour.")
-            raise AccountError("too_many_codes", message, {"mobile": message}) from exc
-        raise AccountError("invalid_input", MOBILE_FORMAT, {"mobile": str(exc.message)}) from exc
-    except UpstreamUnavailable as exc:
-        raise AccountError(
-            "upstream_unavailable",
-            _l("The cloud provider cannot be reached. Try again in a minute."),
-        ) from exc
+
+    send_sms_code(send, field="mobile", bad_number=MOBILE_FORMAT, locale=locale)
     return mobile
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,6 +276,25 @@ def _check_mobile(provider: CloudProvider, mobile: str) -> None:
         )
 
 
+def send_sms_code(
+    send: Callable[[str], None], *, field: str, bad_number: Any, locale: str | None
+) -> None:
+    """Ask the provider to SMS a verification code (``send(lang)``); its refusals become field
+    errors on ``field`` (too many codes to this number, or ``bad_number``'s message)."""
+    try:
+        send("zh-cn" if (locale or "").lower().startswith("zh") else "en-us")
+    except UpstreamRejected as exc:
+        if exc.code == TOO_MANY_CODES:
+            message = _l("Too many codes were sent to this number. Try again in an hour.")
+            raise AccountError("too_many_codes", message, {field: message}) from exc
+        raise AccountError("invalid_input", bad_number, {field: str(exc.message)}) from exc
+    except UpstreamUnavailable as exc:
+        raise AccountError(
+            "upstream_unavailable",
+            _l("The cloud provider cannot be reached. Try again in a minute."),
+        ) from exc
+
+
 def send_registration_code(phone: str | None, *, locale: str | None = None) -> None:
     """SMS the provider's registration code to a mainland mobile that may still register."""
     phone = (phone or "").strip()
@@ -284,23 +304,12 @@ def send_registration_code(phone: str | None, *, locale: str | None = None) -> N
     if mobile is None:
         raise AccountError("code_not_needed", CODE_NOT_NEEDED, {"phone": CODE_NOT_NEEDED})
     provider = cloud_provider()
-    try:
+
+    def send(lang: str) -> None:
         _check_mobile(provider, mobile)
-        provider.send_verification_code(
-            mobile=mobile,
-            lang="zh-cn" if (locale or "").lower().startswith("zh") else "en-us",
-            scene=SCENE_REGISTER,
-        )
-    except UpstreamRejected as exc:
-        if exc.code == TOO_MANY_CODES:
-            message = _l("Too many codes were sent to this number. Try again in an hour.")
-            raise AccountError("too_many_codes", message, {"phone": message}) from exc
-        raise AccountError("invalid_input", PHONE_FORMAT, {"phone": str(exc.message)}) from exc
-    except UpstreamUnavailable as exc:
-        raise AccountError(
-            "upstream_unavailable",
-            _l("The cloud provider cannot be reached. Try again in a minute."),
-        ) from exc
+        provider.send_verification_code(mobile=mobile, lang=lang, scene=SCENE_REGISTER)
+
+    send_sms_code(send, field="phone", bad_number=PHONE_FORMAT, locale=locale)
 
 
 # --------------------------------------------------------------------------- provider link
