@@ -195,6 +195,13 @@ class Call:
         return re.compile(".*" + template)
 
 
+
+def _network_twice(w: World) -> Any:
+    """The second ``ensure_network`` lists a VPC and subnet that exist, whichever case ran first
+    (under pytest-xdist another worker may have run the case that made them)."""
+    w.provider.ensure_network(session=w.session, marker="conf", name="conf")
+    return w.provider.ensure_network(session=w.session, marker="conf", name="conf")
+
 CALLS: tuple[Call, ...] = (
     Call(BssClient, "check_user_identity",
          lambda w: w.provider.check_user_identity(kind=IdentityKind.NAME, value="sf-conf-x"),
@@ -247,14 +254,11 @@ CALLS: tuple[Call, ...] = (
              session=w.session, server_ids=[w.on_demand_server]),
          ("servers[].id", "servers[].status")),
     Call(EvsClient, "create_volume", _volume, ("volume_ids",)),
-    Call(VpcClient, "list_vpcs", lambda w: w.provider.ensure_network(
-        session=w.session, marker="conf", name="conf"), ("vpcs[].id", "vpcs[].description")),
+    Call(VpcClient, "list_vpcs", _network_twice, ("vpcs[].id", "vpcs[].description")),
     Call(VpcClient, "create_vpc",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("vpc.id",)),
-    Call(VpcClient, "list_subnets", lambda w: w.provider.ensure_network(
-        session=w.session, marker="conf", name="conf"),
-         ("subnets[].id", "subnets[].description")),
+    Call(VpcClient, "list_subnets", _network_twice, ("subnets[].id", "subnets[].description")),
     Call(VpcClient, "create_subnet",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("subnet.id",)),
