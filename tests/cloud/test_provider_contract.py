@@ -141,11 +141,9 @@ def _sdk(sandbox: RunningSandbox, method: str, path: str, body: Any = None) -> A
     return SignedRequester(settings_for(sandbox.url)).request(method, path, body=body)
 
 
-def test_sandbox_order_and_resource_codes_deserialize_into_the_sdk_models(
-    sandbox: RunningSandbox, provider: CloudProvider
-) -> None:
-    """Buy an on-demand and a prepaid server through the real client, then read the raw
-    listings into the SDK's models: only documented codes come back."""
+def _server(provider: CloudProvider, *, prepaid: bool) -> tuple[str, Any, Any]:
+    """A funded new customer with one small server (monthly when ``prepaid``), through the
+    real client: ``(customer id, agency session, created resources)``."""
     from storefront.cloud.interface import PeriodType, ResourceKind, ResourceRequest
 
     customer = _customer(provider)
@@ -156,10 +154,20 @@ def test_sandbox_order_and_resource_codes_deserialize_into_the_sdk_models(
         session=session,
         request=ResourceRequest(
             kind=ResourceKind.ECS, region="cn-north-4", spec="s6.small.1", quantity=1,
-            name="contract", client_token=uuid.uuid4().hex, prepaid=True,
-            period=PeriodType.MONTH, period_count=1, vpc_id=net.vpc_id, subnet_id=net.subnet_id,
+            name="contract", client_token=uuid.uuid4().hex, prepaid=prepaid,
+            period=PeriodType.MONTH if prepaid else None, period_count=1 if prepaid else None,
+            vpc_id=net.vpc_id, subnet_id=net.subnet_id,
         ),
     )
+    return customer, session, made
+
+
+def test_sandbox_order_and_resource_codes_deserialize_into_the_sdk_models(
+    sandbox: RunningSandbox, provider: CloudProvider
+) -> None:
+    """Buy an on-demand and a prepaid server through the real client, then read the raw
+    listings into the SDK's models: only documented codes come back."""
+    customer, session, made = _server(provider, prepaid=True)
     assert made.order_id
     unpaid = provider.show_customer_order(order_id=made.order_id)
     assert unpaid is not None and unpaid.status is ProviderOrderStatus.UNPAID
@@ -205,20 +213,7 @@ def test_pay_errors_are_the_documented_codes(sandbox: RunningSandbox) -> None:
 def test_a_stopped_server_is_in_use_for_billing_and_shutoff_for_ecs(
     sandbox: RunningSandbox, provider: CloudProvider
 ) -> None:
-    from storefront.cloud.interface import ResourceKind, ResourceRequest
-
-    customer = _customer(provider)
-    provider.fund_customer(customer_id=customer, amount=Decimal("100"))
-    session = provider.agency_session(customer_id=customer, region="cn-north-4")
-    net = provider.ensure_network(session=session, marker="power", name="power")
-    made = provider.create_resources(
-        session=session,
-        request=ResourceRequest(
-            kind=ResourceKind.ECS, region="cn-north-4", spec="s6.small.1", quantity=1,
-            name="power", client_token=uuid.uuid4().hex, prepaid=False,
-            vpc_id=net.vpc_id, subnet_id=net.subnet_id,
-        ),
-    )
+    customer, session, made = _server(provider, prepaid=False)
     [server_id] = made.resource_ids
     assert provider.server_power_states(session=session, server_ids=[server_id]) == {
         server_id: "ACTIVE"
