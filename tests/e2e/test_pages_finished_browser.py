@@ -250,7 +250,13 @@ def test_the_store_colours_reach_every_component_and_the_copyright_shows_once(
     assert style("main .btn-outline-primary", "borderColor") == blue
     assert style("#dash-expiring a, #dash-balance a, main a:not(.btn)", "color") in (blue,)
     page.locator("#pw-current_password").focus()
-    assert "0, 85, 170" in style("#pw-current_password", "boxShadow")  # the focus ring
+    # the focus ring (Bootstrap fades it in over 0.15 s: wait for the end of the transition)
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('#pw-current_password'))"
+        ".boxShadow.includes('0, 85, 170')",
+        timeout=5000,
+    )
+    assert "0, 85, 170" in style("#pw-current_password", "boxShadow")
     page.evaluate(
         "document.body.insertAdjacentHTML('beforeend', "
         "'<span id=probe class=\"badge text-bg-primary\">x</span>')"
