@@ -1,18 +1,82 @@
-"""Error pages: the contract's JSON under ``/api/``, branded HTML pages elsewhere."""
+"""The product's one error root, and how errors are shown.
+
+Every rule a service enforces fails with a :class:`DomainError` subclass: it carries the
+contract's snake_case ``code``, the HTTP ``status`` that answers it, a ``message`` for people
+(translate it where it is raised: ``raise InsufficientBalance(_("…"))``) and per-field
+``fields``. It is mapped once for the JSON API (the contract's error body under ``/api/``) and
+once for pages (the branded error page); views catch one only to re-render a form.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any, ClassVar
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from storefront.api.errors import ApiError, error_response
-
 log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Root of every error a rule of the product raises.
+
+    Subclasses set ``code`` and ``status`` as class attributes; an instance may override
+    them (``DomainError("…", code="x", status=409)``) and name offending ``fields``.
+    """
+
+    code: ClassVar[str] = "invalid_input"
+    status: ClassVar[int] = 422
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        if status is not None:
+            self.status = status  # type: ignore[misc]
+        self.fields: dict[str, str] = dict(fields or {})
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ApiError(DomainError):
+    """Raised by an API view to answer with a given status, code and headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status, fields=fields)
+        self.headers = dict(headers or {})
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> Response:
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    return response
 
 # Default error codes for HTTP statuses, in the contract's snake_case.
 CODES = {
@@ -44,10 +108,16 @@ def _code_for(exc: HTTPException) -> str:
     return CODES.get(status) or re.sub(r"\W+", "_", (exc.name or "error").lower())
 
 
-def handle_api_error(exc: ApiError) -> ResponseReturnValue:
-    response = error_response(exc.status, exc.code, exc.message, exc.fields)
-    response.headers.update(exc.headers)
-    return response
+def handle_domain_error(exc: DomainError) -> ResponseReturnValue:
+    if _wants_json():
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
+    title = CODES.get(exc.status, exc.code).replace("_", " ").capitalize()
+    return (
+        render_template("errors/generic.html", status=exc.status, title=title, message=exc.message),
+        exc.status,
+    )
 
 
 def handle_http(exc: HTTPException) -> ResponseReturnValue:
@@ -69,6 +139,6 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -65,6 +65,26 @@ def current_store_id() -> int | None:
     return value
 
 
+def in_store(stmt: Any, store_id: int) -> Any:
+    """``stmt`` scoped to ``store_id`` instead of the current store.
+
+    For the rare statement that must read another store's rows (a job acting for a store, the
+    distributor looking at a reseller): every :class:`StoreScoped` entity in it is filtered to
+    that store, exactly as the current store's filter would, so no hand-written ``store_id``
+    condition can be forgotten.
+    """
+    return stmt.execution_options(all_stores=True).options(
+        with_loader_criteria(
+            StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True
+        )
+    )
+
+
+def across_stores(stmt: Any) -> Any:
+    """``stmt`` over every store's rows: only for CLI commands and background jobs."""
+    return stmt.execution_options(all_stores=True)
+
+
 @contextmanager
 def all_stores() -> Iterator[None]:
     """Temporarily lift the store filter (for cross-store work such as CLI jobs)."""
