@@ -27,7 +27,7 @@ from storefront.backoffice.association_models import AssociationSettlement, Sett
 from storefront.backoffice.models import AuditEntry
 from storefront.backoffice.services import BackofficeError
 from storefront.billing import services as billing
-from storefront.billing import vouchers
+from storefront.billing import voucher_mirror, vouchers
 from storefront.billing.models import (
     Order,
     OrderLine,
@@ -73,6 +73,9 @@ def _voucher(app: Flask, staff: Staff, **kwargs: Any) -> Voucher:
     kwargs.setdefault("valid_until", NOW + timedelta(days=30))
     with app.test_request_context():
         voucher = vouchers.issue_voucher(staff, **kwargs)
+        db.session.commit()
+        voucher_mirror.mirror(voucher)  # as the staff page does once the voucher is saved
+        db.session.commit()
         db.session.refresh(voucher)
         db.session.expunge(voucher)
         return voucher
