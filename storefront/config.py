@@ -77,6 +77,9 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     proxy_hops: int = 0
     store_cache_size: int = 1024
+    # STOREFRONT_JOB_LEASE_S: how long a running background job stays claimed without its
+    # worker's heartbeat; a worker that dies loses its jobs to another worker after this
+    job_lease_s: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -297,6 +300,7 @@ def load_settings(
     problems.extend(upload_problems)
     public_url = (get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     trusted_hosts, proxy_hops, store_cache_size = _host_settings(get, public_url, problems)
+    job_lease_s = _job_lease_s(get, problems)
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -333,7 +337,17 @@ def load_settings(
         trusted_hosts=trusted_hosts,
         proxy_hops=proxy_hops,
         store_cache_size=store_cache_size,
+        job_lease_s=job_lease_s,
     )
+
+
+def _job_lease_s(get: Callable[..., str | None], problems: list[str]) -> int:
+    """``STOREFRONT_JOB_LEASE_S``: whole seconds from 2 to 3600 (default 60)."""
+    raw = (get("JOB_LEASE_S", "60") or "60").strip()
+    if raw.isdigit() and 2 <= int(raw) <= 3600:
+        return int(raw)
+    problems.append("STOREFRONT_JOB_LEASE_S must be a whole number of seconds from 2 to 3600")
+    return 60
 
 
 def _host_settings(
