@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import importlib
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,49 @@ def test_the_job_lease_setting_is_validated(value: str) -> None:
     with pytest.raises(ConfigError, match="STOREFRONT_JOB_LEASE_S"):
         load_settings({"STOREFRONT_ENV": "testing", "STOREFRONT_JOB_LEASE_S": value})
     assert load_settings({"STOREFRONT_ENV": "testing"}).job_lease_s == 60
+
+
+def test_a_running_jobs_heartbeat_keeps_other_workers_off_it(
+    make_app: Callable[..., Flask], app: Flask
+) -> None:
+    """A job that runs for several leases stays with its worker: the heartbeat renews the
+    lease, so another worker polling meanwhile never takes it over."""
+    short = make_app(STOREFRONT_JOB_LEASE_S="2")
+    release = threading.Event()
+    runs: list[int] = []
+
+    def slow(job: Job) -> None:
+        runs.append(job.attempts)
+        release.wait(10)
+
+    jobs = worker.registry()
+    jobs.add("test_slow", slow)
+    try:
+        with short.app_context():
+            worker.enqueue("test_slow", "test_slow:1")
+            db.session.commit()
+
+        def first() -> None:
+            with short.app_context():
+                worker.run_one()
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        started = time.monotonic()
+        while not runs:  # the first worker has claimed it and is running it
+            assert time.monotonic() - started < 10, "the first worker never ran the job"
+            time.sleep(0.05)
+        deadline = time.monotonic() + 5  # two and a half leases
+        while time.monotonic() < deadline:
+            with short.app_context():
+                assert worker.run_one() is False  # nothing for a second worker
+            time.sleep(0.2)
+        release.set()
+        thread.join(timeout=10)
+        with short.app_context():
+            job = db.session.scalar(select(Job).where(Job.key == "test_slow:1"))
+            assert job is not None and job.status == JobStatus.DONE.value
+        assert runs == [1]
+    finally:
+        release.set()
+        jobs.remove("test_slow")
