@@ -2,7 +2,8 @@
 
 :class:`HuaweiCloudProvider` is the sum of the service mixins; each holds the calls of one
 area (``customers``, ``realname``, ``catalogue``, ``orders``, ``coupons``, ``partners``,
-``auth``, ``resources`` with ``ecs``/``evs``/``network``) on the shared :mod:`.base`.
+``auth``, ``resources`` with ``ecs``/``evs``/``network``, ``ims``, ``kps``) on the shared
+:mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from storefront.cloud.huawei.base import credentials, http_config
 from storefront.cloud.huawei.catalogue import CatalogueCalls
 from storefront.cloud.huawei.coupons import CouponCalls
 from storefront.cloud.huawei.customers import CustomerCalls
+from storefront.cloud.huawei.ims import ImageCalls
+from storefront.cloud.huawei.kps import KeyPairCalls
 from storefront.cloud.huawei.orders import (
     ON_DEMAND_RESOURCE_STATUS,
     ORDER_STATUS,
@@ -32,6 +35,8 @@ class HuaweiCloudProvider(
     CatalogueCalls,
     OrderCalls,
     ResourceCalls,
+    ImageCalls,
+    KeyPairCalls,
     CouponCalls,
     AuthCalls,
     PartnerCalls,

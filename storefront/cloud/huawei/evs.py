@@ -1,13 +1,47 @@
-"""Disks in a customer's project (EVS)."""
+"""Disks in a customer's project (EVS): create, and list with their attachments."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 from storefront.cloud.huawei.base import HuaweiBase, period_word
-from storefront.cloud.interface import AgencySession, CreatedResources, ResourceRequest
+from storefront.cloud.interface import (
+    AgencySession,
+    CreatedResources,
+    ResourceRequest,
+    VolumeInfo,
+)
 
 
 class VolumeCalls(HuaweiBase):
-    """Create disks."""
+    """Create and list disks."""
+
+    def list_volumes(
+        self, *, session: AgencySession, volume_ids: Sequence[str] = ()
+    ) -> tuple[VolumeInfo, ...]:
+        from huaweicloudsdkevs.v2 import EvsClient
+        from huaweicloudsdkevs.v2 import model as evs
+
+        client = self._service_client(EvsClient, "evs", session)
+        req = evs.ListVolumesRequest(ids=list(volume_ids) or None, limit=1000)
+        resp = self._call("list_volumes", partial(client.list_volumes, req))
+        found = []
+        for v in resp.volumes or ():
+            attachment = (v.attachments or [None])[0]
+            found.append(
+                VolumeInfo(
+                    volume_id=str(v.id),
+                    name=str(v.name or ""),
+                    status=str(v.status),
+                    size_gb=int(v.size or 0),
+                    volume_type=str(v.volume_type or ""),
+                    bootable=str(v.bootable) == "true",
+                    server_id=attachment.server_id if attachment else None,
+                    device=attachment.device if attachment else None,
+                )
+            )
+        return tuple(found)
 
     def _create_volumes(self, session: AgencySession, r: ResourceRequest) -> CreatedResources:
         """``create_volume`` for ``quantity`` disks, made idempotent by the client token."""

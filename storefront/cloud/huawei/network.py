@@ -10,6 +10,7 @@ from storefront.cloud.interface import (
     AgencySession,
     CreatedResources,
     Network,
+    PublicIpInfo,
     ResourceRequest,
 )
 
@@ -103,6 +104,31 @@ class NetworkCalls(HuaweiBase):
             )
             subnet = made_subnet.subnet.id
         return Network(vpc_id=vpc_id, subnet_id=str(subnet))
+
+    def list_public_ips(self, *, session: AgencySession) -> tuple[PublicIpInfo, ...]:
+        from huaweicloudsdkeip.v2 import EipClient
+        from huaweicloudsdkeip.v2 import model as eip
+
+        client = self._service_client(EipClient, "vpc", session)
+        found: list[PublicIpInfo] = []
+        marker = None
+        while True:
+            req = eip.ListPublicipsRequest(limit=PAGE, marker=marker)
+            ips = self._call("list_publicips", partial(client.list_publicips, req)).publicips
+            found += [
+                PublicIpInfo(
+                    eip_id=str(one.id),
+                    address=str(one.public_ip_address or ""),
+                    status=str(one.status),
+                    bandwidth_mbit=one.bandwidth_size,
+                    port_id=one.port_id or None,
+                    private_ip=one.private_ip_address or None,
+                )
+                for one in ips or ()
+            ]
+            if len(ips or ()) < PAGE:
+                return tuple(found)
+            marker = ips[-1].id
 
     def _create_vpcs(self, session: AgencySession, r: ResourceRequest) -> CreatedResources:
         """One VPC per call (free); a retry first looks for the marker in the description."""

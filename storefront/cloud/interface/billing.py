@@ -75,6 +75,20 @@ class AgencySession:
 
 
 @dataclass(frozen=True, slots=True)
+class DataDisk:
+    volume_type: str  # SATA | SAS | GPSSD | SSD …
+    size_gb: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicIpSpec:
+    """An EIP created with the server and bound to it, with dedicated bandwidth."""
+
+    ip_type: str  # 5_bgp | 5_sbgp
+    bandwidth_mbit: int
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceRequest:
     """Create ``quantity`` resources of one spec. ``client_token`` makes a retry a no-op."""
 
@@ -91,6 +105,16 @@ class ResourceRequest:
     image_ref: str | None = None
     vpc_id: str | None = None
     subnet_id: str | None = None
+    # A server's parts (#17); each absent one is left to the provider's default.
+    availability_zone: str | None = None
+    system_disk_type: str | None = None
+    system_disk_size: int | None = None
+    data_disks: tuple[DataDisk, ...] = ()
+    public_ip: PublicIpSpec | None = None
+    key_name: str | None = None
+    # Sent in the create call only: never stored, logged or printed.
+    admin_password: str | None = field(default=None, repr=False)
+    security_group_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session
@@ -15,9 +16,12 @@ from storefront.cloud.sandbox.commerce import CloudResource
 from storefront.cloud.sandbox.console_common import current_user, db_session, fail, owned
 from storefront.cloud.sandbox.console_models import ConsoleAction, Subnet
 from storefront.cloud.sandbox.models import utcnow
+from storefront.cloud.sandbox.server_models import ServerConfig
+from storefront.cloud.sandbox.state import sandbox_state
 
 bp = Blueprint("sandbox_console_pages", __name__)
 
+REBOOT_S = 10  # as the ECS action API: REBOOT this long (sandbox time), then ACTIVE
 ACTIONS: dict[str, tuple[str, ...]] = {
     "ecs": ("start", "stop", "restart"),
     "evs": ("attach", "expand", "snapshot", "backup"),
@@ -106,6 +110,11 @@ def _apply(s: Session, row: CloudResource, action: str, form: Any) -> tuple[str 
     if action == "restart":
         if row.status != "active":
             return "The server is not running.", ""
+        config = s.get(ServerConfig, row.resource_id)
+        if config is not None:  # REBOOT for a while, then ACTIVE (as the ECS action API)
+            config.reboot_until = sandbox_state().now().replace(tzinfo=None) + timedelta(
+                seconds=REBOOT_S
+            )
         return None, "restarted"
     if action == "attach":
         server = s.get(CloudResource, str(form.get("server_id", "")))

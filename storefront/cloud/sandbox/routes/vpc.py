@@ -23,6 +23,8 @@ from storefront.cloud.sandbox.commerce import (
     ResourceMarker,
 )
 from storefront.cloud.sandbox.console_models import Subnet
+from storefront.cloud.sandbox.server_models import EipAddress
+from storefront.cloud.sandbox.servers import next_public_ip
 from storefront.cloud.sandbox.state import sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, body, field, respond
 
@@ -157,25 +159,55 @@ def create_publicip(project_id: str) -> Response:
         r = made[0]
         alias = str(ip.get("alias") or "")[:255]
         s.add(ResourceMarker(resource_id=r.resource_id, text=alias))
+        s.add(
+            EipAddress(
+                eip_id=r.resource_id,
+                public_ip=next_public_ip(s),
+                bandwidth_size=r.size or 1,
+                bandwidth_id=str(uuid.uuid4()),
+            )
+        )
+        s.flush()
         # PublicipCreateResp has no ``profile`` (only the listing's PublicipShowResp has it):
         # the order id comes back beside the address, as ``order_id``.
-        created = {k: v for k, v in _publicip_json(r, alias).items() if k != "profile"}
+        created = {k: v for k, v in _publicip_json(s, r, alias).items() if k in _CREATED}
         payload: dict[str, Any] = {"publicip": created, "publicip_id": r.resource_id}
     if order_id:
         payload["order_id"] = order_id
     return respond(payload)
 
 
-def _publicip_json(r: CloudResource, alias: str) -> dict[str, Any]:
+# ``PublicipCreateResp``'s fields: no ``profile``, port or bandwidth id (the listing has them).
+_CREATED = {
+    "id", "status", "type", "public_ip_address", "bandwidth_size", "ip_version", "tenant_id",
+    "alias", "create_time",
+}
+
+
+def _publicip_json(s: Session, r: CloudResource, alias: str) -> dict[str, Any]:
+    """``PublicipShowResp``: ``DOWN`` unbound, ``ACTIVE`` bound to a server's port,
+    ``PENDING_CREATE`` until its order is paid, ``FREEZED`` while frozen."""
+    address = s.get(EipAddress, r.resource_id)
+    bound = address is not None and address.server_id is not None
+    status = {"creating": "PENDING_CREATE", "frozen": "FREEZED"}.get(
+        r.status, "ACTIVE" if bound else "DOWN"
+    )
     return {
         "id": r.resource_id,
-        "status": "PENDING_CREATE" if r.status == "creating" else "DOWN",
+        "status": status,
         "type": r.spec,
-        "public_ip_address": f"100.64.{int(r.resource_id[:2], 16)}.{int(r.resource_id[2:4], 16)}",
+        "public_ip_address": address.public_ip if address else "",
+        "private_ip_address": address.private_ip if bound and address else None,
+        "port_id": f"{address.server_id[:8]}-port"
+        if bound and address and address.server_id
+        else None,
         "bandwidth_size": r.size,
+        "bandwidth_id": address.bandwidth_id if address else None,
+        "bandwidth_share_type": "PER",
         "ip_version": 4,
         "tenant_id": r.project_id,
         "alias": alias,
+        "create_time": r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         "profile": {"order_id": r.order_id, "region_id": r.region, "user_id": r.customer_id}
         if r.order_id
         else None,
@@ -186,5 +218,5 @@ def _publicip_json(r: CloudResource, alias: str) -> dict[str, Any]:
 def list_publicips(project_id: str) -> Response:
     with sandbox_state().db.session() as s:
         project = own_project(s, project_id)
-        ips = [_publicip_json(r, _marker(s, r.resource_id)) for r in listed(s, project, "eip")]
+        ips = [_publicip_json(s, r, _marker(s, r.resource_id)) for r in listed(s, project, "eip")]
     return respond({"publicips": ips})
