@@ -77,6 +77,9 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     proxy_hops: int = 0
     store_cache_size: int = 1024
+    # STOREFRONT_CLOCK_OFFSET_FILE (development/testing only): storefront.clock follows the
+    # offset a development tool writes there (the cloud sandbox's POST /_sandbox/clock)
+    clock_offset_file: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -297,6 +300,9 @@ def load_settings(
     problems.extend(upload_problems)
     public_url = (get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     trusted_hosts, proxy_hops, store_cache_size = _host_settings(get, public_url, problems)
+    clock_file = get("CLOCK_OFFSET_FILE")
+    if clock_file and production:
+        problems.append("STOREFRONT_CLOCK_OFFSET_FILE is for development and testing only")
 
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
@@ -333,6 +339,7 @@ def load_settings(
         trusted_hosts=trusted_hosts,
         proxy_hops=proxy_hops,
         store_cache_size=store_cache_size,
+        clock_offset_file=Path(clock_file).resolve() if clock_file else None,
     )
 
 

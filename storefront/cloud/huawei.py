@@ -54,6 +54,7 @@ from storefront.cloud.interface import (
 )
 from storefront.cloud.interface import UpstreamRejected as _Rejected
 from storefront.cloud.quota import budget_for
+from storefront.cloud.renewals import RenewalsMixin, expiry_fields
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries
 
@@ -91,7 +92,7 @@ def _time(value: str | None) -> datetime | None:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-class HuaweiCloudProvider:
+class HuaweiCloudProvider(RenewalsMixin):
     """The Huawei Cloud client. Points at whatever endpoints ``settings`` names."""
 
     def __init__(self, settings: CloudSettings) -> None:
@@ -1371,4 +1372,5 @@ def _provider_resource(r: Any, customer_id: str, *, prepaid: bool) -> ProviderRe
         order_id=getattr(r, "order_id", None) if prepaid else None,
         expires_at=_time(r.expire_time),
         prepaid=prepaid,
+        **(expiry_fields(r) if prepaid else {}),
     )

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from storefront.cloud.renewals import PaidTerm, RefundQuote, RenewalPrice, Unsubscribed
 
 # --------------------------------------------------------------------------- errors
 
@@ -375,6 +378,12 @@ class ProviderResource:
     order_id: str | None = None
     expires_at: datetime | None = None
     prepaid: bool = True
+    # yearly/monthly only (``OrderInstanceV2``): since when, attached to which primary
+    # resource, and its expiry policy (3 auto-renew at the provider, 1 pay-per-use at expiry)
+    effective_at: datetime | None = None
+    parent_id: str | None = None
+    auto_renew: bool = False
+    on_demand_at_expiry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,6 +594,51 @@ class CloudProvider(Protocol):
         self, *, customer_id: str, resource_ids: Sequence[str] = ()
     ) -> tuple[ProviderResource, ...]:
         """Pay-per-use resources (``list_customer_on_demand_resources``)."""
+        ...
+
+    # --- keeping yearly/monthly resources (storefront/cloud/renewals.py) ---
+
+    def renewal_price(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> RenewalPrice:
+        """Renewing a primary resource (attached ones included) for 1-11 months or 1-3 years."""
+        ...
+
+    def renew(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> str:
+        """Renew (attached resources follow): the renewal order, pending payment (pay_order)."""
+        ...
+
+    def cancel_auto_renew(self, *, session: AgencySession, resource_id: str) -> None:
+        """The provider's own auto-renew off (a storefront keeps it off)."""
+        ...
+
+    def change_to_on_demand(
+        self, *, session: AgencySession, resource_id: str, enabled: bool = True
+    ) -> None:
+        """Pay-per-use from expiry on (``enabled``), or cancel that."""
+        ...
+
+    def unsubscribe_quote(
+        self, *, terms: Sequence[PaidTerm], at: datetime, five_day_full_refund: bool = False
+    ) -> RefundQuote:
+        """The provider's documented refund for unsubscribing at ``at``."""
+        ...
+
+    def unsubscribe(
+        self,
+        *,
+        session: AgencySession,
+        resource_id: str,
+        renewals_only: bool = False,
+        reason: str | None = None,
+    ) -> Unsubscribed:
+        """Unsubscribe (or only its renewals not started yet); the refund the provider made."""
+        ...
+
+    def refund_of(self, *, customer_id: str, order_id: str) -> Decimal:
+        """What an unsubscribe order refunded (``show_refund_order_details``)."""
         ...
 
     def server_power_states(
