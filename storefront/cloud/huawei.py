@@ -580,15 +580,16 @@ class HuaweiCloudProvider(RenewalsMixin):
                 break
         return tuple(sorted(found, key=lambda f: (f.at or since, f.transfer_id)))
 
-    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> str:
         req = m.ReclaimToPartnerAccountRequest(
             body=m.ReclaimToPartnerAccountBalancesReq(customer_id=customer_id, amount=amount)
         )
-        self._call(
+        resp = self._call(
             "reclaim_to_partner_account",
             lambda: self._bss.reclaim_to_partner_account(req),
             idempotent=False,
         )
+        return str(resp.trans_id or "")
 
     def _iam(self, creds: GlobalCredentials) -> Any:
         from huaweicloudsdkiam.v3 import IamClient

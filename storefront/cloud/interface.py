@@ -539,8 +539,9 @@ class CloudProvider(Protocol):
         (``list_partner_adjust_records``, ``SOURCE_OPERATION_BEADJUST``; paged internally)."""
         ...
 
-    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
-        """Take funds back from the customer's provider account (``reclaim_to_partner_account``)."""
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> str:
+        """Take funds back from the customer's provider account to the partner
+        (``reclaim_to_partner_account``); the transaction id."""
         ...
 
     def agency_session(self, *, customer_id: str, region: str) -> AgencySession:

@@ -26,10 +26,12 @@ from storefront.cloud.interface import (
     ResourceRequest,
 )
 from storefront.cloud.renewals import (
+    ExpiryPolicyRefused,
     NotRenewable,
     NotUnsubscribable,
     PaidTerm,
     ResourceBusy,
+    customer_bss,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
 from tests.cloud.sdk_conformance import WireLog, problems
@@ -110,9 +112,17 @@ def _create(
     made = provider.create_resources(
         session=session,
         request=ResourceRequest(
-            kind=kind, region=REGION, spec=spec, name="renew", client_token=uuid.uuid4().hex,
-            prepaid=True, period=period, period_count=count, size=size,
-            vpc_id=net.vpc_id, subnet_id=net.subnet_id,
+            kind=kind,
+            region=REGION,
+            spec=spec,
+            name="renew",
+            client_token=uuid.uuid4().hex,
+            prepaid=True,
+            period=period,
+            period_count=count,
+            size=size,
+            vpc_id=net.vpc_id,
+            subnet_id=net.subnet_id,
         ),
     )
     assert made.order_id
@@ -122,8 +132,11 @@ def _create(
 
 def _list_price(provider: CloudProvider, period: PeriodType, count: int) -> Decimal:
     item = RatingItem(
-        key="vm", service_type="hws.service.type.ec2", resource_type="hws.resource.type.vm",
-        spec=f"{SERVER_SPEC}.linux", region=REGION,
+        key="vm",
+        service_type="hws.service.type.ec2",
+        resource_type="hws.resource.type.vm",
+        spec=f"{SERVER_SPEC}.linux",
+        region=REGION,
     )
     return provider.rate_period(items=[item], period=period, count=count).official
 
@@ -283,9 +296,14 @@ def test_an_on_demand_resource_has_no_renewal_price(buy: Callable[..., Bought]) 
     made = b.provider.create_resources(
         session=b.session,
         request=ResourceRequest(
-            kind=ResourceKind.ECS, region=REGION, spec=SERVER_SPEC, name="od",
-            client_token=uuid.uuid4().hex, prepaid=False,
-            vpc_id=net.vpc_id, subnet_id=net.subnet_id,
+            kind=ResourceKind.ECS,
+            region=REGION,
+            spec=SERVER_SPEC,
+            name="od",
+            client_token=uuid.uuid4().hex,
+            prepaid=False,
+            vpc_id=net.vpc_id,
+            subnet_id=net.subnet_id,
         ),
     )
     with pytest.raises(NotRenewable) as err:
@@ -323,8 +341,6 @@ def test_pay_per_use_at_expiry_can_be_cancelled_and_is_refused_in_the_grace_peri
     assert not b.listed().on_demand_at_expiry
     b.move(timedelta(days=30, hours=2))
     assert b.listed().status == "expired"
-    from storefront.cloud.renewals import ExpiryPolicyRefused
-
     with pytest.raises(ExpiryPolicyRefused) as err:
         b.provider.change_to_on_demand(session=b.session, resource_id=b.server)
     assert err.value.code == "CBC.99003610"
@@ -344,8 +360,6 @@ def test_the_providers_auto_renew_is_switched_off(buy: Callable[..., Bought]) ->
 
 def _sdk_auto_renew_on(b: Bought) -> None:
     """Auto-renew on, as the provider's own SDK call does it (the client does not offer it)."""
-    from storefront.cloud.renewals import customer_bss
-
     client: Any = b.provider
     req = bss.AutoRenewalResourcesRequest(
         resource_id=b.server, body=bss.AutoRenewalResourcesReq(period_type="MONTH")
@@ -376,8 +390,12 @@ def _terms(b: Bought) -> list[PaidTerm]:
     assert listed.effective_at is not None and listed.expires_at is not None
     return [
         PaidTerm(
-            order_id=b.order_id, amount=b.paid(b.order_id), starts_at=listed.effective_at,
-            ends_at=listed.expires_at, period=PeriodType.MONTH, count=1,
+            order_id=b.order_id,
+            amount=b.paid(b.order_id),
+            starts_at=listed.effective_at,
+            ends_at=listed.expires_at,
+            period=PeriodType.MONTH,
+            count=1,
         )
     ]
 
@@ -410,7 +428,7 @@ def test_unsubscribing_refunds_the_unused_part_less_the_handling_fee(
         b.provider.unsubscribe(session=b.session, resource_id=b.server)
     assert err.value.code == "CBC.30000067"
     # the refund is reclaimed to the partner
-    b.provider.reclaim_customer_funds(customer_id=b.customer, amount=done.refund)
+    assert b.provider.reclaim_customer_funds(customer_id=b.customer, amount=done.refund)
     assert b.balance() == balance
 
 
@@ -455,8 +473,12 @@ def test_unsubscribing_a_renewed_resource_refunds_the_renewal_in_full(
     )
     b.provider.pay_order(session=b.session, order_id=order_id)
     renewal = PaidTerm(
-        order_id=order_id, amount=b.paid(order_id), starts_at=terms[0].ends_at,
-        ends_at=_months_later(terms[0].ends_at, 1), period=PeriodType.MONTH, count=1,
+        order_id=order_id,
+        amount=b.paid(order_id),
+        starts_at=terms[0].ends_at,
+        ends_at=_months_later(terms[0].ends_at, 1),
+        period=PeriodType.MONTH,
+        count=1,
     )
     b.move(timedelta(days=20))
     quote = b.provider.unsubscribe_quote(
@@ -467,6 +489,29 @@ def test_unsubscribing_a_renewed_resource_refunds_the_renewal_in_full(
     assert done.refund > renewal.amount  # the renewal in full, plus what is left of the month
     answer = wire.last("GET", re.compile("/v2/orders/customer-orders/refund-orders"))
     assert problems(bss.ShowRefundOrderDetailsResponse, answer.body) == []
-    assert {line["base_order_id"] for line in answer.body["refund_infos"]} == {
-        b.order_id, order_id
-    }
+    assert {line["base_order_id"] for line in answer.body["refund_infos"]} == {b.order_id, order_id}
+
+
+def test_every_answer_is_what_the_sdk_model_documents(
+    buy: Callable[..., Bought], wire: WireLog
+) -> None:
+    b = buy()
+    order_id = b.provider.renew(
+        session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1
+    )
+    b.provider.pay_order(session=b.session, order_id=order_id)
+    b.provider.change_to_on_demand(session=b.session, resource_id=b.server)
+    b.provider.cancel_auto_renew(session=b.session, resource_id=b.server)
+    b.listed()
+    b.provider.unsubscribe(session=b.session, resource_id=b.server)
+    prefix = "/v2/orders/subscriptions/resources"
+    listing = "/v2/orders/suscriptions/resources/query"
+    for method, path, model in (
+        ("POST", f"{prefix}/renew", bss.RenewalResourcesResponse),
+        ("POST", f"{prefix}/to-on-demand", bss.UpdatePeriodToOnDemandResponse),
+        ("DELETE", f"{prefix}/autorenew/{b.server}", bss.CancelAutoRenewalResourcesResponse),
+        ("POST", f"{prefix}/unsubscribe", bss.CancelResourcesSubscriptionResponse),
+        ("POST", listing, bss.ListPayPerUseCustomerResourcesResponse),
+    ):
+        answer = wire.last(method, re.compile(re.escape(path)))
+        assert problems(model, answer.body) == [], path
