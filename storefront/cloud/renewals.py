@@ -15,6 +15,7 @@ provider balance outside the store's wallet and prices): only switching it off i
 
 from __future__ import annotations
 
+import calendar
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -272,6 +273,19 @@ def customer_bss(client: _Client, session: AgencySession) -> BssClient:
         .with_credentials(creds)
         .with_endpoint(settings.bss_endpoint)
         .build()
+    )
+
+
+def renewed_expiry(expires_at: datetime, period: PeriodType, count: int) -> datetime:
+    """The expiry after renewing: ``count`` calendar months or years after the old expiry (the
+    day clamped to the month's last), also when renewed after it expired (API reference,
+    "Renewing Subscription to Yearly/Monthly Resources": 2026/3/1 renewed for a year lasts to
+    2027/3/1)."""
+    months = count * (12 if period is PeriodType.YEAR else 1)
+    index = expires_at.month - 1 + months
+    year, month = expires_at.year + index // 12, index % 12 + 1
+    return expires_at.replace(
+        year=year, month=month, day=min(expires_at.day, calendar.monthrange(year, month)[1])
     )
 
 

@@ -32,6 +32,7 @@ from storefront.cloud.renewals import (
     PaidTerm,
     ResourceBusy,
     customer_bss,
+    renewed_expiry,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
 from tests.cloud.sdk_conformance import WireLog, problems
@@ -209,6 +210,7 @@ def test_renewing_extends_the_expiry_and_charges_the_renewal_price(
     assert b.balance() == balance - price.amount
     assert b.paid(order_id) == price.amount
     assert b.listed().expires_at == _months_later(before.expires_at, 3)
+    assert b.listed().expires_at == renewed_expiry(before.expires_at, PeriodType.MONTH, 3)
 
 
 def test_renewing_an_attached_disks_server_renews_the_disk_with_it(
@@ -235,7 +237,7 @@ def test_renewing_an_attached_disks_server_renews_the_disk_with_it(
         session=b.session, resource_id=b.server, period=PeriodType.YEAR, count=1
     )
     b.provider.pay_order(session=b.session, order_id=order_id)
-    assert b.listed().expires_at == _months_later(expiry, 12)
+    assert b.listed().expires_at == renewed_expiry(expiry, PeriodType.YEAR, 1)
     assert b.listed(disk).expires_at == _months_later(expiry, 12)
 
 
@@ -281,6 +283,9 @@ def test_documented_refusals_of_a_renewal(buy: Callable[..., Bought]) -> None:
         b.provider.renewal_price(
             session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1
         )
+    with pytest.raises(ResourceBusy) as busy:  # nor unsubscribed while a renewal is unpaid
+        b.provider.unsubscribe(session=b.session, resource_id=b.server)
+    assert busy.value.code == "CBC.99003100"
     b.provider.pay_order(session=b.session, order_id=first)
 
     b.move(timedelta(days=61) + 2 * DAY + timedelta(hours=1))  # past grace and retention
@@ -515,3 +520,12 @@ def test_every_answer_is_what_the_sdk_model_documents(
     ):
         answer = wire.last(method, re.compile(re.escape(path)))
         assert problems(model, answer.body) == [], path
+
+
+def test_the_renewed_expiry_keeps_the_day_or_the_months_last() -> None:
+    moment = datetime(2026, 1, 31, 10, 30, tzinfo=UTC)
+    assert renewed_expiry(moment, PeriodType.MONTH, 1) == datetime(2026, 2, 28, 10, 30, tzinfo=UTC)
+    assert renewed_expiry(moment, PeriodType.MONTH, 11) == datetime(
+        2026, 12, 31, 10, 30, tzinfo=UTC
+    )
+    assert renewed_expiry(moment, PeriodType.YEAR, 3) == datetime(2029, 1, 31, 10, 30, tzinfo=UTC)
