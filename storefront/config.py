@@ -77,6 +77,8 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     proxy_hops: int = 0
     store_cache_size: int = 1024
+    secret_key_fallbacks: tuple[str, ...] = ()  # older SECRET_KEYs still accepted (rotation)
+    tuning: TuningSettings = field(default_factory=lambda: TuningSettings())
     # STOREFRONT_CLOCK_OFFSET_FILE (development/testing only): storefront.clock follows the
     # offset a development tool writes there (the cloud sandbox's POST /_sandbox/clock)
     clock_offset_file: Path | None = None
@@ -103,8 +105,10 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "TESTING": self.env == "testing",
             "DEBUG": False,
+            "SECRET_KEY_FALLBACKS": list(self.secret_key_fallbacks),
             "SETTINGS": self,
             "MAX_CONTENT_LENGTH": self.uploads.max_content_length if self.uploads else None,
+            **self.tuning.flask_config(),
             **self.extra,
         }
 
@@ -129,6 +133,56 @@ class ThrottleSettings:
     register_store: str = "300 per hour"
     # STOREFRONT_ACCOUNT_MAIL_LIMIT: reset (and, separately, verification) mails per account
     account_mail: str = "3 per hour"
+
+
+# API and page rate limits (Flask-Limiter notation; ";" separates several) and their defaults
+ACCOUNT_LIMIT_DEFAULTS = {
+    "ACCOUNTS_LIMIT_LOGIN": "10 per minute;50 per hour",
+    "ACCOUNTS_LIMIT_RESET": "5 per minute;20 per hour",
+    "ACCOUNTS_LIMIT_VERIFY": "20 per minute",
+    "ACCOUNTS_LIMIT_OTP": "10 per minute",
+    "ACCOUNTS_LIMIT_SMS": "1 per minute;5 per hour",
+    "ACCOUNTS_LIMIT_SMS_IP": "5 per minute;20 per hour",
+}
+# name: (default, lowest, highest); the default's type is the setting's type
+_TUNING_NUMBERS: dict[str, tuple[float | int, float, float]] = {
+    "CATALOG_CACHE_SECONDS": (30.0, 0, 86_400),
+    "STORE_CACHE_SECONDS": (30.0, 0, 86_400),
+    "BACKOFFICE_MAX_IMAGE_BYTES": (512 * 1024, 1024, 50 * 1024 * 1024),
+    "ACCOUNTS_MAX_DOCUMENT_BYTES": (5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+}
+
+
+@dataclass(frozen=True)
+class TuningSettings:
+    """Cache ages, size caps and rate limits, each ``STOREFRONT_<NAME>`` in the environment.
+
+    Flask's config carries them under ``<NAME>`` (see :meth:`Settings.flask_config`), where the
+    code reads them.
+    """
+
+    # how long a process keeps its catalogue copy / store answers before re-reading them
+    catalog_cache_seconds: float = 30.0
+    store_cache_seconds: float = 30.0
+    # largest logo a store may upload; largest real-name document a customer may upload
+    backoffice_max_image_bytes: int = 512 * 1024
+    accounts_max_document_bytes: int = 5 * 1024 * 1024
+    account_limits: dict[str, str] = field(default_factory=lambda: dict(ACCOUNT_LIMIT_DEFAULTS))
+    # development payment gateway: deliver notifications over HTTP, or keep them in an outbox
+    paysandbox_delivery: str = "http"
+
+    def flask_config(self) -> dict[str, Any]:
+        return {
+            "CATALOG_CACHE_SECONDS": self.catalog_cache_seconds,
+            "STORE_CACHE_SECONDS": self.store_cache_seconds,
+            "BACKOFFICE_MAX_IMAGE_BYTES": self.backoffice_max_image_bytes,
+            "ACCOUNTS_MAX_DOCUMENT_BYTES": self.accounts_max_document_bytes,
+            "PAYSANDBOX_DELIVERY": self.paysandbox_delivery,
+            # the association terms' links; None: storefront.accounts.terms.DEFAULT_TERMS (an
+            # embedding app or a test may pass its own mapping to create_app)
+            "ACCOUNTS_TERMS": None,
+            **self.account_limits,
+        }
 
 
 _THROTTLE_RATES = {
@@ -188,7 +242,7 @@ def load_settings(
     """Build validated settings from ``environ`` (default ``os.environ``) plus ``overrides``.
 
     ``overrides`` may hold ``STOREFRONT_*`` names (treated like environment variables) and
-    any other Flask config key (passed through untouched).
+    any other Flask config key (passed through untouched, after the declared ones).
     """
     env: dict[str, str] = dict(os.environ if environ is None else environ)
     extra: dict[str, Any] = {}
@@ -209,9 +263,41 @@ def load_settings(
             f"STOREFRONT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
         )
     production = environment == "production"
-
     inst = Path(get("INSTANCE_PATH") or instance_path or Path.cwd() / "instance").resolve()
+    values: dict[str, Any] = {
+        "env": environment,
+        "instance_path": inst,
+        "database_url": get("DATABASE_URL") or f"sqlite:///{inst / 'storefront.db'}",
+        "redis_url": get("REDIS_URL"),
+        "mail_dir": Path(get("MAIL_DIR") or inst / "mail"),
+        "extra": extra,
+    }
+    for part in (_secrets, _mail, _people, _areas, _texts_and_hosts, _clock):
+        values.update(part(get, env, production, problems))
+    values["throttle"] = _throttle_settings(env, problems)
+    values["tuning"] = _tuning_settings(get, problems)
+    if problems:
+        raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
+    return Settings(**values)
 
+
+Getter = Callable[..., str | None]
+
+
+def _clock(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """``CLOCK_OFFSET_FILE``: development and testing only (see storefront/clock.py)."""
+    clock_file = get("CLOCK_OFFSET_FILE")
+    if clock_file and production:
+        problems.append("STOREFRONT_CLOCK_OFFSET_FILE is for development and testing only")
+    return {"clock_offset_file": Path(clock_file).resolve() if clock_file else None}
+
+
+def _secrets(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """``SECRET_KEY`` (+ ``SECRET_KEY_FALLBACKS``), ``ENCRYPTION_KEYS``: required in production."""
     secret = get("SECRET_KEY")
     if secret is None:
         if production:
@@ -219,7 +305,6 @@ def load_settings(
         secret = DEV_SECRET
     elif production and len(secret) < 32:
         problems.append("STOREFRONT_SECRET_KEY must be at least 32 characters in production")
-
     keys_raw = get("ENCRYPTION_KEYS")
     if keys_raw is None:
         if production:
@@ -235,7 +320,15 @@ def load_settings(
         except (ValueError, TypeError):
             problems.append("STOREFRONT_ENCRYPTION_KEYS holds a value that is not a Fernet key")
             break
+    fallbacks = tuple(
+        k.strip() for k in (get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()
+    )
+    return {"secret_key": secret, "encryption_keys": keys, "secret_key_fallbacks": fallbacks}
 
+
+def _mail(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
     mail_backend = get("MAIL_BACKEND", "console") or "console"
     if mail_backend not in MAIL_BACKENDS:
         problems.append(f"STOREFRONT_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}")
@@ -247,42 +340,67 @@ def load_settings(
         smtp_port = 587
     if mail_backend == "smtp" and not get("SMTP_HOST"):
         problems.append("STOREFRONT_SMTP_HOST is required with STOREFRONT_MAIL_BACKEND=smtp")
+    return {
+        "mail_backend": mail_backend,
+        "mail_from": get("MAIL_FROM", "no-reply@storefront.local") or "",
+        "smtp_host": get("SMTP_HOST", "localhost") or "localhost",
+        "smtp_port": smtp_port,
+        "smtp_user": get("SMTP_USER"),
+        "smtp_password": get("SMTP_PASSWORD"),
+        "smtp_starttls": _bool(get("SMTP_STARTTLS"), default=True),
+    }
 
+
+def _people(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """The default locale and the first administrator."""
     locale = get("DEFAULT_LOCALE", "en") or "en"
     if locale not in LOCALES:
         problems.append(f"STOREFRONT_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
-
     admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
     if bool(admin_email) != bool(admin_password):
         problems.append("STOREFRONT_ADMIN_EMAIL and STOREFRONT_ADMIN_PASSWORD go together")
     elif admin_password and len(admin_password) < 10:
         problems.append("STOREFRONT_ADMIN_PASSWORD must be at least 10 characters")
+    return {"default_locale": locale, "admin_email": admin_email, "admin_password": admin_password}
+
+
+def _areas(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """Settings parsed by the areas that own them: cloud, wallet, console, partners, uploads."""
+    from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
+    from storefront.partners.settings import PartnerSettings
+    from storefront.uploads import UploadSettings
 
     try:
         cloud = CloudSettings.from_mapping(env)
     except CloudConfigError as exc:
         problems.append(str(exc))
         cloud = CloudSettings.from_mapping({})
-
-    from storefront.billing.topup import WalletSettings
-    from storefront.console_bridge.settings import ConsoleSettings
-
-    wallet, wallet_problems = WalletSettings.from_mapping(
-        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
-    )
-    problems.extend(wallet_problems)
+    sandbox = get("CLOUD", "sandbox") == "sandbox"
+    wallet, wallet_problems = WalletSettings.from_mapping(env, production, cloud_is_sandbox=sandbox)
     console, console_problems = ConsoleSettings.from_mapping(
-        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+        env, production, cloud_is_sandbox=sandbox
     )
-    problems.extend(console_problems)
+    partners, partner_problems = PartnerSettings.from_mapping(env, cloud_is_sandbox=sandbox)
+    uploads, upload_problems = UploadSettings.from_mapping(env)
+    problems.extend([*wallet_problems, *console_problems, *partner_problems, *upload_problems])
+    return {
+        "cloud": cloud,
+        "wallet": wallet,
+        "console": console,
+        "partners": partners,
+        "uploads": uploads,
+    }
 
-    from storefront.partners.settings import PartnerSettings
 
-    partners, partner_problems = PartnerSettings.from_mapping(
-        env, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
-    )
-    problems.extend(partner_problems)
-
+def _texts_and_hosts(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """Store-text render caps, ``PUBLIC_URL`` and the host settings."""
     text_caps: dict[str, int] = {}
     for name, default, low, high in TEXT_CAPS:
         raw = get(name, str(default)) or str(default)
@@ -293,54 +411,58 @@ def load_settings(
         if not low <= text_caps[name] <= high:
             problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
             text_caps[name] = default
-    throttle = _throttle_settings(env, problems)
-    from storefront.uploads import UploadSettings
-
-    uploads, upload_problems = UploadSettings.from_mapping(env)
-    problems.extend(upload_problems)
     public_url = (get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     trusted_hosts, proxy_hops, store_cache_size = _host_settings(get, public_url, problems)
-    clock_file = get("CLOCK_OFFSET_FILE")
-    if clock_file and production:
-        problems.append("STOREFRONT_CLOCK_OFFSET_FILE is for development and testing only")
+    return {
+        "text_max_steps": text_caps["TEXT_MAX_STEPS"],
+        "text_max_chars": text_caps["TEXT_MAX_CHARS"],
+        "text_max_ms": text_caps["TEXT_MAX_MS"],
+        "public_url": public_url,
+        "trusted_hosts": trusted_hosts,
+        "proxy_hops": proxy_hops,
+        "store_cache_size": store_cache_size,
+    }
 
-    if problems:
-        raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
 
-    return Settings(
-        env=environment,
-        secret_key=secret,
-        database_url=get("DATABASE_URL") or f"sqlite:///{inst / 'storefront.db'}",
-        instance_path=inst,
-        redis_url=get("REDIS_URL"),
-        mail_backend=mail_backend,
-        mail_dir=Path(get("MAIL_DIR") or inst / "mail"),
-        mail_from=get("MAIL_FROM", "no-reply@storefront.local") or "",
-        smtp_host=get("SMTP_HOST", "localhost") or "localhost",
-        smtp_port=smtp_port,
-        smtp_user=get("SMTP_USER"),
-        smtp_password=get("SMTP_PASSWORD"),
-        smtp_starttls=_bool(get("SMTP_STARTTLS"), default=True),
-        admin_email=admin_email,
-        admin_password=admin_password,
-        default_locale=locale,
-        encryption_keys=keys,
-        public_url=public_url,
-        cloud=cloud,
-        extra=extra,
-        wallet=wallet,
-        partners=partners,
-        console=console,
-        text_max_steps=text_caps["TEXT_MAX_STEPS"],
-        text_max_chars=text_caps["TEXT_MAX_CHARS"],
-        text_max_ms=text_caps["TEXT_MAX_MS"],
-        throttle=throttle,
-        uploads=uploads,
-        trusted_hosts=trusted_hosts,
-        proxy_hops=proxy_hops,
-        store_cache_size=store_cache_size,
-        clock_offset_file=Path(clock_file).resolve() if clock_file else None,
-    )
+def _tuning_settings(get: Getter, problems: list[str]) -> TuningSettings:
+    """Cache ages, size caps, API rate limits and the payment sandbox's delivery."""
+    values: dict[str, Any] = {}
+    for name, (default, low, high) in _TUNING_NUMBERS.items():
+        raw = (get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            problems.append(f"STOREFRONT_{name} must be a number from {low} to {high}")
+            continue
+        values[name.lower()] = type(default)(number)
+    limits = dict(ACCOUNT_LIMIT_DEFAULTS)
+    for name in ACCOUNT_LIMIT_DEFAULTS:
+        raw = (get(name) or "").strip()
+        if raw:
+            if _rate_ok(raw):
+                limits[name] = raw
+            else:
+                problems.append(
+                    f"STOREFRONT_{name} must be rates such as '10 per minute;50 per hour'"
+                )
+    delivery = get("PAYSANDBOX_DELIVERY", "http") or "http"
+    if delivery not in ("http", "outbox"):
+        problems.append("STOREFRONT_PAYSANDBOX_DELIVERY must be http or outbox")
+        delivery = "http"
+    return TuningSettings(**values, account_limits=limits, paysandbox_delivery=delivery)
+
+
+def _rate_ok(raw: str) -> bool:
+    from limits import parse_many
+
+    try:
+        return bool(parse_many(raw))
+    except ValueError:
+        return False
 
 
 def _host_settings(

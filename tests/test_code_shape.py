@@ -35,7 +35,6 @@ SHRINKING: set[str] = {
     "catalog/services.py:create_quote",
     "cloud/huawei.py:create_resources",
     "cloud/sandbox/console_site.py:create_console_site",
-    "config.py:load_settings",
     "console_bridge/services.py:redeem_link",
     "partners/services.py:move_funds",
     "cloud/huawei.py",
