@@ -79,9 +79,7 @@ class Settings:
     store_cache_size: int = 1024
     secret_key_fallbacks: tuple[str, ...] = ()  # older SECRET_KEYs still accepted (rotation)
     tuning: TuningSettings = field(default_factory=lambda: TuningSettings())
-    # STOREFRONT_CLOCK_OFFSET_FILE (development/testing only): storefront.clock follows the
-    # offset a development tool writes there (the cloud sandbox's POST /_sandbox/clock)
-    clock_offset_file: Path | None = None
+    clock_offset_file: Path | None = None  # the clock's offset file (storefront/clock.py)
 
     @property
     def is_production(self) -> bool:
@@ -287,11 +285,11 @@ Getter = Callable[..., str | None]
 def _clock(
     get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
 ) -> dict[str, Any]:
-    """``CLOCK_OFFSET_FILE``: development and testing only (see storefront/clock.py)."""
-    clock_file = get("CLOCK_OFFSET_FILE")
-    if clock_file and production:
+    """``CLOCK_OFFSET_FILE``: followed by storefront/clock.py; development and testing only."""
+    value = get("CLOCK_OFFSET_FILE")
+    if value and production:
         problems.append("STOREFRONT_CLOCK_OFFSET_FILE is for development and testing only")
-    return {"clock_offset_file": Path(clock_file).resolve() if clock_file else None}
+    return {"clock_offset_file": Path(value).resolve() if value else None}
 
 
 def _secrets(
