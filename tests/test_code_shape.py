@@ -41,7 +41,6 @@ SHRINKING: set[str] = {
     "catalog/services.py",
     "catalog/services.py:create_quote",
     "catalog/views.py",
-    "config.py",
     "console_bridge/services.py:redeem_link",
     "partners/services.py",
     "partners/services.py:move_funds",

@@ -27,6 +27,7 @@ from storefront.cloud.huawei.orders import (
 from storefront.cloud.huawei.partners import PartnerCalls
 from storefront.cloud.huawei.realname import RealnameCalls
 from storefront.cloud.huawei.resources import ResourceCalls
+from storefront.cloud.renewals import RenewalsMixin
 
 
 class HuaweiCloudProvider(
@@ -40,6 +41,7 @@ class HuaweiCloudProvider(
     CouponCalls,
     AuthCalls,
     PartnerCalls,
+    RenewalsMixin,
 ):
     """The Huawei Cloud client. Points at whatever endpoints ``settings`` names."""
 

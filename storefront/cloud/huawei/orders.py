@@ -24,6 +24,7 @@ from storefront.cloud.interface import (
     UpstreamRejected,
     UsageRecord,
 )
+from storefront.cloud.renewals import expiry_fields
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def _provider_resource(r: Any, customer_id: str, *, prepaid: bool) -> ProviderRe
         order_id=getattr(r, "order_id", None) if prepaid else None,
         expires_at=parse_time(r.expire_time),
         prepaid=prepaid,
+        **(expiry_fields(r) if prepaid else {}),
     )
 
 
@@ -141,15 +143,16 @@ class OrderCalls(HuaweiBase):
                 break
         return tuple(sorted(found, key=lambda f: (f.at or since, f.transfer_id)))
 
-    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> str:
         req = m.ReclaimToPartnerAccountRequest(
             body=m.ReclaimToPartnerAccountBalancesReq(customer_id=customer_id, amount=amount)
         )
-        self._call(
+        resp = self._call(
             "reclaim_to_partner_account",
             lambda: self._bss.reclaim_to_partner_account(req),
             idempotent=False,
         )
+        return str(resp.trans_id or "")
 
     def list_adjust_records(
         self,

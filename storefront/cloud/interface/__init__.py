@@ -37,6 +37,7 @@ from storefront.cloud.interface.calls import (
     ConsoleCalls,
     CustomerCalls,
     PartnerCalls,
+    RenewalCalls,
 )
 from storefront.cloud.interface.errors import (
     CloudConfigError,
@@ -92,6 +93,7 @@ class CloudProvider(
     ConsoleCalls,
     PartnerCalls,
     ServerCalls,
+    RenewalCalls,
     Protocol,
 ):
     """What Storefront asks of the cloud provider. Keyword arguments only."""

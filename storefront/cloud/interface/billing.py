@@ -164,6 +164,12 @@ class ProviderResource:
     order_id: str | None = None
     expires_at: datetime | None = None
     prepaid: bool = True
+    # yearly/monthly only (``OrderInstanceV2``): since when, attached to which primary
+    # resource, and its expiry policy (3 auto-renew at the provider, 1 pay-per-use at expiry)
+    effective_at: datetime | None = None
+    parent_id: str | None = None
+    auto_renew: bool = False
+    on_demand_at_expiry: bool = False
 
 
 @dataclass(frozen=True, slots=True)

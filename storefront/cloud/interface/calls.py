@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storefront.cloud.interface.billing import (
     AdjustRecord,
@@ -42,6 +42,9 @@ from storefront.cloud.interface.types import (
     ServiceType,
     SubCustomerPage,
 )
+
+if TYPE_CHECKING:
+    from storefront.cloud.renewals import PaidTerm, RefundQuote, RenewalPrice, Unsubscribed
 
 
 class CustomerCalls(Protocol):
@@ -196,8 +199,9 @@ class BillingCalls(Protocol):
         (``list_partner_adjust_records``, ``SOURCE_OPERATION_BEADJUST``; paged internally)."""
         ...
 
-    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
-        """Take funds back from the customer's provider account (``reclaim_to_partner_account``)."""
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> str:
+        """Take funds back from the customer's provider account to the partner
+        (``reclaim_to_partner_account``); the transaction id."""
         ...
 
     def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
@@ -376,4 +380,51 @@ class PartnerCalls(Protocol):
         self, *, indirect_partner_id: str | None = None
     ) -> tuple[PartnerBalance, ...]:
         """Balances of the caller, or of one of its resellers (``list_partner_balances``)."""
+        ...
+
+
+class RenewalCalls(Protocol):
+    """Keeping yearly/monthly resources (storefront/cloud/renewals.py)."""
+
+    def renewal_price(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> RenewalPrice:
+        """Renewing a primary resource (attached ones included) for 1-11 months or 1-3 years."""
+        ...
+
+    def renew(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> str:
+        """Renew (attached resources follow): the renewal order, pending payment (pay_order)."""
+        ...
+
+    def cancel_auto_renew(self, *, session: AgencySession, resource_id: str) -> None:
+        """The provider's own auto-renew off (a storefront keeps it off)."""
+        ...
+
+    def change_to_on_demand(
+        self, *, session: AgencySession, resource_id: str, enabled: bool = True
+    ) -> None:
+        """Pay-per-use from expiry on (``enabled``), or cancel that."""
+        ...
+
+    def unsubscribe_quote(
+        self, *, terms: Sequence[PaidTerm], at: datetime, five_day_full_refund: bool = False
+    ) -> RefundQuote:
+        """The provider's documented refund for unsubscribing at ``at``."""
+        ...
+
+    def unsubscribe(
+        self,
+        *,
+        session: AgencySession,
+        resource_id: str,
+        renewals_only: bool = False,
+        reason: str | None = None,
+    ) -> Unsubscribed:
+        """Unsubscribe (or only its renewals not started yet); the refund the provider made."""
+        ...
+
+    def refund_of(self, *, customer_id: str, order_id: str) -> Decimal:
+        """What an unsubscribe order refunded (``show_refund_order_details``)."""
         ...

@@ -71,16 +71,17 @@ def reclaim() -> Response:
         if funds is None or funds.balance < amount:
             raise ApiError(400, "CBC.99005003", "Insufficient balance.")
         funds.balance -= amount
+        trans_id = uuid.uuid4().hex
         s.add(
             Transfer(
-                id=uuid.uuid4().hex,
+                id=trans_id,
                 partner_id=partner.domain_id,
                 customer_id=customer.domain_id,
                 amount=-amount,
                 created_at=sandbox_now(),
             )
         )
-    return respond({})
+    return respond({"trans_id": trans_id})  # ReclaimToPartnerAccountResponse
 
 
 def _utc_arg(value: str | None, name: str) -> datetime | None:

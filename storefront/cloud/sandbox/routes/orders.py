@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.cloud.sandbox import renewals
 from storefront.cloud.sandbox.buying import (
     bring_to_now,
     calling_partner,
@@ -163,6 +164,8 @@ def prepaid_resources() -> Response:
     data = body()
     with sandbox_state().db.session() as s:
         rows = [r for r in _resource_rows(s, data, prepaid=True) if r.status in PREPAID_CODES]
+        only_main, asked = data.get("only_main_resource") == 1, bool(data.get("resource_ids"))
+        rows = renewals.with_attached(s, rows, only_main=only_main, asked=asked)
         items = [
             {
                 "id": r.resource_id,
@@ -173,7 +176,7 @@ def prepaid_resources() -> Response:
                 "resource_type_code": r.resource_type,
                 "resource_spec_code": r.spec,
                 "project_id": r.project_id,
-                "is_main_resource": 1,
+                **renewals.listing_fields(s, r),  # is_main_resource, parent, expire_policy
                 "status": PREPAID_CODES[r.status],
                 "effective_time": iso(r.active_at),
                 "expire_time": iso(r.expire_at),
