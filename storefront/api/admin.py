@@ -17,16 +17,17 @@ from storefront.api.accounts import customer_json, json_body
 from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
 from storefront.backoffice import services
-from storefront.backoffice.services import BackofficeError, CustomerQuery
+from storefront.backoffice.services import CustomerQuery
 from storefront.stores.tenancy import current_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def staff_api(permission: str) -> Callable[[F], F]:
-    """Bearer staff token + the permission; domain errors become the contract's error body.
+    """Bearer staff token + the permission (a refusal is the contract's 403 body).
 
-    The permission is also checked again inside the service; ``view.permission`` lets the
+    Domain errors the view raises reach the app's handler (``storefront.errors``). The
+    permission is also checked again inside the service; ``view.permission`` lets the
     authorisation test matrix know what each endpoint needs.
     """
 
@@ -39,9 +40,6 @@ def staff_api(permission: str) -> Callable[[F], F]:
                 return view(*args, **kwargs)
             except PermissionDenied as exc:
                 raise ApiError(403, "forbidden", "Your role does not allow this.") from exc
-            except BackofficeError as exc:
-                fields = {k: str(v) for k, v in exc.fields.items()}
-                raise ApiError(exc.status, exc.code, str(exc.message), fields) from exc
 
         wrapper.permission = permission  # type: ignore[attr-defined]
         return cast(F, require_staff_token(wrapper))

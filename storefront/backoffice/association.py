@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -38,7 +39,13 @@ from storefront.accounts.models import Customer, CustomerStatus, Staff
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
-from storefront.backoffice.services import BackofficeError
+from storefront.backoffice.errors import (
+    AccountClosed,
+    AlreadyRecorded,
+    AlreadySettled,
+    BackofficeError,
+    NotFound,
+)
 from storefront.extensions import db
 
 log = logging.getLogger(__name__)
@@ -66,15 +73,10 @@ def _clean_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if len(text) < 3:
         raise BackofficeError(
-            422,
-            "invalid_input",
-            _l("Give a reason."),
-            {"reason": _l("Give a reason (at least 3 characters).")},
+            _("Give a reason."), fields={"reason": _("Give a reason (at least 3 characters).")}
         )
     if len(text) > 500:
-        raise BackofficeError(
-            422, "invalid_input", _l("The reason is too long."), {"reason": _l("Too long.")}
-        )
+        raise BackofficeError(_("The reason is too long."), fields={"reason": _("Too long.")})
     return text
 
 
@@ -208,9 +210,9 @@ def switch_association(
     require_permission(actor, PERMISSION)
     text = _clean_reason(reason)
     if customer.store_id != actor.store_id:
-        raise BackofficeError(404, "not_found", _l("No such customer."))
+        raise NotFound(_("No such customer."))
     if customer.status == CustomerStatus.CLOSED:
-        raise BackofficeError(409, "account_closed", _l("This account is closed."))
+        raise AccountClosed(_("This account is closed."))
 
     # Close first: from the commit below on, the customer can neither log in nor spend.
     previous_status = str(customer.status)
@@ -342,7 +344,7 @@ def _own_settlement(actor: Staff, settlement_id: int) -> AssociationSettlement:
         .execution_options(all_stores=True)
     )
     if settlement is None:
-        raise BackofficeError(404, "not_found", _l("No such settlement."))
+        raise NotFound(_("No such settlement."))
     return settlement
 
 
@@ -354,7 +356,7 @@ def mark_settled(
     text = _clean_reason(note)
     settlement = _own_settlement(actor, settlement_id)
     if settlement.status is SettlementStatus.SETTLED:
-        raise BackofficeError(409, "already_settled", _l("This settlement is already settled."))
+        raise AlreadySettled(_("This settlement is already settled."))
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_by_id = actor.id
     settlement.settled_at = now()
@@ -384,24 +386,22 @@ def record_provider_unbound(
     require_permission(actor, PERMISSION)
     settlement = _own_settlement(actor, settlement_id)
     if settlement.provider_unbound_on is not None:
-        raise BackofficeError(
-            409, "already_recorded", _l("The Partner Center step is already recorded.")
-        )
+        raise AlreadyRecorded(_("The Partner Center step is already recorded."))
     fields: dict[str, Any] = {}
     switched_on = (_aware(settlement.created_at) or now()).date()
     if done_on is None:
-        fields["done_on"] = _l("Give the day it was done.")
+        fields["done_on"] = _("Give the day it was done.")
     # a day of slack either way: staff write their local date, the switch is stamped in UTC
     elif not switched_on - timedelta(days=1) <= done_on <= now().date() + timedelta(days=1):
-        fields["done_on"] = _l("Use a day between the switch and today.")
+        fields["done_on"] = _("Use a day between the switch and today.")
     who = " ".join((done_by or "").split())
     if len(who) < 2 or len(who) > 255:
-        fields["done_by"] = _l("Say who did it in Partner Center.")
+        fields["done_by"] = _("Say who did it in Partner Center.")
     text = " ".join((note or "").split())
     if len(text) > 500:
-        fields["note"] = _l("Too long.")
+        fields["note"] = _("Too long.")
     if fields:
-        raise BackofficeError(422, "invalid_input", _l("Please correct the marked fields."), fields)
+        raise BackofficeError(_("Please correct the marked fields."), fields=fields)
     settlement.provider_unbound_on = done_on
     settlement.provider_unbound_by = who
     settlement.provider_unbound_note = text or None

@@ -17,7 +17,7 @@ from wtforms.widgets import HiddenInput
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.backoffice import association
-from storefront.backoffice.services import BackofficeError
+from storefront.backoffice.errors import BackofficeError
 from storefront.backoffice.views import (
     _customer_or_404,
     _flash_error,

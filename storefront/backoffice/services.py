@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +31,23 @@ from storefront.accounts.models import (
 from storefront.accounts.passwords import hash_password
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit, money
+from storefront.backoffice.errors import (
+    AccountClosed,
+    AlreadyFrozen,
+    BackofficeError,
+    EmailTaken,
+    Expired,
+    InvalidCursor,
+    LastOwner,
+    NotFound,
+    NotFrozen,
+    NothingPending,
+    ProviderUnavailable,
+    ReasonRequired,
+    ReviewNotLocal,
+    SelfDeactivate,
+    required_reason,
+)
 from storefront.backoffice.models import CustomerFreeze, StaffNote, ViewAsGrant
 from storefront.cloud.interface import FreezeMode, UpstreamRejected, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
@@ -41,38 +58,10 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
 VIEW_AS_TTL = timedelta(minutes=15)
-MAX_REASON = 256
-
-
-class BackofficeError(Exception):
-    """A refused back-office operation; ``code`` is the API's error code."""
-
-    def __init__(
-        self, status: int, code: str, message: Any, fields: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(str(message))
-        self.status, self.code, self.message = status, code, message
-        self.fields = fields or {}
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _reason(reason: str | None, field: str = "reason") -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise BackofficeError(
-            422, "reason_required", _l("A reason is required."), {field: _l("Give a reason.")}
-        )
-    if len(text) > MAX_REASON:
-        raise BackofficeError(
-            422,
-            "invalid_input",
-            _l("The reason is too long."),
-            {field: _l("Use at most 256 characters.")},
-        )
-    return text
 
 
 # --------------------------------------------------------------------------- staff
@@ -87,7 +76,7 @@ def get_staff(actor: Staff, staff_id: int) -> Staff:
     require_permission(actor, "staff.manage")
     staff = db.session.scalar(select(Staff).where(Staff.id == staff_id))
     if staff is None:
-        raise BackofficeError(404, "not_found", _l("No such staff member."))
+        raise NotFound(_("No such staff member."))
     return staff
 
 
@@ -98,23 +87,18 @@ def create_staff(
     email = accounts.normalise_email(email)
     fields: dict[str, Any] = {}
     if not email or "@" not in email.strip("@"):
-        fields["email"] = _l("Enter a valid email address.")
+        fields["email"] = _("Enter a valid email address.")
     if not (name or "").strip():
-        fields["name"] = _l("Enter a name.")
+        fields["name"] = _("Enter a name.")
     if role not in {r.value for r in StaffRole}:
-        fields["role"] = _l("Choose a role.")
+        fields["role"] = _("Choose a role.")
     problem = accounts.validators.password_problem(password or "", email=email, name=name)
     if problem:
         fields["password"] = accounts.PASSWORD_MESSAGES[problem]
     if fields:
-        raise BackofficeError(422, "invalid_input", _l("Please correct the marked fields."), fields)
+        raise BackofficeError(_("Please correct the marked fields."), fields=fields)
     if db.session.scalar(select(Staff.id).where(Staff.email == email)) is not None:
-        raise BackofficeError(
-            409,
-            "email_taken",
-            _l("A staff member with this email exists."),
-            {"email": _l("Taken.")},
-        )
+        raise EmailTaken(_("A staff member with this email exists."), fields={"email": _("Taken.")})
     staff = Staff(
         store_id=actor.store_id,
         email=email,
@@ -127,9 +111,7 @@ def create_staff(
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise BackofficeError(
-            409, "email_taken", _l("A staff member with this email exists.")
-        ) from None
+        raise EmailTaken(_("A staff member with this email exists.")) from None
     audit.record(actor, "staff.create", staff, {"email": email, "role": role}, ip)
     db.session.commit()
     return staff
@@ -149,9 +131,9 @@ def _owners_left(excluding: Staff) -> int:
 def change_role(actor: Staff, staff: Staff, role: str, ip: str | None = None) -> None:
     require_permission(actor, "staff.manage")
     if role not in {r.value for r in StaffRole}:
-        raise BackofficeError(422, "invalid_input", _l("Choose a role."), {"role": _l("Choose.")})
+        raise BackofficeError(_("Choose a role."), fields={"role": _("Choose.")})
     if staff.role == StaffRole.OWNER and role != StaffRole.OWNER and _owners_left(staff) == 0:
-        raise BackofficeError(409, "last_owner", _l("The store must keep an active owner."))
+        raise LastOwner(_("The store must keep an active owner."))
     old = str(staff.role)
     staff.role = StaffRole(role)
     audit.record(actor, "staff.role", staff, {"from": old, "to": role}, ip)
@@ -161,9 +143,9 @@ def change_role(actor: Staff, staff: Staff, role: str, ip: str | None = None) ->
 def set_staff_active(actor: Staff, staff: Staff, active: bool, ip: str | None = None) -> None:
     require_permission(actor, "staff.manage")
     if not active and staff.id == actor.id:
-        raise BackofficeError(409, "self_deactivate", _l("You cannot deactivate yourself."))
+        raise SelfDeactivate(_("You cannot deactivate yourself."))
     if not active and staff.role == StaffRole.OWNER and _owners_left(staff) == 0:
-        raise BackofficeError(409, "last_owner", _l("The store must keep an active owner."))
+        raise LastOwner(_("The store must keep an active owner."))
     staff.is_active = active
     if not active:
         accounts.log_out_everywhere(staff)  # sessions and API tokens end now
@@ -200,15 +182,13 @@ def _encode_cursor(customer: Customer) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, _, ident = raw.partition("|")
+        when, _sep, ident = raw.partition("|")
         parsed = datetime.fromisoformat(when)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed, int(ident)
     except (ValueError, UnicodeDecodeError):
-        raise BackofficeError(
-            400, "invalid_cursor", _l("The cursor is invalid."), {"cursor": _l("Invalid.")}
-        ) from None
+        raise InvalidCursor(_("The cursor is invalid."), fields={"cursor": _("Invalid.")}) from None
 
 
 def _like_escape(text: str) -> str:
@@ -254,7 +234,7 @@ def _filters(params: CustomerQuery) -> list[ColumnElement[bool]]:
     if params.realname:
         if params.realname not in {s.value for s in RealnameStatus}:
             raise BackofficeError(
-                422, "invalid_input", _l("Unknown real-name status."), {"realname": _l("Unknown.")}
+                _("Unknown real-name status."), fields={"realname": _("Unknown.")}
             )
         conds.append(Customer.realname_status == RealnameStatus(params.realname))
     if params.frozen is not None:
@@ -390,7 +370,7 @@ def get_customer(actor: Staff, customer_id: int) -> Customer:
     require_permission(actor, "customers.view")
     customer = db.session.scalar(select(Customer).where(Customer.id == customer_id))
     if customer is None:  # another store's customer is "not found" too
-        raise BackofficeError(404, "not_found", _l("No such customer."))
+        raise NotFound(_("No such customer."))
     return customer
 
 
@@ -429,10 +409,7 @@ def add_note(actor: Staff, customer: Customer, body: str, ip: str | None = None)
     text = (body or "").strip()
     if not text or len(text) > 4000:
         raise BackofficeError(
-            422,
-            "invalid_input",
-            _l("Write a note (up to 4000 characters)."),
-            {"body": _l("Empty.")},
+            _("Write a note (up to 4000 characters)."), fields={"body": _("Empty.")}
         )
     note = StaffNote(
         store_id=customer.store_id,
@@ -511,15 +488,13 @@ def _freeze(
     mode: str,
     ip: str | None,
 ) -> CustomerFreeze:
-    text = _reason(reason)
+    text = required_reason(reason)
     if mode not in {m.value for m in FreezeMode}:
-        raise BackofficeError(
-            422, "invalid_input", _l("Unknown freeze mode."), {"mode": _l("Unknown.")}
-        )
+        raise BackofficeError(_("Unknown freeze mode."), fields={"mode": _("Unknown.")})
     if customer.status == CustomerStatus.FROZEN:
-        raise BackofficeError(409, "already_frozen", _l("This customer is already frozen."))
+        raise AlreadyFrozen(_("This customer is already frozen."))
     if customer.status == CustomerStatus.CLOSED:
-        raise BackofficeError(409, "account_closed", _l("This account is closed."))
+        raise AccountClosed(_("This account is closed."))
     freeze = CustomerFreeze(
         store_id=customer.store_id,
         customer_id=customer.id,
@@ -552,19 +527,17 @@ def unfreeze_customer(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> CustomerFreeze | None:
     require_permission(actor, "customers.freeze")
-    text = _reason(reason)
+    text = required_reason(reason)
     if customer.status != CustomerStatus.FROZEN:
-        raise BackofficeError(409, "not_frozen", _l("This customer is not frozen."))
+        raise NotFrozen(_("This customer is not frozen."))
     freeze = active_freeze(customer)
     mode = FreezeMode(freeze.mode) if freeze else FreezeMode.ACCOUNT
     error = None
     if freeze is None or freeze.provider_state == "synced":
         error = _provider_call(customer, False, text, mode)
     if error is not None and customer.provider_customer_id:
-        raise BackofficeError(
-            503,
-            "upstream_unavailable",
-            _l("The cloud provider did not unfreeze the account; nothing changed. Try again."),
+        raise ProviderUnavailable(
+            _("The cloud provider did not unfreeze the account; nothing changed. Try again.")
         )
     customer.status = (
         CustomerStatus.ACTIVE if customer.email_verified_at else CustomerStatus.PENDING_EMAIL
@@ -597,9 +570,7 @@ def review_realname(
     """Manual decision, only when the store reviews real-name cases itself."""
     require_permission(actor, "realname.review")
     if not current_store().realname_review_local:
-        raise BackofficeError(
-            409, "review_not_local", _l("This store leaves real-name review to the provider.")
-        )
+        raise ReviewNotLocal(_("This store leaves real-name review to the provider."))
     latest = db.session.scalar(
         select(RealnameSubmission)
         .where(RealnameSubmission.customer_id == customer.id)
@@ -607,11 +578,9 @@ def review_realname(
         .limit(1)
     )
     if latest is None or latest.status != RealnameStatus.PENDING:
-        raise BackofficeError(409, "nothing_pending", _l("No real-name case is pending."))
+        raise NothingPending(_("No real-name case is pending."))
     if not approve and not (opinion or "").strip():
-        raise BackofficeError(
-            422, "reason_required", _l("Say why it is rejected."), {"opinion": _l("Give a reason.")}
-        )
+        raise ReasonRequired(_("Say why it is rejected."), fields={"opinion": _("Give a reason.")})
     status = RealnameStatus.VERIFIED if approve else RealnameStatus.REJECTED
     latest.status, latest.opinion, latest.reviewed_at = status, opinion.strip() or None, now()
     customer.realname_status = status
@@ -645,7 +614,7 @@ def start_view_as(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> ViewAsGrant:
     require_permission(actor, "customers.view_as")
-    text = _reason(reason)
+    text = required_reason(reason)
     grant = ViewAsGrant(
         store_id=customer.store_id,
         token=secrets.token_urlsafe(24),
@@ -672,9 +641,9 @@ def view_as_grant(actor: Staff, token: str) -> tuple[ViewAsGrant, Customer]:
     require_permission(actor, "customers.view_as")
     grant = db.session.scalar(select(ViewAsGrant).where(ViewAsGrant.token == token))
     if grant is None or grant.staff_id != actor.id:
-        raise BackofficeError(404, "not_found", _l("No such view."))
+        raise NotFound(_("No such view."))
     if grant.expires_at <= now():
-        raise BackofficeError(410, "expired", _l("This view has expired. Start a new one."))
+        raise Expired(_("This view has expired. Start a new one."))
     customer = get_customer(actor, grant.customer_id)
     return grant, customer
 

@@ -32,7 +32,8 @@ from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import current_principal
 from storefront.backoffice import audit, branding, forms, money, services, texts
-from storefront.backoffice.services import BackofficeError, CustomerQuery
+from storefront.backoffice.errors import BackofficeError
+from storefront.backoffice.services import CustomerQuery
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.routing import parse_id
@@ -279,9 +280,7 @@ def _audit_filter() -> audit.AuditFilter:
 @staff_page("audit.view")
 def audit_log() -> ResponseReturnValue:
     before = request.args.get("before", "")
-    entries = audit.search(
-        _audit_filter(), limit=100, before_id=parse_id(before)
-    )
+    entries = audit.search(_audit_filter(), limit=100, before_id=parse_id(before))
     query: dict[str, Any] = {**request.args.to_dict()}
     if len(entries) == 100:
         query["before"] = entries[-1].id

@@ -24,8 +24,8 @@ from storefront.accounts.models import Customer, CustomerStatus, Staff, StaffRol
 from storefront.accounts.permissions import PermissionDenied
 from storefront.backoffice import association
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
+from storefront.backoffice.errors import BackofficeError
 from storefront.backoffice.models import AuditEntry
-from storefront.backoffice.services import BackofficeError
 from storefront.billing import services as billing
 from storefront.billing import vouchers
 from storefront.billing.models import (
