@@ -18,6 +18,7 @@ from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
 from storefront.backoffice import services
 from storefront.backoffice.services import CustomerQuery
+from storefront.extensions import db
 from storefront.stores.tenancy import current_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,6 +147,9 @@ def admin_freeze(customer_id: int) -> ResponseReturnValue:
         _text(data, "mode") or "ACCOUNT",
         ip=request.remote_addr,
     )
+    db.session.commit()  # frozen here before the provider is asked
+    services.mirror_freeze(freeze)
+    db.session.commit()
     return jsonify(status=str(customer.status), provider=freeze.provider_state)
 
 
@@ -155,6 +159,7 @@ def admin_unfreeze(customer_id: int) -> ResponseReturnValue:
     data = json_body()
     customer = _customer(customer_id)
     services.unfreeze_customer(api_staff(), customer, _text(data, "reason"), ip=request.remote_addr)
+    db.session.commit()
     return jsonify(status=str(customer.status))
 
 

@@ -203,7 +203,7 @@ def switch_association(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> AssociationSettlement:
     """The customer leaves the partner: reclaim store vouchers, record the settlement, close
-    the account, audit, and mail the customer. Commits."""
+    the account, audit. The caller commits, then mails the customer (:func:`mail_settlement`)."""
     from storefront.billing import services as billing
     from storefront.billing.vouchers import reclaim_store_vouchers
 
@@ -279,12 +279,12 @@ def switch_association(
         ip,
         store_id=customer.store_id,
     )
-    db.session.commit()
-    _mail(customer, settlement)
+    db.session.flush()
     return settlement
 
 
-def _mail(customer: Customer, settlement: AssociationSettlement) -> None:
+def mail_settlement(customer: Customer, settlement: AssociationSettlement) -> None:
+    """Tell the customer what the committed switch settled, in their language."""
     from storefront.mail import send_template
 
     try:
@@ -369,7 +369,7 @@ def mark_settled(
         ip,
         store_id=actor.store_id,
     )
-    db.session.commit()
+    db.session.flush()
     return settlement
 
 
@@ -426,5 +426,5 @@ def record_provider_unbound(
         ip,
         store_id=actor.store_id,
     )
-    db.session.commit()
+    db.session.flush()
     return settlement

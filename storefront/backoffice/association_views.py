@@ -26,6 +26,7 @@ from storefront.backoffice.views import (
     bp,
     staff_page,
 )
+from storefront.extensions import db
 
 
 class AssociationForm(FlaskForm):
@@ -88,6 +89,8 @@ def association_switch(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _confirm_page(c, form), exc.status
+        db.session.commit()
+        association.mail_settlement(c, settlement)
         flash(
             _l(
                 "The customer has left the store. Settlement #%(id)s records %(total)s %(cur)s "
@@ -147,6 +150,7 @@ def settlement_provider_unbound() -> ResponseReturnValue:
             abort(404)
         flash(" ".join([str(exc.message), *(str(m) for m in exc.fields.values())]), "error")
         return redirect(url_for("backoffice.settlements", status="partner_center"))
+    db.session.commit()
     flash(_l("Recorded: the customer was disassociated in Partner Center."))
     return redirect(url_for("backoffice.settlements"))
 
@@ -166,5 +170,6 @@ def settlement_settle() -> ResponseReturnValue:
             abort(404)
         flash(str(exc.message), "error")
         return redirect(url_for("backoffice.settlements"))
+    db.session.commit()
     flash(_l("Settlement marked as settled."))
     return redirect(url_for("backoffice.settlements"))

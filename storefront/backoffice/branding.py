@@ -102,7 +102,7 @@ def save_image(actor: Staff, store: Store, kind: str, data: bytes, ip: str | Non
     else:
         store.favicon_path = url
     audit.record(actor, f"branding.{kind}", f"store:{store.id}", {"file": name}, ip)
-    db.session.commit()
+    db.session.flush()
     return url
 
 
@@ -168,7 +168,7 @@ def update_settings(
     store.terms = terms or None
     store.realname_review_local = bool(data.get("realname_review_local"))
     audit.record(actor, "branding.update", f"store:{store.id}", {"before": before}, ip)
-    db.session.commit()
+    db.session.flush()
 
 
 def add_domain(actor: Staff, store: Store, host: str, ip: str | None = None) -> StoreDomain:
@@ -183,7 +183,7 @@ def add_domain(actor: Staff, store: Store, host: str, ip: str | None = None) -> 
     domain = StoreDomain(store_id=store.id, host=host)
     db.session.add(domain)
     audit.record(actor, "branding.domain_add", f"store:{store.id}", {"host": host}, ip)
-    db.session.commit()
+    db.session.flush()
     return domain
 
 
@@ -196,4 +196,15 @@ def remove_domain(actor: Staff, store: Store, domain_id: int, ip: str | None = N
         raise LastDomain(_("Keep at least one domain."))
     audit.record(actor, "branding.domain_remove", f"store:{store.id}", {"host": domain.host}, ip)
     db.session.delete(domain)
-    db.session.commit()
+    db.session.flush()
+
+
+def save_text(actor: Staff, key: str, body: str, ip: str | None = None) -> None:
+    """Store the text ``key`` (one of :data:`texts.TEXT_KEYS`): a template, checked first."""
+    require_permission(actor, "branding.manage")
+    problem = texts.validate(body)
+    if problem:
+        raise BackofficeError(_("The text is not a valid template: %(problem)s", problem=problem))
+    texts.set_text(key, body)
+    audit.record(actor, "branding.text", f"text:{key}", {"length": len(body)}, ip)
+    db.session.flush()

@@ -106,14 +106,13 @@ def create_staff(
         role=StaffRole(role),
         password_hash=hash_password(password),
     )
-    db.session.add(staff)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a concurrent insert of the same email undoes only this
+            db.session.add(staff)
     except IntegrityError:
-        db.session.rollback()
         raise EmailTaken(_("A staff member with this email exists.")) from None
     audit.record(actor, "staff.create", staff, {"email": email, "role": role}, ip)
-    db.session.commit()
+    db.session.flush()
     return staff
 
 
@@ -137,7 +136,7 @@ def change_role(actor: Staff, staff: Staff, role: str, ip: str | None = None) ->
     old = str(staff.role)
     staff.role = StaffRole(role)
     audit.record(actor, "staff.role", staff, {"from": old, "to": role}, ip)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_staff_active(actor: Staff, staff: Staff, active: bool, ip: str | None = None) -> None:
@@ -150,13 +149,13 @@ def set_staff_active(actor: Staff, staff: Staff, active: bool, ip: str | None = 
     if not active:
         accounts.log_out_everywhere(staff)  # sessions and API tokens end now
     audit.record(actor, "staff.activate" if active else "staff.deactivate", staff, {}, ip)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_staff_2fa(actor: Staff, required: bool, ip: str | None = None) -> None:
     require_permission(actor, "staff.manage")
     audit.record(actor, "security.staff_2fa", f"store:{actor.store_id}", {"required": required}, ip)
-    accounts.set_staff_2fa_required(actor.store_id, required)  # commits
+    accounts.set_staff_2fa_required(actor.store_id, required)
 
 
 # --------------------------------------------------------------------------- customer search
@@ -421,7 +420,7 @@ def add_note(actor: Staff, customer: Customer, body: str, ip: str | None = None)
     )
     db.session.add(note)
     audit.record(actor, "customer.note", customer, {"length": len(text)}, ip)
-    db.session.commit()
+    db.session.flush()
     return note
 
 
@@ -470,13 +469,15 @@ def freeze_customer(
     mode: str = FreezeMode.ACCOUNT,
     ip: str | None = None,
 ) -> CustomerFreeze:
-    """Freeze at once locally (no ordering, no console), then mirror to the provider."""
+    """Freeze locally (no ordering, no console once committed), audited, the customer's mail
+    queued. The caller commits, then tells the provider with :func:`mirror_freeze`."""
     require_permission(actor, "customers.freeze")
     return _freeze(actor, f"{actor.name} <{actor.email}>", customer, reason, mode, ip)
 
 
 def freeze_for_system(customer: Customer, reason: str, who: str) -> CustomerFreeze:
-    """A freeze the product itself decides (e.g. unpaid usage after the grace period)."""
+    """A freeze the product itself decides (e.g. unpaid usage after the grace period); as
+    :func:`freeze_customer`, the caller commits, then calls :func:`mirror_freeze`."""
     return _freeze(who, who, customer, reason, FreezeMode.ACCOUNT, None)
 
 
@@ -507,19 +508,27 @@ def _freeze(
     db.session.add(freeze)
     db.session.flush()
     mail.queue_customer_mail("account_frozen", freeze.id, customer.id, customer.store_id)
-    db.session.commit()
-    error = _provider_call(customer, True, text, FreezeMode(mode))
-    freeze.provider_state = "synced" if error is None else "failed"
-    freeze.provider_error = error
     audit.record(
         actor,
         "customer.freeze",
         customer,
-        {"reason": text, "mode": str(mode), "provider": freeze.provider_state},
+        {"reason": text, "mode": str(mode)},
         ip,
         store_id=customer.store_id,
     )
-    db.session.commit()
+    db.session.flush()
+    return freeze
+
+
+def mirror_freeze(freeze: CustomerFreeze) -> CustomerFreeze:
+    """Tell the provider about a committed freeze and note the outcome on it (``synced`` or
+    ``failed`` with the error: the local freeze stands either way). The caller commits."""
+    customer = db.session.get(Customer, freeze.customer_id)
+    assert customer is not None
+    error = _provider_call(customer, True, freeze.reason, FreezeMode(freeze.mode))
+    freeze.provider_state = "synced" if error is None else "failed"
+    freeze.provider_error = error
+    db.session.flush()
     return freeze
 
 
@@ -548,7 +557,7 @@ def unfreeze_customer(
     audit.record(actor, "customer.unfreeze", customer, {"reason": text}, ip)
     lifted = freeze.id if freeze is not None else f"c{customer.id}-{now():%Y%m%d%H%M%S}"
     mail.queue_customer_mail("account_unfrozen", lifted, customer.id, customer.store_id)
-    db.session.commit()
+    db.session.flush()
     return freeze
 
 
@@ -593,7 +602,7 @@ def review_realname(
         {"opinion": latest.opinion, "submission": latest.id},
         ip,
     )
-    db.session.commit()
+    db.session.flush()
     return latest
 
 
@@ -632,7 +641,7 @@ def start_view_as(
         {"reason": text, "minutes": int(VIEW_AS_TTL.total_seconds() // 60), "staff": actor.name},
         ip,
     )
-    db.session.commit()
+    db.session.flush()
     return grant
 
 

@@ -161,6 +161,7 @@ def add_note(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _customer_page(c, note_form=form), exc.status
+        db.session.commit()
         flash(_l("Note added."))
         return redirect(url_for("backoffice.customer", customer_id=c.id) + "#notes")
     return _customer_page(c, note_form=form), 422
@@ -179,6 +180,9 @@ def freeze(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _customer_page(c, freeze_form=form), exc.status
+        db.session.commit()  # frozen here before the provider is asked
+        services.mirror_freeze(record)
+        db.session.commit()
         if record.provider_state == "failed":
             flash(
                 _l(
@@ -204,6 +208,7 @@ def unfreeze(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _customer_page(c, unfreeze_form=form), exc.status
+        db.session.commit()
         flash(_l("The customer is unfrozen."))
         return redirect(url_for("backoffice.customer", customer_id=c.id))
     return _customer_page(c, unfreeze_form=form), 422
@@ -222,6 +227,7 @@ def review_realname(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _customer_page(c, review_form=form), exc.status
+        db.session.commit()
         flash(_l("Real-name decision saved."))
         return redirect(url_for("backoffice.customer", customer_id=c.id))
     return _customer_page(c, review_form=form), 422
@@ -238,6 +244,7 @@ def start_view_as(customer_id: int) -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _customer_page(c, view_as_form=form), exc.status
+        db.session.commit()
         return redirect(url_for("backoffice.view_as", token=grant.token))
     return _customer_page(c, view_as_form=form), 422
 
@@ -350,6 +357,7 @@ def staff_create() -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _staff_page(form), exc.status
+        db.session.commit()
         flash(_l("Staff member added. Give them their initial password in person."))
         return redirect(url_for("backoffice.staff_list"))
     return _staff_page(form), 422
@@ -370,9 +378,11 @@ def staff_role(staff_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_role(_staff(), member, form.role.data or "", _ip())
-            flash(_l("Role changed."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_l("Role changed."))
     return redirect(url_for("backoffice.staff_list"))
 
 
@@ -383,9 +393,11 @@ def staff_active(staff_id: int) -> ResponseReturnValue:
     if forms.EmptyForm().validate_on_submit():
         try:
             services.set_staff_active(_staff(), member, request.form.get("active") == "1", _ip())
-            flash(_l("Staff member updated."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_l("Staff member updated."))
     return redirect(url_for("backoffice.staff_list"))
 
 
@@ -395,6 +407,7 @@ def security() -> ResponseReturnValue:
     form = forms.SecurityForm()
     if form.validate_on_submit():
         services.set_staff_2fa(_staff(), bool(form.staff_2fa_required.data), _ip())
+        db.session.commit()
         flash(_l("Security settings saved."))
     return redirect(url_for("backoffice.staff_list"))
 
@@ -440,6 +453,7 @@ def branding_save() -> ResponseReturnValue:
         except BackofficeError as exc:
             _flash_error(exc, form)
             return _branding_page(form), exc.status
+        db.session.commit()
         flash(_l("Branding saved."))
         return redirect(url_for("backoffice.branding_settings"))
     return _branding_page(form), 422
@@ -458,9 +472,11 @@ def branding_image(kind: str) -> ResponseReturnValue:
             upload.close()
         try:
             branding.save_image(_staff(), current_store(), kind, data, _ip())
-            flash(_l("Image saved."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_l("Image saved."))
     return redirect(url_for("backoffice.branding_settings"))
 
 
@@ -471,9 +487,11 @@ def domain_add() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             branding.add_domain(_staff(), current_store(), form.host.data or "", _ip())
-            flash(_l("Domain added. Point its DNS at this server."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_l("Domain added. Point its DNS at this server."))
     return redirect(url_for("backoffice.branding_settings") + "#domains")
 
 
@@ -483,9 +501,11 @@ def domain_remove(domain_id: int) -> ResponseReturnValue:
     if forms.EmptyForm().validate_on_submit():
         try:
             branding.remove_domain(_staff(), current_store(), domain_id, _ip())
-            flash(_l("Domain removed."))
         except BackofficeError as exc:
             flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_l("Domain removed."))
     return redirect(url_for("backoffice.branding_settings") + "#domains")
 
 
@@ -495,13 +515,11 @@ def text_save() -> ResponseReturnValue:
     form = forms.TextForm()
     key = form.key.data or ""
     if form.validate_on_submit() and texts.allowed_key(key):
-        body = form.body.data or ""
-        problem = texts.validate(body)
-        if problem:
-            flash(_l("The text is not a valid template: %(problem)s", problem=problem), "error")
+        try:
+            branding.save_text(_staff(), key, form.body.data or "", _ip())
+        except BackofficeError as exc:
+            flash(str(exc.message), "error")
         else:
-            texts.set_text(key, body)
-            audit.record(_staff(), "branding.text", f"text:{key}", {"length": len(body)}, _ip())
             db.session.commit()
             flash(_l("Text saved."))
     return redirect(url_for("backoffice.branding_settings") + "#texts")
