@@ -58,7 +58,6 @@ SHRINKING: set[str] = {
 # Files that still lift the store filter, or keep their own clock or INSERT … ON CONFLICT.
 CROSS_STORE_SHRINKING: set[str] = {
     "accounts/bootstrap.py",
-    "backoffice/association.py",
     "billing/idempotency.py",
     "billing/ledger.py",
     "billing/orders.py",

@@ -47,6 +47,7 @@ from storefront.backoffice.errors import (
     NotFound,
 )
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +103,19 @@ def prepaid_unconsumed(customer: Customer, at: datetime | None = None) -> list[P
 
     at = at or now()
     rows = db.session.execute(
-        select(Resource, OrderLine, Order)
-        .join(OrderLine, OrderLine.id == Resource.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Resource.customer_id == customer.id,
-            Resource.store_id == customer.store_id,
-            Resource.billing_mode != "on_demand",
-            Resource.status.in_(PREPAID_LIVE),
-            Resource.expires_at.is_not(None),
+        in_store(
+            select(Resource, OrderLine, Order)
+            .join(OrderLine, OrderLine.id == Resource.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Resource.customer_id == customer.id,
+                Resource.billing_mode != "on_demand",
+                Resource.status.in_(PREPAID_LIVE),
+                Resource.expires_at.is_not(None),
+            )
+            .order_by(Resource.id),
+            customer.store_id,
         )
-        .order_by(Resource.id)
-        .execution_options(all_stores=True)
     ).all()
     shares: list[PrepaidShare] = []
     for resource, line, order in rows:
@@ -164,14 +166,12 @@ def preview(actor: Staff, customer: Customer) -> Preview:
     shares = prepaid_unconsumed(customer)
     prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
     codes = db.session.scalars(
-        select(Voucher.code)
-        .where(
-            Voucher.store_id == customer.store_id,
-            Voucher.customer_id == customer.id,
-            Voucher.status == VoucherStatus.ACTIVE,
+        in_store(
+            select(Voucher.code)
+            .where(Voucher.customer_id == customer.id, Voucher.status == VoucherStatus.ACTIVE)
+            .order_by(Voucher.id),
+            customer.store_id,
         )
-        .order_by(Voucher.id)
-        .execution_options(all_stores=True)
     ).all()
     return Preview(
         wallet_balance=wallet,
@@ -189,9 +189,7 @@ def _locked_balance(customer: Customer) -> Decimal:
     from storefront.billing.models import Wallet
 
     wallet_id = db.session.scalar(
-        select(Wallet.id)
-        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
-        .execution_options(all_stores=True)
+        in_store(select(Wallet.id).where(Wallet.customer_id == customer.id), customer.store_id)
     )
     if wallet_id is None:
         return Decimal("0.00")
@@ -305,13 +303,12 @@ def list_settlements(
 ) -> Sequence[tuple[AssociationSettlement, Customer]]:
     """``status``: open | settled | partner_center (not yet disassociated at the provider)."""
     require_permission(actor, "money.view")
-    query = (
+    query = in_store(
         select(AssociationSettlement, Customer)
         .join(Customer, Customer.id == AssociationSettlement.customer_id)
-        .where(AssociationSettlement.store_id == actor.store_id)
         .order_by(AssociationSettlement.id.desc())
-        .limit(limit)
-        .execution_options(all_stores=True)
+        .limit(limit),
+        actor.store_id,
     )
     if status in {s.value for s in SettlementStatus}:
         query = query.where(AssociationSettlement.status == SettlementStatus(status))
@@ -323,25 +320,22 @@ def list_settlements(
 def settlements_for(actor: Staff, customer: Customer) -> Sequence[AssociationSettlement]:
     require_permission(actor, "customers.view")
     return db.session.scalars(
-        select(AssociationSettlement)
-        .where(
-            AssociationSettlement.customer_id == customer.id,
-            AssociationSettlement.store_id == actor.store_id,
+        in_store(
+            select(AssociationSettlement)
+            .where(AssociationSettlement.customer_id == customer.id)
+            .order_by(AssociationSettlement.id.desc()),
+            actor.store_id,
         )
-        .order_by(AssociationSettlement.id.desc())
-        .execution_options(all_stores=True)
     ).all()
 
 
 def _own_settlement(actor: Staff, settlement_id: int) -> AssociationSettlement:
     """One of the actor's store's settlements, or a 404."""
     settlement = db.session.scalar(
-        select(AssociationSettlement)
-        .where(
-            AssociationSettlement.id == settlement_id,
-            AssociationSettlement.store_id == actor.store_id,
+        in_store(
+            select(AssociationSettlement).where(AssociationSettlement.id == settlement_id),
+            actor.store_id,
         )
-        .execution_options(all_stores=True)
     )
     if settlement is None:
         raise NotFound(_("No such settlement."))
@@ -408,9 +402,7 @@ def record_provider_unbound(
     settlement.provider_unbound_staff_id = actor.id
     settlement.provider_unbound_recorded_at = now()
     customer = db.session.scalar(
-        select(Customer)
-        .where(Customer.id == settlement.customer_id)
-        .execution_options(all_stores=True)
+        in_store(select(Customer).where(Customer.id == settlement.customer_id), actor.store_id)
     )
     audit.record(
         actor,
