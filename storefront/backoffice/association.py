@@ -46,7 +46,20 @@ from storefront.backoffice.errors import (
     BackofficeError,
     NotFound,
 )
+from storefront.billing import ledger
+from storefront.billing import services as billing
+from storefront.billing.models import (
+    Order,
+    OrderLine,
+    Resource,
+    Voucher,
+    VoucherStatus,
+    Wallet,
+)
+from storefront.billing.vouchers import reclaim_store_vouchers
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.mail import send_template
 from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
@@ -54,10 +67,6 @@ log = logging.getLogger(__name__)
 PERMISSION = "customers.association"
 CENT = Decimal("0.01")
 PREPAID_LIVE = ("active", "stopped", "frozen")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -99,9 +108,7 @@ def prepaid_unconsumed(customer: Customer, at: datetime | None = None) -> list[P
     times ``(expires_at - at) / (expires_at - start)``, where ``start`` is when the order became
     active (or was paid, or the resource was created).
     """
-    from storefront.billing.models import Order, OrderLine, Resource
-
-    at = at or now()
+    at = at or utcnow()
     rows = db.session.execute(
         in_store(
             select(Resource, OrderLine, Order)
@@ -158,9 +165,6 @@ class Preview:
 
 
 def preview(actor: Staff, customer: Customer) -> Preview:
-    from storefront.billing import services as billing
-    from storefront.billing.models import Voucher, VoucherStatus
-
     require_permission(actor, PERMISSION)
     wallet = billing.balance(customer)
     shares = prepaid_unconsumed(customer)
@@ -185,9 +189,6 @@ def preview(actor: Staff, customer: Customer) -> Preview:
 
 def _locked_balance(customer: Customer) -> Decimal:
     """The wallet balance, read under the wallet's row lock (waits for in-flight debits)."""
-    from storefront.billing import ledger
-    from storefront.billing.models import Wallet
-
     wallet_id = db.session.scalar(
         in_store(select(Wallet.id).where(Wallet.customer_id == customer.id), customer.store_id)
     )
@@ -200,29 +201,69 @@ def _locked_balance(customer: Customer) -> Decimal:
 def switch_association(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> AssociationSettlement:
-    """The customer leaves the partner: reclaim store vouchers, record the settlement, close
-    the account, audit. The caller commits, then mails the customer (:func:`mail_settlement`)."""
-    from storefront.billing import services as billing
-    from storefront.billing.vouchers import reclaim_store_vouchers
-
+    """The customer leaves the partner: close the account, reclaim the store's vouchers, record
+    the settlement, audit. The caller commits, then mails the customer (:func:`mail_settlement`).
+    """
     require_permission(actor, PERMISSION)
     text = _clean_reason(reason)
     if customer.store_id != actor.store_id:
         raise NotFound(_("No such customer."))
     if customer.status == CustomerStatus.CLOSED:
         raise AccountClosed(_("This account is closed."))
-
-    # Close first: from the commit below on, the customer can neither log in nor spend.
+    # Closed first: once this is committed the customer can neither log in nor spend.
     previous_status = str(customer.status)
     customer.status = CustomerStatus.CLOSED
-    revoked = reclaim_store_vouchers(customer)  # commits the closure with the revocations
+    revoked = reclaim_store_vouchers(customer)
+    settlement = _record_settlement(actor, customer, text, revoked, previous_status)
+    audit.record(
+        actor,
+        "customer.association_switch",
+        customer,
+        {
+            "reason": text,
+            "settlement_id": settlement.id,
+            "wallet_balance": str(settlement.wallet_balance),
+            "prepaid_unconsumed": str(settlement.prepaid_unconsumed),
+            "vouchers_reclaimed": [v.code for v in revoked],
+        },
+        ip,
+        store_id=customer.store_id,
+    )
+    db.session.flush()
+    return settlement
 
-    at = now()
-    wallet = _locked_balance(customer)  # held until the settlement commits
+
+def _record_settlement(
+    actor: Staff, customer: Customer, reason: str, revoked: list[Voucher], previous_status: str
+) -> AssociationSettlement:
+    """What was paid to the partner and not consumed, for staff to settle offline."""
+    at = utcnow()
+    wallet = _locked_balance(customer)  # the wallet's row lock is held until the caller commits
     shares = prepaid_unconsumed(customer, at)
     prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
-    currency = billing.store_currency(customer.store_id)
-    details: dict[str, Any] = {
+    settlement = AssociationSettlement(
+        store_id=customer.store_id,
+        customer_id=customer.id,
+        currency=billing.store_currency(customer.store_id),
+        wallet_balance=wallet,
+        prepaid_unconsumed=prepaid,
+        total=_money(wallet + prepaid),
+        status=SettlementStatus.OPEN,
+        reason=reason,
+        details=_settlement_details(revoked, shares, previous_status),
+        created_by_id=actor.id,
+        created_at=at,
+    )
+    db.session.add(settlement)
+    db.session.flush()
+    return settlement
+
+
+def _settlement_details(
+    revoked: list[Voucher], shares: list[PrepaidShare], previous_status: str
+) -> dict[str, Any]:
+    """The settlement's record of each kind of value and where it goes."""
+    return {
         "store_vouchers_reclaimed": [
             {
                 "code": v.code,
@@ -248,43 +289,10 @@ def switch_association(
         "previous_status": previous_status,
         "provider_association": "to end in Partner Center: the provider has no API for it",
     }
-    settlement = AssociationSettlement(
-        store_id=customer.store_id,
-        customer_id=customer.id,
-        currency=currency,
-        wallet_balance=wallet,
-        prepaid_unconsumed=prepaid,
-        total=_money(wallet + prepaid),
-        status=SettlementStatus.OPEN,
-        reason=text,
-        details=details,
-        created_by_id=actor.id,
-        created_at=at,
-    )
-    db.session.add(settlement)
-    db.session.flush()
-    audit.record(
-        actor,
-        "customer.association_switch",
-        customer,
-        {
-            "reason": text,
-            "settlement_id": settlement.id,
-            "wallet_balance": str(wallet),
-            "prepaid_unconsumed": str(prepaid),
-            "vouchers_reclaimed": [v.code for v in revoked],
-        },
-        ip,
-        store_id=customer.store_id,
-    )
-    db.session.flush()
-    return settlement
 
 
 def mail_settlement(customer: Customer, settlement: AssociationSettlement) -> None:
     """Tell the customer what the committed switch settled, in their language."""
-    from storefront.mail import send_template
-
     try:
         send_template(
             "backoffice_association",
@@ -353,7 +361,7 @@ def mark_settled(
         raise AlreadySettled(_("This settlement is already settled."))
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_by_id = actor.id
-    settlement.settled_at = now()
+    settlement.settled_at = utcnow()
     settlement.settled_note = text
     audit.record(
         actor,
@@ -382,11 +390,11 @@ def record_provider_unbound(
     if settlement.provider_unbound_on is not None:
         raise AlreadyRecorded(_("The Partner Center step is already recorded."))
     fields: dict[str, Any] = {}
-    switched_on = (_aware(settlement.created_at) or now()).date()
+    switched_on = (_aware(settlement.created_at) or utcnow()).date()
     if done_on is None:
         fields["done_on"] = _("Give the day it was done.")
     # a day of slack either way: staff write their local date, the switch is stamped in UTC
-    elif not switched_on - timedelta(days=1) <= done_on <= now().date() + timedelta(days=1):
+    elif not switched_on - timedelta(days=1) <= done_on <= utcnow().date() + timedelta(days=1):
         fields["done_on"] = _("Use a day between the switch and today.")
     who = " ".join((done_by or "").split())
     if len(who) < 2 or len(who) > 255:
@@ -400,7 +408,7 @@ def record_provider_unbound(
     settlement.provider_unbound_by = who
     settlement.provider_unbound_note = text or None
     settlement.provider_unbound_staff_id = actor.id
-    settlement.provider_unbound_recorded_at = now()
+    settlement.provider_unbound_recorded_at = utcnow()
     customer = db.session.scalar(
         in_store(select(Customer).where(Customer.id == settlement.customer_id), actor.store_id)
     )

@@ -196,7 +196,8 @@ def _notify(customer: Customer, arrears: Arrears) -> None:
 
 def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
     """Freeze the account (locally and at the provider) through the back office's rule."""
-    from storefront.backoffice.services import BackofficeError, freeze_for_system, mirror_freeze
+    from storefront.backoffice.customer_freeze import freeze_for_system, mirror_freeze
+    from storefront.backoffice.errors import BackofficeError
 
     try:
         freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Customer, Staff, StaffRole
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing import services as billing
 from storefront.extensions import db
 from storefront.stores.models import Store

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from storefront import mail
 from storefront.accounts.models import Customer, Staff
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing import orders, remittance, topup
 from storefront.extensions import db
 from storefront.stores.models import Store

@@ -129,7 +129,7 @@ def test_broker_route_refuses_like_the_saml_route(
     api = client.post(f"/api/v1/resources/{mine.id}/console", headers=token(client, linked))
     assert api.status_code == 403 and api.get_json()["error"]["code"] == "store_frozen"
     assert runner.invoke(args=["storefront", "store-unfreeze", "default"]).exit_code == 0
-    from storefront.backoffice import services as backoffice
+    from storefront.backoffice import customer_freeze as backoffice
 
     with app.app_context():
         customer = db.session.get(Customer, linked.id)
