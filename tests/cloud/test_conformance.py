@@ -168,6 +168,13 @@ def _key_pair(w: World, *, delete: bool = False) -> None:
         w.provider.delete_key_pair(session=w.session, name=name)
 
 
+def _security_group(w: World, *, fresh: bool = False) -> str:
+    name = "conf-" + uuid.uuid4().hex[:8] if fresh else "conf-sg"
+    return w.provider.ensure_security_group(
+        session=w.session, vpc_id=w.network.vpc_id, name=name, tcp_ports=(22,)
+    )
+
+
 def _coupon(w: World) -> None:
     from storefront.cloud.sandbox.coupon_models import SANDBOX_QUOTA_ID
 
@@ -365,6 +372,13 @@ CALLS: tuple[Call, ...] = (
     Call(EcsClient, "batch_start_servers", lambda w: _power(w, PowerAction.START), ("job_id",)),
     Call(EcsClient, "batch_reboot_servers", lambda w: _power(w, PowerAction.REBOOT),
          ("job_id",)),
+    Call(VpcClient, "list_security_groups",
+         lambda w: (_security_group(w), _security_group(w)),  # the second lists one
+         ("security_groups[].id", "security_groups[].name")),
+    Call(VpcClient, "create_security_group", lambda w: _security_group(w, fresh=True),
+         ("security_group.id",)),
+    Call(VpcClient, "create_security_group_rule", lambda w: _security_group(w, fresh=True),
+         ("security_group_rule.id",)),
     Call(EvsClient, "list_volumes",
          lambda w: (_volume(w), w.provider.list_volumes(session=w.session)),
          ("volumes[].id", "volumes[].status", "volumes[].size", "volumes[].volume_type")),

@@ -34,6 +34,7 @@ from storefront.cloud.sandbox.models import Account
 from storefront.cloud.sandbox.server_models import (
     EipAddress,
     Keypair,
+    SecurityGroup,
     ServerConfig,
     VolumeAttachment,
 )
@@ -95,12 +96,12 @@ def _zone(s: Session, project: Project, server: dict[str, Any], flavor: str) -> 
     ]
     if wanted is None:
         if not offered:
-            raise ApiError(400, "Ecs.0013", f"The flavor {flavor} is sold out.")
+            raise invalid(f"flavor {flavor} is sold out.")
         return offered[0]
     if wanted not in zones(project.region):
         raise invalid(f"availability_zone {wanted} does not exist.")
     if wanted not in offered:
-        raise ApiError(400, "Ecs.0013", f"The flavor {flavor} is sold out in {wanted}.")
+        raise invalid(f"flavor {flavor} is sold out in {wanted}.")
     return str(wanted)
 
 
@@ -181,6 +182,10 @@ def check_server(s: Session, project: Project, server: dict[str, Any], flavor: s
         raise invalid("name must be 1-64 letters, digits, _ - . (1-59 when count > 1).")
     windows = image.os_type == "Windows"
     groups = [str((g or {}).get("id")) for g in server.get("security_groups") or []]
+    for group_id in groups:
+        group = s.get(SecurityGroup, group_id)
+        if group is None or group.project_id != project.id:
+            raise invalid(f"security group {group_id} does not exist.")
     root, data = _disks(server, image)
     return ServerPlan(
         image=image,
