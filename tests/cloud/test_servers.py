@@ -389,3 +389,60 @@ def _console(
         assert answer.status_code == 200, answer.text
 
     return press
+
+
+def test_disk_and_eip_bought_apart_are_attached_and_bound_by_the_client(
+    bought: tuple[RunningSandbox, CloudProvider, AgencySession],
+) -> None:
+    _sandbox, provider, session = bought
+    net = provider.ensure_network(session=session, marker="apart-net", name="net")
+    zone = f"{REGION}b"
+    made = provider.create_resources(
+        session=session, request=_server("apart-1", net, availability_zone=zone)
+    )
+    assert made.order_id
+    provider.pay_order(session=session, order_id=made.order_id)
+    server = made.resource_ids[0]
+
+    def disk(token: str, where: str) -> str:
+        return provider.create_resources(
+            session=session,
+            request=ResourceRequest(
+                kind=ResourceKind.EVS,
+                region=REGION,
+                spec="SAS",
+                name="d",
+                size=30,
+                client_token=token,
+                prepaid=False,
+                availability_zone=where,
+            ),
+        ).resource_ids[0]
+
+    near, far = disk("apart-d1", zone), disk("apart-d2", f"{REGION}a")
+    provider.attach_volume(session=session, server_id=server, volume_id=near)
+    with pytest.raises(UpstreamRejected):  # a disk attaches only in its own zone
+        provider.attach_volume(session=session, server_id=server, volume_id=far)
+    with pytest.raises(UpstreamRejected):  # and only once
+        provider.attach_volume(session=session, server_id=server, volume_id=near)
+    ip = provider.create_resources(
+        session=session,
+        request=ResourceRequest(
+            kind=ResourceKind.EIP,
+            region=REGION,
+            spec="5_bgp",
+            name="ip",
+            size=3,
+            client_token="apart-ip",
+            prepaid=False,
+        ),
+    ).resource_ids[0]
+    [info] = provider.show_servers(session=session, server_ids=[server])
+    assert info.port_id and info.public_ips == ()
+    provider.bind_public_ip(session=session, eip_id=ip, port_id=info.port_id)
+    [info] = provider.show_servers(session=session, server_ids=[server])
+    [eip] = provider.list_public_ips(session=session)
+    assert eip.bound and info.public_ips == (eip.address,)
+    assert [v.volume_id for v in info.volumes] == [near]
+    provider.bind_public_ip(session=session, eip_id=ip, port_id=None)
+    assert provider.list_public_ips(session=session)[0].status == "DOWN"

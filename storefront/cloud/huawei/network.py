@@ -154,6 +154,17 @@ class NetworkCalls(HuaweiBase):
             )
         return str(made.id)
 
+    def bind_public_ip(self, *, session: AgencySession, eip_id: str, port_id: str | None) -> None:
+        from huaweicloudsdkeip.v2 import EipClient
+        from huaweicloudsdkeip.v2 import model as eip
+
+        client = self._service_client(EipClient, "vpc", session)
+        req = eip.UpdatePublicipRequest(
+            publicip_id=eip_id,
+            body=eip.UpdatePublicipsRequestBody(publicip=eip.UpdatePublicipOption(port_id=port_id)),
+        )
+        self._call("update_publicip", partial(client.update_publicip, req))
+
     def list_public_ips(self, *, session: AgencySession) -> tuple[PublicIpInfo, ...]:
         from huaweicloudsdkeip.v2 import EipClient
         from huaweicloudsdkeip.v2 import model as eip

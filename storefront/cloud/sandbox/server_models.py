@@ -106,3 +106,12 @@ class SecurityGroupRule(Base):
     remote_ip_prefix: Mapped[str | None] = mapped_column(String(64))
     remote_group_id: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(255), default="")
+
+
+class VolumeZone(Base):
+    """The availability zone a disk was made in (a disk attaches to servers of that zone)."""
+
+    __tablename__ = "sandbox_volume_zone"
+
+    volume_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    availability_zone: Mapped[str] = mapped_column(String(40))

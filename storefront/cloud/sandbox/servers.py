@@ -37,6 +37,7 @@ from storefront.cloud.sandbox.server_models import (
     SecurityGroup,
     ServerConfig,
     VolumeAttachment,
+    VolumeZone,
 )
 from storefront.cloud.sandbox.wire import ApiError
 
@@ -44,6 +45,11 @@ DISK_TYPES = ("SATA", "SAS", "GPSSD", "SSD")
 NAME = re.compile(r"[\w\u4e00-\u9fa5.-]{1,64}")
 PASSWORD_SPECIALS = "!@$%^-_=+[{}]:,./?"  # noqa: S105 - the documented character set
 DEVICES = [f"/dev/vd{letter}" for letter in "abcdefghijklmnopqrstuvwx"]
+
+
+def port_of(server_id: str) -> str:
+    """The id of a server's network port (one per server here)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"port/{server_id}"))
 
 
 def invalid(message: str) -> ApiError:
@@ -307,6 +313,7 @@ def make_parts(
                     bootable=boot,
                 )
             )
+            s.add(VolumeZone(volume_id=disk.resource_id, availability_zone=plan.zone))
         if plan.eip is not None:
             ip_type, mbit = plan.eip
             eip = _add_part(
