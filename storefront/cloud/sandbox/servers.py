@@ -135,7 +135,9 @@ def _login(s: Session, project: Project, server: dict[str, Any], windows: bool) 
     return str(key_name)
 
 
-def _disks(server: dict[str, Any], image: PublicImage) -> tuple[tuple[str, int | None], list]:
+def _disks(
+    server: dict[str, Any], image: PublicImage
+) -> tuple[tuple[str, int | None], list[tuple[str, int]]]:
     root = server.get("root_volume") or {}
     root_type = root.get("volumetype")
     if root_type not in DISK_TYPES:
@@ -146,7 +148,7 @@ def _disks(server: dict[str, Any], image: PublicImage) -> tuple[tuple[str, int |
     data = server.get("data_volumes") or []
     if not isinstance(data, list) or len(data) > 23:
         raise invalid("data_volumes holds at most 23 disks.")
-    disks = []
+    disks: list[tuple[str, int]] = []
     for one in data:
         kind, gb = (one or {}).get("volumetype"), (one or {}).get("size")
         if kind not in DISK_TYPES or not isinstance(gb, int) or not 10 <= gb <= 32768:
