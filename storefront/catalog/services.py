@@ -9,12 +9,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storefront.accounts.permissions import require_permission
 from storefront.catalog import pricing, quote_store, snapshot
@@ -29,6 +29,7 @@ from storefront.catalog.models import (
     Spec,
 )
 from storefront.catalog.pricing import BillingMode, PeriodUnit
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import current_store, current_store_id
 
@@ -39,10 +40,6 @@ MAX_ITEMS = 20
 MAX_QUANTITY = 500
 SIZE_FIELDS = {"evs": "size_gb", "eip": "bandwidth_mbit"}
 PRODUCT_CODES = ("ecs", "evs", "vpc", "eip")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def not_found_quote() -> CatalogError:
@@ -807,8 +804,6 @@ def delete_rule(actor: Any, rule_id: int) -> bool:
 
 def stale_count(now: datetime | None = None) -> int:
     """How many price book rows are older than :data:`STALE_AFTER`."""
-    from sqlalchemy import func
-
     cutoff = (now or utcnow()) - STALE_AFTER
     return (
         db.session.scalar(

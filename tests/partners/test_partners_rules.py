@@ -16,6 +16,7 @@ from storefront.cloud import build_provider
 from storefront.cloud.interface import UpstreamRejected
 from storefront.extensions import db
 from storefront.partners import services, workspace
+from storefront.partners.distributor_views import move_funds
 from storefront.partners.models import Allocation, AllocationKind, Invitation
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -39,7 +40,7 @@ def test_allocation_is_idempotent_and_ledgered(
     with app.test_request_context():
         store, staff = _as(app, finance)
         with store_context(store):
-            first = services.move_funds(
+            first = move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -47,7 +48,7 @@ def test_allocation_is_idempotent_and_ledgered(
                 reason="launch budget",
                 idempotency_key="k-1",
             )
-            again = services.move_funds(
+            again = move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -56,7 +57,7 @@ def test_allocation_is_idempotent_and_ledgered(
                 idempotency_key="k-1",
             )
             assert again == first
-            services.move_funds(
+            move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.RECLAIM,
@@ -71,7 +72,7 @@ def test_allocation_is_idempotent_and_ledgered(
             ]
             assert services.provider_balance(reseller.indirect_partner_id) == Decimal("110.00")
             with pytest.raises(services.PartnersError):
-                services.move_funds(
+                move_funds(
                     staff,
                     reseller.id,
                     kind=AllocationKind.ALLOCATE,
@@ -95,7 +96,7 @@ def test_reseller_staff_refused_locally_before_any_call(
         with app.test_request_context():
             store, staff = _as(app, member)
             with store_context(store), pytest.raises(PermissionDenied):
-                services.move_funds(
+                move_funds(
                     staff,
                     reseller.id,
                     kind=AllocationKind.ALLOCATE,
@@ -107,7 +108,7 @@ def test_reseller_staff_refused_locally_before_any_call(
     with app.test_request_context():
         store, staff = _as(app, support)
         with store_context(store), pytest.raises(PermissionDenied):
-            services.move_funds(
+            move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -160,6 +161,8 @@ def test_invitation_expiry_resend_revoke(
                 company_name="Reseller Ltd",
                 locale="zh_Hans_CN",
             )
+            db.session.commit()
+            services.send_invitation(inv)
             token = services.invitation_token(inv)
             assert services.open_invitation(token).id == inv.id
             assert len(list(mail_dir.glob("*.eml"))) == 1
@@ -170,10 +173,12 @@ def test_invitation_expiry_resend_revoke(
                 services.open_invitation(token)
             assert exc.value.code == "expired"
             services.resend(staff, inv.id)
+            db.session.commit()
             with pytest.raises(services.PartnersError):
                 services.open_invitation(token)  # the old link died with the resend
             new_token = services.invitation_token(db.session.get(Invitation, inv.id))
             services.revoke(staff, inv.id)
+            db.session.commit()
             with pytest.raises(services.PartnersError) as exc:
                 services.open_invitation(new_token)
             assert exc.value.code == "revoked"
@@ -204,6 +209,9 @@ def test_accept_creates_store_owner_and_links(
             "long enough pass 42",
         )
         reseller = services.accept(token, data)
+        db.session.commit()
+        services.link_provider(reseller)
+        db.session.commit()
         assert reseller.indirect_partner_id == sandbox_reseller["id"]
         new_store = db.session.get(Store, reseller.store_id)
         assert new_store is not None and not new_store.is_default
