@@ -18,7 +18,7 @@ from flask.wrappers import Response
 from sqlalchemy import update
 
 from storefront.catalog.models import Quote
-from storefront.catalog.services import QUOTE_TTL
+from storefront.catalog.quotes import QUOTE_TTL
 from storefront.clock import utcnow
 from storefront.extensions import db
 

@@ -274,3 +274,20 @@ def test_cert_reminders_mail_once(app: Flask, make_staff: Any, mail_dir: Any) ->
         assert send_cert_reminders(30) == 1
         assert send_cert_reminders(30) == 0
     assert len(list(mail_dir.glob("*.eml"))) == 1
+
+
+def test_the_distributor_sees_each_resellers_own_customers_and_staff(
+    app: Flask, make_staff: Any, make_customer: Any, reseller: Any
+) -> None:
+    owner = make_staff(role=StaffRole.OWNER)
+    make_customer()  # the distributor's own customer, not the reseller's
+    theirs = make_customer(store=reseller.store)
+    their_owner = make_staff(store=reseller.store, role=StaffRole.OWNER)
+    with app.test_request_context():
+        store, staff = _as(app, owner)
+        with store_context(store):
+            rows = services.reseller_rows(staff, with_balances=False)
+            assert [(r.reseller.id, r.customers, r.orders) for r in rows] == [(reseller.id, 1, 0)]
+            detail = services.reseller_detail(staff, reseller.id)
+            assert [c.id for c in detail["recent_customers"]] == [theirs.id]
+            assert [s.id for s in detail["staff"]] == [their_owner.id]
