@@ -80,6 +80,9 @@ class Settings:
     secret_key_fallbacks: tuple[str, ...] = ()  # older SECRET_KEYs still accepted (rotation)
     tuning: TuningSettings = field(default_factory=lambda: TuningSettings())
     clock_offset_file: Path | None = None  # the clock's offset file (storefront/clock.py)
+    # STOREFRONT_JOB_LEASE_S: how long a running background job stays claimed without its
+    # worker's heartbeat; a worker that dies loses its jobs to another worker after this
+    job_lease_s: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -274,6 +277,7 @@ def load_settings(
         values.update(part(get, env, production, problems))
     values["throttle"] = _throttle_settings(env, problems)
     values["tuning"] = _tuning_settings(get, problems)
+    values["job_lease_s"] = _job_lease_s(get, problems)
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
     return Settings(**values)
@@ -461,6 +465,15 @@ def _rate_ok(raw: str) -> bool:
         return bool(parse_many(raw))
     except ValueError:
         return False
+
+
+def _job_lease_s(get: Callable[..., str | None], problems: list[str]) -> int:
+    """``STOREFRONT_JOB_LEASE_S``: whole seconds from 2 to 3600 (default 60)."""
+    raw = (get("JOB_LEASE_S", "60") or "60").strip()
+    if raw.isdigit() and 2 <= int(raw) <= 3600:
+        return int(raw)
+    problems.append("STOREFRONT_JOB_LEASE_S must be a whole number of seconds from 2 to 3600")
+    return 60
 
 
 def _host_settings(

@@ -16,22 +16,21 @@ from typing import Any
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 
+from storefront.cloud.huawei.renewals import customer_bss
 from storefront.cloud.interface import (
     AgencySession,
     CloudProvider,
-    PeriodType,
-    ProviderResource,
-    RatingItem,
-    ResourceKind,
-    ResourceRequest,
-)
-from storefront.cloud.renewals import (
+    DataDisk,
     ExpiryPolicyRefused,
     NotRenewable,
     NotUnsubscribable,
     PaidTerm,
+    PeriodType,
+    ProviderResource,
+    RatingItem,
     ResourceBusy,
-    customer_bss,
+    ResourceKind,
+    ResourceRequest,
     renewed_expiry,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
@@ -239,6 +238,40 @@ def test_renewing_an_attached_disks_server_renews_the_disk_with_it(
     b.provider.pay_order(session=b.session, order_id=order_id)
     assert b.listed().expires_at == renewed_expiry(expiry, PeriodType.YEAR, 1)
     assert b.listed(disk).expires_at == _months_later(expiry, 12)
+
+
+def test_a_data_disk_bought_with_the_server_is_attached_and_renewed_with_it(
+    buy: Callable[..., Bought],
+) -> None:
+    b = buy()
+    net = b.provider.ensure_network(session=b.session, marker="renew", name="renew")
+    made = b.provider.create_resources(
+        session=b.session,
+        request=ResourceRequest(
+            kind=ResourceKind.ECS, region=REGION, spec=SERVER_SPEC, name="with-disk",
+            client_token=uuid.uuid4().hex, prepaid=True, period=PeriodType.MONTH,
+            period_count=1, vpc_id=net.vpc_id, subnet_id=net.subnet_id,
+            data_disks=(DataDisk(volume_type="SSD", size_gb=100),),
+        ),
+    )
+    assert made.order_id
+    b.provider.pay_order(session=b.session, order_id=made.order_id)
+    listed = b.provider.list_prepaid_resources(customer_id=b.customer, order_id=made.order_id)
+    [server] = [r for r in listed if r.parent_id is None]
+    disks = [r for r in listed if r.parent_id == server.resource_id]
+    assert disks and server.expires_at is not None
+    with pytest.raises(NotRenewable) as err:
+        b.provider.renewal_price(
+            session=b.session, resource_id=disks[0].resource_id, period=PeriodType.MONTH, count=1
+        )
+    assert err.value.code == "CBC.30050007"  # attached: priced with its server only
+    order_id = b.provider.renew(
+        session=b.session, resource_id=server.resource_id, period=PeriodType.MONTH, count=2
+    )
+    b.provider.pay_order(session=b.session, order_id=order_id)
+    again = b.provider.list_prepaid_resources(customer_id=b.customer, order_id=made.order_id)
+    expected = renewed_expiry(server.expires_at, PeriodType.MONTH, 2)
+    assert {r.expires_at for r in again} == {expected}
 
 
 def test_a_resource_in_its_grace_period_is_renewed_back_into_use(

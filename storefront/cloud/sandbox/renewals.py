@@ -38,6 +38,7 @@ from storefront.cloud.sandbox.commerce import (
     CustomerFunds,
 )
 from storefront.cloud.sandbox.models import Account, Base, utcnow
+from storefront.cloud.sandbox.server_models import VolumeAttachment
 
 CENT = Decimal("0.01")
 MONTH, YEAR = 2, 3  # ``period_type``
@@ -133,18 +134,42 @@ def renewal_of(s: Session, resource_id: str) -> ResourceRenewal:
     return row
 
 
-def is_main(s: Session, r: CloudResource) -> bool:
+def parent_of(s: Session, r: CloudResource) -> str | None:
+    """The primary resource ``r`` is attached to (None: it is a primary resource)."""
     row = s.get(ResourceRenewal, r.resource_id)
-    return row is None or row.parent_resource_id is None
+    if row is not None and row.parent_resource_id:
+        return row.parent_resource_id
+    link = s.get(VolumeAttachment, r.resource_id)
+    server = s.get(CloudResource, link.server_id) if link is not None else None
+    if server is not None and r.order_id and server.order_id == r.order_id:
+        return server.resource_id  # a disk bought with its server
+    return None
+
+
+def is_main(s: Session, r: CloudResource) -> bool:
+    return parent_of(s, r) is None
 
 
 def attached(s: Session, r: CloudResource) -> list[CloudResource]:
-    ids = s.scalars(
-        select(ResourceRenewal.resource_id).where(
-            ResourceRenewal.parent_resource_id == r.resource_id
+    """The disks bought with a server (its order) and attached to it, and what was made an
+    attached resource of ``r`` (``POST /_sandbox/resources/<id>/attach``). A disk bought
+    later and attached to the server stays a primary resource of its own (as documented)."""
+    linked = set(
+        s.scalars(
+            select(ResourceRenewal.resource_id).where(
+                ResourceRenewal.parent_resource_id == r.resource_id
+            )
         )
     )
-    return [a for a in (s.get(CloudResource, i) for i in ids) if a is not None]
+    disks = s.scalars(
+        select(VolumeAttachment.volume_id).where(VolumeAttachment.server_id == r.resource_id)
+    )
+    for disk_id in disks:
+        disk = s.get(CloudResource, disk_id)
+        if disk is not None and r.order_id and disk.order_id == r.order_id:
+            linked.add(disk_id)
+    found = (s.get(CloudResource, i) for i in sorted(linked))
+    return [a for a in found if a is not None]
 
 
 def family(s: Session, r: CloudResource) -> list[CloudResource]:
@@ -154,10 +179,8 @@ def family(s: Session, r: CloudResource) -> list[CloudResource]:
 
 def listing_fields(s: Session, r: CloudResource) -> dict[str, object]:
     """The ``OrderInstanceV2`` fields this module owns."""
-    row = s.get(ResourceRenewal, r.resource_id)
-    parent = row.parent_resource_id if row else None
-    main = s.get(CloudResource, parent) if parent else None
-    policy = (s.get(ResourceRenewal, main.resource_id) if main else row) or None
+    parent = parent_of(s, r)
+    policy = s.get(ResourceRenewal, parent or r.resource_id)
     return {
         "is_main_resource": 0 if parent else 1,
         "parent_resource_id": parent,
@@ -330,7 +353,7 @@ def apply_expiry_policies(s: Session, rows: list[CloudResource], now: datetime) 
         ):
             continue
         policy = s.get(ResourceRenewal, r.resource_id)
-        if policy is None or policy.parent_resource_id is not None:
+        if policy is None or not is_main(s, r):
             continue
         if policy.expire_policy == EXPIRE_AUTO_RENEW:
             _auto_renew(s, r, policy, now)

@@ -178,10 +178,8 @@ def renew() -> Response:
 
 
 def _main_of(s: Session, r: CloudResource) -> CloudResource:
-    row = s.get(rules.ResourceRenewal, r.resource_id)
-    parent = (
-        s.get(CloudResource, row.parent_resource_id) if row and row.parent_resource_id else None
-    )
+    parent_id = rules.parent_of(s, r)
+    parent = s.get(CloudResource, parent_id) if parent_id else None
     return parent or r
 
 
