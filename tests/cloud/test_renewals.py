@@ -31,6 +31,7 @@ from storefront.cloud.interface import (
     ResourceBusy,
     ResourceKind,
     ResourceRequest,
+    UpstreamUnavailable,
     renewed_expiry,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
@@ -272,6 +273,23 @@ def test_a_data_disk_bought_with_the_server_is_attached_and_renewed_with_it(
     again = b.provider.list_prepaid_resources(customer_id=b.customer, order_id=made.order_id)
     expected = renewed_expiry(server.expires_at, PeriodType.MONTH, 2)
     assert {r.expires_at for r in again} == {expected}
+
+
+def test_a_renewal_whose_answer_was_lost_is_found_and_paid(buy: Callable[..., Bought]) -> None:
+    b = buy()
+    expiry = b.listed().expires_at
+    assert expiry is not None
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    assert b.provider.pending_renewal_orders(customer_id=b.customer, since=since) == ()
+    b.sandbox.fail_once("/v2/orders/subscriptions/resources/renew", "after")
+    with pytest.raises(UpstreamUnavailable):  # carried out, its answer lost: not sent again
+        b.provider.renew(session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1)
+    with pytest.raises(ResourceBusy):  # a second one is refused while it is unpaid
+        b.provider.renew(session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1)
+    [order_id] = b.provider.pending_renewal_orders(customer_id=b.customer, since=since)
+    b.provider.pay_order(session=b.session, order_id=order_id)
+    assert b.provider.pending_renewal_orders(customer_id=b.customer, since=since) == ()
+    assert b.listed().expires_at == renewed_expiry(expiry, PeriodType.MONTH, 1)
 
 
 def test_a_resource_in_its_grace_period_is_renewed_back_into_use(

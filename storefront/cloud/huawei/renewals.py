@@ -17,7 +17,7 @@ from huaweicloudsdkbss.v2 import BssClient
 from huaweicloudsdkbss.v2 import model as m
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 
-from storefront.cloud.huawei.base import HuaweiBase, http_config, parse_time
+from storefront.cloud.huawei.base import HuaweiBase, http_config, parse_time, utc_text
 from storefront.cloud.interface import AgencySession, PeriodType, UpstreamRejected
 from storefront.cloud.interface.renewals import (
     ExpiryPolicy,
@@ -281,3 +281,19 @@ class RenewalCalls(HuaweiBase):
         return -sum(
             (Decimal(str(x.amount)) for x in lines if Decimal(str(x.amount)) < 0), Decimal(0)
         )
+
+    def pending_renewal_orders(
+        self, *, customer_id: str, since: datetime | None = None
+    ) -> tuple[str, ...]:
+        """The ids of the customer's renewal orders pending payment (``list_customer_orders``,
+        ``order_type`` 2, ``status`` 6; partner keys), created since ``since``: what a renewal
+        whose answer was lost left behind (a new renewal is refused while one is unpaid)."""
+        req = m.ListCustomerOrdersRequest(
+            customer_id=customer_id,
+            order_type="2",
+            status=6,
+            create_time_begin=utc_text(since),
+            limit=100,
+        )
+        resp = self._call("list_customer_orders", partial(self._bss.list_customer_orders, req))
+        return tuple(str(o.order_id) for o in resp.order_infos or ())

@@ -221,3 +221,10 @@ class RenewalCalls(Protocol):
     def refund_of(self, *, customer_id: str, order_id: str) -> Decimal:
         """What an unsubscribe order refunded (``show_refund_order_details``, partner keys)."""
         ...
+
+    def pending_renewal_orders(
+        self, *, customer_id: str, since: datetime | None = None
+    ) -> tuple[str, ...]:
+        """The customer's renewal orders pending payment created since ``since`` (partner keys):
+        where to find a renewal whose answer was lost."""
+        ...

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -39,6 +40,7 @@ from storefront.cloud.sandbox.commerce import (
 )
 from storefront.cloud.sandbox.models import Account, Base, utcnow
 from storefront.cloud.sandbox.server_models import VolumeAttachment
+from storefront.cloud.sandbox.wire import ApiError
 
 CENT = Decimal("0.01")
 MONTH, YEAR = 2, 3  # ``period_type``
@@ -332,6 +334,28 @@ def renewal_orders(s: Session, rows: list[CloudResource]) -> list[CloudOrder]:
         )
     )
     return [o for o in (s.get(CloudOrder, link.order_id) for link in links) if o is not None]
+
+
+def order_type(order: CloudOrder) -> int:
+    """``CustomerOrderV2.order_type``: 2 for a renewal order, else 1 (a new purchase)."""
+    s = Session.object_session(order)
+    return 2 if s is not None and s.get(RenewalOrder, order.order_id) is not None else 1
+
+
+def filter_orders(orders: list[CloudOrder], args: Mapping[str, str]) -> list[CloudOrder]:
+    """``list_customer_orders``' ``order_type``, ``status`` and ``create_time_begin`` filters."""
+    if args.get("order_type"):
+        orders = [o for o in orders if str(order_type(o)) == args["order_type"]]
+    if args.get("status"):
+        orders = [o for o in orders if str(o.status) == args["status"]]
+    begin = args.get("create_time_begin")
+    if begin:
+        try:
+            since = datetime.strptime(begin, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise ApiError(400, "CBC.0100", "create_time_begin is not a UTC time.") from None
+        orders = [o for o in orders if o.created_at >= since]
+    return orders
 
 
 def pending_orders(s: Session, r: CloudResource) -> list[CloudOrder]:
