@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.commerce import (
@@ -38,70 +38,23 @@ from storefront.cloud.sandbox.commerce import (
     CloudResource,
     CustomerFunds,
 )
-from storefront.cloud.sandbox.models import Account, Base, utcnow
+from storefront.cloud.sandbox.models import Account
+from storefront.cloud.sandbox.renewal_models import (
+    RefundLine,
+    RenewalOrder,
+    ResourceRenewal,
+    ResourceTerm,
+)
 from storefront.cloud.sandbox.server_models import VolumeAttachment
 from storefront.cloud.sandbox.wire import ApiError
 
 CENT = Decimal("0.01")
 MONTH, YEAR = 2, 3  # ``period_type``
-EXPIRE_GRACE, EXPIRE_ON_DEMAND, EXPIRE_AUTO_RENEW = 0, 1, 3  # ``expire_policy``
+EXPIRE_GRACE, EXPIRE_ON_DEMAND, EXPIRE_AUTO_RENEW = 0, 1, 3  # ``expire_policy`` (renewal_models)
 AUTO_RENEW_LEAD = timedelta(days=7)  # auto-renew charges 7 days before expiry
 FIVE_DAYS = timedelta(days=5)
 FIVE_DAY_REFUNDS_PER_YEAR = 10
 MAX_PERIOD = {MONTH: 11, YEAR: 3}  # ``period_num``: months 1-11, years 1-3
-
-
-class ResourceRenewal(Base):
-    """What a resource keeps besides its row: its primary resource and its expiry policy."""
-
-    __tablename__ = "sandbox_resource_renewal"
-
-    resource_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    parent_resource_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    expire_policy: Mapped[int] = mapped_column(default=EXPIRE_GRACE)
-    auto_period_type: Mapped[int | None]  # 2 month, 3 year (one period per auto-renewal)
-    auto_times_left: Mapped[int] = mapped_column(default=0)  # 0: no limit
-
-
-class ResourceTerm(Base):
-    """One paid period of a primary resource (and its attached ones)."""
-
-    __tablename__ = "sandbox_resource_term"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    resource_id: Mapped[str] = mapped_column(String(40), index=True)
-    order_id: Mapped[str] = mapped_column(String(40))
-    period_type: Mapped[int]
-    period_num: Mapped[int]
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # what the customer paid
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-
-
-class RenewalOrder(Base):
-    """A renewal order (``CloudOrder`` of ``order_type`` 2) and the resource it renews."""
-
-    __tablename__ = "sandbox_renewal_order"
-
-    order_id: Mapped[str] = mapped_column(ForeignKey("sandbox_order.order_id"), primary_key=True)
-    resource_id: Mapped[str] = mapped_column(String(40), index=True)
-    applied: Mapped[bool] = mapped_column(default=False)
-
-
-class RefundLine(Base):
-    """One line of an unsubscribe order (``OrderRefundInfoV2``): negative = refunded,
-    positive = consumed or handling fee."""
-
-    __tablename__ = "sandbox_refund_line"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    order_id: Mapped[str] = mapped_column(String(40), index=True)  # the unsubscribe order
-    customer_id: Mapped[str] = mapped_column(String(32), index=True)
-    resource_id: Mapped[str] = mapped_column(String(40))
-    base_order_id: Mapped[str] = mapped_column(String(40))
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
-    five_day: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --------------------------------------------------------------------------- periods
