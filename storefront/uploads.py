@@ -23,12 +23,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from storefront.errors import DomainError
 from storefront.extensions import db
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,12 @@ def register(app: Flask) -> None:
 # --- the per-customer quota -----------------------------------------------------------------
 
 
-class UploadQuotaExceeded(Exception):
-    code = "upload_quota_exceeded"
+class UploadQuotaExceeded(DomainError):
+    """The customer's stored files would exceed the quota (the message is for the log: the
+    areas that store files answer with their own words)."""
+
+    code: ClassVar[str] = "upload_quota_exceeded"
+    status: ClassVar[int] = 422
 
 
 def _size(path: Path) -> int:

@@ -31,9 +31,6 @@ CROSS_STORE = re.compile(r"all_stores=True|\bacross_stores\(|\ball_stores\(\)")
 SHRINKING: set[str] = {
     "accounts/services.py",
     "accounts/views.py",
-    "backoffice/association.py:switch_association",
-    "backoffice/services.py",
-    "backoffice/views.py",
     "billing/models.py",
     "billing/orders.py:place_order",
     "billing/vouchers.py",
@@ -41,7 +38,6 @@ SHRINKING: set[str] = {
     "catalog/services.py",
     "catalog/services.py:create_quote",
     "catalog/views.py",
-    "config.py",
     "console_bridge/services.py:redeem_link",
     "partners/services.py",
     "partners/services.py:move_funds",
@@ -52,7 +48,6 @@ SHRINKING: set[str] = {
 # Files that still lift the store filter, or keep their own clock or INSERT … ON CONFLICT.
 CROSS_STORE_SHRINKING: set[str] = {
     "accounts/bootstrap.py",
-    "backoffice/association.py",
     "billing/idempotency.py",
     "billing/ledger.py",
     "billing/orders.py",

@@ -12,9 +12,12 @@ hold them, whatever their role, and nobody holds them in solution-provider mode.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
 
 from storefront.accounts.models import Staff, StaffRole
+from storefront.errors import DomainError
 
 PERMISSIONS: dict[str, str] = {
     "dashboard.view": "See the dashboard",
@@ -91,15 +94,18 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
 }
 
 
-class PermissionDenied(Exception):
-    """The principal may not do this (a 403)."""
+class PermissionDenied(DomainError):
+    """The principal may not do this (a 403); ``permission`` names what was missing."""
 
-    code = "forbidden"
-    status = 403
+    code: ClassVar[str] = "forbidden"
+    status: ClassVar[int] = 403
 
     def __init__(self, permission: str) -> None:
-        super().__init__(f"permission {permission!r} required")
+        super().__init__(_l("Your role does not allow this."))
         self.permission = permission
+
+    def __str__(self) -> str:
+        return f"permission {self.permission!r} required"
 
 
 def has_permission(principal: Any, permission: str) -> bool:

@@ -99,14 +99,14 @@ def mainland_mobile(raw: str | None) -> str | None:
 
 
 def _invalid(fields: dict[str, Any]) -> Exception:
-    from storefront.accounts.services import AccountError
+    from storefront.accounts.errors import AccountError
 
     return AccountError("invalid_input", _l("Please correct the marked fields."), fields)
 
 
 def validate_individual(data: RealnameInput) -> tuple[str, str, IndividualRoute]:
     """(name, normalised number, route) or an ``AccountError`` naming every missing field."""
-    from storefront.accounts.services import AccountError
+    from storefront.accounts.errors import AccountError
 
     name = (data.name or "").strip()
     number = (data.id_number or "").strip().upper()
@@ -156,7 +156,7 @@ def upload_documents(
 
 def refused(exc: UpstreamRejected) -> Exception:
     """The provider's refusal as an ``AccountError``, on the field it is about when known."""
-    from storefront.accounts.services import AccountError
+    from storefront.accounts.errors import AccountError
 
     if exc.code in PROVIDER_FIELDS:
         field_name, message = PROVIDER_FIELDS[exc.code]
@@ -166,7 +166,7 @@ def refused(exc: UpstreamRejected) -> Exception:
 
 def send_realname_code(customer: Customer, raw_mobile: str | None, *, locale: str) -> str:
     """SMS the provider's bank-card real-name code (scene 18) to a mainland mobile."""
-    from storefront.accounts.services import AccountError
+    from storefront.accounts.errors import AccountError
 
     mobile = mainland_mobile(raw_mobile)
     if mobile is None:

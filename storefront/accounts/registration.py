@@ -22,13 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import validators
+from storefront.accounts.errors import AccountError, TooManyAttempts
 from storefront.accounts.limits import throttle
 from storefront.accounts.models import ConsentRecord, Customer, CustomerStatus, ProviderLink
 from storefront.accounts.passwords import hash_password
 from storefront.accounts.services import (
     PASSWORD_MESSAGES,
-    AccountError,
-    TooManyAttempts,
     normalise_email,
     now,
     send_verification,

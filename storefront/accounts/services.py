@@ -1,7 +1,7 @@
 """Account rules: registration, email verification, login, tokens, 2FA, real-name.
 
 No Flask request objects here: views and the API pass what they parsed. Errors are
-:class:`AccountError` with a contract code; the API maps codes to statuses.
+:class:`~storefront.accounts.errors.AccountError` with a contract code (its status follows).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import delete, select, update
 
 from storefront import uploads
 from storefront.accounts import crypto, validators
+from storefront.accounts.errors import AccountError, TooManyAttempts
 from storefront.accounts.limits import throttle
 from storefront.accounts.models import (
     ApiToken,
@@ -59,27 +60,6 @@ RECOVERY_CODES = 10
 REALNAME_POLL_S = 30
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"%PDF-": "pdf"}
-
-
-class AccountError(Exception):
-    """A refused account operation. ``code`` is the contract's error code."""
-
-    def __init__(self, code: str, message: Any, fields: dict[str, Any] | None = None) -> None:
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-
-
-class TooManyAttempts(AccountError):
-    """Throttled (see :mod:`storefront.accounts.limits`): the same answer whether or not the
-    account exists. ``retry_after`` is in seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "too_many_attempts", _l("Too many attempts. Please wait a while and try again.")
-        )
-        self.retry_after = retry_after
 
 
 def now() -> datetime:

@@ -24,12 +24,12 @@ from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 
 from storefront.accounts import forms, realname_routes, registration, services
+from storefront.accounts.errors import AccountError, TooManyAttempts
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import current_principal, start_session
 from storefront.accounts.realname_routes import ip_and_mobile
-from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.accounts.terms import LABELS, current_terms
 from storefront.extensions import db, limiter
 from storefront.navigation import NavItem, add_nav

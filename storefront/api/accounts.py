@@ -12,10 +12,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from storefront.accounts import realname_routes, registration, services
+from storefront.accounts.errors import AccountError
 from storefront.accounts.limits import ip_and_email, ip_and_phone, ip_only, limit
 from storefront.accounts.models import ApiToken, Customer, Staff
 from storefront.accounts.realname_routes import ip_and_mobile
-from storefront.accounts.services import AccountError, TooManyAttempts
 from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
@@ -24,34 +24,6 @@ from storefront.extensions import limiter
 from storefront.stores.tenancy import current_store
 
 log = logging.getLogger(__name__)
-
-STATUS = {
-    "consent_required": 422,
-    "invalid_input": 422,
-    "email_taken": 409,
-    "invalid_token": 400,
-    "invalid_credentials": 401,
-    "otp_required": 401,
-    "invalid_otp": 401,
-    "otp_enrolment_required": 403,
-    "invalid_id_number": 422,
-    "invalid_credit_code": 422,
-    "realname_verified": 409,
-    "realname_pending": 409,
-    "provider_not_linked": 409,
-    "realname_refused": 422,
-    "upstream_unavailable": 503,
-    "code_not_needed": 422,
-    "too_many_codes": 429,
-    "too_many_attempts": 429,
-}
-
-
-def api_error(exc: AccountError) -> ApiError:
-    fields = {k: str(v) for k, v in exc.fields.items()}
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-    return ApiError(STATUS.get(exc.code, 400), exc.code, str(exc.message), fields, headers=headers)
-
 
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
@@ -104,10 +76,7 @@ def register_customer() -> ResponseReturnValue:
         user_agent=request.user_agent.string,
         locale=str(get_locale() or current_store().default_locale),
     )
-    try:
-        customer = registration.register_customer(reg)
-    except AccountError as exc:
-        raise api_error(exc) from exc
+    customer = registration.register_customer(reg)
     return jsonify(customer_json(customer)), 201
 
 
@@ -119,12 +88,9 @@ def register_customer() -> ResponseReturnValue:
 def send_verification_code() -> ResponseReturnValue:
     """SMS the provider's registration code to a Chinese mainland mobile (``{phone}``)."""
     data = json_body()
-    try:
-        registration.send_registration_code(
-            text(data, "phone"), locale=str(get_locale() or current_store().default_locale)
-        )
-    except AccountError as exc:
-        raise api_error(exc) from exc
+    registration.send_registration_code(
+        text(data, "phone"), locale=str(get_locale() or current_store().default_locale)
+    )
     return jsonify(status="sent"), 202
 
 
@@ -132,34 +98,28 @@ def send_verification_code() -> ResponseReturnValue:
 @limiter.limit(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
 def verify_email() -> ResponseReturnValue:
     data = json_body()
-    try:
-        customer = services.verify_email(text(data, "token"))
-    except AccountError as exc:
-        raise api_error(exc) from exc
+    customer = services.verify_email(text(data, "token"))
     return jsonify(status=str(customer.status))
 
 
 def issue_for(kind: type[Customer] | type[Staff]) -> ResponseReturnValue:
     data = json_body()
-    try:
-        principal = services.authenticate(
-            kind,
-            text(data, "email"),
-            text(data, "password"),
-            text(data, "otp") or None,
-            request.remote_addr,
+    principal = services.authenticate(
+        kind,
+        text(data, "email"),
+        text(data, "password"),
+        text(data, "otp") or None,
+        request.remote_addr,
+    )
+    if (
+        isinstance(principal, Staff)
+        and not principal.totp_enabled
+        and services.staff_2fa_required(principal.store_id)
+    ):
+        raise AccountError(
+            "otp_enrolment_required",
+            "This store requires two-factor authentication: enrol at /account/security.",
         )
-        if (
-            isinstance(principal, Staff)
-            and not principal.totp_enabled
-            and services.staff_2fa_required(principal.store_id)
-        ):
-            raise AccountError(
-                "otp_enrolment_required",
-                "This store requires two-factor authentication: enrol at /account/security.",
-            )
-    except AccountError as exc:
-        raise api_error(exc) from exc
     raw, token = services.issue_token(principal, name=text(data, "name") or "API")
     return jsonify(token_json(raw, token))
 
@@ -218,14 +178,11 @@ def _documents(data: dict[str, Any]) -> list[bytes]:
 def send_realname_code() -> ResponseReturnValue:
     """SMS the provider's bank-card real-name code to ``{mobile}`` (mainland China)."""
     data = json_body()
-    try:
-        realname_routes.send_realname_code(
-            api_customer(),
-            text(data, "mobile"),
-            locale=str(get_locale() or current_store().default_locale),
-        )
-    except AccountError as exc:
-        raise api_error(exc) from exc
+    realname_routes.send_realname_code(
+        api_customer(),
+        text(data, "mobile"),
+        locale=str(get_locale() or current_store().default_locale),
+    )
     return jsonify(status="sent"), 202
 
 
@@ -247,9 +204,6 @@ def submit_realname() -> ResponseReturnValue:
         verification_code=text(data, "verification_code"),
         documents=_documents(data),
     )
-    try:
-        services.submit_realname(customer, payload)
-    except AccountError as exc:
-        raise api_error(exc) from exc
+    services.submit_realname(customer, payload)
     services.refresh_realname(customer, max_age_s=0)
     return jsonify(realname_json(customer)), 202

@@ -254,10 +254,13 @@ def _notify(customer: Customer, arrears: Arrears) -> None:
 
 def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
     """Freeze the account (locally and at the provider) through the back office's rule."""
-    from storefront.backoffice.services import BackofficeError, freeze_for_system
+    from storefront.backoffice.customer_freeze import freeze_for_system, mirror_freeze
+    from storefront.backoffice.errors import BackofficeError
 
     try:
         freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")
+        db.session.commit()  # frozen here before the provider is asked
+        mirror_freeze(freeze)
         note = "frozen" + (
             " (provider: " + freeze.provider_error + ")" if freeze.provider_error else ""
         )

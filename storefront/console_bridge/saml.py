@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
@@ -28,18 +28,21 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from storefront.console_bridge.settings import ConsoleSettings
 from storefront.console_bridge.xmlsig import CRYPTO_BACKEND, use_binding
+from storefront.errors import DomainError
 
 log = logging.getLogger(__name__)
 SP_METADATA_TTL_S = 300
 DEV_KEY_DIR = "saml"
 
 
-class SamlError(Exception):
-    """A refused or unreadable SAML message; ``code`` names the reason for the audit."""
+class SamlError(DomainError):
+    """A refused or unreadable SAML message (400); ``code`` names the reason for the audit."""
+
+    code: ClassVar[str] = "bad_request"
+    status: ClassVar[int] = 400
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

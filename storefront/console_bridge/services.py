@@ -9,20 +9,22 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
 from storefront.backoffice import audit
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.cloud.interface import CloudError
 from storefront.console_bridge.models import ConsoleJump, ConsoleLink
 from storefront.console_bridge.settings import ROUTE_IAM_BROKER, ConsoleSettings
+from storefront.errors import DomainError
 from storefront.extensions import cloud_provider, db
 from storefront.stores import freeze as store_freeze
 
@@ -39,8 +41,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-class ConsoleRefused(Exception):
-    """A refused jump: HTTP ``status``, a machine ``code`` and a message for the customer."""
+class ConsoleRefused(DomainError):
+    """A refused jump: HTTP ``status``, a machine ``code`` and a message for the customer.
+
+    ``summary`` is that message alone and ``reason`` (e.g. the customer's freeze reason) what a
+    page shows under it; ``message`` (the API's) is both together. ``detail`` is for the audit
+    only, never shown (e.g. a store freeze reason)."""
+
+    status: ClassVar[int] = 403
+
+    def __str__(self) -> str:
+        return str(self.message)
 
     def __init__(
         self,
@@ -51,12 +62,11 @@ class ConsoleRefused(Exception):
         *,
         detail: str | None = None,
     ) -> None:
-        super().__init__(str(message))
-        self.status = status
-        self.code = code
-        self.message = message
-        self.reason = reason  # e.g. the freeze reason, shown with the message
-        self.detail = detail  # for the audit only, never shown (e.g. a store freeze reason)
+        text = LazyString(lambda: f"{message} {reason}") if reason else message
+        super().__init__(text, code=code, status=status)
+        self.summary = message
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ def _record(
 def _refuse(exc: ConsoleRefused, **kwargs: Any) -> ConsoleRefused:
     """Audit a refusal in its own transaction and hand the error back to raise."""
     db.session.rollback()
-    _record(outcome=exc.code, detail=exc.reason or exc.detail or str(exc.message), **kwargs)
+    _record(outcome=exc.code, detail=exc.reason or exc.detail or exc.summary, **kwargs)
     db.session.commit()
     return exc
 

@@ -44,7 +44,7 @@ def origin() -> Origin:
 def refused_page(exc: ConsoleRefused) -> ResponseReturnValue:
     return (
         render_template(
-            "console_bridge/refused.html", status=exc.status, message=exc.message, reason=exc.reason
+            "console_bridge/refused.html", status=exc.status, message=exc.summary, reason=exc.reason
         ),
         exc.status,
     )

@@ -11,36 +11,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stores.models import Store
 
 MAX_REASON = 500
 
 
-class StoreFrozen(Exception):
-    """The customer's store is frozen: ordering and the console are refused (403)."""
+class StoreFrozen(DomainError):
+    """The customer's store is frozen: ordering and the console are refused (403). ``reason``
+    is the operator's, for the audit."""
 
-    code = "store_frozen"
-    status = 403
+    code: ClassVar[str] = "store_frozen"
+    status: ClassVar[int] = 403
 
     def __init__(self, reason: str | None) -> None:
         super().__init__("This store is frozen: ordering and the cloud console are paused.")
         self.reason = reason
 
 
-class StoreFreezeError(ValueError):
-    """A freeze or unfreeze request the rules refuse (``code``; ``field`` for a form)."""
+class StoreFreezeError(DomainError, ValueError):
+    """A freeze or unfreeze request the rules refuse (``code``; ``field`` for a form): 409 when
+    the store is already in the asked state, else 422."""
+
+    code: ClassVar[str] = "invalid_input"
+    status: ClassVar[int] = 422
 
     def __init__(self, code: str, message: Any, field: str | None = None) -> None:
-        super().__init__(code)  # ``message`` is lazy: rendered in the caller's locale
-        self.code = code
-        self.message = message
+        # ``message`` is lazy: rendered in the locale of whoever shows it (page, API, command)
+        status = 409 if code in ("already_frozen", "not_frozen") else 422
+        fields = {field: message} if field else None
+        super().__init__(message, code=code, status=status, fields=fields)
         self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)

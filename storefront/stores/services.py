@@ -7,11 +7,13 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from typing import ClassVar
 
 from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, lazyload
 
+from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stores.hosts import is_trusted, normalise_host
 from storefront.stores.models import Store, StoreDomain
@@ -20,11 +22,14 @@ DEFAULT_SLUG = "default"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-class StoreError(ValueError):
+class StoreError(DomainError, ValueError):
     """Invalid store data; ``field`` names the offending input."""
 
+    code: ClassVar[str] = "invalid_input"
+    status: ClassVar[int] = 422
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, fields={field: message})
         self.field = field
 
 

@@ -168,6 +168,41 @@ def _key_pair(w: World, *, delete: bool = False) -> None:
         w.provider.delete_key_pair(session=w.session, name=name)
 
 
+def _attach(w: World) -> None:
+    """A new disk in the paid server's zone, attached to it."""
+    [server] = w.provider.show_servers(session=w.session, server_ids=w.paid.resource_ids)
+    disk = w.provider.create_resources(
+        session=w.session,
+        request=ResourceRequest(
+            kind=ResourceKind.EVS, region=REGION, spec="SSD", name="conf", size=10,
+            client_token=uuid.uuid4().hex, prepaid=False,
+            availability_zone=server.availability_zone,
+        ),
+    ).resource_ids[0]
+    w.provider.attach_volume(session=w.session, server_id=server.server_id, volume_id=disk)
+
+
+def _bind(w: World) -> None:
+    """A new on-demand EIP bound to the paid server, then unbound (the last call)."""
+    [server] = w.provider.show_servers(session=w.session, server_ids=w.paid.resource_ids)
+    ip = w.provider.create_resources(
+        session=w.session,
+        request=ResourceRequest(
+            kind=ResourceKind.EIP, region=REGION, spec="5_bgp", name="conf", size=1,
+            client_token=uuid.uuid4().hex, prepaid=False,
+        ),
+    ).resource_ids[0]
+    w.provider.bind_public_ip(session=w.session, eip_id=ip, port_id=server.port_id)
+    w.provider.bind_public_ip(session=w.session, eip_id=ip, port_id=None)
+
+
+def _security_group(w: World, *, fresh: bool = False) -> str:
+    name = "conf-" + uuid.uuid4().hex[:8] if fresh else "conf-sg"
+    return w.provider.ensure_security_group(
+        session=w.session, vpc_id=w.network.vpc_id, name=name, tcp_ports=(22,)
+    )
+
+
 def _kept(w: World) -> str:
     """A paid monthly server of its own (renewal and unsubscribe cases change it)."""
     w.provider.fund_customer(customer_id=w.customer, amount=Decimal("200"))
@@ -373,6 +408,15 @@ CALLS: tuple[Call, ...] = (
     Call(EcsClient, "batch_start_servers", lambda w: _power(w, PowerAction.START), ("job_id",)),
     Call(EcsClient, "batch_reboot_servers", lambda w: _power(w, PowerAction.REBOOT),
          ("job_id",)),
+    Call(VpcClient, "list_security_groups",
+         lambda w: (_security_group(w), _security_group(w)),  # the second lists one
+         ("security_groups[].id", "security_groups[].name")),
+    Call(VpcClient, "create_security_group", lambda w: _security_group(w, fresh=True),
+         ("security_group.id",)),
+    Call(VpcClient, "create_security_group_rule", lambda w: _security_group(w, fresh=True),
+         ("security_group_rule.id",)),
+    Call(EcsClient, "attach_server_volume", lambda w: _attach(w), ("job_id",)),
+    Call(EipClient, "update_publicip", lambda w: _bind(w), ("publicip.id", "publicip.status")),
     Call(BssClient, "list_renew_rate_on_period",
          lambda w: w.provider.renewal_price(
              session=w.session, resource_id=_kept(w), period=PeriodType.MONTH, count=1),

@@ -5,11 +5,13 @@ and what it looks like afterwards (status, addresses, disks, EIP; start/stop/reb
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+import requests
 
 from storefront.cloud.interface import (
     AgencySession,
@@ -159,6 +161,51 @@ def test_server_with_image_key_pair_disks_and_eip_shows_its_ips_and_disks(
     assert order.amount > Decimal("112.00")  # the server alone costs 112.00 a month
 
 
+def test_security_group_opens_ssh_only_when_asked_and_is_reused(
+    bought: tuple[RunningSandbox, CloudProvider, AgencySession],
+) -> None:
+    _sandbox, provider, session = bought
+    net = provider.ensure_network(session=session, marker="sg-net", name="net")
+    ssh = provider.ensure_security_group(
+        session=session, vpc_id=net.vpc_id, name="sf-ssh", tcp_ports=(22,)
+    )
+    again = provider.ensure_security_group(
+        session=session, vpc_id=net.vpc_id, name="sf-ssh", tcp_ports=(22,)
+    )
+    closed = provider.ensure_security_group(session=session, vpc_id=net.vpc_id, name="sf-closed")
+    assert again == ssh and closed != ssh
+    made = provider.create_resources(
+        session=session, request=_server("sg-1", net, security_group_ids=(ssh,))
+    )
+    assert made.resource_ids
+    with pytest.raises(UpstreamRejected):
+        provider.create_resources(
+            session=session, request=_server("sg-2", net, security_group_ids=("nope",))
+        )
+    rules = _rules(provider, session, net.vpc_id)
+    assert rules["sf-ssh"] == {("ingress", "tcp", 22)}
+    assert rules["sf-closed"] == set()
+
+
+def _rules(
+    provider: CloudProvider, session: AgencySession, vpc_id: str
+) -> dict[str, set[tuple[str, str, int]]]:
+    """Each group's port rules, read with the SDK (the interface needs only the ids)."""
+    from huaweicloudsdkvpc.v2 import VpcClient
+    from huaweicloudsdkvpc.v2 import model as vpc
+
+    client = provider._service_client(VpcClient, "vpc", session)  # type: ignore[attr-defined]
+    groups = client.list_security_groups(vpc.ListSecurityGroupsRequest(vpc_id=vpc_id))
+    return {
+        g.name: {
+            (r.direction, r.protocol, r.port_range_min)
+            for r in g.security_group_rules
+            if r.port_range_min is not None
+        }
+        for g in groups.security_groups
+    }
+
+
 def test_stop_start_and_reboot_follow_the_documented_transitions(
     bought: tuple[RunningSandbox, CloudProvider, AgencySession],
 ) -> None:
@@ -220,7 +267,8 @@ def test_password_is_checked_by_the_provider_and_never_kept_or_echoed(
         dump = "\n".join(database.iterdump())  # type: ignore[attr-defined]
     finally:
         database.close()
-    assert good not in dump and weak not in dump
+    assert made.resource_ids[0] in dump  # the dump holds the server's rows…
+    assert good not in dump and weak not in dump  # …and no password
 
 
 def test_what_the_provider_refuses_before_it_takes_an_order(
@@ -246,3 +294,155 @@ def test_what_the_provider_refuses_before_it_takes_an_order(
 
 def _fields(request: ResourceRequest) -> dict[str, object]:
     return {name: getattr(request, name) for name in ResourceRequest.__dataclass_fields__}
+
+
+def test_console_buttons_move_the_server_through_the_documented_states(
+    bought: tuple[RunningSandbox, CloudProvider, AgencySession],
+) -> None:
+    """Stop / Start / Restart on the sandbox console page, seen through ECS by the client."""
+    sandbox, provider, session = bought
+    net = provider.ensure_network(session=session, marker="con-net", name="net")
+    made = provider.create_resources(session=session, request=_server("con-1", net))
+    assert made.order_id
+    provider.pay_order(session=session, order_id=made.order_id)
+    server = made.resource_ids[0]
+    console = _console(sandbox, provider, session, f"ecs/{REGION}/{server}")
+
+    def press(action: str) -> str:
+        console(f"ecs/{REGION}/{server}/{action}")
+        return provider.show_servers(session=session, server_ids=[server])[0].status
+
+    assert press("stop") == "SHUTOFF"
+    assert press("start") == "ACTIVE"
+    assert press("restart") == "REBOOT"
+    sandbox._control("POST", "/_sandbox/clock", {"offset_s": 11, "signatures": False})
+    try:
+        [after] = provider.show_servers(session=session, server_ids=[server])
+        assert (after.status, after.state) == ("ACTIVE", "active")
+    finally:
+        sandbox._control("POST", "/_sandbox/clock", {"offset_s": 0, "signatures": False})
+
+
+def test_console_attaches_a_disk_and_unbinds_an_eip(
+    bought: tuple[RunningSandbox, CloudProvider, AgencySession],
+) -> None:
+    sandbox, provider, session = bought
+    net = provider.ensure_network(session=session, marker="att-net", name="net")
+    made = provider.create_resources(
+        session=session, request=_server("att-1", net, public_ip=PublicIpSpec("5_bgp", 2))
+    )
+    assert made.order_id
+    provider.pay_order(session=session, order_id=made.order_id)
+    disk = provider.create_resources(
+        session=session,
+        request=ResourceRequest(
+            kind=ResourceKind.EVS,
+            region=REGION,
+            spec="SSD",
+            name="extra",
+            size=20,
+            client_token="att-disk",
+            prepaid=False,
+        ),
+    ).resource_ids[0]
+    [free] = provider.list_volumes(session=session, volume_ids=[disk])
+    assert (free.status, free.server_id) == ("available", None)
+    [eip] = provider.list_public_ips(session=session)
+    assert eip.bound
+
+    server = made.resource_ids[0]
+    console = _console(sandbox, provider, session, f"evs/{REGION}/{disk}")
+    console(f"evs/{REGION}/{disk}/attach", server_id=server)
+    [used] = provider.list_volumes(session=session, volume_ids=[disk])
+    assert (used.status, used.server_id, used.device) == ("in-use", server, "/dev/vdb")
+    console(f"eip/{REGION}/{eip.eip_id}/unbind")
+    [down] = provider.list_public_ips(session=session)
+    assert (down.status, down.bound) == ("DOWN", False)
+    [shown] = provider.show_servers(session=session, server_ids=[server])
+    assert shown.public_ips == () and [v.volume_id for v in shown.volumes] == [disk]
+
+
+def _console(
+    sandbox: RunningSandbox, provider: CloudProvider, session: AgencySession, first: str
+) -> Callable[..., None]:
+    """Signed in to the sandbox console as the customer (an IAM login token), landing on the
+    page ``first``; the answer presses a button: ``press("ecs/<region>/<id>/stop", **form)``."""
+    page = f"{sandbox.url}/console/{first}"
+    login = provider.console_federation_url(
+        customer_id=session.customer_id,
+        session_user="tester",
+        service=page,
+        idp_login_url="https://store.example/login",
+    )
+    browser = requests.Session()
+    browser.trust_env = False
+    landed = browser.get(login, timeout=10)
+    assert landed.url == page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', landed.text)
+    assert csrf is not None
+    token = csrf.group(1)
+
+    def press(path: str, **form: str) -> None:
+        answer = browser.post(
+            f"{sandbox.url}/console/{path}", data={"csrf": token, **form}, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+
+    return press
+
+
+def test_disk_and_eip_bought_apart_are_attached_and_bound_by_the_client(
+    bought: tuple[RunningSandbox, CloudProvider, AgencySession],
+) -> None:
+    _sandbox, provider, session = bought
+    net = provider.ensure_network(session=session, marker="apart-net", name="net")
+    zone = f"{REGION}b"
+    made = provider.create_resources(
+        session=session, request=_server("apart-1", net, availability_zone=zone)
+    )
+    assert made.order_id
+    provider.pay_order(session=session, order_id=made.order_id)
+    server = made.resource_ids[0]
+
+    def disk(token: str, where: str) -> str:
+        return provider.create_resources(
+            session=session,
+            request=ResourceRequest(
+                kind=ResourceKind.EVS,
+                region=REGION,
+                spec="SAS",
+                name="d",
+                size=30,
+                client_token=token,
+                prepaid=False,
+                availability_zone=where,
+            ),
+        ).resource_ids[0]
+
+    near, far = disk("apart-d1", zone), disk("apart-d2", f"{REGION}a")
+    provider.attach_volume(session=session, server_id=server, volume_id=near)
+    with pytest.raises(UpstreamRejected):  # a disk attaches only in its own zone
+        provider.attach_volume(session=session, server_id=server, volume_id=far)
+    with pytest.raises(UpstreamRejected):  # and only once
+        provider.attach_volume(session=session, server_id=server, volume_id=near)
+    ip = provider.create_resources(
+        session=session,
+        request=ResourceRequest(
+            kind=ResourceKind.EIP,
+            region=REGION,
+            spec="5_bgp",
+            name="ip",
+            size=3,
+            client_token="apart-ip",
+            prepaid=False,
+        ),
+    ).resource_ids[0]
+    [info] = provider.show_servers(session=session, server_ids=[server])
+    assert info.port_id and info.public_ips == ()
+    provider.bind_public_ip(session=session, eip_id=ip, port_id=info.port_id)
+    [info] = provider.show_servers(session=session, server_ids=[server])
+    [eip] = provider.list_public_ips(session=session)
+    assert eip.bound and info.public_ips == (eip.address,)
+    assert [v.volume_id for v in info.volumes] == [near]
+    provider.bind_public_ip(session=session, eip_id=ip, port_id=None)
+    assert provider.list_public_ips(session=session)[0].status == "DOWN"

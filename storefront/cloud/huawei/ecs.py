@@ -62,6 +62,9 @@ def _server(s: Any) -> ServerInfo:
             for v in volumes
         ),
         created_at=datetime.fromisoformat(s.created.replace("Z", "+00:00")) if s.created else None,
+        port_id=next(
+            (a.os_ext_ip_sport_id for a in addresses if a.os_ext_ip_stype == "fixed"), None
+        ),
     )
 
 
@@ -107,6 +110,18 @@ class ServerCalls(HuaweiBase):
             resp = self._call("list_servers_details", partial(client.list_servers_details, req))
             found += [_server(s) for s in resp.servers or () if s.status]
         return tuple(found)
+
+    def attach_volume(
+        self, *, session: AgencySession, server_id: str, volume_id: str, device: str | None = None
+    ) -> None:
+        from huaweicloudsdkecs.v2 import model as ecs
+
+        client = self._ecs(session)
+        option = ecs.AttachServerVolumeOption(volume_id=volume_id, device=device)
+        req = ecs.AttachServerVolumeRequest(
+            server_id=server_id, body=ecs.AttachServerVolumeRequestBody(volume_attachment=option)
+        )
+        self._call("attach_server_volume", partial(client.attach_server_volume, req))
 
     def change_power(
         self, *, session: AgencySession, server_ids: Sequence[str], action: PowerAction

@@ -60,7 +60,7 @@ class VolumeCalls(HuaweiBase):
                     period_type=period_word(r) if r.prepaid else None,
                 ),
                 volume=evs.CreateVolumeOption(
-                    availability_zone=f"{r.region}a",
+                    availability_zone=r.availability_zone or f"{r.region}a",
                     count=r.quantity,
                     name=r.name,
                     size=r.size,

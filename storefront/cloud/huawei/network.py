@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -104,6 +105,65 @@ class NetworkCalls(HuaweiBase):
             )
             subnet = made_subnet.subnet.id
         return Network(vpc_id=vpc_id, subnet_id=str(subnet))
+
+    def ensure_security_group(
+        self, *, session: AgencySession, vpc_id: str, name: str, tcp_ports: Sequence[int] = ()
+    ) -> str:
+        from huaweicloudsdkvpc.v2 import VpcClient
+        from huaweicloudsdkvpc.v2 import model as vpc
+
+        client = self._service_client(VpcClient, "vpc", session)
+        listed = self._call(
+            "list_security_groups",
+            partial(client.list_security_groups, vpc.ListSecurityGroupsRequest(vpc_id=vpc_id)),
+        ).security_groups
+        found = next((g.id for g in listed or () if g.name == name), None)
+        if found is not None:
+            return str(found)
+        option = vpc.CreateSecurityGroupOption(name=name, vpc_id=vpc_id)
+        made = self._call(  # not idempotent: a retry lists first
+            "create_security_group",
+            partial(
+                client.create_security_group,
+                vpc.CreateSecurityGroupRequest(
+                    body=vpc.CreateSecurityGroupRequestBody(security_group=option)
+                ),
+            ),
+            idempotent=False,
+        ).security_group
+        for port in tcp_ports:
+            rule = vpc.CreateSecurityGroupRuleOption(
+                security_group_id=made.id,
+                direction="ingress",
+                ethertype="IPv4",
+                protocol="tcp",
+                port_range_min=port,
+                port_range_max=port,
+                remote_ip_prefix="0.0.0.0/0",
+                description=f"storefront: tcp {port}",
+            )
+            self._call(
+                "create_security_group_rule",
+                partial(
+                    client.create_security_group_rule,
+                    vpc.CreateSecurityGroupRuleRequest(
+                        body=vpc.CreateSecurityGroupRuleRequestBody(security_group_rule=rule)
+                    ),
+                ),
+                idempotent=False,
+            )
+        return str(made.id)
+
+    def bind_public_ip(self, *, session: AgencySession, eip_id: str, port_id: str | None) -> None:
+        from huaweicloudsdkeip.v2 import EipClient
+        from huaweicloudsdkeip.v2 import model as eip
+
+        client = self._service_client(EipClient, "vpc", session)
+        req = eip.UpdatePublicipRequest(
+            publicip_id=eip_id,
+            body=eip.UpdatePublicipsRequestBody(publicip=eip.UpdatePublicipOption(port_id=port_id)),
+        )
+        self._call("update_publicip", partial(client.update_publicip, req))
 
     def list_public_ips(self, *, session: AgencySession) -> tuple[PublicIpInfo, ...]:
         from huaweicloudsdkeip.v2 import EipClient

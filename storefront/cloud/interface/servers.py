@@ -112,6 +112,7 @@ class ServerInfo:
     public_ips: tuple[str, ...] = ()
     volumes: tuple[AttachedVolume, ...] = ()
     created_at: datetime | None = None
+    port_id: str | None = None  # its network port: what an EIP binds to
 
     @property
     def state(self) -> str:

@@ -16,7 +16,8 @@ from storefront.cloud.sandbox.commerce import CloudResource
 from storefront.cloud.sandbox.console_common import current_user, db_session, fail, owned
 from storefront.cloud.sandbox.console_models import ConsoleAction, Subnet
 from storefront.cloud.sandbox.models import utcnow
-from storefront.cloud.sandbox.server_models import ServerConfig
+from storefront.cloud.sandbox.server_models import EipAddress, ServerConfig, VolumeAttachment
+from storefront.cloud.sandbox.servers import DEVICES
 from storefront.cloud.sandbox.state import sandbox_state
 
 bp = Blueprint("sandbox_console_pages", __name__)
@@ -120,7 +121,16 @@ def _apply(s: Session, row: CloudResource, action: str, form: Any) -> tuple[str 
         server = s.get(CloudResource, str(form.get("server_id", "")))
         if server is None or server.customer_id != row.customer_id or server.kind != "ecs":
             return "Choose one of your servers.", ""
-        return None, f"attached to {server.resource_id}"
+        if s.get(VolumeAttachment, row.resource_id) is not None:
+            return "The disk is already attached.", ""
+        used = s.scalars(
+            select(VolumeAttachment.device).where(VolumeAttachment.server_id == server.resource_id)
+        ).all()
+        device = next(d for d in DEVICES[1:] if d not in used)
+        s.add(
+            VolumeAttachment(volume_id=row.resource_id, server_id=server.resource_id, device=device)
+        )
+        return None, f"attached to {server.resource_id} as {device}"
     if action == "expand":
         try:
             new_size = int(form.get("size_gb", ""))
@@ -139,6 +149,10 @@ def _apply(s: Session, row: CloudResource, action: str, form: Any) -> tuple[str 
         s.add(subnet)
         return None, f"subnet {name} {cidr}"
     if action == "unbind":
+        address = s.get(EipAddress, row.resource_id)
+        if address is None or address.server_id is None:
+            return "The EIP is not bound.", ""
+        address.server_id, address.private_ip = None, None  # DOWN from now on
         return None, "unbound"
     if action == "release":
         row.status = "released"

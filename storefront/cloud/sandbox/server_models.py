@@ -80,3 +80,38 @@ class FlavorSale(Base):
     availability_zone: Mapped[str] = mapped_column(String(40), primary_key=True)
     flavor: Mapped[str] = mapped_column(String(40), primary_key=True)
     status: Mapped[str] = mapped_column(String(12))
+
+
+class SecurityGroup(Base):
+    """A VPC security group (``SecurityGroup``); its rules are :class:`SecurityGroupRule`."""
+
+    __tablename__ = "sandbox_security_group"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(32), index=True)
+    vpc_id: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class SecurityGroupRule(Base):
+    __tablename__ = "sandbox_security_group_rule"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    security_group_id: Mapped[str] = mapped_column(String(40), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # ingress | egress
+    ethertype: Mapped[str] = mapped_column(String(4), default="IPv4")
+    protocol: Mapped[str | None] = mapped_column(String(8))
+    port_range_min: Mapped[int | None]
+    port_range_max: Mapped[int | None]
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(64))
+    remote_group_id: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(255), default="")
+
+
+class VolumeZone(Base):
+    """The availability zone a disk was made in (a disk attaches to servers of that zone)."""
+
+    __tablename__ = "sandbox_volume_zone"
+
+    volume_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    availability_zone: Mapped[str] = mapped_column(String(40))

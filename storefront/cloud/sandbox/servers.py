@@ -34,8 +34,10 @@ from storefront.cloud.sandbox.models import Account
 from storefront.cloud.sandbox.server_models import (
     EipAddress,
     Keypair,
+    SecurityGroup,
     ServerConfig,
     VolumeAttachment,
+    VolumeZone,
 )
 from storefront.cloud.sandbox.wire import ApiError
 
@@ -43,6 +45,11 @@ DISK_TYPES = ("SATA", "SAS", "GPSSD", "SSD")
 NAME = re.compile(r"[\w\u4e00-\u9fa5.-]{1,64}")
 PASSWORD_SPECIALS = "!@$%^-_=+[{}]:,./?"  # noqa: S105 - the documented character set
 DEVICES = [f"/dev/vd{letter}" for letter in "abcdefghijklmnopqrstuvwx"]
+
+
+def port_of(server_id: str) -> str:
+    """The id of a server's network port (one per server here)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"port/{server_id}"))
 
 
 def invalid(message: str) -> ApiError:
@@ -95,12 +102,12 @@ def _zone(s: Session, project: Project, server: dict[str, Any], flavor: str) -> 
     ]
     if wanted is None:
         if not offered:
-            raise ApiError(400, "Ecs.0013", f"The flavor {flavor} is sold out.")
+            raise invalid(f"flavor {flavor} is sold out.")
         return offered[0]
     if wanted not in zones(project.region):
         raise invalid(f"availability_zone {wanted} does not exist.")
     if wanted not in offered:
-        raise ApiError(400, "Ecs.0013", f"The flavor {flavor} is sold out in {wanted}.")
+        raise invalid(f"flavor {flavor} is sold out in {wanted}.")
     return str(wanted)
 
 
@@ -128,7 +135,9 @@ def _login(s: Session, project: Project, server: dict[str, Any], windows: bool) 
     return str(key_name)
 
 
-def _disks(server: dict[str, Any], image: PublicImage) -> tuple[tuple[str, int | None], list]:
+def _disks(
+    server: dict[str, Any], image: PublicImage
+) -> tuple[tuple[str, int | None], list[tuple[str, int]]]:
     root = server.get("root_volume") or {}
     root_type = root.get("volumetype")
     if root_type not in DISK_TYPES:
@@ -139,7 +148,7 @@ def _disks(server: dict[str, Any], image: PublicImage) -> tuple[tuple[str, int |
     data = server.get("data_volumes") or []
     if not isinstance(data, list) or len(data) > 23:
         raise invalid("data_volumes holds at most 23 disks.")
-    disks = []
+    disks: list[tuple[str, int]] = []
     for one in data:
         kind, gb = (one or {}).get("volumetype"), (one or {}).get("size")
         if kind not in DISK_TYPES or not isinstance(gb, int) or not 10 <= gb <= 32768:
@@ -181,6 +190,10 @@ def check_server(s: Session, project: Project, server: dict[str, Any], flavor: s
         raise invalid("name must be 1-64 letters, digits, _ - . (1-59 when count > 1).")
     windows = image.os_type == "Windows"
     groups = [str((g or {}).get("id")) for g in server.get("security_groups") or []]
+    for group_id in groups:
+        group = s.get(SecurityGroup, group_id)
+        if group is None or group.project_id != project.id:
+            raise invalid(f"security group {group_id} does not exist.")
     root, data = _disks(server, image)
     return ServerPlan(
         image=image,
@@ -302,6 +315,7 @@ def make_parts(
                     bootable=boot,
                 )
             )
+            s.add(VolumeZone(volume_id=disk.resource_id, availability_zone=plan.zone))
         if plan.eip is not None:
             ip_type, mbit = plan.eip
             eip = _add_part(

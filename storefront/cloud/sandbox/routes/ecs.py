@@ -27,8 +27,13 @@ from storefront.cloud.sandbox.buying import (
 from storefront.cloud.sandbox.commerce import CloudResource, Project
 from storefront.cloud.sandbox.console_models import Subnet
 from storefront.cloud.sandbox.images import find_image
-from storefront.cloud.sandbox.server_models import EipAddress, ServerConfig, VolumeAttachment
-from storefront.cloud.sandbox.servers import check_server, invalid, make_parts
+from storefront.cloud.sandbox.server_models import (
+    EipAddress,
+    ServerConfig,
+    VolumeAttachment,
+    VolumeZone,
+)
+from storefront.cloud.sandbox.servers import DEVICES, check_server, invalid, make_parts, port_of
 from storefront.cloud.sandbox.state import sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, bad_request, body, field, respond
 
@@ -126,7 +131,7 @@ def server_json(s: Session, project: Project, r: CloudResource) -> dict[str, Any
         "image_name": found[0].name if found else "",
         "os_type": found[0].os_type if found else "",
     }
-    port = config.resource_id[:8] + "-port"
+    port = port_of(config.resource_id)
     addresses = [
         {
             "version": "4",
@@ -187,9 +192,7 @@ def list_servers_details(project_id: str) -> Response:
 def show_server(project_id: str, server_id: str) -> Response:
     with sandbox_state().db.session() as s:
         project = own_project(s, project_id)
-        r = s.get(CloudResource, server_id)
-        if r is None or r.kind != "ecs" or r.project_id != project.id or r.status == "released":
-            raise ApiError(404, "Ecs.0114", f"Instance[{server_id}] could not be found.")
+        r = _own_server(s, project, server_id)
         bring_to_now([r])
         return respond({"server": server_json(s, project, r)})
 
@@ -254,3 +257,45 @@ def _check_network(s: Session, project: Project, server: dict[str, Any]) -> None
                 f"Invalid parameter values: subnet {(nic or {}).get('subnet_id')} does not"
                 f" exist in vpc {vpc.resource_id}.",
             )
+
+
+def _own_server(s: Session, project: Project, server_id: str) -> CloudResource:
+    r = s.get(CloudResource, server_id)
+    if r is None or r.kind != "ecs" or r.project_id != project.id or r.status == "released":
+        raise ApiError(404, "Ecs.0114", f"Instance[{server_id}] could not be found.")
+    return r
+
+
+@bp.post("/v1/<project_id>/cloudservers/<server_id>/attachvolume")
+def attach_server_volume(project_id: str, server_id: str) -> Response:
+    """``AttachServerVolume``: an ``available`` disk of the server's zone joins it at the next
+    free ``/dev/vd*`` (or the ``device`` asked, ``/dev/sd*`` read as ``/dev/vd*``)."""
+    option = body().get("volumeAttachment") or {}
+    volume_id = str(option.get("volumeId") or "")
+    with sandbox_state().db.session() as s:
+        project = own_project(s, project_id)
+        server = _own_server(s, project, server_id)
+        volume = s.get(CloudResource, volume_id)
+        if volume is None or volume.kind != "evs" or volume.project_id != project.id:
+            raise invalid(f"volume {volume_id} does not exist.")
+        bring_to_now([server, volume])
+        if volume.status != "active" or s.get(VolumeAttachment, volume_id) is not None:
+            raise invalid(f"volume {volume_id} is not available.")
+        config = s.get(ServerConfig, server.resource_id)
+        zone = s.get(VolumeZone, volume_id)
+        server_zone = config.availability_zone if config else f"{server.region}a"
+        if (zone.availability_zone if zone else f"{volume.region}a") != server_zone:
+            raise invalid("the volume and the server must be in the same availability zone.")
+        used = set(
+            s.scalars(
+                select(VolumeAttachment.device).where(VolumeAttachment.server_id == server_id)
+            )
+        )
+        asked = option.get("device")
+        device = str(asked).replace("/dev/sd", "/dev/vd") if asked else None
+        if device is None:
+            device = next(d for d in DEVICES[1:] if d not in used)
+        elif device in used or device not in DEVICES[1:]:
+            raise invalid(f"device {asked} is in use or invalid.")
+        s.add(VolumeAttachment(volume_id=volume_id, server_id=server_id, device=device))
+    return respond({"job_id": uuid.uuid4().hex})

@@ -18,9 +18,10 @@ from storefront.cloud.sandbox.buying import (
     own_project,
 )
 from storefront.cloud.sandbox.commerce import CloudResource
-from storefront.cloud.sandbox.server_models import ServerConfig, VolumeAttachment
+from storefront.cloud.sandbox.images import zones
+from storefront.cloud.sandbox.server_models import VolumeAttachment, VolumeZone
 from storefront.cloud.sandbox.state import sandbox_state
-from storefront.cloud.sandbox.wire import body, field, respond
+from storefront.cloud.sandbox.wire import bad_request, body, field, respond
 
 bp = Blueprint("sandbox_evs", __name__)
 
@@ -35,6 +36,9 @@ def create_volume(project_id: str) -> Response:
     token = request.headers.get("X-Client-Token") or uuid.uuid4().hex
     with sandbox_state().db.session() as s:
         project = own_project(s, project_id)
+        zone = volume.get("availability_zone") or f"{project.region}a"
+        if zone not in zones(project.region):
+            raise bad_request(f"availability_zone {zone} does not exist.", "EVS.2001")
         order_id, made = create_resources(
             s,
             project,
@@ -50,6 +54,9 @@ def create_volume(project_id: str) -> Response:
             charging=bss,
         )
         ids = [r.resource_id for r in made]
+        for rid in ids:
+            if s.get(VolumeZone, rid) is None:
+                s.add(VolumeZone(volume_id=rid, availability_zone=zone))
     payload: dict[str, Any] = {"job_id": uuid.uuid4().hex, "volume_ids": ids}
     if order_id:
         payload["order_id"] = order_id
@@ -61,7 +68,7 @@ def volume_json(s: Session, r: CloudResource) -> dict[str, Any]:
     ``creating`` until its order is paid."""
     attachment = s.get(VolumeAttachment, r.resource_id)
     status = "creating" if r.status == "creating" else "in-use" if attachment else "available"
-    config = s.get(ServerConfig, attachment.server_id) if attachment else None
+    zone = s.get(VolumeZone, r.resource_id)
     return {
         "id": r.resource_id,
         "name": r.name,
@@ -69,7 +76,7 @@ def volume_json(s: Session, r: CloudResource) -> dict[str, Any]:
         "size": r.size,
         "volume_type": r.spec,
         "bootable": "true" if attachment and attachment.bootable else "false",
-        "availability_zone": config.availability_zone if config else f"{r.region}a",
+        "availability_zone": zone.availability_zone if zone else f"{r.region}a",
         "created_at": iso(r.created_at),
         "multiattach": False,
         "shareable": "false",

@@ -23,8 +23,8 @@ from storefront.cloud.sandbox.commerce import (
     ResourceMarker,
 )
 from storefront.cloud.sandbox.console_models import Subnet
-from storefront.cloud.sandbox.server_models import EipAddress
-from storefront.cloud.sandbox.servers import next_public_ip
+from storefront.cloud.sandbox.server_models import EipAddress, ServerConfig
+from storefront.cloud.sandbox.servers import next_public_ip, port_of
 from storefront.cloud.sandbox.state import sandbox_state
 from storefront.cloud.sandbox.wire import ApiError, body, field, respond
 
@@ -179,8 +179,15 @@ def create_publicip(project_id: str) -> Response:
 
 # ``PublicipCreateResp``'s fields: no ``profile``, port or bandwidth id (the listing has them).
 _CREATED = {
-    "id", "status", "type", "public_ip_address", "bandwidth_size", "ip_version", "tenant_id",
-    "alias", "create_time",
+    "id",
+    "status",
+    "type",
+    "public_ip_address",
+    "bandwidth_size",
+    "ip_version",
+    "tenant_id",
+    "alias",
+    "create_time",
 }
 
 
@@ -198,9 +205,7 @@ def _publicip_json(s: Session, r: CloudResource, alias: str) -> dict[str, Any]:
         "type": r.spec,
         "public_ip_address": address.public_ip if address else "",
         "private_ip_address": address.private_ip if bound and address else None,
-        "port_id": f"{address.server_id[:8]}-port"
-        if bound and address and address.server_id
-        else None,
+        "port_id": port_of(address.server_id) if bound and address and address.server_id else None,
         "bandwidth_size": r.size,
         "bandwidth_id": address.bandwidth_id if address else None,
         "bandwidth_share_type": "PER",
@@ -220,3 +225,34 @@ def list_publicips(project_id: str) -> Response:
         project = own_project(s, project_id)
         ips = [_publicip_json(s, r, _marker(s, r.resource_id)) for r in listed(s, project, "eip")]
     return respond({"publicips": ips})
+
+
+@bp.put("/v1/<project_id>/publicips/<publicip_id>")
+def update_publicip(project_id: str, publicip_id: str) -> Response:
+    """``UpdatePublicip``: ``port_id`` binds a ``DOWN`` address to that port (its server's
+    fixed IP); no or an empty ``port_id`` unbinds it."""
+    option = body().get("publicip") or {}
+    port_id = option.get("port_id") or None
+    with sandbox_state().db.session() as s:
+        project = own_project(s, project_id)
+        r = s.get(CloudResource, publicip_id)
+        address = s.get(EipAddress, publicip_id)
+        if r is None or r.kind != "eip" or r.project_id != project.id or address is None:
+            raise ApiError(404, "VPC.0301", f"Publicip {publicip_id} could not be found.")
+        if port_id is None:
+            address.server_id, address.private_ip = None, None
+        else:
+            configs = s.scalars(
+                select(ServerConfig)
+                .join(CloudResource, CloudResource.resource_id == ServerConfig.resource_id)
+                .where(CloudResource.project_id == project.id)
+            )
+            config = next((c for c in configs if port_of(c.resource_id) == port_id), None)
+            if config is None:
+                raise ApiError(400, "VPC.0302", f"Port {port_id} does not exist.")
+            if address.server_id is not None:
+                raise ApiError(409, "VPC.0303", "The EIP is already bound.")
+            address.server_id, address.private_ip = config.resource_id, config.private_ip
+        s.flush()
+        shown = _publicip_json(s, r, _marker(s, r.resource_id))
+    return respond({"publicip": shown})
