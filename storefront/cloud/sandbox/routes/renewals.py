@@ -76,6 +76,17 @@ def _money(value: Decimal) -> str:
 # --------------------------------------------------------------------------- renewal
 
 
+# The renew-rate status-code table (API reference bcloud_01007); these come back per resource.
+RATE_FAILURES = {
+    "CBC.30050007": "It is not a primary resource, and the renewal quotation is not allowed.",
+    "CBC.30050008": "The period type or number of periods for the resource does not exist.",
+    "CBC.30050009": "The resources do not exist or has been deleted due to expiration.",
+    "CBC.30050010": "This operation is not allowed because some resources are included in the "
+    "unpaid orders.",
+    "CBC.30050013": "The product does not support renewal.",
+}
+
+
 def _rate_failure(s: Session, r: CloudResource | None, data: dict[str, Any]) -> str | None:
     """The documented code why ``r`` cannot be priced for renewal (None: it can)."""
     if r is None or r.status == "released":
@@ -107,7 +118,13 @@ def renew_rate() -> Response:
             r = _mine(s, rid)
             code = _rate_failure(s, r, data)
             if code is not None or r is None:
-                failures.append({"error_code": code, "error_msg": code, "resource_id": rid})
+                failures.append(
+                    {
+                        "error_code": code,
+                        "error_msg": RATE_FAILURES.get(code or ""),
+                        "resource_id": rid,
+                    }
+                )
                 continue
             official, amount = rules.renewal_price(
                 s, r, period_type, period_num, relatives=relatives
