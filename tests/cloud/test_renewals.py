@@ -31,10 +31,12 @@ from storefront.cloud.interface import (
     ResourceBusy,
     ResourceKind,
     ResourceRequest,
+    UpstreamRejected,
     UpstreamUnavailable,
     renewed_expiry,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
+from tests.cloud.conftest import settings_for
 from tests.cloud.sdk_conformance import WireLog, problems
 from tests.cloud.test_conformance import REGION, wire
 
@@ -580,3 +582,26 @@ def test_the_renewed_expiry_keeps_the_day_or_the_months_last() -> None:
         2026, 12, 31, 10, 30, tzinfo=UTC
     )
     assert renewed_expiry(moment, PeriodType.YEAR, 3) == datetime(2029, 1, 31, 10, 30, tzinfo=UTC)
+
+
+def test_the_partners_own_keys_are_refused(buy: Callable[..., Bought]) -> None:
+    """Renewing, unsubscribing and pricing a renewal take the customer's credentials."""
+    b = buy()
+    partner = _partner_session(b)
+    with pytest.raises(UpstreamRejected) as err:
+        b.provider.renewal_price(
+            session=partner, resource_id=b.server, period=PeriodType.MONTH, count=1
+        )
+    assert (err.value.status, err.value.code) == (403, "CBC.0151")
+    with pytest.raises(UpstreamRejected) as err:
+        b.provider.unsubscribe(session=partner, resource_id=b.server)
+    assert (err.value.status, err.value.code) == (403, "CBC.0151")
+    assert b.listed().status == "active"
+
+
+def _partner_session(b: Bought) -> AgencySession:
+    settings = settings_for(b.sandbox.url)
+    return AgencySession(
+        customer_id=settings.domain_id, region=REGION, project_id=b.session.project_id,
+        access_key=settings.ak, secret_key=settings.sk, security_token="",
+    )

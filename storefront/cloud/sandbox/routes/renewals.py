@@ -29,6 +29,19 @@ control_bp = Blueprint("sandbox_renewals_control", __name__, url_prefix="/_sandb
 UNSUBSCRIBE_REASONS = range(1, 6)  # 1 not easy to use ... 5 other
 
 
+@bp.before_request
+def _customers_only() -> None:
+    """Every call here but the refund details takes the customer's own credentials: the
+    partner's (or a distributor's) are refused (API reference: "only the customer AK/SK or
+    token")."""
+    if request.endpoint == "sandbox_renewals.refund_order_details":
+        return
+    with sandbox_state().db.session() as s:
+        account = s.get(Account, caller_id())
+        if account is None or is_partner(account):
+            raise ApiError(403, "CBC.0151", "Access denied.")
+
+
 def _now() -> datetime:
     return sandbox_state().now().replace(tzinfo=None)
 
