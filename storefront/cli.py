@@ -89,6 +89,7 @@ def purge_uploads_command(older_than_days: int | None) -> None:
     claims after the review window (the worker runs it daily)."""
     retention = None if older_than_days is None else timedelta(days=older_than_days)
     deleted = uploads.purge_uploads(retention=retention)
+    db.session.commit()
     click.echo(f"purge-uploads: deleted {deleted} file(s)")
 
 

@@ -36,14 +36,12 @@ SHRINKING: set[str] = {
     "cloud/huawei.py:create_resources",
     "cloud/sandbox/console_site.py:create_console_site",
     "config.py:load_settings",
-    "console_bridge/services.py:redeem_link",
     "partners/services.py:move_funds",
     "cloud/huawei.py",
     "cloud/sandbox/routes/commerce.py",
     "catalog/services.py",
     "partners/services.py",
     "cloud/interface.py",
-    "accounts/services.py",
     "partners/views.py",
     "backoffice/services.py",
     "catalog/views.py",
@@ -52,12 +50,10 @@ SHRINKING: set[str] = {
     "billing/wallet_views.py",
     "partners/workspace.py",
     "billing/vouchers.py",
-    "accounts/views.py",
 }
 
 # Files that still lift the store filter, or keep their own clock or INSERT … ON CONFLICT.
 CROSS_STORE_SHRINKING: set[str] = {
-    "accounts/bootstrap.py",
     "backoffice/association.py",
     "billing/idempotency.py",
     "billing/ledger.py",
@@ -69,11 +65,8 @@ CROSS_STORE_SHRINKING: set[str] = {
     "billing/usage.py",
     "billing/vouchers.py",
     "catalog/owner.py",
-    "mail.py",
     "partners/services.py",
     "partners/workspace.py",
-    "stores/urls.py",
-    "uploads.py",
 }
 CLOCK_SHRINKING: set[str] = {
     "billing/idempotency.py",
@@ -84,7 +77,6 @@ CLOCK_SHRINKING: set[str] = {
     "billing/usage.py",
     "billing/worker.py",
     "catalog/services.py",
-    "console_bridge/services.py",
 }
 
 

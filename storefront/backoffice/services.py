@@ -174,7 +174,7 @@ def set_staff_active(actor: Staff, staff: Staff, active: bool, ip: str | None = 
 def set_staff_2fa(actor: Staff, required: bool, ip: str | None = None) -> None:
     require_permission(actor, "staff.manage")
     audit.record(actor, "security.staff_2fa", f"store:{actor.store_id}", {"required": required}, ip)
-    accounts.set_staff_2fa_required(actor.store_id, required)  # commits
+    accounts.set_staff_2fa_required(actor.store_id, required)
 
 
 # --------------------------------------------------------------------------- customer search

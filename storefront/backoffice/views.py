@@ -396,6 +396,7 @@ def security() -> ResponseReturnValue:
     form = forms.SecurityForm()
     if form.validate_on_submit():
         services.set_staff_2fa(_staff(), bool(form.staff_2fa_required.data), _ip())
+        db.session.commit()
         flash(_l("Security settings saved."))
     return redirect(url_for("backoffice.staff_list"))
 

@@ -130,6 +130,7 @@ def test_matrix(
                 with store_context(st):  # type: ignore[arg-type]
                     fresh = db.session.get(type(principal), principal.id)
                     raw, _ = accounts.issue_token(fresh)
+                    db.session.commit()
             headers["Authorization"] = f"Bearer {raw}"
         else:
             path = "/admin/login" if caller != "customer" else "/login"
