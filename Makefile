@@ -6,14 +6,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SANDBOX_PORT ?= 5001
 
-.PHONY: run test lint bench translations install clean
+NEWEST ?= .venv-newest
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test test-newest lint bench translations install clean lock
+
+# The tested versions (constraints.txt, written by `make lock`) within pyproject.toml's ranges.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
 	@echo "Installing Storefront and its dependencies into $(VENV) (the first time takes a minute)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[test,dev]'
+	@$(PY) -m pip install -q -c constraints.txt -e '.[test,dev]'
 	@touch $@
 
 install: $(VENV)/.installed translations
@@ -28,6 +31,22 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The suite on the newest versions pyproject.toml allows (no constraints), in its own venv:
+# what a fresh `pip install storefront` would get today.
+test-newest:
+	@test -x $(NEWEST)/bin/python || $(PYTHON) -m venv $(NEWEST)
+	@$(NEWEST)/bin/python -m pip install -q --upgrade pip
+	@$(NEWEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,dev]'
+	@$(NEWEST)/bin/python scripts/i18n.py compile
+	@$(NEWEST)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE \
+	  '^(flask|werkzeug|flask-login|flask-limiter|flask-babel|sqlalchemy|pysaml2|huaweicloudsdkcore)=' \
+	  | tr '\n' ' '; echo
+	$(NEWEST)/bin/python -m pytest $(PYTEST_ARGS)
+
+# After upgrading $(VENV) (pip install -U …) and a green `make test`: record the versions.
+lock: install
+	$(PY) scripts/lock.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy storefront
@@ -36,4 +55,4 @@ bench: install
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NEWEST) instance .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,12 @@ export STOREFRONT_MAIL_BACKEND=${STOREFRONT_MAIL_BACKEND:-file}
 export STOREFRONT_MAIL_DIR=${STOREFRONT_MAIL_DIR:-$INSTANCE/mail}
 export STOREFRONT_SANDBOX_URL=${STOREFRONT_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}
 export STOREFRONT_PUBLIC_URL=${STOREFRONT_PUBLIC_URL:-http://$HOST:$PORT}
+# development only: the storefront's clock follows the sandbox's (POST /_sandbox/clock)
+if [ "$STOREFRONT_ENV" != production ] && [ "${STOREFRONT_CLOUD:-sandbox}" = sandbox ]; then
+  export STOREFRONT_CLOCK_OFFSET_FILE=${STOREFRONT_CLOCK_OFFSET_FILE:-$INSTANCE/clock-offset.json}
+fi
+CLOCK_ARGS=()
+[ -n "${STOREFRONT_CLOCK_OFFSET_FILE:-}" ] && CLOCK_ARGS=(--clock-file "$STOREFRONT_CLOCK_OFFSET_FILE")
 APP_URL=http://127.0.0.1:$PORT
 mkdir -p "$INSTANCE" "$LOGS" "$STOREFRONT_MAIL_DIR"
 
@@ -50,7 +56,7 @@ port_busy "$PORT" && fail "port $PORT is in use: PORT=… make run picks another
 if [ "${STOREFRONT_CLOUD:-sandbox}" = "sandbox" ]; then
   port_busy "$SANDBOX_PORT" && fail "port $SANDBOX_PORT is in use: SANDBOX_PORT=… make run picks another"
   "$PY" -m storefront.cloud.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
-    --database "sqlite:///$INSTANCE/sandbox.db" >"$LOGS/sandbox.log" 2>&1 &
+    --database "sqlite:///$INSTANCE/sandbox.db" "${CLOCK_ARGS[@]}" >"$LOGS/sandbox.log" 2>&1 &
   SANDBOX_PID=$!
   PIDS+=("$SANDBOX_PID")
 fi

@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.utils import CryptographyDeprecationWarning
 from flask import Flask
 
+from storefront import clock
 from storefront.config import Settings, load_settings
 from storefront.json_provider import COLUMN_OPTIONS, OrjsonProvider
 
@@ -40,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     load_dotenv(override=False)
     settings = load_settings(config)
+    clock.follow_offset_file(settings.clock_offset_file)
     app = Flask(
         __name__,
         template_folder=str(_asset_dir("templates")),

@@ -2,8 +2,13 @@
 
 An area ``X`` may have ``storefront/X/views.py`` with ``register(app)`` (blueprints, navigation),
 ``storefront/X/cli.py`` with ``register(group)`` (``flask storefront …`` commands) and
-``storefront/X/seed.py`` with ``seed_demo()`` (demo data, idempotent). API endpoint modules live
-in ``storefront/api/`` and attach to its blueprint on import.
+``storefront/X/seed.py`` with ``seed_demo()`` (demo data, idempotent) and
+``storefront/X/jobs.py`` with ``register(jobs)`` (the background job kinds it enqueues and their
+handlers, :class:`storefront.billing.worker.JobRegistry`). API endpoint modules live in
+``storefront/api/`` and attach to its blueprint on import.
+
+``housekeeping`` comes last: not a product area but work across them (the purges), which may
+import any area and which no area imports.
 """
 
 from __future__ import annotations
@@ -12,7 +17,16 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-AREAS = ("stores", "accounts", "catalog", "billing", "console_bridge", "backoffice", "partners")
+AREAS = (
+    "stores",
+    "accounts",
+    "catalog",
+    "billing",
+    "console_bridge",
+    "backoffice",
+    "partners",
+    "housekeeping",
+)
 
 
 def hooks(kind: str) -> list[ModuleType]:

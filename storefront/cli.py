@@ -1,20 +1,16 @@
-"""``flask storefront …`` commands: init, seed-demo, purge-quotes, and the jobs areas add."""
+"""``flask storefront …`` commands: init, seed-demo, and the commands each area adds."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from storefront import uploads
 from storefront.accounts.bootstrap import ensure_owner
 from storefront.areas import hooks
 from storefront.config import Settings
 from storefront.extensions import db
-from storefront.housekeeping import QUOTE_RETENTION_DAYS, purge_expired_quotes
 from storefront.stores.services import ensure_default_store
 from storefront.stores.tenancy import store_context
 
@@ -58,39 +54,6 @@ def seed_demo_command() -> None:
     """Seed the demo store and catalogue (idempotent)."""
     seed_demo_data()
     click.echo("Demo data seeded.")
-
-
-@storefront_cli.command("purge-quotes")
-@click.option(
-    "--older-than-days",
-    type=click.IntRange(min=1),
-    default=QUOTE_RETENTION_DAYS,
-    show_default=True,
-    help="Delete quotes that expired more than this many days ago.",
-)
-def purge_quotes_command(older_than_days: int) -> None:
-    """Delete expired quotes no order or opportunity refers to (the worker runs it daily)."""
-    deleted = purge_expired_quotes(retention=timedelta(days=older_than_days))
-    click.echo(
-        f"purge-quotes: deleted {deleted} quote(s) expired more than {older_than_days} day(s) ago"
-    )
-
-
-@storefront_cli.command("purge-uploads")
-@click.option(
-    "--older-than-days",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Delete files decided more than this many days ago "
-    "[default: STOREFRONT_UPLOAD_RETENTION_DAYS, 30].",
-)
-def purge_uploads_command(older_than_days: int | None) -> None:
-    """Delete files of rejected or superseded real-name submissions and rejected remittance
-    claims after the review window (the worker runs it daily)."""
-    retention = None if older_than_days is None else timedelta(days=older_than_days)
-    deleted = uploads.purge_uploads(retention=retention)
-    db.session.commit()
-    click.echo(f"purge-uploads: deleted {deleted} file(s)")
 
 
 def register(app: Flask) -> None:

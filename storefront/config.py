@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any
 from cryptography.fernet import Fernet
 
 from storefront.cloud.settings import CloudConfigError, CloudSettings
+from storefront.config_groups import (
+    ThrottleSettings,
+    TuningSettings,
+    job_lease_s,
+    throttle_settings,
+    tuning_settings,
+)
 
 if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
@@ -77,6 +84,12 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     proxy_hops: int = 0
     store_cache_size: int = 1024
+    secret_key_fallbacks: tuple[str, ...] = ()  # older SECRET_KEYs still accepted (rotation)
+    tuning: TuningSettings = field(default_factory=lambda: TuningSettings())
+    # STOREFRONT_JOB_LEASE_S: how long a running background job stays claimed without its
+    # worker's heartbeat; a worker that dies loses its jobs to another worker after this
+    job_lease_s: int = 60
+    clock_offset_file: Path | None = None  # the clock's offset file (storefront/clock.py)
 
     @property
     def is_production(self) -> bool:
@@ -100,64 +113,12 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "TESTING": self.env == "testing",
             "DEBUG": False,
+            "SECRET_KEY_FALLBACKS": list(self.secret_key_fallbacks),
             "SETTINGS": self,
             "MAX_CONTENT_LENGTH": self.uploads.max_content_length if self.uploads else None,
+            **self.tuning.flask_config(),
             **self.extra,
         }
-
-
-@dataclass(frozen=True)
-class ThrottleSettings:
-    """Throttling of sign-in, registration and account mails (``storefront.accounts.limits``).
-
-    Rates are in the ``limits`` notation ("10 per 15 minutes", "3/hour"). Counters live in
-    Redis when ``STOREFRONT_REDIS_URL`` is set, in the process's memory otherwise.
-    """
-
-    # STOREFRONT_LOGIN_ACCOUNT_LIMIT: failed sign-ins (password, token, 2FA code; customer and
-    # staff routes alike) on one account, from any address, before the account locks
-    login_account: str = "10 per 15 minutes"
-    # STOREFRONT_LOGIN_LOCKOUT_S: how long a locked account refuses every sign-in
-    login_lockout_s: int = 900
-    # STOREFRONT_LOGIN_IP_LIMIT: failed sign-ins from one address across all accounts
-    login_ip: str = "30 per 15 minutes"
-    # STOREFRONT_REGISTER_IP_LIMIT / STOREFRONT_REGISTER_STORE_LIMIT: registrations
-    register_ip: str = "10 per hour"
-    register_store: str = "300 per hour"
-    # STOREFRONT_ACCOUNT_MAIL_LIMIT: reset (and, separately, verification) mails per account
-    account_mail: str = "3 per hour"
-
-
-_THROTTLE_RATES = {
-    "LOGIN_ACCOUNT_LIMIT": "login_account",
-    "LOGIN_IP_LIMIT": "login_ip",
-    "REGISTER_IP_LIMIT": "register_ip",
-    "REGISTER_STORE_LIMIT": "register_store",
-    "ACCOUNT_MAIL_LIMIT": "account_mail",
-}
-
-
-def _throttle_settings(env: Mapping[str, str], problems: list[str]) -> ThrottleSettings:
-    from limits import parse
-
-    values: dict[str, Any] = {}
-    for name, attr in _THROTTLE_RATES.items():
-        raw = (env.get(PREFIX + name) or "").strip()
-        if not raw:
-            continue
-        try:
-            parse(raw)
-        except ValueError:
-            problems.append(f"{PREFIX}{name} must be a rate such as '10 per hour', not {raw!r}")
-            continue
-        values[attr] = raw
-    lockout = (env.get(PREFIX + "LOGIN_LOCKOUT_S") or "").strip()
-    if lockout:
-        if lockout.isdigit() and int(lockout) >= 1:
-            values["login_lockout_s"] = int(lockout)
-        else:
-            problems.append(f"{PREFIX}LOGIN_LOCKOUT_S must be a whole number of seconds (>= 1)")
-    return ThrottleSettings(**values)
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -185,7 +146,7 @@ def load_settings(
     """Build validated settings from ``environ`` (default ``os.environ``) plus ``overrides``.
 
     ``overrides`` may hold ``STOREFRONT_*`` names (treated like environment variables) and
-    any other Flask config key (passed through untouched).
+    any other Flask config key (passed through untouched, after the declared ones).
     """
     env: dict[str, str] = dict(os.environ if environ is None else environ)
     extra: dict[str, Any] = {}
@@ -206,9 +167,42 @@ def load_settings(
             f"STOREFRONT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
         )
     production = environment == "production"
-
     inst = Path(get("INSTANCE_PATH") or instance_path or Path.cwd() / "instance").resolve()
+    values: dict[str, Any] = {
+        "env": environment,
+        "instance_path": inst,
+        "database_url": get("DATABASE_URL") or f"sqlite:///{inst / 'storefront.db'}",
+        "redis_url": get("REDIS_URL"),
+        "mail_dir": Path(get("MAIL_DIR") or inst / "mail"),
+        "extra": extra,
+    }
+    for part in (_secrets, _mail, _people, _areas, _texts_and_hosts, _clock):
+        values.update(part(get, env, production, problems))
+    values["throttle"] = throttle_settings(env, problems)
+    values["tuning"] = tuning_settings(get, problems)
+    values["job_lease_s"] = job_lease_s(get, problems)
+    if problems:
+        raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
+    return Settings(**values)
 
+
+Getter = Callable[..., str | None]
+
+
+def _clock(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """``CLOCK_OFFSET_FILE``: followed by storefront/clock.py; development and testing only."""
+    value = get("CLOCK_OFFSET_FILE")
+    if value and production:
+        problems.append("STOREFRONT_CLOCK_OFFSET_FILE is for development and testing only")
+    return {"clock_offset_file": Path(value).resolve() if value else None}
+
+
+def _secrets(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """``SECRET_KEY`` (+ ``SECRET_KEY_FALLBACKS``), ``ENCRYPTION_KEYS``: required in production."""
     secret = get("SECRET_KEY")
     if secret is None:
         if production:
@@ -216,7 +210,6 @@ def load_settings(
         secret = DEV_SECRET
     elif production and len(secret) < 32:
         problems.append("STOREFRONT_SECRET_KEY must be at least 32 characters in production")
-
     keys_raw = get("ENCRYPTION_KEYS")
     if keys_raw is None:
         if production:
@@ -232,7 +225,15 @@ def load_settings(
         except (ValueError, TypeError):
             problems.append("STOREFRONT_ENCRYPTION_KEYS holds a value that is not a Fernet key")
             break
+    fallbacks = tuple(
+        k.strip() for k in (get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()
+    )
+    return {"secret_key": secret, "encryption_keys": keys, "secret_key_fallbacks": fallbacks}
 
+
+def _mail(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
     mail_backend = get("MAIL_BACKEND", "console") or "console"
     if mail_backend not in MAIL_BACKENDS:
         problems.append(f"STOREFRONT_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}")
@@ -244,42 +245,67 @@ def load_settings(
         smtp_port = 587
     if mail_backend == "smtp" and not get("SMTP_HOST"):
         problems.append("STOREFRONT_SMTP_HOST is required with STOREFRONT_MAIL_BACKEND=smtp")
+    return {
+        "mail_backend": mail_backend,
+        "mail_from": get("MAIL_FROM", "no-reply@storefront.local") or "",
+        "smtp_host": get("SMTP_HOST", "localhost") or "localhost",
+        "smtp_port": smtp_port,
+        "smtp_user": get("SMTP_USER"),
+        "smtp_password": get("SMTP_PASSWORD"),
+        "smtp_starttls": _bool(get("SMTP_STARTTLS"), default=True),
+    }
 
+
+def _people(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """The default locale and the first administrator."""
     locale = get("DEFAULT_LOCALE", "en") or "en"
     if locale not in LOCALES:
         problems.append(f"STOREFRONT_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
-
     admin_email, admin_password = get("ADMIN_EMAIL"), get("ADMIN_PASSWORD")
     if bool(admin_email) != bool(admin_password):
         problems.append("STOREFRONT_ADMIN_EMAIL and STOREFRONT_ADMIN_PASSWORD go together")
     elif admin_password and len(admin_password) < 10:
         problems.append("STOREFRONT_ADMIN_PASSWORD must be at least 10 characters")
+    return {"default_locale": locale, "admin_email": admin_email, "admin_password": admin_password}
+
+
+def _areas(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """Settings parsed by the areas that own them: cloud, wallet, console, partners, uploads."""
+    from storefront.billing.topup import WalletSettings
+    from storefront.console_bridge.settings import ConsoleSettings
+    from storefront.partners.settings import PartnerSettings
+    from storefront.uploads import UploadSettings
 
     try:
         cloud = CloudSettings.from_mapping(env)
     except CloudConfigError as exc:
         problems.append(str(exc))
         cloud = CloudSettings.from_mapping({})
-
-    from storefront.billing.topup import WalletSettings
-    from storefront.console_bridge.settings import ConsoleSettings
-
-    wallet, wallet_problems = WalletSettings.from_mapping(
-        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
-    )
-    problems.extend(wallet_problems)
+    sandbox = get("CLOUD", "sandbox") == "sandbox"
+    wallet, wallet_problems = WalletSettings.from_mapping(env, production, cloud_is_sandbox=sandbox)
     console, console_problems = ConsoleSettings.from_mapping(
-        env, production, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
+        env, production, cloud_is_sandbox=sandbox
     )
-    problems.extend(console_problems)
+    partners, partner_problems = PartnerSettings.from_mapping(env, cloud_is_sandbox=sandbox)
+    uploads, upload_problems = UploadSettings.from_mapping(env)
+    problems.extend([*wallet_problems, *console_problems, *partner_problems, *upload_problems])
+    return {
+        "cloud": cloud,
+        "wallet": wallet,
+        "console": console,
+        "partners": partners,
+        "uploads": uploads,
+    }
 
-    from storefront.partners.settings import PartnerSettings
 
-    partners, partner_problems = PartnerSettings.from_mapping(
-        env, cloud_is_sandbox=(get("CLOUD", "sandbox") == "sandbox")
-    )
-    problems.extend(partner_problems)
-
+def _texts_and_hosts(
+    get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
+) -> dict[str, Any]:
+    """Store-text render caps, ``PUBLIC_URL`` and the host settings."""
     text_caps: dict[str, int] = {}
     for name, default, low, high in TEXT_CAPS:
         raw = get(name, str(default)) or str(default)
@@ -290,50 +316,17 @@ def load_settings(
         if not low <= text_caps[name] <= high:
             problems.append(f"STOREFRONT_{name} must be a whole number from {low} to {high}")
             text_caps[name] = default
-    throttle = _throttle_settings(env, problems)
-    from storefront.uploads import UploadSettings
-
-    uploads, upload_problems = UploadSettings.from_mapping(env)
-    problems.extend(upload_problems)
     public_url = (get("PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
     trusted_hosts, proxy_hops, store_cache_size = _host_settings(get, public_url, problems)
-
-    if problems:
-        raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
-
-    return Settings(
-        env=environment,
-        secret_key=secret,
-        database_url=get("DATABASE_URL") or f"sqlite:///{inst / 'storefront.db'}",
-        instance_path=inst,
-        redis_url=get("REDIS_URL"),
-        mail_backend=mail_backend,
-        mail_dir=Path(get("MAIL_DIR") or inst / "mail"),
-        mail_from=get("MAIL_FROM", "no-reply@storefront.local") or "",
-        smtp_host=get("SMTP_HOST", "localhost") or "localhost",
-        smtp_port=smtp_port,
-        smtp_user=get("SMTP_USER"),
-        smtp_password=get("SMTP_PASSWORD"),
-        smtp_starttls=_bool(get("SMTP_STARTTLS"), default=True),
-        admin_email=admin_email,
-        admin_password=admin_password,
-        default_locale=locale,
-        encryption_keys=keys,
-        public_url=public_url,
-        cloud=cloud,
-        extra=extra,
-        wallet=wallet,
-        partners=partners,
-        console=console,
-        text_max_steps=text_caps["TEXT_MAX_STEPS"],
-        text_max_chars=text_caps["TEXT_MAX_CHARS"],
-        text_max_ms=text_caps["TEXT_MAX_MS"],
-        throttle=throttle,
-        uploads=uploads,
-        trusted_hosts=trusted_hosts,
-        proxy_hops=proxy_hops,
-        store_cache_size=store_cache_size,
-    )
+    return {
+        "text_max_steps": text_caps["TEXT_MAX_STEPS"],
+        "text_max_chars": text_caps["TEXT_MAX_CHARS"],
+        "text_max_ms": text_caps["TEXT_MAX_MS"],
+        "public_url": public_url,
+        "trusted_hosts": trusted_hosts,
+        "proxy_hops": proxy_hops,
+        "store_cache_size": store_cache_size,
+    }
 
 
 def _host_settings(

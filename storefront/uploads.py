@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from storefront.accounts.documents import document_path
 from storefront.accounts.models import RealnameStatus, RealnameSubmission
 from storefront.billing.models import ClaimStatus, RemittanceClaim
+from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stores.models import Store
@@ -205,7 +206,7 @@ def purge_uploads(retention: timedelta | None = None, now: datetime | None = Non
     files were deleted. The caller commits (the command; the job runner for the job)."""
     if retention is None:
         retention = timedelta(days=upload_settings().retention_days)
-    cutoff = (now or datetime.now(UTC)) - retention
+    cutoff = (now or utcnow()) - retention
     deleted = 0
     for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
         deleted += _purge_realname(cutoff, store_id) + _purge_proofs(cutoff, store_id)
@@ -216,5 +217,5 @@ def purge_uploads(retention: timedelta | None = None, now: datetime | None = Non
 
 
 def purge_uploads_job(job: Any) -> None:
-    """The worker's daily job (:func:`storefront.billing.worker.schedule_periodic`)."""
+    """The worker's daily job (registered by :mod:`storefront.housekeeping.jobs`)."""
     purge_uploads()

@@ -184,13 +184,40 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def _shared_app(
+    make_app: Callable[..., Flask], _migrated: None
+) -> tuple[Flask, dict[str, Any], frozenset[str]]:
+    """One app per test process (building one compiles every URL rule: ~60-250 ms), with its
+    config and extensions as built, so each test can start from exactly that."""
     application = make_app()
+    return application, dict(application.config), frozenset(application.extensions)
+
+
+def reset_app(application: Flask, config: dict[str, Any], extensions: frozenset[str]) -> None:
+    """Undo what a test did to the shared app: config changes, the caches and throttles the app
+    builds on first use (kept in ``app.extensions``), the rate limiter's counters."""
+    from storefront.extensions import limiter
+
+    application.config.clear()
+    application.config.update(config)
+    for name in set(application.extensions) - extensions:
+        del application.extensions[name]
+    with application.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def app(_shared_app: tuple[Flask, dict[str, Any], frozenset[str]]) -> Iterator[Flask]:
+    """The app, as new: empty tables, config and caches as built (a test that must add routes
+    or change settings before the first request builds its own with ``make_app``)."""
+    application, config, extensions = _shared_app
+    reset_app(application, config, extensions)
     with application.app_context():
         _empty_tables()
     yield application
-    dispose(application)
+    with application.app_context():
+        _db.session.remove()
 
 
 @pytest.fixture

@@ -114,13 +114,17 @@ def test_language_switch_sticks_and_only_redirects_locally(client: Any, default_
     assert "Elastic Cloud Server" in client.get("/").get_data(as_text=True)
 
 
-def test_request_hooks_run_and_one_request_hooks_are_not_kept(app: Any, default_store: Any) -> None:
+def test_request_hooks_run_and_one_request_hooks_are_not_kept(
+    make_app: Any, app: Any, default_store: Any
+) -> None:
     """The app remembers which hooks are plain functions (not async), weakly: a hook made for
     one request runs on that request's answer and is then free to go."""
     import gc
     import weakref
 
     from flask import after_this_request
+
+    app = make_app()  # a route is added below: a new app, not the one tests share
 
     made: list[weakref.ref[Any]] = []
 

@@ -15,7 +15,7 @@ from storefront.billing.models import Order, OrderStatus
 from storefront.catalog.models import Quote
 from storefront.catalog.services import new_quote_id
 from storefront.extensions import db
-from storefront.housekeeping import purge_expired_quotes
+from storefront.housekeeping.jobs import purge_expired_quotes
 from storefront.partners import workspace
 from storefront.stores.models import Store
 from storefront.stores.tenancy import all_stores, store_context

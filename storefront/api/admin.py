@@ -16,17 +16,19 @@ from storefront.api import bp
 from storefront.api.accounts import customer_json, json_body
 from storefront.api.auth import api_staff, require_staff_token
 from storefront.api.errors import ApiError
-from storefront.backoffice import services
-from storefront.backoffice.services import BackofficeError, CustomerQuery
+from storefront.backoffice import customer_freeze, customer_search
+from storefront.backoffice.customer_search import CustomerQuery
+from storefront.extensions import db
 from storefront.stores.tenancy import current_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def staff_api(permission: str) -> Callable[[F], F]:
-    """Bearer staff token + the permission; domain errors become the contract's error body.
+    """Bearer staff token + the permission (a refusal is the contract's 403 body).
 
-    The permission is also checked again inside the service; ``view.permission`` lets the
+    Domain errors the view raises reach the app's handler (``storefront.errors``). The
+    permission is also checked again inside the service; ``view.permission`` lets the
     authorisation test matrix know what each endpoint needs.
     """
 
@@ -39,9 +41,6 @@ def staff_api(permission: str) -> Callable[[F], F]:
                 return view(*args, **kwargs)
             except PermissionDenied as exc:
                 raise ApiError(403, "forbidden", "Your role does not allow this.") from exc
-            except BackofficeError as exc:
-                fields = {k: str(v) for k, v in exc.fields.items()}
-                raise ApiError(exc.status, exc.code, str(exc.message), fields) from exc
 
         wrapper.permission = permission  # type: ignore[attr-defined]
         return cast(F, require_staff_token(wrapper))
@@ -75,12 +74,12 @@ def _date_arg(name: str) -> date | None:
 def _limit() -> int:
     raw = request.args.get("limit", "")
     if raw == "":
-        return services.DEFAULT_LIMIT
+        return customer_search.DEFAULT_LIMIT
     # ASCII digits only (int() refuses '²'), and few of them (int() refuses 5,000)
     if (
         not (raw.isascii() and raw.isdigit())
         or len(raw) > 3
-        or not 1 <= int(raw) <= services.MAX_LIMIT
+        or not 1 <= int(raw) <= customer_search.MAX_LIMIT
     ):
         raise ApiError(422, "invalid_input", "limit must be 1 to 100.", {"limit": "1 to 100."})
     return int(raw)
@@ -106,18 +105,18 @@ def admin_customers() -> ResponseReturnValue:
         cursor=request.args.get("cursor") or None,
         limit=_limit(),
     )
-    items, next_cursor = services.search_customers(api_staff(), params)
+    items, next_cursor = customer_search.search_customers(api_staff(), params)
     return jsonify(items=[admin_customer_json(c) for c in items], next_cursor=next_cursor)
 
 
 def _customer(customer_id: int) -> Customer:
-    return services.get_customer(api_staff(), customer_id)
+    return customer_search.get_customer(api_staff(), customer_id)
 
 
 @bp.get("/admin/customers/<id:customer_id>")
 @staff_api("customers.view")
 def admin_customer(customer_id: int) -> ResponseReturnValue:
-    summary = services.summary(api_staff(), _customer(customer_id))
+    summary = customer_search.summary(api_staff(), _customer(customer_id))
     body = admin_customer_json(summary.customer)
     body.update(
         balance=f"{summary.balance:.2f}",
@@ -141,13 +140,16 @@ def _text(data: dict[str, Any], name: str) -> str:
 def admin_freeze(customer_id: int) -> ResponseReturnValue:
     data = json_body()
     customer = _customer(customer_id)
-    freeze = services.freeze_customer(
+    freeze = customer_freeze.freeze_customer(
         api_staff(),
         customer,
         _text(data, "reason"),
         _text(data, "mode") or "ACCOUNT",
         ip=request.remote_addr,
     )
+    db.session.commit()  # frozen here before the provider is asked
+    customer_freeze.mirror_freeze(freeze)
+    db.session.commit()
     return jsonify(status=str(customer.status), provider=freeze.provider_state)
 
 
@@ -156,7 +158,10 @@ def admin_freeze(customer_id: int) -> ResponseReturnValue:
 def admin_unfreeze(customer_id: int) -> ResponseReturnValue:
     data = json_body()
     customer = _customer(customer_id)
-    services.unfreeze_customer(api_staff(), customer, _text(data, "reason"), ip=request.remote_addr)
+    customer_freeze.unfreeze_customer(
+        api_staff(), customer, _text(data, "reason"), ip=request.remote_addr
+    )
+    db.session.commit()
     return jsonify(status=str(customer.status))
 
 

@@ -14,7 +14,6 @@ from flask_babel import get_locale
 
 from storefront.api import bp
 from storefront.api.auth import optional_customer
-from storefront.api.errors import ApiError
 from storefront.catalog import descriptions, services
 from storefront.catalog.owner import owner_key
 from storefront.extensions import db
@@ -32,10 +31,6 @@ def _locale() -> str:
 def _api_customer_id() -> int | None:
     customer = optional_customer()
     return int(customer.id) if customer is not None else None
-
-
-def _api_error(exc: services.CatalogError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, exc.fields)
 
 
 def quote_json(quote: services.StoredQuote) -> dict[str, Any]:
@@ -85,7 +80,7 @@ def list_products() -> ResponseReturnValue:
     hid = services.hidden()
     region = request.args.get("region") or None
     if region is not None and region not in {r.code for r in services.regions(hid)}:
-        raise _api_error(services.unknown_region())
+        raise services.unknown_region()
     ctx = services.load_context(_api_customer_id())
     prices = (
         services.list_prices(region, services.specs(region=region, hid=hid), ctx) if region else {}
@@ -114,15 +109,12 @@ def list_products() -> ResponseReturnValue:
 @bp.post("/quotes")
 def create_quote() -> ResponseReturnValue:
     customer_id = _api_customer_id()
-    try:
-        req = services.parse_quote_request(request.get_json(silent=True))
-        quote = services.create_quote(
-            req,
-            customer_id=customer_id,
-            session_key=None if customer_id is not None else owner_key(create=True),
-        )
-    except services.CatalogError as exc:
-        raise _api_error(exc) from None
+    req = services.parse_quote_request(request.get_json(silent=True))
+    quote = services.create_quote(
+        req,
+        customer_id=customer_id,
+        session_key=None if customer_id is not None else owner_key(create=True),
+    )
     db.session.commit()
     # Like the API's other creates (customers, orders): the new quote's id is in the body
     # (`GET /api/v1/quotes/<id>`), no Location header.
@@ -137,5 +129,5 @@ def get_quote(quote_id: str) -> ResponseReturnValue:
         quote_id, customer_id=_api_customer_id(), session_key=owner_key(create=False)
     )
     if quote is None:
-        raise _api_error(services.not_found_quote())
+        raise services.not_found_quote()
     return jsonify(quote_json(services.StoredQuote.of(quote)))

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -38,18 +39,34 @@ from storefront.accounts.models import Customer, CustomerStatus, Staff
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
-from storefront.backoffice.services import BackofficeError
+from storefront.backoffice.errors import (
+    AccountClosed,
+    AlreadyRecorded,
+    AlreadySettled,
+    BackofficeError,
+    NotFound,
+)
+from storefront.billing import ledger
+from storefront.billing import services as billing
+from storefront.billing.models import (
+    Order,
+    OrderLine,
+    Resource,
+    Voucher,
+    VoucherStatus,
+    Wallet,
+)
+from storefront.billing.vouchers import reclaim_store_vouchers
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.mail import send_template
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 
 PERMISSION = "customers.association"
 CENT = Decimal("0.01")
 PREPAID_LIVE = ("active", "stopped", "frozen")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -66,15 +83,10 @@ def _clean_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if len(text) < 3:
         raise BackofficeError(
-            422,
-            "invalid_input",
-            _l("Give a reason."),
-            {"reason": _l("Give a reason (at least 3 characters).")},
+            _("Give a reason."), fields={"reason": _("Give a reason (at least 3 characters).")}
         )
     if len(text) > 500:
-        raise BackofficeError(
-            422, "invalid_input", _l("The reason is too long."), {"reason": _l("Too long.")}
-        )
+        raise BackofficeError(_("The reason is too long."), fields={"reason": _("Too long.")})
     return text
 
 
@@ -96,22 +108,21 @@ def prepaid_unconsumed(customer: Customer, at: datetime | None = None) -> list[P
     times ``(expires_at - at) / (expires_at - start)``, where ``start`` is when the order became
     active (or was paid, or the resource was created).
     """
-    from storefront.billing.models import Order, OrderLine, Resource
-
-    at = at or now()
+    at = at or utcnow()
     rows = db.session.execute(
-        select(Resource, OrderLine, Order)
-        .join(OrderLine, OrderLine.id == Resource.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Resource.customer_id == customer.id,
-            Resource.store_id == customer.store_id,
-            Resource.billing_mode != "on_demand",
-            Resource.status.in_(PREPAID_LIVE),
-            Resource.expires_at.is_not(None),
+        in_store(
+            select(Resource, OrderLine, Order)
+            .join(OrderLine, OrderLine.id == Resource.order_line_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Resource.customer_id == customer.id,
+                Resource.billing_mode != "on_demand",
+                Resource.status.in_(PREPAID_LIVE),
+                Resource.expires_at.is_not(None),
+            )
+            .order_by(Resource.id),
+            customer.store_id,
         )
-        .order_by(Resource.id)
-        .execution_options(all_stores=True)
     ).all()
     shares: list[PrepaidShare] = []
     for resource, line, order in rows:
@@ -154,22 +165,17 @@ class Preview:
 
 
 def preview(actor: Staff, customer: Customer) -> Preview:
-    from storefront.billing import services as billing
-    from storefront.billing.models import Voucher, VoucherStatus
-
     require_permission(actor, PERMISSION)
     wallet = billing.balance(customer)
     shares = prepaid_unconsumed(customer)
     prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
     codes = db.session.scalars(
-        select(Voucher.code)
-        .where(
-            Voucher.store_id == customer.store_id,
-            Voucher.customer_id == customer.id,
-            Voucher.status == VoucherStatus.ACTIVE,
+        in_store(
+            select(Voucher.code)
+            .where(Voucher.customer_id == customer.id, Voucher.status == VoucherStatus.ACTIVE)
+            .order_by(Voucher.id),
+            customer.store_id,
         )
-        .order_by(Voucher.id)
-        .execution_options(all_stores=True)
     ).all()
     return Preview(
         wallet_balance=wallet,
@@ -183,13 +189,8 @@ def preview(actor: Staff, customer: Customer) -> Preview:
 
 def _locked_balance(customer: Customer) -> Decimal:
     """The wallet balance, read under the wallet's row lock (waits for in-flight debits)."""
-    from storefront.billing import ledger
-    from storefront.billing.models import Wallet
-
     wallet_id = db.session.scalar(
-        select(Wallet.id)
-        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
-        .execution_options(all_stores=True)
+        in_store(select(Wallet.id).where(Wallet.customer_id == customer.id), customer.store_id)
     )
     if wallet_id is None:
         return Decimal("0.00")
@@ -200,29 +201,69 @@ def _locked_balance(customer: Customer) -> Decimal:
 def switch_association(
     actor: Staff, customer: Customer, reason: str | None, ip: str | None = None
 ) -> AssociationSettlement:
-    """The customer leaves the partner: reclaim store vouchers, record the settlement, close
-    the account, audit, and mail the customer. Commits."""
-    from storefront.billing import services as billing
-    from storefront.billing.vouchers import reclaim_store_vouchers
-
+    """The customer leaves the partner: close the account, reclaim the store's vouchers, record
+    the settlement, audit. The caller commits, then mails the customer (:func:`mail_settlement`).
+    """
     require_permission(actor, PERMISSION)
     text = _clean_reason(reason)
     if customer.store_id != actor.store_id:
-        raise BackofficeError(404, "not_found", _l("No such customer."))
+        raise NotFound(_("No such customer."))
     if customer.status == CustomerStatus.CLOSED:
-        raise BackofficeError(409, "account_closed", _l("This account is closed."))
-
-    # Close first: from the commit below on, the customer can neither log in nor spend.
+        raise AccountClosed(_("This account is closed."))
+    # Closed first: once this is committed the customer can neither log in nor spend.
     previous_status = str(customer.status)
     customer.status = CustomerStatus.CLOSED
-    revoked = reclaim_store_vouchers(customer)  # commits the closure with the revocations
+    revoked = reclaim_store_vouchers(customer)
+    settlement = _record_settlement(actor, customer, text, revoked, previous_status)
+    audit.record(
+        actor,
+        "customer.association_switch",
+        customer,
+        {
+            "reason": text,
+            "settlement_id": settlement.id,
+            "wallet_balance": str(settlement.wallet_balance),
+            "prepaid_unconsumed": str(settlement.prepaid_unconsumed),
+            "vouchers_reclaimed": [v.code for v in revoked],
+        },
+        ip,
+        store_id=customer.store_id,
+    )
+    db.session.flush()
+    return settlement
 
-    at = now()
-    wallet = _locked_balance(customer)  # held until the settlement commits
+
+def _record_settlement(
+    actor: Staff, customer: Customer, reason: str, revoked: list[Voucher], previous_status: str
+) -> AssociationSettlement:
+    """What was paid to the partner and not consumed, for staff to settle offline."""
+    at = utcnow()
+    wallet = _locked_balance(customer)  # the wallet's row lock is held until the caller commits
     shares = prepaid_unconsumed(customer, at)
     prepaid = _money(sum((s.unconsumed for s in shares), Decimal("0")))
-    currency = billing.store_currency(customer.store_id)
-    details: dict[str, Any] = {
+    settlement = AssociationSettlement(
+        store_id=customer.store_id,
+        customer_id=customer.id,
+        currency=billing.store_currency(customer.store_id),
+        wallet_balance=wallet,
+        prepaid_unconsumed=prepaid,
+        total=_money(wallet + prepaid),
+        status=SettlementStatus.OPEN,
+        reason=reason,
+        details=_settlement_details(revoked, shares, previous_status),
+        created_by_id=actor.id,
+        created_at=at,
+    )
+    db.session.add(settlement)
+    db.session.flush()
+    return settlement
+
+
+def _settlement_details(
+    revoked: list[Voucher], shares: list[PrepaidShare], previous_status: str
+) -> dict[str, Any]:
+    """The settlement's record of each kind of value and where it goes."""
+    return {
         "store_vouchers_reclaimed": [
             {
                 "code": v.code,
@@ -248,43 +289,10 @@ def switch_association(
         "previous_status": previous_status,
         "provider_association": "to end in Partner Center: the provider has no API for it",
     }
-    settlement = AssociationSettlement(
-        store_id=customer.store_id,
-        customer_id=customer.id,
-        currency=currency,
-        wallet_balance=wallet,
-        prepaid_unconsumed=prepaid,
-        total=_money(wallet + prepaid),
-        status=SettlementStatus.OPEN,
-        reason=text,
-        details=details,
-        created_by_id=actor.id,
-        created_at=at,
-    )
-    db.session.add(settlement)
-    db.session.flush()
-    audit.record(
-        actor,
-        "customer.association_switch",
-        customer,
-        {
-            "reason": text,
-            "settlement_id": settlement.id,
-            "wallet_balance": str(wallet),
-            "prepaid_unconsumed": str(prepaid),
-            "vouchers_reclaimed": [v.code for v in revoked],
-        },
-        ip,
-        store_id=customer.store_id,
-    )
-    db.session.commit()
-    _mail(customer, settlement)
-    return settlement
 
 
-def _mail(customer: Customer, settlement: AssociationSettlement) -> None:
-    from storefront.mail import send_template
-
+def mail_settlement(customer: Customer, settlement: AssociationSettlement) -> None:
+    """Tell the customer what the committed switch settled, in their language."""
     try:
         send_template(
             "backoffice_association",
@@ -303,13 +311,12 @@ def list_settlements(
 ) -> Sequence[tuple[AssociationSettlement, Customer]]:
     """``status``: open | settled | partner_center (not yet disassociated at the provider)."""
     require_permission(actor, "money.view")
-    query = (
+    query = in_store(
         select(AssociationSettlement, Customer)
         .join(Customer, Customer.id == AssociationSettlement.customer_id)
-        .where(AssociationSettlement.store_id == actor.store_id)
         .order_by(AssociationSettlement.id.desc())
-        .limit(limit)
-        .execution_options(all_stores=True)
+        .limit(limit),
+        actor.store_id,
     )
     if status in {s.value for s in SettlementStatus}:
         query = query.where(AssociationSettlement.status == SettlementStatus(status))
@@ -321,28 +328,25 @@ def list_settlements(
 def settlements_for(actor: Staff, customer: Customer) -> Sequence[AssociationSettlement]:
     require_permission(actor, "customers.view")
     return db.session.scalars(
-        select(AssociationSettlement)
-        .where(
-            AssociationSettlement.customer_id == customer.id,
-            AssociationSettlement.store_id == actor.store_id,
+        in_store(
+            select(AssociationSettlement)
+            .where(AssociationSettlement.customer_id == customer.id)
+            .order_by(AssociationSettlement.id.desc()),
+            actor.store_id,
         )
-        .order_by(AssociationSettlement.id.desc())
-        .execution_options(all_stores=True)
     ).all()
 
 
 def _own_settlement(actor: Staff, settlement_id: int) -> AssociationSettlement:
     """One of the actor's store's settlements, or a 404."""
     settlement = db.session.scalar(
-        select(AssociationSettlement)
-        .where(
-            AssociationSettlement.id == settlement_id,
-            AssociationSettlement.store_id == actor.store_id,
+        in_store(
+            select(AssociationSettlement).where(AssociationSettlement.id == settlement_id),
+            actor.store_id,
         )
-        .execution_options(all_stores=True)
     )
     if settlement is None:
-        raise BackofficeError(404, "not_found", _l("No such settlement."))
+        raise NotFound(_("No such settlement."))
     return settlement
 
 
@@ -354,10 +358,10 @@ def mark_settled(
     text = _clean_reason(note)
     settlement = _own_settlement(actor, settlement_id)
     if settlement.status is SettlementStatus.SETTLED:
-        raise BackofficeError(409, "already_settled", _l("This settlement is already settled."))
+        raise AlreadySettled(_("This settlement is already settled."))
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_by_id = actor.id
-    settlement.settled_at = now()
+    settlement.settled_at = utcnow()
     settlement.settled_note = text
     audit.record(
         actor,
@@ -367,7 +371,7 @@ def mark_settled(
         ip,
         store_id=actor.store_id,
     )
-    db.session.commit()
+    db.session.flush()
     return settlement
 
 
@@ -384,33 +388,29 @@ def record_provider_unbound(
     require_permission(actor, PERMISSION)
     settlement = _own_settlement(actor, settlement_id)
     if settlement.provider_unbound_on is not None:
-        raise BackofficeError(
-            409, "already_recorded", _l("The Partner Center step is already recorded.")
-        )
+        raise AlreadyRecorded(_("The Partner Center step is already recorded."))
     fields: dict[str, Any] = {}
-    switched_on = (_aware(settlement.created_at) or now()).date()
+    switched_on = (_aware(settlement.created_at) or utcnow()).date()
     if done_on is None:
-        fields["done_on"] = _l("Give the day it was done.")
+        fields["done_on"] = _("Give the day it was done.")
     # a day of slack either way: staff write their local date, the switch is stamped in UTC
-    elif not switched_on - timedelta(days=1) <= done_on <= now().date() + timedelta(days=1):
-        fields["done_on"] = _l("Use a day between the switch and today.")
+    elif not switched_on - timedelta(days=1) <= done_on <= utcnow().date() + timedelta(days=1):
+        fields["done_on"] = _("Use a day between the switch and today.")
     who = " ".join((done_by or "").split())
     if len(who) < 2 or len(who) > 255:
-        fields["done_by"] = _l("Say who did it in Partner Center.")
+        fields["done_by"] = _("Say who did it in Partner Center.")
     text = " ".join((note or "").split())
     if len(text) > 500:
-        fields["note"] = _l("Too long.")
+        fields["note"] = _("Too long.")
     if fields:
-        raise BackofficeError(422, "invalid_input", _l("Please correct the marked fields."), fields)
+        raise BackofficeError(_("Please correct the marked fields."), fields=fields)
     settlement.provider_unbound_on = done_on
     settlement.provider_unbound_by = who
     settlement.provider_unbound_note = text or None
     settlement.provider_unbound_staff_id = actor.id
-    settlement.provider_unbound_recorded_at = now()
+    settlement.provider_unbound_recorded_at = utcnow()
     customer = db.session.scalar(
-        select(Customer)
-        .where(Customer.id == settlement.customer_id)
-        .execution_options(all_stores=True)
+        in_store(select(Customer).where(Customer.id == settlement.customer_id), actor.store_id)
     )
     audit.record(
         actor,
@@ -426,5 +426,5 @@ def record_provider_unbound(
         ip,
         store_id=actor.store_id,
     )
-    db.session.commit()
+    db.session.flush()
     return settlement

@@ -1,5 +1,5 @@
 """Back-office pages for the association switch (a customer leaves the partner) and the
-settlements it records. Attaches to the back-office blueprint (imported by ``views.py``)."""
+settlements it records, on the back-office blueprint."""
 
 from __future__ import annotations
 
@@ -14,18 +14,20 @@ from wtforms import BooleanField, DateField, IntegerField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.backoffice import association
-from storefront.backoffice.services import BackofficeError
-from storefront.backoffice.views import (
-    _customer_or_404,
-    _flash_error,
-    _ip,
-    _staff,
+from storefront.backoffice.blueprint import (
+    acting_staff,
     bp,
-    staff_page,
+    client_ip,
+    customer_or_404,
+    flash_error,
 )
+from storefront.backoffice.errors import BackofficeError
+from storefront.clock import utcnow
+from storefront.extensions import db
 
 
 class AssociationForm(FlaskForm):
@@ -66,28 +68,32 @@ def _confirm_page(c: Customer, form: AssociationForm) -> str:
         "backoffice/association_confirm.html",
         c=c,
         form=form,
-        preview=association.preview(_staff(), c),
+        preview=association.preview(acting_staff(), c),
     )
 
 
 @bp.get("/customers/<id:customer_id>/association")
 @staff_page("customers.association")
 def association_confirm(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     return _confirm_page(c, AssociationForm(prefix="assoc"))
 
 
 @bp.post("/customers/<id:customer_id>/association")
 @staff_page("customers.association")
 def association_switch(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = AssociationForm(prefix="assoc")
     if form.validate_on_submit():
         try:
-            settlement = association.switch_association(_staff(), c, form.reason.data, _ip())
+            settlement = association.switch_association(
+                acting_staff(), c, form.reason.data, client_ip()
+            )
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _confirm_page(c, form), exc.status
+        db.session.commit()
+        association.mail_settlement(c, settlement)
         flash(
             _l(
                 "The customer has left the store. Settlement #%(id)s records %(total)s %(cur)s "
@@ -108,21 +114,19 @@ def settlements() -> ResponseReturnValue:
     status = request.args.get("status") or None
     return render_template(
         "backoffice/settlements.html",
-        rows=association.list_settlements(_staff(), status),
+        rows=association.list_settlements(acting_staff(), status),
         status=status,
         settle_form=SettleForm(prefix="settle"),
-        can_settle=has_permission(_staff(), "funds.manage"),
+        can_settle=has_permission(acting_staff(), "funds.manage"),
         unbound_form=_unbound_form(),
-        can_record_unbound=has_permission(_staff(), "customers.association"),
+        can_record_unbound=has_permission(acting_staff(), "customers.association"),
     )
 
 
 def _unbound_form() -> ProviderUnboundForm:
-    from datetime import UTC, datetime
-
     form = ProviderUnboundForm(prefix="pc", formdata=None)
-    form.done_on.data = datetime.now(UTC).date()
-    form.done_by.data = _staff().name
+    form.done_on.data = utcnow().date()
+    form.done_by.data = acting_staff().name
     return form
 
 
@@ -140,13 +144,19 @@ def settlement_provider_unbound() -> ResponseReturnValue:
         return redirect(url_for("backoffice.settlements", status="partner_center"))
     try:
         association.record_provider_unbound(
-            _staff(), settlement_id, form.done_on.data, form.done_by.data, form.note.data, _ip()
+            acting_staff(),
+            settlement_id,
+            form.done_on.data,
+            form.done_by.data,
+            form.note.data,
+            client_ip(),
         )
     except BackofficeError as exc:
         if exc.status == 404:
             abort(404)
         flash(" ".join([str(exc.message), *(str(m) for m in exc.fields.values())]), "error")
         return redirect(url_for("backoffice.settlements", status="partner_center"))
+    db.session.commit()
     flash(_l("Recorded: the customer was disassociated in Partner Center."))
     return redirect(url_for("backoffice.settlements"))
 
@@ -160,11 +170,12 @@ def settlement_settle() -> ResponseReturnValue:
         flash(_l("Say how it was settled."), "error")
         return redirect(url_for("backoffice.settlements"))
     try:
-        association.mark_settled(_staff(), settlement_id, form.note.data, _ip())
+        association.mark_settled(acting_staff(), settlement_id, form.note.data, client_ip())
     except BackofficeError as exc:
         if exc.status == 404:
             abort(404)
         flash(str(exc.message), "error")
         return redirect(url_for("backoffice.settlements"))
+    db.session.commit()
     flash(_l("Settlement marked as settled."))
     return redirect(url_for("backoffice.settlements"))

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from storefront.accounts.models import Staff
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit, texts
-from storefront.backoffice.services import BackofficeError
+from storefront.backoffice.errors import BackofficeError, DomainTaken, LastDomain, NotFound
 from storefront.extensions import db
 from storefront.stores.models import Store, StoreDomain
 from storefront.stores.services import HEX_COLOUR, normalise_host
@@ -87,19 +87,13 @@ def save_image(actor: Staff, store: Store, kind: str, data: bytes, ip: str | Non
     if kind not in ("logo", "favicon"):
         raise ValueError(kind)
     if not data:
-        raise BackofficeError(422, "invalid_input", _l("Choose a file."), {kind: _l("Empty.")})
+        raise BackofficeError(_("Choose a file."), fields={kind: _("Empty.")})
     if len(data) > int(current_app.config.get("BACKOFFICE_MAX_IMAGE_BYTES", MAX_IMAGE_BYTES)):
-        raise BackofficeError(
-            422, "invalid_input", _l("The image is too large."), {kind: _l("At most 512 KB.")}
-        )
+        raise BackofficeError(_("The image is too large."), fields={kind: _("At most 512 KB.")})
     sniffed = sniff_image(data)
     if sniffed is None:
-        raise BackofficeError(
-            422,
-            "invalid_input",
-            _l("Upload a PNG, JPEG, GIF, WebP or ICO image."),
-            {kind: _l("Upload a PNG, JPEG, GIF, WebP or ICO image.")},
-        )
+        message = _("Upload a PNG, JPEG, GIF, WebP or ICO image.")
+        raise BackofficeError(message, fields={kind: message})
     name = f"{kind}-{secrets.token_hex(8)}.{sniffed[0]}"
     (asset_dir(store.id) / name).write_bytes(data)
     url = f"/branding/{name}"
@@ -108,7 +102,7 @@ def save_image(actor: Staff, store: Store, kind: str, data: bytes, ip: str | Non
     else:
         store.favicon_path = url
     audit.record(actor, f"branding.{kind}", f"store:{store.id}", {"file": name}, ip)
-    db.session.commit()
+    db.session.flush()
     return url
 
 
@@ -121,40 +115,40 @@ def update_settings(
     fields: dict[str, Any] = {}
     name = (data.get("name") or "").strip()
     if not name or len(name) > 120:
-        fields["name"] = _l("Enter the store's name (up to 120 characters).")
+        fields["name"] = _("Enter the store's name (up to 120 characters).")
     for key in ("primary_color", "secondary_color"):
         colour = data.get(key) or ""
         if not HEX_COLOUR.match(colour):
-            fields[key] = _l("Use a colour like #1a2b3c.")
+            fields[key] = _("Use a colour like #1a2b3c.")
         elif contrast_ratio(colour, "#ffffff") < MIN_CONTRAST:
-            fields[key] = _l(
+            fields[key] = _(
                 "White text on this colour has a contrast of %(ratio)s:1; WCAG AA needs 4.5:1.",
                 ratio=f"{contrast_ratio(colour, '#ffffff'):.2f}",
             )
     for key in ("contact_email", "mail_from_address"):
         address = (data.get(key) or "").strip()
         if address and (len(address) > 255 or not MAILBOX_RE.match(address)):
-            fields[key] = _l("Enter an email address like support@example.com.")
+            fields[key] = _("Enter an email address like support@example.com.")
     sender_name = (data.get("mail_from_name") or "").strip()
     if len(sender_name) > 120 or any(ord(ch) < 32 or ord(ch) == 127 for ch in sender_name):
-        fields["mail_from_name"] = _l("Use one line of at most 120 characters.")
+        fields["mail_from_name"] = _("Use one line of at most 120 characters.")
     if data.get("default_locale") not in ("en", "zh_Hans_CN"):
-        fields["default_locale"] = _l("Choose a language.")
+        fields["default_locale"] = _("Choose a language.")
     footer = data.get("footer_text") or ""
     if footer and (problem := texts.validate(footer, store)):
-        fields["footer_text"] = _l("The text is not a valid template: %(problem)s", problem=problem)
+        fields["footer_text"] = _("The text is not a valid template: %(problem)s", problem=problem)
     terms: dict[str, dict[str, str]] = {}
     for key in TERM_KEYS:
         url = (data.get(f"terms_{key}") or "").strip()
         if url:
             if not texts.safe_url(url):
-                fields[f"terms_{key}"] = _l("Use an https:// address.")
+                fields[f"terms_{key}"] = _("Use an https:// address.")
             terms[key] = {
                 "version": (data.get("terms_version") or "store").strip()[:20],
                 "url": url,
             }
     if fields:
-        raise BackofficeError(422, "invalid_input", _l("Please correct the marked fields."), fields)
+        raise BackofficeError(_("Please correct the marked fields."), fields=fields)
     before = {
         "name": store.name,
         "primary": store.primary_color,
@@ -174,7 +168,7 @@ def update_settings(
     store.terms = terms or None
     store.realname_review_local = bool(data.get("realname_review_local"))
     audit.record(actor, "branding.update", f"store:{store.id}", {"before": before}, ip)
-    db.session.commit()
+    db.session.flush()
 
 
 def add_domain(actor: Staff, store: Store, host: str, ip: str | None = None) -> StoreDomain:
@@ -182,14 +176,14 @@ def add_domain(actor: Staff, store: Store, host: str, ip: str | None = None) -> 
     host = normalise_host(host or "")
     if not HOST_RE.match(host):
         raise BackofficeError(
-            422, "invalid_input", _l("Enter a host name like shop.example.com."), {"host": _l("?")}
+            _("Enter a host name like shop.example.com."), fields={"host": _("?")}
         )
     if db.session.scalar(select(StoreDomain.id).where(StoreDomain.host == host)) is not None:
-        raise BackofficeError(409, "domain_taken", _l("This domain is already in use."))
+        raise DomainTaken(_("This domain is already in use."))
     domain = StoreDomain(store_id=store.id, host=host)
     db.session.add(domain)
     audit.record(actor, "branding.domain_add", f"store:{store.id}", {"host": host}, ip)
-    db.session.commit()
+    db.session.flush()
     return domain
 
 
@@ -197,9 +191,20 @@ def remove_domain(actor: Staff, store: Store, domain_id: int, ip: str | None = N
     require_permission(actor, "branding.manage")
     domain = db.session.get(StoreDomain, domain_id)
     if domain is None or domain.store_id != store.id:
-        raise BackofficeError(404, "not_found", _l("No such domain."))
+        raise NotFound(_("No such domain."))
     if len(store.domains) <= 1:
-        raise BackofficeError(409, "last_domain", _l("Keep at least one domain."))
+        raise LastDomain(_("Keep at least one domain."))
     audit.record(actor, "branding.domain_remove", f"store:{store.id}", {"host": domain.host}, ip)
     db.session.delete(domain)
-    db.session.commit()
+    db.session.flush()
+
+
+def save_text(actor: Staff, key: str, body: str, ip: str | None = None) -> None:
+    """Store the text ``key`` (one of :data:`texts.TEXT_KEYS`): a template, checked first."""
+    require_permission(actor, "branding.manage")
+    problem = texts.validate(body)
+    if problem:
+        raise BackofficeError(_("The text is not a valid template: %(problem)s", problem=problem))
+    texts.set_text(key, body)
+    audit.record(actor, "branding.text", f"text:{key}", {"length": len(body)}, ip)
+    db.session.flush()

@@ -1,5 +1,7 @@
-"""Back-office pages under ``/admin`` (staff only). Each view declares its permission with
-``@staff_page("…")``; the service it calls checks the same permission again."""
+"""Back-office pages under ``/admin`` (staff only): the dashboard, customers, the audit trail,
+and the wiring of the back office into the app. Each view declares its permission with
+``@staff_page("…")``; the service it calls checks the same permission again. The staff,
+branding and association pages live in sibling modules on the same blueprint."""
 
 from __future__ import annotations
 
@@ -9,11 +11,8 @@ from datetime import date
 from typing import Any
 
 from flask import (
-    Blueprint,
     Flask,
     Response,
-    abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -30,44 +29,34 @@ from storefront.accounts import services as accounts
 from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
-from storefront.accounts.principals import current_principal
-from storefront.backoffice import audit, branding, forms, money, services, texts
-from storefront.backoffice.services import BackofficeError, CustomerQuery
+from storefront.backoffice import (
+    association_views,
+    audit,
+    branding_views,
+    customer_freeze,
+    customer_search,
+    forms,
+    money,
+    services,
+    staff_views,
+    texts,
+)
+from storefront.backoffice.blueprint import (
+    acting_staff,
+    bp,
+    client_ip,
+    customer_or_404,
+    flash_error,
+)
+from storefront.backoffice.customer_search import CustomerQuery
+from storefront.backoffice.errors import BackofficeError
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.routing import parse_id
 from storefront.stores.tenancy import current_store
 
-bp = Blueprint("backoffice", __name__, url_prefix="/admin")
-
-
-def _staff() -> Staff:
-    user = current_principal()
-    assert isinstance(user, Staff)
-    return user
-
-
-def _ip() -> str | None:
-    return request.remote_addr
-
-
-def _flash_error(exc: BackofficeError, form: Any = None) -> None:
-    applied = False
-    for name, message in exc.fields.items():
-        target = getattr(form, name, None) if form is not None else None
-        if target is not None:
-            target.errors = [*list(target.errors or []), str(message)]
-            applied = True
-    if not applied:
-        flash(str(exc.message), "error")
-
-
-def _customer_or_404(customer_id: int) -> Customer:
-    try:
-        return services.get_customer(_staff(), customer_id)
-    except BackofficeError:
-        abort(404)
-
+# Their pages attach to the same blueprint (``blueprint.bp``) when imported.
+PAGE_MODULES = (staff_views, branding_views, association_views)
 
 # --------------------------------------------------------------------------- dashboard
 
@@ -75,7 +64,7 @@ def _customer_or_404(customer_id: int) -> Customer:
 @bp.get("/")
 @staff_page("dashboard.view")
 def dashboard() -> ResponseReturnValue:
-    data = services.dashboard(_staff())
+    data = services.dashboard(acting_staff())
     chart = money.chart_data(data["sales"]) if data["sales"] else None
     return render_template(
         "backoffice/dashboard.html", data=data, chart_json=json.dumps(chart) if chart else None
@@ -107,7 +96,7 @@ def customers() -> ResponseReturnValue:
         limit=25,
     )
     try:
-        items, next_cursor = services.search_customers(_staff(), params)
+        items, next_cursor = customer_search.search_customers(acting_staff(), params)
     except BackofficeError as exc:
         flash(str(exc.message), "error")
         items, next_cursor = [], None
@@ -119,14 +108,14 @@ def customers() -> ResponseReturnValue:
 
 
 def _customer_page(customer: Customer, **forms_: Any) -> str:
-    staff = _staff()
-    summary = services.summary(staff, customer)
+    staff = acting_staff()
+    summary = customer_search.summary(staff, customer)
     return render_template(
         "backoffice/customer.html",
         c=customer,
         summary=summary,
         notes=services.notes(staff, customer),
-        freezes=services.freezes(staff, customer),
+        freezes=customer_freeze.freezes(staff, customer),
         history=accounts.realname_history(customer),
         audit_entries=audit.search(audit.AuditFilter(customer_id=customer.id), limit=50)
         if has_permission(staff, "audit.view")
@@ -146,20 +135,21 @@ def _customer_page(customer: Customer, **forms_: Any) -> str:
 @bp.get("/customers/<id:customer_id>")
 @staff_page("customers.view")
 def customer(customer_id: int) -> ResponseReturnValue:
-    return _customer_page(_customer_or_404(customer_id))
+    return _customer_page(customer_or_404(customer_id))
 
 
 @bp.post("/customers/<id:customer_id>/notes")
 @staff_page("customers.notes")
 def add_note(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = forms.NoteForm(prefix="note")
     if form.validate_on_submit():
         try:
-            services.add_note(_staff(), c, form.body.data or "", _ip())
+            services.add_note(acting_staff(), c, form.body.data or "", client_ip())
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _customer_page(c, note_form=form), exc.status
+        db.session.commit()
         flash(_l("Note added."))
         return redirect(url_for("backoffice.customer", customer_id=c.id) + "#notes")
     return _customer_page(c, note_form=form), 422
@@ -168,16 +158,19 @@ def add_note(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<id:customer_id>/freeze")
 @staff_page("customers.freeze")
 def freeze(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = forms.FreezeForm(prefix="freeze")
     if form.validate_on_submit():
         try:
-            record = services.freeze_customer(
-                _staff(), c, form.reason.data, form.mode.data or "ACCOUNT", _ip()
+            record = customer_freeze.freeze_customer(
+                acting_staff(), c, form.reason.data, form.mode.data or "ACCOUNT", client_ip()
             )
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _customer_page(c, freeze_form=form), exc.status
+        db.session.commit()  # frozen here before the provider is asked
+        customer_freeze.mirror_freeze(record)
+        db.session.commit()
         if record.provider_state == "failed":
             flash(
                 _l(
@@ -195,14 +188,15 @@ def freeze(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<id:customer_id>/unfreeze")
 @staff_page("customers.freeze")
 def unfreeze(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = forms.ReasonForm(prefix="unfreeze")
     if form.validate_on_submit():
         try:
-            services.unfreeze_customer(_staff(), c, form.reason.data, _ip())
+            customer_freeze.unfreeze_customer(acting_staff(), c, form.reason.data, client_ip())
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _customer_page(c, unfreeze_form=form), exc.status
+        db.session.commit()
         flash(_l("The customer is unfrozen."))
         return redirect(url_for("backoffice.customer", customer_id=c.id))
     return _customer_page(c, unfreeze_form=form), 422
@@ -211,16 +205,21 @@ def unfreeze(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<id:customer_id>/realname")
 @staff_page("realname.review")
 def review_realname(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = forms.ReviewForm(prefix="review")
     if form.validate_on_submit():
         try:
             services.review_realname(
-                _staff(), c, form.decision.data == "approve", form.opinion.data or "", _ip()
+                acting_staff(),
+                c,
+                form.decision.data == "approve",
+                form.opinion.data or "",
+                client_ip(),
             )
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _customer_page(c, review_form=form), exc.status
+        db.session.commit()
         flash(_l("Real-name decision saved."))
         return redirect(url_for("backoffice.customer", customer_id=c.id))
     return _customer_page(c, review_form=form), 422
@@ -229,14 +228,15 @@ def review_realname(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<id:customer_id>/view-as")
 @staff_page("customers.view_as")
 def start_view_as(customer_id: int) -> ResponseReturnValue:
-    c = _customer_or_404(customer_id)
+    c = customer_or_404(customer_id)
     form = forms.ReasonForm(prefix="viewas")
     if form.validate_on_submit():
         try:
-            grant = services.start_view_as(_staff(), c, form.reason.data, _ip())
+            grant = services.start_view_as(acting_staff(), c, form.reason.data, client_ip())
         except BackofficeError as exc:
-            _flash_error(exc, form)
+            flash_error(exc, form)
             return _customer_page(c, view_as_form=form), exc.status
+        db.session.commit()
         return redirect(url_for("backoffice.view_as", token=grant.token))
     return _customer_page(c, view_as_form=form), 422
 
@@ -246,7 +246,7 @@ def start_view_as(customer_id: int) -> ResponseReturnValue:
 def view_as(token: str) -> ResponseReturnValue:
     """A read-only rendering of the customer's account for staff: no login, no forms."""
     try:
-        grant, c = services.view_as_grant(_staff(), token)
+        grant, c = services.view_as_grant(acting_staff(), token)
     except BackofficeError as exc:
         flash(str(exc.message), "error")
         return render_template("backoffice/view_as_expired.html"), exc.status
@@ -257,7 +257,7 @@ def view_as(token: str) -> ResponseReturnValue:
         history=accounts.realname_history(c),
         balance=money.balance(c),
         orders=money.recent_orders(c),
-        frozen_reason=services.freeze_reason(c),
+        frozen_reason=customer_freeze.freeze_reason(c),
         can_buy=accounts.can_buy(c),
         access_log=audit.for_customer(c),
     )
@@ -279,9 +279,7 @@ def _audit_filter() -> audit.AuditFilter:
 @staff_page("audit.view")
 def audit_log() -> ResponseReturnValue:
     before = request.args.get("before", "")
-    entries = audit.search(
-        _audit_filter(), limit=100, before_id=parse_id(before)
-    )
+    entries = audit.search(_audit_filter(), limit=100, before_id=parse_id(before))
     query: dict[str, Any] = {**request.args.to_dict()}
     if len(entries) == 100:
         query["before"] = entries[-1].id
@@ -291,222 +289,22 @@ def audit_log() -> ResponseReturnValue:
         entries=entries,
         args=request.args,
         next_url=next_url,
-        can_export=has_permission(_staff(), "audit.export"),
+        can_export=has_permission(acting_staff(), "audit.export"),
     )
 
 
 @bp.get("/audit.csv")
 @staff_page("audit.export")
 def audit_csv() -> ResponseReturnValue:
-    staff = _staff()
+    staff = acting_staff()
     f = _audit_filter()
-    audit.record(staff, "audit.export", None, {"filter": request.args.to_dict()}, _ip())
+    audit.record(staff, "audit.export", None, {"filter": request.args.to_dict()}, client_ip())
     db.session.commit()
     return Response(
         stream_with_context(audit.export_csv(f)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
-
-
-# --------------------------------------------------------------------------- staff
-
-
-def _staff_page(form: forms.StaffForm | None = None) -> str:
-    staff = _staff()
-    return render_template(
-        "backoffice/staff.html",
-        members=services.list_staff(staff),
-        form=form or forms.StaffForm(prefix="new"),
-        role_form=forms.RoleForm(),
-        role_labels=forms.ROLE_LABELS,
-        empty=forms.EmptyForm(),
-        security_form=forms.SecurityForm(
-            staff_2fa_required=accounts.staff_2fa_required(staff.store_id)
-        ),
-        me=staff,
-    )
-
-
-@bp.get("/staff")
-@staff_page("staff.manage")
-def staff_list() -> ResponseReturnValue:
-    return _staff_page()
-
-
-@bp.post("/staff")
-@staff_page("staff.manage")
-def staff_create() -> ResponseReturnValue:
-    form = forms.StaffForm(prefix="new")
-    if form.validate_on_submit():
-        try:
-            services.create_staff(
-                _staff(),
-                email=form.email.data or "",
-                name=form.name.data or "",
-                role=form.role.data or "",
-                password=form.password.data or "",
-                ip=_ip(),
-            )
-        except BackofficeError as exc:
-            _flash_error(exc, form)
-            return _staff_page(form), exc.status
-        flash(_l("Staff member added. Give them their initial password in person."))
-        return redirect(url_for("backoffice.staff_list"))
-    return _staff_page(form), 422
-
-
-def _member(staff_id: int) -> Staff:
-    try:
-        return services.get_staff(_staff(), staff_id)
-    except BackofficeError:
-        abort(404)
-
-
-@bp.post("/staff/<id:staff_id>/role")
-@staff_page("staff.manage")
-def staff_role(staff_id: int) -> ResponseReturnValue:
-    member = _member(staff_id)
-    form = forms.RoleForm()
-    if form.validate_on_submit():
-        try:
-            services.change_role(_staff(), member, form.role.data or "", _ip())
-            flash(_l("Role changed."))
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-    return redirect(url_for("backoffice.staff_list"))
-
-
-@bp.post("/staff/<id:staff_id>/active")
-@staff_page("staff.manage")
-def staff_active(staff_id: int) -> ResponseReturnValue:
-    member = _member(staff_id)
-    if forms.EmptyForm().validate_on_submit():
-        try:
-            services.set_staff_active(_staff(), member, request.form.get("active") == "1", _ip())
-            flash(_l("Staff member updated."))
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-    return redirect(url_for("backoffice.staff_list"))
-
-
-@bp.post("/security")
-@staff_page("staff.manage")
-def security() -> ResponseReturnValue:
-    form = forms.SecurityForm()
-    if form.validate_on_submit():
-        services.set_staff_2fa(_staff(), bool(form.staff_2fa_required.data), _ip())
-        db.session.commit()
-        flash(_l("Security settings saved."))
-    return redirect(url_for("backoffice.staff_list"))
-
-
-# --------------------------------------------------------------------------- branding
-
-
-def _branding_page(form: forms.BrandingForm | None = None) -> str:
-    store = current_store()
-    if form is None:
-        form = forms.BrandingForm(prefix="b", obj=store)
-        for key in branding.TERM_KEYS:
-            entry = (store.terms or {}).get(key) or {}
-            getattr(form, f"terms_{key}").data = entry.get("url", "")
-            form.terms_version.data = entry.get("version", form.terms_version.data)
-    return render_template(
-        "backoffice/branding.html",
-        form=form,
-        image_form=forms.ImageForm(),
-        domain_form=forms.DomainForm(),
-        text_form=forms.TextForm(),
-        empty=forms.EmptyForm(),
-        store=store,
-        texts={key: texts.get_text(key) or "" for key in texts.TEXT_KEYS},
-        contrast=branding.contrast_ratio,
-        mail_default=current_app.config["SETTINGS"].mail_from,
-    )
-
-
-@bp.get("/branding")
-@staff_page("branding.manage")
-def branding_settings() -> ResponseReturnValue:
-    return _branding_page()
-
-
-@bp.post("/branding")
-@staff_page("branding.manage")
-def branding_save() -> ResponseReturnValue:
-    form = forms.BrandingForm(prefix="b")
-    if form.validate_on_submit():
-        try:
-            branding.update_settings(_staff(), current_store(), form.data, _ip())
-        except BackofficeError as exc:
-            _flash_error(exc, form)
-            return _branding_page(form), exc.status
-        flash(_l("Branding saved."))
-        return redirect(url_for("backoffice.branding_settings"))
-    return _branding_page(form), 422
-
-
-@bp.post("/branding/<kind>")
-@staff_page("branding.manage")
-def branding_image(kind: str) -> ResponseReturnValue:
-    if kind not in ("logo", "favicon"):
-        abort(404)
-    form = forms.ImageForm()
-    if form.validate_on_submit():
-        upload = request.files.get("file")
-        data = upload.read() if upload else b""
-        if upload:
-            upload.close()
-        try:
-            branding.save_image(_staff(), current_store(), kind, data, _ip())
-            flash(_l("Image saved."))
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-    return redirect(url_for("backoffice.branding_settings"))
-
-
-@bp.post("/branding/domains")
-@staff_page("branding.manage")
-def domain_add() -> ResponseReturnValue:
-    form = forms.DomainForm()
-    if form.validate_on_submit():
-        try:
-            branding.add_domain(_staff(), current_store(), form.host.data or "", _ip())
-            flash(_l("Domain added. Point its DNS at this server."))
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-    return redirect(url_for("backoffice.branding_settings") + "#domains")
-
-
-@bp.post("/branding/domains/<id:domain_id>/delete")
-@staff_page("branding.manage")
-def domain_remove(domain_id: int) -> ResponseReturnValue:
-    if forms.EmptyForm().validate_on_submit():
-        try:
-            branding.remove_domain(_staff(), current_store(), domain_id, _ip())
-            flash(_l("Domain removed."))
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-    return redirect(url_for("backoffice.branding_settings") + "#domains")
-
-
-@bp.post("/branding/texts")
-@staff_page("branding.manage")
-def text_save() -> ResponseReturnValue:
-    form = forms.TextForm()
-    key = form.key.data or ""
-    if form.validate_on_submit() and texts.allowed_key(key):
-        body = form.body.data or ""
-        problem = texts.validate(body)
-        if problem:
-            flash(_l("The text is not a valid template: %(problem)s", problem=problem), "error")
-        else:
-            texts.set_text(key, body)
-            audit.record(_staff(), "branding.text", f"text:{key}", {"length": len(body)}, _ip())
-            db.session.commit()
-            flash(_l("Text saved."))
-    return redirect(url_for("backoffice.branding_settings") + "#texts")
 
 
 # --------------------------------------------------------------------------- wiring
@@ -518,8 +316,8 @@ def _is_staff(user: Any) -> bool:
 
 def _frozen_reason() -> str | None:
     user = current_user
-    if isinstance(user, Customer) and services.is_frozen(user):
-        return services.freeze_reason(user) or ""
+    if isinstance(user, Customer) and customer_freeze.is_frozen(user):
+        return customer_freeze.freeze_reason(user) or ""
     return None
 
 
@@ -589,6 +387,3 @@ def _admin_can(endpoint: str) -> bool:
     view = current_app.view_functions.get(endpoint)
     permission = getattr(view, "permission", None)
     return isinstance(permission, str) and has_permission(current_user, permission)
-
-
-from storefront.backoffice import association_views  # noqa: E402,F401  (attaches its routes to bp)

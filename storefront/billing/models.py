@@ -630,6 +630,7 @@ class Job(Model):
     run_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    locked_by: Mapped[str | None] = mapped_column(String(64))  # the worker holding the lease
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     finished_at: Mapped[datetime | None]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer
-from storefront.billing import checkout, ledger, services, vouchers
+from storefront.billing import checkout, ledger, services, vouchers, worker
 from storefront.billing.errors import BillingError, InsufficientBalance
 from storefront.billing.idempotency import run_once
 from storefront.billing.ledger import Leg
@@ -245,8 +245,6 @@ def place_order(
         # both timeline events in one batched INSERT
         add_event(order, OrderStatus.PENDING.value, now=moment)
         add_event(order, OrderStatus.PAID.value, now=moment)
-        from storefront.billing import worker
-
         worker.enqueue("provision", f"provision:{order.id}", store_id=store_id, run_at=moment)
         mail.queue_customer_mail(
             "order_placed", order.id, customer.id, store_id,

@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from storefront import mail
 from storefront.accounts.models import Customer, ProviderLink
 from storefront.billing import orders
 from storefront.billing.models import (
     CHARGE_SETTLED,
     CHARGE_SHORTFALL,
     SETTLE_FAILED,
-    Job,
     Order,
     OrderLine,
     OrderStatus,
@@ -42,6 +42,7 @@ from storefront.billing.models import (
     ResourceStatus,
 )
 from storefront.billing.worker import Retry
+from storefront.clock import utcnow
 from storefront.cloud.interface import (
     CloudError,
     PeriodType,
@@ -51,6 +52,7 @@ from storefront.cloud.interface import (
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider, db
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,6 @@ class SimulatedCrash(RuntimeError):
 def checkpoint(name: str) -> None:
     if name in CRASH_POINTS:
         raise SimulatedCrash(name)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def resource_name(order: Order, line: OrderLine) -> str:
@@ -91,37 +89,32 @@ def resource_request(order: Order, line: OrderLine) -> ResourceRequest:
     )
 
 
-def _load(order_id: int) -> Order | None:
+def _load(order_id: int, store_id: int) -> Order | None:
     return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .execution_options(all_stores=True, populate_existing=True)
+        in_store(select(Order).where(Order.id == order_id), store_id).execution_options(
+            populate_existing=True
+        )
     )
 
 
-def provision_job(job: Job) -> None:
-    import json
-
-    order_id = int(job.key.split(":", 1)[1]) if ":" in job.key else json.loads(job.payload)["id"]
-    provision(order_id)
-
-
-def provision(order_id: int) -> OrderStatus | None:
-    """Drive the order as far as the provider lets it go; the status it ends in."""
-    order = _load(order_id)
+def provision(order_id: int, store_id: int) -> OrderStatus | None:
+    """Drive store ``store_id``'s order as far as the provider lets it go; the status it ends
+    in. Commits each step before the provider call that follows it (the job's resume points).
+    """
+    order = _load(order_id, store_id)
     if order is None:
         return None
     if order.status in (OrderStatus.ACTIVE, OrderStatus.REFUNDED):
         return order.status
     if order.status == OrderStatus.FAILED:  # crashed between failing and refunding
-        return _refund(order.id, order.failure_reason or "Provisioning failed.")
+        return refund(order.id, order.failure_reason or "Provisioning failed.")
     customer = db.session.get(Customer, order.customer_id)
     assert customer is not None
     provider_customer = order.provider_customer_id or customer.provider_customer_id
     if not provider_customer:
         if customer.provider_link == ProviderLink.LINKING:
             raise Retry("the customer's cloud account is still being linked")
-        return _refund(order.id, "Your cloud account is not linked to this store yet.")
+        return refund(order.id, "Your cloud account is not linked to this store yet.")
     now = utcnow()
     if order.status != OrderStatus.PROVISIONING:
         order.status, order.updated_at = OrderStatus.PROVISIONING, now
@@ -170,7 +163,7 @@ def provision(order_id: int) -> OrderStatus | None:
         raise Retry(str(exc)) from exc
     except UpstreamRejected as exc:
         db.session.rollback()
-        return _refund(order.id, f"The cloud provider refused the order: {exc.message}")
+        return refund(order.id, f"The cloud provider refused the order: {exc.message}")
     return complete(order)
 
 
@@ -230,14 +223,16 @@ def _landed_funding(order: Order, provider_customer: str) -> str | None:
     candidates = [f for f in fundings if f.amount == order.cost_total and f.transfer_id]
     if not candidates:
         return None
+    # a provider customer is one store's customer: only that store's orders claim its fundings
     claimed = set(
         db.session.scalars(
-            select(Order.funding_transfer_id)
-            .where(
-                Order.funding_transfer_id.in_([f.transfer_id for f in candidates]),
-                Order.id != order.id,
+            in_store(
+                select(Order.funding_transfer_id).where(
+                    Order.funding_transfer_id.in_([f.transfer_id for f in candidates]),
+                    Order.id != order.id,
+                ),
+                order.store_id,
             )
-            .execution_options(all_stores=True)
         )
     )
     return next((f.transfer_id for f in candidates if f.transfer_id not in claimed), None)
@@ -252,9 +247,10 @@ def complete(order: Order) -> OrderStatus:
         )
         for rid in line.provider_resource_ids:
             exists = db.session.scalar(
-                select(Resource.id)
-                .where(Resource.store_id == order.store_id, Resource.provider_resource_id == rid)
-                .execution_options(all_stores=True)
+                in_store(
+                    select(Resource.id).where(Resource.provider_resource_id == rid),
+                    order.store_id,
+                )
             )
             if exists is None:
                 db.session.add(
@@ -277,15 +273,12 @@ def complete(order: Order) -> OrderStatus:
                 )
     order.status, order.active_at, order.updated_at = OrderStatus.ACTIVE, now, now
     orders.add_event(order, OrderStatus.ACTIVE.value, now=now)
-    from storefront import mail
-
     mail.queue_customer_mail(
         "order_active", order.id, order.customer_id, order.store_id, order=order.id
     )
     db.session.commit()
     settle_funding(order)
     return OrderStatus.ACTIVE
-
 
 
 def settle_funding(order: Order) -> bool:
@@ -324,7 +317,8 @@ def settle_funding(order: Order) -> bool:
     return True
 
 
-def _refund(order_id: int, reason: str) -> OrderStatus:
+def refund(order_id: int, reason: str) -> OrderStatus:
+    """Fail and refund the order to the wallet, then take back unused provider funds."""
     order = orders.refund_order(order_id, reason)
     assert order is not None
     if order.status == OrderStatus.REFUNDED:

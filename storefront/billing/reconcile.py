@@ -1,10 +1,15 @@
 """``flask storefront reconcile``: finish or refund orders stuck between states; sync resources.
 
+Jobs still marked running whose lease expired (their worker died mid-job) are listed in the
+report (:attr:`ReconcileReport.expired_leases`): the next worker to poll, or the ``reconcile``
+command's own run of the queue, takes them over.
+
 For each order left in ``paid``/``provisioning``/``failed`` longer than ``older_than`` with no
-provisioning job in hand, ask the provider what really happened to each line's provider order
-(``show_customer_order_details``): paid there -> mark it paid here; unknown or cancelled ->
-refund; then re-drive provisioning (every step is idempotent, keyed by the order line). An order
-the provider never saw that stays undeliverable for ``give_up_after`` is refunded.
+provisioning job in hand (queued, or running under a live or an expired lease), ask the
+provider what really happened to each line's provider order (``show_customer_order_details``):
+paid there -> mark it paid here; unknown or cancelled -> refund; then re-drive provisioning
+(every step is idempotent, keyed by the order line). An order the provider never saw that stays
+undeliverable for ``give_up_after`` is refunded.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -31,6 +36,7 @@ from storefront.billing.models import (
     Resource,
     ResourceStatus,
 )
+from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError, ProviderOrderStatus, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
 
@@ -40,8 +46,17 @@ GIVE_UP_AFTER = timedelta(hours=24)
 KEEP_DONE_JOBS = timedelta(days=2)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class ExpiredLease:
+    """A job its worker stopped renewing: still marked running, its lease past."""
+
+    job_id: int
+    kind: str
+    key: str
+    locked_by: str | None
+    locked_until: datetime
+    attempts: int
+    max_attempts: int
 
 
 @dataclass
@@ -53,6 +68,7 @@ class ReconcileReport:
     resources_synced: int = 0
     charges_settled: list[int] = field(default_factory=list)
     shortfalls: list[int] = field(default_factory=list)
+    expired_leases: list[ExpiredLease] = field(default_factory=list)
 
 
 def reconcile(
@@ -63,7 +79,9 @@ def reconcile(
     sync: bool = True,
 ) -> ReconcileReport:
     moment = now or utcnow()
-    report = ReconcileReport()
+    report = ReconcileReport(expired_leases=_expired_leases(moment))
+    for line in describe_expired_leases(report.expired_leases, moment):
+        log.warning("dead worker: %s", line)
     stuck = db.session.scalars(
         select(Order.id)
         .where(
@@ -75,15 +93,8 @@ def reconcile(
     ).all()
     for order_id in stuck:
         job = db.session.scalar(select(Job).where(Job.key == f"provision:{order_id}"))
-        if job is not None and job.status == JobStatus.QUEUED.value:
-            continue  # in hand: the worker will run it
-        if (
-            job is not None
-            and job.status == JobStatus.RUNNING.value
-            and job.locked_until is not None
-            and job.locked_until > moment
-        ):
-            continue
+        if job is not None and job.status in (JobStatus.QUEUED.value, JobStatus.RUNNING.value):
+            continue  # in hand: a worker runs it, or takes it over once its lease expired
         report.examined += 1
         status = _settle(order_id, give_up_after, moment)
         if status == OrderStatus.ACTIVE:
@@ -104,6 +115,36 @@ def reconcile(
     )
     db.session.commit()
     return report
+
+
+def _expired_leases(moment: datetime) -> list[ExpiredLease]:
+    return [
+        ExpiredLease(
+            job_id=job.id,
+            kind=job.kind,
+            key=job.key,
+            locked_by=job.locked_by,
+            locked_until=job.locked_until,
+            attempts=job.attempts,
+            max_attempts=job.max_attempts,
+        )
+        for job in worker.expired_leases(moment)
+        if job.locked_until is not None
+    ]
+
+
+def describe_expired_leases(leases: Sequence[ExpiredLease], now: datetime) -> list[str]:
+    """One line per job leased by a dead worker, for the operator."""
+    lines = []
+    for lease in leases:
+        subject = f"order {lease.key.split(':', 1)[1]}" if lease.kind == "provision" else lease.key
+        ago = max(int((now - lease.locked_until).total_seconds()), 0)
+        lines.append(
+            f"job {lease.job_id} ({lease.kind}, {subject}): still running, but the lease of "
+            f"worker {lease.locked_by or 'unknown'} expired {ago} s ago (attempt "
+            f"{lease.attempts} of {lease.max_attempts}); the next worker takes it over"
+        )
+    return lines
 
 
 def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderStatus | None:
@@ -133,14 +174,14 @@ def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderS
                     provisioning.reclaim_unused_funds(status)
                     return status.status
         db.session.commit()
-        return provisioning.provision(order_id)
+        return provisioning.provision(order_id, order.store_id)
     except (worker.Retry, UpstreamUnavailable) as exc:
         db.session.rollback()
         order = db.session.get(Order, order_id, populate_existing=True)
         assert order is not None
         never_created = all(line.created_at is None for line in order.lines)
         if never_created and moment - order.created_at >= give_up_after:
-            return provisioning._refund(order_id, f"The cloud provider stayed unavailable: {exc}")
+            return provisioning.refund(order_id, f"The cloud provider stayed unavailable: {exc}")
         return None
     except provisioning.SimulatedCrash:
         raise
@@ -247,7 +288,3 @@ def _server_power(
         except CloudError as exc:
             log.warning("server status of customer %s in %s: %s", provider_customer, region, exc)
     return states
-
-
-def reconcile_job(job: Job) -> None:
-    reconcile()

@@ -6,32 +6,34 @@ store price per hour times its hours. The wallet pays what it holds (the ledger 
 zero); the rest is recorded as arrears, the customer is mailed, and once the arrears are older
 than the store's grace days the customer is frozen upstream (the provider's
 ``freeze_customer`` when it exists, else the freeze is recorded for staff).
+
+Each store's customers are billed in turn; each customer's charge is one transaction (the
+charge flushes, :func:`bill_usage` commits), and the arrears mail and the freeze come after
+that commit.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.billing import ledger, services
-from storefront.billing.models import Arrears, Job, Order, Resource, UsageCharge
+from storefront.billing.models import Arrears, Order, Resource, UsageCharge, Wallet
 from storefront.billing.remittance import billing_settings
+from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError, UsageRecord
 from storefront.extensions import cloud_provider, db
+from storefront.mail import build_message, deliver
 from storefront.stores.models import Store
-from storefront.stores.tenancy import store_context
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -50,14 +52,24 @@ def _cycles(moment: datetime) -> list[str]:
 
 
 def bill_usage(now: datetime | None = None) -> UsageReport:
+    """Charge every store's on-demand usage; commits once per customer."""
     moment = now or utcnow()
     report = UsageReport()
+    for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
+        bill_store_usage(store_id, moment, report)
+    return report
+
+
+def bill_store_usage(store_id: int, moment: datetime, report: UsageReport) -> None:
+    """One store's customers with on-demand resources: import their usage and charge it."""
     customers = db.session.execute(
-        select(Resource.customer_id, Order.provider_customer_id)
-        .join(Order, Resource.order_id == Order.id)
-        .where(Resource.billing_mode == "on_demand")
-        .distinct()
-        .execution_options(all_stores=True)
+        in_store(
+            select(Resource.customer_id, Order.provider_customer_id)
+            .join(Order, Resource.order_id == Order.id)
+            .where(Resource.billing_mode == "on_demand")
+            .distinct(),
+            store_id,
+        )
     ).all()
     for customer_id, provider_customer in customers:
         customer = db.session.get(Customer, customer_id)
@@ -75,50 +87,31 @@ def bill_usage(now: datetime | None = None) -> UsageReport:
             report.errors.append(f"customer {customer_id}: {exc}")
             continue
         report.customers += 1
-        _charge(customer, records, moment, report)
-    return report
+        arrears = _charge(customer, records, moment, report)
+        db.session.commit()
+        _remind_or_freeze(customer, arrears, moment, report)
+
+
+# --- one customer's charge (flushes) --------------------------------------------------------
 
 
 def _charge(
     customer: Customer, records: list[UsageRecord], moment: datetime, report: UsageReport
-) -> None:
-    store_id = customer.store_id
-    resources = {
-        r.provider_resource_id: r
-        for r in db.session.scalars(
-            select(Resource)
-            .where(Resource.customer_id == customer.id, Resource.billing_mode == "on_demand")
-            .execution_options(all_stores=True)
-        )
-    }
-    seen = set(
-        db.session.scalars(
-            select(UsageCharge.record_id)
-            .where(UsageCharge.store_id == store_id, UsageCharge.customer_id == customer.id)
-            .execution_options(all_stores=True)
+) -> Arrears:
+    """Pay old arrears from the wallet, then charge the new records; what the wallet cannot
+    pay becomes arrears. Flushes; returns the customer's arrears."""
+    wallet = ledger.lock_wallet(
+        ledger.ensure_wallet(
+            customer.store_id, customer.id, services.store_currency(customer.store_id)
         )
     )
-    currency = services.store_currency(store_id)
-    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
-    arrears = db.session.scalar(
-        select(Arrears).where(Arrears.customer_id == customer.id).execution_options(all_stores=True)
-    )
-    if arrears is None:
-        arrears = Arrears(store_id=store_id, customer_id=customer.id, currency=currency)
-        db.session.add(arrears)
-        arrears.amount = ZERO
+    arrears = _arrears(customer, wallet)
     # Old arrears first: whatever the wallet holds now pays them.
     if arrears.amount > 0 and wallet.balance > 0:
         pay = min(wallet.balance, arrears.amount)
         services.debit(customer, pay, "On-demand usage arrears", f"arrears:{customer.id}")
         arrears.amount -= pay
-    fresh: list[tuple[UsageRecord, Resource, Decimal]] = []
-    for record in records:
-        resource = resources.get(record.resource_id)
-        if record.record_id in seen or resource is None or resource.hourly_price is None:
-            continue
-        seen.add(record.record_id)
-        fresh.append((record, resource, ledger.quantize(resource.hourly_price * record.hours)))
+    fresh = _fresh(customer, records)
     total = sum((amount for _, _, amount in fresh), ZERO)
     available = min(wallet.balance, total)
     if available > 0:
@@ -128,15 +121,80 @@ def _charge(
             f"On-demand usage ({len(fresh)} records)",
             f"usage:{customer.id}:{fresh[0][0].record_id}",
         )
-    remaining = available
-    shortfall = ZERO
+    shortfall = _record_charges(customer, fresh, available)
+    report.records += len(fresh)
+    report.charged += available
+    report.shortfall += shortfall
+    if shortfall > 0:
+        arrears.amount += shortfall
+        arrears.since = arrears.since or moment
+    if arrears.amount == 0:
+        arrears.since = arrears.notified_at = None
+    db.session.flush()
+    return arrears
+
+
+def _arrears(customer: Customer, wallet: Wallet) -> Arrears:
+    """The customer's arrears row, created (at zero) on first use."""
+    arrears = db.session.scalar(
+        in_store(select(Arrears).where(Arrears.customer_id == customer.id), customer.store_id)
+    )
+    if arrears is None:
+        arrears = Arrears(
+            store_id=customer.store_id, customer_id=customer.id, currency=wallet.currency
+        )
+        db.session.add(arrears)
+        arrears.amount = ZERO
+    return arrears
+
+
+def _fresh(
+    customer: Customer, records: list[UsageRecord]
+) -> list[tuple[UsageRecord, Resource, Decimal]]:
+    """The records not charged yet, of the customer's on-demand resources with a price, each
+    with its resource and what it costs at the store's locked hourly price."""
+    store_id = customer.store_id
+    resources = {
+        r.provider_resource_id: r
+        for r in db.session.scalars(
+            in_store(
+                select(Resource).where(
+                    Resource.customer_id == customer.id, Resource.billing_mode == "on_demand"
+                ),
+                store_id,
+            )
+        )
+    }
+    seen = set(
+        db.session.scalars(
+            in_store(
+                select(UsageCharge.record_id).where(UsageCharge.customer_id == customer.id),
+                store_id,
+            )
+        )
+    )
+    fresh: list[tuple[UsageRecord, Resource, Decimal]] = []
+    for record in records:
+        resource = resources.get(record.resource_id)
+        if record.record_id in seen or resource is None or resource.hourly_price is None:
+            continue
+        seen.add(record.record_id)
+        fresh.append((record, resource, ledger.quantize(resource.hourly_price * record.hours)))
+    return fresh
+
+
+def _record_charges(
+    customer: Customer, fresh: list[tuple[UsageRecord, Resource, Decimal]], available: Decimal
+) -> Decimal:
+    """One :class:`UsageCharge` per record, paid in order from ``available``; the shortfall."""
+    remaining, shortfall = available, ZERO
     for record, resource, amount in fresh:
         charged = min(amount, remaining)
         remaining -= charged
         shortfall += amount - charged
         db.session.add(
             UsageCharge(
-                store_id=store_id,
+                store_id=customer.store_id,
                 record_id=record.record_id,
                 resource_id=resource.id,
                 customer_id=customer.id,
@@ -147,20 +205,22 @@ def _charge(
                 consumed_at=record.consumed_at,
             )
         )
-    report.records += len(fresh)
-    report.charged += available
-    report.shortfall += shortfall
-    if shortfall > 0:
-        arrears.amount += shortfall
-        arrears.since = arrears.since or moment
-    if arrears.amount == 0:
-        arrears.since = arrears.notified_at = None
-    db.session.commit()
+    return shortfall
+
+
+# --- after the charge's commit: the reminder and the freeze -------------------------------
+
+
+def _remind_or_freeze(
+    customer: Customer, arrears: Arrears, moment: datetime, report: UsageReport
+) -> None:
+    """Mail the customer about new arrears (once); freeze them once the grace days are over.
+    Commits what it records."""
     if arrears.amount > 0 and arrears.notified_at is None:
         _notify(customer, arrears)
         arrears.notified_at = moment
         db.session.commit()
-    grace = timedelta(days=billing_settings(store_id).grace_days)
+    grace = timedelta(days=billing_settings(customer.store_id).grace_days)
     if (
         arrears.amount > 0
         and arrears.since
@@ -172,8 +232,6 @@ def _charge(
 
 
 def _notify(customer: Customer, arrears: Arrears) -> None:
-    from storefront.mail import build_message, deliver
-
     store = db.session.get(Store, customer.store_id)
     text = (
         f"Hello {customer.name},\n\nYour balance did not cover your on-demand cloud usage. "
@@ -196,10 +254,13 @@ def _notify(customer: Customer, arrears: Arrears) -> None:
 
 def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
     """Freeze the account (locally and at the provider) through the back office's rule."""
-    from storefront.backoffice.services import BackofficeError, freeze_for_system
+    from storefront.backoffice.customer_freeze import freeze_for_system, mirror_freeze
+    from storefront.backoffice.errors import BackofficeError
 
     try:
         freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")
+        db.session.commit()  # frozen here before the provider is asked
+        mirror_freeze(freeze)
         note = "frozen" + (
             " (provider: " + freeze.provider_error + ")" if freeze.provider_error else ""
         )
@@ -208,12 +269,3 @@ def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
     arrears.frozen_at = moment
     arrears.freeze_note = note[:255]
     db.session.commit()
-
-
-def bill_usage_job(job: Job) -> None:
-    bill_usage()
-
-
-def bill_usage_for_store(store: Store) -> UsageReport:
-    with store_context(store):
-        return bill_usage()

@@ -30,9 +30,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import texts
+from storefront.catalog.errors import CatalogError
 from storefront.catalog.forms import MAX_DESCRIPTION
 from storefront.catalog.models import ProductText
-from storefront.catalog.services import CatalogError
 from storefront.extensions import db
 from storefront.stores.tenancy import current_store_id
 
@@ -171,7 +171,7 @@ def save(actor: Any, product: Described, description: str, description_zh: str) 
     description, description_zh = description.strip(), description_zh.strip()
     fields = check(description, description_zh)
     if fields:
-        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+        raise CatalogError(_("Some fields need attention."), fields=fields)
     row = store_text(product.code)
     if row is None:
         row = ProductText(product_code=product.code)

@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import require_permission
+from storefront.catalog.errors import CatalogError, CatalogNotFound, NameTaken
 from storefront.catalog.models import CustomerGroup, CustomerGroupMember, PriceRule
-from storefront.catalog.services import CatalogError
 from storefront.extensions import db
 
 PAGE_SIZE = 20
@@ -33,12 +33,11 @@ class GroupRow:
 def _clean_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise CatalogError(
-            422, "invalid_input", _("Give the group a name."), {"name": _("Give the group a name.")}
-        )
+        message = _("Give the group a name.")
+        raise CatalogError(message, fields={"name": message})
     if len(cleaned) > MAX_NAME:
         message = _("At most %(n)d characters.", n=MAX_NAME)
-        raise CatalogError(422, "invalid_input", message, {"name": message})
+        raise CatalogError(message, fields={"name": message})
     return cleaned
 
 
@@ -51,7 +50,7 @@ def _name_taken(name: str, except_id: int | None = None) -> bool:
 
 def _taken() -> CatalogError:
     message = _("This store already has a group with that name.")
-    return CatalogError(409, "name_taken", message, {"name": message})
+    return NameTaken(message, fields={"name": message})
 
 
 def list_groups(
@@ -172,7 +171,7 @@ def add_member(actor: Any, group: CustomerGroup, customer_id: int) -> bool:
     require_permission(actor, "pricing.manage")
     customer = db.session.get(Customer, customer_id)  # tenant-filtered: this store only
     if customer is None:
-        raise CatalogError(404, "not_found", _("No such customer."))
+        raise CatalogNotFound(_("No such customer."))
     exists = db.session.scalar(
         select(CustomerGroupMember.id).where(
             CustomerGroupMember.group_id == group.id,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from storefront.accounts.permissions import require_permission
 from storefront.catalog import pricing, quote_store, snapshot
+from storefront.catalog.errors import CatalogError, CatalogNotFound, PricesUnavailable
 from storefront.catalog.models import (
     CustomerGroup,
     CustomerGroupMember,
@@ -44,25 +45,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class CatalogError(Exception):
-    """A request the catalogue cannot serve; ``fields`` maps input fields to messages."""
-
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.fields = fields or {}
-
-
 def not_found_quote() -> CatalogError:
-    return CatalogError(404, "not_found", _("No such quote."))
+    return CatalogNotFound(_("No such quote."))
 
 
 def unknown_region() -> CatalogError:
-    return CatalogError(
-        422, "invalid_input", _("Unknown region."), {"region": _("Unknown region.")}
-    )
+    return CatalogError(_("Unknown region."), fields={"region": _("Unknown region.")})
 
 
 # --------------------------------------------------------------------------- visibility
@@ -276,9 +264,7 @@ _MODES = frozenset(m.value for m in BillingMode)
 def parse_quote_request(data: Any) -> QuoteRequest:
     """Check the shape and types of a quote request body; catalogue checks come later."""
     if not isinstance(data, dict):
-        raise CatalogError(
-            422, "invalid_input", _("Send a JSON object."), {"body": _("Send a JSON object.")}
-        )
+        raise CatalogError(_("Send a JSON object."), fields={"body": _("Send a JSON object.")})
     fields: dict[str, str] = {}
     region = data.get("region")
     if not isinstance(region, str) or not region:
@@ -342,7 +328,7 @@ def parse_quote_request(data: Any) -> QuoteRequest:
                 assert isinstance(product_code, str) and isinstance(spec_code, str)
                 items.append(ItemRequest(product_code, spec_code, quantity, size))
     if fields or mode is None or not isinstance(region, str):
-        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+        raise CatalogError(_("Some fields need attention."), fields=fields)
     return QuoteRequest(region, mode, period, tuple(items))
 
 
@@ -418,7 +404,7 @@ def _resolve(req: QuoteRequest, ctx: Context) -> list[tuple[ItemRequest, snapsho
                 continue
         resolved.append((item, spec))
     if fields:
-        raise CatalogError(422, "invalid_input", _("Some fields need attention."), fields)
+        raise CatalogError(_("Some fields need attention."), fields=fields)
     return resolved
 
 
@@ -442,9 +428,7 @@ def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
     for item, spec in resolved:
         found = spec_rate(spec, item.size, cards)
         if found is None:
-            raise CatalogError(
-                503, "prices_unavailable", _("Prices for this selection are not available yet.")
-            )
+            raise PricesUnavailable(_("Prices for this selection are not available yet."))
         rate, fetched, currency = found
         term = spec_rate(spec, item.size, terms) if terms else None
         if term is not None:
@@ -471,9 +455,7 @@ def price_basket(req: QuoteRequest, ctx: Context, *, now: datetime) -> Basket:
             )
         )
     if oldest is not None and now - oldest > MAX_PRICE_AGE:
-        raise CatalogError(
-            503, "prices_unavailable", _("Prices are out of date; please try again later.")
-        )
+        raise PricesUnavailable(_("Prices are out of date; please try again later."))
     return Basket(
         region=req.region,
         mode=req.mode,
@@ -794,15 +776,10 @@ def add_rule(
     pricing.Adjustment(adjustment)
     if spec_code and not product_code:
         raise CatalogError(
-            422,
-            "invalid_input",
-            _("A spec rule needs its product."),
-            {"spec_code": _("Choose the product too.")},
+            _("A spec rule needs its product."), fields={"spec_code": _("Choose the product too.")}
         )
     if value < 0:
-        raise CatalogError(
-            422, "invalid_input", _("Use a positive value."), {"value": _("Use a positive value.")}
-        )
+        raise CatalogError(_("Use a positive value."), fields={"value": _("Use a positive value.")})
     rule = PriceRule(
         kind=kind,
         adjustment=adjustment,

@@ -238,7 +238,7 @@ def calculator_quote() -> ResponseReturnValue:
     customer_id = _customer_id()
     try:
         if invalid:
-            raise services.CatalogError(422, "invalid_input", _("Check these values:"), invalid)
+            raise services.CatalogError(_("Check these values:"), fields=invalid)
         quote = services.create_quote(
             req,
             customer_id=customer_id,

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
 from storefront.backoffice import audit
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from storefront.extensions import db
 
@@ -45,31 +45,31 @@ def send_cert_reminders(days: int, today: date | None = None) -> int:
     return sent
 
 
-def reconcile_job(job: object) -> None:
-    """The worker's periodic job: settle pending allocation requests (see services)."""
+@click.command("partners-reconcile")
+@with_appcontext
+def partners_reconcile() -> None:
+    """Confirm or fail allocations to resellers left pending, asking the provider."""
     from storefront.partners.services import reconcile_allocations
 
-    reconcile_allocations()
+    report = reconcile_allocations()
+    click.echo(
+        f"{report.examined} pending allocation(s) examined: "
+        f"{len(report.confirmed)} confirmed, {len(report.failed)} failed, "
+        f"{len(report.pending)} still pending"
+    )
+
+
+@click.command("cert-reminders")
+@with_appcontext
+@click.option("--days", type=int, default=None, help="Remind this many days before expiry.")
+def cert_reminders(days: int | None) -> None:
+    """Mail staff whose certification expires within N days (once per certificate)."""
+    from storefront.partners.settings import partner_settings
+
+    count = send_cert_reminders(days or partner_settings().cert_reminder_days)
+    click.echo(f"{count} reminder(s) sent")
 
 
 def register(group: AppGroup) -> None:
-    @group.command("partners-reconcile")
-    def partners_reconcile() -> None:
-        """Confirm or fail allocations to resellers left pending, asking the provider."""
-        from storefront.partners.services import reconcile_allocations
-
-        report = reconcile_allocations()
-        click.echo(
-            f"{report.examined} pending allocation(s) examined: "
-            f"{len(report.confirmed)} confirmed, {len(report.failed)} failed, "
-            f"{len(report.pending)} still pending"
-        )
-
-    @group.command("cert-reminders")
-    @click.option("--days", type=int, default=None, help="Remind this many days before expiry.")
-    def cert_reminders(days: int | None) -> None:
-        """Mail staff whose certification expires within N days (once per certificate)."""
-        from storefront.partners.settings import partner_settings
-
-        count = send_cert_reminders(days or partner_settings().cert_reminder_days)
-        click.echo(f"{count} reminder(s) sent")
+    group.add_command(partners_reconcile)
+    group.add_command(cert_reminders)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storefront.errors import DomainError
 from storefront.extensions import Model
 from storefront.stores.models import StoreScoped
 
@@ -144,8 +145,12 @@ class AllocationRequest(Model):
     )
 
 
-class AllocationAppendOnly(RuntimeError):
-    """Something tried to change or delete a recorded allocation."""
+class AllocationAppendOnly(DomainError):
+    """Something tried to change or delete a recorded allocation: a fault in the code, answered
+    as one (500)."""
+
+    code = "internal_error"
+    status = 500
 
 
 @event.listens_for(Session, "before_flush")

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from storefront.accounts.permissions import require_permission
 from storefront.extensions import db
-from storefront.partners.services import PartnersError, get_reseller
+from storefront.partners.errors import PartnerNotFound
+from storefront.partners.services import get_reseller
 from storefront.stores import freeze
 from storefront.stores.models import Store
 
@@ -26,7 +29,7 @@ def set_reseller_store_frozen(
     reseller = get_reseller(actor, reseller_id)
     store = db.session.get(Store, reseller.store_id)
     if store is None:
-        raise PartnersError("No such reseller.")
+        raise PartnerNotFound(_l("No such reseller."))
     if frozen:
         return freeze.freeze_store(store, reason, actor, ip)
     return freeze.unfreeze_store(store, actor, reason, ip)

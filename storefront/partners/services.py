@@ -39,6 +39,7 @@ from storefront.cloud.interface import (
 )
 from storefront.extensions import db
 from storefront.mail import send_template
+from storefront.partners.errors import PartnerNotFound, PartnersError
 from storefront.partners.models import (
     Allocation,
     AllocationKind,
@@ -55,19 +56,6 @@ from storefront.stores.tenancy import all_stores, store_context
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 MAX_ALLOCATION = Decimal("10000000")
-
-
-class PartnersError(ValueError):
-    """A rule refused the request; ``field`` names the input when there is one.
-
-    ``message`` is a lazy translatable string: ``str(exc.message)`` renders it in the locale of
-    the request that shows it (views flash it or put it next to its field)."""
-
-    def __init__(self, message: Any, field: str | None = None, code: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 def now() -> datetime:
@@ -190,7 +178,7 @@ def _invitation_for_staff(staff: Any, invitation_id: int) -> Invitation:
     require_permission(staff, "resellers.invite")
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
-        raise PartnersError(_l("No such invitation."))
+        raise PartnerNotFound(_l("No such invitation."))
     return invitation
 
 
@@ -354,7 +342,7 @@ def get_reseller(staff: Any, reseller_id: int) -> Reseller:
     require_permission(staff, "resellers.view")
     reseller = db.session.get(Reseller, reseller_id)
     if reseller is None:
-        raise PartnersError(_l("No such reseller."))
+        raise PartnerNotFound(_l("No such reseller."))
     return reseller
 
 

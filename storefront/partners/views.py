@@ -36,8 +36,8 @@ from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.partners import forms, reseller_freeze, services, workspace
+from storefront.partners.errors import PartnersError
 from storefront.partners.models import AllocationKind, AllocationState, PartnerProfile
-from storefront.partners.services import PartnersError
 from storefront.partners.settings import partner_settings
 from storefront.stores.forms import StoreFreezeForm
 from storefront.stores.freeze import StoreFreezeError
@@ -67,7 +67,7 @@ def _staff() -> Staff:
 
 
 def _fail(exc: PartnersError) -> None:
-    flash(str(exc.message), "error")
+    flash(str(exc), "error")
 
 
 def _back(endpoint: str, **values: Any) -> ResponseReturnValue:
@@ -79,7 +79,7 @@ def _field_error(form: FlaskForm, exc: PartnersError) -> bool:
     field = form._fields.get(exc.field or "")
     if field is None:
         return False
-    field.errors = [*field.errors, str(exc.message)]
+    field.errors = [*field.errors, str(exc)]
     return True
 
 
@@ -686,7 +686,7 @@ def join(token: str) -> ResponseReturnValue:
     try:
         invitation = services.open_invitation(token)
     except PartnersError as exc:
-        return render_template("partners/join_closed.html", message=str(exc.message)), 410
+        return render_template("partners/join_closed.html", message=str(exc)), 410
     if request.method == "GET":
         form = forms.JoinForm(
             formdata=None,
@@ -711,7 +711,7 @@ def join(token: str) -> ResponseReturnValue:
         except PartnersError as exc:
             db.session.rollback()
             if not _field_error(form, exc):
-                error = str(exc.message)
+                error = str(exc)
         else:
             store = db.session.get(Store, reseller.store_id)
             assert store is not None

@@ -22,6 +22,7 @@ from storefront.accounts.models import Staff
 from storefront.accounts.permissions import require_permission
 from storefront.catalog.models import Quote
 from storefront.extensions import db
+from storefront.partners.errors import PartnerNotFound, PartnersError
 from storefront.partners.models import (
     Certification,
     Incentive,
@@ -32,7 +33,7 @@ from storefront.partners.models import (
     RemittanceState,
 )
 from storefront.partners.paths import SOURCE_READ_ON, SOURCE_URL, load_paths
-from storefront.partners.services import PartnersError, now, parse_amount
+from storefront.partners.services import now, parse_amount
 
 # --------------------------------------------------------------------------- profile, top-up
 
@@ -156,7 +157,7 @@ def move_remittance(staff: Any, remittance_id: int, state: str) -> ProviderRemit
     require_permission(staff, "workspace.manage")
     row = db.session.get(ProviderRemittance, remittance_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError(_l("No such remittance."))
+        raise PartnerNotFound(_l("No such remittance."))
     try:
         target = RemittanceState(state)
     except ValueError:
@@ -300,7 +301,7 @@ def proof_path(staff: Any, certification_id: int) -> tuple[Path, str]:
     require_permission(staff, "workspace.view")
     row = db.session.get(Certification, certification_id)
     if row is None or row.store_id != staff.store_id or not row.proof_file:
-        raise PartnersError(_l("No such file."))
+        raise PartnerNotFound(_l("No such file."))
     return proof_dir() / str(row.store_id) / row.proof_file, row.proof_type or ""
 
 
@@ -485,7 +486,7 @@ def move_opportunity(staff: Any, opportunity_id: int, status: str) -> Opportunit
     require_permission(staff, "workspace.manage")
     row = db.session.get(Opportunity, opportunity_id)
     if row is None or row.store_id != staff.store_id:
-        raise PartnersError(_l("No such opportunity."))
+        raise PartnerNotFound(_l("No such opportunity."))
     try:
         target = OpportunityStatus(status)
     except ValueError:
@@ -556,7 +557,7 @@ def opportunity_from_quote(staff: Any, quote_id: str) -> Opportunity:
 
     quote = db.session.get(Quote, quote_id)
     if quote is None or quote.store_id != staff.store_id:
-        raise PartnersError(_l("No such quote."))
+        raise PartnerNotFound(_l("No such quote."))
     existing = db.session.scalar(select(Opportunity).where(Opportunity.quote_id == quote.id))
     if existing is not None:
         return existing

@@ -24,8 +24,8 @@ from storefront.accounts.models import Customer, CustomerStatus, Staff, StaffRol
 from storefront.accounts.permissions import PermissionDenied
 from storefront.backoffice import association
 from storefront.backoffice.association_models import AssociationSettlement, SettlementStatus
+from storefront.backoffice.errors import BackofficeError
 from storefront.backoffice.models import AuditEntry
-from storefront.backoffice.services import BackofficeError
 from storefront.billing import services as billing
 from storefront.billing import vouchers
 from storefront.billing.models import (
@@ -138,6 +138,14 @@ def _fresh(model: Any, row_id: int) -> Any:
     )
 
 
+def _switch(staff: Staff, c: Customer, reason: str, ip: str | None) -> AssociationSettlement:
+    """The switch as the page does it: the rule, the commit, then the customer's mail."""
+    settlement = association.switch_association(staff, c, reason, ip)
+    db.session.commit()
+    association.mail_settlement(c, settlement)
+    return settlement
+
+
 def _mails(mail_dir: Path) -> list[EmailMessage]:
     return [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
@@ -173,7 +181,7 @@ def test_switch_reclaims_store_vouchers_records_settlement_and_closes(
         c = db.session.get(Customer, customer.id)
         staff = db.session.get(Staff, owner.id)
         assert c is not None and staff is not None
-        settlement = association.switch_association(staff, c, "moving elsewhere", "1.2.3.4")
+        settlement = _switch(staff, c, "moving elsewhere", "1.2.3.4")
 
         # store vouchers reclaimed, the mirrored one upstream too; the store-wide one untouched
         assert _fresh(Voucher, mirrored.id).status is VoucherStatus.REVOKED
@@ -225,7 +233,7 @@ def test_mail_in_the_customers_language(
     with app.test_request_context():
         c = db.session.get(Customer, customer.id)
         assert c is not None
-        association.switch_association(owner, c, "leaving the partner", None)
+        _switch(owner, c, "leaving the partner", None)
     (msg,) = [m for m in _mails(mail_dir) if m["To"] == customer.email]
     assert re.search(r"[\u4e00-\u9fff]", str(msg["Subject"]) + _body(msg))
 
@@ -246,7 +254,7 @@ def test_login_refused_and_tokens_stop_after_switch(
     with app.test_request_context():
         c = db.session.get(Customer, customer.id)
         assert c is not None
-        association.switch_association(owner, c, "leaving the partner", None)
+        _switch(owner, c, "leaving the partner", None)
 
     assert api.get("/api/v1/me", headers=headers).status_code == 401
     app.config["WTF_CSRF_ENABLED"] = False

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Customer, Staff, StaffRole
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing import services as billing
 from storefront.extensions import db
 from storefront.stores.models import Store
@@ -36,6 +36,7 @@ def test_audit_statuses_and_wallet_in_words(
         assert staff is not None and me is not None
         billing.fund(me, "1234.50", "welcome credit", staff)
         backoffice.freeze_customer(staff, me, "unpaid invoice")
+        db.session.commit()
     client = login(owner)
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert "Customer frozen" in audit and ">customer.freeze<" not in audit

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from storefront import mail
 from storefront.accounts.models import Customer, Staff
-from storefront.backoffice import services as backoffice
+from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing import orders, remittance, topup
 from storefront.extensions import db
 from storefront.stores.models import Store
@@ -136,6 +136,7 @@ def test_claims_and_freezes_mail_the_customer(
         remittance.reject_claim(second.id, staff, "No such transfer on our statement")
         backoffice.freeze_customer(staff, me, "unpaid invoice")
         backoffice.unfreeze_customer(staff, me, "paid")
+        db.session.commit()
     drain(app)
     assert subjects(mail_dir, customer.email) == [
         "Your account is active again",

@@ -19,10 +19,13 @@ from storefront.billing.cli import check_ledger
 from storefront.billing.models import (
     LIVE_ORDER_STATUSES,
     Arrears,
+    Job,
+    JobStatus,
     Order,
     OrderStatus,
     UsageCharge,
 )
+from storefront.clock import utcnow
 from storefront.extensions import cloud_provider, db
 from tests.billing.conftest import assert_ledger_invariants
 from tests.billing.test_orders_support import (
@@ -58,13 +61,20 @@ def test_kill_between_steps_then_reconcile_completes(
         provisioning.CRASH_POINTS.add(step)
         try:
             with pytest.raises(provisioning.SimulatedCrash):  # ... and dies at `step`
-                provisioning.provision(order_id)
+                provisioning.provision(order_id, buyer.store_id)
         finally:
             provisioning.CRASH_POINTS.clear()
         db.session.rollback()
-        later = reconcile.utcnow() + worker.LEASE + timedelta(minutes=1)
+        later = utcnow() + worker.lease() + timedelta(minutes=1)
         report = reconcile.reconcile(older_than=timedelta(0), now=later)
-        assert report.completed == [order_id], report
+        # the job is still marked running under its dead worker's expired lease: reconcile
+        # says so and leaves it to the queue, where the next worker takes it over
+        assert [lease.key for lease in report.expired_leases] == [f"provision:{order_id}"]
+        assert report.completed == [] and report.examined == 0
+        worker.run_pending(now=later)
+        job = db.session.scalar(select(Job).where(Job.key == f"provision:{order_id}"))
+        assert job is not None and job.status == JobStatus.DONE.value
+        assert job.attempts == 2  # the dead worker's try and the one that took it over
         found = db.session.get(Order, order_id, populate_existing=True)
         assert found is not None and found.status == OrderStatus.ACTIVE
         assert found.funded_amount == found.cost_total  # funded exactly once
@@ -95,7 +105,7 @@ def test_faults_never_reach_the_customer_and_money_adds_up(
                 assert client.get("/api/v1/orders", headers=headers[b.id]).status_code == 200
                 assert client.get("/api/v1/resources", headers=headers[b.id]).status_code == 200
         with app.app_context():
-            moment = worker.utcnow()
+            moment = utcnow()
             for _ in range(60):  # the worker, with time moving on past each backoff
                 moment += timedelta(minutes=10)
                 worker.run_pending(now=moment)
@@ -187,11 +197,12 @@ def test_funding_with_unknown_outcome_is_checked_before_sending_again(
         with app.app_context():
             order_id = orders.place_order(buyer, quote_id)["id"]
             with pytest.raises(worker.Retry):
-                provisioning.provision(order_id)  # the funding times out
+                provisioning.provision(order_id, buyer.store_id)  # the funding times out
             order = db.session.get(Order, order_id, populate_existing=True)
             assert order is not None and order.status == OrderStatus.PROVISIONING
             assert order.funded_amount == 0 and order.funding_started_at is not None
-            assert provisioning.provision(order_id) == OrderStatus.ACTIVE  # the retry
+            retried = provisioning.provision(order_id, buyer.store_id)
+            assert retried == OrderStatus.ACTIVE  # the retry
             order = db.session.get(Order, order_id, populate_existing=True)
             assert order is not None and order.funded_amount == order.cost_total
             fundings = cloud_provider().list_customer_fundings(
@@ -230,10 +241,10 @@ def test_server_gets_one_network_of_its_own_across_retries(
             sandbox.fail_once(f"/v1.1/{project}/cloudservers", "before")
         try:
             with pytest.raises(worker.Retry):
-                provisioning.provision(order_id)
+                provisioning.provision(order_id, buyer.store_id)
         finally:
             sandbox.set_faults(hang_s=hang_s)
-        assert provisioning.provision(order_id) == OrderStatus.ACTIVE
+        assert provisioning.provision(order_id, buyer.store_id) == OrderStatus.ACTIVE
     rows = sandbox._control("GET", "/_sandbox/resources", None)["resources"]
     mine = [r for r in rows if r["customer_id"] == buyer.provider_customer_id]
     assert sorted(r["kind"] for r in mine) == ["ecs", "vpc"], mine

@@ -94,8 +94,10 @@ def test_serial_numbers_are_unique_per_store_only(
         settings = remittance.billing_settings(other.id)  # type: ignore[attr-defined]
         settings.bank_name, settings.bank_account, settings.bank_holder = "BOC", "62 01", "Co"
         db.session.commit()
-    submit(app, mine, "10.00", "SN-X")
-    submit(app, theirs, "10.00", "SN-X")
+    first, second = submit(app, mine, "10.00", "SN-X"), submit(app, theirs, "10.00", "SN-X")
+    assert first != second  # the other store's customer may use the same bank serial number
+    with pytest.raises(SerialNumberTaken):  # within one store it stays unique
+        submit(app, make_customer(), "10.00", "SN-X")
 
 
 def test_offline_can_be_switched_off(

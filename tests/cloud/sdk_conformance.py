@@ -24,7 +24,7 @@ import requests
 _LIST = re.compile(r"^list\[(.+)\]$")
 _DICT = re.compile(r"^dict\(str,\s*(.+)\)$")
 # "1：待审核2：待退款" / "1: normal; 2: ..." (a code, a full-width or ASCII colon, a word)
-_CODE = re.compile(r"(?<![\d.:/])(-?\d{1,3})\s*：")
+_CODE = re.compile(r"(?<![A-Za-z\d.:/])(-?\d{1,3})\s*：")  # not a word's last digit (cpuv1：)
 # "取值范围：ACTIVE，BUILD" or "取值为：prePaid、postPaid": a list of two or more words
 _WORDS = re.compile(
     r"(?:取值范围|取值为|取值|可选值|枚举值)\s*[：:]\s*"

@@ -14,8 +14,8 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
 from storefront.cloud import IdentityKind, UpstreamRejected, UpstreamUnavailable, demo
+from storefront.cloud.huawei.signed import SignedRequester
 from storefront.cloud.interface import CloudProvider
-from storefront.cloud.raw import SignedRequester
 from storefront.cloud.sandbox.testing import RunningSandbox
 
 

@@ -136,7 +136,7 @@ def test_international_profile_logs_in_on_the_international_auth_host() -> None:
 
 def _sdk(sandbox: RunningSandbox, method: str, path: str, body: Any = None) -> Any:
     """A signed call with the demo partner's keys, answered as raw JSON."""
-    from storefront.cloud.raw import SignedRequester
+    from storefront.cloud.huawei.signed import SignedRequester
 
     return SignedRequester(settings_for(sandbox.url)).request(method, path, body=body)
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from storefront.cloud import demo
+from storefront.cloud.huawei.signed import SignedRequester
 from storefront.cloud.interface import (
     BankCard,
     CloudProvider,
@@ -18,7 +19,6 @@ from storefront.cloud.interface import (
     ReviewResult,
     UpstreamRejected,
 )
-from storefront.cloud.raw import SignedRequester
 from storefront.cloud.sandbox.testing import RunningSandbox
 from tests.cloud.conftest import settings_for
 

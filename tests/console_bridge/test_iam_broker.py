@@ -129,12 +129,13 @@ def test_broker_route_refuses_like_the_saml_route(
     api = client.post(f"/api/v1/resources/{mine.id}/console", headers=token(client, linked))
     assert api.status_code == 403 and api.get_json()["error"]["code"] == "store_frozen"
     assert runner.invoke(args=["storefront", "store-unfreeze", "default"]).exit_code == 0
-    from storefront.backoffice import services as backoffice
+    from storefront.backoffice import customer_freeze as backoffice
 
     with app.app_context():
         customer = db.session.get(Customer, linked.id)
         assert customer is not None
         backoffice.freeze_customer(db.session.merge(owner), customer, "unpaid invoices")
+        db.session.commit()
     api = client.post(f"/api/v1/resources/{mine.id}/console", headers=token(client, linked))
     assert api.status_code == 403 and api.get_json()["error"]["code"] == "account_frozen"
 

@@ -155,7 +155,7 @@ def test_frozen_customer_is_refused_with_the_reason(
     app: Flask, client: FlaskClient, linked: Customer, make_resource: Callable[..., Resource],
     owner: Any,
 ) -> None:
-    from storefront.backoffice import services as backoffice
+    from storefront.backoffice import customer_freeze as backoffice
 
     mine = make_resource(linked)
     headers = token(client, linked)

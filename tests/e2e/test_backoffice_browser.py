@@ -91,6 +91,7 @@ def test_partner_center_step_after_an_association_switch(
         association.switch_association(
             db.session.get(Staff, owner.id), db.session.get(Customer, customer.id), "moving on"
         )
+        db.session.commit()
     page = new_page()
     _login(page, live_server.url, owner.email)
     page.goto(live_server.url + "/admin/settlements")

@@ -29,12 +29,19 @@ def main(argv: list[str] | None = None) -> None:
         default=float(os.environ.get("STOREFRONT_SANDBOX_ORDER_PROCESSING_S", "5")),
         help="How long a paid order stays processing (3) before it is completed (5).",
     )
+    parser.add_argument(
+        "--clock-file",
+        default=os.environ.get("STOREFRONT_SANDBOX_CLOCK_FILE") or None,
+        help="Also write POST /_sandbox/clock's offset here (STOREFRONT_CLOCK_OFFSET_FILE of a "
+        "storefront in development).",
+    )
     args = parser.parse_args(argv)
     app = create_sandbox_app(
         database_url=args.database,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         lifecycle={"order_processing_s": args.order_processing_s},
+        clock_file=args.clock_file,
     )
     run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from storefront import clock
 from storefront.cloud.sandbox import routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.lifecycle import Lifecycle
@@ -33,9 +35,11 @@ def create_sandbox_app(
     realname_review_delay_s: float = 0.0,
     random_seed: int | None = None,
     lifecycle: Mapping[str, float] | None = None,
+    clock_file: str | Path | None = None,
 ) -> Flask:
     """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner; ``lifecycle``
-    overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings."""
+    overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings; ``clock_file``
+    is where ``POST /_sandbox/clock`` also writes its offset (and where it starts from)."""
     faults = FaultSettings(
         latency_ms=latency_ms, fault_rate=fault_rate, mode=fault_mode, hang_s=hang_s
     )
@@ -53,6 +57,8 @@ def create_sandbox_app(
         association_delay_s=association_delay_s,
         realname_review_delay_s=realname_review_delay_s,
         lifecycle=life,
+        clock_file=Path(clock_file) if clock_file else None,
+        clock_offset_s=clock.read_offset(Path(clock_file)) if clock_file else 0.0,
     )
     for module in route_modules:
         app.register_blueprint(module.bp)

@@ -37,6 +37,11 @@ from storefront.cloud.sandbox.commerce import (
     CloudOrder,
     CloudResource,
 )
+from storefront.cloud.sandbox.renewals import (
+    apply_expiry_policies,
+    apply_renewal,
+    renewal_orders,
+)
 
 DAY_S = 86400.0
 # Yearly/monthly grace and retention days per customer level (China site, table 1 of the page
@@ -85,6 +90,7 @@ def settle_orders(s: Session, orders: list[CloudOrder], now: datetime, life: Lif
             done = order.paid_at + timedelta(seconds=life.order_processing_s)
             if now >= done:
                 order.status = ORDER_COMPLETED
+                apply_renewal(s, order)  # a renewal order: its resource lives one term longer
                 for r in _resources(s, order):
                     if r.status == "creating":
                         r.status, r.active_at = "active", done
@@ -113,6 +119,10 @@ def prepaid_stage(r: CloudResource, now: datetime, life: Lifecycle) -> tuple[str
 
 
 def settle_resources(rows: list[CloudResource], now: datetime, life: Lifecycle) -> None:
+    s = Session.object_session(rows[0]) if rows else None
+    if s is not None:  # renewals, auto-renew and pay-per-use at expiry first (renewals.py)
+        settle_orders(s, renewal_orders(s, rows), now, life)
+        apply_expiry_policies(s, rows, now)
     for r in rows:
         reached = prepaid_stage(r, now, life)
         if reached is None or r.status == "creating":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app, g
 
@@ -27,6 +28,8 @@ class SandboxState:
     signatures_follow_clock: bool = True
     quotas: QuotaGate = field(default_factory=QuotaGate)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # where the clock's offset is also written, for a storefront in development to follow
+    clock_file: Path | None = None
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.cloud import demo
 from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.routes.customers import complete_associations
@@ -100,14 +101,20 @@ def set_quotas() -> Response:
 def set_clock() -> Response:
     """``{"offset_s": N}`` moves the sandbox's clock (orders and resources live by it);
     ``"signatures": false`` keeps judging request signatures by the real clock (to move the
-    clock by days while a client still signs with today's time)."""
+    clock by days while a client still signs with today's time; the default when the sandbox
+    writes a clock file)."""
     data = body()
     state = sandbox_state()
     try:
         state.clock_offset_s = float(data.get("offset_s", 0))
     except (TypeError, ValueError):
         raise bad_request("offset_s must be a number.") from None
-    state.signatures_follow_clock = data.get("signatures", True) is not False
+    # A storefront following the clock file still signs with the real time: by default
+    # signatures are then judged by the real clock.
+    follow = state.clock_file is None
+    state.signatures_follow_clock = bool(data.get("signatures", follow))
+    if state.clock_file is not None:  # a storefront in development follows it
+        clock.write_offset(state.clock_file, state.clock_offset_s)
     return respond(
         {"offset_s": state.clock_offset_s, "signatures": state.signatures_follow_clock}
     )

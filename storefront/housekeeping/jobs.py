@@ -1,10 +1,11 @@
-"""Housekeeping across areas: the purge of expired quotes.
+"""Housekeeping jobs: the daily purges of expired quotes and of decided uploads.
 
 Quotes (catalog) are written on every price quote and expire after 30 minutes; an order
 (billing) or a partner opportunity (partners) may keep a quote's id, as a plain string, not a
 foreign key. Deciding which quotes nothing refers to needs all three areas, and only a module
 above them may know all three (catalog must not import billing or partners), so the purge
-lives here, next to ``storefront/cli.py``, rather than in one of the areas.
+lives here, above the areas, rather than in one of them. The purge of decided uploads
+(:func:`storefront.uploads.purge_uploads`) spans accounts and billing the same way.
 
 The purge is global, every store's quotes: its statements opt out of the tenant filter
 (:mod:`storefront.stores.tenancy`) with ``all_stores``, without which, run inside a store's
@@ -13,12 +14,15 @@ context, the select would see only that store's quotes, orders and opportunities
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, exists, select
 
-from storefront.billing.models import Order
+from storefront import uploads
+from storefront.billing.models import Job, Order
+from storefront.billing.worker import JobRegistry
 from storefront.catalog.models import Quote
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.partners.models import Opportunity
 
@@ -51,7 +55,7 @@ def purge_expired_quotes(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    cutoff = (now or datetime.now(UTC)) - retention
+    cutoff = (now or utcnow()) - retention
     deleted, after = 0, ""
     while True:
         ids = db.session.scalars(
@@ -83,6 +87,11 @@ def _purgeable(cutoff: datetime) -> ColumnElement[bool]:
     )
 
 
-def purge_quotes_job(job: object) -> None:
-    """The worker's daily job (:func:`storefront.billing.worker.schedule_periodic`)."""
+def purge_quotes_job(job: Job) -> None:
     purge_expired_quotes()
+
+
+def register(jobs: JobRegistry) -> None:
+    """Both purges once a day (UTC days): each is a full pass over its table."""
+    jobs.add("purge_quotes", purge_quotes_job, every=timedelta(days=1), max_attempts=2)
+    jobs.add("purge_uploads", uploads.purge_uploads_job, every=timedelta(days=1), max_attempts=2)

@@ -15,7 +15,7 @@ from huaweicloudsdkcore.exceptions import exceptions as sdk_exc
 from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHandler
 from huaweicloudsdkcore.sdk_request import SdkRequest
 
-from storefront.cloud.huawei import credentials
+from storefront.cloud.huawei.base import credentials
 from storefront.cloud.quota import budget_for
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries

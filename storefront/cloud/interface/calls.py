@@ -1,399 +1,54 @@
-"""The one interface the rest of Storefront calls to reach the cloud provider.
+"""What Storefront asks of the cloud provider, one protocol per provider service area.
 
-Everything that crosses it is a frozen dataclass of plain Python values (money as
-``Decimal``). No provider SDK type leaks out of ``storefront.cloud``.
+:class:`storefront.cloud.interface.CloudProvider` combines them. Keyword arguments only.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
-
-# --------------------------------------------------------------------------- errors
-
-
-class CloudError(Exception):
-    """Base of every error raised by a cloud provider."""
-
-
-class CloudConfigError(CloudError):
-    """Settings are missing or inconsistent; raised at start-up, never retried."""
-
-
-class UpstreamUnavailable(CloudError):
-    """The provider could not be reached or failed (refused, timeout, 5xx): retryable."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class UpstreamThrottled(UpstreamUnavailable):
-    """The provider refused the call for its per-second quota (HTTP 429, or the documented
-    "too frequent" code): nothing was done, so even a non-idempotent call may be sent again."""
-
-
-class UpstreamRejected(CloudError):
-    """The provider answered and refused the request (4xx) with its own error code."""
-
-    def __init__(self, code: str, message: str, *, status: int) -> None:
-        super().__init__(f"{code}: {message} (HTTP {status})")
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-# --------------------------------------------------------------------------- enums
-
-
-class IdentityKind(enum.StrEnum):
-    """What ``check_user_identity`` looks up (the provider's ``search_type``)."""
-
-    NAME = "name"
-    MOBILE = "mobile"
-    EMAIL = "email"
-
-
-class VerifiedStatus(enum.IntEnum):
-    """Real-name status of a provider account."""
-
-    UNVERIFIED = -1
-    REVIEWING = 0
-    REJECTED = 1
-    VERIFIED = 2
-
-
-class ChargeMode(enum.StrEnum):
-    """Billing mode of a spec in the catalogue."""
-
-    PERIOD = "1"  # yearly / monthly
-    ON_DEMAND = "3"
-
-
-class PeriodType(enum.IntEnum):
-    """Unit of a prepaid period."""
-
-    MONTH = 2
-    YEAR = 3
-
-
-class FreezeMode(enum.StrEnum):
-    """What a freeze covers at the provider (``freeze_type`` / ``unfreeze_type``)."""
-
-    ACCOUNT = "ACCOUNT"
-    ACCOUNT_AND_RESOURCE = "ACCOUNT_AND_RESOURCE"
-
-
-class SizeUnit(enum.IntEnum):
-    """Measure of a linear product's size (the provider's ``size_measure_id``)."""
-
-    COUNT = 14
-    MBIT_S = 15
-    GB = 17
-
-
-# --------------------------------------------------------------------------- customers
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityCheck:
-    available: bool
-    mobile_remaining: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewSubCustomer:
-    customer_id: str
-    account_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class SubCustomer:
-    customer_id: str
-    account_name: str
-    associated_on: datetime | None
-    association_type: str | None
-    verified_status: VerifiedStatus
-    frozen: bool
-    xaccount_id: str | None = None
-    xaccount_type: str | None = None
-    mobile: str | None = None
-    email: str | None = None
-    realname: str | None = None
-    customer_type: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SubCustomerPage:
-    items: tuple[SubCustomer, ...]
-    total: int
-
-
-# --------------------------------------------------------------------------- real-name
-
-
-class ReviewResult(enum.IntEnum):
-    """``show_realname_authentication_review_result``'s ``review_result``."""
-
-    REVIEWING = 0
-    REJECTED = 1
-    PASSED = 2
-
-
-@dataclass(frozen=True, slots=True)
-class RealnameSubmitted:
-    manual_review: bool
-
-
-class IdentityDocument(enum.IntEnum):
-    """The documented ``verified_type`` values of an individual's identity-document route
-    (``identify_type`` 0); each takes three images in the order the SDK's field doc gives."""
-
-    PASSPORT = 3  # data page, entry stamp page, holding the data page
-    HK_MACAO_PERMIT = 5  # front (portrait), back, holding the front
-    TAIWAN_PERMIT = 6  # front (portrait), back, holding the front
-    HK_MACAO_RESIDENCE = 9  # portrait side, emblem side, holding the portrait side
-    TAIWAN_RESIDENCE = 10  # portrait side, emblem side, holding the portrait side
-
-
-@dataclass(frozen=True, slots=True)
-class BankCard:
-    """The bank-card route (``identify_type`` 4): the card, the mobile the bank has on file and
-    the code ``send_verification_code`` (scene 18) sent to it."""
-
-    account: str
-    mobile: str  # 1XXXXXXXXXX, mainland only
-    verification_code: str
-    areacode: str = "0086"
-
-
-@dataclass(frozen=True, slots=True)
-class RealnameReview:
-    result: ReviewResult | None  # None: nothing submitted yet
-    opinion: str | None = None
-
-
-# --------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceType:
-    code: str
-    name: str
-    abbreviation: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceSpec:
-    service_type: str
-    resource_type: str
-    spec: str
-    name: str
-    region: str
-    charge_mode: ChargeMode
-    service_type_name: str | None = None
-    resource_type_name: str | None = None
-    vcpus: int | None = None
-    memory_gib: Decimal | None = None
-
-
-# --------------------------------------------------------------------------- ratings
-
-
-@dataclass(frozen=True, slots=True)
-class RatingItem:
-    """One line to price. ``key`` is echoed back in the result (unique per call)."""
-
-    key: str
-    service_type: str
-    resource_type: str
-    spec: str
-    region: str
-    quantity: int = 1
-    size: int | None = None
-    size_unit: SizeUnit | None = None
-    available_zone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ItemPrice:
-    key: str
-    official: Decimal
-    amount: Decimal
-    """What the partner pays: official price minus the partner's discount."""
-    discount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Rating:
-    currency: str
-    official: Decimal
-    amount: Decimal
-    discount: Decimal
-    items: tuple[ItemPrice, ...] = field(default_factory=tuple)
-
-    def item(self, key: str) -> ItemPrice:
-        for it in self.items:
-            if it.key == key:
-                return it
-        raise KeyError(key)
-
-
-# ------------------------------------------------------------- coupons / vouchers (billing)
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedCoupon:
-    """One coupon ``create_partner_coupons`` issued: to ``customer_id``, as ``coupon_id``."""
-
-    customer_id: str
-    coupon_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerCoupon:
-    """A coupon the partner issued (``list_issued_partner_coupons``).
-
-    ``status``: 1 not active, 2 usable, 3 used, 4 expired, 5 reclaimed.
-    """
-
-    coupon_id: str
-    customer_id: str
-    face_value: Decimal
-    balance: Decimal | None
-    status: int
-    effective_time: datetime | None
-    expire_time: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerCouponPage:
-    items: tuple[PartnerCoupon, ...]
-    total: int
-
-
-# --- funding, orders and resources (billing) ---  (value types; methods in the protocol)
-
-
-class ResourceKind(enum.StrEnum):
-    """What a storefront product creates at the provider."""
-
-    ECS = "ecs"
-    EVS = "evs"
-    VPC = "vpc"
-    EIP = "eip"
-
-
-class ProviderOrderStatus(enum.StrEnum):
-    UNPAID = "unpaid"  # pending payment (5)
-    PROCESSING = "processing"  # paid, being delivered (2), or pending approval (1)
-    COMPLETED = "completed"  # (4)
-    CANCELLED = "cancelled"  # (3)
-
-
-@dataclass(frozen=True, slots=True)
-class AgencySession:
-    """Temporary credentials in a customer's project, from the agency the customer granted."""
-
-    customer_id: str
-    region: str
-    project_id: str
-    access_key: str = field(repr=False)
-    secret_key: str = field(repr=False)
-    security_token: str = field(repr=False)
-    expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceRequest:
-    """Create ``quantity`` resources of one spec. ``client_token`` makes a retry a no-op."""
-
-    kind: ResourceKind
-    region: str
-    spec: str  # ECS flavour (``s6.large.2``), EVS volume type, EIP type (``5_bgp``), VPC: ``vpc``
-    client_token: str
-    name: str
-    quantity: int = 1
-    size: int | None = None  # EVS GB, EIP bandwidth Mbit/s
-    prepaid: bool = True
-    period: PeriodType | None = None
-    period_count: int | None = None
-    image_ref: str | None = None
-    vpc_id: str | None = None
-    subnet_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Funding:
-    """One funding of a customer by the partner, as the provider recorded it
-    (``list_partner_adjust_records``, operation type ``SOURCE_OPERATION_BEADJUST``)."""
-
-    transfer_id: str
-    customer_id: str
-    amount: Decimal
-    at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Network:
-    """A VPC and a subnet in a customer's project that new servers attach to."""
-
-    vpc_id: str
-    subnet_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class CreatedResources:
-    order_id: str | None  # None: nothing to pay (on-demand or free)
-    resource_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderOrder:
-    order_id: str
-    customer_id: str
-    status: ProviderOrderStatus
-    amount: Decimal
-    currency: str = "CNY"
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderResource:
-    resource_id: str
-    customer_id: str
-    region: str
-    service_type: str
-    resource_type: str
-    spec: str
-    name: str
-    status: str  # creating | active | stopped | frozen | expired | released
-    order_id: str | None = None
-    expires_at: datetime | None = None
-    prepaid: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRecord:
-    """One on-demand fee record of a customer (``list_sub_customer_bill_detail``)."""
-
-    record_id: str
-    resource_id: str
-    hours: Decimal
-    official_amount: Decimal
-    consumed_at: datetime | None = None
-
-
-# --------------------------------------------------------------------------- the protocol
-
-
-@runtime_checkable
-class CloudProvider(Protocol):
-    """What Storefront asks of the cloud provider. Keyword arguments only."""
+from typing import TYPE_CHECKING, Protocol
+
+from storefront.cloud.interface.billing import (
+    AdjustRecord,
+    AgencySession,
+    CreatedResources,
+    Funding,
+    IndirectPartnerPage,
+    IssuedCoupon,
+    Network,
+    PartnerBalance,
+    PartnerCouponPage,
+    ProviderOrder,
+    ProviderResource,
+    ResourceRequest,
+    UsageRecord,
+)
+from storefront.cloud.interface.types import (
+    BankCard,
+    ChargeMode,
+    FreezeMode,
+    IdentityCheck,
+    IdentityDocument,
+    IdentityKind,
+    NewSubCustomer,
+    PeriodType,
+    Rating,
+    RatingItem,
+    RealnameReview,
+    RealnameSubmitted,
+    ResourceSpec,
+    ServiceType,
+    SubCustomerPage,
+)
+
+if TYPE_CHECKING:
+    from storefront.cloud.renewals import PaidTerm, RefundQuote, RenewalPrice, Unsubscribed
+
+
+class CustomerCalls(Protocol):
+    """Sub-customers, their real-name verification and freezing (BSS)."""
 
     def check_user_identity(self, *, kind: IdentityKind, value: str) -> IdentityCheck:
         """Is this account name / mobile (``0086-1xxxxxxxxxx``) / email free at the provider?"""
@@ -485,6 +140,18 @@ class CloudProvider(Protocol):
         """The review result (``show_realname_authentication_review_result``)."""
         ...
 
+    def freeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
+        """Freeze a sub-customer (``POST /v2/partners/sub-customers/freeze``; not in the SDK)."""
+        ...
+
+    def unfreeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
+        """Unfreeze a sub-customer; ``mode`` must be the one it was frozen with."""
+        ...
+
+
+class CatalogueCalls(Protocol):
+    """Services, specs and prices (BSS)."""
+
     def list_service_types(
         self, *, name: str | None = None, language: str = "en_US"
     ) -> tuple[ServiceType, ...]:
@@ -513,7 +180,9 @@ class CloudProvider(Protocol):
         """Prepaid price of ``items`` for ``count`` months or years."""
         ...
 
-    # --- funding, orders and resources (billing) ---
+
+class BillingCalls(Protocol):
+    """Funding, orders, resources, usage and coupons (BSS, IAM agency, ECS/EVS/VPC/EIP)."""
 
     def fund_customer(self, *, customer_id: str, amount: Decimal) -> str:
         """Move partner funds to the customer's provider account; the transfer id.
@@ -530,8 +199,9 @@ class CloudProvider(Protocol):
         (``list_partner_adjust_records``, ``SOURCE_OPERATION_BEADJUST``; paged internally)."""
         ...
 
-    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> None:
-        """Take funds back from the customer's provider account (``reclaim_to_partner_account``)."""
+    def reclaim_customer_funds(self, *, customer_id: str, amount: Decimal) -> str:
+        """Take funds back from the customer's provider account to the partner
+        (``reclaim_to_partner_account``); the transaction id."""
         ...
 
     def agency_session(self, *, customer_id: str, region: str) -> AgencySession:
@@ -599,8 +269,6 @@ class CloudProvider(Protocol):
         """On-demand fee records of one month ``YYYY-MM`` (``list_sub_customer_bill_detail``)."""
         ...
 
-    # --- coupons / vouchers (billing) ---
-
     def create_partner_coupons(
         self,
         *,
@@ -634,17 +302,9 @@ class CloudProvider(Protocol):
         """Coupons the partner issued, newest first."""
         ...
 
-    # --- customer freeze (back office) ---
 
-    def freeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
-        """Freeze a sub-customer (``POST /v2/partners/sub-customers/freeze``; not in the SDK)."""
-        ...
-
-    def unfreeze_customer(self, *, customer_id: str, reason: str, mode: FreezeMode) -> None:
-        """Unfreeze a sub-customer; ``mode`` must be the one it was frozen with."""
-        ...
-
-    # --- console login (console bridge) ---
+class ConsoleCalls(Protocol):
+    """Signing a customer into the provider's console (IAM federation)."""
 
     def console_service_url(self, *, product: str, region: str, resource_id: str) -> str:
         """The console page of one resource (``service`` of the SAML login), from settings.
@@ -673,7 +333,9 @@ class CloudProvider(Protocol):
         sends the user to sign in again. Single use; the token lives 10 minutes at most."""
         ...
 
-    # --- indirect partners (distributor) ---
+
+class PartnerCalls(Protocol):
+    """A distributor's indirect partners (BSS)."""
 
     def allocate_to_indirect_partner(self, *, indirect_partner_id: str, amount: Decimal) -> str:
         """Move distributor funds to a reseller's provider account; the transfer id.
@@ -721,39 +383,48 @@ class CloudProvider(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class AdjustRecord:
-    """One allocation or reclaim the provider carried out (``AdjustRecordV3``)."""
+class RenewalCalls(Protocol):
+    """Keeping yearly/monthly resources (storefront/cloud/renewals.py)."""
 
-    trans_id: str
-    customer_id: str
-    kind: str  # allocate | reclaim | unbind_reclaim
-    amount: Decimal
-    operation_time: datetime | None
+    def renewal_price(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> RenewalPrice:
+        """Renewing a primary resource (attached ones included) for 1-11 months or 1-3 years."""
+        ...
 
+    def renew(
+        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
+    ) -> str:
+        """Renew (attached resources follow): the renewal order, pending payment (pay_order)."""
+        ...
 
-@dataclass(frozen=True)
-class IndirectPartner:
-    """A cloud reseller (tier 2) under the calling distributor."""
+    def cancel_auto_renew(self, *, session: AgencySession, resource_id: str) -> None:
+        """The provider's own auto-renew off (a storefront keeps it off)."""
+        ...
 
-    indirect_partner_id: str
-    account_name: str
-    name: str | None = None
-    email: str | None = None
-    mobile: str | None = None
-    associated_on: str | None = None
+    def change_to_on_demand(
+        self, *, session: AgencySession, resource_id: str, enabled: bool = True
+    ) -> None:
+        """Pay-per-use from expiry on (``enabled``), or cancel that."""
+        ...
 
+    def unsubscribe_quote(
+        self, *, terms: Sequence[PaidTerm], at: datetime, five_day_full_refund: bool = False
+    ) -> RefundQuote:
+        """The provider's documented refund for unsubscribing at ``at``."""
+        ...
 
-@dataclass(frozen=True)
-class IndirectPartnerPage:
-    items: tuple[IndirectPartner, ...]
-    total: int
+    def unsubscribe(
+        self,
+        *,
+        session: AgencySession,
+        resource_id: str,
+        renewals_only: bool = False,
+        reason: str | None = None,
+    ) -> Unsubscribed:
+        """Unsubscribe (or only its renewals not started yet); the refund the provider made."""
+        ...
 
-
-@dataclass(frozen=True)
-class PartnerBalance:
-    """One provider account balance (``account_type`` 1 cash, 2 credit, 5 bonus, 8 allocatable)."""
-
-    account_type: int
-    amount: Decimal
-    currency: str = "CNY"
+    def refund_of(self, *, customer_id: str, order_id: str) -> Decimal:
+        """What an unsubscribe order refunded (``show_refund_order_details``)."""
+        ...
