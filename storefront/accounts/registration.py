@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -103,8 +104,6 @@ class Registration:
 
 
 def _countries() -> set[str]:
-    from babel import Locale
-
     return {
         code
         for code in Locale("en").territories
