@@ -8,22 +8,28 @@ else the store's name and ``STOREFRONT_MAIL_FROM``; replies go to the store's co
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import uuid
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
+from sqlalchemy import select
 
+from storefront.accounts.models import Customer
+from storefront.backoffice.texts import mail_signature
+from storefront.billing import worker
 from storefront.config import Settings
-
-if TYPE_CHECKING:
-    from storefront.stores.models import Store
+from storefront.extensions import db
+from storefront.labels import money
+from storefront.stores.models import Store
+from storefront.stores.tenancy import in_store, store_context
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +102,12 @@ def send_template(
     name: str, *, to: str, subject: Any, locale: str | None = None, **context: Any
 ) -> EmailMessage:
     """Render ``mail/<name>.txt`` (+ ``.html``) in ``locale`` and deliver it."""
-    from flask import g
-
     store = g.get("store")
     with force_locale(locale or (store.default_locale if store else "en")):
         text = render_template(f"mail/{name}.txt", store=store, **context)
-        if store is not None:  # the store's signature: plain text, rendered in the bounded sandbox
-            from storefront.backoffice.texts import mail_signature
-
-            if signature := mail_signature(store):
-                text = f"{text.rstrip()}\n\n-- \n{signature}\n"
+        # the store's signature: plain text, rendered in the bounded sandbox
+        if store is not None and (signature := mail_signature(store)):
+            text = f"{text.rstrip()}\n\n-- \n{signature}\n"
         try:
             html: str | None = render_template(f"mail/{name}.html", store=store, **context)
         except TemplateNotFound:
@@ -176,8 +178,6 @@ def queue_customer_mail(
     """Mail ``event`` to the customer once the caller's transaction commits (once per
     ``event`` and ``key``). ``amount`` + ``currency`` are formatted in the customer's
     language when the mail is written."""
-    from storefront.billing import worker
-
     if event not in _EVENTS:
         raise ValueError(f"unknown customer mail event {event!r}")
     worker.enqueue(
@@ -195,23 +195,15 @@ def queue_customer_mail(
 
 def customer_mail_job(job: Any) -> None:
     """The worker's ``customer_mail`` job: write and send one event's mail."""
-    import json
-
-    from sqlalchemy import select
-
-    from storefront.accounts.models import Customer
-    from storefront.extensions import db
-    from storefront.labels import money
-    from storefront.stores.models import Store
-    from storefront.stores.tenancy import store_context
-
     data = json.loads(job.payload)
-    customer = db.session.scalar(
-        select(Customer)
-        .where(Customer.id == int(data["customer_id"]))
-        .execution_options(all_stores=True)
-    )
     store = db.session.get(Store, job.store_id) if job.store_id is not None else None
+    customer = (
+        db.session.scalar(
+            in_store(select(Customer).where(Customer.id == int(data["customer_id"])), store.id)
+        )
+        if store is not None
+        else None
+    )
     if customer is None or store is None or data.get("event") not in _EVENTS:
         return  # gone meanwhile: nothing to tell
     subject, body = _EVENTS[data["event"]]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,8 +29,14 @@ from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from storefront.accounts.documents import document_path
+from storefront.accounts.models import RealnameStatus, RealnameSubmission
+from storefront.billing.models import ClaimStatus, RemittanceClaim
+from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.stores.models import Store
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
@@ -117,24 +123,16 @@ def _size(path: Path) -> int:
 
 
 def _realname_files(customer_id: int) -> list[Path]:
-    from storefront.accounts.models import RealnameSubmission
-    from storefront.accounts.services import document_path
-
     rows = db.session.scalars(
-        select(RealnameSubmission.documents)
-        .where(RealnameSubmission.customer_id == customer_id)
-        .execution_options(all_stores=True)
+        select(RealnameSubmission.documents).where(RealnameSubmission.customer_id == customer_id)
     )
     return [document_path(name) for names in rows for name in (names or [])]
 
 
 def _proof_files(customer_id: int) -> list[Path]:
-    from storefront.billing.models import RemittanceClaim
-
     rows = db.session.scalars(
         select(RemittanceClaim.proof_path)
         .where(RemittanceClaim.customer_id == customer_id, RemittanceClaim.proof_path.is_not(None))
-        .execution_options(all_stores=True)
     )
     return [Path(current_app.instance_path) / str(p) for p in rows]
 
@@ -170,25 +168,15 @@ def _delete(path: Path) -> bool:
     return True
 
 
-def _purge_realname(cutoff: datetime) -> int:
-    from storefront.accounts.models import RealnameStatus, RealnameSubmission
-    from storefront.accounts.services import document_path
-
-    newest = (
-        select(func.max(RealnameSubmission.id))
-        .group_by(RealnameSubmission.customer_id)
-        .execution_options(all_stores=True)
-    )
-    latest = set(db.session.scalars(newest))
+def _purge_realname(cutoff: datetime, store_id: int) -> int:
+    newest = select(func.max(RealnameSubmission.id)).group_by(RealnameSubmission.customer_id)
+    latest = set(db.session.scalars(in_store(newest, store_id)))
     deleted = 0
-    rows = db.session.scalars(
-        select(RealnameSubmission)
-        .where(
-            RealnameSubmission.status != RealnameStatus.PENDING,
-            func.coalesce(RealnameSubmission.reviewed_at, RealnameSubmission.submitted_at) < cutoff,
-        )
-        .execution_options(all_stores=True)
-    ).all()
+    decided = select(RealnameSubmission).where(
+        RealnameSubmission.status != RealnameStatus.PENDING,
+        func.coalesce(RealnameSubmission.reviewed_at, RealnameSubmission.submitted_at) < cutoff,
+    )
+    rows = db.session.scalars(in_store(decided, store_id)).all()
     for row in rows:
         rejected = row.status == RealnameStatus.REJECTED
         if not row.documents or not (rejected or row.id not in latest):
@@ -198,18 +186,13 @@ def _purge_realname(cutoff: datetime) -> int:
     return deleted
 
 
-def _purge_proofs(cutoff: datetime) -> int:
-    from storefront.billing.models import ClaimStatus, RemittanceClaim
-
-    rows = db.session.scalars(
-        select(RemittanceClaim)
-        .where(
-            RemittanceClaim.status == ClaimStatus.REJECTED,
-            RemittanceClaim.decided_at < cutoff,
-            RemittanceClaim.proof_path.is_not(None),
-        )
-        .execution_options(all_stores=True)
-    ).all()
+def _purge_proofs(cutoff: datetime, store_id: int) -> int:
+    rejected = select(RemittanceClaim).where(
+        RemittanceClaim.status == ClaimStatus.REJECTED,
+        RemittanceClaim.decided_at < cutoff,
+        RemittanceClaim.proof_path.is_not(None),
+    )
+    rows = db.session.scalars(in_store(rejected, store_id)).all()
     deleted = 0
     for claim in rows:
         deleted += _delete(Path(current_app.instance_path) / str(claim.proof_path))
@@ -220,17 +203,19 @@ def _purge_proofs(cutoff: datetime) -> int:
 def purge_uploads(retention: timedelta | None = None, now: datetime | None = None) -> int:
     """Delete the files of rejected or superseded real-name submissions and of rejected
     remittance claims decided more than ``retention`` ago, in every store; returns how many
-    files were deleted. Commits."""
+    files were deleted. The caller commits (the command; the job runner for the job)."""
     if retention is None:
         retention = timedelta(days=upload_settings().retention_days)
-    cutoff = (now or datetime.now(UTC)) - retention
-    deleted = _purge_realname(cutoff) + _purge_proofs(cutoff)
-    db.session.commit()
+    cutoff = (now or utcnow()) - retention
+    deleted = 0
+    for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
+        deleted += _purge_realname(cutoff, store_id) + _purge_proofs(cutoff, store_id)
+    db.session.flush()
     if deleted:
         log.info("purge-uploads: deleted %d file(s) decided before %s", deleted, cutoff)
     return deleted
 
 
 def purge_uploads_job(job: Any) -> None:
-    """The worker's daily job (:func:`storefront.billing.worker.schedule_periodic`)."""
+    """The worker's daily job (registered by :mod:`storefront.housekeeping.jobs`)."""
     purge_uploads()

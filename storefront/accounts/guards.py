@@ -20,6 +20,8 @@ from flask_login import current_user
 from storefront.accounts.models import Staff
 from storefront.accounts.permissions import PERMISSIONS, PermissionDenied, has_permission
 from storefront.accounts.principals import current_principal
+from storefront.accounts.sessions import staff_2fa_required
+from storefront.stores.tenancy import current_store_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,9 +45,6 @@ def staff_guard(
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from storefront.accounts import services as accounts
-            from storefront.stores.tenancy import current_store_id
-
             if before is not None:
                 before()
             user = current_user
@@ -57,7 +56,7 @@ def staff_guard(
                 or not allowed(user, permission)
             ):
                 abort(403)
-            if not user.totp_enabled and accounts.staff_2fa_required(user.store_id):
+            if not user.totp_enabled and staff_2fa_required(user.store_id):
                 flash(_l("This store requires two-factor authentication. Please set it up now."))
                 return redirect(url_for("accounts.totp_enrol"))
             try:

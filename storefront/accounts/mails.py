@@ -16,8 +16,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from storefront.accounts.common import find_principal
+from storefront.accounts.mail_tokens import reset_token, verification_token
+from storefront.accounts.models import Customer, CustomerStatus, Staff
 from storefront.billing.models import Job
+from storefront.billing.worker import enqueue
 from storefront.extensions import db
+from storefront.mail import send_template
+from storefront.stores.models import Store
+from storefront.stores.tenancy import current_store, store_context
 from storefront.stores.urls import external_url
 
 JOB_KIND = "account_mail"
@@ -25,8 +32,6 @@ JOB_KIND = "account_mail"
 
 def queue(mail: str, store_id: int | None, **payload: Any) -> None:
     """Queue one account mail; sent by the worker after the caller's transaction commits."""
-    from storefront.billing.worker import enqueue
-
     enqueue(
         JOB_KIND,
         f"mail:{uuid.uuid4().hex}",
@@ -37,11 +42,6 @@ def queue(mail: str, store_id: int | None, **payload: Any) -> None:
 
 
 def _send_verify(payload: dict[str, Any]) -> None:
-    from storefront.accounts.models import Customer
-    from storefront.accounts.services import verification_token
-    from storefront.mail import send_template
-    from storefront.stores.tenancy import current_store
-
     customer = db.session.get(Customer, int(payload.get("customer", 0)))
     if customer is None or customer.email != payload.get("email"):
         return  # gone, or the address changed since (that change queued its own mail)
@@ -62,11 +62,6 @@ def _send_verify(payload: dict[str, Any]) -> None:
 
 
 def _send_reset(payload: dict[str, Any]) -> None:
-    from storefront.accounts.models import Customer, CustomerStatus
-    from storefront.accounts.services import find_principal, reset_token
-    from storefront.mail import send_template
-    from storefront.stores.tenancy import current_store
-
     customer = find_principal(Customer, str(payload.get("email") or ""))
     if not isinstance(customer, Customer) or customer.status == CustomerStatus.CLOSED:
         return
@@ -90,11 +85,6 @@ def _send_reset(payload: dict[str, Any]) -> None:
 
 
 def _send_locked(payload: dict[str, Any]) -> None:
-    from storefront.accounts.models import Customer, Staff
-    from storefront.accounts.services import find_principal
-    from storefront.mail import send_template
-    from storefront.stores.tenancy import current_store
-
     kind = Staff if payload.get("kind") == "s" else Customer
     principal = find_principal(kind, str(payload.get("email") or ""))
     if principal is None:
@@ -124,9 +114,6 @@ SENDERS = {"verify": _send_verify, "reset": _send_reset, "locked": _send_locked}
 
 def send_job(job: Job) -> None:
     """The worker's handler for :data:`JOB_KIND` jobs."""
-    from storefront.stores.models import Store
-    from storefront.stores.tenancy import store_context
-
     payload = json.loads(job.payload or "{}")
     sender = SENDERS.get(str(payload.get("mail")))
     store = db.session.get(Store, job.store_id) if job.store_id is not None else None

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from storefront.accounts.models import Staff, StaffRole
 from storefront.errors import DomainError
+from storefront.extensions import db
+from storefront.stores.models import Store
 
 PERMISSIONS: dict[str, str] = {
     "dashboard.view": "See the dashboard",
@@ -122,11 +125,6 @@ def has_permission(principal: Any, permission: str) -> bool:
 
 def is_distributor_store(store_id: int) -> bool:
     """The distributor's own store: the default store, in distributor mode."""
-    from flask import current_app
-
-    from storefront.extensions import db
-    from storefront.stores.models import Store
-
     partners = current_app.config["SETTINGS"].partners
     if partners is None or not partners.is_distributor:
         return False

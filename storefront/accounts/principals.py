@@ -12,6 +12,7 @@ from flask_login import AnonymousUserMixin, current_user, login_user
 from storefront.accounts.models import Customer, Staff
 from storefront.extensions import db, login_manager
 from storefront.routing import parse_id
+from storefront.stores.tenancy import current_store_id
 
 SESSION_VERSION_KEY = "_sv"
 
@@ -26,8 +27,6 @@ def load_principal(user_id: str) -> Customer | Staff | None:
     principal: Customer | Staff | None = (
         db.session.get(Customer, int(raw)) if kind == "c" else db.session.get(Staff, int(raw))
     )
-    from storefront.stores.tenancy import current_store_id
-
     if principal is None or principal.store_id != current_store_id():
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (principal.session_version or 0):

@@ -24,7 +24,10 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from storefront.accounts import validators
+from storefront.accounts.documents import store_document
+from storefront.accounts.errors import AccountError
 from storefront.accounts.models import Customer
+from storefront.accounts.registration import send_sms_code
 from storefront.cloud.interface import (
     BankCard,
     CloudConfigError,
@@ -35,8 +38,8 @@ from storefront.cloud.interface import (
 )
 from storefront.extensions import cloud_provider
 
-if TYPE_CHECKING:
-    from storefront.accounts.services import RealnameInput
+if TYPE_CHECKING:  # the input type only; realname imports this module
+    from storefront.accounts.realname import RealnameInput
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +101,12 @@ def mainland_mobile(raw: str | None) -> str | None:
     return digits if re.fullmatch(r"1\d{10}", digits) else None
 
 
-def _invalid(fields: dict[str, Any]) -> Exception:
-    from storefront.accounts.errors import AccountError
-
+def _invalid(fields: dict[str, Any]) -> AccountError:
     return AccountError("invalid_input", _l("Please correct the marked fields."), fields)
 
 
 def validate_individual(data: RealnameInput) -> tuple[str, str, IndividualRoute]:
     """(name, normalised number, route) or an ``AccountError`` naming every missing field."""
-    from storefront.accounts.errors import AccountError
-
     name = (data.name or "").strip()
     number = (data.id_number or "").strip().upper()
     kind = (data.document_type or RESIDENT_ID).strip()
@@ -154,10 +153,8 @@ def upload_documents(
     ]
 
 
-def refused(exc: UpstreamRejected) -> Exception:
+def refused(exc: UpstreamRejected) -> AccountError:
     """The provider's refusal as an ``AccountError``, on the field it is about when known."""
-    from storefront.accounts.errors import AccountError
-
     if exc.code in PROVIDER_FIELDS:
         field_name, message = PROVIDER_FIELDS[exc.code]
         return AccountError("invalid_input", message, {field_name: message})
@@ -166,8 +163,6 @@ def refused(exc: UpstreamRejected) -> Exception:
 
 def send_realname_code(customer: Customer, raw_mobile: str | None, *, locale: str) -> str:
     """SMS the provider's bank-card real-name code (scene 18) to a mainland mobile."""
-    from storefront.accounts.errors import AccountError
-
     mobile = mainland_mobile(raw_mobile)
     if mobile is None:
         raise AccountError("invalid_input", MOBILE_FORMAT, {"mobile": MOBILE_FORMAT})
@@ -176,8 +171,6 @@ def send_realname_code(customer: Customer, raw_mobile: str | None, *, locale: st
             "provider_not_linked",
             _l("Your account is not linked to the cloud provider yet. Try again later."),
         )
-    from storefront.accounts.registration import send_sms_code
-
     customer_id = customer.provider_customer_id
 
     def send(lang: str) -> None:
@@ -210,8 +203,6 @@ def submit_to_provider(
 ) -> list[str]:
     """Store the documents locally (encrypted) and in the partner's bucket, then submit the
     route's call; returns the local document names. Raises ``AccountError``."""
-    from storefront.accounts.services import AccountError, store_document
-
     route = validate_individual(data)[2] if data.kind == "individual" else None
     files = [] if route is not None and route.bank_card is not None else data.documents
     documents = [store_document(d) for d in files]

@@ -17,22 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storefront.accounts import validators
+from storefront.accounts.common import PASSWORD_MESSAGES, normalise_email
 from storefront.accounts.errors import AccountError, TooManyAttempts
 from storefront.accounts.limits import throttle
 from storefront.accounts.models import ConsentRecord, Customer, CustomerStatus, ProviderLink
 from storefront.accounts.passwords import hash_password
-from storefront.accounts.services import (
-    PASSWORD_MESSAGES,
-    normalise_email,
-    now,
-    send_verification,
-)
 from storefront.accounts.terms import current_terms
+from storefront.accounts.verification import send_verification
+from storefront.clock import utcnow
 from storefront.cloud.interface import (
     CloudProvider,
     IdentityKind,
@@ -106,8 +104,6 @@ class Registration:
 
 
 def _countries() -> set[str]:
-    from babel import Locale
-
     return {
         code
         for code in Locale("en").territories
@@ -148,8 +144,45 @@ def validate_registration(reg: Registration) -> dict[str, Any]:
     return fields
 
 
+def _create_customer(reg: Registration, email: str, account_name: str | None) -> Customer:
+    """The local customer and its consent record, flushed (``email_taken`` if a concurrent
+    registration got the address first)."""
+    customer = Customer(
+        email=email,
+        password_hash=hash_password(reg.password),
+        name=validators.display_name(reg.name),
+        account_name=account_name,
+        phone=reg.phone or None,
+        country=reg.country.upper(),
+        locale=reg.locale,
+        status=CustomerStatus.PENDING_EMAIL,
+        provider_link=ProviderLink.LINKING,
+        provider_xaccount_id=uuid.uuid4().hex,
+    )
+    db.session.add(customer)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError(
+            "email_taken", _l("An account with this email already exists.")
+        ) from None
+    db.session.add(
+        ConsentRecord(
+            customer_id=customer.id,
+            terms=current_terms(),
+            personal_info_consent=True,
+            accepted_at=utcnow(),
+            ip=reg.ip,
+            user_agent=(reg.user_agent or "")[:255] or None,
+        )
+    )
+    db.session.flush()
+    return customer
+
+
 def register_customer(reg: Registration) -> Customer:
-    """Create the customer locally and under the partner at the provider.
+    """Create the customer locally and under the partner at the provider (the caller commits).
 
     No consent: nothing happens. The provider refusing the account name, mobile or code: no
     account. The provider unreachable: the account stays, ``provider_link`` failed, to be
@@ -179,52 +212,27 @@ def register_customer(reg: Registration) -> Customer:
         log.warning("provider identity check unavailable: %s", exc)
         upstream_down = True
 
-    customer = Customer(
-        email=email,
-        password_hash=hash_password(reg.password),
-        name=validators.display_name(reg.name),
-        account_name=account_name,
-        phone=reg.phone or None,
-        country=reg.country.upper(),
-        locale=reg.locale,
-        status=CustomerStatus.PENDING_EMAIL,
-        provider_link=ProviderLink.LINKING,
-        provider_xaccount_id=uuid.uuid4().hex,
-    )
-    db.session.add(customer)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise AccountError(
-            "email_taken", _l("An account with this email already exists.")
-        ) from None
-    db.session.add(
-        ConsentRecord(
-            customer_id=customer.id,
-            terms=current_terms(),
-            personal_info_consent=True,
-            accepted_at=now(),
-            ip=reg.ip,
-            user_agent=(reg.user_agent or "")[:255] or None,
-        )
-    )
+    customer = _create_customer(reg, email, account_name)
+    # Committed before the provider is asked (the caller commits the rest): a sub-customer the
+    # provider creates must find its local row, with its xaccount id, even if this request dies
+    # before the answer arrives.
     db.session.commit()
 
     if upstream_down:
         customer.provider_link = ProviderLink.FAILED
         customer.provider_error = "provider unavailable"
-        db.session.commit()
     else:
         code = (reg.verification_code or "").strip() if mobile else None
         try:
             link_customer(customer, verification_code=code, first_attempt=True)
         except UpstreamRejected as exc:
+            # the provider refused the account: the committed row goes again, here, as the
+            # error that follows commits nothing
             db.session.delete(customer)
             db.session.commit()
             raise _rejection(exc) from exc
     send_verification(customer)
-    db.session.commit()
+    db.session.flush()
     return customer
 
 
@@ -335,7 +343,8 @@ def link_customer(
     """Create the sub-customer at the provider (or find it), then confirm the association.
 
     The mobile goes upstream only with its ``verification_code`` (at registration). Raises
-    :class:`UpstreamRejected` (the caller decides); an outage marks the link failed.
+    :class:`UpstreamRejected` (the caller decides); an outage marks the link failed (the
+    caller commits).
     """
     provider = cloud_provider()
     try:
@@ -355,6 +364,8 @@ def link_customer(
                 customer.provider_customer_id = found.customer_id
                 customer.account_name = found.account_name or customer.account_name
             customer.provider_link = ProviderLink.LINKING
+            # committed before the next provider call: the provider's id for this customer
+            # must not be lost if that call (or this process) fails
             db.session.commit()
         page = provider.list_sub_customers(customer_id=customer.provider_customer_id)
         if page.items:
@@ -371,7 +382,7 @@ def link_customer(
         # Created by an attempt whose answer was lost, still associating: found later.
         customer.provider_link = ProviderLink.LINKING
         customer.provider_error = f"{exc.code}: {exc.message}"[:255]
-    db.session.commit()
+    db.session.flush()
     return customer.provider_link
 
 
@@ -389,8 +400,10 @@ def reconcile_links() -> dict[str, int]:
         except UpstreamRejected as exc:
             customer.provider_link = ProviderLink.FAILED
             customer.provider_error = f"{exc.code}: {exc.message}"[:255]
-            db.session.commit()
             counts["rejected"] += 1
-            continue
-        counts[str(state)] = counts.get(str(state), 0) + 1
+        else:
+            counts[str(state)] = counts.get(str(state), 0) + 1
+        # each customer's outcome is kept before the next one's provider calls, as
+        # link_customer's own commit does: a batch that stops half-way keeps what it learned
+        db.session.commit()
     return counts

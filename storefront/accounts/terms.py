@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+
+from storefront.backoffice.texts import safe_url
 
 DEFAULT_TERMS: dict[str, dict[str, str]] = {
     "user_agreement": {
@@ -45,10 +47,6 @@ def current_terms() -> dict[str, dict[str, Any]]:
     one by one: ``{key: {"version": ..., "url": ...}}``; one whose link is not an https://
     address (e.g. written to the database directly) is ignored.
     """
-    from flask import g
-
-    from storefront.backoffice.texts import safe_url
-
     terms: dict[str, dict[str, Any]] = current_app.config.get("ACCOUNTS_TERMS") or DEFAULT_TERMS
     store = g.get("store")
     override = getattr(store, "terms", None) if store is not None else None

@@ -20,7 +20,7 @@ from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
 from storefront.billing.services import wallet_summary
-from storefront.extensions import limiter
+from storefront.extensions import db, limiter
 from storefront.stores.tenancy import current_store
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ def register_customer() -> ResponseReturnValue:
         locale=str(get_locale() or current_store().default_locale),
     )
     customer = registration.register_customer(reg)
+    db.session.commit()
     return jsonify(customer_json(customer)), 201
 
 
@@ -99,6 +100,7 @@ def send_verification_code() -> ResponseReturnValue:
 def verify_email() -> ResponseReturnValue:
     data = json_body()
     customer = services.verify_email(text(data, "token"))
+    db.session.commit()
     return jsonify(status=str(customer.status))
 
 
@@ -121,6 +123,7 @@ def issue_for(kind: type[Customer] | type[Staff]) -> ResponseReturnValue:
             "This store requires two-factor authentication: enrol at /account/security.",
         )
     raw, token = services.issue_token(principal, name=text(data, "name") or "API")
+    db.session.commit()  # the token, a spent second factor, an upgraded password hash
     return jsonify(token_json(raw, token))
 
 
@@ -154,6 +157,7 @@ def realname_json(customer: Customer) -> dict[str, Any]:
 def get_realname() -> ResponseReturnValue:
     customer = api_customer()
     services.refresh_realname(customer)
+    db.session.commit()
     return jsonify(realname_json(customer))
 
 
@@ -205,5 +209,7 @@ def submit_realname() -> ResponseReturnValue:
         documents=_documents(data),
     )
     services.submit_realname(customer, payload)
+    db.session.commit()  # the provider has it: kept whatever the review poll does
     services.refresh_realname(customer, max_age_s=0)
+    db.session.commit()
     return jsonify(realname_json(customer)), 202

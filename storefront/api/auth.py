@@ -14,14 +14,14 @@ from typing import Any, TypeVar, cast
 from flask import g, request
 
 from storefront.accounts.models import Customer, Staff
+from storefront.accounts.tokens import principal_for_token
 from storefront.api.errors import ApiError
+from storefront.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _bearer_principal() -> Customer | Staff:
-    from storefront.accounts.services import principal_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     principal = principal_for_token(raw.strip()) if scheme.lower() == "bearer" and raw else None
@@ -32,6 +32,7 @@ def _bearer_principal() -> Customer | Staff:
             "A valid bearer token is required.",
             headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
+    db.session.commit()  # the token's last use, whatever the endpoint then does
     return principal
 
 

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
 from storefront.backoffice import audit
 from storefront.backoffice import customer_freeze as backoffice
 from storefront.billing.models import Resource, ResourceStatus
+from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError
 from storefront.console_bridge.models import ConsoleJump, ConsoleLink
 from storefront.console_bridge.settings import ROUTE_IAM_BROKER, ConsoleSettings
@@ -31,10 +32,6 @@ from storefront.stores import freeze as store_freeze
 log = logging.getLogger(__name__)
 JUMP_STATE_TTL = timedelta(minutes=2)  # from redeeming the link to the provider's AuthnRequest
 UNUSABLE = (ResourceStatus.CREATING, ResourceStatus.RELEASED)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _hash(secret: str) -> str:
@@ -105,7 +102,7 @@ def _record(
     detail: str | None = None,
     service: str | None = None,
 ) -> ConsoleJump:
-    """One row in ``console_jumps`` and one audit entry (committed by the caller)."""
+    """One row in ``console_jumps`` and one audit entry (the caller commits)."""
     jump = ConsoleJump(
         customer_id=customer.id if customer else None,
         resource_id=resource_id,
@@ -132,7 +129,10 @@ def _record(
 
 
 def _refuse(exc: ConsoleRefused, **kwargs: Any) -> ConsoleRefused:
-    """Audit a refusal in its own transaction and hand the error back to raise."""
+    """Audit a refusal in its own transaction and hand the error back to raise.
+
+    Committed here, not by the caller: the request fails next (nothing else commits), and the
+    refusal must stay in the audit; anything the refused step had written is dropped first."""
     db.session.rollback()
     _record(outcome=exc.code, detail=exc.reason or exc.detail or exc.summary, **kwargs)
     db.session.commit()
@@ -207,7 +207,7 @@ def mint_link(customer: Customer, resource_id: int, origin: Origin) -> Minted:
         step="mint", outcome="ok", origin=origin, customer=customer, resource_id=resource_id,
         link_id=link.id,
     )
-    db.session.commit()
+    db.session.flush()
     return Minted(token=token, expires_at=link.expires_at, link_id=link.id)
 
 
@@ -238,16 +238,9 @@ def broker_session_user(customer: Customer) -> str:
     return f"storefront-{customer.id}"
 
 
-def redeem_link(
-    token: str, origin: Origin, signed_in: Customer | None = None, return_url: str = ""
-) -> Redeemed:
-    """Use a link once (atomically), re-check the rules, start the jump; the caller keeps
-    ``Redeemed.secret`` (SAML route) in the browser's session and redirects to ``login_url``.
-
-    With ``STOREFRONT_CONSOLE_ROUTE=iam_broker`` the jump completes here: ``login_url`` is the
-    provider's federation login with a fresh single-use login token (``return_url`` is where
-    the console sends the customer to sign in again)."""
-    now = utcnow()
+def _spend_link(token: str, origin: Origin, now: datetime) -> tuple[ConsoleLink, Customer]:
+    """Mark the link used (one ``UPDATE`` that only an unused, unexpired link passes) and
+    commit that; a link that does not pass is refused (unknown, used or expired)."""
     token_hash = _hash(token)
     result = db.session.execute(
         update(ConsoleLink)
@@ -276,7 +269,20 @@ def redeem_link(
             exc, step="redeem", origin=origin, customer=customer,
             resource_id=link.resource_id if link else None, link_id=link.id if link else None,
         )
-    db.session.commit()  # the link is spent whatever happens next
+    # Committed here: the link is spent whatever happens next (a refusal below rolls back).
+    db.session.commit()
+    return link, customer
+
+
+def _login_url(
+    link: ConsoleLink,
+    customer: Customer,
+    origin: Origin,
+    signed_in: Customer | None,
+    return_url: str,
+) -> tuple[Resource, str, str]:
+    """``(resource, console service URL, provider login URL)`` for a spent link, the rules
+    checked again; a refusal or an unreachable provider is audited and raised."""
     try:
         if signed_in is not None and signed_in.id != customer.id:
             raise ConsoleRefused(
@@ -284,8 +290,7 @@ def redeem_link(
             )
         resource = _check(customer, _resource(link.resource_id))
         service = service_url(resource)
-        broker = console_settings().route == ROUTE_IAM_BROKER
-        if broker:
+        if console_settings().route == ROUTE_IAM_BROKER:
             login_url = cloud_provider().console_federation_url(
                 customer_id=customer.provider_customer_id or "",
                 session_user=broker_session_user(customer),
@@ -303,10 +308,26 @@ def redeem_link(
         log.warning("console link %s: %s", link.id, exc)
         raise _refuse(
             ConsoleRefused(503, "console_unavailable", _l("The console is not available now.")),
-            step="redeem", origin=origin, customer=customer, resource_id=link.resource_id,
-            link_id=link.id,
+            step="redeem", origin=origin, customer=customer,
+            resource_id=link.resource_id, link_id=link.id,
         ) from None
-    if broker:  # the login token is the assertion: nothing else to answer later
+    return resource, service, login_url
+
+
+def redeem_link(
+    token: str, origin: Origin, signed_in: Customer | None = None, return_url: str = ""
+) -> Redeemed:
+    """Use a link once (atomically), re-check the rules, start the jump; the caller keeps
+    ``Redeemed.secret`` (SAML route) in the browser's session and redirects to ``login_url``.
+
+    With ``STOREFRONT_CONSOLE_ROUTE=iam_broker`` the jump completes here: ``login_url`` is the
+    provider's federation login with a fresh single-use login token (``return_url`` is where
+    the console sends the customer to sign in again)."""
+    now = utcnow()
+    link, customer = _spend_link(token, origin, now)
+    resource, service, login_url = _login_url(link, customer, origin, signed_in, return_url)
+    if console_settings().route == ROUTE_IAM_BROKER:
+        # the login token is the assertion: nothing else to answer later
         jump = _record(
             step="redeem", outcome="ok", origin=origin, customer=customer,
             resource_id=resource.id, link_id=link.id, service=service,
@@ -314,9 +335,7 @@ def redeem_link(
         )
         jump.asserted_at = now
         db.session.flush()
-        jump_id = jump.id
-        db.session.commit()
-        return Redeemed(login_url=login_url, jump_id=jump_id, secret=None)
+        return Redeemed(login_url=login_url, jump_id=jump.id, secret=None)
     secret = secrets.token_urlsafe(32)
     jump = _record(
         step="redeem", outcome="redirected", origin=origin, customer=customer,
@@ -325,9 +344,7 @@ def redeem_link(
     jump.state_hash = _hash(secret)
     jump.state_expires_at = now + JUMP_STATE_TTL
     db.session.flush()
-    jump_id = jump.id
-    db.session.commit()
-    return Redeemed(login_url=login_url, jump_id=jump_id, secret=secret)
+    return Redeemed(login_url=login_url, jump_id=jump.id, secret=secret)
 
 
 @dataclass(frozen=True)
@@ -407,5 +424,5 @@ def complete_jump(pending: PendingJump, origin: Origin, sp_entity_id: str) -> bo
         resource_id=pending.resource.id, link_id=pending.jump.link_id,
         service=pending.jump.service, detail=f"assertion for {sp_entity_id}",
     )
-    db.session.commit()
+    db.session.flush()
     return True

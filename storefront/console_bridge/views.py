@@ -25,7 +25,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from storefront.accounts.models import Customer
 from storefront.console_bridge import saml, services
 from storefront.console_bridge.services import ConsoleRefused, Origin
-from storefront.extensions import csrf
+from storefront.extensions import csrf, db
 from storefront.security import csp_nonce
 from storefront.stores.urls import external_url
 
@@ -91,6 +91,7 @@ def open_console(resource_id: int) -> ResponseReturnValue:
         minted = services.mint_link(customer, resource_id, origin())
     except ConsoleRefused as exc:
         return refused_page(exc)
+    db.session.commit()
     # A page, not a redirect: a form post may not redirect off-site under form-action 'self'.
     go = url_for("console_bridge.go", token=minted.token)
     return render_template("console_bridge/opening.html", go_url=go)
@@ -106,6 +107,7 @@ def go(token: str) -> ResponseReturnValue:
         )
     except ConsoleRefused as exc:
         return refused_page(exc)
+    db.session.commit()
     if redeemed.secret is not None:  # SAML: our SSO endpoint answers this jump next
         session[SESSION_KEY] = {"id": redeemed.jump_id, "secret": redeemed.secret}
     response = redirect(redeemed.login_url, 302)
@@ -165,6 +167,7 @@ def sso() -> ResponseReturnValue:
         return refused_page(
             ConsoleRefused(403, "no_pending_jump", _l("Open the console from your resources page."))
         )
+    db.session.commit()
     session.pop(SESSION_KEY, None)
     html = render_template(
         "console_bridge/post.html",

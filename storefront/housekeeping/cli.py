@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from storefront import uploads
+from storefront.extensions import db
 from storefront.housekeeping.jobs import QUOTE_RETENTION_DAYS, purge_expired_quotes
 
 
@@ -42,6 +43,7 @@ def purge_uploads_command(older_than_days: int | None) -> None:
     claims after the review window (the worker runs it daily)."""
     retention = None if older_than_days is None else timedelta(days=older_than_days)
     deleted = uploads.purge_uploads(retention=retention)
+    db.session.commit()
     click.echo(f"purge-uploads: deleted {deleted} file(s)")
 
 

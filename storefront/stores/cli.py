@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from storefront.extensions import db
 from storefront.stores import freeze
@@ -43,45 +43,60 @@ def _store(ref: str) -> freeze.Store:
     return store
 
 
+@click.command("store-freeze")
+@with_appcontext
+@click.argument("store")
+@click.option("--reason", required=True, help="Why (mandatory; shown to the store's staff).")
+def store_freeze_command(store: str, reason: str) -> None:
+    """Freeze a store: its customers keep read access, ordering and the console stop."""
+    target = _store(store)
+    try:
+        freeze.freeze_store(target, reason, _operator())
+    except freeze.StoreFreezeError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Store {target.slug} frozen: {reason.strip()}")
+
+
+@click.command("store-unfreeze")
+@with_appcontext
+@click.argument("store")
+@click.option("--reason", default="", help="Optional note for the audit trail.")
+def store_unfreeze_command(store: str, reason: str) -> None:
+    """Lift a store's freeze."""
+    target = _store(store)
+    try:
+        freeze.unfreeze_store(target, _operator(), reason)
+    except freeze.StoreFreezeError as exc:
+        raise _fail(exc) from None
+    db.session.commit()
+    click.echo(f"Store {target.slug} unfrozen.")
+
+
+@click.command("store-primary-domain")
+@with_appcontext
+@click.argument("store")
+@click.argument("host", required=False)
+def store_primary_domain_command(store: str, host: str | None) -> None:
+    """Show, or set to HOST (one of its domains), the domain a store's links use.
+
+    An empty HOST ("") clears it: the default store then links to STOREFRONT_PUBLIC_URL,
+    another store to its oldest domain.
+    """
+    target = _store(store)
+    if host is not None:
+        try:
+            set_primary_domain(target, host or None)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"Store {target.slug} links to {base_url(target)}")
+
+
 def register(group: AppGroup) -> None:
-    @group.command("store-freeze")
-    @click.argument("store")
-    @click.option("--reason", required=True, help="Why (mandatory; shown to the store's staff).")
-    def store_freeze_command(store: str, reason: str) -> None:
-        """Freeze a store: its customers keep read access, ordering and the console stop."""
-        target = _store(store)
-        try:
-            freeze.freeze_store(target, reason, _operator())
-        except freeze.StoreFreezeError as exc:
-            raise _fail(exc) from None
-        click.echo(f"Store {target.slug} frozen: {reason.strip()}")
-
-    @group.command("store-unfreeze")
-    @click.argument("store")
-    @click.option("--reason", default="", help="Optional note for the audit trail.")
-    def store_unfreeze_command(store: str, reason: str) -> None:
-        """Lift a store's freeze."""
-        target = _store(store)
-        try:
-            freeze.unfreeze_store(target, _operator(), reason)
-        except freeze.StoreFreezeError as exc:
-            raise _fail(exc) from None
-        click.echo(f"Store {target.slug} unfrozen.")
-
-    @group.command("store-primary-domain")
-    @click.argument("store")
-    @click.argument("host", required=False)
-    def store_primary_domain_command(store: str, host: str | None) -> None:
-        """Show, or set to HOST (one of its domains), the domain a store's links use.
-
-        An empty HOST ("") clears it: the default store then links to STOREFRONT_PUBLIC_URL,
-        another store to its oldest domain.
-        """
-        target = _store(store)
-        if host is not None:
-            try:
-                set_primary_domain(target, host or None)
-            except StoreError as exc:
-                raise click.ClickException(str(exc)) from None
-            db.session.commit()
-        click.echo(f"Store {target.slug} links to {base_url(target)}")
+    for command in (
+        store_freeze_command,
+        store_unfreeze_command,
+        store_primary_domain_command,
+    ):
+        group.add_command(command)

@@ -10,15 +10,19 @@ store row fresh, never the per-process store cache, so a freeze applies at once 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from storefront.accounts.models import Staff
+from storefront.backoffice import audit
+from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.stores.models import Store
+from storefront.stores.models import Store, StoreDomain
+from storefront.stores.services import normalise_host
 
 MAX_REASON = 500
 
@@ -91,9 +95,6 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
 
 
 def _audit(store: Store, actor: Any, action: str, details: dict[str, Any], ip: str | None) -> None:
-    from storefront.accounts.models import Staff
-    from storefront.backoffice import audit
-
     target = f"store:{store.id}"
     audit.record(actor, action, target, details, ip, store_id=store.id)
     if isinstance(actor, Staff) and actor.store_id != store.id:  # the distributor's own trail
@@ -101,26 +102,24 @@ def _audit(store: Store, actor: Any, action: str, details: dict[str, Any], ip: s
 
 
 def freeze_store(store: Store, reason: str | None, actor: Any, ip: str | None = None) -> Store:
-    """Freeze ``store`` (a reason is mandatory), audited; commits."""
+    """Freeze ``store`` (a reason is mandatory), audited; the caller commits."""
     text = _reason(reason, required=True)
     current = db.session.get(Store, store.id, with_for_update=True, populate_existing=True)
     assert current is not None
     if current.frozen_at is not None:
         raise StoreFreezeError("already_frozen", _l("This store is already frozen."))
-    from storefront.backoffice.audit import actor_key
-
-    current.frozen_at = datetime.now(UTC)
+    current.frozen_at = utcnow()
     current.frozen_reason = text
-    current.frozen_by = actor_key(actor)[1][:255]
+    current.frozen_by = audit.actor_key(actor)[1][:255]
     _audit(current, actor, "store.freeze", {"reason": text}, ip)
-    db.session.commit()
+    db.session.flush()
     return current
 
 
 def unfreeze_store(
     store: Store, actor: Any, reason: str | None = None, ip: str | None = None
 ) -> Store:
-    """Lift the store's freeze (optional note), audited; commits."""
+    """Lift the store's freeze (optional note), audited; the caller commits."""
     text = _reason(reason, required=False)
     current = db.session.get(Store, store.id, with_for_update=True, populate_existing=True)
     assert current is not None
@@ -133,15 +132,12 @@ def unfreeze_store(
     current.frozen_reason = None
     current.frozen_by = None
     _audit(current, actor, "store.unfreeze", details, ip)
-    db.session.commit()
+    db.session.flush()
     return current
 
 
 def find_store(ref: str) -> Store | None:
     """A store by slug, id or one of its domains (for the operator's command)."""
-    from storefront.stores.models import StoreDomain
-    from storefront.stores.services import normalise_host
-
     ref = ref.strip()
     store = db.session.scalar(select(Store).where(Store.slug == ref))
     if store is None and ref.isdigit():

@@ -16,6 +16,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from storefront.extensions import db
 from storefront.stores.models import Store, StoreScoped
 
 _ATTR = "_storefront_store_id"
@@ -51,8 +52,6 @@ def current_store() -> Store:
         return attached
     store = request_store()
     if inspect(store).detached:
-        from storefront.extensions import db
-
         store = db.session.merge(store, load=False)
     setattr(g, _ATTACHED, store)
     return store

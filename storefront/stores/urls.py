@@ -33,7 +33,7 @@ def canonical_host(store: Store) -> str | None:
     if store.is_default:
         query = query.where(StoreDomain.is_primary.is_(True))
     query = query.order_by(StoreDomain.is_primary.desc(), StoreDomain.id).limit(1)
-    host: str | None = db.session.scalar(query.execution_options(all_stores=True))
+    host: str | None = db.session.scalar(query)  # StoreDomain is no StoreScoped: any store
     return host
 
 

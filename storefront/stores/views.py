@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from storefront.accounts.models import Staff
+from storefront.backoffice.branding import MIME, asset_file
 from storefront.stores.hosts import is_trusted, normalise_host, unknown_host_response
 from storefront.stores.services import install_cache_invalidation, resolve_store
 from storefront.stores.tenancy import current_store, set_current_store
@@ -29,10 +32,6 @@ def _resolve_request_store() -> ResponseReturnValue | None:
 @bp.get("/branding/<name>")
 def branding_asset(name: str) -> ResponseReturnValue:
     """The current store's uploaded logo/favicon (never another store's, never from static/)."""
-    from flask import send_file
-
-    from storefront.backoffice.branding import MIME, asset_file
-
     path = asset_file(current_store().id, name)
     if path is None:
         abort(404)
@@ -48,11 +47,6 @@ def home() -> ResponseReturnValue:
 
 def _store_freeze_notice() -> dict[str, object] | None:
     """For the layout's banner: is this store frozen, and (staff of the store only) why."""
-    from flask import g
-    from flask_login import current_user
-
-    from storefront.accounts.models import Staff
-
     store = g.get("store")
     if store is None or store.frozen_at is None:
         return None
@@ -67,8 +61,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_store() -> dict[str, object]:
-        from flask import g
-
         return {"store": g.get("store"), "store_freeze_notice": _store_freeze_notice}
 
     app.register_blueprint(bp)

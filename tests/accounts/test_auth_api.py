@@ -103,6 +103,7 @@ def test_staff_token_and_mandatory_2fa(
     assert client.post("/api/v1/auth/token", json=creds).status_code == 401
     with app.app_context():
         services.set_staff_2fa_required(default_store.id, True)
+        _db.session.commit()
     resp = client.post("/api/v1/admin/auth/token", json=creds)
     assert resp.status_code == 403
     assert resp.get_json()["error"]["code"] == "otp_enrolment_required"
@@ -123,6 +124,7 @@ def test_log_out_everywhere_revokes_tokens(
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     with app.app_context(), store_context(default_store):
         services.log_out_everywhere(_db.session.get(Customer, customer.id))
+        _db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
@@ -141,6 +143,7 @@ def test_password_reset_link_is_single_use(
     token = mail_link(mail_dir, "/reset-password/")
     with app.test_request_context(), store_context(default_store):
         services.reset_password(token, PASSWORD)
+        _db.session.commit()
         try:
             services.reset_password(token, "another-passw0rd")
         except services.AccountError as exc:

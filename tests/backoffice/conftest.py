@@ -29,6 +29,7 @@ def token_for(app: Flask) -> Callable[[Any], str]:
             with store_context(store):
                 fresh = db.session.get(type(principal), principal.id)
                 raw, _ = accounts.issue_token(fresh)  # type: ignore[arg-type]
+                db.session.commit()
         return raw
 
     return issue

@@ -13,7 +13,7 @@ import pyotp
 from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer, CustomerStatus
-from storefront.accounts.services import now
+from storefront.clock import utcnow as now
 from storefront.extensions import db
 from tests.accounts.helpers import PASSWORD, mail_link, register, run_jobs
 from tests.e2e.test_realname_browser import fill_bank_card, mobile
