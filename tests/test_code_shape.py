@@ -6,8 +6,8 @@
 - one clock (:func:`storefront.clock.utcnow`) and one ``INSERT … ON CONFLICT`` helper
   (:mod:`storefront.sql`): no copies.
 
-``SHRINKING`` lists what is still being split: an entry that no longer offends fails the test
-too, so the list only ever gets shorter.
+``CROSS_STORE_EXCEPTIONS`` names the one place outside commands and jobs that needs every
+store's rows, with the reason; an entry that no longer applies fails the test too.
 """
 
 from __future__ import annotations
@@ -27,21 +27,10 @@ CROSS_STORE_FILES = re.compile(
 )
 CROSS_STORE = re.compile(r"all_stores=True|\bacross_stores\(|\ball_stores\(\)")
 
-# Modules and functions still over the limits (path, or "path:function").
-SHRINKING: set[str] = {
-}
-
-# Files that still lift the store filter, or keep their own clock or INSERT … ON CONFLICT.
-CROSS_STORE_SHRINKING: set[str] = {
-    "billing/topup.py",
-}
-CLOCK_SHRINKING: set[str] = {
-}
-CLOCK_SHRINKING: set[str] = {
-    "billing/idempotency.py",
-    "billing/ledger.py",
-    "billing/orders.py",
-    "catalog/services.py",
+# The one statement outside commands and jobs that reads every store's rows, and why.
+CROSS_STORE_EXCEPTIONS = {
+    "billing/topup.py": "a gateway's notification for a store without its own domain arrives on "
+    "the public URL: the top-up's reference is looked up in every store",
 }
 
 
@@ -67,9 +56,7 @@ def size_offenders() -> set[str]:
 
 
 def test_modules_and_functions_stay_small() -> None:
-    found = size_offenders()
-    assert sorted(found - SHRINKING) == [], "over the size limits; split along the sections"
-    assert sorted(SHRINKING - found) == [], "split already: remove from SHRINKING"
+    assert sorted(size_offenders()) == [], "over the size limits; split along the sections"
 
 
 def test_store_filter_is_lifted_only_in_commands_and_jobs() -> None:
@@ -81,10 +68,10 @@ def test_store_filter_is_lifted_only_in_commands_and_jobs() -> None:
         if CROSS_STORE.search(line)
     ]
     files = {line.split(":")[0] for line in found}
-    assert [f for f in found if f.split(":")[0] not in CROSS_STORE_SHRINKING] == [], (
+    assert [f for f in found if f.split(":")[0] not in CROSS_STORE_EXCEPTIONS] == [], (
         "use tenancy.in_store(stmt, store_id) outside CLI commands and jobs"
     )
-    assert sorted(CROSS_STORE_SHRINKING - files) == [], "done: remove from CROSS_STORE_SHRINKING"
+    assert sorted(set(CROSS_STORE_EXCEPTIONS) - files) == [], "no longer needed: remove it"
 
 
 def test_one_clock_and_one_insert_ignore() -> None:
@@ -95,8 +82,4 @@ def test_one_clock_and_one_insert_ignore() -> None:
         for number, line in enumerate(text.splitlines(), 1)
         if re.search(r"def _?utcnow\b|datetime\.utcnow\(|on_conflict_do_nothing\(", line)
     ]
-    files = {line.split(":")[0] for line in found}
-    assert [f for f in found if f.split(":")[0] not in CLOCK_SHRINKING] == [], (
-        "call storefront.clock.utcnow and storefront.sql.insert_ignore"
-    )
-    assert sorted(CLOCK_SHRINKING - files) == [], "done: remove from CLOCK_SHRINKING"
+    assert found == [], "call storefront.clock.utcnow and storefront.sql.insert_ignore"
