@@ -17,7 +17,7 @@ from storefront.accounts.errors import AccountError
 from storefront.accounts.limits import ip_only, limit
 from storefront.accounts.principals import current_principal, start_session
 from storefront.accounts.view_helpers import bp, flash_invalid, signed_in_customer
-from storefront.extensions import db, limiter
+from storefront.extensions import db, rate_limited
 
 
 @bp.get("/account")
@@ -127,7 +127,7 @@ def _qr_data_uri(uri: str) -> str:
 
 @bp.route("/account/2fa", methods=["GET", "POST"])
 @login_required
-@limiter.limit(limit("ACCOUNTS_LIMIT_OTP"), key_func=ip_only, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_OTP"), key_func=ip_only, methods=["POST"])
 def totp_enrol() -> ResponseReturnValue:
     if current_user.totp_enabled:
         return redirect(url_for("accounts.account") + "#security")

@@ -14,7 +14,7 @@ from storefront.accounts.limits import ip_only, limit
 from storefront.accounts.models import Customer
 from storefront.accounts.realname_routes import ip_and_mobile
 from storefront.accounts.view_helpers import apply_errors, bp, signed_in_customer
-from storefront.extensions import db, limiter
+from storefront.extensions import db, rate_limited
 
 
 @bp.route("/account/realname", methods=["GET", "POST"])
@@ -68,10 +68,10 @@ def _realname_page(customer: Customer, form: forms.RealnameForm) -> str:
 
 @bp.post("/account/realname/send-code")
 @login_required
-@limiter.limit(
+@rate_limited(
     limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_mobile, deduct_when=lambda r: r.status_code == 200
 )  # per number: codes sent
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 def realname_send_code() -> ResponseReturnValue:
     """The real-name form's "Send code" button: SMS the bank-card code, show the form again."""
     customer = signed_in_customer()

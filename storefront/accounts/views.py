@@ -27,7 +27,7 @@ from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import start_session
 from storefront.accounts.terms import LABELS, current_terms
 from storefront.accounts.view_helpers import PENDING_2FA, apply_errors, bp, too_many
-from storefront.extensions import db, limiter
+from storefront.extensions import db, rate_limited
 from storefront.navigation import NavItem, add_nav
 from storefront.security import safe_next
 from storefront.stores.tenancy import current_store
@@ -95,10 +95,10 @@ def register_page() -> ResponseReturnValue:
 
 
 @bp.post("/register/send-code")
-@limiter.limit(
+@rate_limited(
     limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 200
 )  # per number: codes sent
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 def register_send_code() -> ResponseReturnValue:
     """The register form's "Send code" button: SMS the provider's code, show the form again."""
     if current_user.is_authenticated:
@@ -118,7 +118,7 @@ def register_send_code() -> ResponseReturnValue:
 
 
 @bp.get("/verify-email/<token>")
-@limiter.limit(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
 def verify_email(token: str) -> ResponseReturnValue:
     try:
         customer = services.verify_email(token)
@@ -130,7 +130,7 @@ def verify_email(token: str) -> ResponseReturnValue:
 
 @bp.post("/account/verify/resend")
 @login_required
-@limiter.limit(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only)
 def resend_verification() -> ResponseReturnValue:
     if (
         isinstance(current_user, Customer)
@@ -192,19 +192,19 @@ def _landing(principal: Customer | Staff) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email, methods=["POST"])
 def login() -> ResponseReturnValue:
     return _login(Customer, "accounts/login.html")
 
 
 @bp.route("/admin/login", methods=["GET", "POST"])
-@limiter.limit(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email, methods=["POST"])
 def admin_login() -> ResponseReturnValue:
     return _login(Staff, "accounts/admin_login.html")
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
-@limiter.limit(limit("ACCOUNTS_LIMIT_OTP"), key_func=ip_only, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_OTP"), key_func=ip_only, methods=["POST"])
 def login_otp() -> ResponseReturnValue:
     pending = session.get(PENDING_2FA)
     if not isinstance(pending, dict):
@@ -243,7 +243,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only, methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     form = forms.EmailForm()
     if form.validate_on_submit():
@@ -255,7 +255,7 @@ def forgot_password() -> ResponseReturnValue:
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only, methods=["POST"])
+@rate_limited(limit("ACCOUNTS_LIMIT_RESET"), key_func=ip_only, methods=["POST"])
 def reset_password(token: str) -> ResponseReturnValue:
     form = forms.ResetForm()
     if form.validate_on_submit():

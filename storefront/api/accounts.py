@@ -20,7 +20,7 @@ from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
 from storefront.billing.services import wallet_summary
-from storefront.extensions import db, limiter
+from storefront.extensions import db, rate_limited
 from storefront.stores.tenancy import current_store
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,10 @@ def register_customer() -> ResponseReturnValue:
 
 
 @bp.post("/customers/verification-code")
-@limiter.limit(
+@rate_limited(
     limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_phone, deduct_when=lambda r: r.status_code == 202
 )  # per number: codes sent
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 def send_verification_code() -> ResponseReturnValue:
     """SMS the provider's registration code to a Chinese mainland mobile (``{phone}``)."""
     data = json_body()
@@ -96,7 +96,7 @@ def send_verification_code() -> ResponseReturnValue:
 
 
 @bp.post("/customers/verify-email")
-@limiter.limit(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_VERIFY"), key_func=ip_only)
 def verify_email() -> ResponseReturnValue:
     data = json_body()
     customer = services.verify_email(text(data, "token"))
@@ -128,7 +128,7 @@ def issue_for(kind: type[Customer] | type[Staff]) -> ResponseReturnValue:
 
 
 @bp.post("/auth/token")
-@limiter.limit(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email)
+@rate_limited(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email)
 def customer_token() -> ResponseReturnValue:
     return issue_for(Customer)
 
@@ -174,10 +174,10 @@ def _documents(data: dict[str, Any]) -> list[bytes]:
 
 
 @bp.post("/me/realname/verification-code")
-@limiter.limit(
+@rate_limited(
     limit("ACCOUNTS_LIMIT_SMS"), key_func=ip_and_mobile, deduct_when=lambda r: r.status_code == 202
 )  # per number: codes sent
-@limiter.limit(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
+@rate_limited(limit("ACCOUNTS_LIMIT_SMS_IP"), key_func=ip_only)
 @require_customer_token
 def send_realname_code() -> ResponseReturnValue:
     """SMS the provider's bank-card real-name code to ``{mobile}`` (mainland China)."""

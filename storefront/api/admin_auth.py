@@ -8,10 +8,10 @@ from storefront.accounts.limits import ip_and_email, limit
 from storefront.accounts.models import Staff
 from storefront.api import bp
 from storefront.api.accounts import issue_for
-from storefront.extensions import limiter
+from storefront.extensions import rate_limited
 
 
 @bp.post("/admin/auth/token")
-@limiter.limit(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email)
+@rate_limited(limit("ACCOUNTS_LIMIT_LOGIN"), key_func=ip_and_email)
 def staff_token() -> ResponseReturnValue:
     return issue_for(Staff)
