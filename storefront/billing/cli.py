@@ -135,7 +135,7 @@ def worker_command(poll: float, once: bool) -> None:
         worker.schedule_periodic()
         click.echo(f"ran {worker.run_pending()} jobs")
         return
-    click.echo(f"storefront worker {worker.worker_name()} started (Ctrl-C stops it)")
+    click.echo(f"storefront worker started as {worker.worker_name()} (Ctrl-C stops it)")
     # the app itself (its threads push their own contexts): the one the CLI loaded
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with contextlib.suppress(KeyboardInterrupt):

@@ -80,6 +80,8 @@ def reconcile(
 ) -> ReconcileReport:
     moment = now or utcnow()
     report = ReconcileReport(expired_leases=_expired_leases(moment))
+    for line in describe_expired_leases(report.expired_leases, moment):
+        log.warning("dead worker: %s", line)
     stuck = db.session.scalars(
         select(Order.id)
         .where(

@@ -91,11 +91,7 @@ def purge_quotes_job(job: Job) -> None:
     purge_expired_quotes()
 
 
-def purge_uploads_job(job: Job) -> None:
-    uploads.purge_uploads()
-
-
 def register(jobs: JobRegistry) -> None:
     """Both purges once a day (UTC days): each is a full pass over its table."""
     jobs.add("purge_quotes", purge_quotes_job, every=timedelta(days=1), max_attempts=2)
-    jobs.add("purge_uploads", purge_uploads_job, every=timedelta(days=1), max_attempts=2)
+    jobs.add("purge_uploads", uploads.purge_uploads_job, every=timedelta(days=1), max_attempts=2)
