@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -13,7 +14,8 @@ from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.cloud.interface import KeyPair
 from storefront.errors import ApiError
-from storefront.servers import services
+from storefront.extensions import db
+from storefront.servers import live, services
 
 
 def _body() -> dict[str, Any]:
@@ -93,3 +95,50 @@ def delete_key_pair(name: str) -> ResponseReturnValue:
     region = _region(request.args.get("region"))
     services.delete_key_pair(api_customer(), region, name)
     return "", 204
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def resource_detail(view: live.Live) -> dict[str, Any]:
+    """The contract's resource detail, plus ``bandwidth_mbit``, ``created_at``, ``key_pair``,
+    ``checked_at`` (when the provider was last read) and ``live`` (read within 30 s)."""
+    r, state = view.resource, view.state
+    return {
+        "id": r.id,
+        "product": r.product_code,
+        "spec": r.spec_code,
+        "region": r.region_code,
+        "availability_zone": state.availability_zone if state else None,
+        "status": view.status,
+        "provider_status": view.provider_status,
+        "name": r.name,
+        "image": {"id": state.image_id, "name": state.image_name}
+        if state and state.image_id
+        else None,
+        "key_pair": state.key_name if state else None,
+        "private_ips": view.private_ips,
+        "public_ips": view.public_ips,
+        "disks": view.disks,
+        "bandwidth_mbit": state.bandwidth_mbit if state else None,
+        "created_at": _when(r.created_at),
+        "expires_at": _when(view.expires_at),
+        "days_left": view.days_left,
+        "auto_renew": False,
+        "billing_mode": r.billing_mode,
+        "order_id": r.order_id,
+        "provider_resource_id": r.provider_resource_id,
+        "checked_at": _when(state.checked_at) if state else None,
+        "live": view.current,
+    }
+
+
+@bp.get("/resources/<id:resource_id>")
+@require_customer_token
+def get_resource(resource_id: int) -> ResponseReturnValue:
+    customer = api_customer()
+    row = live.customer_resource(customer, resource_id)
+    view = live.refresh(customer, [row])[row.id]
+    db.session.commit()
+    return jsonify(resource_detail(view))

@@ -26,6 +26,7 @@ from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.labels import poll_delay
 from storefront.navigation import NavItem, add_nav
+from storefront.servers import live
 
 FINAL = frozenset({"active", "refunded"})  # an order page stops refreshing here
 
@@ -163,7 +164,9 @@ def resource_list() -> ResponseReturnValue:
     rows = db.session.scalars(
         select(Resource).where(Resource.customer_id == customer.id).order_by(Resource.id.desc())
     ).all()
-    return render_template("billing/orders_resources.html", resources=rows)
+    states = live.refresh(customer, rows)  # status, IPs and expiry as the provider has them
+    db.session.commit()
+    return render_template("billing/orders_resources.html", resources=rows, live=states)
 
 
 def _is_customer(user: Any) -> bool:
