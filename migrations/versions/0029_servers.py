@@ -1,7 +1,8 @@
-"""servers: the provider's last known state of a bought resource
+"""servers: the provider's last known state of a bought resource; a server's choices
 
-A row per resource: status word, zone, image, addresses, disks, bandwidth, and when the provider
-was last asked. Never a password or a private key.
+``resource_states``: a row per resource: status word, zone, image, addresses, disks, bandwidth,
+and when the provider was last asked. ``server_choices``: a quote's server line's image, zone,
+system disk, name and key pair. Never a password or a private key.
 
 Revision ID: 0029_servers
 Revises: 0028_job_leases
@@ -50,9 +51,41 @@ def upgrade():
     )
     with op.batch_alter_table("resource_states", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_resource_states_store_id"), ["store_id"], unique=False)
+    op.create_table(
+        "server_choices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("quote_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("image_id", sa.String(length=64), nullable=True),
+        sa.Column("availability_zone", sa.String(length=40), nullable=True),
+        sa.Column("system_disk_type", sa.String(length=16), nullable=True),
+        sa.Column("system_disk_size", sa.Integer(), nullable=True),
+        sa.Column("disk_position", sa.Integer(), nullable=True),
+        sa.Column("server_name", sa.String(length=64), nullable=True),
+        sa.Column("key_pair", sa.String(length=64), nullable=True),
+        sa.Column("store_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"],
+            ["stores.id"],
+            name=op.f("fk_server_choices_store_id_stores"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_server_choices")),
+        sa.UniqueConstraint(
+            "store_id",
+            "quote_id",
+            "position",
+            name=op.f("uq_server_choices_store_id_quote_id_position"),
+        ),
+    )
+    with op.batch_alter_table("server_choices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_server_choices_store_id"), ["store_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("server_choices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_server_choices_store_id"))
+    op.drop_table("server_choices")
     with op.batch_alter_table("resource_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_states_store_id"))
     op.drop_table("resource_states")

@@ -23,6 +23,7 @@ from storefront.billing.models import Resource
 from storefront.billing.services import InvalidCursor
 from storefront.billing.vouchers import VoucherError
 from storefront.extensions import db
+from storefront.servers import choices
 
 MAX_LIMIT = 100
 
@@ -47,6 +48,7 @@ def create_order() -> ResponseReturnValue:
     if voucher_code is not None and (not isinstance(voucher_code, str) or len(voucher_code) > 40):
         raise ApiError(422, "invalid_input", "Bad voucher code.", {"voucher_code": "text"})
     key = _idempotency_key()
+    choices.record_login(customer, quote_id, body.get("server"))  # #17: name, key pair, password
     try:
         result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
     except orders.OrderError as exc:

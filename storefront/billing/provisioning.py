@@ -52,6 +52,7 @@ from storefront.cloud.interface import (
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider, db
+from storefront.servers import choices
 from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,12 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
             session = session or provider.agency_session(
                 customer_id=provider_customer, region=order.region_code
             )
+            if line.created_at is None and choices.rides_along(order, line):
+                line.created_at = line.paid_at = utcnow()  # a server's system disk: bought with it
+                db.session.commit()
+                continue
             if line.created_at is None:
-                request = resource_request(order, line)
+                request = choices.apply(order, line, resource_request(order, line))
                 if request.kind is ResourceKind.ECS:  # its own network, keyed by the line
                     network = provider.ensure_network(
                         session=session,
@@ -164,6 +169,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
     except UpstreamRejected as exc:
         db.session.rollback()
         return refund(order.id, f"The cloud provider refused the order: {exc.message}")
+    choices.created(order)  # every server created: its login password is forgotten
     return complete(order)
 
 

@@ -52,6 +52,7 @@ class Reading:
 
     provider_status: str | None
     state: str | None = None  # our status for a server's word
+    name: str | None = None  # a server's name (the customer may rename it in the console)
     availability_zone: str | None = None
     image_id: str | None = None
     key_name: str | None = None
@@ -227,6 +228,8 @@ def _record(
         setattr(state, name, getattr(reading, name))
     if reading.image_id:
         state.image_name = _image_names(row.region_code).get(reading.image_id, state.image_name)
+    if reading.name:
+        row.name = reading.name[:128]
     if reading.state and row.status in POWER_STATES and reading.state != "released":
         row.status = ResourceStatus(reading.state)
     return state
@@ -299,6 +302,7 @@ def _server_reading(
     return Reading(
         provider_status=s.status,
         state=s.state,
+        name=s.name,
         availability_zone=s.availability_zone,
         image_id=s.image_id,
         key_name=s.key_name,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.extensions import Model
@@ -36,3 +36,23 @@ class ResourceState(StoreScoped, Model):
     bandwidth_mbit: Mapped[int | None]
     launched_at: Mapped[datetime | None]  # the provider's creation time
     checked_at: Mapped[datetime]
+
+
+class ServerChoice(StoreScoped, Model):
+    """What the customer chose for one server line of a quote (by its position): image, zone,
+    system disk (priced as the quote's line ``disk_position``), and at ordering its name and
+    key pair. Never the login password: that travels only in the create call."""
+
+    __tablename__ = "server_choices"
+    __table_args__ = (UniqueConstraint("store_id", "quote_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int]
+    image_id: Mapped[str | None] = mapped_column(String(64))
+    availability_zone: Mapped[str | None] = mapped_column(String(40))
+    system_disk_type: Mapped[str | None] = mapped_column(String(16))
+    system_disk_size: Mapped[int | None]
+    disk_position: Mapped[int | None]
+    server_name: Mapped[str | None] = mapped_column(String(64))
+    key_pair: Mapped[str | None] = mapped_column(String(64))
