@@ -163,6 +163,8 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 line.paid_at = utcnow()
                 db.session.commit()
                 checkpoint("after_pay")
+        if session is not None:  # one server: its disks attached, its EIP bound (#17)
+            choices.connect(order, session)
     except UpstreamUnavailable as exc:
         db.session.rollback()
         raise Retry(str(exc)) from exc

@@ -10,6 +10,7 @@ says how to reset the password in the console."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,7 +23,9 @@ from storefront.billing.models import Order, OrderLine
 from storefront.catalog.models import Quote
 from storefront.cloud.interface import (
     ADMIN_PASSWORD_SPECIALS,
+    AgencySession,
     ResourceRequest,
+    UpstreamRejected,
     admin_password_problem,
 )
 from storefront.extensions import cloud_provider, db
@@ -31,6 +34,8 @@ from storefront.servers.errors import ServersError
 from storefront.servers.models import ServerChoice
 from storefront.servers.services import flavor_of, session_for, upstream
 from storefront.stores.tenancy import in_store
+
+log = logging.getLogger(__name__)
 
 SERVER_KEYS = ("image", "availability_zone", "system_disk")
 DISK_TYPES = ("SATA", "SAS", "SSD", "GPSSD", "ESSD")
@@ -249,11 +254,27 @@ def rides_along(order: Order, line: OrderLine) -> bool:
     return any(c.disk_position == line.position for c in choices.values())
 
 
+def _single_server(order: Order) -> OrderLine | None:
+    """The order's one server line of quantity 1 (the one its disks and EIPs go to)."""
+    servers = [line for line in order.lines if line.product_code == "ecs"]
+    return servers[0] if len(servers) == 1 and servers[0].quantity == 1 else None
+
+
 def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRequest:
-    """The server's create call with what the customer chose (unchanged for other lines)."""
+    """The server's create call with what the customer chose; a disk of an order with one
+    server is made in that server's zone (so it can be attached)."""
+    choices = _choices(order.store_id, order.quote_id)
+    if line.product_code == "evs":
+        server = _single_server(order)
+        zone = (
+            choices[server.position].availability_zone
+            if server and server.position in choices
+            else None
+        )
+        return replace(request, availability_zone=zone) if zone else request
     if line.product_code != "ecs":
         return request
-    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    choice = choices.get(line.position)
     if choice is None:
         return request
     return replace(
@@ -271,3 +292,41 @@ def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRe
 def created(order: Order) -> None:
     """The server's create call was accepted: forget its password."""
     handoff.forget(order.store_id, order.quote_id)
+
+
+def connect(order: Order, session: AgencySession) -> None:
+    """An order with one server: attach its disks to it and bind its first EIP to it (each
+    step skipped when done already, so a retry is harmless). A refusal is logged, not fatal:
+    the resources are bought; the customer can attach them in the console."""
+    server_line = _single_server(order)
+    if server_line is None or len(server_line.provider_resource_ids) != 1:
+        return
+    server_id = server_line.provider_resource_ids[0]
+    disks = [
+        rid
+        for line in order.lines
+        if line.product_code == "evs" and not rides_along(order, line)
+        for rid in line.provider_resource_ids
+    ]
+    ips = [
+        rid
+        for line in order.lines
+        if line.product_code == "eip"
+        for rid in line.provider_resource_ids
+    ]
+    if not disks and not ips:
+        return
+    provider = cloud_provider()
+    found = provider.show_servers(session=session, server_ids=[server_id])
+    if not found:
+        return
+    attached = {v.volume_id for v in found[0].volumes}
+    try:
+        for disk in disks:
+            if disk not in attached:
+                provider.attach_volume(session=session, server_id=server_id, volume_id=disk)
+        port = found[0].port_id
+        if ips and port and not found[0].public_ips:
+            provider.bind_public_ip(session=session, eip_id=ips[0], port_id=port)
+    except UpstreamRejected as exc:
+        log.warning("order %s: connecting disks/EIP to server %s: %s", order.id, server_id, exc)

@@ -142,3 +142,32 @@ def test_a_server_with_a_key_pair(
     [server] = client.get("/api/v1/resources", headers=headers).get_json()["items"]
     detail = client.get(f"/api/v1/resources/{server['id']}", headers=headers).get_json()
     assert detail["key_pair"] == "laptop" and detail["status"] == "active"
+
+
+def test_the_disk_and_eip_of_a_one_server_order_are_attached_and_bound(
+    app: Flask, client: Any, linked: Customer, catalog: Any, give: Callable[[Customer, str], None]
+) -> None:
+    headers = token(client, linked)
+    give(linked, "100000.00")
+    quoted = _quote(
+        client,
+        headers,
+        _server_item(availability_zone=f"{REGION}b", system_disk={"type": "SSD", "size_gb": 40}),
+        {"product": "evs", "spec": "SSD", "quantity": 1, "size_gb": 100},
+        {"product": "eip", "spec": "5_bgp", "quantity": 1, "bandwidth_mbit": 5},
+    )
+    assert quoted.status_code == 201, quoted.get_json()
+    body = {"quote_id": quoted.get_json()["id"]}
+    assert client.post("/api/v1/orders", json=body, headers=headers).status_code == 201
+    drain(app)
+    items = client.get("/api/v1/resources", headers=headers).get_json()["items"]
+    assert sorted(r["product"] for r in items) == ["ecs", "eip", "evs"]
+    server = next(r for r in items if r["product"] == "ecs")
+    detail = client.get(f"/api/v1/resources/{server['id']}", headers=headers).get_json()
+    assert len(detail["public_ips"]) == 1 and detail["bandwidth_mbit"] == 5
+    assert [(d["boot"], d["size_gb"]) for d in detail["disks"]] == [(True, 40), (False, 100)]
+    assert all(d["status"] == "in-use" for d in detail["disks"])
+    disk = next(r for r in items if r["product"] == "evs")
+    shown = client.get(f"/api/v1/resources/{disk['id']}", headers=headers).get_json()
+    assert shown["provider_status"] == "in-use"
+    assert shown["disks"][0]["server_id"] == server["provider_resource_id"]
