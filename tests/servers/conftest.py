@@ -39,6 +39,38 @@ def headers(client: Any, linked: Any, catalog: Any) -> dict[str, str]:
     return token(client, linked)
 
 
+PUBLIC_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    " someone@example"
+)
+
+
+@pytest.fixture
+def buy(
+    app: Flask, client: Any, catalog: Any, give: Callable[[Customer, str], None]
+) -> Callable[..., dict[str, Any]]:
+    """``buy(customer, items, server)``: import the key pair "laptop", quote ``items`` and
+    order them with ``server`` through the API, run the worker; the server resource's JSON."""
+
+    def factory(customer: Customer, items: list[dict[str, Any]], server: dict[str, Any]) -> Any:
+        headers = token(client, customer)
+        give(customer, "100000.00")
+        client.post(
+            "/api/v1/key-pairs", json={"name": "laptop", "public_key": PUBLIC_KEY}, headers=headers
+        )
+        body = {"region": REGION, "billing_mode": "monthly", "period": 1, "items": items}
+        quoted = client.post("/api/v1/quotes", json=body, headers=headers)
+        assert quoted.status_code == 201, quoted.get_json()
+        order = {"quote_id": quoted.get_json()["id"], "server": server}
+        ordered = client.post("/api/v1/orders", json=order, headers=headers)
+        assert ordered.status_code == 201, ordered.get_json()
+        drain(app)
+        listed = client.get("/api/v1/resources", headers=headers).get_json()["items"]
+        return next(r for r in listed if r["product"] == "ecs")
+
+    return factory
+
+
 @pytest.fixture
 def console(app: Flask, sandbox: Any) -> Callable[[Customer, str], None]:
     """``console(customer, "ecs/<region>/<id>/stop")``: sign in to the sandbox console as the
