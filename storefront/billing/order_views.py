@@ -26,7 +26,8 @@ from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.labels import poll_delay
 from storefront.navigation import NavItem, add_nav
-from storefront.servers import live
+from storefront.servers import choices, live
+from storefront.servers.errors import ServersError
 
 FINAL = frozenset({"active", "refunded"})  # an order page stops refreshing here
 
@@ -48,6 +49,10 @@ def _place(customer: Customer, quote_id: str) -> tuple[str | None, ResponseRetur
     """Try to place the order: (error to show, or the redirect to the new order)."""
     key = request.form.get("idempotency_key", "")[:64] or None
     voucher_code = request.form.get("voucher_code", "")[:40] or None
+    try:  # a server's name and login (#17)
+        choices.record_login(customer, quote_id, choices.login_from_form(request.form))
+    except ServersError as exc:
+        return choices.refusal_text(exc), None
     try:
         result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
     except VoucherError:

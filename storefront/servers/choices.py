@@ -330,3 +330,24 @@ def connect(order: Order, session: AgencySession) -> None:
             provider.bind_public_ip(session=session, eip_id=ips[0], port_id=port)
     except UpstreamRejected as exc:
         log.warning("order %s: connecting disks/EIP to server %s: %s", order.id, server_id, exc)
+
+
+def login_from_form(form: Any) -> dict[str, str] | None:
+    """The checkout form's server fields as the API's ``server`` object (None: not shown)."""
+    login = form.get("server_login")
+    if login is None:
+        return None
+    server: dict[str, str] = {}
+    name = (form.get("server_name") or "").strip()
+    if name:
+        server["name"] = name
+    if login == "key_pair":
+        server["key_pair"] = form.get("server_key_pair") or ""
+    elif login == "password":
+        server["admin_password"] = form.get("server_password") or ""
+    return server
+
+
+def refusal_text(exc: ServersError) -> str:
+    """A refusal with its fields' messages, for a page."""
+    return " ".join([exc.message, *exc.fields.values()])
