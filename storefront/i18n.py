@@ -6,7 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -33,6 +42,9 @@ def _locale_code() -> str:
     user = g.get("locale_user_choice")
     if user in LOCALES:
         return str(user)
+    if not has_request_context():  # a job or a CLI command: the store's language
+        store = g.get("store")
+        return store.default_locale if store else current_app.config["BABEL_DEFAULT_LOCALE"]
     cookie = request.cookies.get(COOKIE)
     if cookie in LOCALES:
         return str(cookie)

@@ -140,6 +140,9 @@ def dispose(app: Flask) -> None:
             engine.dispose()
 
 
+_apps_built = [0]  # apps this process has built (see _SharedApp)
+
+
 @pytest.fixture(scope="session")
 def make_app(base_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """Build an app with extra settings on top of the test defaults (disposed at the end)."""
@@ -147,6 +150,7 @@ def make_app(base_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
 
     def factory(**overrides: Any) -> Flask:
         application = create_app({**base_config, **overrides})
+        _apps_built[0] += 1
         apps.append(application)
         return application
 
@@ -184,35 +188,52 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+class _SharedApp:
+    """One app per test process (building one compiles every URL rule: 60-250 ms), with its
+    config and extensions as built, so each test can start from exactly that. Extensions such as
+    the rate limiter are module-level objects that the last app built binds to its own storage:
+    after a test builds another app (``make_app``), the shared one is built again."""
+
+    def __init__(self, make_app: Callable[..., Flask]) -> None:
+        self.make_app = make_app
+        self.built_at = -1
+        self.app: Flask | None = None
+        self.config: dict[str, Any] = {}
+        self.extensions: frozenset[str] = frozenset()
+
+    def get(self) -> Flask:
+        if self.app is None or self.built_at != _apps_built[0]:
+            self.app = self.make_app()
+            self.built_at = _apps_built[0]
+            self.config = dict(self.app.config)
+            self.extensions = frozenset(self.app.extensions)
+        else:
+            self.reset(self.app)
+        return self.app
+
+    def reset(self, application: Flask) -> None:
+        """Undo what a test did to the app: config changes, the caches and throttles the app
+        builds on first use (kept in ``app.extensions``), the rate limiter's counters."""
+        from storefront.extensions import limiter
+
+        application.config.clear()
+        application.config.update(self.config)
+        for name in set(application.extensions) - self.extensions:
+            del application.extensions[name]
+        with application.app_context():
+            limiter.reset()
+
+
 @pytest.fixture(scope="session")
-def _shared_app(
-    make_app: Callable[..., Flask], _migrated: None
-) -> tuple[Flask, dict[str, Any], frozenset[str]]:
-    """One app per test process (building one compiles every URL rule: ~60-250 ms), with its
-    config and extensions as built, so each test can start from exactly that."""
-    application = make_app()
-    return application, dict(application.config), frozenset(application.extensions)
-
-
-def reset_app(application: Flask, config: dict[str, Any], extensions: frozenset[str]) -> None:
-    """Undo what a test did to the shared app: config changes, the caches and throttles the app
-    builds on first use (kept in ``app.extensions``), the rate limiter's counters."""
-    from storefront.extensions import limiter
-
-    application.config.clear()
-    application.config.update(config)
-    for name in set(application.extensions) - extensions:
-        del application.extensions[name]
-    with application.app_context():
-        limiter.reset()
+def _shared_app(make_app: Callable[..., Flask], _migrated: None) -> _SharedApp:
+    return _SharedApp(make_app)
 
 
 @pytest.fixture
-def app(_shared_app: tuple[Flask, dict[str, Any], frozenset[str]]) -> Iterator[Flask]:
+def app(_shared_app: _SharedApp) -> Iterator[Flask]:
     """The app, as new: empty tables, config and caches as built (a test that must add routes
     or change settings before the first request builds its own with ``make_app``)."""
-    application, config, extensions = _shared_app
-    reset_app(application, config, extensions)
+    application = _shared_app.get()
     with application.app_context():
         _empty_tables()
     yield application

@@ -31,42 +31,18 @@ CROSS_STORE = re.compile(r"all_stores=True|\bacross_stores\(|\ball_stores\(\)")
 SHRINKING: set[str] = {
     "accounts/services.py",
     "accounts/views.py",
-    "billing/models.py",
-    "billing/orders.py:place_order",
-    "billing/vouchers.py",
-    "billing/wallet_views.py",
-    "catalog/services.py",
-    "catalog/services.py:create_quote",
-    "catalog/views.py",
     "console_bridge/services.py:redeem_link",
-    "partners/services.py",
-    "partners/services.py:move_funds",
-    "partners/views.py",
-    "partners/workspace.py",
 }
 
 # Files that still lift the store filter, or keep their own clock or INSERT … ON CONFLICT.
 CROSS_STORE_SHRINKING: set[str] = {
     "accounts/bootstrap.py",
-    "billing/idempotency.py",
-    "billing/ledger.py",
-    "billing/orders.py",
-    "billing/remittance.py",
-    "billing/services.py",
     "billing/topup.py",
-    "billing/vouchers.py",
-    "catalog/owner.py",
     "mail.py",
-    "partners/services.py",
-    "partners/workspace.py",
     "stores/urls.py",
     "uploads.py",
 }
 CLOCK_SHRINKING: set[str] = {
-    "billing/idempotency.py",
-    "billing/ledger.py",
-    "billing/orders.py",
-    "catalog/services.py",
     "console_bridge/services.py",
 }
 

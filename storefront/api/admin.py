@@ -11,7 +11,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.accounts.models import Customer
-from storefront.accounts.permissions import PermissionDenied, has_permission
+from storefront.accounts.permissions import has_permission
 from storefront.api import bp
 from storefront.api.accounts import customer_json, json_body
 from storefront.api.auth import api_staff, require_staff_token
@@ -37,10 +37,7 @@ def staff_api(permission: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not has_permission(api_staff(), permission):
                 raise ApiError(403, "forbidden", "Your role does not allow this.")
-            try:
-                return view(*args, **kwargs)
-            except PermissionDenied as exc:
-                raise ApiError(403, "forbidden", "Your role does not allow this.") from exc
+            return view(*args, **kwargs)
 
         wrapper.permission = permission  # type: ignore[attr-defined]
         return cast(F, require_staff_token(wrapper))

@@ -1,5 +1,9 @@
 """Billing endpoints: staff funding (``POST /api/v1/admin/customers/<id>/funds``) within the
-store's limits, and the second approval of fundings above its dual-control threshold."""
+store's limits, and the second approval of fundings above its dual-control threshold.
+
+Refusals are billing's domain errors (``storefront.billing.errors``): each carries the status
+and code the contract answers with, and the app-wide handler renders them.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,7 @@ from storefront.api.admin import staff_api
 from storefront.api.auth import api_staff
 from storefront.api.errors import ApiError
 from storefront.billing import funding
-from storefront.billing.errors import (
-    IdempotencyConflict,
-    IdempotencyInProgress,
-    InsufficientBalance,
-    InvalidAmount,
-    SameApprover,
-    WrongStore,
-)
+from storefront.billing.errors import FundingLimitError
 from storefront.billing.funding_models import FundingStatus, StaffFunding
 from storefront.billing.idempotency import MAX_KEY_LENGTH
 from storefront.extensions import db
@@ -71,29 +68,12 @@ def admin_fund_customer(customer_id: int) -> ResponseReturnValue:
         raise ApiError(404, "not_found", "No such customer.")
     try:
         result = funding.fund_customer(customer, body["amount"], note, staff, key)
-    except funding.FundingLimitError as exc:
-        raise _limit_error(exc) from None
-    except InvalidAmount as exc:
-        raise ApiError(422, "invalid_input", str(exc), {"amount": str(exc)}) from None
-    except InsufficientBalance:
-        raise ApiError(409, "insufficient_balance", "The balance cannot go below zero.") from None
-    except IdempotencyConflict as exc:
-        raise ApiError(409, "idempotency_conflict", str(exc)) from None
-    except IdempotencyInProgress as exc:
-        raise ApiError(409, "idempotency_in_progress", str(exc)) from None
-    except WrongStore:
-        raise ApiError(404, "not_found", "No such customer.") from None
+    except FundingLimitError:
+        db.session.commit()  # the refusal's entry in the audit trail
+        raise
     if result["status"] == "pending_approval":
         return jsonify(result), 202
     return jsonify(balance=result["balance"], currency=result["currency"])
-
-
-def _limit_error(exc: funding.FundingLimitError) -> ApiError:
-    status = 409 if isinstance(exc, funding.DailyLimitReached) else 422
-    fields = {"amount": str(exc), "limit": str(exc.limit)}
-    if exc.used is not None:
-        fields["used_today"] = str(exc.used)
-    return ApiError(status, exc.code, str(exc), fields)
 
 
 @bp.get("/admin/fundings")
@@ -116,16 +96,8 @@ def admin_fundings() -> ResponseReturnValue:
 @staff_api("funds.manage")
 def admin_approve_funding(funding_id: int) -> ResponseReturnValue:
     """The second, different staff member approves: the wallet is credited once."""
-    try:
-        record = funding.approve_funding(funding_id, api_staff())
-    except WrongStore:
-        raise ApiError(404, "not_found", "No such funding.") from None
-    except SameApprover as exc:
-        raise ApiError(409, exc.code, str(exc)) from None
-    except funding.FundingAlreadyDecided as exc:
-        raise ApiError(409, exc.code, str(exc)) from None
-    except funding.FundingLimitError as exc:
-        raise _limit_error(exc) from None
+    record = funding.approve_funding(funding_id, api_staff())
+    db.session.commit()
     return jsonify(funding.funding_json(record))
 
 
@@ -136,10 +108,6 @@ def admin_reject_funding(funding_id: int) -> ResponseReturnValue:
     reason = body.get("reason", "") if isinstance(body, dict) else ""
     if not isinstance(reason, str) or len(reason) > MAX_NOTE:
         raise ApiError(422, "invalid_input", "Bad reason.", {"reason": f"text, at most {MAX_NOTE}"})
-    try:
-        record = funding.reject_funding(funding_id, api_staff(), reason)
-    except WrongStore:
-        raise ApiError(404, "not_found", "No such funding.") from None
-    except funding.FundingAlreadyDecided as exc:
-        raise ApiError(409, exc.code, str(exc)) from None
+    record = funding.reject_funding(funding_id, api_staff(), reason)
+    db.session.commit()
     return jsonify(funding.funding_json(record))

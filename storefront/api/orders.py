@@ -14,14 +14,7 @@ from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.billing import _idempotency_key, _json_object
 from storefront.api.errors import ApiError
 from storefront.billing import orders
-from storefront.billing.errors import (
-    IdempotencyConflict,
-    IdempotencyInProgress,
-    InsufficientBalance,
-)
 from storefront.billing.models import Resource
-from storefront.billing.services import InvalidCursor
-from storefront.billing.vouchers import VoucherError
 from storefront.extensions import db
 from storefront.servers import choices
 
@@ -49,18 +42,7 @@ def create_order() -> ResponseReturnValue:
         raise ApiError(422, "invalid_input", "Bad voucher code.", {"voucher_code": "text"})
     key = _idempotency_key()
     choices.record_login(customer, quote_id, body.get("server"))  # #17: name, key pair, password
-    try:
-        result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
-    except orders.OrderError as exc:
-        raise ApiError(exc.status, exc.code, str(exc)) from None
-    except VoucherError as exc:
-        raise ApiError(422, exc.code, str(exc), {"voucher_code": str(exc)}) from None
-    except InsufficientBalance as exc:
-        raise ApiError(402, "insufficient_balance", str(exc)) from None
-    except IdempotencyConflict as exc:
-        raise ApiError(409, "idempotency_conflict", str(exc)) from None
-    except IdempotencyInProgress as exc:
-        raise ApiError(409, "idempotency_in_progress", str(exc)) from None
+    result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
     return jsonify(result), 201
 
 
@@ -68,10 +50,7 @@ def create_order() -> ResponseReturnValue:
 @require_customer_token
 def list_orders() -> ResponseReturnValue:
     customer = api_customer()
-    try:
-        rows, cursor = orders.customer_orders(customer, request.args.get("cursor"), _limit())
-    except InvalidCursor:
-        raise ApiError(422, "invalid_input", "Bad cursor.", {"cursor": "invalid"}) from None
+    rows, cursor = orders.customer_orders(customer, request.args.get("cursor"), _limit())
     return jsonify(items=[orders.order_detail(o) for o in rows], next_cursor=cursor)
 
 

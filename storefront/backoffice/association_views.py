@@ -25,7 +25,7 @@ from storefront.backoffice.blueprint import (
     customer_or_404,
     flash_error,
 )
-from storefront.backoffice.errors import BackofficeError
+from storefront.backoffice.errors import BackofficeError, NotFound
 from storefront.clock import utcnow
 from storefront.extensions import db
 
@@ -151,9 +151,9 @@ def settlement_provider_unbound() -> ResponseReturnValue:
             form.note.data,
             client_ip(),
         )
+    except NotFound:
+        abort(404)
     except BackofficeError as exc:
-        if exc.status == 404:
-            abort(404)
         flash(" ".join([str(exc.message), *(str(m) for m in exc.fields.values())]), "error")
         return redirect(url_for("backoffice.settlements", status="partner_center"))
     db.session.commit()
@@ -171,9 +171,9 @@ def settlement_settle() -> ResponseReturnValue:
         return redirect(url_for("backoffice.settlements"))
     try:
         association.mark_settled(acting_staff(), settlement_id, form.note.data, client_ip())
+    except NotFound:
+        abort(404)
     except BackofficeError as exc:
-        if exc.status == 404:
-            abort(404)
         flash(str(exc.message), "error")
         return redirect(url_for("backoffice.settlements"))
     db.session.commit()

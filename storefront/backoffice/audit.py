@@ -7,13 +7,14 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from storefront.accounts.models import Customer, Staff
 from storefront.backoffice.models import AuditEntry
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 # Actions a customer sees on their own account page.
@@ -60,7 +61,7 @@ def record(
     if customer_id is None and isinstance(actor, Customer):
         customer_id = actor.id
     entry = AuditEntry(
-        created_at=datetime.now(UTC),
+        created_at=utcnow(),
         actor=key,
         actor_label=label[:255],
         action=action,

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    request,
-)
+from flask import Blueprint, abort, flash, request
 
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.principals import current_principal
 from storefront.backoffice import customer_search
-from storefront.backoffice.errors import BackofficeError
+from storefront.backoffice.errors import BackofficeError, NotFound
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
@@ -31,6 +26,7 @@ def client_ip() -> str | None:
 
 
 def flash_error(exc: BackofficeError, form: Any = None) -> None:
+    """Show ``exc`` beside the form's fields it names, or as a notice when it names none."""
     applied = False
     for name, message in exc.fields.items():
         target = getattr(form, name, None) if form is not None else None
@@ -44,5 +40,5 @@ def flash_error(exc: BackofficeError, form: Any = None) -> None:
 def customer_or_404(customer_id: int) -> Customer:
     try:
         return customer_search.get_customer(acting_staff(), customer_id)
-    except BackofficeError:
+    except NotFound:
         abort(404)

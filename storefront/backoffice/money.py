@@ -7,7 +7,7 @@ billing's models. Everything runs inside the request's store (the tenant filter 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from storefront.billing import ledger
 from storefront.billing import orders as billing_orders
 from storefront.billing import services as billing
 from storefront.billing.models import ClaimStatus, Order, OrderStatus, RemittanceClaim, Wallet
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 LOW_BALANCE = Decimal("10.00")
@@ -97,7 +98,7 @@ def _day(value: Any) -> str:
 def sales_series(days: int = 30, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per day (oldest first, days without sales left out): sales = sum(total) and
     margin = sum(total - cost_total) of paid, provisioning and active orders."""
-    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    since = (now or utcnow()) - timedelta(days=days)
     day = func.date(func.coalesce(Order.paid_at, Order.created_at))
     rows = db.session.execute(
         select(
@@ -125,7 +126,7 @@ def chart_data(
     """The dashboard chart's data: every day of the window on the x axis (a day without sales
     is a zero, not a gap), amounts as strings, and a y range from zero to a round number just
     above the highest value (so one sale does not fill the whole height)."""
-    today = (now or datetime.now(UTC)).date()
+    today = (now or utcnow()).date()
     by_day = {row["date"]: row for row in series}
     labels = [(today - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(days - 1, -1, -1)]
     zero = Decimal("0.00")

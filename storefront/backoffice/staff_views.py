@@ -24,7 +24,7 @@ from storefront.backoffice.blueprint import (
     client_ip,
     flash_error,
 )
-from storefront.backoffice.errors import BackofficeError
+from storefront.backoffice.errors import BackofficeError, NotFound
 from storefront.extensions import db
 
 
@@ -76,7 +76,7 @@ def staff_create() -> ResponseReturnValue:
 def _member(staff_id: int) -> Staff:
     try:
         return staff_members.get_staff(acting_staff(), staff_id)
-    except BackofficeError:
+    except NotFound:
         abort(404)
 
 

@@ -24,14 +24,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 from markupsafe import Markup, escape
@@ -45,6 +44,7 @@ from storefront.backoffice.text_sandbox import (
     TooExpensive,
     bounded_render,
 )
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def context_key(store: Any) -> ContextKey:
         store.contact_email or "",
         store.contact_phone or "",
         getattr(store, "contact_address", None) or "",
-        datetime.now(UTC).year,
+        utcnow().year,
     )
 
 
@@ -146,8 +146,6 @@ def context_for(store: Any) -> dict[str, Any]:
 
 
 def _sample_store() -> Any:
-    from flask import g, has_request_context
-
     store = g.get("store") if has_request_context() else None
     if store is not None:
         return store
@@ -272,18 +270,16 @@ def set_text(key: str, body: str) -> StoreText:
         raise ValueError(f"unknown text {key!r}")
     row = db.session.scalar(select(StoreText).where(StoreText.key == key))
     if row is None:
-        row = StoreText(key=key, body=body, updated_at=datetime.now(UTC))
+        row = StoreText(key=key, body=body, updated_at=utcnow())
         db.session.add(row)
     else:
-        row.body, row.updated_at = body, datetime.now(UTC)
+        row.body, row.updated_at = body, utcnow()
     return row
 
 
 def store_text(key: str) -> Markup:
     """Jinja global for pages: ``{{ store_text('home.intro') }}`` (HTML texts sanitized,
     plain ones escaped)."""
-    from flask import g
-
     store = g.get("store")
     if store is None:
         return Markup("")

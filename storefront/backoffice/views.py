@@ -13,6 +13,7 @@ from typing import Any
 from flask import (
     Flask,
     Response,
+    current_app,
     flash,
     g,
     redirect,
@@ -310,10 +311,6 @@ def audit_csv() -> ResponseReturnValue:
 # --------------------------------------------------------------------------- wiring
 
 
-def _is_staff(user: Any) -> bool:
-    return isinstance(user, Staff) and has_permission(user, "dashboard.view")
-
-
 def _frozen_reason() -> str | None:
     user = current_user
     if isinstance(user, Customer) and customer_freeze.is_frozen(user):
@@ -368,8 +365,6 @@ def _can_open(endpoint: str) -> Callable[[Any], bool]:
     """A navigation check: may this user open the back-office page (its view's permission)?"""
 
     def check(user: Any) -> bool:
-        from flask import current_app
-
         permission = getattr(current_app.view_functions.get(endpoint), "permission", None)
         return (
             isinstance(user, Staff)
@@ -382,8 +377,6 @@ def _can_open(endpoint: str) -> Callable[[Any], bool]:
 
 def _admin_can(endpoint: str) -> bool:
     """May the current user open this back-office page? (for the sub-navigation)"""
-    from flask import current_app
-
     view = current_app.view_functions.get(endpoint)
     permission = getattr(view, "permission", None)
     return isinstance(permission, str) and has_permission(current_user, permission)

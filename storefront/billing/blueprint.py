@@ -17,6 +17,7 @@ bp = Blueprint("billing", __name__)
 
 ROUTE_MODULES = (
     "storefront.billing.wallet_views",
+    "storefront.billing.staff_money_views",
     "storefront.billing.order_views",
     "storefront.billing.topup_views",
 )

@@ -8,11 +8,13 @@ the confirmation mail, real-name verification, contact the store, top up by the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus
+from storefront.billing.remittance import billing_settings
 from storefront.catalog.models import Quote
+from storefront.clock import utcnow
 from storefront.stores import freeze as store_freeze
 
 # In the order they are checked (the first one is what placing an order answers).
@@ -56,8 +58,6 @@ def required_balance(customer: Customer, quote: Quote) -> Decimal:
     minimum balance for on-demand resources (see ``orders.place_order``)."""
     if quote.billing_mode in ("monthly", "yearly"):
         return quote.total
-    from storefront.billing.remittance import billing_settings
-
     return max(billing_settings(customer.store_id).min_balance_on_demand, Decimal("0.00"))
 
 
@@ -66,7 +66,7 @@ def checkout_blockers(
 ) -> list[Blocker]:
     """Everything that stops this customer buying this quote now (empty: Pay may go)."""
     found = account_blockers(customer)
-    if (now or datetime.now(UTC)) >= quote.expires_at:
+    if (now or utcnow()) >= quote.expires_at:
         found.append(Blocker(QUOTE_EXPIRED))
     needed = required_balance(customer, quote)
     if balance < needed:

@@ -5,7 +5,7 @@ the latest order status changes and wallet movements, newest first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from storefront.billing.models import (
     ResourceStatus,
     Wallet,
 )
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 EXPIRING_WITHIN = timedelta(days=30)
@@ -75,7 +76,7 @@ def _events(customer: Customer) -> list[Event]:
 
 def for_customer(customer: Customer, now: datetime | None = None) -> Dashboard:
     """What the customer's dashboard shows (queries scoped to the customer)."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     expiring = db.session.scalars(
         select(Resource)
         .where(

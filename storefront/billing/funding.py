@@ -23,50 +23,38 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import require_permission
+from storefront.backoffice import audit
 from storefront.billing import ledger, services
-from storefront.billing.errors import BillingError, SameApprover, WrongStore
+from storefront.billing.errors import (
+    AmountOverLimit,
+    DailyLimitReached,
+    FundingAlreadyDecided,
+    FundingLimitError,
+    SameApprover,
+    WrongStore,
+)
 from storefront.billing.funding_models import FundingStatus, StaffFunding
 from storefront.billing.idempotency import run_once
 from storefront.billing.models import AccountKind, BillingSettings, TransactionKind
 from storefront.billing.remittance import billing_settings
+from storefront.clock import utcnow
 from storefront.extensions import db
 
 COUNTED = (FundingStatus.PENDING, FundingStatus.APPROVED)
 
 
-class FundingLimitError(BillingError):
-    """A funding the store's limits refuse; ``limit`` is the limit it met."""
-
-    def __init__(self, message: str, limit: Decimal, used: Decimal | None = None) -> None:
-        super().__init__(message)
-        self.limit, self.used = limit, used
-
-
-class AmountOverLimit(FundingLimitError):
-    code = "amount_over_limit"
-
-
-class DailyLimitReached(FundingLimitError):
-    code = "daily_limit_reached"
-
-
-class FundingAlreadyDecided(BillingError):
-    code = "funding_already_decided"
-
-
 def _audit(staff: Staff, action: str, customer: Customer | None, **details: Any) -> None:
-    from storefront.backoffice import audit
-
     audit.record(staff, action, customer, {k: str(v) for k, v in details.items()})
 
 
 def used_today(staff: Staff, now: datetime | None = None) -> Decimal:
     """What ``staff`` funded today (UTC), approved or still waiting for approval."""
-    start = datetime.combine((now or datetime.now(UTC)).date(), time.min, tzinfo=UTC)
+    start = datetime.combine((now or utcnow()).date(), time.min, tzinfo=UTC)
     total = db.session.scalar(
         select(func.coalesce(func.sum(StaffFunding.amount), 0)).where(
             StaffFunding.requested_by_id == staff.id,
@@ -80,13 +68,13 @@ def used_today(staff: Staff, now: datetime | None = None) -> Decimal:
 def _check_limits(settings: BillingSettings, staff: Staff, value: Decimal) -> None:
     if value > settings.fund_limit_per_operation:
         raise AmountOverLimit(
-            "The amount is over the store's limit for one funding.",
+            _("The amount is over the store's limit for one funding."),
             settings.fund_limit_per_operation,
         )
     used = used_today(staff)
     if used + value > settings.fund_limit_per_day:
         raise DailyLimitReached(
-            "This funding would take you over the store's daily funding limit.",
+            _("This funding would take you over the store's daily funding limit."),
             settings.fund_limit_per_day,
             used,
         )
@@ -96,7 +84,7 @@ def _check_room(customer: Customer, value: Decimal) -> None:
     """The wallet's balance must stay within what a ``Numeric(18, 2)`` column holds."""
     if services.balance(customer) + value > ledger.MAX_AMOUNT:
         raise AmountOverLimit(
-            "The balance would be larger than a wallet can hold.", ledger.MAX_AMOUNT
+            _("The balance would be larger than a wallet can hold."), ledger.MAX_AMOUNT
         )
 
 
@@ -107,7 +95,11 @@ def fund_customer(
     staff: Staff,
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Fund a customer within the limits (or take funds back). Commits.
+    """Fund a customer within the limits (or take funds back), once per idempotency key.
+
+    The money moves through :func:`~storefront.billing.idempotency.run_once`, which commits the
+    funding with its recorded result. A refusal by the limits is audited (``funds.refused``) and
+    left flushed: the caller commits it after catching the error, so the trail keeps it.
 
     Returns ``{"status": "done", "balance", "currency", "transaction_id"}`` when the money
     moved, ``{"status": "pending_approval", "id", "amount", "currency"}`` when the funding
@@ -118,14 +110,14 @@ def fund_customer(
     if value < 0:
         return {"status": "done", **services.fund(customer, value, note, staff, idempotency_key)}
     if staff.store_id != customer.store_id or not staff.is_active:
-        raise WrongStore("This staff member cannot act on this customer.")
+        raise WrongStore(_("No such customer."))
     require_permission(staff, "funds.manage")
     note = (note or "").strip()[:500]
     payload = {"customer_id": customer.id, "amount": str(value), "note": note}
 
     def action() -> dict[str, Any]:
         settings = billing_settings(customer.store_id)
-        locked = ledger.lock_row(BillingSettings, settings.id, "grace_days")
+        locked = ledger.lock_row(BillingSettings, settings.id, "grace_days", customer.store_id)
         assert locked is not None
         _check_room(customer, value)
         _check_limits(locked, staff, value)
@@ -137,7 +129,7 @@ def fund_customer(
             currency=services.store_currency(customer.store_id),
             note=note,
             requested_by_id=staff.id,
-            created_at=datetime.now(UTC),
+            created_at=utcnow(),
         )
         db.session.add(record)
         if threshold is not None and value > threshold:
@@ -164,7 +156,7 @@ def fund_customer(
         return run_once(customer.store_id, services.FUND_SCOPE, idempotency_key, payload, action)
     except FundingLimitError as exc:
         _audit(staff, "funds.refused", customer, amount=value, reason=exc.code, limit=exc.limit)
-        db.session.commit()
+        db.session.flush()
         raise
 
 
@@ -179,56 +171,50 @@ def _credit(customer: Customer, record: StaffFunding, staff: Staff) -> int:
     )
     record.status, record.transaction_id = FundingStatus.APPROVED, txn.id
     record.approved_by_id = staff.id if staff.id != record.requested_by_id else None
-    record.decided_at = datetime.now(UTC)
+    record.decided_at = utcnow()
     return txn.id
 
 
 def _locked_funding(funding_id: int, staff: Staff) -> StaffFunding:
     if not staff.is_active:
-        raise WrongStore("This staff account is disabled.")
-    record = ledger.lock_row(StaffFunding, funding_id, "status")
+        raise WrongStore(_("No such funding."))
+    record = ledger.lock_row(StaffFunding, funding_id, "status", staff.store_id)
     if record is None or record.store_id != staff.store_id:
-        raise WrongStore("No such funding.")
+        raise WrongStore(_("No such funding."))
     require_permission(staff, "funds.manage")
     if record.status is not FundingStatus.PENDING:
-        raise FundingAlreadyDecided(f"This funding is already {record.status.value}.")
+        raise FundingAlreadyDecided(
+            _("This funding is already %(status)s.", status=record.status.value)
+        )
     return record
 
 
 def approve_funding(funding_id: int, staff: Staff) -> StaffFunding:
     """The second, different staff member approves a waiting funding: the wallet is credited
-    once. Commits."""
-    try:
-        record = _locked_funding(funding_id, staff)
-        if staff.id == record.requested_by_id:
-            raise SameApprover("A second, different staff member must approve this funding.")
-        customer = db.session.get(Customer, record.customer_id)
-        assert customer is not None
-        _check_room(customer, record.amount)
-        _credit(customer, record, staff)
-        _audit(staff, "funds.approve", customer, funding=record.id, amount=record.amount)
-        db.session.commit()
-        return record
-    except BaseException:
-        db.session.rollback()
-        raise
+    once (the funding row stays locked until the caller commits). Flushes."""
+    record = _locked_funding(funding_id, staff)
+    if staff.id == record.requested_by_id:
+        raise SameApprover(_("A second, different staff member must approve this funding."))
+    customer = db.session.get(Customer, record.customer_id)
+    assert customer is not None
+    _check_room(customer, record.amount)
+    _credit(customer, record, staff)
+    _audit(staff, "funds.approve", customer, funding=record.id, amount=record.amount)
+    db.session.flush()
+    return record
 
 
 def reject_funding(funding_id: int, staff: Staff, reason: str) -> StaffFunding:
-    """Reject (or, for its requester, withdraw) a waiting funding; no money moves. Commits."""
-    try:
-        record = _locked_funding(funding_id, staff)
-        record.status = FundingStatus.REJECTED
-        record.rejected_by_id = staff.id
-        record.reject_reason = (reason or "").strip()[:500] or None
-        record.decided_at = datetime.now(UTC)
-        customer = db.session.get(Customer, record.customer_id)
-        _audit(staff, "funds.reject", customer, funding=record.id, amount=record.amount)
-        db.session.commit()
-        return record
-    except BaseException:
-        db.session.rollback()
-        raise
+    """Reject (or, for its requester, withdraw) a waiting funding; no money moves. Flushes."""
+    record = _locked_funding(funding_id, staff)
+    record.status = FundingStatus.REJECTED
+    record.rejected_by_id = staff.id
+    record.reject_reason = (reason or "").strip()[:500] or None
+    record.decided_at = utcnow()
+    customer = db.session.get(Customer, record.customer_id)
+    _audit(staff, "funds.reject", customer, funding=record.id, amount=record.amount)
+    db.session.flush()
+    return record
 
 
 def pending_fundings(customer: Customer | None = None) -> Sequence[StaffFunding]:

@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.billing.models import MONEY, _enum
+from storefront.billing.columns import MONEY
+from storefront.billing.columns import enum_column as _enum
 from storefront.extensions import Model
 from storefront.stores.models import StoreScoped
 

@@ -19,7 +19,14 @@ from storefront.accounts.models import Staff
 from storefront.accounts.permissions import PermissionDenied
 from storefront.billing import funding
 from storefront.billing.blueprint import bp
-from storefront.billing.errors import InvalidAmount, SameApprover, WrongStore
+from storefront.billing.errors import (
+    DailyLimitReached,
+    FundingAlreadyDecided,
+    FundingLimitError,
+    InvalidAmount,
+    SameApprover,
+    WrongStore,
+)
 from storefront.billing.funding_models import StaffFunding
 from storefront.extensions import db
 
@@ -43,8 +50,8 @@ def funded_message(result: dict[str, Any]) -> str:
     return _("Done. New balance: %(balance)s %(currency)s", **result)
 
 
-def limit_message(exc: funding.FundingLimitError) -> str:
-    if isinstance(exc, funding.DailyLimitReached):
+def limit_message(exc: FundingLimitError) -> str:
+    if isinstance(exc, DailyLimitReached):
         return _(
             "This would take you over the store's daily funding limit of %(limit)s "
             "(%(used)s funded today).",
@@ -55,6 +62,7 @@ def limit_message(exc: funding.FundingLimitError) -> str:
 
 
 def _back(record_id: int) -> ResponseReturnValue:
+    db.session.rollback()  # a refusal leaves nothing to keep (and releases the funding's lock)
     record = db.session.get(StaffFunding, record_id)
     if record is None:
         return redirect(url_for("billing.staff_claims"))
@@ -66,6 +74,7 @@ def _back(record_id: int) -> ResponseReturnValue:
 def staff_funding_approve(funding_id: int) -> ResponseReturnValue:
     try:
         record = funding.approve_funding(funding_id, _staff())
+        db.session.commit()
     except WrongStore:
         abort(404)
     except SameApprover:
@@ -73,9 +82,9 @@ def staff_funding_approve(funding_id: int) -> ResponseReturnValue:
             _("You asked for this funding: a second, different staff member must approve it."),
             "error",
         )
-    except funding.FundingAlreadyDecided:
+    except FundingAlreadyDecided:
         flash(_("This funding has already been decided."), "error")
-    except funding.FundingLimitError as exc:
+    except FundingLimitError as exc:
         flash(limit_message(exc), "error")
     else:
         flash(
@@ -94,9 +103,10 @@ def staff_funding_approve(funding_id: int) -> ResponseReturnValue:
 def staff_funding_reject(funding_id: int) -> ResponseReturnValue:
     try:
         funding.reject_funding(funding_id, _staff(), request.form.get("reason", ""))
+        db.session.commit()
     except WrongStore:
         abort(404)
-    except funding.FundingAlreadyDecided:
+    except FundingAlreadyDecided:
         flash(_("This funding has already been decided."), "error")
     else:
         flash(_("Funding rejected: no money moved."), "success")

@@ -7,8 +7,12 @@ with the recorded result. A concurrent request with the same key blocks on the u
 replays the recorded result: exactly one effect. If the first request fails, nothing is
 recorded and a retry runs anew (errors are not cached: a failed request moved no money).
 
-The caller's session must hold no unrelated pending work: ``run_once`` commits, and rolls back
-on a lost race.
+``run_once`` is the edge of an idempotent write, so it owns the transaction (the one place in
+billing's services that commits): the claimed key, the effect and the recorded result must
+commit together, before the answer is given, or a replay could find the key without its result.
+Services inside ``action`` only flush; callers (an API handler, a view, ``place_order``) hand
+it a session with no unrelated pending work: it commits, and rolls back on failure or on a lost
+race.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.billing.models import IdempotencyRecord
 from storefront.extensions import db
+from storefront.sql import insert_ignore
+from storefront.stores.tenancy import in_store
 
 MAX_KEY_LENGTH = 255
 
@@ -35,21 +41,20 @@ def request_hash(payload: Any) -> str:
 
 def _find(store_id: int, scope: str, key: str) -> IdempotencyRecord | None:
     return db.session.scalar(
-        select(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.store_id == store_id,
-            IdempotencyRecord.scope == scope,
-            IdempotencyRecord.key == key,
+        in_store(
+            select(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+            .execution_options(populate_existing=True),
+            store_id,
         )
-        .execution_options(all_stores=True, populate_existing=True)
     )
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> dict[str, Any]:
     if record.request_hash != digest:
-        raise IdempotencyConflict("This Idempotency-Key was used with a different request.")
+        raise IdempotencyConflict(_("This Idempotency-Key was used with a different request."))
     if record.response is None:
-        raise IdempotencyInProgress("The first request with this Idempotency-Key is unfinished.")
+        raise IdempotencyInProgress(_("The first request with this Idempotency-Key is unfinished."))
     result: dict[str, Any] = json.loads(record.response)
     return result
 
@@ -80,21 +85,18 @@ def run_once(
     # Claim the key: INSERT … ON CONFLICT DO NOTHING RETURNING id. One round trip on the happy
     # path; a concurrent first request holding the key makes this wait until it commits (or
     # rolls back, and then this claim wins).
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     table = IdempotencyRecord.__table__
     claimed = db.session.execute(
-        module.insert(table)
-        .values(store_id=store_id, scope=scope, key=key, request_hash=digest)
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
+        insert_ignore(
+            table, store_id=store_id, scope=scope, key=key, request_hash=digest
+        ).returning(table.c.id)
     ).scalar()
     if claimed is None:
         db.session.rollback()
         existing = _find(store_id, scope, key)
         if existing is None:  # pragma: no cover - the winner's row is committed by now
             raise IdempotencyInProgress(
-                "The first request with this Idempotency-Key is unfinished."
+                _("The first request with this Idempotency-Key is unfinished.")
             )
         return _replay(existing, digest)
     try:
@@ -103,7 +105,7 @@ def run_once(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == claimed)
             .values(response=json.dumps(result, sort_keys=True))
-            .execution_options(synchronize_session=False, all_stores=True)
+            .execution_options(synchronize_session=False)
         )
         db.session.commit()
     except BaseException:

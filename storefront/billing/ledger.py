@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storefront.billing.errors import InsufficientBalance, InvalidAmount, UnbalancedTransaction
@@ -33,6 +33,8 @@ from storefront.billing.models import (
     Wallet,
 )
 from storefront.extensions import db
+from storefront.sql import insert_ignore
+from storefront.stores.tenancy import in_store
 
 M = TypeVar("M")
 CENT = Decimal("0.01")
@@ -44,6 +46,10 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _not_decimal() -> InvalidAmount:
+    return InvalidAmount(_('Amount must be a decimal string such as "12.50".'))
+
+
 def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
     """A money amount from user input: a decimal string (or int), at most two decimals, not zero.
 
@@ -51,44 +57,37 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
     more than two decimal places and amounts beyond ``Numeric(18, 2)``.
     """
     if isinstance(value, bool | float) or value is None:
-        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+        raise _not_decimal()
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
         if not text or any(c not in "+-0123456789." for c in text):
-            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+            raise _not_decimal()
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount("Amount must be a decimal string such as \"12.50\".") from None
+            raise _not_decimal() from None
     elif isinstance(value, Decimal):
         amount = value
     else:
-        raise InvalidAmount("Amount must be a decimal string such as \"12.50\".")
+        raise _not_decimal()
     if not amount.is_finite():
-        raise InvalidAmount("Amount must be a finite number.")
+        raise InvalidAmount(_("Amount must be a finite number."))
     if amount != amount.quantize(CENT):
-        raise InvalidAmount("Amount has more than two decimal places.")
+        raise InvalidAmount(_("Amount has more than two decimal places."))
     amount = amount.quantize(CENT)
     if amount == 0:
-        raise InvalidAmount("Amount must not be zero.")
+        raise InvalidAmount(_("Amount must not be zero."))
     if amount < 0 and not allow_negative:
-        raise InvalidAmount("Amount must be positive.")
+        raise InvalidAmount(_("Amount must be positive."))
     if abs(amount) > MAX_AMOUNT:
-        raise InvalidAmount("Amount is too large.")
+        raise InvalidAmount(_("Amount is too large."))
     return amount
 
 
 def format_amount(value: Decimal) -> str:
     return str(quantize(value))
-
-
-def _insert_ignore(table: Any, **values: Any) -> None:
-    """``INSERT … ON CONFLICT DO NOTHING``: race-free get-or-create on both backends."""
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    db.session.execute(module.insert(table).values(**values).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,24 +152,21 @@ def store_account(store_id: int, kind: AccountKind, currency: str) -> LedgerAcco
 def _account(
     store_id: int, code: str, kind: AccountKind, customer_id: int | None, currency: str
 ) -> LedgerAccount:
-    query = (
-        select(LedgerAccount)
-        .where(
-            LedgerAccount.store_id == store_id,
-            LedgerAccount.code == code,
-            LedgerAccount.currency == currency,
-        )
-        .execution_options(all_stores=True)
+    query = in_store(
+        select(LedgerAccount).where(LedgerAccount.code == code, LedgerAccount.currency == currency),
+        store_id,
     )
     account = db.session.scalar(query)
-    if account is None:
-        _insert_ignore(
-            LedgerAccount.__table__,
-            store_id=store_id,
-            code=code,
-            kind=kind.value,
-            customer_id=customer_id,
-            currency=currency,
+    if account is None:  # race-free get-or-create: a concurrent creator's row wins
+        db.session.execute(
+            insert_ignore(
+                LedgerAccount.__table__,
+                store_id=store_id,
+                code=code,
+                kind=kind.value,
+                customer_id=customer_id,
+                currency=currency,
+            )
         )
         account = db.session.scalars(query).one()
     return account
@@ -182,34 +178,31 @@ def wallet_code(customer_id: int) -> str:
 
 def ensure_wallet(store_id: int, customer_id: int, currency: str) -> int:
     """The customer's wallet id, creating the wallet and its ledger account on first use."""
-    wallet_id = db.session.scalar(
-        select(Wallet.id)
-        .where(Wallet.customer_id == customer_id, Wallet.store_id == store_id)
-        .execution_options(all_stores=True)
-    )
+    query = in_store(select(Wallet.id).where(Wallet.customer_id == customer_id), store_id)
+    wallet_id = db.session.scalar(query)
     if wallet_id is not None:
         return wallet_id
     account = _account(
         store_id, wallet_code(customer_id), AccountKind.CUSTOMER_WALLET, customer_id, currency
     )
-    _insert_ignore(
-        Wallet.__table__,
-        store_id=store_id,
-        customer_id=customer_id,
-        account_id=account.id,
-        currency=currency,
-        balance=Decimal("0.00"),
+    db.session.execute(
+        insert_ignore(
+            Wallet.__table__,
+            store_id=store_id,
+            customer_id=customer_id,
+            account_id=account.id,
+            currency=currency,
+            balance=Decimal("0.00"),
+        )
     )
-    return db.session.scalars(
-        select(Wallet.id)
-        .where(Wallet.customer_id == customer_id, Wallet.store_id == store_id)
-        .execution_options(all_stores=True)
-    ).one()
+    return db.session.scalars(query).one()
 
 
-def lock_row(model: type[M], row_id: int, touch: str) -> M | None:
+def lock_row(model: type[M], row_id: int, touch: str, store_id: int | None = None) -> M | None:
     """Load ``model`` row ``row_id`` locked until the transaction ends (fresh from the database).
 
+    The row is looked up in ``store_id`` when given, else in the current store (through its
+    automatic filter; a job outside any store sees every store's row, and checks it).
     PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op ``UPDATE`` of column ``touch`` first,
     which takes SQLite's write lock before the row is read (see the module docstring).
     """
@@ -226,8 +219,10 @@ def lock_row(model: type[M], row_id: int, touch: str) -> M | None:
     query = (
         select(model)
         .where(model.id == row_id)  # type: ignore[attr-defined]
-        .execution_options(all_stores=True, populate_existing=True)
+        .execution_options(populate_existing=True)
     )
+    if store_id is not None:
+        query = in_store(query, store_id)
     if dialect != "sqlite":
         query = query.with_for_update()
     return session.scalars(query).one_or_none()
@@ -247,19 +242,21 @@ def lock_customer_wallet(store_id: int, customer_id: int, currency: str) -> Wall
             .execution_options(synchronize_session=False)
         )
         if not touched.rowcount:  # type: ignore[attr-defined]
-            return lock_wallet(ensure_wallet(store_id, customer_id, currency))
-    query = select(Wallet).where(*where).execution_options(all_stores=True, populate_existing=True)
+            return lock_wallet(ensure_wallet(store_id, customer_id, currency), store_id)
+    query = in_store(
+        select(Wallet).where(*where).execution_options(populate_existing=True), store_id
+    )
     if dialect != "sqlite":
         query = query.with_for_update()
     wallet = session.scalars(query).one_or_none()
     if wallet is None:
-        return lock_wallet(ensure_wallet(store_id, customer_id, currency))
+        return lock_wallet(ensure_wallet(store_id, customer_id, currency), store_id)
     return wallet
 
 
-def lock_wallet(wallet_id: int) -> Wallet:
+def lock_wallet(wallet_id: int, store_id: int | None = None) -> Wallet:
     """The wallet row, locked until the transaction ends, with its current balance."""
-    wallet = lock_row(Wallet, wallet_id, "balance")
+    wallet = lock_row(Wallet, wallet_id, "balance", store_id)
     if wallet is None:  # pragma: no cover - wallets are never deleted
         raise LookupError(f"wallet {wallet_id} is gone")
     return wallet
@@ -314,7 +311,11 @@ def post(
     for account_id, delta in changes.items():
         if wallets[account_id].balance + delta < 0:
             raise InsufficientBalance(
-                f"balance {wallets[account_id].balance} cannot cover {-delta}"
+                _(
+                    "balance %(balance)s cannot cover %(amount)s",
+                    balance=wallets[account_id].balance,
+                    amount=-delta,
+                )
             )
 
     txn = JournalTransaction(

@@ -1,4 +1,10 @@
-"""The money core's tables: a double-entry ledger per store, wallets, idempotency, remittance.
+"""The money core's tables: a double-entry ledger per store, wallets, idempotency, remittance,
+and the background jobs table.
+
+The other billing tables live beside it and are importable from here too:
+:mod:`~storefront.billing.wallet_models` (online top-ups, payment notifications, vouchers),
+:mod:`~storefront.billing.order_models` (orders, resources, usage charges, arrears) and
+:mod:`~storefront.billing.funding_models` (staff fundings).
 
 Sign convention: a posting's ``amount`` is the change to its account's balance; a wallet's
 balance is the sum of the postings on its ledger account. Every journal transaction's postings
@@ -8,15 +14,13 @@ sum to zero. Postings and journal transactions are append-only (see :func:`_appe
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -25,16 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from storefront.billing.columns import MONEY
+from storefront.billing.columns import enum_column as _enum
+from storefront.clock import utcnow
 from storefront.extensions import Model
 from storefront.stores.models import StoreScoped
-
-MONEY = Numeric(18, 2, asdecimal=True)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class AccountKind(enum.StrEnum):
@@ -113,7 +112,7 @@ class JournalTransaction(StoreScoped, Model):
     # activity); SQLite's CURRENT_TIMESTAMP keeps whole seconds, PostgreSQL's now() the
     # transaction's start. The server default stays for rows written outside the ORM.
     created_at: Mapped[datetime] = mapped_column(
-        default=lambda: datetime.now(UTC), server_default=func.now(), index=True
+        default=utcnow, server_default=func.now(), index=True
     )
 
     postings: Mapped[list[Posting]] = relationship(
@@ -251,358 +250,6 @@ def _append_only(session: Session, flush_context: object, instances: object) -> 
             raise AppendOnlyViolation(f"{obj!r} is append-only: post a reversing transaction")
 
 
-# --- wallet: online top-ups, payment notifications, vouchers ----------------------------------
-# (Added by the wallet work; the tables are created by migration 0007_wallet.)
-
-from sqlalchemy import JSON  # noqa: E402
-
-
-class TopupStatus(enum.StrEnum):
-    PENDING = "pending"  # sent to the payment gateway, no verified notification yet
-    PAID = "paid"  # a verified notification credited the wallet (exactly once)
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-
-class Topup(StoreScoped, Model):
-    """An online top-up through a payment gateway. Only a verified notification credits it."""
-
-    __tablename__ = "wallet_topups"
-    __table_args__ = (
-        UniqueConstraint("customer_id", "idempotency_key"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)  # our order id at the gateway
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
-    )
-    gateway: Mapped[str] = mapped_column(String(32))
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[TopupStatus] = mapped_column(
-        _enum(TopupStatus, "topup_status"), default=TopupStatus.PENDING, index=True
-    )
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    gateway_transaction_id: Mapped[str | None] = mapped_column(String(64))
-    problem: Mapped[str | None] = mapped_column(String(255))  # e.g. an amount mismatch, for staff
-    transaction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_transactions.id", ondelete="RESTRICT"), unique=True
-    )
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    paid_at: Mapped[datetime | None]
-
-
-class PaymentNotification(Model):
-    """Every signature-verified gateway notification, by nonce: a replay is recognised."""
-
-    __tablename__ = "wallet_payment_notifications"
-    __table_args__ = (UniqueConstraint("gateway", "nonce"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    gateway: Mapped[str] = mapped_column(String(32))
-    nonce: Mapped[str] = mapped_column(String(64))
-    topup_id: Mapped[int | None] = mapped_column(
-        ForeignKey("wallet_topups.id", ondelete="SET NULL"), index=True
-    )
-    outcome: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class VoucherStatus(enum.StrEnum):
-    ACTIVE = "active"
-    REVOKED = "revoked"  # by staff, or reclaimed when the customer left the partner
-
-
-class VoucherUpstream(enum.StrEnum):
-    LOCAL = "local"  # the provider cannot mirror it (no single linked customer)
-    PENDING = "upstream_pending"  # to be created at the provider (retried by sync-vouchers)
-    MIRRORED = "mirrored"
-    RECLAIM_PENDING = "reclaim_pending"  # to be reclaimed at the provider
-    RECLAIMED = "reclaimed"
-
-
-class Voucher(StoreScoped, Model):
-    """A store-issued voucher: face value, validity window, product/customer/group limits."""
-
-    __tablename__ = "vouchers"
-    __table_args__ = (
-        UniqueConstraint("store_id", "code"),
-        CheckConstraint("face_value > 0", name="face_value_positive"),
-        CheckConstraint("remaining >= 0 AND remaining <= face_value", name="remaining_in_range"),
-        CheckConstraint("usage_limit IS NULL OR usage_limit > 0", name="usage_limit_positive"),
-        CheckConstraint("used_count >= 0", name="used_count_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32))
-    face_value: Mapped[Decimal] = mapped_column(MONEY)
-    remaining: Mapped[Decimal] = mapped_column(MONEY)
-    currency: Mapped[str] = mapped_column(String(3))
-    valid_from: Mapped[datetime]
-    valid_until: Mapped[datetime]
-    products: Mapped[list[str]] = mapped_column(JSON, default=list)  # [] = every product
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
-    )
-    group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalog_customer_groups.id", ondelete="RESTRICT")
-    )
-    usage_limit: Mapped[int | None]
-    used_count: Mapped[int] = mapped_column(default=0)
-    status: Mapped[VoucherStatus] = mapped_column(
-        _enum(VoucherStatus, "voucher_status"), default=VoucherStatus.ACTIVE, index=True
-    )
-    upstream: Mapped[VoucherUpstream] = mapped_column(
-        _enum(VoucherUpstream, "voucher_upstream"), default=VoucherUpstream.LOCAL, index=True
-    )
-    upstream_coupon_id: Mapped[str | None] = mapped_column(String(64))
-    upstream_error: Mapped[str | None] = mapped_column(String(255))
-    memo: Mapped[str] = mapped_column(String(255), default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    revoked_at: Mapped[datetime | None]
-
-
-class VoucherRedemption(StoreScoped, Model):
-    """One use of a voucher on an order (``reference``), with its ledger transaction."""
-
-    __tablename__ = "voucher_redemptions"
-    __table_args__ = (
-        UniqueConstraint("voucher_id", "reference"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    voucher_id: Mapped[int] = mapped_column(
-        ForeignKey("vouchers.id", ondelete="RESTRICT"), index=True
-    )
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    reference: Mapped[str] = mapped_column(String(128))
-    transaction_id: Mapped[int] = mapped_column(
-        ForeignKey("journal_transactions.id", ondelete="RESTRICT"), unique=True
-    )
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-# --------------------------------------------------------------------------- orders (issue 5)
-
-
-class OrderStatus(enum.StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    PROVISIONING = "provisioning"
-    ACTIVE = "active"
-    FAILED = "failed"
-    REFUNDED = "refunded"
-
-
-LIVE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.ACTIVE)
-INTERMEDIATE_ORDER_STATUSES = (
-    OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.FAILED
-)
-
-
-class Order(StoreScoped, Model):
-    """A customer's purchase of one quote. Prepaid orders are paid (wallet debited) on creation."""
-
-    __tablename__ = "orders"
-    __table_args__ = (
-        UniqueConstraint("quote_id", name="one_order_per_quote"),
-        CheckConstraint("total >= 0", name="total_not_negative"),
-        Index("ix_orders_customer_id_id", "customer_id", "id"),
-        Index("ix_orders_status_updated_at", "status", "updated_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    quote_id: Mapped[str] = mapped_column(String(32))
-    region_code: Mapped[str] = mapped_column(String(40))
-    billing_mode: Mapped[str] = mapped_column(String(12))  # on_demand | monthly | yearly
-    period: Mapped[int | None]
-    currency: Mapped[str] = mapped_column(String(3))
-    total: Mapped[Decimal] = mapped_column(MONEY)  # charged now (prepaid) or per hour (on demand)
-    cost_total: Mapped[Decimal] = mapped_column(MONEY)  # the partner's cost at the provider
-    status: Mapped[OrderStatus] = mapped_column(
-        _enum(OrderStatus, "order_status"), default=OrderStatus.PENDING
-    )
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
-    debit_transaction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_transactions.id", ondelete="RESTRICT")
-    )
-    refunded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    # a voucher applied at checkout: the wallet pays ``total - discount``
-    discount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
-    voucher_code: Mapped[str | None] = mapped_column(String(40))
-    provider_customer_id: Mapped[str | None] = mapped_column(String(64))
-    funded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    # the provider's transfer id of our funding; unique, so one funding never pays two orders
-    funding_transfer_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
-    # set (and committed) before each funding call: while funded_amount is 0 it means "a
-    # funding may have landed at the provider without us hearing the answer"
-    funding_started_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    paid_at: Mapped[datetime | None]
-    active_at: Mapped[datetime | None]
-
-    lines: Mapped[list[OrderLine]] = relationship(
-        back_populates="order", order_by="OrderLine.position", lazy="selectin"
-    )
-    events: Mapped[list[OrderEvent]] = relationship(
-        back_populates="order", order_by="OrderEvent.id", lazy="selectin"
-    )
-
-    @property
-    def prepaid(self) -> bool:
-        return self.billing_mode != "on_demand"
-
-    @property
-    def customer_events(self) -> list[OrderEvent]:
-        """The timeline a customer sees: without the partner's own money checks."""
-        return [e for e in self.events if e.status not in STAFF_ONLY_EVENTS]
-
-
-class OrderLine(StoreScoped, Model):
-    """One quote line, and what the provider made of it (provider order, resource ids)."""
-
-    __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("order_id", "position"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    product_code: Mapped[str] = mapped_column(String(20))
-    spec_code: Mapped[str] = mapped_column(String(80))
-    quantity: Mapped[int]
-    size: Mapped[int | None]
-    unit_price: Mapped[Decimal] = mapped_column(MONEY)
-    amount: Mapped[Decimal] = mapped_column(MONEY)
-    unit_cost: Mapped[Decimal] = mapped_column(MONEY)
-    cost_amount: Mapped[Decimal] = mapped_column(MONEY)
-    client_token: Mapped[str] = mapped_column(String(64), unique=True)
-    provider_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    resource_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated
-    created_at: Mapped[datetime | None]  # the provider accepted the create call
-    paid_at: Mapped[datetime | None]  # pay_orders succeeded (or nothing to pay)
-
-    order: Mapped[Order] = relationship(back_populates="lines")
-
-    @property
-    def provider_resource_ids(self) -> list[str]:
-        return [r for r in self.resource_ids.split(",") if r]
-
-    @property
-    def done(self) -> bool:
-        return self.created_at is not None and self.paid_at is not None
-
-
-# Order events about the partner's money at the provider (funded vs charged), for staff only.
-CHARGE_SETTLED = "charge_settled"
-CHARGE_SHORTFALL = "charge_shortfall"
-SETTLE_FAILED = "settle_failed"
-STAFF_ONLY_EVENTS = frozenset({CHARGE_SETTLED, CHARGE_SHORTFALL, SETTLE_FAILED})
-
-
-class OrderEvent(StoreScoped, Model):
-    """The order's status timeline (shown on the order page)."""
-
-    __tablename__ = "order_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime]
-
-    order: Mapped[Order] = relationship(back_populates="events")
-
-
-class ResourceStatus(enum.StrEnum):
-    CREATING = "creating"
-    ACTIVE = "active"
-    STOPPED = "stopped"
-    FROZEN = "frozen"
-    EXPIRED = "expired"
-    RELEASED = "released"
-
-
-class Resource(StoreScoped, Model):
-    """A cloud resource a customer bought here, as last synced from the provider.
-
-    ``provider_resource_id`` is the provider's id (ECS server id, EVS volume id, VPC id, EIP id);
-    the console bridge deep-links on it with ``product`` and ``region_code``.
-    """
-
-    __tablename__ = "resources"
-    __table_args__ = (
-        UniqueConstraint("store_id", "provider_resource_id"),
-        Index("ix_resources_customer_id_id", "customer_id", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    order_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("order_lines.id", ondelete="SET NULL")
-    )
-    provider_resource_id: Mapped[str] = mapped_column(String(64))
-    provider_order_id: Mapped[str | None] = mapped_column(String(64))
-    product_code: Mapped[str] = mapped_column(String(20))  # ecs | evs | vpc | eip
-    spec_code: Mapped[str] = mapped_column(String(80))
-    region_code: Mapped[str] = mapped_column(String(40))
-    billing_mode: Mapped[str] = mapped_column(String(12))
-    name: Mapped[str] = mapped_column(String(128), default="")
-    status: Mapped[ResourceStatus] = mapped_column(
-        _enum(ResourceStatus, "resource_status"), default=ResourceStatus.CREATING
-    )
-    # on demand: the store's price per hour of this one resource (locked at order time)
-    hourly_price: Mapped[Decimal | None] = mapped_column(MONEY)
-    expires_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    synced_at: Mapped[datetime | None]
-
-
-class UsageCharge(StoreScoped, Model):
-    """One imported provider usage record and what the wallet paid for it."""
-
-    __tablename__ = "usage_charges"
-    __table_args__ = (UniqueConstraint("store_id", "record_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[str] = mapped_column(String(128))
-    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="RESTRICT"))
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
-    )
-    hours: Mapped[Decimal] = mapped_column(Numeric(12, 4))
-    amount: Mapped[Decimal] = mapped_column(MONEY)  # at the store's price
-    charged: Mapped[Decimal] = mapped_column(MONEY)  # what the wallet could pay
-    shortfall: Mapped[Decimal] = mapped_column(MONEY)  # added to arrears
-    consumed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class Arrears(StoreScoped, Model):
-    """On-demand usage the wallet could not pay (the ledger never goes below zero)."""
-
-    __tablename__ = "arrears"
-    __table_args__ = (
-        UniqueConstraint("customer_id"),
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    currency: Mapped[str] = mapped_column(String(3))
-    since: Mapped[datetime | None]  # when the current arrears began; None when settled
-    notified_at: Mapped[datetime | None]
-    frozen_at: Mapped[datetime | None]  # the upstream freeze was requested (or recorded)
-    freeze_note: Mapped[str | None] = mapped_column(String(255))
-
-
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -636,4 +283,41 @@ class Job(Model):
     finished_at: Mapped[datetime | None]
 
 
-from storefront.billing.funding_models import StaffFunding  # noqa: E402,F401  (its table)
+# The tables of the other billing modules, importable from here as they always were (and
+# registered with the ORM whenever the ledger's are).
+from storefront.billing.funding_models import FundingStatus, StaffFunding  # noqa: E402
+from storefront.billing.order_models import (  # noqa: E402
+    CHARGE_SETTLED,
+    CHARGE_SHORTFALL,
+    INTERMEDIATE_ORDER_STATUSES,
+    LIVE_ORDER_STATUSES,
+    SETTLE_FAILED,
+    STAFF_ONLY_EVENTS,
+    Arrears,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Resource,
+    ResourceStatus,
+    UsageCharge,
+)
+from storefront.billing.wallet_models import (  # noqa: E402
+    PaymentNotification,
+    Topup,
+    TopupStatus,
+    Voucher,
+    VoucherRedemption,
+    VoucherStatus,
+    VoucherUpstream,
+)
+
+__all__ = [
+    "CHARGE_SETTLED", "CHARGE_SHORTFALL", "INTERMEDIATE_ORDER_STATUSES", "LIVE_ORDER_STATUSES",
+    "MONEY", "SETTLE_FAILED", "STAFF_ONLY_EVENTS", "AccountKind", "AppendOnlyViolation",
+    "Arrears", "BillingSettings", "ClaimStatus", "FundingStatus", "IdempotencyRecord", "Job",
+    "JobStatus", "JournalTransaction", "LedgerAccount", "Order", "OrderEvent", "OrderLine",
+    "OrderStatus", "PaymentNotification", "Posting", "RemittanceClaim", "Resource",
+    "ResourceStatus", "StaffFunding", "Topup", "TopupStatus", "TransactionKind", "UsageCharge",
+    "Voucher", "VoucherRedemption", "VoucherStatus", "VoucherUpstream", "Wallet",
+]  # fmt: skip

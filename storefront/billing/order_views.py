@@ -1,6 +1,5 @@
 """Order pages: checkout (``billing.checkout``), orders, an order with its timeline and
-printable receipt, and resources. Endpoints are named ``billing.*`` on the app directly, so
-the wallet pages (``wallet_views``) may own a ``billing`` blueprint of their own."""
+printable receipt, and resources, on the shared ``billing`` blueprint (``billing.blueprint``)."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,8 +39,6 @@ def _customer() -> Customer | Response:
 
 
 def _wallet_url() -> str | None:
-    from flask import current_app
-
     return url_for("billing.wallet") if "billing.wallet" in current_app.view_functions else None
 
 

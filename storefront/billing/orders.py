@@ -9,17 +9,32 @@ provisioning runs afterwards (:mod:`storefront.billing.provisioning`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer
 from storefront.billing import checkout, ledger, services, vouchers, worker
-from storefront.billing.errors import BillingError, InsufficientBalance
+from storefront.billing.errors import (
+    AccountFrozen,
+    AccountInactive,
+    BelowMinimumBalance,
+    EmailUnconfirmed,
+    InvalidCursor,
+    OrderError,
+    QuoteAlreadyOrdered,
+    QuoteExpired,
+    QuoteNotFound,
+    RealnamePending,
+    RealnameRequired,
+    StoreFrozen,
+    VoucherNotApplicable,
+)
 from storefront.billing.idempotency import run_once
 from storefront.billing.ledger import Leg
 from storefront.billing.models import (
@@ -32,52 +47,12 @@ from storefront.billing.models import (
 )
 from storefront.billing.remittance import billing_settings
 from storefront.catalog.models import Quote
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
 ORDER_SCOPE = "orders.create"
 MAX_PAGE = 100
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class OrderError(BillingError):
-    status = 400
-
-
-class RealnameRequired(OrderError):
-    code, status = "realname_required", 403
-
-
-class AccountFrozen(OrderError):
-    code, status = "account_frozen", 403
-
-
-class StoreFrozen(OrderError):
-    """The customer's store is frozen (``stores.freeze``): no ordering."""
-
-    code, status = "store_frozen", 403
-
-
-class AccountInactive(OrderError):
-    code, status = "account_inactive", 403
-
-
-class QuoteNotFound(OrderError):
-    code, status = "not_found", 404
-
-
-class QuoteExpired(OrderError):
-    code, status = "quote_expired", 410
-
-
-class QuoteAlreadyOrdered(OrderError):
-    code, status = "quote_already_ordered", 409
-
-
-class BelowMinimumBalance(InsufficientBalance):
-    """On-demand orders need the store's minimum balance in the wallet."""
 
 
 def order_reference(order_id: int) -> str:
@@ -96,31 +71,19 @@ def add_event(order: Order, status: str, note: str = "", now: datetime | None = 
     )
 
 
-class EmailUnconfirmed(AccountInactive):
-    """Not yet confirmed: the API's code stays ``account_inactive``."""
-
-
-class RealnamePending(RealnameRequired):
-    """Submitted, under review: the API's code stays ``realname_required`` (API.md)."""
-
-
-_REFUSALS: dict[str, tuple[type[OrderError], str]] = {
-    checkout.STORE_FROZEN: (StoreFrozen, "This store is frozen: ordering is paused."),
-    checkout.ACCOUNT_FROZEN: (AccountFrozen, "Your account is frozen: contact support."),
-    checkout.ACCOUNT_INACTIVE: (AccountInactive, "Your account is not active."),
-    checkout.EMAIL_UNCONFIRMED: (
-        EmailUnconfirmed,
-        "Confirm your email address before buying.",
-    ),
-    checkout.REALNAME_REQUIRED: (
-        RealnameRequired,
-        "Complete real-name verification before buying.",
-    ),
-    checkout.REALNAME_PENDING: (
-        RealnamePending,
-        "Your real-name verification is still being reviewed.",
-    ),
-}
+def _refusal(code: str) -> OrderError:
+    """The :class:`OrderError` for a checkout blocker's code, its message translated."""
+    if code == checkout.STORE_FROZEN:
+        return StoreFrozen(_("This store is frozen: ordering is paused."))
+    if code == checkout.ACCOUNT_FROZEN:
+        return AccountFrozen(_("Your account is frozen: contact support."))
+    if code == checkout.EMAIL_UNCONFIRMED:
+        return EmailUnconfirmed(_("Confirm your email address before buying."))
+    if code == checkout.REALNAME_REQUIRED:
+        return RealnameRequired(_("Complete real-name verification before buying."))
+    if code == checkout.REALNAME_PENDING:
+        return RealnamePending(_("Your real-name verification is still being reviewed."))
+    return AccountInactive(_("Your account is not active."))
 
 
 def check_can_buy(customer: Customer) -> None:
@@ -128,22 +91,18 @@ def check_can_buy(customer: Customer) -> None:
     checkout page lists) as an :class:`OrderError`."""
     found = checkout.account_blockers(customer)
     if found:
-        kind, message = _REFUSALS[found[0].code]
-        raise kind(message)
+        raise _refusal(found[0].code)
 
 
 def _quote(customer: Customer, quote_id: str) -> Quote:
     quote = db.session.scalars(
-        select(Quote)
-        .where(
-            Quote.id == quote_id,
-            Quote.store_id == customer.store_id,
-            Quote.customer_id == customer.id,
+        in_store(  # one row: its lines come in it
+            select(Quote).where(Quote.id == quote_id, Quote.customer_id == customer.id),
+            customer.store_id,
         )
-        .execution_options(all_stores=True)  # its lines come in its row
     ).one_or_none()
     if quote is None:
-        raise QuoteNotFound("No such quote.")
+        raise QuoteNotFound(_("No such quote."))
     return quote
 
 
@@ -168,105 +127,126 @@ def place_order(
     voucher_code: str | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
-    """Create (and for prepaid modes, pay) the order for ``quote_id``. Commits.
+    """Create (and for prepaid modes, pay) the order for ``quote_id``, once per idempotency
+    key: :func:`~storefront.billing.idempotency.run_once` commits it with its recorded result.
 
     With ``voucher_code`` (prepaid only) the voucher is redeemed in the same transaction and
     the wallet pays the rest. Raises an :class:`OrderError`, :class:`InsufficientBalance`,
-    a :class:`~storefront.billing.vouchers.VoucherError` or an idempotency error.
+    a :class:`~storefront.billing.errors.VoucherError` or an idempotency error.
     """
     if not isinstance(quote_id, str) or not 0 < len(quote_id) <= 32:
-        raise QuoteNotFound("No such quote.")
+        raise QuoteNotFound(_("No such quote."))
     voucher_code = (voucher_code or "").strip() or None
     payload = {"customer_id": customer.id, "quote_id": quote_id, "voucher": voucher_code}
-    store_id = customer.store_id
 
     def action() -> dict[str, Any]:
         check_can_buy(customer)
         quote = _quote(customer, quote_id)
         moment = now()
         if moment >= quote.expires_at:
-            raise QuoteExpired("This quote has expired: price it again.")
-        # A quote already bought is refused by the unique index on orders.quote_id (mapped
-        # to QuoteAlreadyOrdered below): no separate look-up on the hot path.
-        order = Order(
-            store_id=store_id,
-            customer_id=customer.id,
-            quote_id=quote.id,
-            region_code=quote.region_code,
-            billing_mode=quote.billing_mode,
-            period=quote.period,
-            currency=quote.currency,
-            total=quote.total,
-            cost_total=quote.cost_total,
-            status=OrderStatus.PENDING,
-            provider_customer_id=customer.provider_customer_id,
-            created_at=moment,
-            updated_at=moment,
-        )
-        db.session.add(order)
-        db.session.flush()
-        for line in quote.lines:
-            db.session.add(
-                OrderLine(
-                    store_id=store_id,
-                    order_id=order.id,
-                    position=line.position,
-                    product_code=line.product_code,
-                    spec_code=line.spec_code,
-                    quantity=line.quantity,
-                    size=line.size,
-                    unit_price=line.unit_price,
-                    amount=line.amount,
-                    unit_cost=line.unit_cost,
-                    cost_amount=line.cost_amount,
-                    client_token=f"sf{store_id}o{order.id}l{line.position}",
-                )
-            )
-        if voucher_code is not None:
-            if not order.prepaid:
-                raise vouchers.VoucherNotApplicable(
-                    "Vouchers apply to monthly and yearly orders.", "voucher_code"
-                )
-            use = vouchers.redeem(
-                customer, voucher_code, quote, reference=order_reference(order.id)
-            )
-            order.discount, order.voucher_code = use.amount, voucher_code
-        if order.prepaid:
-            if order.total > 0:
-                txn = _debit(customer, order)
-                order.debit_transaction_id = txn.id
-        else:
-            minimum = billing_settings(store_id).min_balance_on_demand
-            if services.balance(customer) < max(minimum, Decimal("0.00")):
-                raise BelowMinimumBalance(
-                    f"On-demand resources need a balance of at least {minimum}."
-                )
-        order.status, order.paid_at = OrderStatus.PAID, moment
-        # both timeline events in one batched INSERT
-        add_event(order, OrderStatus.PENDING.value, now=moment)
-        add_event(order, OrderStatus.PAID.value, now=moment)
-        worker.enqueue("provision", f"provision:{order.id}", store_id=store_id, run_at=moment)
-        mail.queue_customer_mail(
-            "order_placed", order.id, customer.id, store_id,
-            order=order.id, amount=order.total, currency=order.currency,
-        )  # fmt: skip
-        db.session.flush()
+            raise QuoteExpired(_("This quote has expired: price it again."))
+        order = _new_order(customer, quote, moment)
+        _pay(customer, order, quote, voucher_code)
+        _mark_paid(customer, order, moment)
         return order_json(order)
 
     try:
         # keys are per customer: another customer reusing a key neither collides nor replays
         scope = f"{ORDER_SCOPE}:{customer.id}"
-        return run_once(store_id, scope, idempotency_key, payload, action)
+        return run_once(customer.store_id, scope, idempotency_key, payload, action)
     except IntegrityError as exc:
         db.session.rollback()
         if not _is_quote_taken(exc):
             raise
         taken = db.session.scalar(
-            select(Order.id).where(Order.quote_id == quote_id).execution_options(all_stores=True)
+            in_store(select(Order.id).where(Order.quote_id == quote_id), customer.store_id)
         )
         db.session.rollback()
-        suffix = f" (order {taken})" if taken is not None else ""
-        raise QuoteAlreadyOrdered(f"This quote was already bought{suffix}.") from None
+        if taken is None:
+            raise QuoteAlreadyOrdered(_("This quote was already bought.")) from None
+        raise QuoteAlreadyOrdered(
+            _("This quote was already bought (order %(order)s).", order=taken)
+        ) from None
+
+
+def _new_order(customer: Customer, quote: Quote, moment: datetime) -> Order:
+    """The pending order for ``quote`` with its lines (flushed).
+
+    A quote already bought is refused by the unique index on ``orders.quote_id`` (mapped to
+    :class:`QuoteAlreadyOrdered` by :func:`place_order`): no separate look-up on the hot path.
+    """
+    store_id = customer.store_id
+    order = Order(
+        store_id=store_id,
+        customer_id=customer.id,
+        quote_id=quote.id,
+        region_code=quote.region_code,
+        billing_mode=quote.billing_mode,
+        period=quote.period,
+        currency=quote.currency,
+        total=quote.total,
+        cost_total=quote.cost_total,
+        status=OrderStatus.PENDING,
+        provider_customer_id=customer.provider_customer_id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(order)
+    db.session.flush()
+    for line in quote.lines:
+        db.session.add(
+            OrderLine(
+                store_id=store_id,
+                order_id=order.id,
+                position=line.position,
+                product_code=line.product_code,
+                spec_code=line.spec_code,
+                quantity=line.quantity,
+                size=line.size,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                unit_cost=line.unit_cost,
+                cost_amount=line.cost_amount,
+                client_token=f"sf{store_id}o{order.id}l{line.position}",
+            )
+        )
+    return order
+
+
+def _pay(customer: Customer, order: Order, quote: Quote, voucher_code: str | None) -> None:
+    """Prepaid: the voucher (if any) and then the wallet pay the order. On demand: the wallet
+    must hold the store's minimum balance."""
+    if voucher_code is not None:
+        if not order.prepaid:
+            raise VoucherNotApplicable(
+                _("Vouchers apply to monthly and yearly orders."), "voucher_code"
+            )
+        use = vouchers.redeem(customer, voucher_code, quote, reference=order_reference(order.id))
+        order.discount, order.voucher_code = use.amount, voucher_code
+    if order.prepaid:
+        if order.total > 0:
+            order.debit_transaction_id = _debit(customer, order).id
+        return
+    minimum = billing_settings(customer.store_id).min_balance_on_demand
+    if services.balance(customer) < max(minimum, Decimal("0.00")):
+        raise BelowMinimumBalance(
+            _("On-demand resources need a balance of at least %(minimum)s.", minimum=minimum)
+        )
+
+
+def _mark_paid(customer: Customer, order: Order, moment: datetime) -> None:
+    """Paid: the timeline, the provisioning job and the customer's mail, in the order's
+    transaction (the job and the mail run once it commits)."""
+    order.status, order.paid_at = OrderStatus.PAID, moment
+    # both timeline events in one batched INSERT
+    add_event(order, OrderStatus.PENDING.value, now=moment)
+    add_event(order, OrderStatus.PAID.value, now=moment)
+    worker.enqueue("provision", f"provision:{order.id}", store_id=order.store_id, run_at=moment)
+    mail.queue_customer_mail(
+        "order_placed", order.id, customer.id, order.store_id,
+        order=order.id, amount=order.total, currency=order.currency,
+    )  # fmt: skip
+    db.session.flush()
 
 
 def _is_quote_taken(exc: IntegrityError) -> bool:
@@ -312,7 +292,8 @@ def _debit(customer: Customer, order: Order) -> Any:
 
 
 def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> Order | None:
-    """Fail the order and give back what the wallet paid for what was not delivered. Commits.
+    """Fail the order and give back what the wallet paid for what was not delivered. Flushes
+    (the order row stays locked until the caller commits, before any provider call).
 
     Idempotent: an order already refunded (or active) is left alone.
     """
@@ -321,7 +302,6 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
     if order is None:
         return None
     if order.status in (OrderStatus.REFUNDED, OrderStatus.ACTIVE):
-        db.session.commit()
         return order
     customer = db.session.get(Customer, order.customer_id)
     assert customer is not None
@@ -349,7 +329,7 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
         "order_refunded", order.id, order.customer_id, order.store_id,
         order=order.id, amount=order.refunded_amount, currency=order.currency,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return order
 
 
@@ -358,16 +338,16 @@ def customer_orders(
 ) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated by id."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    query = (
+    query = in_store(
         select(Order)
-        .where(Order.customer_id == customer.id, Order.store_id == customer.store_id)
+        .where(Order.customer_id == customer.id)
         .order_by(Order.id.desc())
-        .limit(limit + 1)
-        .execution_options(all_stores=True)
+        .limit(limit + 1),
+        customer.store_id,
     )
     if cursor:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise services.InvalidCursor("bad cursor")
+            raise InvalidCursor(_("Bad cursor."))
         query = query.where(Order.id < int(cursor))
     rows = list(db.session.scalars(query))
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
@@ -376,13 +356,10 @@ def customer_orders(
 
 def customer_order(customer: Customer, order_id: int) -> Order | None:
     return db.session.scalar(
-        select(Order)
-        .where(
-            Order.id == order_id,
-            Order.customer_id == customer.id,
-            Order.store_id == customer.store_id,
+        in_store(
+            select(Order).where(Order.id == order_id, Order.customer_id == customer.id),
+            customer.store_id,
         )
-        .execution_options(all_stores=True)
     )
 
 

@@ -328,6 +328,7 @@ def settle_funding(order: Order) -> bool:
 def refund(order_id: int, reason: str) -> OrderStatus:
     """Fail and refund the order to the wallet, then take back unused provider funds."""
     order = orders.refund_order(order_id, reason)
+    db.session.commit()  # the refund stands before any provider call
     assert order is not None
     if order.status == OrderStatus.REFUNDED:
         reclaim_unused_funds(order)

@@ -170,6 +170,7 @@ def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderS
                 status = orders.refund_order(
                     order.id, f"The provider cancelled order {line.provider_order_id}."
                 )
+                db.session.commit()  # the refund stands before any provider call
                 if status is not None:
                     provisioning.reclaim_unused_funds(status)
                     return status.status

@@ -10,12 +10,13 @@ the claim row is locked while it is decided and its ``transaction_id`` is unique
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +41,10 @@ from storefront.billing.models import (
     RemittanceClaim,
     TransactionKind,
 )
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.sql import insert_ignore
+from storefront.stores.tenancy import in_store
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 PROOF_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"%PDF-": "pdf"}
@@ -55,34 +59,32 @@ SETTINGS_FIELDS = {
 
 def billing_settings(store_id: int) -> BillingSettings:
     """The store's billing settings (defaults created on first use)."""
-    query = (
-        select(BillingSettings)
-        .where(BillingSettings.store_id == store_id)
-        .execution_options(all_stores=True)
-    )
+    query = in_store(select(BillingSettings), store_id)
     found = db.session.scalar(query)
-    if found is None:
-        ledger._insert_ignore(
-            BillingSettings.__table__,
-            store_id=store_id,
-            bank_name="",
-            bank_account="",
-            bank_holder="",
-            online_topup_enabled=True,
-            offline_topup_enabled=True,
-            min_balance_on_demand=0,
-            grace_days=0,
+    if found is None:  # race-free get-or-create: a concurrent creator's row wins
+        db.session.execute(
+            insert_ignore(
+                BillingSettings.__table__,
+                store_id=store_id,
+                bank_name="",
+                bank_account="",
+                bank_holder="",
+                online_topup_enabled=True,
+                offline_topup_enabled=True,
+                min_balance_on_demand=0,
+                grace_days=0,
+            )
         )
         found = db.session.scalars(query).one()
     return found
 
 
 def update_billing_settings(staff: Staff, **changes: Any) -> BillingSettings:
-    """Change a store's billing settings (owner or finance staff). Commits."""
+    """Change a store's billing settings (owner or finance staff). Flushes."""
     require_permission(staff, "billing.settings")
     unknown = set(changes) - SETTINGS_FIELDS
     if unknown:
-        raise RemittanceError(f"unknown settings: {sorted(unknown)}")
+        raise RemittanceError(f"unknown settings: {sorted(unknown)}")  # a programming error
     settings = billing_settings(staff.store_id)
     for name in ("second_approval_threshold", "min_balance_on_demand"):
         if changes.get(name) is not None:
@@ -91,10 +93,10 @@ def update_billing_settings(staff: Staff, **changes: Any) -> BillingSettings:
     if "grace_days" in changes and (
         not isinstance(changes["grace_days"], int) or not 0 <= changes["grace_days"] <= 365
     ):
-        raise RemittanceError("grace days must be 0..365", "grace_days")
+        raise RemittanceError(_("grace days must be 0..365"), "grace_days")
     for name, value in changes.items():
         setattr(settings, name, value)
-    db.session.commit()
+    db.session.flush()
     return settings
 
 
@@ -156,13 +158,13 @@ def remittance_instructions(customer: Customer) -> dict[str, Any]:
 
 def _proof_extension(proof: bytes) -> str:
     if not proof:
-        raise InvalidProof("The proof file is empty.", "proof")
+        raise InvalidProof(_("The proof file is empty."), "proof")
     if len(proof) > MAX_PROOF_BYTES:
-        raise InvalidProof("The proof file is larger than 5 MB.", "proof")
+        raise InvalidProof(_("The proof file is larger than 5 MB."), "proof")
     for magic, extension in PROOF_TYPES.items():
         if proof.startswith(magic):
             return extension
-    raise InvalidProof("The proof must be a PNG, JPEG or PDF file.", "proof")
+    raise InvalidProof(_("The proof must be a PNG, JPEG or PDF file."), "proof")
 
 
 def submit_claim(
@@ -173,26 +175,27 @@ def submit_claim(
     bank_serial: str,
     proof: bytes | None = None,
 ) -> RemittanceClaim:
-    """Record a customer's remittance claim (pending review). Commits."""
+    """Record a customer's remittance claim (pending review). Flushes."""
     settings = billing_settings(customer.store_id)
     if not takes_bank_transfers(settings):
-        raise OfflineTopupDisabled("This store does not take bank transfers.")
+        raise OfflineTopupDisabled(_("This store does not take bank transfers."))
     value = ledger.parse_amount(amount)
-    if not isinstance(paid_on, date) or paid_on > datetime.now(UTC).date() + timedelta(days=1):
-        raise RemittanceError("The payment date cannot be in the future.", "paid_on")
+    if not isinstance(paid_on, date) or paid_on > utcnow().date() + timedelta(days=1):
+        raise RemittanceError(_("The payment date cannot be in the future."), "paid_on")
     payer_name = (payer_name or "").strip()
     if not payer_name or len(payer_name) > 120:
-        raise RemittanceError("Give the payer's name (at most 120 characters).", "payer_name")
+        raise RemittanceError(_("Give the payer's name (at most 120 characters)."), "payer_name")
     serial = (bank_serial or "").strip()
     if not serial or len(serial) > 64:
-        raise RemittanceError("Give the bank's serial number.", "bank_serial")
+        raise RemittanceError(_("Give the bank's serial number."), "bank_serial")
     taken = db.session.scalar(
-        select(RemittanceClaim.id)
-        .where(RemittanceClaim.store_id == customer.store_id, RemittanceClaim.bank_serial == serial)
-        .execution_options(all_stores=True)
+        in_store(
+            select(RemittanceClaim.id).where(RemittanceClaim.bank_serial == serial),
+            customer.store_id,
+        )
     )
     if taken is not None:
-        raise SerialNumberTaken("This bank serial number was already claimed.", "bank_serial")
+        raise SerialNumberTaken(_("This bank serial number was already claimed."), "bank_serial")
 
     proof_file: Path | None = None
     if proof is not None:
@@ -200,7 +203,9 @@ def submit_claim(
         try:
             uploads.check_quota(customer.id, [proof])
         except uploads.UploadQuotaExceeded:
-            raise UploadQuotaExceeded("You have stored too many files.", "proof") from None
+            raise UploadQuotaExceeded(
+                _("You have stored too many files: contact the store to make room."), "proof"
+            ) from None
         folder = Path(current_app.instance_path) / "remittance" / str(customer.store_id)
         folder.mkdir(parents=True, exist_ok=True)
         proof_file = folder / f"{uuid.uuid4().hex}.{extension}"
@@ -221,13 +226,13 @@ def submit_claim(
     )
     db.session.add(claim)
     try:
-        db.session.commit()
+        db.session.flush()  # a concurrent claim of the same serial fails here (unique index)
     except IntegrityError:
-        db.session.rollback()
+        db.session.rollback()  # a failed flush leaves nothing to keep
         if proof_file is not None:
             proof_file.unlink(missing_ok=True)
         raise SerialNumberTaken(
-            "This bank serial number was already claimed.", "bank_serial"
+            _("This bank serial number was already claimed."), "bank_serial"
         ) from None
     return claim
 
@@ -237,78 +242,73 @@ def submit_claim(
 
 def _locked_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
     if not staff.is_active:
-        raise WrongStore("This staff account is disabled.")
-    claim = ledger.lock_row(RemittanceClaim, claim_id, "status")
+        raise WrongStore(_("No such claim."))
+    claim = ledger.lock_row(RemittanceClaim, claim_id, "status", staff.store_id)
     if claim is None or claim.store_id != staff.store_id:
-        db.session.rollback()
-        raise WrongStore("No such claim.")
+        raise WrongStore(_("No such claim."))
     if not has_permission(staff, "claims.approve"):
-        db.session.rollback()
         raise PermissionDenied("claims.approve")
     if claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
-        db.session.rollback()
-        raise ClaimAlreadyDecided(f"This claim is already {claim.status.value}.")
+        raise ClaimAlreadyDecided(_("This claim has already been decided."))
     return claim
 
 
 def approve_claim(claim_id: int, staff: Staff) -> RemittanceClaim:
     """Approve a claim. Above the threshold the first approval waits for a second, different
-    staff member; the final approval credits the wallet once. Commits."""
-    try:
-        claim = _locked_claim(claim_id, staff)
-        threshold = billing_settings(claim.store_id).second_approval_threshold
-        if claim.status is ClaimStatus.PENDING:
-            claim.first_approver_id = staff.id
-            if threshold is not None and claim.amount > threshold:
-                claim.status = ClaimStatus.AWAITING_SECOND_APPROVAL
-                db.session.commit()
-                return claim
-        else:  # awaiting the second approval
-            if staff.id == claim.first_approver_id:
-                raise SameApprover("A second, different staff member must approve this claim.")
-            claim.second_approver_id = staff.id
-        customer = db.session.get(Customer, claim.customer_id)
-        assert customer is not None
-        txn = services.credit(
-            customer,
-            claim.amount,
-            f"bank transfer {claim.bank_serial} from {claim.payer_name}",
-            reference=f"remittance:{claim.id}",
-            source=AccountKind.BANK_CLEARING,
-            staff=staff,
-            kind=TransactionKind.REMITTANCE,
-        )
-        claim.transaction_id = txn.id
-        claim.status = ClaimStatus.APPROVED
-        claim.decided_at = datetime.now(UTC)
-        mail.queue_customer_mail(
-            "claim_approved", claim.id, claim.customer_id, claim.store_id,
-            amount=claim.amount, currency=claim.currency,
-        )  # fmt: skip
-        db.session.commit()
-        return claim
-    except BaseException:
-        db.session.rollback()
-        raise
+    staff member; the final approval credits the wallet once (the claim row stays locked until
+    the caller commits). Flushes."""
+    claim = _locked_claim(claim_id, staff)
+    threshold = billing_settings(claim.store_id).second_approval_threshold
+    if claim.status is ClaimStatus.PENDING:
+        claim.first_approver_id = staff.id
+        if threshold is not None and claim.amount > threshold:
+            claim.status = ClaimStatus.AWAITING_SECOND_APPROVAL
+            db.session.flush()
+            return claim
+    else:  # awaiting the second approval
+        if staff.id == claim.first_approver_id:
+            raise SameApprover(
+                _(
+                    "You already approved this claim: a second, different staff member "
+                    "must approve it."
+                )
+            )
+        claim.second_approver_id = staff.id
+    customer = db.session.get(Customer, claim.customer_id)
+    assert customer is not None
+    txn = services.credit(
+        customer,
+        claim.amount,
+        f"bank transfer {claim.bank_serial} from {claim.payer_name}",
+        reference=f"remittance:{claim.id}",
+        source=AccountKind.BANK_CLEARING,
+        staff=staff,
+        kind=TransactionKind.REMITTANCE,
+    )
+    claim.transaction_id = txn.id
+    claim.status = ClaimStatus.APPROVED
+    claim.decided_at = utcnow()
+    mail.queue_customer_mail(
+        "claim_approved", claim.id, claim.customer_id, claim.store_id,
+        amount=claim.amount, currency=claim.currency,
+    )  # fmt: skip
+    db.session.flush()
+    return claim
 
 
 def reject_claim(claim_id: int, staff: Staff, reason: str) -> RemittanceClaim:
-    """Reject a pending claim with a reason (no money moves). Commits."""
+    """Reject a pending claim with a reason (no money moves). Flushes."""
     reason = (reason or "").strip()
     if not reason:
-        raise RemittanceError("Give a reason for the rejection.", "reason")
-    try:
-        claim = _locked_claim(claim_id, staff)
-        claim.status = ClaimStatus.REJECTED
-        claim.rejected_by_id = staff.id
-        claim.reject_reason = reason[:500]
-        claim.decided_at = datetime.now(UTC)
-        mail.queue_customer_mail(
-            "claim_rejected", claim.id, claim.customer_id, claim.store_id,
-            amount=claim.amount, currency=claim.currency, reason=claim.reject_reason,
-        )  # fmt: skip
-        db.session.commit()
-        return claim
-    except BaseException:
-        db.session.rollback()
-        raise
+        raise RemittanceError(_("Give a reason for the rejection."), "reason")
+    claim = _locked_claim(claim_id, staff)
+    claim.status = ClaimStatus.REJECTED
+    claim.rejected_by_id = staff.id
+    claim.reject_reason = reason[:500]
+    claim.decided_at = utcnow()
+    mail.queue_customer_mail(
+        "claim_rejected", claim.id, claim.customer_id, claim.store_id,
+        amount=claim.amount, currency=claim.currency, reason=claim.reject_reason,
+    )  # fmt: skip
+    db.session.flush()
+    return claim

@@ -7,16 +7,23 @@ commit, so the balance change commits with the event that causes it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import require_permission
 from storefront.billing import ledger
-from storefront.billing.errors import InvalidAmount, RefundExceedsPayment, WrongStore
+from storefront.billing.errors import (
+    BalanceBelowZero,
+    InsufficientBalance,
+    InvalidAmount,
+    InvalidCursor,
+    RefundExceedsPayment,
+    WrongStore,
+)
 from storefront.billing.idempotency import run_once
 from storefront.billing.ledger import Leg
 from storefront.billing.models import (
@@ -26,8 +33,10 @@ from storefront.billing.models import (
     TransactionKind,
     Wallet,
 )
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.models import Store
+from storefront.stores.tenancy import in_store
 
 FUND_SCOPE = "admin.funds"
 MAX_PAGE = 100
@@ -36,13 +45,13 @@ MAX_PAGE = 100
 def store_currency(store_id: int) -> str:
     currency = db.session.scalar(select(Store.currency).where(Store.id == store_id))
     if currency is None:
-        raise WrongStore(f"store {store_id} does not exist")
+        raise WrongStore(_("No such store."))
     return currency
 
 
 def _same_store(customer: Customer, staff: Staff | None) -> None:
     if staff is not None and (staff.store_id != customer.store_id or not staff.is_active):
-        raise WrongStore("This staff member cannot act on this customer.")
+        raise WrongStore(_("No such customer."))
 
 
 def _move(
@@ -56,7 +65,7 @@ def _move(
 ) -> tuple[JournalTransaction, Wallet]:
     """Lock the customer's wallet and post ``amount`` to it against the store's ``counter``."""
     store_id, currency = customer.store_id, store_currency(customer.store_id)
-    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
+    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency), store_id)
     wallet_account = db.session.get(ledger.LedgerAccount, wallet.account_id)
     assert wallet_account is not None
     other = ledger.store_account(store_id, counter, currency)
@@ -71,7 +80,7 @@ def _move(
         staff_id=staff_id,
         locked_wallets=[wallet],
     )
-    wallet.updated_at = datetime.now(UTC)
+    wallet.updated_at = utcnow()
     return txn, wallet
 
 
@@ -96,9 +105,13 @@ def fund(
     payload = {"customer_id": customer_id, "amount": str(value), "note": note}
 
     def action() -> dict[str, Any]:
-        txn, wallet = _move(
-            customer, value, AccountKind.BANK_CLEARING, TransactionKind.FUND, note, None, staff_id
-        )
+        try:
+            txn, wallet = _move(
+                customer, value, AccountKind.BANK_CLEARING, TransactionKind.FUND, note, None,
+                staff_id,
+            )
+        except InsufficientBalance:
+            raise BalanceBelowZero(_("The balance cannot go below zero.")) from None
         return {
             "balance": ledger.format_amount(wallet.balance),
             "currency": wallet.currency,
@@ -111,7 +124,7 @@ def fund(
 def debit(customer: Customer, amount: Any, reason: str, reference: str) -> JournalTransaction:
     """The customer's wallet pays ``amount`` to the store's revenue. Does not commit."""
     value = ledger.parse_amount(amount)
-    txn, _ = _move(customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason,
+    txn, _wallet = _move(customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason,
                    reference)
     return txn
 
@@ -128,9 +141,9 @@ def credit(
     """Credit the customer's wallet from the store's ``source`` account. Does not commit."""
     value = ledger.parse_amount(amount)
     if source is AccountKind.CUSTOMER_WALLET:
-        raise InvalidAmount("credit source must be a store account")
+        raise InvalidAmount("credit source must be a store account", None)
     _same_store(customer, staff)
-    txn, _ = _move(customer, value, source, kind, reason, reference,
+    txn, _wallet = _move(customer, value, source, kind, reason, reference,
                    staff.id if staff else None)
     return txn
 
@@ -142,29 +155,37 @@ def refund(customer: Customer, amount: Any, reason: str, reference: str) -> Jour
     """
     value = ledger.parse_amount(amount)
     store_id, currency = customer.store_id, store_currency(customer.store_id)
-    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency))
+    wallet = ledger.lock_wallet(ledger.ensure_wallet(store_id, customer.id, currency), store_id)
     net = db.session.scalars(
-        select(Posting.amount)
-        .join(JournalTransaction, Posting.transaction_id == JournalTransaction.id)
-        .where(
-            Posting.account_id == wallet.account_id,
-            JournalTransaction.reference == reference,
-            JournalTransaction.kind.in_([TransactionKind.DEBIT, TransactionKind.REFUND]),
+        in_store(
+            select(Posting.amount)
+            .join(JournalTransaction, Posting.transaction_id == JournalTransaction.id)
+            .where(
+                Posting.account_id == wallet.account_id,
+                JournalTransaction.reference == reference,
+                JournalTransaction.kind.in_([TransactionKind.DEBIT, TransactionKind.REFUND]),
+            ),
+            store_id,
         )
-        .execution_options(all_stores=True)
     ).all()
     refundable = -sum(net, Decimal("0.00"))
     if value > refundable:
-        raise RefundExceedsPayment(f"only {refundable} of {reference} can be refunded")
-    txn, _ = _move(customer, value, AccountKind.REFUNDS, TransactionKind.REFUND, reason, reference)
+        raise RefundExceedsPayment(
+            _(
+                "only %(amount)s of %(reference)s can be refunded",
+                amount=refundable,
+                reference=reference,
+            )
+        )
+    txn, _wallet = _move(
+        customer, value, AccountKind.REFUNDS, TransactionKind.REFUND, reason, reference
+    )
     return txn
 
 
 def balance(customer: Customer) -> Decimal:
     value = db.session.scalar(
-        select(Wallet.balance)
-        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
-        .execution_options(all_stores=True)
+        in_store(select(Wallet.balance).where(Wallet.customer_id == customer.id), customer.store_id)
     )
     return ledger.quantize(value) if value is not None else Decimal("0.00")
 
@@ -177,10 +198,6 @@ def wallet_summary(customer: Customer) -> dict[str, str]:
     }
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
 def ledger_lines(
     customer: Customer, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -190,23 +207,21 @@ def ledger_lines(
     """
     limit = max(1, min(int(limit), MAX_PAGE))
     wallet = db.session.scalar(
-        select(Wallet)
-        .where(Wallet.customer_id == customer.id, Wallet.store_id == customer.store_id)
-        .execution_options(all_stores=True)
+        in_store(select(Wallet).where(Wallet.customer_id == customer.id), customer.store_id)
     )
     if wallet is None:
         return [], None
-    query = (
+    query = in_store(
         select(Posting, JournalTransaction)
         .join(JournalTransaction, Posting.transaction_id == JournalTransaction.id)
         .where(Posting.account_id == wallet.account_id)
         .order_by(Posting.id.desc())
-        .limit(limit + 1)
-        .execution_options(all_stores=True)
+        .limit(limit + 1),
+        customer.store_id,
     )
     if cursor:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise InvalidCursor("bad cursor")
+            raise InvalidCursor(_("Bad cursor."))
         query = query.where(Posting.id < int(cursor))
     rows = db.session.execute(query).all()
     items = [
@@ -232,18 +247,19 @@ def ledger_lines(
     return items, next_cursor
 
 
-def sum_postings(account_id: int) -> Decimal:
+def sum_postings(account_id: int, store_id: int) -> Decimal:
     """Exact sum of an account's postings (Decimal on every backend)."""
     if db.session.get_bind().dialect.name == "postgresql":
         total = db.session.scalar(
-            select(func.coalesce(func.sum(Posting.amount), 0))
-            .where(Posting.account_id == account_id)
-            .execution_options(all_stores=True)
+            in_store(
+                select(func.coalesce(func.sum(Posting.amount), 0)).where(
+                    Posting.account_id == account_id
+                ),
+                store_id,
+            )
         )
         return ledger.quantize(Decimal(total or 0))
     amounts = db.session.scalars(
-        select(Posting.amount)
-        .where(Posting.account_id == account_id)
-        .execution_options(all_stores=True)
+        in_store(select(Posting.amount).where(Posting.account_id == account_id), store_id)
     ).all()
     return sum(amounts, Decimal("0.00"))

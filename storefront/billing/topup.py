@@ -1,4 +1,4 @@
-"""Online top-ups through a payment gateway (an adapter; the sandbox gateway for now).
+"""Online top-ups through a payment gateway (an adapter; the sandbox gateway is the one built).
 
 Flow: the customer starts a top-up (``start_topup``: a pending ``Topup``, idempotent per form
 key), the browser is sent to the gateway's hosted page (``PaymentGateway.checkout_url``), and the
@@ -28,12 +28,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from storefront import mail
 from storefront.accounts.models import Customer
 from storefront.billing import ledger, services
-from storefront.billing.errors import BillingError, WrongStore
+from storefront.billing.errors import (
+    InvalidNotification,
+    OnlineTopupDisabled,
+    TopupError,
+    WrongStore,
+)
 from storefront.billing.models import (
     AccountKind,
     PaymentNotification,
@@ -41,7 +49,11 @@ from storefront.billing.models import (
     TopupStatus,
     TransactionKind,
 )
+from storefront.billing.remittance import billing_settings
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.stores.models import Store
+from storefront.stores.tenancy import across_stores, in_store
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +128,11 @@ class WalletSettings:
 
 
 SANDBOX_QUOTA_ID = "sandbox-coupon-quota"
+# the hosted payment page of the sandbox gateway (storefront.billing.payments_sandbox)
+SANDBOX_CHECKOUT_PATH = "/_paysandbox/checkout"
 
 
 def wallet_settings(app: Any = None) -> WalletSettings:
-    from flask import current_app
-
     found = getattr((app or current_app).config.get("SETTINGS"), "wallet", None)
     return found if isinstance(found, WalletSettings) else WalletSettings()
 
@@ -164,10 +176,6 @@ class Notification:
     amount: Decimal
     currency: str
     succeeded: bool
-
-
-class InvalidNotification(Exception):
-    """Bad signature, stale timestamp or malformed body: ignore (no money moves)."""
 
 
 class PaymentGateway(Protocol):
@@ -244,10 +252,8 @@ def gateway() -> PaymentGateway | None:
     """The configured gateway, or ``None`` when online payment is not available."""
     settings = wallet_settings()
     if settings.gateway == "sandbox":
-        from storefront.billing.payments_sandbox import CHECKOUT_PATH
-
         return HmacGateway(
-            "sandbox", settings.notify_secret, settings.notify_max_age_s, CHECKOUT_PATH
+            "sandbox", settings.notify_secret, settings.notify_max_age_s, SANDBOX_CHECKOUT_PATH
         )
     return None
 
@@ -255,37 +261,27 @@ def gateway() -> PaymentGateway | None:
 # --- services -------------------------------------------------------------------------------
 
 
-class TopupError(BillingError):
-    code = "invalid_topup"
-
-
-class OnlineTopupDisabled(TopupError):
-    code = "online_topup_disabled"
-
-
 def online_available(store_id: int) -> bool:
-    from storefront.billing.remittance import billing_settings
-
     return gateway() is not None and billing_settings(store_id).online_topup_enabled
 
 
 def start_topup(customer: Customer, amount: Any, idempotency_key: str) -> Topup:
-    """A pending top-up for ``amount`` (idempotent per customer and form key). Commits.
+    """A pending top-up for ``amount`` (idempotent per customer and form key). Flushes.
 
     The same key returns the first top-up (a double-clicked form starts one payment); the same
     key with a different amount is refused.
     """
     gw = gateway()
     if gw is None or not online_available(customer.store_id):
-        raise OnlineTopupDisabled("This store does not take online payments.")
+        raise OnlineTopupDisabled(_("This store does not take online payments."))
     value = ledger.parse_amount(amount)
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY:
-        raise TopupError("Missing form key: reload the page and try again.")
+        raise TopupError(_("Missing form key: reload the page and try again."))
     existing = _by_key(customer, key)
     if existing is not None:
         if existing.amount != value:
-            raise TopupError("This form was already used for a different amount.")
+            raise TopupError(_("This form was already used for a different amount."))
         return existing
     topup = Topup(
         store_id=customer.store_id,
@@ -299,36 +295,36 @@ def start_topup(customer: Customer, amount: Any, idempotency_key: str) -> Topup:
     )
     db.session.add(topup)
     try:
-        db.session.commit()
+        db.session.flush()  # a concurrent start with the same key fails here (unique index)
     except IntegrityError:
-        db.session.rollback()
+        db.session.rollback()  # a failed flush leaves nothing to keep
         found = _by_key(customer, key)
         if found is None or found.amount != value:
-            raise TopupError("This form was already used for a different amount.") from None
+            raise TopupError(_("This form was already used for a different amount.")) from None
         return found
     return topup
 
 
 def _by_key(customer: Customer, key: str) -> Topup | None:
     return db.session.scalar(
-        select(Topup)
-        .where(Topup.customer_id == customer.id, Topup.idempotency_key == key)
-        .execution_options(all_stores=True)
+        in_store(
+            select(Topup).where(Topup.customer_id == customer.id, Topup.idempotency_key == key),
+            customer.store_id,
+        )
     )
 
 
 def topup_for(customer: Customer, reference: str) -> Topup:
     found = db.session.scalar(
-        select(Topup)
-        .where(
-            Topup.reference == reference,
-            Topup.customer_id == customer.id,
-            Topup.store_id == customer.store_id,
+        in_store(
+            select(Topup)
+            .where(Topup.reference == reference, Topup.customer_id == customer.id)
+            .execution_options(populate_existing=True),
+            customer.store_id,
         )
-        .execution_options(all_stores=True, populate_existing=True)
     )
     if found is None:
-        raise WrongStore("No such top-up.")
+        raise WrongStore(_("No such top-up."))
     return found
 
 
@@ -343,7 +339,7 @@ def expiry_of(topup: Topup) -> datetime:
 
 def expire_if_stale(topup: Topup, now: datetime | None = None) -> bool:
     """Cancel a pending top-up left unpaid past ``STOREFRONT_TOPUP_EXPIRY_MINUTES``. Flushes."""
-    if topup.status is not TopupStatus.PENDING or (now or datetime.now(UTC)) < expiry_of(topup):
+    if topup.status is not TopupStatus.PENDING or (now or utcnow()) < expiry_of(topup):
         return False
     return _give_up(topup, EXPIRED)
 
@@ -352,13 +348,13 @@ def cancel_topup(customer: Customer, reference: str) -> Topup:
     """The customer gives up a pending top-up (a later payment is still credited). Flushes."""
     found = topup_for(customer, reference)
     if found.status is not TopupStatus.PENDING:
-        raise TopupError("Only a top-up waiting for payment can be cancelled.")
+        raise TopupError(_("Only a top-up waiting for payment can be cancelled."))
     _give_up(found, CUSTOMER_CANCEL)
     return found
 
 
 def _give_up(topup: Topup, why: str) -> bool:
-    locked = ledger.lock_row(Topup, topup.id, "status")
+    locked = ledger.lock_row(Topup, topup.id, "status", topup.store_id)
     if locked is None or locked.status is not TopupStatus.PENDING:
         return False
     locked.status, locked.problem = TopupStatus.CANCELLED, why
@@ -367,37 +363,40 @@ def _give_up(topup: Topup, why: str) -> bool:
 
 
 def expire_topups(now: datetime | None = None) -> int:
-    """Cancel every pending top-up past its expiry (the worker's periodic job). Commits."""
-    moment = now or datetime.now(UTC)
+    """Cancel every store's pending top-ups past their expiry (the worker's periodic job).
+    Flushes."""
+    moment = now or utcnow()
     cutoff = moment - timedelta(minutes=wallet_settings().topup_expiry_minutes)
-    stale = db.session.scalars(
-        select(Topup)
-        .where(Topup.status == TopupStatus.PENDING, Topup.created_at < cutoff)
-        .execution_options(all_stores=True)
-    ).all()
-    done = sum(_give_up(t, EXPIRED) for t in stale)
-    db.session.commit()
+    stale = select(Topup).where(Topup.status == TopupStatus.PENDING, Topup.created_at < cutoff)
+    done = 0
+    for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
+        for found in db.session.scalars(in_store(stale, store_id)).all():
+            done += _give_up(found, EXPIRED)
     return done
 
 
 def expire_topups_job(job: Any) -> None:
+    """The worker's job: it commits what this flushes."""
     expire_topups()
 
 
 def recent_topups(customer: Customer, limit: int = 10) -> list[Topup]:
     return list(
         db.session.scalars(
-            select(Topup)
-            .where(Topup.customer_id == customer.id, Topup.store_id == customer.store_id)
-            .order_by(Topup.id.desc())
-            .limit(limit)
-            .execution_options(all_stores=True)
+            in_store(
+                select(Topup)
+                .where(Topup.customer_id == customer.id)
+                .order_by(Topup.id.desc())
+                .limit(limit),
+                customer.store_id,
+            )
         )
     )
 
 
 def handle_notification(gateway_name: str, body: bytes, headers: Mapping[str, str]) -> str:
-    """Process one gateway notification; returns the outcome (for logs and tests). Commits.
+    """Process one gateway notification; returns the outcome (for logs and tests). Flushes:
+    the notify endpoint commits the credit, the recorded nonce and the top-up together.
 
     Outcomes: ``credited``; ``already_paid``; ``cancelled``; and the ignored ones, which move
     no money: ``unknown_gateway``, ``invalid`` (signature/timestamp/body), ``replay`` (nonce seen),
@@ -413,13 +412,9 @@ def handle_notification(gateway_name: str, body: bytes, headers: Mapping[str, st
         return "invalid"
     try:
         outcome = _apply(gateway_name, note)
-        db.session.commit()
     except IntegrityError:  # the nonce was recorded by a concurrent or earlier delivery
-        db.session.rollback()
+        db.session.rollback()  # a failed flush leaves nothing to keep
         return "replay"
-    except BaseException:
-        db.session.rollback()
-        raise
     if outcome not in ("credited", "already_paid", "cancelled"):
         log.warning("payment notification %s for %s ignored: %s", note.nonce, note.reference,
                     outcome)
@@ -437,15 +432,19 @@ def _apply(gateway_name: str, note: Notification) -> str:
     record = PaymentNotification(gateway=gateway_name, nonce=note.nonce, outcome="received")
     db.session.add(record)
     db.session.flush()  # claims the nonce (unique); a concurrent replay fails here
-    topup_id = db.session.scalar(
-        select(Topup.id)
-        .where(Topup.reference == note.reference, Topup.gateway == gateway_name)
-        .execution_options(all_stores=True)
-    )
-    if topup_id is None:
+    # The gateway calls the notify URL of the store's domain, or the public URL for a store
+    # without one: the reference (unique across stores) finds the top-up in whichever store.
+    found = db.session.execute(
+        across_stores(
+            select(Topup.id, Topup.store_id).where(
+                Topup.reference == note.reference, Topup.gateway == gateway_name
+            )
+        )
+    ).first()
+    if found is None:
         record.outcome = "unknown_topup"
         return record.outcome
-    topup = ledger.lock_row(Topup, topup_id, "status")
+    topup = ledger.lock_row(Topup, found.id, "status", found.store_id)
     assert topup is not None
     record.topup_id = topup.id
     record.outcome = _settle(topup, note)
@@ -470,9 +469,7 @@ def _settle(topup: Topup, note: Notification) -> str:
         )[:255]
         return "amount_mismatch"
     customer = db.session.scalar(
-        select(Customer)
-        .where(Customer.id == topup.customer_id)
-        .execution_options(all_stores=True)
+        in_store(select(Customer).where(Customer.id == topup.customer_id), topup.store_id)
     )
     assert customer is not None
     txn = services.credit(
@@ -486,9 +483,7 @@ def _settle(topup: Topup, note: Notification) -> str:
     topup.transaction_id = txn.id
     topup.gateway_transaction_id = note.gateway_transaction_id
     topup.status = TopupStatus.PAID
-    topup.paid_at = datetime.now(UTC)
-    from storefront import mail
-
+    topup.paid_at = utcnow()
     mail.queue_customer_mail(
         "topup_credited", topup.id, customer.id, topup.store_id,
         amount=topup.amount, currency=topup.currency,

@@ -12,13 +12,13 @@ from storefront.billing.blueprint import bp
 from storefront.billing.errors import BillingError, WrongStore
 from storefront.billing.models import Topup, TopupStatus
 from storefront.billing.order_views import _poll_attempt, poll_delay
-from storefront.billing.wallet_views import _me, customer_required
+from storefront.billing.page_helpers import current_customer, customer_required
 from storefront.extensions import db
 
 
 def _find(reference: str) -> Topup:
     try:
-        found = topup.topup_for(_me(), reference)
+        found = topup.topup_for(current_customer(), reference)
     except WrongStore:
         abort(404)
     if topup.expire_if_stale(found):
@@ -31,7 +31,7 @@ def _page(template: str, found: Topup, attempt: int) -> ResponseReturnValue:
     return render_template(
         template,
         topup=found,
-        summary=services.wallet_summary(_me()),
+        summary=services.wallet_summary(current_customer()),
         final=found.status is not TopupStatus.PENDING,
         expires_at=topup.expiry_of(found),
         attempt=attempt,
@@ -56,7 +56,7 @@ def topup_progress(reference: str) -> ResponseReturnValue:
 @customer_required
 def topup_cancel(reference: str) -> ResponseReturnValue:
     try:
-        topup.cancel_topup(_me(), reference)
+        topup.cancel_topup(current_customer(), reference)
     except WrongStore:
         abort(404)
     except BillingError:

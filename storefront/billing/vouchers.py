@@ -1,6 +1,6 @@
 """Store vouchers: issue, list, apply to an amount, redeem inside checkout, revoke, reclaim.
 
-Checkout calls (the lead wires it in)::
+Checkout calls::
 
     app = apply_voucher(customer, code, quote_or_amount, products)   # read-only preview
     use = redeem(customer, code, quote_or_amount, products, reference=f"order:{order.id}")
@@ -15,29 +15,27 @@ The discount is ``min(face value remaining, amount)``: never negative, never mor
 left on the voucher, never more than the amount. Issuing posts nothing to the ledger (a voucher
 is a promise, not money moved); its unspent value is ``Voucher.remaining``.
 
-Mirroring: a voucher restricted to one customer who is linked at the provider is mirrored with
-``create_partner_coupons`` (when ``STOREFRONT_VOUCHER_QUOTA_ID`` names a coupon quota). An
-upstream failure keeps the local voucher and marks it ``upstream_pending``;
-``flask storefront sync-vouchers`` retries. Revoking a mirrored voucher reclaims it upstream
-(``reclaim_pending`` until that succeeds).
+Mirroring at the provider is :mod:`storefront.billing.voucher_mirror`: the functions here only
+mark a voucher ``upstream_pending`` (issued to a linked customer) or ``reclaim_pending``
+(revoked after it was mirrored); the caller commits, then mirrors.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import require_permission
-from storefront.billing import ledger, services
-from storefront.billing.errors import BillingError
+from storefront.billing import ledger, services, voucher_mirror
+from storefront.billing.errors import VoucherError, VoucherNotApplicable, VoucherNotFound
 from storefront.billing.ledger import Leg
 from storefront.billing.models import (
     AccountKind,
@@ -48,35 +46,16 @@ from storefront.billing.models import (
     VoucherStatus,
     VoucherUpstream,
 )
+from storefront.catalog.models import CustomerGroup, CustomerGroupMember
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
-log = logging.getLogger(__name__)
+sync_vouchers = voucher_mirror.sync_vouchers  # the sync-vouchers command's body
 
 REVENUE_DISCOUNT = "revenue_discount"  # a store-revenue sub-account for voucher discounts
 PRODUCTS = ("ecs", "evs", "vpc", "eip")
-SERVICE_TYPES = {
-    "ecs": "hws.service.type.ec2",
-    "evs": "hws.service.type.ebs",
-    "vpc": "hws.service.type.vpc",
-    "eip": "hws.service.type.vpc",
-}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-class VoucherError(BillingError):
-    code = "invalid_voucher"
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class VoucherNotFound(VoucherError):
-    code = "voucher_not_found"
-
-
-class VoucherNotApplicable(VoucherError):
-    code = "voucher_not_applicable"
 
 
 @dataclass(frozen=True)
@@ -101,7 +80,7 @@ def _amount_of(quote_or_amount: Any) -> Decimal:
     raw = getattr(quote_or_amount, "total", quote_or_amount)
     if isinstance(raw, Decimal):
         if not raw.is_finite() or raw < 0 or raw != ledger.quantize(raw):
-            raise VoucherError("Bad amount.", "amount")
+            raise VoucherError(_("Bad amount."), "amount")
         return raw
     return ledger.parse_amount(raw)
 
@@ -115,52 +94,45 @@ def _products_of(quote_or_amount: Any, products: Iterable[str] | None) -> set[st
 
 def _find(customer: Customer, code: str) -> Voucher:
     voucher = db.session.scalar(
-        select(Voucher)
-        .where(Voucher.store_id == customer.store_id, Voucher.code == (code or "").strip().upper())
-        .execution_options(all_stores=True, populate_existing=True)
+        in_store(
+            select(Voucher)
+            .where(Voucher.code == (code or "").strip().upper())
+            .execution_options(populate_existing=True),
+            customer.store_id,
+        )
     )
     if voucher is None:
-        raise VoucherNotFound("No such voucher.", "code")
+        raise VoucherNotFound(_("No such voucher."), "code")
     return voucher
 
 
 def _in_group(customer: Customer, group_id: int) -> bool:
-    from storefront.catalog.models import CustomerGroupMember
-
-    return (
-        db.session.scalar(
-            select(CustomerGroupMember.id)
-            .where(
-                CustomerGroupMember.group_id == group_id,
-                CustomerGroupMember.customer_id == customer.id,
-                CustomerGroupMember.store_id == customer.store_id,
-            )
-            .execution_options(all_stores=True)
-        )
-        is not None
+    member = select(CustomerGroupMember.id).where(
+        CustomerGroupMember.group_id == group_id, CustomerGroupMember.customer_id == customer.id
     )
+    return db.session.scalar(in_store(member, customer.store_id)) is not None
 
 
 def _check(voucher: Voucher, customer: Customer, amount: Decimal, products: set[str]) -> Decimal:
-    now = datetime.now(UTC)
+    now = utcnow()
     if voucher.status is not VoucherStatus.ACTIVE:
-        raise VoucherNotApplicable("This voucher was revoked.", "code")
+        raise VoucherNotApplicable(_("This voucher was revoked."), "code")
     if now < voucher.valid_from:
-        raise VoucherNotApplicable("This voucher is not valid yet.", "code")
+        raise VoucherNotApplicable(_("This voucher is not valid yet."), "code")
     if now >= voucher.valid_until:
-        raise VoucherNotApplicable("This voucher has expired.", "code")
+        raise VoucherNotApplicable(_("This voucher has expired."), "code")
     if voucher.customer_id is not None and voucher.customer_id != customer.id:
-        raise VoucherNotFound("No such voucher.", "code")
+        raise VoucherNotFound(_("No such voucher."), "code")
     if voucher.group_id is not None and not _in_group(customer, voucher.group_id):
-        raise VoucherNotApplicable("This voucher is for another customer group.", "code")
+        raise VoucherNotApplicable(_("This voucher is for another customer group."), "code")
     if voucher.usage_limit is not None and voucher.used_count >= voucher.usage_limit:
-        raise VoucherNotApplicable("This voucher has been used up.", "code")
+        raise VoucherNotApplicable(_("This voucher has been used up."), "code")
     if voucher.remaining <= 0:
-        raise VoucherNotApplicable("This voucher has been used up.", "code")
+        raise VoucherNotApplicable(_("This voucher has been used up."), "code")
     if voucher.products and not products <= set(voucher.products):
-        raise VoucherNotApplicable("This voucher does not cover these products.", "code")
+        raise VoucherNotApplicable(_("This voucher does not cover these products."), "code")
     if voucher.currency != services.store_currency(customer.store_id):
-        raise VoucherNotApplicable("This voucher is in another currency.", "code")
+        raise VoucherNotApplicable(_("This voucher is in another currency."), "code")
     return compute_discount(voucher.remaining, amount)
 
 
@@ -203,21 +175,25 @@ def redeem(
     raises ``VoucherNotApplicable``.
     """
     if not reference or len(reference) > 128:
-        raise VoucherError("A reference (1..128 characters) is required.", "reference")
+        raise VoucherError(_("A reference (1..128 characters) is required."), "reference")
     amount = _amount_of(quote_or_amount)
     found = _find(customer, code)
-    voucher = ledger.lock_row(Voucher, found.id, "used_count")
+    voucher = ledger.lock_row(Voucher, found.id, "used_count", customer.store_id)
     assert voucher is not None
     earlier = db.session.scalar(
-        select(VoucherRedemption)
-        .where(VoucherRedemption.voucher_id == voucher.id, VoucherRedemption.reference == reference)
-        .execution_options(all_stores=True)
+        in_store(
+            select(VoucherRedemption).where(
+                VoucherRedemption.voucher_id == voucher.id,
+                VoucherRedemption.reference == reference,
+            ),
+            customer.store_id,
+        )
     )
     if earlier is not None:
         return earlier
     discount = _check(voucher, customer, amount, _products_of(quote_or_amount, products))
     if discount <= 0:
-        raise VoucherNotApplicable("Nothing to discount.", "code")
+        raise VoucherNotApplicable(_("Nothing to discount."), "code")
     currency = voucher.currency
     outstanding = ledger.store_account(
         customer.store_id, AccountKind.VOUCHERS_OUTSTANDING, currency
@@ -253,7 +229,7 @@ def redeem(
 
 
 def _new_code() -> str:
-    return "V" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(11))
+    return "V" + "".join(secrets.choice(CODE_ALPHABET) for _position in range(11))
 
 
 def issue_voucher(
@@ -269,32 +245,37 @@ def issue_voucher(
     memo: str = "",
     mirror: bool = True,
 ) -> Voucher:
-    """Issue a voucher (owner/finance). Commits, then mirrors it upstream when it can."""
+    """Issue a voucher (owner/finance). Flushes.
+
+    A voucher for one customer linked at the provider comes back ``upstream_pending`` (when a
+    coupon quota is configured and ``mirror``): the caller commits, then mirrors it with
+    :func:`storefront.billing.voucher_mirror.push_upstream`.
+    """
     require_permission(staff, "vouchers.manage")
     value = ledger.parse_amount(face_value)
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
-        raise VoucherError("Give the validity window with a time zone.", "valid_until")
+        raise VoucherError(_("Give the validity window with a time zone."), "valid_until")
     if valid_until <= valid_from:
-        raise VoucherError("The voucher must end after it starts.", "valid_until")
-    if valid_until <= datetime.now(UTC):
-        raise VoucherError("The voucher would already have expired.", "valid_until")
+        raise VoucherError(_("The voucher must end after it starts."), "valid_until")
+    if valid_until <= utcnow():
+        raise VoucherError(_("The voucher would already have expired."), "valid_until")
     unknown = set(products) - set(PRODUCTS)
     if unknown:
-        raise VoucherError(f"Unknown products: {', '.join(sorted(unknown))}.", "products")
+        raise VoucherError(
+            _("Unknown products: %(products)s.", products=", ".join(sorted(unknown))), "products"
+        )
     if usage_limit is not None and not 1 <= usage_limit <= 1_000_000:
-        raise VoucherError("The usage limit is 1 or more.", "usage_limit")
+        raise VoucherError(_("The usage limit is 1 or more."), "usage_limit")
     if customer is not None and customer.store_id != staff.store_id:
-        raise VoucherError("No such customer.", "customer")
+        raise VoucherError(_("No such customer."), "customer")
     if customer is not None and group_id is not None:
-        raise VoucherError("Restrict to a customer or to a group, not both.", "group")
+        raise VoucherError(_("Restrict to a customer or to a group, not both."), "group")
     if group_id is not None:
-        from storefront.catalog.models import CustomerGroup
-
         group = db.session.get(CustomerGroup, group_id)
         if group is None or group.store_id != staff.store_id:
-            raise VoucherError("No such customer group.", "group")
+            raise VoucherError(_("No such customer group."), "group")
     linked = customer is not None and bool(customer.provider_customer_id)
-    quota = _quota_id()
+    quota = voucher_mirror.quota_id()
     voucher = Voucher(
         store_id=staff.store_id,
         code=_new_code(),
@@ -316,21 +297,13 @@ def issue_voucher(
         created_by_id=staff.id,
     )
     db.session.add(voucher)
-    db.session.commit()
-    if voucher.upstream is VoucherUpstream.PENDING:
-        push_upstream(voucher)
+    db.session.flush()
     return voucher
 
 
 def list_vouchers(staff: Staff, status: str | None = None, limit: int = 200) -> list[Voucher]:
     require_permission(staff, "money.view")
-    query = (
-        select(Voucher)
-        .where(Voucher.store_id == staff.store_id)
-        .order_by(Voucher.id.desc())
-        .limit(limit)
-        .execution_options(all_stores=True)
-    )
+    query = in_store(select(Voucher).order_by(Voucher.id.desc()).limit(limit), staff.store_id)
     if status in {s.value for s in VoucherStatus}:
         query = query.where(Voucher.status == VoucherStatus(status))
     return list(db.session.scalars(query))
@@ -338,36 +311,32 @@ def list_vouchers(staff: Staff, status: str | None = None, limit: int = 200) -> 
 
 def customer_vouchers(customer: Customer) -> list[Voucher]:
     """Vouchers this customer may use: theirs, their groups', and the store's open ones."""
-    from storefront.catalog.models import CustomerGroupMember
-
     groups = select(CustomerGroupMember.group_id).where(
         CustomerGroupMember.customer_id == customer.id
     )
-    query = (
+    query = in_store(
         select(Voucher)
         .where(
-            Voucher.store_id == customer.store_id,
             (Voucher.customer_id == customer.id)
             | (Voucher.group_id.in_(groups))
             | ((Voucher.customer_id.is_(None)) & (Voucher.group_id.is_(None))),
         )
-        .order_by(Voucher.valid_until)
-        .execution_options(all_stores=True)
+        .order_by(Voucher.valid_until),
+        customer.store_id,
     )
     return list(db.session.scalars(query))
 
 
 def revoke_voucher(staff: Staff, voucher_id: int) -> Voucher:
-    """Revoke (owner/finance): no further use; reclaimed upstream if mirrored. Commits."""
+    """Revoke (owner/finance): no further use. Flushes; a mirrored voucher comes back
+    ``reclaim_pending``: the caller commits, then reclaims it with
+    :func:`storefront.billing.voucher_mirror.pull_upstream`."""
     require_permission(staff, "vouchers.manage")
-    voucher = ledger.lock_row(Voucher, voucher_id, "used_count")
-    if voucher is None or voucher.store_id != staff.store_id:
-        db.session.rollback()
-        raise VoucherNotFound("No such voucher.")
+    voucher = ledger.lock_row(Voucher, voucher_id, "used_count", staff.store_id)
+    if voucher is None:
+        raise VoucherNotFound(_("No such voucher."))
     _revoke(voucher)
-    db.session.commit()
-    if voucher.upstream is VoucherUpstream.RECLAIM_PENDING:
-        pull_upstream(voucher)
+    db.session.flush()
     return voucher
 
 
@@ -375,161 +344,46 @@ def _revoke(voucher: Voucher) -> None:
     if voucher.status is VoucherStatus.REVOKED:
         return
     voucher.status = VoucherStatus.REVOKED
-    voucher.revoked_at = datetime.now(UTC)
+    voucher.revoked_at = utcnow()
     if voucher.upstream is VoucherUpstream.MIRRORED:
         voucher.upstream = VoucherUpstream.RECLAIM_PENDING
     elif voucher.upstream is VoucherUpstream.PENDING:
         voucher.upstream = VoucherUpstream.LOCAL  # never reached the provider
 
 
-def reclaim_store_vouchers(customer: Customer) -> list[Voucher]:
-    """The association switch: the store's vouchers go back to the store (partner).
-
-    Revokes every active voucher issued to this customer alone (group and store-wide vouchers
-    simply stop applying once the customer has left) and reclaims mirrored ones at the provider
-    (``reclaim_pending`` until it succeeds). Vouchers the provider issued are not ours and are
-    untouched. Commits; returns the vouchers revoked.
-    """
+def revoke_customer_vouchers(customer: Customer) -> list[Voucher]:
+    """Revoke every active voucher issued to this customer alone (group and store-wide
+    vouchers simply stop applying once the customer has left). Flushes; returns the vouchers
+    revoked (mirrored ones ``reclaim_pending``: commit, then
+    :func:`storefront.billing.voucher_mirror.pull_upstream` each)."""
     ids = db.session.scalars(
-        select(Voucher.id)
-        .where(
-            Voucher.store_id == customer.store_id,
-            Voucher.customer_id == customer.id,
-            Voucher.status == VoucherStatus.ACTIVE,
+        in_store(
+            select(Voucher.id).where(
+                Voucher.customer_id == customer.id, Voucher.status == VoucherStatus.ACTIVE
+            ),
+            customer.store_id,
         )
-        .execution_options(all_stores=True)
     ).all()
     revoked: list[Voucher] = []
     for voucher_id in ids:
-        voucher = ledger.lock_row(Voucher, voucher_id, "used_count")
+        voucher = ledger.lock_row(Voucher, voucher_id, "used_count", customer.store_id)
         if voucher is not None and voucher.status is VoucherStatus.ACTIVE:
             _revoke(voucher)
             revoked.append(voucher)
-    db.session.commit()
-    for voucher in revoked:
-        if voucher.upstream is VoucherUpstream.RECLAIM_PENDING:
-            pull_upstream(voucher)
+    db.session.flush()
     return revoked
 
 
-# --- the provider mirror ------------------------------------------------------------------------
+def reclaim_store_vouchers(customer: Customer) -> list[Voucher]:
+    """The association switch: the store's vouchers go back to the store (partner).
 
-
-def _quota_id() -> str | None:
-    from storefront.billing.topup import wallet_settings
-
-    return wallet_settings().voucher_quota_id
-
-
-def push_upstream(voucher: Voucher) -> bool:
-    """Create the voucher's coupon at the provider; on failure stay ``upstream_pending``."""
-    from storefront.cloud.interface import CloudError
-    from storefront.extensions import cloud_provider
-
-    customer = db.session.scalar(
-        select(Customer).where(Customer.id == voucher.customer_id).execution_options(
-            all_stores=True
-        )
-    )
-    quota = _quota_id()
-    if customer is None or not customer.provider_customer_id or not quota:
-        return False
-    try:
-        provider = cloud_provider()
-        existing = _adoptable(provider, customer.provider_customer_id, voucher)
-        coupon_id = existing or provider.create_partner_coupons(
-            quota_id=quota,
-            customer_ids=[customer.provider_customer_id],
-            face_value=voucher.face_value,
-            valid_from=voucher.valid_from,
-            valid_until=voucher.valid_until,
-            cloud_service_types=sorted({SERVICE_TYPES[p] for p in voucher.products}),
-            memo=f"storefront voucher {voucher.code}",
-        )[0].coupon_id
-    except (CloudError, IndexError) as exc:
-        voucher.upstream_error = str(exc)[:255]
-        db.session.commit()
-        log.warning("voucher %s not mirrored yet: %s", voucher.code, exc)
-        return False
-    voucher.upstream_coupon_id = coupon_id
-    voucher.upstream = VoucherUpstream.MIRRORED
-    voucher.upstream_error = None
-    db.session.commit()
-    return True
-
-
-def _adoptable(provider: Any, provider_customer_id: str, voucher: Voucher) -> str | None:
-    """A coupon an earlier, ambiguous attempt may have created (same value and window, not
-    linked to another voucher): adopt it instead of issuing twice."""
-    if voucher.upstream_error is None:
-        return None  # first attempt: nothing can exist yet
-    taken = set(
-        db.session.scalars(
-            select(Voucher.upstream_coupon_id)
-            .where(Voucher.upstream_coupon_id.is_not(None))
-            .execution_options(all_stores=True)
-        )
-    )
-    for coupon in provider.list_issued_partner_coupons(customer_id=provider_customer_id).items:
-        if (
-            coupon.coupon_id not in taken
-            and coupon.face_value == voucher.face_value
-            and coupon.expire_time is not None
-            and abs((coupon.expire_time - voucher.valid_until).total_seconds()) < 1
-        ):
-            return str(coupon.coupon_id)
-    return None
-
-
-def pull_upstream(voucher: Voucher) -> bool:
-    """Reclaim the voucher's coupon at the provider; on failure stay ``reclaim_pending``."""
-    from storefront.cloud.interface import CloudError, UpstreamRejected
-    from storefront.extensions import cloud_provider
-
-    if not voucher.upstream_coupon_id:
-        voucher.upstream = VoucherUpstream.LOCAL
-        db.session.commit()
-        return True
-    try:
-        cloud_provider().reclaim_partner_coupons(coupon_id=voucher.upstream_coupon_id)
-    except UpstreamRejected as exc:
-        voucher.upstream_error = str(exc)[:255]  # e.g. already used up there: staff decide
-        db.session.commit()
-        return False
-    except CloudError as exc:
-        voucher.upstream_error = str(exc)[:255]
-        db.session.commit()
-        return False
-    voucher.upstream = VoucherUpstream.RECLAIMED
-    voucher.upstream_error = None
-    db.session.commit()
-    return True
-
-
-def sync_vouchers() -> tuple[int, int]:
-    """Retry every ``upstream_pending`` and ``reclaim_pending`` voucher (all stores).
-
-    Returns ``(done, still_pending)``.
+    :func:`revoke_customer_vouchers`, committed (with whatever the switch changed before it),
+    then each mirrored voucher reclaimed at the provider, its outcome committed. Vouchers the
+    provider issued are not ours and are untouched. This is the switch's own unit of work
+    (``backoffice.association``): the provider calls must follow a commit, so it commits.
     """
-    ids = db.session.scalars(
-        select(Voucher.id)
-        .where(Voucher.upstream.in_([VoucherUpstream.PENDING, VoucherUpstream.RECLAIM_PENDING]))
-        .order_by(Voucher.id)
-        .execution_options(all_stores=True)
-    ).all()
-    done = pending = 0
-    for voucher_id in ids:
-        voucher = db.session.scalar(
-            select(Voucher).where(Voucher.id == voucher_id).execution_options(all_stores=True)
-        )
-        assert voucher is not None
-        if voucher.upstream is VoucherUpstream.PENDING:
-            ok = voucher.status is VoucherStatus.ACTIVE and push_upstream(voucher)
-            if voucher.status is not VoucherStatus.ACTIVE:
-                voucher.upstream = VoucherUpstream.LOCAL
-                db.session.commit()
-                ok = True
-        else:
-            ok = pull_upstream(voucher)
-        done, pending = (done + 1, pending) if ok else (done, pending + 1)
-    return done, pending
+    revoked = revoke_customer_vouchers(customer)
+    db.session.commit()
+    voucher_mirror.reclaim_all(revoked)
+    db.session.commit()
+    return revoked

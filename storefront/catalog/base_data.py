@@ -1,12 +1,6 @@
-"""The regions the partner sells in, the products' seeded texts (see ``sync.ensure_base``),
-and the upsert the syncs write with."""
+"""The regions the partner sells in and the products' seeded texts (see ``sync.ensure_base``)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy.orm import Session, scoped_session
 
 # The provider interface has no region listing: the regions the partner sells in.
 REGIONS: tuple[tuple[str, str, str], ...] = (
@@ -52,26 +46,3 @@ PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
 )
 
-
-def upsert(
-    session: Session | scoped_session[Any],
-    model: Any,
-    rows: list[dict[str, Any]],
-    keys: Sequence[str],
-) -> None:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` on PostgreSQL and SQLite."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(model).values(rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(model).values(rows)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
-    )
-    session.execute(stmt)

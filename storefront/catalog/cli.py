@@ -12,7 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from storefront.catalog import sync
-from storefront.catalog.services import utcnow
+from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError
 from storefront.extensions import cloud_provider, db
 

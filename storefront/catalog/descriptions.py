@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from flask import current_app
@@ -33,6 +32,7 @@ from storefront.backoffice import texts
 from storefront.catalog.errors import CatalogError
 from storefront.catalog.forms import MAX_DESCRIPTION
 from storefront.catalog.models import ProductText
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import current_store_id
 
@@ -177,7 +177,7 @@ def save(actor: Any, product: Described, description: str, description_zh: str) 
         row = ProductText(product_code=product.code)
         db.session.add(row)
     row.description, row.description_zh = description, description_zh
-    row.updated_at, row.updated_by_id = datetime.now(UTC), staff.id
+    row.updated_at, row.updated_by_id = utcnow(), staff.id
     db.session.flush()
     return row
 

@@ -15,6 +15,12 @@ import secrets
 
 from flask import after_this_request, current_app, g, request
 from flask.wrappers import Response
+from sqlalchemy import update
+
+from storefront.catalog.models import Quote
+from storefront.catalog.quotes import QUOTE_TTL
+from storefront.clock import utcnow
+from storefront.extensions import db
 
 COOKIE = "sf_quote_owner"
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
@@ -58,18 +64,10 @@ def transfer_to(customer_id: int, store_id: int) -> int:
     """Give the requester's anonymous quotes (those their ``sf_quote_owner`` cookie owns, in
     this store) to the customer who just logged in or registered, so a quote priced before
     logging in can be bought after. Flushes; the caller commits. How many moved."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import update
-
-    from storefront.catalog.models import Quote
-    from storefront.catalog.services import QUOTE_TTL
-    from storefront.extensions import db
-
     key = request.cookies.get(COOKIE)
     if key is None or not _SHAPE.fullmatch(key):
         return 0
-    now = datetime.now(UTC)
+    now = utcnow()
     result = db.session.execute(
         update(Quote)
         .where(
@@ -81,6 +79,6 @@ def transfer_to(customer_id: int, store_id: int) -> int:
             Quote.session_key == key,
         )
         .values(customer_id=customer_id, session_key=None)
-        .execution_options(synchronize_session=False, all_stores=True)
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

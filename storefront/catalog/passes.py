@@ -1,6 +1,7 @@
 """Run a sync's units of work so that it completes while the provider fails some calls.
 
-Every unit is fetched and committed on its own (see :mod:`storefront.catalog.sync`). A unit
+This is the syncs' job runner and owns their transactions: every unit is fetched and committed
+on its own (see :mod:`storefront.catalog.sync`), after the setup the units rely on. A unit
 whose calls still fail after the client's own retries (:class:`UpstreamUnavailable`: 5xx,
 timeouts, 429 throttling) is rolled back and set aside; the others go on. The units set aside
 are tried again in later passes, with a growing pause, until all are done, ``passes`` passes
@@ -44,9 +45,14 @@ def run_units(
     label: str,
     passes: int = PASSES,
     pause_s: float = PAUSE_S,
+    setup: Callable[[], None] | None = None,
 ) -> int:
-    """``fetch(unit)`` each unit (True: fetched, False: fresh, skipped); returns the number
-    fetched. Raises :class:`SyncIncomplete` when some units never succeeded."""
+    """``setup()`` then ``fetch(unit)`` each unit (True: fetched, False: fresh, skipped),
+    committing each; returns the number fetched. Raises :class:`SyncIncomplete` when some units
+    never succeeded."""
+    if setup is not None:
+        setup()
+        session.commit()
     pending: Iterable[U] = units
     fetched, idle, pause = 0, 0, pause_s
     for attempt in range(max(1, passes)):
@@ -57,6 +63,7 @@ def run_units(
             try:
                 if fetch(unit):
                     progress += 1
+                session.commit()
             except UpstreamUnavailable as exc:
                 session.rollback()
                 failed.append(unit)

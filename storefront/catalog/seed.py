@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from storefront.catalog import sync
-from storefront.catalog.services import utcnow
+from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError
 from storefront.extensions import cloud_provider, db
 

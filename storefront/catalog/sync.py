@@ -1,8 +1,9 @@
 """Sync the catalogue and the price book from the provider into local tables.
 
 Both jobs are split into small units of work (a region x resource type x charge mode for the
-catalogue; a region x time unit x batch of specs for prices). Each unit is fetched, upserted
-and committed on its own, so the jobs are safe to run while the storefront serves, and a job
+catalogue; a region x time unit x batch of specs for prices). Each unit is fetched and upserted
+here, and committed on its own by the runner (:func:`.passes.run_units`), so the jobs are safe
+to run while the storefront serves, and a job
 that stopped half-way continues where it stopped: units done within ``window`` are skipped.
 Units whose calls keep failing are tried again in later passes (:mod:`.passes`), so a sync
 completes while the provider fails or throttles some of its calls.
@@ -24,8 +25,9 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
+from storefront import sql
 from storefront.catalog import pricing
-from storefront.catalog.base_data import PRODUCTS, REGIONS, upsert
+from storefront.catalog.base_data import PRODUCTS, REGIONS
 from storefront.catalog.models import (
     PriceBookEntry,
     Product,
@@ -84,6 +86,13 @@ PROBE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50, 100, 200, 500, 1000, 2000,
 DBSession = Session | scoped_session[Any]
 
 
+def upsert(session: DBSession, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``rows`` (nothing for no rows)."""
+    stmt = sql.upsert(table, rows, keys)
+    if stmt is not None:
+        session.execute(stmt)
+
+
 def _fresh(session: DBSession, key: str, now: datetime, window: timedelta) -> bool:
     mark = session.get(SyncMark, key)
     return mark is not None and now - mark.fetched_at < window
@@ -115,7 +124,7 @@ def ensure_base(session: DBSession) -> None:
                     sort=sort,
                 )
             )
-    session.commit()
+    session.flush()
 
 
 def _family(source: Source, name: str | None) -> str | None:
@@ -175,10 +184,10 @@ def sync_catalog(
 ) -> int:
     """Fetch specs per region, resource type and charge mode; returns the units fetched.
     Units that keep failing are tried again in later passes (:func:`passes.run_units`)."""
-    ensure_base(session)
     fetch = partial(_catalog_unit, session, provider, now=now, window=window, force=force)
     todo = units if units is not None else catalogue_units()
-    return run_units(todo, fetch, session=session, label="catalogue", passes=passes)
+    setup = partial(ensure_base, session)  # regions and products, committed before the units
+    return run_units(todo, fetch, session=session, label="catalogue", passes=passes, setup=setup)
 
 
 def _catalog_unit(
@@ -222,7 +231,6 @@ def _catalog_unit(
     if region_row is not None:
         region_row.synced_at = now
     _mark(session, key, now)
-    session.commit()
     return True
 
 
@@ -423,7 +431,6 @@ def _price_unit(
         _store_tiers(session, PriceBookEntry, base, spec_tiers)
     if period_unit is not pricing.PeriodUnit.HOUR:
         _sync_terms(session, provider, region, period_unit, batch, now, by_type)
-    session.commit()
     return True
 
 

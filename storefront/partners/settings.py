@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import current_app
+
 from storefront.cloud import demo
 
 MODES = ("solution_provider", "distributor")
@@ -90,7 +92,5 @@ class PartnerSettings:
 
 def partner_settings() -> PartnerSettings:
     """The running app's partner settings (defaults when the app has none)."""
-    from flask import current_app
-
     settings: PartnerSettings | None = current_app.config["SETTINGS"].partners
     return settings if settings is not None else PartnerSettings()

@@ -136,6 +136,7 @@ def test_a_customer_has_a_quota_of_stored_files(
             bank_account="6222 0000 1111",
             bank_holder="Blue Co",
         )
+        db.session.commit()
     small = extra_app(STOREFRONT_UPLOAD_QUOTA_FILES="2")
     client, customer = _customer_client(small, make_customer)
     for serial in ("SN-1", "SN-2", "SN-3"):

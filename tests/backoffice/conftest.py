@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -42,8 +43,6 @@ def login(app: Flask) -> Callable[..., FlaskClient]:
     """A test client logged in (through the real login form) as ``principal``."""
 
     def go(principal: Staff | Customer, host: str = "localhost") -> FlaskClient:
-        import re
-
         client = app.test_client()
         path = "/admin/login" if isinstance(principal, Staff) else "/login"
         page = client.get(path, headers={"Host": host}).get_data(as_text=True)

@@ -8,6 +8,7 @@ from typing import Any
 from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer, CustomerStatus, RealnameStatus, StaffRole
 from storefront.extensions import db
+from tests.accounts.helpers import register
 
 
 def auth(token: str, host: str = "localhost") -> dict[str, str]:
@@ -95,8 +96,6 @@ def test_detail_of_an_unfunded_customer_says_zero(
 def test_freeze_and_unfreeze_mirror_to_the_provider(
     app: Any, client: Any, make_staff: Any, token_for: Any, sandbox: Any
 ) -> None:
-    from tests.accounts.helpers import register
-
     created = register(client).get_json()
     staff = make_staff()
     headers = auth(token_for(staff))

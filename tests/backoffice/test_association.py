@@ -27,7 +27,7 @@ from storefront.backoffice.association_models import AssociationSettlement, Sett
 from storefront.backoffice.errors import BackofficeError
 from storefront.backoffice.models import AuditEntry
 from storefront.billing import services as billing
-from storefront.billing import vouchers
+from storefront.billing import voucher_mirror, vouchers
 from storefront.billing.models import (
     Order,
     OrderLine,
@@ -38,7 +38,7 @@ from storefront.billing.models import (
     VoucherStatus,
     VoucherUpstream,
 )
-from storefront.extensions import db
+from storefront.extensions import cloud_provider, db
 from tests.builders import PASSWORD
 
 NOW = datetime.now(UTC)
@@ -51,8 +51,6 @@ def owner(make_staff: Callable[..., Staff]) -> Staff:
 
 def _linked_customer(app: Flask, make_customer: Callable[..., Customer], **kw: Any) -> Customer:
     """A customer really created at the cloud sandbox under the demo partner."""
-    from storefront.extensions import cloud_provider
-
     customer = make_customer(**kw)
     with app.test_request_context():
         created = cloud_provider().create_sub_customer(
@@ -73,6 +71,9 @@ def _voucher(app: Flask, staff: Staff, **kwargs: Any) -> Voucher:
     kwargs.setdefault("valid_until", NOW + timedelta(days=30))
     with app.test_request_context():
         voucher = vouchers.issue_voucher(staff, **kwargs)
+        db.session.commit()
+        voucher_mirror.mirror(voucher)  # as the staff page does once the voucher is saved
+        db.session.commit()
         db.session.refresh(voucher)
         db.session.expunge(voucher)
         return voucher
@@ -166,8 +167,6 @@ def test_switch_reclaims_store_vouchers_records_settlement_and_closes(
     sandbox: Any,
     mail_dir: Path,
 ) -> None:
-    from storefront.extensions import cloud_provider
-
     customer = _linked_customer(app, make_customer)
     with app.test_request_context():
         billing.fund(customer, "120.00", "setup", owner)
@@ -258,9 +257,7 @@ def test_login_refused_and_tokens_stop_after_switch(
 
     assert api.get("/api/v1/me", headers=headers).status_code == 401
     app.config["WTF_CSRF_ENABLED"] = False
-    resp = app.test_client().post(
-        "/login", data={"email": customer.email, "password": PASSWORD}
-    )
+    resp = app.test_client().post("/login", data={"email": customer.email, "password": PASSWORD})
     assert resp.status_code != 302
     resp = app.test_client().post(
         "/api/v1/auth/token", json={"email": customer.email, "password": PASSWORD}

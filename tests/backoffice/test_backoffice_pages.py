@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer, CustomerStatus, Staff, StaffRole
-from storefront.backoffice.models import AuditEntry
+from storefront.backoffice import audit
+from storefront.backoffice.models import AuditEntry, ViewAsGrant
 from storefront.extensions import db
 from storefront.stores.models import Store
+from storefront.stores.tenancy import store_context
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -20,8 +24,6 @@ PNG = (
 
 
 def csrf(client: Any, path: str) -> str:
-    import re
-
     html = client.get(path).get_data(as_text=True)
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'<meta name="csrf-token" content="([^"]+)"', html
@@ -81,10 +83,6 @@ def test_view_as_is_read_only_time_limited_and_visible_to_the_customer(
     # the staff member is still staff: no customer session was created
     assert client.get("/account").status_code in (200, 302)
     with app.app_context():
-        from datetime import UTC, datetime, timedelta
-
-        from storefront.backoffice.models import ViewAsGrant
-
         grant = db.session.scalars(db.select(ViewAsGrant).execution_options(all_stores=True)).one()
         grant.expires_at = datetime.now(UTC) - timedelta(seconds=1)
         db.session.commit()
@@ -98,16 +96,12 @@ def test_view_as_is_read_only_time_limited_and_visible_to_the_customer(
 def test_audit_is_append_only_filterable_and_exports_csv(
     app: Any, make_staff: Any, make_customer: Any, login: Any
 ) -> None:
-    from storefront.backoffice import audit
-
     owner = make_staff(role=StaffRole.OWNER)
     customer = make_customer()
     with app.app_context():
         store = db.session.get(Store, owner.store_id)
         staff = db.session.get(Staff, owner.id)
         c = db.session.get(Customer, customer.id)
-        from storefront.stores.tenancy import store_context
-
         with store_context(store):  # type: ignore[arg-type]
             audit.record(staff, "customer.note", c, {"text": '=HYPERLINK("x")'}, "127.0.0.1")
             audit.record(staff, "staff.role", staff, {}, None)

@@ -21,9 +21,7 @@ def test_parse_id() -> None:
 
 
 @pytest.mark.parametrize("value", LOOKALIKES)
-def test_staff_pages_with_lookalike_ids(
-    client: Any, make_staff: Any, value: str
-) -> None:
+def test_staff_pages_with_lookalike_ids(client: Any, make_staff: Any, value: str) -> None:
     login(client, make_staff(role=StaffRole.OWNER))
     assert client.get("/admin/audit", query_string={"customer_id": value}).status_code == 200
     assert client.get("/admin/audit", query_string={"before": value}).status_code == 200

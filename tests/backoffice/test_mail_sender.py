@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from storefront.accounts.models import StaffRole
 from storefront.extensions import db
+from storefront.mail import build_message, deliver
 from storefront.stores.models import Store
 from tests.accounts.helpers import run_jobs
 from tests.backoffice.conftest import host_of
@@ -35,8 +37,6 @@ def _forgot(app: Any, host: str, address: str) -> None:
 
 
 def csrf_on(client: Any, path: str, host: str) -> str:
-    import re
-
     page = client.get(path, headers={"Host": host}).get_data(as_text=True)
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert found, page[:300]
@@ -128,8 +128,6 @@ def test_two_stores_send_from_their_own_sender_with_reply_to_their_contact(
 
 
 def test_system_mail_without_a_store_keeps_the_global_sender(app: Any, mail_dir: Path) -> None:
-    from storefront.mail import build_message, deliver
-
     with app.test_request_context("/"):
         deliver(build_message(to="a@example.com", subject="Hi", text="x", sender_name="Ops"))
     (msg,) = _mails(mail_dir)

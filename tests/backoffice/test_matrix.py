@@ -5,19 +5,38 @@ rule under ``/staff/`` (billing, catalogue pricing, …) and any view that decla
 ``.permission``. They come from the app's url_map, so a new staff route is in the matrix the
 moment it exists; each must declare its permission (``accounts.guards.staff_page`` /
 ``api.admin.staff_api``) or this test fails.
+
+The callers (two stores, their staff, a customer) are built once per module, each logged in or
+given a token once. Every case's request runs inside one database transaction that is rolled
+back afterwards, so no case sees what another one wrote (a POST that succeeds, a login record).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from storefront import create_app
-from storefront.accounts.models import StaffRole
+from storefront.accounts import services as accounts
+from storefront.accounts.models import Customer, CustomerStatus, Staff, StaffRole
 from storefront.accounts.permissions import PERMISSIONS, ROLE_PERMISSIONS
+from storefront.backoffice.models import AuditEntry
+from storefront.extensions import db
+from storefront.stores.models import Store
+from storefront.stores.services import create_store, ensure_default_store, forget_cached_stores
+from storefront.stores.tenancy import store_context
 from tests.backoffice.conftest import host_of
+from tests.builders import PASSWORD, _hash
+from tests.conftest import _empty_tables
 
 CALLERS = ["owner", "support", "finance", "other_store_staff", "customer", "anonymous"]
 PUBLIC_ADMIN = {"api.staff_token", "accounts.admin_login"}
@@ -61,6 +80,172 @@ def test_every_admin_endpoint_declares_a_permission(app: Flask) -> None:
         assert permission in PERMISSIONS, endpoint
 
 
+# --- the callers, built once per module -----------------------------------------------------
+
+
+def _session_on_connection(app: Flask) -> type[Any]:
+    """The app's session class (with every listener the app installs on it: the store filter,
+    caches), bound to the one connection it is given instead of the app's engine."""
+    with app.app_context():
+        app_session: type[Any] = type(db.session.registry())
+
+    class OnConnection(app_session):  # type: ignore[misc,valid-type]
+        def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+            return self.bind
+
+    return OnConnection
+
+
+def _sqlite_begins_explicitly(app: Flask) -> None:
+    """SQLite's driver opens transactions lazily, so a SAVEPOINT could start (and its release
+    commit) one of its own: let SQLAlchemy emit BEGIN, as its documentation recommends."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+@dataclass
+class Matrix:
+    app: Flask
+    session_class: type[Any]
+    target: Customer
+    owner: Staff
+    principals: dict[str, Staff | Customer | None]
+    tokens: dict[str, str]
+    cookies: dict[str, tuple[str, str, str]]  # caller -> (name, value, domain) after login
+
+    def client(self, caller: str) -> FlaskClient:
+        client = self.app.test_client()
+        if caller in self.cookies:
+            name, value, domain = self.cookies[caller]
+            client.set_cookie(name, value, domain=domain)
+        return client
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """The block's requests run in one transaction, rolled back at its end."""
+        with self.app.app_context():
+            connection = db.engine.connect()
+        outer = connection.begin()
+        factory = sessionmaker(
+            class_=self.session_class,
+            db=db,
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+        )
+        app_session = db.session
+        db.session = scoped_session(factory)
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = app_session
+            outer.rollback()
+            connection.close()
+            forget_cached_stores()  # a store a case changed must not stay cached
+
+
+def _store(**kwargs: Any) -> Store:
+    store = create_store(**kwargs)
+    db.session.commit()
+    return store
+
+
+def _add(row: Staff | Customer) -> Any:
+    db.session.add(row)
+    db.session.commit()
+    db.session.refresh(row)
+    db.session.expunge(row)
+    return row
+
+
+def _build(app: Flask) -> Matrix:
+    with app.app_context():
+        _empty_tables()
+        store = ensure_default_store()
+        db.session.commit()
+        other = _store(slug="matrix-other", name="Other store", domains=["matrix-other.test"])
+        other_id, other_host = other.id, host_of(other)
+
+        def staff(store_id: int, role: StaffRole, name: str) -> Staff:
+            email = f"{name}@matrix.example.com"
+            return _add(
+                Staff(
+                    store_id=store_id,
+                    email=email,
+                    name=name,
+                    role=role,
+                    password_hash=_hash(PASSWORD),
+                )
+            )
+
+        target = _add(
+            Customer(
+                store_id=store.id,
+                email="target@matrix.example.com",
+                name="Target",
+                status=CustomerStatus.ACTIVE,
+                password_hash=_hash(PASSWORD),
+            )
+        )
+        principals: dict[str, Staff | Customer | None] = {
+            "owner": staff(store.id, StaffRole.OWNER, "owner"),
+            "support": staff(store.id, StaffRole.SUPPORT, "support"),
+            "finance": staff(store.id, StaffRole.FINANCE, "finance"),
+            "other_store_staff": staff(other_id, StaffRole.OWNER, "other-owner"),
+            "customer": target,
+            "anonymous": None,
+        }
+    tokens: dict[str, str] = {}
+    cookies: dict[str, tuple[str, str, str]] = {}
+    name = app.config["SESSION_COOKIE_NAME"]
+    for caller, principal in principals.items():
+        if principal is None:
+            continue
+        with app.app_context():
+            st = db.session.get(Store, principal.store_id)
+            assert st is not None
+            with store_context(st):
+                fresh = db.session.get(type(principal), principal.id)
+                tokens[caller], _ = accounts.issue_token(fresh)  # type: ignore[arg-type]
+                db.session.commit()
+        host = other_host if caller == "other_store_staff" else "localhost"
+        client = app.test_client()
+        resp = client.post(
+            "/login" if caller == "customer" else "/admin/login",
+            data={"email": principal.email, "password": PASSWORD},
+            headers={"Host": host},
+        )
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        cookie = client.get_cookie(name, domain=host)
+        assert cookie is not None
+        cookies[caller] = (name, cookie.value, host)
+    owner = principals["owner"]
+    assert isinstance(owner, Staff)
+    return Matrix(app, _session_on_connection(app), target, owner, principals, tokens, cookies)
+
+
+@pytest.fixture(scope="module")
+def matrix(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Matrix]:
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False  # read per request: posts reach the views
+    _sqlite_begins_explicitly(app)
+    yield _build(app)
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 def _url(rule: str, values: dict[str, Any]) -> str:
     for name, value in values.items():
         rule = rule.replace(f"<id:{name}>", str(value)).replace(f"<{name}>", str(value))
@@ -70,40 +255,20 @@ def _url(rule: str, values: dict[str, Any]) -> str:
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
 def test_matrix(
-    app: Flask,
-    make_store: Any,
-    default_store: Any,
-    make_staff: Any,
-    make_customer: Any,
+    matrix: Matrix,
     caller: str,
     endpoint: str,
     rule: str,
     method: str,
 ) -> None:
-    from storefront.extensions import db
-
-    app.config["WTF_CSRF_ENABLED"] = False  # read per request: posts reach the views
-    store = default_store
-    other = make_store()
-    target = make_customer(store=store)
-    owner = make_staff(store=store, role=StaffRole.OWNER)
-    principal: Any = {
-        "owner": owner,
-        "support": make_staff(store=store, role=StaffRole.SUPPORT),
-        "finance": make_staff(store=store, role=StaffRole.FINANCE),
-        "other_store_staff": make_staff(store=other, role=StaffRole.OWNER),
-        "customer": target,
-        "anonymous": None,
-    }[caller]
-    view = app.view_functions[endpoint]
-    permission = view.permission
+    permission = matrix.app.view_functions[endpoint].permission
     allowed = (
         caller in ("owner", "support", "finance")
         and permission in ROLE_PERMISSIONS[StaffRole(caller)]
     )
     values = {
-        "customer_id": target.id,
-        "staff_id": owner.id,
+        "customer_id": matrix.target.id,
+        "staff_id": matrix.owner.id,
         "domain_id": 1,
         "kind": "logo",
         "token": "nope",
@@ -115,35 +280,16 @@ def test_matrix(
         "group_id": 1,
         "code": "ecs",
     }
-    url = _url(rule, values)
-    client = app.test_client()
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}
-    if principal is not None:
-        if api:
-            from storefront.accounts import services as accounts
-            from storefront.stores.models import Store
-            from storefront.stores.tenancy import store_context
-
-            with app.app_context():
-                st = db.session.get(Store, principal.store_id)
-                with store_context(st):  # type: ignore[arg-type]
-                    fresh = db.session.get(type(principal), principal.id)
-                    raw, _ = accounts.issue_token(fresh)
-            headers["Authorization"] = f"Bearer {raw}"
-        else:
-            path = "/admin/login" if caller != "customer" else "/login"
-            login_host = host_of(other) if caller == "other_store_staff" else "localhost"
-            resp = client.post(
-                path,
-                data={"email": principal.email, "password": "correct horse battery 9"},
-                headers={"Host": login_host},
-            )
-            assert resp.status_code == 302
+    client = matrix.app.test_client() if api else matrix.client(caller)
+    if api and caller in matrix.tokens:
+        headers["Authorization"] = f"Bearer {matrix.tokens[caller]}"
     kwargs: dict[str, Any] = {"headers": headers}
     if method == "POST" and api:
         kwargs["json"] = {}
-    resp = client.open(url, method=method, **kwargs)
+    with matrix.rolled_back():
+        resp = client.open(_url(rule, values), method=method, **kwargs)
     code = resp.status_code
     assert code < 500, (code, resp.get_data(as_text=True)[:300])
     if allowed:
@@ -157,3 +303,23 @@ def test_matrix(
         assert code == 302 and "/admin/login" in resp.headers["Location"]
     else:
         assert code == 403, code
+
+
+def test_a_case_leaves_nothing_behind(matrix: Matrix) -> None:
+    """What a case's request writes (here: a store setting and its audit entry) is undone."""
+
+    def entries() -> int:
+        with matrix.app.app_context():
+            return len(
+                db.session.scalars(select(AuditEntry.id).execution_options(all_stores=True)).all()
+            )
+
+    before = entries()
+    with matrix.rolled_back():
+        client = matrix.client("owner")
+        resp = client.post("/admin/security", data={"staff_2fa_required": "y"})
+        assert resp.status_code == 302
+        assert entries() == before + 1  # inside the case: written
+    assert entries() == before
+    with matrix.app.app_context():
+        assert not accounts.staff_2fa_required(matrix.owner.store_id)

@@ -114,11 +114,15 @@ def test_dashboard_numbers(
     refunded, _ = buy(app, buyer, make_quote)
     with app.app_context():
         orders.refund_order(refunded, "test")  # a refunded order is not a sale
+        db.session.commit()
         remittance.update_billing_settings(
             db.session.get(Staff, owner.id), bank_name="BOC", bank_account="1", bank_holder="Co"
         )
+        db.session.commit()
         remittance.submit_claim(low, "50.00", date.today(), "Zhang San", "SN-D1")
+        db.session.commit()
         remittance.submit_claim(low, "60.00", date.today(), "Zhang San", "SN-D2")
+        db.session.commit()
     with app.app_context(), store_context(default_store):
         data = backoffice.dashboard(db.session.get(Staff, owner.id))  # type: ignore[arg-type]
         assert data["claims_pending"] == 2

@@ -3,6 +3,7 @@ the public catalogue keeps its caching."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -88,8 +89,6 @@ def test_a_signed_in_customer_gets_static_files_cacheable(
 
 
 def _a_static_file(app: Flask) -> str:
-    from pathlib import Path
-
     folder = Path(app.static_folder or "")
     first = next(p for p in sorted(folder.rglob("*.css")) if p.is_file())
     return first.relative_to(folder).as_posix()

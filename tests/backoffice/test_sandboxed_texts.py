@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 
 from storefront.backoffice.texts import render_text, validate
 
@@ -26,8 +27,6 @@ PAYLOADS = [
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_do_not_escape_the_sandbox(payload: str) -> None:
-    from markupsafe import escape
-
     out = str(render_text(payload, STORE))
     # Either the sandbox refused and the (escaped) source is shown as text, or it rendered
     # without reaching anything outside the fixed context.

@@ -62,4 +62,4 @@ def assert_ledger_invariants() -> None:
     ).all()
     for wallet in wallets:
         assert wallet.balance >= 0
-        assert wallet.balance == services.sum_postings(wallet.account_id), wallet
+        assert wallet.balance == services.sum_postings(wallet.account_id, wallet.store_id), wallet

@@ -92,7 +92,9 @@ def test_a_refund_mails_once_in_the_customers_language(
     order_id = place(app, customer, make_quote(customer), default_store)
     with app.app_context(), store_context(default_store):
         orders.refund_order(order_id, "no capacity")
+        db.session.commit()
         orders.refund_order(order_id, "no capacity")  # idempotent: one refund, one mail
+        db.session.commit()
     with app.app_context():
         from storefront.billing.models import Job
 
@@ -130,10 +132,15 @@ def test_claims_and_freezes_mail_the_customer(
         remittance.update_billing_settings(
             staff, bank_name="ICBC Shenzhen", bank_account="6222 0000 1111", bank_holder="Blue Co"
         )
+        db.session.commit()
         first = remittance.submit_claim(me, "300.00", date.today(), "Zhang San", "SERIAL-1")
+        db.session.commit()
         second = remittance.submit_claim(me, "20.00", date.today(), "Zhang San", "SERIAL-2")
+        db.session.commit()
         remittance.approve_claim(first.id, staff)
+        db.session.commit()
         remittance.reject_claim(second.id, staff, "No such transfer on our statement")
+        db.session.commit()
         backoffice.freeze_customer(staff, me, "unpaid invoice")
         backoffice.unfreeze_customer(staff, me, "paid")
         db.session.commit()

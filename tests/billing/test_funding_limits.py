@@ -50,6 +50,7 @@ def _actions(app: Flask) -> list[str]:
 def _threshold(app: Flask, owner: Staff, amount: str | None) -> None:
     with app.app_context():
         remittance.update_billing_settings(owner, second_approval_threshold=amount)
+        db.session.commit()
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,7 @@ class OrderMachine(RuleBasedStateMachine):
         assert order is not None
         paid = order.total - order.discount
         done = orders.refund_order(order.id, "state machine")
+        db.session.commit()
         assert done is not None and done.status is OrderStatus.REFUNDED
         assert done.refunded_amount == paid
         self.expected += paid
@@ -168,6 +169,7 @@ class OrderMachine(RuleBasedStateMachine):
             return
         before = self._postings()
         orders.refund_order(order_id, "again")
+        db.session.commit()
         assert self._postings() == before
 
     # --- invariants ---------------------------------------------------------------------------

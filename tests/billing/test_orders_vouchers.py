@@ -39,6 +39,7 @@ def _voucher(app: Flask, owner: Staff, face: str, **kwargs: Any) -> str:
             valid_until=NOW + timedelta(days=30),
             **kwargs,
         )
+        db.session.commit()
         return voucher.code
 
 

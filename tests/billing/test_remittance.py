@@ -41,11 +41,14 @@ def configured(app: Flask, owner: Staff) -> None:
             owner, bank_name="ICBC Shenzhen", bank_account="6222 0000 1111", bank_holder="Blue Co",
             second_approval_threshold="1000.00",
         )
+        db.session.commit()
 
 
 def submit(app: Flask, customer: Customer, amount: str, serial: str) -> int:
     with app.app_context():
-        return remittance.submit_claim(customer, amount, TODAY, "Zhang San", serial).id
+        claim_id = remittance.submit_claim(customer, amount, TODAY, "Zhang San", serial).id
+        db.session.commit()
+        return claim_id
 
 
 def test_instructions_and_reference(
@@ -67,6 +70,7 @@ def test_claim_validation_and_proof(
 ) -> None:
     with app.app_context():
         claim = remittance.submit_claim(customer, "50.00", TODAY, "Zhang San", "SN-1", PNG)
+        db.session.commit()
         assert claim.status is ClaimStatus.PENDING and claim.proof_path
         assert (Path(app.instance_path) / claim.proof_path).read_bytes() == PNG
         with pytest.raises(SerialNumberTaken):
@@ -105,6 +109,7 @@ def test_offline_can_be_switched_off(
 ) -> None:
     with app.app_context():
         remittance.update_billing_settings(owner, offline_topup_enabled=False)
+        db.session.commit()
         assert remittance.remittance_instructions(customer)["methods"] == ["online"]
         with pytest.raises(OfflineTopupDisabled):
             remittance.submit_claim(customer, "5.00", TODAY, "Z", "SN-9")
@@ -116,6 +121,7 @@ def test_approval_below_threshold_credits_once(
     claim_id = submit(app, customer, "300.00", "SN-10")
     with app.app_context():
         claim = remittance.approve_claim(claim_id, owner)
+        db.session.commit()
         assert claim.status is ClaimStatus.APPROVED and claim.transaction_id
         with pytest.raises(ClaimAlreadyDecided):
             remittance.approve_claim(claim_id, owner)
@@ -134,12 +140,14 @@ def test_above_threshold_needs_a_second_different_approver(
     claim_id = submit(app, customer, "1000.01", "SN-11")
     with app.app_context():
         first = remittance.approve_claim(claim_id, owner)
+        db.session.commit()
         assert first.status is ClaimStatus.AWAITING_SECOND_APPROVAL
         assert services.balance(customer) == 0
         with pytest.raises(SameApprover):
             remittance.approve_claim(claim_id, owner)
         assert services.balance(customer) == 0
         done = remittance.approve_claim(claim_id, finance)
+        db.session.commit()
         assert done.status is ClaimStatus.APPROVED
         assert (done.first_approver_id, done.second_approver_id) == (owner.id, finance.id)
         assert services.balance(customer) == Decimal("1000.01")
@@ -158,6 +166,7 @@ def test_rejection_and_other_stores_staff(
         with pytest.raises(RemittanceError):
             remittance.reject_claim(claim_id, owner, "  ")
         claim = remittance.reject_claim(claim_id, owner, "no such transfer on the statement")
+        db.session.commit()
         assert claim.status is ClaimStatus.REJECTED and claim.rejected_by_id == owner.id
         with pytest.raises(ClaimAlreadyDecided):
             remittance.approve_claim(claim_id, owner)
@@ -172,7 +181,9 @@ def test_concurrent_approvals_credit_once(
 
     def approve(i: int) -> ClaimStatus:
         with app.app_context():
-            return remittance.approve_claim(claim_id, staff[i]).status
+            status = remittance.approve_claim(claim_id, staff[i]).status
+            db.session.commit()
+            return status
 
     results, errors, _ = run_threads(6, approve)
     assert results == [ClaimStatus.APPROVED]
@@ -194,7 +205,9 @@ def test_concurrent_double_approval_above_threshold(
 
     def approve(i: int) -> ClaimStatus:
         with app.app_context():
-            return remittance.approve_claim(claim_id, staff[i]).status
+            status = remittance.approve_claim(claim_id, staff[i]).status
+            db.session.commit()
+            return status
 
     results, errors, _ = run_threads(4, approve)
     assert sorted(results) == [ClaimStatus.APPROVED, ClaimStatus.AWAITING_SECOND_APPROVAL]
@@ -217,8 +230,10 @@ def test_bank_transfer_is_offered_only_with_bank_details(
     assert "Pay by bank transfer" not in client.get("/wallet").get_data(as_text=True)
     with app.app_context():
         remittance.update_billing_settings(owner, bank_name="BOC", bank_account="62 01")
+        db.session.commit()
         assert "offline" not in remittance.remittance_instructions(customer)["methods"]
         remittance.update_billing_settings(owner, bank_holder="Blue Co")
+        db.session.commit()
         assert remittance.remittance_instructions(customer)["methods"] == ["online", "offline"]
     assert "Pay by bank transfer" in client.get("/wallet").get_data(as_text=True)
 

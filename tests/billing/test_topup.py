@@ -177,6 +177,7 @@ def test_online_switch_off_hides_and_refuses(
     owner = make_staff(role=StaffRole.OWNER)
     with app.app_context():
         remittance.update_billing_settings(owner, online_topup_enabled=False)
+        db.session.commit()
     page = shopper.get("/wallet").get_data(as_text=True)
     assert "topup-form" not in page
     response = shopper.post(

@@ -58,6 +58,7 @@ def test_an_abandoned_top_up_expires_and_a_late_payment_is_still_credited(
     with app.app_context():
         assert topup.expire_topups() == 0  # not yet
         assert topup.expire_topups(datetime.now(UTC) + timedelta(minutes=minutes + 1)) == 1
+        db.session.commit()  # as the worker does after the job
     reference = only_topup(app).reference
     page = shopper.get(f"/wallet/topup/{reference}").get_data(as_text=True)
     assert 'data-status="cancelled"' in page and "expired" in page and "hx-get" not in page

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff, StaffRole
 from storefront.accounts.permissions import PermissionDenied
-from storefront.billing import services, vouchers
+from storefront.billing import services, voucher_mirror, vouchers
 from storefront.billing.cli import check_ledger
 from storefront.billing.models import Voucher, VoucherStatus, VoucherUpstream
 from storefront.extensions import db
@@ -40,6 +40,9 @@ def issue(app: Flask, staff: Staff, **kwargs: Any) -> Voucher:
     kwargs.setdefault("valid_until", NOW + timedelta(days=30))
     with app.app_context():
         voucher = vouchers.issue_voucher(staff, **kwargs)
+        db.session.commit()
+        voucher_mirror.mirror(voucher)  # as the staff page does once the voucher is saved
+        db.session.commit()
         db.session.refresh(voucher)
         db.session.expunge(voucher)
         return voucher
@@ -161,6 +164,9 @@ def test_mirror_upstream_and_revoke_reclaims(
             (v.upstream_coupon_id, Decimal("88.00"), 2)
         ]
         revoked = vouchers.revoke_voucher(owner, v.id)
+        db.session.commit()
+        voucher_mirror.mirror(revoked)
+        db.session.commit()
         assert revoked.status is VoucherStatus.REVOKED
         assert revoked.upstream is VoucherUpstream.RECLAIMED
         coupons = cloud_provider().list_issued_partner_coupons(coupon_id=v.upstream_coupon_id)

@@ -31,6 +31,7 @@ def configured(app: Flask, owner: Staff) -> None:
             owner, bank_name="ICBC Shenzhen", bank_account="6222 0000 1111",
             bank_holder="Blue Co", second_approval_threshold="1000.00",
         )
+        db.session.commit()
 
 
 def _claim(client: FlaskClient, amount: str, serial: str, proof: bytes | None = PNG) -> str:

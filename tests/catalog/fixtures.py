@@ -19,7 +19,7 @@ from storefront.catalog.models import (
     SyncMark,
     TermPrice,
 )
-from storefront.catalog.services import utcnow
+from storefront.clock import utcnow
 from storefront.extensions import cloud_provider, db
 from storefront.stores.models import Store
 

@@ -12,6 +12,7 @@ from werkzeug.http import dump_cookie
 
 from storefront.catalog import services
 from storefront.catalog.models import HiddenItem, PriceBookEntry, PriceRule, Quote
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import store_context
 
@@ -223,7 +224,7 @@ def test_rules_apply_and_floor_holds(app: Any, quote: Any, catalog: Any) -> None
 def test_stale_prices_are_flagged_then_refused(app: Any, quote: Any) -> None:
     body = {"region": "cn-north-4", "billing_mode": "on_demand", "items": [ECS]}
     with app.app_context():
-        old = services.utcnow() - timedelta(hours=30)
+        old = utcnow() - timedelta(hours=30)
         db.session.execute(update(PriceBookEntry).values(fetched_at=old))
         db.session.commit()
     resp = quote(body)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from storefront.catalog import sync
 from storefront.catalog.models import PriceBookEntry, TermPrice
 from storefront.catalog.passes import SyncIncomplete
-from storefront.catalog.services import utcnow
+from storefront.clock import utcnow
 from storefront.cloud import build_provider
 from storefront.cloud.sandbox.testing import RunningSandbox
 from storefront.extensions import db

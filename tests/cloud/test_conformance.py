@@ -203,6 +203,14 @@ def _security_group(w: World, *, fresh: bool = False) -> str:
     )
 
 
+def _kept(w: World) -> str:
+    """A paid monthly server of its own (renewal and unsubscribe cases change it)."""
+    w.provider.fund_customer(customer_id=w.customer, amount=Decimal("200"))
+    made = w.server(prepaid=True)
+    w.provider.pay_order(session=w.session, order_id=made.order_id)
+    return str(made.resource_ids[0])
+
+
 def _coupon(w: World) -> None:
     from storefront.cloud.sandbox.coupon_models import SANDBOX_QUOTA_ID
 
@@ -409,6 +417,26 @@ CALLS: tuple[Call, ...] = (
          ("security_group_rule.id",)),
     Call(EcsClient, "attach_server_volume", lambda w: _attach(w), ("job_id",)),
     Call(EipClient, "update_publicip", lambda w: _bind(w), ("publicip.id", "publicip.status")),
+    Call(BssClient, "list_renew_rate_on_period",
+         lambda w: w.provider.renewal_price(
+             session=w.session, resource_id=_kept(w), period=PeriodType.MONTH, count=1),
+         ("renew_inquiry_results[].resource_id", "renew_inquiry_results[].amount",
+          "official_website_rating_result.official_website_amount")),
+    Call(BssClient, "renewal_resources",
+         lambda w: w.provider.renew(
+             session=w.session, resource_id=_kept(w), period=PeriodType.MONTH, count=1),
+         ("order_ids",)),
+    Call(BssClient, "cancel_auto_renewal_resources",
+         lambda w: w.provider.cancel_auto_renew(session=w.session, resource_id=_kept(w))),
+    Call(BssClient, "update_period_to_on_demand",
+         lambda w: w.provider.change_to_on_demand(session=w.session, resource_id=_kept(w)),
+         ("error_details",)),
+    Call(BssClient, "cancel_resources_subscription",
+         lambda w: w.provider.unsubscribe(session=w.session, resource_id=_kept(w)),
+         ("order_ids",)),
+    Call(BssClient, "show_refund_order_details",
+         lambda w: w.provider.unsubscribe(session=w.session, resource_id=_kept(w)),
+         ("refund_infos[].amount", "refund_infos[].base_order_id")),
     Call(EvsClient, "list_volumes",
          lambda w: (_volume(w), w.provider.list_volumes(session=w.session)),
          ("volumes[].id", "volumes[].status", "volumes[].size", "volumes[].volume_type")),

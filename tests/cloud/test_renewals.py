@@ -16,25 +16,27 @@ from typing import Any
 import pytest
 from huaweicloudsdkbss.v2 import model as bss
 
+from storefront.cloud.huawei.renewals import customer_bss
 from storefront.cloud.interface import (
     AgencySession,
     CloudProvider,
-    PeriodType,
-    ProviderResource,
-    RatingItem,
-    ResourceKind,
-    ResourceRequest,
-)
-from storefront.cloud.renewals import (
+    DataDisk,
     ExpiryPolicyRefused,
     NotRenewable,
     NotUnsubscribable,
     PaidTerm,
+    PeriodType,
+    ProviderResource,
+    RatingItem,
     ResourceBusy,
-    customer_bss,
+    ResourceKind,
+    ResourceRequest,
+    UpstreamRejected,
+    UpstreamUnavailable,
     renewed_expiry,
 )
 from storefront.cloud.sandbox.testing import RunningSandbox
+from tests.cloud.conftest import settings_for
 from tests.cloud.sdk_conformance import WireLog, problems
 from tests.cloud.test_conformance import REGION, wire
 
@@ -239,6 +241,57 @@ def test_renewing_an_attached_disks_server_renews_the_disk_with_it(
     b.provider.pay_order(session=b.session, order_id=order_id)
     assert b.listed().expires_at == renewed_expiry(expiry, PeriodType.YEAR, 1)
     assert b.listed(disk).expires_at == _months_later(expiry, 12)
+
+
+def test_a_data_disk_bought_with_the_server_is_attached_and_renewed_with_it(
+    buy: Callable[..., Bought],
+) -> None:
+    b = buy()
+    net = b.provider.ensure_network(session=b.session, marker="renew", name="renew")
+    made = b.provider.create_resources(
+        session=b.session,
+        request=ResourceRequest(
+            kind=ResourceKind.ECS, region=REGION, spec=SERVER_SPEC, name="with-disk",
+            client_token=uuid.uuid4().hex, prepaid=True, period=PeriodType.MONTH,
+            period_count=1, vpc_id=net.vpc_id, subnet_id=net.subnet_id,
+            data_disks=(DataDisk(volume_type="SSD", size_gb=100),),
+        ),
+    )
+    assert made.order_id
+    b.provider.pay_order(session=b.session, order_id=made.order_id)
+    listed = b.provider.list_prepaid_resources(customer_id=b.customer, order_id=made.order_id)
+    [server] = [r for r in listed if r.parent_id is None]
+    disks = [r for r in listed if r.parent_id == server.resource_id]
+    assert disks and server.expires_at is not None
+    with pytest.raises(NotRenewable) as err:
+        b.provider.renewal_price(
+            session=b.session, resource_id=disks[0].resource_id, period=PeriodType.MONTH, count=1
+        )
+    assert err.value.code == "CBC.30050007"  # attached: priced with its server only
+    order_id = b.provider.renew(
+        session=b.session, resource_id=server.resource_id, period=PeriodType.MONTH, count=2
+    )
+    b.provider.pay_order(session=b.session, order_id=order_id)
+    again = b.provider.list_prepaid_resources(customer_id=b.customer, order_id=made.order_id)
+    expected = renewed_expiry(server.expires_at, PeriodType.MONTH, 2)
+    assert {r.expires_at for r in again} == {expected}
+
+
+def test_a_renewal_whose_answer_was_lost_is_found_and_paid(buy: Callable[..., Bought]) -> None:
+    b = buy()
+    expiry = b.listed().expires_at
+    assert expiry is not None
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    assert b.provider.pending_renewal_orders(customer_id=b.customer, since=since) == ()
+    b.sandbox.fail_once("/v2/orders/subscriptions/resources/renew", "after")
+    with pytest.raises(UpstreamUnavailable):  # carried out, its answer lost: not sent again
+        b.provider.renew(session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1)
+    with pytest.raises(ResourceBusy):  # a second one is refused while it is unpaid
+        b.provider.renew(session=b.session, resource_id=b.server, period=PeriodType.MONTH, count=1)
+    [order_id] = b.provider.pending_renewal_orders(customer_id=b.customer, since=since)
+    b.provider.pay_order(session=b.session, order_id=order_id)
+    assert b.provider.pending_renewal_orders(customer_id=b.customer, since=since) == ()
+    assert b.listed().expires_at == renewed_expiry(expiry, PeriodType.MONTH, 1)
 
 
 def test_a_resource_in_its_grace_period_is_renewed_back_into_use(
@@ -529,3 +582,26 @@ def test_the_renewed_expiry_keeps_the_day_or_the_months_last() -> None:
         2026, 12, 31, 10, 30, tzinfo=UTC
     )
     assert renewed_expiry(moment, PeriodType.YEAR, 3) == datetime(2029, 1, 31, 10, 30, tzinfo=UTC)
+
+
+def test_the_partners_own_keys_are_refused(buy: Callable[..., Bought]) -> None:
+    """Renewing, unsubscribing and pricing a renewal take the customer's credentials."""
+    b = buy()
+    partner = _partner_session(b)
+    with pytest.raises(UpstreamRejected) as err:
+        b.provider.renewal_price(
+            session=partner, resource_id=b.server, period=PeriodType.MONTH, count=1
+        )
+    assert (err.value.status, err.value.code) == (403, "CBC.0151")
+    with pytest.raises(UpstreamRejected) as err:
+        b.provider.unsubscribe(session=partner, resource_id=b.server)
+    assert (err.value.status, err.value.code) == (403, "CBC.0151")
+    assert b.listed().status == "active"
+
+
+def _partner_session(b: Bought) -> AgencySession:
+    settings = settings_for(b.sandbox.url)
+    return AgencySession(
+        customer_id=settings.domain_id, region=REGION, project_id=b.session.project_id,
+        access_key=settings.ak, secret_key=settings.sk, security_token="",
+    )

@@ -20,6 +20,22 @@ DAYS_40 = 40 * 86400.0
 
 
 @pytest.fixture
+def config(tmp_path: Path, sandbox: RunningSandbox) -> dict[str, Any]:
+    """A testing app of its own (the shared ``base_config`` belongs to the other suites)."""
+    return {
+        "STOREFRONT_ENV": "testing",
+        "STOREFRONT_DATABASE_URL": f"sqlite:///{tmp_path / 'storefront.db'}",
+        "STOREFRONT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "STOREFRONT_MAIL_BACKEND": "file",
+        "STOREFRONT_MAIL_DIR": str(tmp_path / "mail"),
+        "STOREFRONT_CLOUD": "sandbox",
+        "STOREFRONT_SANDBOX_URL": sandbox.url,
+        "STOREFRONT_REDIS_URL": "",
+        "STOREFRONT_PUBLIC_URL": "http://localhost",
+    }
+
+
+@pytest.fixture
 def clock_file(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "clock-offset.json"
     clock.follow_offset_file(None)  # no other test follows it
@@ -30,13 +46,13 @@ def _ahead(seconds: float) -> float:
 
 
 def test_moving_the_sandbox_clock_moves_the_storefronts_in_testing(
-    base_config: dict[str, Any],
+    config: dict[str, Any],
     clock_file: Path,
     extra_sandbox: Callable[..., RunningSandbox],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sandbox = extra_sandbox(clock_file=clock_file)
-    app = create_app({**base_config, "STOREFRONT_CLOCK_OFFSET_FILE": str(clock_file)})
+    app = create_app({**config, "STOREFRONT_CLOCK_OFFSET_FILE": str(clock_file)})
     try:
         assert abs(_ahead(0)) < 5
         moved = sandbox.set_clock_offset(DAYS_40)
@@ -61,10 +77,10 @@ def test_a_restarted_sandbox_starts_from_the_offset_in_the_file(
 
 
 def test_production_refuses_the_clock_file_and_keeps_the_real_clock(
-    base_config: dict[str, Any], clock_file: Path
+    config: dict[str, Any], clock_file: Path
 ) -> None:
     production = {
-        **base_config,
+        **config,
         "STOREFRONT_ENV": "production",
         "STOREFRONT_SECRET_KEY": "x" * 40,
         "STOREFRONT_ENCRYPTION_KEYS": "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=",

@@ -8,6 +8,7 @@ from typing import Any
 
 from storefront.accounts.models import StaffRole
 from storefront.billing import remittance, services
+from storefront.extensions import db
 from tests.builders import PASSWORD
 
 SHOTS = Path("/tmp/sec-limits-shots")
@@ -35,6 +36,7 @@ def test_limits_and_the_second_approval_in_the_browser(
     customer = make_customer()
     with app.app_context():
         remittance.update_billing_settings(owner, second_approval_threshold="1000.00")
+        db.session.commit()
     page = new_page()
     _staff_login(page, live_server.url, owner.email)
     page.goto(live_server.url + "/staff/payments")

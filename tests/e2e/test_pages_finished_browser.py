@@ -175,13 +175,16 @@ def test_pricing_rule_preview_and_claim_confirmation(
     from datetime import date
 
     from storefront.billing import remittance
+    from storefront.extensions import db
 
     world = build_world(app, default_store, make_buyer, make_staff, make_quote, drain)
     with app.app_context():
         remittance.update_billing_settings(
             world.owner, bank_name="BOC", bank_account="6217 0000", bank_holder="Demo Co"
         )
+        db.session.commit()
         remittance.submit_claim(world.buyer, "300.00", date.today(), "Zhang San", "SN-BROWSER")
+        db.session.commit()
         before = billing_balance(world.buyer)
     for locale, preview, warning, approve in (
         ("en-US", "Preview rule", "below their list price", "Approve"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from storefront.accounts.models import StaffRole
 from storefront.billing import remittance
+from storefront.extensions import db
 from tests.builders import PASSWORD
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -55,6 +56,7 @@ def test_remittance_claim(
     with app.app_context():
         remittance.update_billing_settings(owner, bank_name="ICBC Shenzhen",
                                            bank_account="6222 0000 1111", bank_holder="Blue Co")
+        db.session.commit()
     customer = make_customer()
     proof = tmp_path / "receipt.png"
     proof.write_bytes(PNG)

@@ -15,6 +15,7 @@ from flask import Flask
 from storefront.accounts.models import Staff, StaffRole
 from storefront.extensions import db
 from storefront.partners import services
+from storefront.partners.distributor_views import move_funds
 from storefront.partners.models import (
     Allocation,
     AllocationKind,
@@ -40,7 +41,7 @@ def _transfers(sandbox: Any, partner_id: str) -> list[dict[str, Any]]:
 
 
 def _move(staff: Staff, reseller: Any, kind: AllocationKind, amount: str, key: str) -> Any:
-    return services.move_funds(
+    return move_funds(
         staff, reseller.id, kind=kind, amount=amount, reason="test budget", idempotency_key=key
     )
 

@@ -16,6 +16,7 @@ from storefront.cloud import build_provider
 from storefront.cloud.interface import UpstreamRejected
 from storefront.extensions import db
 from storefront.partners import services, workspace
+from storefront.partners.distributor_views import move_funds
 from storefront.partners.models import Allocation, AllocationKind, Invitation
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -39,7 +40,7 @@ def test_allocation_is_idempotent_and_ledgered(
     with app.test_request_context():
         store, staff = _as(app, finance)
         with store_context(store):
-            first = services.move_funds(
+            first = move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -47,7 +48,7 @@ def test_allocation_is_idempotent_and_ledgered(
                 reason="launch budget",
                 idempotency_key="k-1",
             )
-            again = services.move_funds(
+            again = move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -56,7 +57,7 @@ def test_allocation_is_idempotent_and_ledgered(
                 idempotency_key="k-1",
             )
             assert again == first
-            services.move_funds(
+            move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.RECLAIM,
@@ -71,7 +72,7 @@ def test_allocation_is_idempotent_and_ledgered(
             ]
             assert services.provider_balance(reseller.indirect_partner_id) == Decimal("110.00")
             with pytest.raises(services.PartnersError):
-                services.move_funds(
+                move_funds(
                     staff,
                     reseller.id,
                     kind=AllocationKind.ALLOCATE,
@@ -95,7 +96,7 @@ def test_reseller_staff_refused_locally_before_any_call(
         with app.test_request_context():
             store, staff = _as(app, member)
             with store_context(store), pytest.raises(PermissionDenied):
-                services.move_funds(
+                move_funds(
                     staff,
                     reseller.id,
                     kind=AllocationKind.ALLOCATE,
@@ -107,7 +108,7 @@ def test_reseller_staff_refused_locally_before_any_call(
     with app.test_request_context():
         store, staff = _as(app, support)
         with store_context(store), pytest.raises(PermissionDenied):
-            services.move_funds(
+            move_funds(
                 staff,
                 reseller.id,
                 kind=AllocationKind.ALLOCATE,
@@ -160,6 +161,8 @@ def test_invitation_expiry_resend_revoke(
                 company_name="Reseller Ltd",
                 locale="zh_Hans_CN",
             )
+            db.session.commit()
+            services.send_invitation(inv)
             token = services.invitation_token(inv)
             assert services.open_invitation(token).id == inv.id
             assert len(list(mail_dir.glob("*.eml"))) == 1
@@ -170,10 +173,12 @@ def test_invitation_expiry_resend_revoke(
                 services.open_invitation(token)
             assert exc.value.code == "expired"
             services.resend(staff, inv.id)
+            db.session.commit()
             with pytest.raises(services.PartnersError):
                 services.open_invitation(token)  # the old link died with the resend
             new_token = services.invitation_token(db.session.get(Invitation, inv.id))
             services.revoke(staff, inv.id)
+            db.session.commit()
             with pytest.raises(services.PartnersError) as exc:
                 services.open_invitation(new_token)
             assert exc.value.code == "revoked"
@@ -204,6 +209,9 @@ def test_accept_creates_store_owner_and_links(
             "long enough pass 42",
         )
         reseller = services.accept(token, data)
+        db.session.commit()
+        services.link_provider(reseller)
+        db.session.commit()
         assert reseller.indirect_partner_id == sandbox_reseller["id"]
         new_store = db.session.get(Store, reseller.store_id)
         assert new_store is not None and not new_store.is_default
@@ -266,3 +274,20 @@ def test_cert_reminders_mail_once(app: Flask, make_staff: Any, mail_dir: Any) ->
         assert send_cert_reminders(30) == 1
         assert send_cert_reminders(30) == 0
     assert len(list(mail_dir.glob("*.eml"))) == 1
+
+
+def test_the_distributor_sees_each_resellers_own_customers_and_staff(
+    app: Flask, make_staff: Any, make_customer: Any, reseller: Any
+) -> None:
+    owner = make_staff(role=StaffRole.OWNER)
+    make_customer()  # the distributor's own customer, not the reseller's
+    theirs = make_customer(store=reseller.store)
+    their_owner = make_staff(store=reseller.store, role=StaffRole.OWNER)
+    with app.test_request_context():
+        store, staff = _as(app, owner)
+        with store_context(store):
+            rows = services.reseller_rows(staff, with_balances=False)
+            assert [(r.reseller.id, r.customers, r.orders) for r in rows] == [(reseller.id, 1, 0)]
+            detail = services.reseller_detail(staff, reseller.id)
+            assert [c.id for c in detail["recent_customers"]] == [theirs.id]
+            assert [s.id for s in detail["staff"]] == [their_owner.id]

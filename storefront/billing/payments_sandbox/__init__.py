@@ -30,7 +30,7 @@ from storefront.extensions import csrf
 
 log = logging.getLogger(__name__)
 
-CHECKOUT_PATH = "/_paysandbox/checkout"
+CHECKOUT_PATH = topup.SANDBOX_CHECKOUT_PATH
 LINK_MAX_AGE_S = 3600
 bp = Blueprint("paysandbox", __name__, url_prefix="/_paysandbox")
 

@@ -2,8 +2,8 @@
 
 :class:`HuaweiCloudProvider` is the sum of the service mixins; each holds the calls of one
 area (``customers``, ``realname``, ``catalogue``, ``orders``, ``coupons``, ``partners``,
-``auth``, ``resources`` with ``ecs``/``evs``/``network``, ``ims``, ``kps``) on the shared
-:mod:`.base`.
+``auth``, ``resources`` with ``ecs``/``evs``/``network``, ``ims``, ``kps``, ``renewals``) on
+the shared :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from storefront.cloud.huawei.orders import (
 )
 from storefront.cloud.huawei.partners import PartnerCalls
 from storefront.cloud.huawei.realname import RealnameCalls
+from storefront.cloud.huawei.renewals import RenewalCalls
 from storefront.cloud.huawei.resources import ResourceCalls
-from storefront.cloud.renewals import RenewalsMixin
 
 
 class HuaweiCloudProvider(
@@ -41,7 +41,7 @@ class HuaweiCloudProvider(
     CouponCalls,
     AuthCalls,
     PartnerCalls,
-    RenewalsMixin,
+    RenewalCalls,
 ):
     """The Huawei Cloud client. Points at whatever endpoints ``settings`` names."""
 

@@ -14,6 +14,7 @@ from huaweicloudsdkbss.v2 import model as m
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 
 from storefront.cloud.huawei.base import PAGE, HuaweiBase, dec, http_config, parse_time, utc_text
+from storefront.cloud.huawei.renewals import expiry_fields
 from storefront.cloud.interface import (
     AdjustRecord,
     AgencySession,
@@ -24,7 +25,6 @@ from storefront.cloud.interface import (
     UpstreamRejected,
     UsageRecord,
 )
-from storefront.cloud.renewals import expiry_fields
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from storefront.cloud.interface.billing import (
     AdjustRecord,
@@ -42,9 +42,6 @@ from storefront.cloud.interface.types import (
     ServiceType,
     SubCustomerPage,
 )
-
-if TYPE_CHECKING:
-    from storefront.cloud.renewals import PaidTerm, RefundQuote, RenewalPrice, Unsubscribed
 
 
 class CustomerCalls(Protocol):
@@ -380,51 +377,4 @@ class PartnerCalls(Protocol):
         self, *, indirect_partner_id: str | None = None
     ) -> tuple[PartnerBalance, ...]:
         """Balances of the caller, or of one of its resellers (``list_partner_balances``)."""
-        ...
-
-
-class RenewalCalls(Protocol):
-    """Keeping yearly/monthly resources (storefront/cloud/renewals.py)."""
-
-    def renewal_price(
-        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
-    ) -> RenewalPrice:
-        """Renewing a primary resource (attached ones included) for 1-11 months or 1-3 years."""
-        ...
-
-    def renew(
-        self, *, session: AgencySession, resource_id: str, period: PeriodType, count: int
-    ) -> str:
-        """Renew (attached resources follow): the renewal order, pending payment (pay_order)."""
-        ...
-
-    def cancel_auto_renew(self, *, session: AgencySession, resource_id: str) -> None:
-        """The provider's own auto-renew off (a storefront keeps it off)."""
-        ...
-
-    def change_to_on_demand(
-        self, *, session: AgencySession, resource_id: str, enabled: bool = True
-    ) -> None:
-        """Pay-per-use from expiry on (``enabled``), or cancel that."""
-        ...
-
-    def unsubscribe_quote(
-        self, *, terms: Sequence[PaidTerm], at: datetime, five_day_full_refund: bool = False
-    ) -> RefundQuote:
-        """The provider's documented refund for unsubscribing at ``at``."""
-        ...
-
-    def unsubscribe(
-        self,
-        *,
-        session: AgencySession,
-        resource_id: str,
-        renewals_only: bool = False,
-        reason: str | None = None,
-    ) -> Unsubscribed:
-        """Unsubscribe (or only its renewals not started yet); the refund the provider made."""
-        ...
-
-    def refund_of(self, *, customer_id: str, order_id: str) -> Decimal:
-        """What an unsubscribe order refunded (``show_refund_order_details``)."""
         ...

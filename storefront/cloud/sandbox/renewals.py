@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import calendar
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.commerce import (
@@ -37,68 +38,23 @@ from storefront.cloud.sandbox.commerce import (
     CloudResource,
     CustomerFunds,
 )
-from storefront.cloud.sandbox.models import Account, Base, utcnow
+from storefront.cloud.sandbox.models import Account
+from storefront.cloud.sandbox.renewal_models import (
+    RefundLine,
+    RenewalOrder,
+    ResourceRenewal,
+    ResourceTerm,
+)
+from storefront.cloud.sandbox.server_models import VolumeAttachment
+from storefront.cloud.sandbox.wire import ApiError
 
 CENT = Decimal("0.01")
 MONTH, YEAR = 2, 3  # ``period_type``
-EXPIRE_GRACE, EXPIRE_ON_DEMAND, EXPIRE_AUTO_RENEW = 0, 1, 3  # ``expire_policy``
+EXPIRE_GRACE, EXPIRE_ON_DEMAND, EXPIRE_AUTO_RENEW = 0, 1, 3  # ``expire_policy`` (renewal_models)
 AUTO_RENEW_LEAD = timedelta(days=7)  # auto-renew charges 7 days before expiry
 FIVE_DAYS = timedelta(days=5)
 FIVE_DAY_REFUNDS_PER_YEAR = 10
 MAX_PERIOD = {MONTH: 11, YEAR: 3}  # ``period_num``: months 1-11, years 1-3
-
-
-class ResourceRenewal(Base):
-    """What a resource keeps besides its row: its primary resource and its expiry policy."""
-
-    __tablename__ = "sandbox_resource_renewal"
-
-    resource_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    parent_resource_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    expire_policy: Mapped[int] = mapped_column(default=EXPIRE_GRACE)
-    auto_period_type: Mapped[int | None]  # 2 month, 3 year (one period per auto-renewal)
-    auto_times_left: Mapped[int] = mapped_column(default=0)  # 0: no limit
-
-
-class ResourceTerm(Base):
-    """One paid period of a primary resource (and its attached ones)."""
-
-    __tablename__ = "sandbox_resource_term"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    resource_id: Mapped[str] = mapped_column(String(40), index=True)
-    order_id: Mapped[str] = mapped_column(String(40))
-    period_type: Mapped[int]
-    period_num: Mapped[int]
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # what the customer paid
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-
-
-class RenewalOrder(Base):
-    """A renewal order (``CloudOrder`` of ``order_type`` 2) and the resource it renews."""
-
-    __tablename__ = "sandbox_renewal_order"
-
-    order_id: Mapped[str] = mapped_column(ForeignKey("sandbox_order.order_id"), primary_key=True)
-    resource_id: Mapped[str] = mapped_column(String(40), index=True)
-    applied: Mapped[bool] = mapped_column(default=False)
-
-
-class RefundLine(Base):
-    """One line of an unsubscribe order (``OrderRefundInfoV2``): negative = refunded,
-    positive = consumed or handling fee."""
-
-    __tablename__ = "sandbox_refund_line"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    order_id: Mapped[str] = mapped_column(String(40), index=True)  # the unsubscribe order
-    customer_id: Mapped[str] = mapped_column(String(32), index=True)
-    resource_id: Mapped[str] = mapped_column(String(40))
-    base_order_id: Mapped[str] = mapped_column(String(40))
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
-    five_day: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --------------------------------------------------------------------------- periods
@@ -133,18 +89,42 @@ def renewal_of(s: Session, resource_id: str) -> ResourceRenewal:
     return row
 
 
-def is_main(s: Session, r: CloudResource) -> bool:
+def parent_of(s: Session, r: CloudResource) -> str | None:
+    """The primary resource ``r`` is attached to (None: it is a primary resource)."""
     row = s.get(ResourceRenewal, r.resource_id)
-    return row is None or row.parent_resource_id is None
+    if row is not None and row.parent_resource_id:
+        return row.parent_resource_id
+    link = s.get(VolumeAttachment, r.resource_id)
+    server = s.get(CloudResource, link.server_id) if link is not None else None
+    if server is not None and r.order_id and server.order_id == r.order_id:
+        return server.resource_id  # a disk bought with its server
+    return None
+
+
+def is_main(s: Session, r: CloudResource) -> bool:
+    return parent_of(s, r) is None
 
 
 def attached(s: Session, r: CloudResource) -> list[CloudResource]:
-    ids = s.scalars(
-        select(ResourceRenewal.resource_id).where(
-            ResourceRenewal.parent_resource_id == r.resource_id
+    """The disks bought with a server (its order) and attached to it, and what was made an
+    attached resource of ``r`` (``POST /_sandbox/resources/<id>/attach``). A disk bought
+    later and attached to the server stays a primary resource of its own (as documented)."""
+    linked = set(
+        s.scalars(
+            select(ResourceRenewal.resource_id).where(
+                ResourceRenewal.parent_resource_id == r.resource_id
+            )
         )
     )
-    return [a for a in (s.get(CloudResource, i) for i in ids) if a is not None]
+    disks = s.scalars(
+        select(VolumeAttachment.volume_id).where(VolumeAttachment.server_id == r.resource_id)
+    )
+    for disk_id in disks:
+        disk = s.get(CloudResource, disk_id)
+        if disk is not None and r.order_id and disk.order_id == r.order_id:
+            linked.add(disk_id)
+    found = (s.get(CloudResource, i) for i in sorted(linked))
+    return [a for a in found if a is not None]
 
 
 def family(s: Session, r: CloudResource) -> list[CloudResource]:
@@ -154,10 +134,8 @@ def family(s: Session, r: CloudResource) -> list[CloudResource]:
 
 def listing_fields(s: Session, r: CloudResource) -> dict[str, object]:
     """The ``OrderInstanceV2`` fields this module owns."""
-    row = s.get(ResourceRenewal, r.resource_id)
-    parent = row.parent_resource_id if row else None
-    main = s.get(CloudResource, parent) if parent else None
-    policy = (s.get(ResourceRenewal, main.resource_id) if main else row) or None
+    parent = parent_of(s, r)
+    policy = s.get(ResourceRenewal, parent or r.resource_id)
     return {
         "is_main_resource": 0 if parent else 1,
         "parent_resource_id": parent,
@@ -311,6 +289,28 @@ def renewal_orders(s: Session, rows: list[CloudResource]) -> list[CloudOrder]:
     return [o for o in (s.get(CloudOrder, link.order_id) for link in links) if o is not None]
 
 
+def order_type(order: CloudOrder) -> int:
+    """``CustomerOrderV2.order_type``: 2 for a renewal order, else 1 (a new purchase)."""
+    s = Session.object_session(order)
+    return 2 if s is not None and s.get(RenewalOrder, order.order_id) is not None else 1
+
+
+def filter_orders(orders: list[CloudOrder], args: Mapping[str, str]) -> list[CloudOrder]:
+    """``list_customer_orders``' ``order_type``, ``status`` and ``create_time_begin`` filters."""
+    if args.get("order_type"):
+        orders = [o for o in orders if str(order_type(o)) == args["order_type"]]
+    if args.get("status"):
+        orders = [o for o in orders if str(o.status) == args["status"]]
+    begin = args.get("create_time_begin")
+    if begin:
+        try:
+            since = datetime.strptime(begin, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise ApiError(400, "CBC.0100", "create_time_begin is not a UTC time.") from None
+        orders = [o for o in orders if o.created_at >= since]
+    return orders
+
+
 def pending_orders(s: Session, r: CloudResource) -> list[CloudOrder]:
     """Renewal orders of ``r`` that are not completed or cancelled yet."""
     ids = s.scalars(select(RenewalOrder.order_id).where(RenewalOrder.resource_id == r.resource_id))
@@ -330,7 +330,7 @@ def apply_expiry_policies(s: Session, rows: list[CloudResource], now: datetime) 
         ):
             continue
         policy = s.get(ResourceRenewal, r.resource_id)
-        if policy is None or policy.parent_resource_id is not None:
+        if policy is None or not is_main(s, r):
             continue
         if policy.expire_policy == EXPIRE_AUTO_RENEW:
             _auto_renew(s, r, policy, now)

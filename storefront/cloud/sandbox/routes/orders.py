@@ -70,7 +70,7 @@ def _order_info(o: CloudOrder) -> dict[str, Any]:
         "service_type_code": o.service_type,
         "source_type": 1,
         "status": o.status,
-        "order_type": 1,
+        "order_type": renewals.order_type(o),  # 1 new purchase, 2 renewal
         "amount_after_discount": o.amount,
         "official_amount": o.official_amount,
         "measure_id": 1,
@@ -97,6 +97,7 @@ def list_customer_orders() -> Response:
             if (c := s.get(Account, o.customer_id)) is not None and c.parent_id == partner.domain_id
         ]
         settle(s, orders)
+        orders = renewals.filter_orders(orders, args)  # order_type, status, create_time_begin
         offset, limit = int(args.get("offset") or 0), int(args.get("limit") or 10)
         infos = [_order_info(o) for o in orders[offset : offset + limit]]
     return respond({"total_count": len(orders), "order_infos": infos})

@@ -29,6 +29,19 @@ control_bp = Blueprint("sandbox_renewals_control", __name__, url_prefix="/_sandb
 UNSUBSCRIBE_REASONS = range(1, 6)  # 1 not easy to use ... 5 other
 
 
+@bp.before_request
+def _customers_only() -> None:
+    """Every call here but the refund details takes the customer's own credentials: the
+    partner's (or a distributor's) are refused (API reference: "only the customer AK/SK or
+    token")."""
+    if request.endpoint == "sandbox_renewals.refund_order_details":
+        return
+    with sandbox_state().db.session() as s:
+        account = s.get(Account, caller_id())
+        if account is None or is_partner(account):
+            raise ApiError(403, "CBC.0151", "Access denied.")
+
+
 def _now() -> datetime:
     return sandbox_state().now().replace(tzinfo=None)
 
@@ -76,6 +89,17 @@ def _money(value: Decimal) -> str:
 # --------------------------------------------------------------------------- renewal
 
 
+# The renew-rate status-code table (API reference bcloud_01007); these come back per resource.
+RATE_FAILURES = {
+    "CBC.30050007": "It is not a primary resource, and the renewal quotation is not allowed.",
+    "CBC.30050008": "The period type or number of periods for the resource does not exist.",
+    "CBC.30050009": "The resources do not exist or has been deleted due to expiration.",
+    "CBC.30050010": "This operation is not allowed because some resources are included in the "
+    "unpaid orders.",
+    "CBC.30050013": "The product does not support renewal.",
+}
+
+
 def _rate_failure(s: Session, r: CloudResource | None, data: dict[str, Any]) -> str | None:
     """The documented code why ``r`` cannot be priced for renewal (None: it can)."""
     if r is None or r.status == "released":
@@ -107,7 +131,13 @@ def renew_rate() -> Response:
             r = _mine(s, rid)
             code = _rate_failure(s, r, data)
             if code is not None or r is None:
-                failures.append({"error_code": code, "error_msg": code, "resource_id": rid})
+                failures.append(
+                    {
+                        "error_code": code,
+                        "error_msg": RATE_FAILURES.get(code or ""),
+                        "resource_id": rid,
+                    }
+                )
                 continue
             official, amount = rules.renewal_price(
                 s, r, period_type, period_num, relatives=relatives
@@ -178,10 +208,8 @@ def renew() -> Response:
 
 
 def _main_of(s: Session, r: CloudResource) -> CloudResource:
-    row = s.get(rules.ResourceRenewal, r.resource_id)
-    parent = (
-        s.get(CloudResource, row.parent_resource_id) if row and row.parent_resource_id else None
-    )
+    parent_id = rules.parent_of(s, r)
+    parent = s.get(CloudResource, parent_id) if parent_id else None
     return parent or r
 
 
