@@ -2,7 +2,7 @@
 
 ``resource_states``: a row per resource: status word, zone, image, addresses, disks, bandwidth,
 and when the provider was last asked. ``server_choices``: a quote's server line's image, zone,
-system disk, name and key pair. Never a password or a private key.
+system disk, name, key pair and SSH/RDP opening. Never a password or a private key.
 
 Revision ID: 0029_servers
 Revises: 0028_job_leases
@@ -63,6 +63,7 @@ def upgrade():
         sa.Column("disk_position", sa.Integer(), nullable=True),
         sa.Column("server_name", sa.String(length=64), nullable=True),
         sa.Column("key_pair", sa.String(length=64), nullable=True),
+        sa.Column("remote_login", sa.Boolean(), nullable=True),
         sa.Column("store_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["store_id"],

@@ -150,6 +150,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                     request = replace(
                         request, vpc_id=network.vpc_id, subnet_id=network.subnet_id
                     )
+                    request = choices.secure(order, line, request, session)  # SSH/RDP (#17)
                 made = provider.create_resources(session=session, request=request)
                 line.provider_order_id = made.order_id
                 line.resource_ids = ",".join(made.resource_ids)

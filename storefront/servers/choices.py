@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -136,13 +136,24 @@ def _choices(store_id: int, quote_id: str) -> dict[int, ServerChoice]:
     return {c.position: c for c in db.session.scalars(in_store(query, store_id))}
 
 
-def _login(server: Any) -> tuple[str | None, str | None, str | None]:
+@dataclass(frozen=True)
+class Login:
+    name: str | None = None
+    key_pair: str | None = None
+    password: str | None = field(default=None, repr=False)
+    remote_login: bool = False
+
+
+def _login(server: Any) -> Login:
     if server is None:
-        return None, None, None
+        return Login()
     if not isinstance(server, dict):
         raise ServersError(_("Some fields need attention."), fields={"server": _("An object.")})
     name, key_pair, password = (server.get(k) for k in ("name", "key_pair", "admin_password"))
+    remote = server.get("allow_remote_login", False)
     fields: dict[str, str] = {}
+    if not isinstance(remote, bool):
+        fields["server.allow_remote_login"] = _("true or false.")
     if name is not None and (not isinstance(name, str) or not SERVER_NAME.fullmatch(name)):
         fields["server.name"] = _("1 to 54 letters, digits, hyphens, underscores or dots.")
     if key_pair is not None and (not isinstance(key_pair, str) or not IDENT.fullmatch(key_pair)):
@@ -153,13 +164,14 @@ def _login(server: Any) -> tuple[str | None, str | None, str | None]:
         fields["server.admin_password"] = _("Give a key pair or a password, not both.")
     if fields:
         raise ServersError(_("Some fields need attention."), fields=fields)
-    return name, key_pair, password
+    return Login(name, key_pair, password, bool(remote))
 
 
 def record_login(customer: Customer, quote_id: object, server: Any) -> None:
     """Check ``server`` and the quote's server parts against the provider, keep the name and key
     pair, hold the password in memory. Flushes; the order commits."""
-    name, key_pair, password = _login(server)
+    login = _login(server)
+    key_pair, password = login.key_pair, login.password
     quote = (
         db.session.scalar(in_store(select(Quote).where(Quote.id == quote_id), customer.store_id))
         if isinstance(quote_id, str)
@@ -184,7 +196,8 @@ def record_login(customer: Customer, quote_id: object, server: Any) -> None:
         if choice is None:
             choice = ServerChoice(quote_id=quote.id, position=line.position)
             db.session.add(choice)
-        choice.server_name, choice.key_pair = name, key_pair
+        choice.server_name, choice.key_pair = login.name, key_pair
+        choice.remote_login = login.remote_login
     db.session.flush()
     if password is not None:
         handoff.hold(customer.store_id, quote.id, password)
@@ -289,6 +302,24 @@ def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRe
     )
 
 
+def secure(
+    order: Order, line: OrderLine, request: ResourceRequest, session: AgencySession
+) -> ResourceRequest:
+    """A server whose customer ticked remote login gets a security group of its VPC that lets
+    SSH (22; Windows: RDP, 3389) in from anywhere; otherwise the provider's default group."""
+    if line.product_code != "ecs" or not request.vpc_id:
+        return request
+    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    if choice is None or not choice.remote_login:
+        return request
+    _flavor, os_type = flavor_of(line.spec_code)
+    name, port = ("sf-rdp", 3389) if os_type == "Windows" else ("sf-ssh", 22)
+    group = cloud_provider().ensure_security_group(
+        session=session, vpc_id=request.vpc_id, name=name, tcp_ports=(port,)
+    )
+    return replace(request, security_group_ids=(group,))
+
+
 def created(order: Order) -> None:
     """The server's create call was accepted: forget its password."""
     handoff.forget(order.store_id, order.quote_id)
@@ -332,7 +363,7 @@ def connect(order: Order, session: AgencySession) -> None:
         log.warning("order %s: connecting disks/EIP to server %s: %s", order.id, server_id, exc)
 
 
-def login_from_form(form: Any) -> dict[str, str] | None:
+def login_from_form(form: Any) -> dict[str, Any] | None:
     """The checkout form's server fields as the API's ``server`` object (None: not shown)."""
     login = form.get("server_login")
     if login is None:
@@ -345,7 +376,9 @@ def login_from_form(form: Any) -> dict[str, str] | None:
         server["key_pair"] = form.get("server_key_pair") or ""
     elif login == "password":
         server["admin_password"] = form.get("server_password") or ""
-    return server
+    result: dict[str, Any] = dict(server)
+    result["allow_remote_login"] = form.get("server_remote_login") == "on"
+    return result
 
 
 def refusal_text(exc: ServersError) -> str:

@@ -40,8 +40,9 @@ class ResourceState(StoreScoped, Model):
 
 class ServerChoice(StoreScoped, Model):
     """What the customer chose for one server line of a quote (by its position): image, zone,
-    system disk (priced as the quote's line ``disk_position``), and at ordering its name and
-    key pair. Never the login password: that travels only in the create call."""
+    system disk (priced as the quote's line ``disk_position``), and at ordering its name, key
+    pair and whether SSH / RDP is opened to it. Never the login password: that travels only in
+    the create call."""
 
     __tablename__ = "server_choices"
     __table_args__ = (UniqueConstraint("store_id", "quote_id", "position"),)
@@ -56,3 +57,5 @@ class ServerChoice(StoreScoped, Model):
     disk_position: Mapped[int | None]
     server_name: Mapped[str | None] = mapped_column(String(64))
     key_pair: Mapped[str | None] = mapped_column(String(64))
+    # the customer ticked "allow SSH (22) / RDP (3389) from anywhere"
+    remote_login: Mapped[bool | None]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import bindparam, text
 
 from storefront.accounts.models import Customer
 from tests.billing.test_orders_support import drain, token
@@ -171,3 +172,48 @@ def test_the_disk_and_eip_of_a_one_server_order_are_attached_and_bound(
     shown = client.get(f"/api/v1/resources/{disk['id']}", headers=headers).get_json()
     assert shown["provider_status"] == "in-use"
     assert shown["disks"][0]["server_id"] == server["provider_resource_id"]
+
+
+def _sandbox_rules(sandbox: Any, server_id: str) -> set[tuple[str, str | None, int | None]]:
+    """The ingress rules of the server's security groups, as the sandbox holds them."""
+    with sandbox.state.db.engine.connect() as conn:
+        groups = conn.scalar(
+            text("SELECT security_groups FROM sandbox_server_config WHERE resource_id = :id"),
+            {"id": server_id},
+        )
+        rules = conn.execute(
+            text(
+                "SELECT direction, protocol, port_range_min FROM sandbox_security_group_rule"
+                " WHERE security_group_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": [g for g in (groups or "").split(",") if g] or ["-"]},
+        ).all()
+    return {(r[0], r[1], r[2]) for r in rules if r[2] is not None}
+
+
+def test_ssh_is_opened_only_when_asked(
+    app: Flask,
+    client: Any,
+    sandbox: Any,
+    linked: Customer,
+    catalog: Any,
+    give: Callable[[Customer, str], None],
+) -> None:
+    headers = token(client, linked)
+    give(linked, "100000.00")
+    ids = []
+    for server in ({"allow_remote_login": True}, {}):
+        quoted = _quote(client, headers, _server_item())
+        body = {"quote_id": quoted.get_json()["id"], "server": server}
+        assert client.post("/api/v1/orders", json=body, headers=headers).status_code == 201
+        drain(app)
+        items = client.get("/api/v1/resources", headers=headers).get_json()["items"]
+        ids.append(items[0]["provider_resource_id"])
+    opened, closed = ids
+    assert ("ingress", "tcp", 22) in _sandbox_rules(sandbox, opened)
+    assert ("ingress", "tcp", 22) not in _sandbox_rules(sandbox, closed)
+    bad = _quote(client, headers, _server_item())
+    body = {"quote_id": bad.get_json()["id"], "server": {"allow_remote_login": "yes"}}
+    answer = client.post("/api/v1/orders", json=body, headers=headers)
+    assert answer.status_code == 422
+    assert "server.allow_remote_login" in answer.get_json()["error"]["fields"]
