@@ -7,10 +7,10 @@ Steps (each recorded and committed before the next, so a retry resumes where it 
    ``orders.funded_amount`` records it; after an unknown outcome the provider's adjustment
    records are asked before sending again (:func:`fund`);
 3. an agency session in the customer's project (IAM assume_role);
-4. per order line: a server first gets a VPC + subnet of its own (created or, on a retry,
-   found by the line's marker); create the resources with the line's client token (a retry
-   returns what the first call made), record the provider order and resource ids; pay the
-   provider order;
+4. per order line: a server goes into the customer's default VPC + subnet of the region
+   (created by the first server, found by its marker afterwards: ``servers.choices``);
+   create the resources with the line's client token (a retry returns what the first call
+   made), record the provider order and resource ids; pay the provider order;
 5. ``active``, with a :class:`Resource` row per provider resource.
 
 The provider unavailable (timeouts, 5xx): :class:`worker.Retry`, the job runs again later with
@@ -141,11 +141,9 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 continue
             if line.created_at is None:
                 request = choices.apply(order, line, resource_request(order, line))
-                if request.kind is ResourceKind.ECS:  # its own network, keyed by the line
+                if request.kind is ResourceKind.ECS:  # the customer's network of the region
                     network = provider.ensure_network(
-                        session=session,
-                        marker=f"{line.client_token}-net",
-                        name=f"{resource_name(order, line)}-net",
+                        session=session, marker=choices.NETWORK_MARKER, name=choices.NETWORK_NAME
                     )
                     request = replace(
                         request, vpc_id=network.vpc_id, subnet_id=network.subnet_id

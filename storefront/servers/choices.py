@@ -37,6 +37,10 @@ from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 
+# every server of a customer in a region joins one VPC + subnet, made by the first (#17)
+NETWORK_MARKER = "sf-default-net"
+NETWORK_NAME = "storefront-default"
+
 SERVER_KEYS = ("image", "availability_zone", "system_disk")
 DISK_TYPES = ("SATA", "SAS", "SSD", "GPSSD", "ESSD")
 IDENT = re.compile(r"[A-Za-z0-9._-]{1,64}")

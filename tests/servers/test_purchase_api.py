@@ -210,6 +210,14 @@ def test_ssh_is_opened_only_when_asked(
         items = client.get("/api/v1/resources", headers=headers).get_json()["items"]
         ids.append(items[0]["provider_resource_id"])
     opened, closed = ids
+    with sandbox.state.db.engine.connect() as conn:
+        vpcs = conn.execute(
+            text(
+                "SELECT DISTINCT vpc_id FROM sandbox_server_config WHERE resource_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        ).all()
+    assert len(vpcs) == 1  # the customer's one network of the region, reused
     assert ("ingress", "tcp", 22) in _sandbox_rules(sandbox, opened)
     assert ("ingress", "tcp", 22) not in _sandbox_rules(sandbox, closed)
     bad = _quote(client, headers, _server_item())
