@@ -43,6 +43,7 @@ def create_order() -> ResponseReturnValue:
     key = _idempotency_key()
     choices.record_login(customer, quote_id, body.get("server"))  # #17: name, key pair, password
     result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
+    choices.provision_now(customer.store_id, quote_id, result["id"])  # with a password only
     return jsonify(result), 201
 
 

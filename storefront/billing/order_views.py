@@ -62,6 +62,7 @@ def _place(customer: Customer, quote_id: str) -> tuple[str | None, ResponseRetur
     except BillingError:  # a blocker that appeared meanwhile: the list below names it
         db.session.rollback()
         return None, None
+    choices.provision_now(customer.store_id, quote_id, result["id"])  # with a password only
     flash(_l("Thank you: your order is paid and being set up."), "success")
     return None, redirect(url_for("billing.order", order_id=result["id"]))
 

@@ -4,9 +4,10 @@ the order ``server: {name?, key_pair? | admin_password?}``, checked against the 
 customer's project; at provisioning, all of it in the server's create call.
 
 The login password is never stored: it is held in this process's memory (:mod:`handoff`) from
-the order request until the create call, for at most :data:`handoff.HOLD_FOR_S`. A worker in
-another process, or a retry after that, creates the server without it; the resource page then
-says how to reset the password in the console."""
+the order request until the create call, and that order is provisioned in the same request
+(:func:`provision_now`). A retry later (provider unavailable), or a worker that claimed the job
+first, creates the server without it; the resource page then says how to reset the password
+in the console."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
+from storefront.billing import worker
 from storefront.billing.models import Order, OrderLine
 from storefront.catalog.models import Quote
 from storefront.cloud.interface import (
@@ -388,3 +390,18 @@ def login_from_form(form: Any) -> dict[str, Any] | None:
 def refusal_text(exc: ServersError) -> str:
     """A refusal with its fields' messages, for a page."""
     return " ".join([exc.message, *exc.fields.values()])
+
+
+def provision_now(store_id: int, quote_id: str, order_id: int) -> None:
+    """An order whose server has a login password is provisioned in the request that placed
+    it (after its commit), so the password reaches the create call without leaving this
+    process; a worker that claimed the job first creates the server without it."""
+    if handoff.peek(store_id, quote_id) is None:
+        return
+    try:
+        worker.run_one(key=f"provision:{order_id}")
+    except Exception:  # the order is placed and paid: the worker carries on with it
+        log.exception("provisioning order %s in its request", order_id)
+        db.session.rollback()
+    finally:
+        handoff.forget(store_id, quote_id)
