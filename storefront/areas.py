@@ -25,6 +25,7 @@ AREAS = (
     "console_bridge",
     "backoffice",
     "partners",
+    "servers",
     "housekeeping",
 )
 

@@ -49,6 +49,7 @@ ACCOUNT_LIMIT_DEFAULTS = {
 _TUNING_NUMBERS: dict[str, tuple[float | int, float, float]] = {
     "CATALOG_CACHE_SECONDS": (30.0, 0, 86_400),
     "STORE_CACHE_SECONDS": (30.0, 0, 86_400),
+    "SERVER_STATE_CACHE_SECONDS": (30.0, 0, 30),
     "BACKOFFICE_MAX_IMAGE_BYTES": (512 * 1024, 1024, 50 * 1024 * 1024),
     "ACCOUNTS_MAX_DOCUMENT_BYTES": (5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
 }
@@ -65,6 +66,8 @@ class TuningSettings:
     # how long a process keeps its catalogue copy / store answers before re-reading them
     catalog_cache_seconds: float = 30.0
     store_cache_seconds: float = 30.0
+    # how long a resource's state read from the provider is shown before asking again (#17)
+    server_state_cache_seconds: float = 30.0
     # largest logo a store may upload; largest real-name document a customer may upload
     backoffice_max_image_bytes: int = 512 * 1024
     accounts_max_document_bytes: int = 5 * 1024 * 1024
@@ -76,6 +79,7 @@ class TuningSettings:
         return {
             "CATALOG_CACHE_SECONDS": self.catalog_cache_seconds,
             "STORE_CACHE_SECONDS": self.store_cache_seconds,
+            "SERVER_STATE_CACHE_SECONDS": self.server_state_cache_seconds,
             "BACKOFFICE_MAX_IMAGE_BYTES": self.backoffice_max_image_bytes,
             "ACCOUNTS_MAX_DOCUMENT_BYTES": self.accounts_max_document_bytes,
             "PAYSANDBOX_DELIVERY": self.paysandbox_delivery,

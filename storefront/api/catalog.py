@@ -17,6 +17,7 @@ from storefront.api.auth import optional_customer
 from storefront.catalog import descriptions, services
 from storefront.catalog.owner import owner_key
 from storefront.extensions import db
+from storefront.servers import choices
 from storefront.stores.tenancy import request_store
 
 
@@ -109,12 +110,14 @@ def list_products() -> ResponseReturnValue:
 @bp.post("/quotes")
 def create_quote() -> ResponseReturnValue:
     customer_id = _api_customer_id()
-    req = services.parse_quote_request(request.get_json(silent=True))
+    body, server_plans = choices.expand_quote_body(request.get_json(silent=True))  # #17
+    req = services.parse_quote_request(body)
     quote = services.create_quote(
         req,
         customer_id=customer_id,
         session_key=None if customer_id is not None else owner_key(create=True),
     )
+    choices.record_quote(quote.id, server_plans)
     db.session.commit()
     # Like the API's other creates (customers, orders): the new quote's id is in the body
     # (`GET /api/v1/quotes/<id>`), no Location header.

@@ -16,6 +16,7 @@ from storefront.api.errors import ApiError
 from storefront.billing import orders
 from storefront.billing.models import Resource
 from storefront.extensions import db
+from storefront.servers import choices
 
 MAX_LIMIT = 100
 
@@ -40,7 +41,9 @@ def create_order() -> ResponseReturnValue:
     if voucher_code is not None and (not isinstance(voucher_code, str) or len(voucher_code) > 40):
         raise ApiError(422, "invalid_input", "Bad voucher code.", {"voucher_code": "text"})
     key = _idempotency_key()
+    choices.record_login(customer, quote_id, body.get("server"))  # #17: name, key pair, password
     result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
+    choices.provision_now(customer.store_id, quote_id, result["id"])  # with a password only
     return jsonify(result), 201
 
 

@@ -25,6 +25,8 @@ from storefront.catalog.models import Quote
 from storefront.extensions import db
 from storefront.labels import poll_delay
 from storefront.navigation import NavItem, add_nav
+from storefront.servers import choices, live
+from storefront.servers.errors import ServersError
 
 FINAL = frozenset({"active", "refunded"})  # an order page stops refreshing here
 
@@ -44,6 +46,10 @@ def _place(customer: Customer, quote_id: str) -> tuple[str | None, ResponseRetur
     """Try to place the order: (error to show, or the redirect to the new order)."""
     key = request.form.get("idempotency_key", "")[:64] or None
     voucher_code = request.form.get("voucher_code", "")[:40] or None
+    try:  # a server's name and login (#17)
+        choices.record_login(customer, quote_id, choices.login_from_form(request.form))
+    except ServersError as exc:
+        return choices.refusal_text(exc), None
     try:
         result = orders.place_order(customer, quote_id, key, voucher_code=voucher_code)
     except VoucherError:
@@ -56,6 +62,7 @@ def _place(customer: Customer, quote_id: str) -> tuple[str | None, ResponseRetur
     except BillingError:  # a blocker that appeared meanwhile: the list below names it
         db.session.rollback()
         return None, None
+    choices.provision_now(customer.store_id, quote_id, result["id"])  # with a password only
     flash(_l("Thank you: your order is paid and being set up."), "success")
     return None, redirect(url_for("billing.order", order_id=result["id"]))
 
@@ -160,7 +167,9 @@ def resource_list() -> ResponseReturnValue:
     rows = db.session.scalars(
         select(Resource).where(Resource.customer_id == customer.id).order_by(Resource.id.desc())
     ).all()
-    return render_template("billing/orders_resources.html", resources=rows)
+    states = live.refresh(customer, rows)  # status, IPs and expiry as the provider has them
+    db.session.commit()
+    return render_template("billing/orders_resources.html", resources=rows, live=states)
 
 
 def _is_customer(user: Any) -> bool:

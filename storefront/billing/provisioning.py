@@ -7,10 +7,10 @@ Steps (each recorded and committed before the next, so a retry resumes where it 
    ``orders.funded_amount`` records it; after an unknown outcome the provider's adjustment
    records are asked before sending again (:func:`fund`);
 3. an agency session in the customer's project (IAM assume_role);
-4. per order line: a server first gets a VPC + subnet of its own (created or, on a retry,
-   found by the line's marker); create the resources with the line's client token (a retry
-   returns what the first call made), record the provider order and resource ids; pay the
-   provider order;
+4. per order line: a server goes into the customer's default VPC + subnet of the region
+   (created by the first server, found by its marker afterwards: ``servers.choices``);
+   create the resources with the line's client token (a retry returns what the first call
+   made), record the provider order and resource ids; pay the provider order;
 5. ``active``, with a :class:`Resource` row per provider resource.
 
 The provider unavailable (timeouts, 5xx): :class:`worker.Retry`, the job runs again later with
@@ -52,6 +52,7 @@ from storefront.cloud.interface import (
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider, db
+from storefront.servers import choices
 from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
@@ -134,17 +135,20 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
             session = session or provider.agency_session(
                 customer_id=provider_customer, region=order.region_code
             )
+            if line.created_at is None and choices.rides_along(order, line):
+                line.created_at = line.paid_at = utcnow()  # a server's system disk: bought with it
+                db.session.commit()
+                continue
             if line.created_at is None:
-                request = resource_request(order, line)
-                if request.kind is ResourceKind.ECS:  # its own network, keyed by the line
+                request = choices.apply(order, line, resource_request(order, line))
+                if request.kind is ResourceKind.ECS:  # the customer's network of the region
                     network = provider.ensure_network(
-                        session=session,
-                        marker=f"{line.client_token}-net",
-                        name=f"{resource_name(order, line)}-net",
+                        session=session, marker=choices.NETWORK_MARKER, name=choices.NETWORK_NAME
                     )
                     request = replace(
                         request, vpc_id=network.vpc_id, subnet_id=network.subnet_id
                     )
+                    request = choices.secure(order, line, request, session)  # SSH/RDP (#17)
                 made = provider.create_resources(session=session, request=request)
                 line.provider_order_id = made.order_id
                 line.resource_ids = ",".join(made.resource_ids)
@@ -158,12 +162,15 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 line.paid_at = utcnow()
                 db.session.commit()
                 checkpoint("after_pay")
+        if session is not None:  # one server: its disks attached, its EIP bound (#17)
+            choices.connect(order, session)
     except UpstreamUnavailable as exc:
         db.session.rollback()
         raise Retry(str(exc)) from exc
     except UpstreamRejected as exc:
         db.session.rollback()
         return refund(order.id, f"The cloud provider refused the order: {exc.message}")
+    choices.created(order)  # every server created: its login password is forgotten
     return complete(order)
 
 

@@ -168,8 +168,8 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def claim(now: datetime | None = None) -> tuple[int, str] | None:
-    """Claim one ready job (commits). Returns ``(job id, claim token)``.
+def claim(now: datetime | None = None, *, key: str | None = None) -> tuple[int, str] | None:
+    """Claim one ready job (commits); ``key``: only that one. Returns ``(job id, claim token)``.
 
     Ready: queued and due, or running under a lease that expired (its worker died); taking
     such a job over counts one more attempt and notes whose lease expired."""
@@ -186,6 +186,8 @@ def claim(now: datetime | None = None) -> tuple[int, str] | None:
         .order_by(Job.run_at, Job.id)
         .limit(1)
     )
+    if key is not None:
+        ready = ready.where(Job.key == key)
     if db.session.get_bind().dialect.name == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
     taken_over = literal("taken over: the lease of worker ") + func.coalesce(
@@ -280,9 +282,10 @@ def _run_handler(job: Job, token: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def run_one(now: datetime | None = None) -> bool:
-    """Claim and run one job; False when nothing is ready."""
-    claimed = claim(now)
+def run_one(now: datetime | None = None, *, key: str | None = None) -> bool:
+    """Claim and run one job (``key``: only that one, e.g. in the request that enqueued it);
+    False when nothing is ready."""
+    claimed = claim(now, key=key)
     if claimed is None:
         return False
     job_id, token = claimed

@@ -235,3 +235,20 @@ class ServerCalls(Protocol):
     ) -> None:
         """Start, stop or reboot servers (``/cloudservers/action``)."""
         ...
+
+    def attach_volume(
+        self, *, session: AgencySession, server_id: str, volume_id: str, device: str | None = None
+    ) -> None:
+        """Attach a disk to a server in the same zone (``attach_server_volume``)."""
+        ...
+
+    def bind_public_ip(self, *, session: AgencySession, eip_id: str, port_id: str | None) -> None:
+        """Bind an EIP to a server's port (None: unbind; ``update_publicip``)."""
+        ...
+
+    def ensure_security_group(
+        self, *, session: AgencySession, vpc_id: str, name: str, tcp_ports: Sequence[int] = ()
+    ) -> str:
+        """The security group ``name`` of the VPC (created with ingress rules for ``tcp_ports``
+        when missing); its id."""
+        ...

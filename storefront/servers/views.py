@@ -1,0 +1,132 @@
+"""Customers' pages: ``/resources/<id>`` (what a bought resource is now at the provider, with a
+fragment ``/resources/<id>/live`` the page asks again for at the cache's pace, so a server
+stopped in the console shows "stopped" without a reload), ``/key-pairs`` (import or generate an
+SSH key pair; a generated private key is shown once), and the checkout's server login fields
+(``server_checkout_login``, used by ``templates/servers/_checkout_login.html``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from storefront.accounts.models import Customer
+from storefront.extensions import db
+from storefront.navigation import NavItem, add_nav
+from storefront.servers import live, services
+from storefront.servers.errors import ServersError
+
+bp = Blueprint("servers", __name__)
+
+
+def _customer() -> Customer | None:
+    user = current_user
+    if isinstance(user, Customer) and user.is_authenticated:
+        return user
+    return None
+
+
+def poll_seconds() -> int:
+    """How often the page asks again: the cache's age, at least 5 s."""
+    return max(5, int(float(current_app.config.get("SERVER_STATE_CACHE_SECONDS", 30))))
+
+
+def _view(resource_id: int, template: str) -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    row = live.customer_resource(customer, resource_id)
+    view = live.refresh(customer, [row])[row.id]
+    db.session.commit()
+    return render_template(template, r=row, view=view, poll=poll_seconds())
+
+
+@bp.get("/resources/<id:resource_id>")
+def resource(resource_id: int) -> ResponseReturnValue:
+    return _view(resource_id, "servers/resource.html")
+
+
+@bp.get("/resources/<id:resource_id>/live")
+def resource_live(resource_id: int) -> ResponseReturnValue:
+    return _view(resource_id, "servers/_resource_live.html")
+
+
+@bp.route("/key-pairs", methods=["GET", "POST"])
+def key_pairs() -> ResponseReturnValue:
+    """The customer's SSH key pairs of a region: import a public key or generate a pair whose
+    private key is shown in this answer only."""
+    customer = _customer()
+    if customer is None:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    region = services.region_code(request.values.get("region"))
+    made, error, status = None, None, 200
+    if request.method == "POST":
+        try:
+            made = services.create_key_pair(
+                customer,
+                region,
+                request.form.get("name", ""),
+                request.form.get("public_key") or None,
+            )
+        except ServersError as exc:
+            error, status = " ".join([exc.message, *exc.fields.values()]), exc.status
+    try:
+        pairs = services.key_pairs(customer, region)
+    except ServersError as exc:
+        pairs, error = [], error or exc.message
+    page = render_template(
+        "servers/key_pairs.html", region=region, pairs=pairs, made=made, error=error
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/key-pairs/<name>/delete")
+def delete_key_pair(name: str) -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return redirect(url_for("accounts.login"))
+    region = services.region_code(request.form.get("region"))
+    services.delete_key_pair(customer, region, name)
+    flash(_("Key pair %(name)s deleted.", name=name), "success")
+    return redirect(url_for("servers.key_pairs", region=region))
+
+
+def _is_customer(user: Any) -> bool:
+    return isinstance(user, Customer) and bool(user.is_authenticated)
+
+
+def checkout_login(quote: Any) -> dict[str, Any] | None:
+    """For the checkout page: does the quote buy servers, and the customer's key pairs in its
+    region (none listed when the provider cannot be asked)."""
+    customer = _customer()
+    if customer is None or not any(line.product_code == "ecs" for line in quote.lines):
+        return None
+    try:
+        names = [k.name for k in services.key_pairs(customer, quote.region_code)]
+    except ServersError:
+        names = []
+    return {"key_pairs": names}
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_template_global(checkout_login, "server_checkout_login")
+    add_nav(
+        app,
+        NavItem(
+            "servers.key_pairs", _l("Key pairs"), section="account", order=42, visible=_is_customer
+        ),
+    )
