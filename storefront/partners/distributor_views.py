@@ -246,6 +246,7 @@ def reseller_freeze_store(reseller_id: int) -> ResponseReturnValue:
     except PartnersError:
         abort(404)
     else:
+        db.session.commit()
         if frozen:
             flash(_("The reseller's store is frozen."))
         else:
