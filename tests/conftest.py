@@ -25,7 +25,14 @@ from werkzeug.serving import make_server
 from storefront import create_app
 from storefront.extensions import db as _db
 
-pytest_plugins = ["tests.builders", "tests.browser"]
+pytest_plugins = [
+    "tests.builders",
+    "tests.browser",
+    "tests.catalog.fixtures",
+    "tests.shop",
+    "tests.staff",
+    "tests.resellers",
+]
 
 # Property tests judge results, not speed: on a busy 2-core machine (CI beside other work) a draw
 # can stall for seconds, which says nothing about the code under test.

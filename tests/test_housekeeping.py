@@ -19,9 +19,6 @@ from storefront.housekeeping.jobs import purge_expired_quotes
 from storefront.partners import workspace
 from storefront.stores.models import Store
 from storefront.stores.tenancy import all_stores, store_context
-from tests.catalog.fixtures import catalog, quote
-
-__all__ = ["catalog", "quote"]  # the quote API fixture and the catalogue it prices from
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

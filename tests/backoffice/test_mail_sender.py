@@ -15,7 +15,7 @@ from storefront.extensions import db
 from storefront.mail import build_message, deliver
 from storefront.stores.models import Store
 from tests.accounts.helpers import run_jobs
-from tests.backoffice.conftest import host_of
+from tests.staff import host_of
 
 
 def _mails(mail_dir: Path) -> list[EmailMessage]:

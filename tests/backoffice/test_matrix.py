@@ -34,9 +34,9 @@ from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.services import create_store, ensure_default_store, forget_cached_stores
 from storefront.stores.tenancy import store_context
-from tests.backoffice.conftest import host_of
 from tests.builders import PASSWORD, _hash
 from tests.conftest import _empty_tables
+from tests.staff import host_of
 
 CALLERS = ["owner", "support", "finance", "other_store_staff", "customer", "anonymous"]
 PUBLIC_ADMIN = {"api.staff_token", "accounts.admin_login"}

@@ -20,9 +20,6 @@ from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
 from tests.backoffice.test_admin_api import auth
-from tests.billing.test_orders_support import buyer, catalog, make_buyer, make_quote
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
-from storefront.accounts.models import Customer, Staff, StaffRole
+from storefront.accounts.models import Customer
 from storefront.billing import services
 from storefront.billing.models import JournalTransaction, Posting, Wallet
 from storefront.extensions import db
@@ -25,24 +24,8 @@ requires_postgres = pytest.mark.skipif(
 
 
 @pytest.fixture
-def owner(make_staff: Callable[..., Staff]) -> Staff:
-    return make_staff(role=StaffRole.OWNER)
-
-
-@pytest.fixture
 def customer(make_customer: Callable[..., Customer]) -> Customer:
     return make_customer()
-
-
-@pytest.fixture
-def give(app: Flask, owner: Staff) -> Callable[[Customer, str], None]:
-    """Fund a customer (as the store's owner) and commit."""
-
-    def fund(customer: Customer, amount: str) -> None:
-        with app.app_context():
-            services.fund(customer, amount, "setup", owner)
-
-    return fund
 
 
 def assert_ledger_invariants() -> None:

@@ -19,9 +19,8 @@ from storefront.extensions import db
 from storefront.stores import freeze
 from storefront.stores.models import Store
 from tests.accounts.helpers import PASSWORD
-from tests.billing.conftest import give, owner
-from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.billing.wallet_helpers import csrf
+from tests.shop import drain
 
 
 def login(client: FlaskClient, email: str) -> None:
@@ -33,7 +32,6 @@ def login(client: FlaskClient, email: str) -> None:
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
 
 
-__all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner"]
 
 CALC = {
     "region": "cn-north-4",

@@ -16,10 +16,8 @@ from storefront.billing import orders
 from storefront.billing import services as billing
 from storefront.billing.models import CHARGE_SETTLED, OrderEvent, Resource, ResourceStatus
 from storefront.extensions import db
-from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.catalog.test_pages import login
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import drain
 
 
 def _card(page: str, card_id: str) -> str:

@@ -19,11 +19,10 @@ from storefront.billing import orders, remittance, topup
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
-from tests.billing.conftest import give, owner
-from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.billing.test_topup import SECRET, notify, pay, shopper, start
+from tests.shop import drain
 
-__all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner", "shopper"]
+__all__ = ["shopper"]
 
 
 def mails(mail_dir: Path) -> list[EmailMessage]:

@@ -16,18 +16,7 @@ from storefront.accounts.models import Customer
 from storefront.billing.models import Order, OrderLine, OrderStatus
 from storefront.billing.reconcile import reconcile
 from storefront.extensions import cloud_provider, db
-from tests.billing.test_orders_support import (
-    EIP,
-    buyer,
-    catalog,
-    drain,
-    make_buyer,
-    make_quote,
-    quote_total,
-    token,
-)
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import EIP, drain, quote_total, token
 
 
 def _buy(client: FlaskClient, app: Flask, buyer: Customer, quote_id: str, give: Any) -> Order:

@@ -25,16 +25,7 @@ from storefront.billing.models import Job, JobStatus, Order, OrderStatus
 from storefront.clock import utcnow
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
-from tests.billing.test_orders_support import (
-    EVS,
-    buyer,
-    catalog,
-    make_buyer,
-    make_quote,
-    quote_total,
-)
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import EVS, quote_total
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 2

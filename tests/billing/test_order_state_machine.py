@@ -37,9 +37,7 @@ from storefront.billing.models import Order, OrderStatus, Posting
 from storefront.catalog.models import Quote
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
-from tests.billing.test_orders_support import EVS, buyer, catalog, make_buyer, make_quote
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import EVS
 
 ECS = {"product": "ecs", "spec": "s6.large.2.linux", "quantity": 1}
 BASKETS = st.sampled_from([[ECS], [EVS], [ECS, EVS]])

@@ -17,20 +17,7 @@ from storefront.billing.cli import check_ledger
 from storefront.billing.models import JournalTransaction, Order, OrderStatus, Resource
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
-from tests.billing.test_orders_support import (
-    EIP,
-    EVS,
-    VPC,
-    buyer,
-    catalog,
-    drain,
-    make_buyer,
-    make_quote,
-    quote_total,
-    token,
-)
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import EIP, EVS, VPC, drain, quote_total, token
 
 
 def order(

@@ -19,9 +19,7 @@ from storefront.billing.models import Order, Wallet
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants, requires_postgres
 from tests.billing.test_concurrency import run_threads
-from tests.billing.test_orders_support import buyer, catalog, make_buyer, make_quote, quote_total
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import quote_total
 
 
 def test_twenty_concurrent_orders_against_money_for_two(

@@ -16,17 +16,8 @@ from storefront.billing.cli import check_ledger
 from storefront.billing.models import Order, Voucher
 from storefront.extensions import db
 from tests.billing.conftest import assert_ledger_invariants
-from tests.billing.test_orders_support import (
-    buyer,
-    catalog,
-    drain,
-    make_buyer,
-    make_quote,
-    quote_total,
-    token,
-)
+from tests.shop import drain, quote_total, token
 
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
 NOW = datetime.now(UTC)
 
 

@@ -28,17 +28,7 @@ from storefront.billing.models import (
 from storefront.clock import utcnow
 from storefront.extensions import cloud_provider, db
 from tests.billing.conftest import assert_ledger_invariants
-from tests.billing.test_orders_support import (
-    EVS,
-    buyer,
-    catalog,
-    make_buyer,
-    make_quote,
-    quote_total,
-    token,
-)
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import EVS, quote_total, token
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,7 @@ from typing import Any
 
 from storefront.billing.reconcile import sync_resources
 from storefront.cloud.sandbox.lifecycle import Lifecycle
-from tests.billing.test_orders_support import token
-from tests.console_bridge.conftest import bought, catalog, give, linked, make_linked, make_quote
-
-__all__ = ["bought", "catalog", "give", "linked", "make_linked", "make_quote"]
+from tests.shop import token
 
 
 def test_the_resource_sync_follows_a_prepaid_server_to_its_end(

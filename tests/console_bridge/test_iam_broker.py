@@ -21,7 +21,7 @@ from storefront.billing.models import Resource
 from storefront.cloud.interface import UpstreamRejected
 from storefront.console_bridge.models import ConsoleJump
 from storefront.extensions import cloud_provider, db
-from tests.billing.test_orders_support import token
+from tests.shop import token
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from storefront.backoffice.models import AuditEntry
 from storefront.billing.models import Resource
 from storefront.console_bridge.models import ConsoleJump
 from storefront.extensions import db
-from tests.billing.test_orders_support import token
 from tests.console_bridge.conftest import trust_storefront
+from tests.shop import token
 
 
 def mint(client: FlaskClient, customer: Customer, resource_id: int) -> Any:

@@ -19,8 +19,7 @@ from storefront.console_bridge.models import ConsoleJump
 from storefront.extensions import db
 from storefront.stores.models import Store
 from tests.accounts.helpers import PASSWORD
-from tests.backoffice.conftest import login  # noqa: F401 - fixture
-from tests.billing.test_orders_support import token
+from tests.shop import token
 
 REASON = "distributor contract suspended"
 
@@ -52,7 +51,7 @@ def test_store_freeze_refuses_ordering_and_console_but_not_reading(
     make_quote: Callable[..., str],
     give: Callable[[Customer, str], None],
     owner: Any,
-    login: Callable[..., FlaskClient],  # noqa: F811
+    login: Callable[..., FlaskClient],
     catalog: Any,
 ) -> None:
     mine = make_resource(linked)

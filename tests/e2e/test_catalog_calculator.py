@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.catalog.fixtures import catalog
-
-__all__ = ["catalog"]  # the fixture
-
 
 def test_product_page_and_calculator_update(
     live_server: Any, catalog: Any, new_page: Any, shot: Any

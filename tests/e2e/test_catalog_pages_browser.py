@@ -8,9 +8,6 @@ from playwright.sync_api import expect
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
-from tests.catalog.fixtures import catalog
-
-__all__ = ["catalog"]  # the fixture
 
 
 def _login(page: Any, url: str, email: str, path: str = "/admin/login") -> None:

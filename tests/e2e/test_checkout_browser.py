@@ -10,10 +10,6 @@ from flask import Flask
 
 from storefront.accounts.models import Customer, RealnameStatus
 from tests.accounts.helpers import PASSWORD
-from tests.billing.conftest import give, owner
-from tests.billing.test_orders_support import buyer, catalog, make_buyer, make_quote
-
-__all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner"]
 
 
 def quote_as_visitor(page: Any, url: str) -> None:

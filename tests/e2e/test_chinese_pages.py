@@ -14,11 +14,9 @@ from flask import Flask
 
 from storefront.accounts.models import Customer, Staff
 from storefront.stores.models import Store
-from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.catalog.test_pages import login
 from tests.e2e.site_pages import build_world, customer_pages, staff_pages
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}

@@ -12,17 +12,6 @@ import pytest
 from flask import Flask
 
 from tests.accounts.helpers import PASSWORD
-from tests.console_bridge.conftest import (
-    bought,
-    catalog,
-    give,
-    linked,
-    make_linked,
-    make_quote,
-    owner,
-)
-
-__all__ = ["bought", "catalog", "give", "linked", "make_linked", "make_quote", "owner"]
 
 
 @pytest.fixture

@@ -8,18 +8,7 @@ from typing import Any
 
 from storefront.billing.reconcile import sync_resources
 from tests.accounts.helpers import PASSWORD
-from tests.console_bridge.conftest import (
-    bought,
-    catalog,
-    give,
-    linked,
-    make_linked,
-    make_quote,
-    owner,
-    trust_storefront,
-)
-
-__all__ = ["bought", "catalog", "give", "linked", "make_linked", "make_quote", "owner"]
+from tests.console_bridge.conftest import trust_storefront
 
 
 def test_open_in_console_stop_and_sync(
@@ -59,7 +48,7 @@ def test_second_use_of_a_link_is_refused_in_the_browser(
     live_server: Any, sandbox: Any, linked: Any, bought: Any, client: Any, new_page: Any,
     shot: Any,
 ) -> None:
-    from tests.billing.test_orders_support import token
+    from tests.shop import token
 
     trust_storefront(sandbox, url=f"{live_server.url}/saml/idp/metadata.xml")
     server = bought(linked)[0]

@@ -9,18 +9,7 @@ from flask import Flask
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
-from tests.billing.conftest import give, owner
-from tests.billing.test_orders_support import (
-    EVS,
-    buyer,
-    catalog,
-    drain,
-    make_buyer,
-    make_quote,
-    quote_total,
-)
-
-__all__ = ["buyer", "catalog", "give", "make_buyer", "make_quote", "owner"]
+from tests.shop import EVS, drain, quote_total
 
 
 def login(page: Any, url: str, customer: Customer) -> None:

@@ -11,11 +11,9 @@ from flask import Flask
 from storefront.accounts.models import Customer, Staff
 from storefront.stores.models import Store
 from tests.accounts.helpers import PASSWORD as BUYER_PASSWORD
-from tests.billing.test_orders_support import buyer, catalog, drain, make_buyer, make_quote
 from tests.builders import PASSWORD as STAFF_PASSWORD
 from tests.e2e.site_pages import build_world, customer_pages
-
-__all__ = ["buyer", "catalog", "make_buyer", "make_quote"]
+from tests.shop import drain
 
 PHONE = {"width": 390, "height": 844}
 OVERFLOW = "document.documentElement.scrollWidth > document.documentElement.clientWidth"

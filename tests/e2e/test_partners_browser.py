@@ -13,7 +13,6 @@ from flask import Flask
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
-from tests.partners.conftest import sandbox_reseller  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ def test_invite_accept_allocate_balance(
     live_server: Any,
     make_staff: Any,
     browser: Any,
-    sandbox_reseller: dict[str, str],  # noqa: F811 - the imported fixture
+    sandbox_reseller: dict[str, str],
     mail_dir: Path,
     shot: Any,
 ) -> None:

@@ -12,7 +12,6 @@ from flask import Flask
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
-from tests.partners.conftest import reseller, sandbox_reseller  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def test_reseller_page_field_errors_and_pending_in_chinese(
     new_page: Any,
     shot: Any,
     sandbox: Any,
-    reseller: Any,  # noqa: F811 - the imported fixture
+    reseller: Any,
 ) -> None:
     finance = make_staff(role=StaffRole.FINANCE)
     page = new_page(locale="zh-CN")

@@ -12,9 +12,6 @@ from storefront.accounts.models import StaffRole
 from storefront.extensions import db
 from storefront.stores.models import Store
 from tests.builders import PASSWORD
-from tests.partners.conftest import reseller, sandbox_reseller
-
-__all__ = ["reseller", "sandbox_reseller"]
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.accounts.helpers import PASSWORD
-from tests.console_bridge.conftest import linked, make_linked, make_resource
-
-__all__ = ["linked", "make_linked", "make_resource"]
 
 
 def test_frozen_store_in_the_browser(

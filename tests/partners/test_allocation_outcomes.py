@@ -24,7 +24,7 @@ from storefront.partners.models import (
 )
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
-from tests.partners.conftest import control
+from tests.resellers import control
 
 NOW = timedelta(0)
 

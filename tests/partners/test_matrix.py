@@ -13,7 +13,7 @@ from flask import Flask
 from storefront import create_app
 from storefront.accounts.models import StaffRole
 from storefront.accounts.permissions import DISTRIBUTOR_SCOPE, PERMISSIONS, ROLE_PERMISSIONS
-from tests.backoffice.conftest import host_of
+from tests.staff import host_of
 
 CALLERS = ["dist_owner", "dist_finance", "dist_support", "reseller_owner", "customer", "anonymous"]
 ROLES = {

@@ -20,7 +20,7 @@ from storefront.partners.distributor_views import move_funds
 from storefront.partners.models import Allocation, AllocationKind, Invitation
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
-from tests.partners.conftest import control
+from tests.resellers import control
 
 
 def _as(app: Flask, staff: Any) -> Any:

@@ -13,7 +13,7 @@ from storefront.backoffice.models import AuditEntry
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.extensions import db
 from storefront.stores.models import Store
-from tests.backoffice.conftest import host_of, token_for  # noqa: F401 - fixture
+from tests.staff import host_of
 
 REASON = "reseller agreement under review"
 
@@ -25,7 +25,7 @@ def test_distributor_freezes_and_unfreezes_a_reseller_store(
     make_customer: Any,
     reseller: Any,
     login: Any,
-    token_for: Any,  # noqa: F811 - the imported fixture
+    token_for: Any,
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
     store = reseller.store

@@ -14,22 +14,9 @@ from flask import Flask
 
 from storefront.accounts.models import Customer
 from storefront.extensions import cloud_provider
-from tests.billing.conftest import give, owner
-from tests.billing.test_orders_support import drain, make_quote, token
-from tests.catalog.fixtures import catalog
-from tests.console_bridge.conftest import bought, linked, make_linked
+from tests.shop import drain, token
 
-__all__ = [
-    "bought",
-    "catalog",
-    "drain",
-    "give",
-    "linked",
-    "make_linked",
-    "make_quote",
-    "owner",
-    "token",
-]
+__all__ = ["drain", "token"]
 
 REGION = "cn-north-4"
 

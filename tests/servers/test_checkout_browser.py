@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 
 from storefront.accounts.models import Customer
-from tests.billing.test_orders_support import drain, token
 from tests.servers.test_resource_browser import login
+from tests.shop import drain, token
 
 REGION = "cn-north-4"
 UBUNTU = f"sandbox-{REGION}-ubuntu-22.04"

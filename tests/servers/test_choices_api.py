@@ -10,7 +10,7 @@ from flask import Flask
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
-from tests.billing.test_orders_support import token
+from tests.shop import token
 
 REGION = "cn-north-4"
 PUBLIC_KEY = (

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import bindparam, text
 
 from storefront.accounts.models import Customer
-from tests.billing.test_orders_support import drain, token
+from tests.shop import drain, token
 
 REGION = "cn-north-4"
 UBUNTU = f"sandbox-{REGION}-ubuntu-22.04"

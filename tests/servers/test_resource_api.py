@@ -13,7 +13,7 @@ from flask import Flask
 from storefront.accounts.models import Customer
 from storefront.clock import utcnow
 from tests.billing.test_checkout_page import login
-from tests.billing.test_orders_support import token
+from tests.shop import token
 
 REGION = "cn-north-4"
 
