@@ -169,7 +169,21 @@ _EVENTS: dict[str, tuple[Any, Any]] = {
         _l("Your account is no longer frozen: you can buy and manage resources again."),
     ),
 }
-EVENTS = frozenset(_EVENTS)
+
+
+def register_customer_events(events: dict[str, tuple[Any, Any]]) -> None:
+    """Add an area's customer mail events: ``{name: (subject, body)}``, lazy strings with
+    ``%(name)s`` placeholders. Call at import time of the area's module that queues them, so
+    the worker knows them too; a name is registered once."""
+    for name, texts in events.items():
+        if name in _EVENTS and _EVENTS[name] is not texts:
+            raise ValueError(f"customer mail event {name!r} is already registered")
+        _EVENTS[name] = texts
+
+
+def customer_events() -> frozenset[str]:
+    """The names of every registered customer mail event."""
+    return frozenset(_EVENTS)
 
 
 def queue_customer_mail(
