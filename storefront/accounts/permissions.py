@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, str] = {
     "vouchers.manage": "Issue and revoke vouchers",
     "billing.settings": "Change payment methods, bank details and approval thresholds",
     "pricing.manage": "Set price rules and hide products, regions or specs",
+    "renewals.view": "See expiring resources, failed auto-renewals and unsubscribes",
+    "renewals.manage": "Renew or unsubscribe for a customer; change the renewal settings",
     "reports.view": "See sales and margin reports",
     "audit.view": "Read the audit trail",
     "audit.export": "Export the audit trail",
@@ -69,6 +71,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "claims.view",
             "money.view",
             "audit.view",
+            "renewals.view",
         }
     ),
     StaffRole.FINANCE: frozenset(
@@ -84,6 +87,8 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "vouchers.manage",
             "billing.settings",
             "pricing.manage",
+            "renewals.view",
+            "renewals.manage",
             "reports.view",
             "audit.view",
             "audit.export",

@@ -15,7 +15,9 @@ from storefront.api.billing import _idempotency_key, _json_object
 from storefront.api.errors import ApiError
 from storefront.billing import orders
 from storefront.billing.models import Resource
+from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.renewals import services as renewal_services
 from storefront.servers import choices
 
 MAX_LIMIT = 100
@@ -64,7 +66,8 @@ def get_order(order_id: int) -> ResponseReturnValue:
     return jsonify(orders.order_detail(order))
 
 
-def resource_json(r: Resource) -> dict[str, Any]:
+def resource_json(r: Resource, auto: Any = None) -> dict[str, Any]:
+    """A resource; ``expires_at``, ``days_left`` and ``auto_renew`` from the renewals area."""
     return {
         "id": r.id,
         "product": r.product_code,
@@ -76,6 +79,8 @@ def resource_json(r: Resource) -> dict[str, Any]:
         "billing_mode": r.billing_mode,
         "provider_resource_id": r.provider_resource_id,
         "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+        "days_left": renewal_services.days_between(r.expires_at, utcnow()),
+        "auto_renew": renewal_services.auto_renew_json(auto),
     }
 
 
@@ -97,4 +102,6 @@ def list_resources() -> ResponseReturnValue:
         query = query.where(Resource.id < int(cursor))
     rows = list(db.session.scalars(query))
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return jsonify(items=[resource_json(r) for r in rows[:limit]], next_cursor=next_cursor)
+    autos = renewal_services.auto_renewals_of([r.id for r in rows[:limit]], customer.store_id)
+    items = [resource_json(r, autos.get(r.id)) for r in rows[:limit]]
+    return jsonify(items=items, next_cursor=next_cursor)

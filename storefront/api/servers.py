@@ -15,6 +15,7 @@ from storefront.api.auth import api_customer, require_customer_token
 from storefront.cloud.interface import KeyPair
 from storefront.errors import ApiError
 from storefront.extensions import db
+from storefront.renewals import services as renewal_services
 from storefront.servers import live, services
 
 
@@ -125,7 +126,7 @@ def resource_detail(view: live.Live) -> dict[str, Any]:
         "created_at": _when(r.created_at),
         "expires_at": _when(view.expires_at),
         "days_left": view.days_left,
-        "auto_renew": False,
+        "auto_renew": renewal_services.auto_renew_json(renewal_services.auto_renewal(r)),
         "billing_mode": r.billing_mode,
         "order_id": r.order_id,
         "provider_resource_id": r.provider_resource_id,

@@ -296,6 +296,7 @@ from storefront.billing.order_models import (  # noqa: E402
     Arrears,
     Order,
     OrderEvent,
+    OrderKind,
     OrderLine,
     OrderStatus,
     Resource,
@@ -316,8 +317,8 @@ __all__ = [
     "CHARGE_SETTLED", "CHARGE_SHORTFALL", "INTERMEDIATE_ORDER_STATUSES", "LIVE_ORDER_STATUSES",
     "MONEY", "SETTLE_FAILED", "STAFF_ONLY_EVENTS", "AccountKind", "AppendOnlyViolation",
     "Arrears", "BillingSettings", "ClaimStatus", "FundingStatus", "IdempotencyRecord", "Job",
-    "JobStatus", "JournalTransaction", "LedgerAccount", "Order", "OrderEvent", "OrderLine",
-    "OrderStatus", "PaymentNotification", "Posting", "RemittanceClaim", "Resource",
+    "JobStatus", "JournalTransaction", "LedgerAccount", "Order", "OrderEvent", "OrderKind",
+    "OrderLine", "OrderStatus", "PaymentNotification", "Posting", "RemittanceClaim", "Resource",
     "ResourceStatus", "StaffFunding", "Topup", "TopupStatus", "TransactionKind", "UsageCharge",
     "Voucher", "VoucherRedemption", "VoucherStatus", "VoucherUpstream", "Wallet",
 ]  # fmt: skip

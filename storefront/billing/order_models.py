@@ -34,6 +34,13 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
+class OrderKind(enum.StrEnum):
+    """What an order buys: new resources from a quote, or more time for one resource."""
+
+    PURCHASE = "purchase"
+    RENEWAL = "renewal"  # ``resource_id``'s term, ``period`` months/years (``billing_mode``)
+
+
 LIVE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.ACTIVE)
 INTERMEDIATE_ORDER_STATUSES = (
     OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.FAILED
@@ -53,7 +60,12 @@ class Order(StoreScoped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"))
-    quote_id: Mapped[str] = mapped_column(String(32))
+    quote_id: Mapped[str] = mapped_column(String(32))  # a renewal's own ``renewal-…`` id
+    kind: Mapped[OrderKind] = mapped_column(
+        _enum(OrderKind, "order_kind"), default=OrderKind.PURCHASE, server_default="purchase"
+    )
+    # a renewal: the resource it renews (no foreign key: ``resources`` refers to ``orders``)
+    resource_id: Mapped[int | None] = mapped_column(index=True)
     region_code: Mapped[str] = mapped_column(String(40))
     billing_mode: Mapped[str] = mapped_column(String(12))  # on_demand | monthly | yearly
     period: Mapped[int | None]

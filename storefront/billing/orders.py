@@ -237,15 +237,30 @@ def _pay(customer: Customer, order: Order, quote: Quote, voucher_code: str | Non
 def _mark_paid(customer: Customer, order: Order, moment: datetime) -> None:
     """Paid: the timeline, the provisioning job and the customer's mail, in the order's
     transaction (the job and the mail run once it commits)."""
+    _queue_provisioning(order, moment)
+    mail.queue_customer_mail(
+        "order_placed", order.id, customer.id, order.store_id,
+        order=order.id, amount=order.total, currency=order.currency,
+    )  # fmt: skip
+    db.session.flush()
+
+
+def _queue_provisioning(order: Order, moment: datetime) -> None:
     order.status, order.paid_at = OrderStatus.PAID, moment
     # both timeline events in one batched INSERT
     add_event(order, OrderStatus.PENDING.value, now=moment)
     add_event(order, OrderStatus.PAID.value, now=moment)
     worker.enqueue("provision", f"provision:{order.id}", store_id=order.store_id, run_at=moment)
-    mail.queue_customer_mail(
-        "order_placed", order.id, customer.id, order.store_id,
-        order=order.id, amount=order.total, currency=order.currency,
-    )  # fmt: skip
+
+
+def pay_from_wallet(customer: Customer, order: Order, moment: datetime) -> None:
+    """A prepaid order built by another area (a renewal, ``kind`` not ``purchase``, one line
+    flushed): the wallet pays it (:func:`_debit`: cost to provider prepayment, margin to
+    revenue, under the wallet lock, the customer's blockers checked again) and it goes to the
+    provisioning job like a purchase. Flushes; the caller commits (``run_once``)."""
+    if order.total > 0:
+        order.debit_transaction_id = _debit(customer, order).id
+    _queue_provisioning(order, moment)
     db.session.flush()
 
 

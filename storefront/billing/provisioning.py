@@ -21,9 +21,11 @@ reason. Nothing here holds a database lock while calling the provider.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +38,7 @@ from storefront.billing.models import (
     CHARGE_SHORTFALL,
     SETTLE_FAILED,
     Order,
+    OrderKind,
     OrderLine,
     OrderStatus,
     Resource,
@@ -135,6 +138,8 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
             session = session or provider.agency_session(
                 customer_id=provider_customer, region=order.region_code
             )
+            if line.created_at is None and order.kind is OrderKind.RENEWAL:
+                send_renewal(order, line, session)  # more time for a resource it has
             if line.created_at is None and choices.rides_along(order, line):
                 line.created_at = line.paid_at = utcnow()  # a server's system disk: bought with it
                 db.session.commit()
@@ -162,7 +167,8 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 line.paid_at = utcnow()
                 db.session.commit()
                 checkpoint("after_pay")
-        if session is not None:  # one server: its disks attached, its EIP bound (#17)
+        if session is not None and order.kind is OrderKind.PURCHASE:  # one server: its disks
+            # attached, its EIP bound (#17)
             choices.connect(order, session)
     except UpstreamUnavailable as exc:
         db.session.rollback()
@@ -172,6 +178,56 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
         return refund(order.id, f"The cloud provider refused the order: {exc.message}")
     choices.created(order)  # every server created: its login password is forgotten
     return complete(order)
+
+
+RENEWAL_SENT = "renewal_sent"
+PERIOD_OF_MODE = {"monthly": PeriodType.MONTH, "yearly": PeriodType.YEAR}
+
+
+def send_renewal(order: Order, line: OrderLine, session: Any) -> None:
+    """A renewal order's line: ``renew`` the resource at the provider (attached resources
+    follow), exactly once. Commits. ``renewal_resources`` takes no client token, so the
+    ``renewal_sent`` event is committed before every call; when one is there already, the
+    customer's renewal orders pending payment since then are asked first
+    (``pending_renewal_orders``) and one no other order holds is taken instead of renewing
+    again. The pay step that follows is the purchase's (``pay_order``)."""
+    provider = cloud_provider()
+    customer_id = order.provider_customer_id or ""
+    sent = [e.created_at for e in order.events if e.status == RENEWAL_SENT]
+    found = None
+    if sent:
+        pending = provider.pending_renewal_orders(
+            customer_id=customer_id, since=min(sent) - FUNDING_CLOCK_SKEW
+        )
+        taken = set(
+            db.session.scalars(
+                in_store(
+                    select(OrderLine.provider_order_id).where(
+                        OrderLine.provider_order_id.in_(pending), OrderLine.order_id != order.id
+                    ),
+                    order.store_id,
+                )
+            )
+        ) if pending else set()
+        found = next((one for one in pending if one not in taken), None)
+    if found is None:
+        orders.add_event(order, RENEWAL_SENT, line.resource_ids)
+        db.session.commit()
+        checkpoint("before_renew")
+        found = provider.renew(
+            session=session,
+            resource_id=line.resource_ids,
+            period=PERIOD_OF_MODE[order.billing_mode],
+            count=order.period or 1,
+        )
+    line.provider_order_id, line.created_at = found, utcnow()
+    db.session.commit()
+    checkpoint("after_renew")
+
+
+# What happens when an order of another kind than a purchase becomes active (its area sets it:
+# ``renewals`` records the new expiry and mails the customer); a purchase mails "order active".
+ON_ACTIVE: dict[OrderKind, Callable[[Order], None]] = {}
 
 
 # How far before our own record of a funding call the provider's record of it may be stamped
@@ -280,9 +336,13 @@ def complete(order: Order) -> OrderStatus:
                 )
     order.status, order.active_at, order.updated_at = OrderStatus.ACTIVE, now, now
     orders.add_event(order, OrderStatus.ACTIVE.value, now=now)
-    mail.queue_customer_mail(
-        "order_active", order.id, order.customer_id, order.store_id, order=order.id
-    )
+    on_active = ON_ACTIVE.get(order.kind)
+    if on_active is not None:
+        on_active(order)
+    else:
+        mail.queue_customer_mail(
+            "order_active", order.id, order.customer_id, order.store_id, order=order.id
+        )
     db.session.commit()
     settle_funding(order)
     return OrderStatus.ACTIVE

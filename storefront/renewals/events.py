@@ -1,0 +1,106 @@
+"""The one place where a resource's renewal events happen: its reminder before expiry
+(``resource.expiring``), its renewal (``resource.renewed``), auto-renew needing money and its
+unsubscription. Each mails the customer (once per event and key, after commit, in the
+customer's language); a webhook sender (or an in-app notification) hooks in here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from storefront import mail
+from storefront.billing.models import Order, Resource
+
+mail.register_customer_events(
+    {
+        "resource_expiring": (
+            _l("%(name)s expires in %(days)s days"),
+            _l(
+                "Your resource %(name)s expires on %(date)s (UTC). Renew it from its page in "
+                "the store, or turn on auto-renew there. After expiry it stays usable for a "
+                "short grace period, is then frozen, and is finally released with its data."
+            ),
+        ),
+        "resource_renewed": (
+            _l("%(name)s was renewed"),
+            _l("Your resource %(name)s was renewed for %(amount)s. It now expires on %(date)s."),
+        ),
+        "auto_renew_topup": (
+            _l("Top up to renew %(name)s"),
+            _l(
+                "Auto-renew could not renew %(name)s: it costs %(amount)s and your wallet "
+                "holds %(balance)s. Please top up your wallet; we try again every day until "
+                "it expires on %(date)s."
+            ),
+        ),
+        "auto_renew_failed": (
+            _l("Auto-renew of %(name)s failed"),
+            _l(
+                "Auto-renew could not renew %(name)s: %(reason)s We try again every day until "
+                "it expires on %(date)s; you can also renew it from its page."
+            ),
+        ),
+        "resource_unsubscribed": (
+            _l("%(name)s was unsubscribed"),
+            _l(
+                "Your resource %(name)s was unsubscribed and released. %(amount)s was "
+                "refunded to your wallet."
+            ),
+        ),
+    }
+)
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _name(resource: Resource) -> str:
+    return resource.name or resource.provider_resource_id
+
+
+def resource_expiring(resource: Resource, days: int, expires_at: datetime) -> None:
+    """``resource.expiring``: the reminder ``days`` before ``expires_at`` (once each)."""
+    mail.queue_customer_mail(
+        "resource_expiring", f"{resource.id}:{expires_at:%Y%m%d%H%M}:{days}",
+        resource.customer_id, resource.store_id,
+        name=_name(resource), days=days, date=_day(expires_at),
+    )  # fmt: skip
+
+
+def resource_renewed(resource: Resource, order: Order) -> None:
+    """``resource.renewed``: a renewal order became active; the resource's new expiry."""
+    mail.queue_customer_mail(
+        "resource_renewed", order.id, resource.customer_id, resource.store_id,
+        name=_name(resource), amount=order.total, currency=order.currency,
+        date=_day(resource.expires_at),
+    )  # fmt: skip
+
+
+def auto_renew_short(
+    resource: Resource, price: Decimal, balance: Decimal, currency: str, day: str
+) -> None:
+    """Auto-renew found too little in the wallet (mailed once a day)."""
+    mail.queue_customer_mail(
+        "auto_renew_topup", f"{resource.id}:{day}", resource.customer_id, resource.store_id,
+        name=_name(resource), amount=price, currency=currency,
+        balance=f"{balance:.2f} {currency}", date=_day(resource.expires_at),
+    )  # fmt: skip
+
+
+def auto_renew_failed(resource: Resource, reason: str, day: str) -> None:
+    mail.queue_customer_mail(
+        "auto_renew_failed", f"{resource.id}:{day}", resource.customer_id, resource.store_id,
+        name=_name(resource), reason=reason, date=_day(resource.expires_at),
+    )  # fmt: skip
+
+
+def resource_unsubscribed(resource: Resource, unsubscription_id: int, refund: Decimal,
+                          currency: str) -> None:
+    mail.queue_customer_mail(
+        "resource_unsubscribed", unsubscription_id, resource.customer_id, resource.store_id,
+        name=_name(resource), amount=refund, currency=currency,
+    )  # fmt: skip
