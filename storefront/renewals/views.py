@@ -65,7 +65,7 @@ def panel(resource: Resource) -> dict[str, Any]:
     prepaid = resource.billing_mode in pricing.PREPAID_MODES
     gone = db.session.scalar(
         in_store(select(Unsubscription).where(Unsubscription.resource_id == resource.id),
-                 resource.store_id)  # fmt: skip
+                 resource.store_id)
     )
     flight = pricing.in_flight(resource) if prepaid else None
     open_ = prepaid and gone is None and resource.status not in (
@@ -142,7 +142,9 @@ def unsubscribe_page(resource_id: int) -> ResponseReturnValue:
     error, found = None, None
     if form.validate_on_submit():
         try:
-            result = unsubscribe.request(customer, resource.id, form.key.data, ip=request.remote_addr)
+            result = unsubscribe.request(
+                customer, resource.id, form.key.data, ip=request.remote_addr
+            )
         except DomainError as exc:
             error = exc.message
         else:
@@ -193,6 +195,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     staff_views.register(app)
     app.add_template_global(panel, "renewal_panel")
-    app.add_template_global(HIGHLIGHT_DAYS, "renewal_highlight_days")
+    app.jinja_env.globals["renewal_highlight_days"] = HIGHLIGHT_DAYS
     app.add_template_global(services.days_between, "days_between")
     app.add_template_global(utcnow, "renewal_now")
