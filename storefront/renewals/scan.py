@@ -14,14 +14,13 @@ from storefront.accounts.models import Customer
 from storefront.billing import services as wallet
 from storefront.billing.errors import InsufficientBalance
 from storefront.billing.models import Resource, ResourceStatus
-from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.renewals import events, pricing
 from storefront.renewals.models import AutoRenewal, AutoRenewResult
 from storefront.renewals.services import renew, renewal_settings
 from storefront.stores.models import Store
-from storefront.stores.tenancy import across_stores, in_store, store_context
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 AUTO_SCOPE = "renewals.auto"
@@ -36,17 +35,7 @@ class ScanReport:
     failed: list[int] = field(default_factory=list)
 
 
-def scan(now: datetime | None = None) -> ScanReport:
-    moment = now or utcnow()
-    report = ScanReport()
-    stores = db.session.scalars(across_stores(select(Store).order_by(Store.id))).all()
-    for store in stores:
-        with store_context(store):
-            _scan_store(store, moment, report)
-    return report
-
-
-def _scan_store(store: Store, now: datetime, report: ScanReport) -> None:
+def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
     settings = renewal_settings(store.id)
     reminders = settings.reminders
     horizon = max([settings.renew_days_before, *reminders])

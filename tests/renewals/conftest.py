@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,15 +13,32 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from storefront import clock
 from storefront.accounts.models import Customer
 from storefront.billing import services
 from storefront.billing.cli import check_ledger
 from storefront.extensions import db
+from tests.accounts.helpers import PASSWORD
 from tests.shop import drain, token
 
 __all__ = ["drain", "token"]
+
+
+def _csrf(page: str, prefix: str = "") -> str:
+    found = re.search(rf'name="{prefix}csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+def customer_client(app: Flask, owned: Owned) -> FlaskClient:
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    resp = browser.post("/login", data={"email": owned.customer.email, "password": PASSWORD,
+                                         "csrf_token": _csrf(page)})  # fmt: skip
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:3000]
+    return browser
 
 
 @dataclass

@@ -13,29 +13,13 @@ from flask.testing import FlaskClient
 from storefront.accounts.models import Staff
 from storefront.backoffice.models import AuditEntry
 from storefront.extensions import db
-from tests.accounts.helpers import PASSWORD
-from tests.renewals.conftest import Owned, balance, drain, ledger_ok
-
-
-def _csrf(page: str, prefix: str = "") -> str:
-    found = re.search(rf'name="{prefix}csrf_token" type="hidden" value="([^"]+)"', page)
-    assert found, page[:2000]
-    return found.group(1)
+from tests.renewals.conftest import Owned, _csrf, balance, customer_client, drain, ledger_ok
 
 
 def _field(page: str, name: str) -> str:
     found = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page)
     assert found
     return found.group(1)
-
-
-def customer_client(app: Flask, owned: Owned) -> FlaskClient:
-    browser = app.test_client()
-    page = browser.get("/login").get_data(as_text=True)
-    resp = browser.post("/login", data={"email": owned.customer.email, "password": PASSWORD,
-                                         "csrf_token": _csrf(page)})  # fmt: skip
-    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:3000]
-    return browser
 
 
 def test_renew_and_unsubscribe_pages(app: Flask, owned: Owned) -> None:
