@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from storefront import labels
 from storefront.accounts.models import Customer
-from storefront.billing.models import Resource, ResourceStatus
+from storefront.billing.models import Order, Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.renewals import forms, pricing, services, unsubscribe
 from storefront.renewals.models import Unsubscription
+from storefront.servers import live
 from storefront.stores.tenancy import in_store
 
 bp = Blueprint("renewals", __name__)
@@ -61,7 +62,8 @@ def panel(resource: Resource) -> dict[str, Any]:
     """What the resource page shows about keeping it: expiry, days left, its state explained,
     auto-renew, the unsubscription, and which actions are open."""
     now = utcnow()
-    expires = resource.expires_at
+    # the provider's expiry once synced; until then what the order bought (as servers shows it)
+    expires = live.expected_expiry(resource, db.session.get(Order, resource.order_id or 0))
     prepaid = resource.billing_mode in pricing.PREPAID_MODES
     gone = db.session.scalar(
         in_store(select(Unsubscription).where(Unsubscription.resource_id == resource.id),
