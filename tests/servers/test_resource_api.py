@@ -36,7 +36,7 @@ def test_a_bought_server_shows_its_addresses_disks_image_and_expiry(
     assert timedelta(days=27) < expires - utcnow() < timedelta(days=32)
     assert 27 <= body["days_left"] <= 31
     assert body["billing_mode"] == "monthly" and body["order_id"]
-    assert body["live"] is True and body["auto_renew"] is False
+    assert body["live"] is True and body["auto_renew"]["enabled"] is False  # #18: an object
     listed = client.get("/api/v1/resources", headers=headers).get_json()["items"]
     assert [r["id"] for r in listed] == [server["id"]]
 
