@@ -1,4 +1,5 @@
-"""Staff renewal pages: ``/staff/renewals`` (the store's resources expiring soon, failed
+"""Staff renewal pages (linked from the back office dashboard's renewals card):
+``/staff/renewals`` (the store's resources expiring soon, failed
 auto-renewals, unsubscribes with their refunds), ``/staff/renewals/settings`` and a renewal or
 an unsubscribe made for a customer (audited, from the customer's wallet); the panel on the
 back office's customer page (``templates/renewals/_staff_customer_panel.html``)."""
@@ -12,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.guards import staff_page
@@ -23,7 +23,6 @@ from storefront.billing.models import Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.navigation import NavItem, add_nav
 from storefront.renewals import forms, pricing, services
 from storefront.renewals.models import AutoRenewal, AutoRenewResult, Unsubscription
 from storefront.stores.tenancy import in_store
@@ -173,13 +172,16 @@ def customer_panel(customer: Customer) -> dict[str, Any]:
     }
 
 
+def dashboard_counts() -> dict[str, int] | None:
+    """The back office dashboard's renewals card (the staff navigation has no room left):
+    resources expiring within 15 days and failed auto-renewals, for staff who may see them."""
+    staff = acting_staff()
+    if not has_permission(staff, "renewals.view"):
+        return None
+    return {"expiring": len(_expiring(staff.store_id)), "failed": len(_failed(staff.store_id))}
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(customer_panel, "renewals_customer_panel")
-    add_nav(
-        app,
-        NavItem(
-            "renewals_staff.overview", _l("Renewals"), section="staff", order=35,
-            visible=lambda user: has_permission(user, "renewals.view"),
-        ),
-    )  # fmt: skip
+    app.add_template_global(dashboard_counts, "renewals_staff_counts")

@@ -67,8 +67,10 @@ def test_staff_see_and_renew_for_a_customer(
     app: Flask, owned: Owned, owner: Staff, login: Callable[..., FlaskClient]
 ) -> None:
     staff = login(owner)
-    overview = staff.get("/staff/renewals")
-    assert overview.status_code == 200
+    dashboard = staff.get("/admin/").get_data(as_text=True)
+    assert 'id="dashboard-renewals"' in dashboard and "/staff/renewals" in dashboard
+    overview = staff.get("/staff/renewals").get_data(as_text=True)
+    assert 'id="staff-expiring"' in overview and 'id="staff-unsubscribes"' in overview
     page = staff.get(f"/admin/customers/{owned.customer.id}").get_data(as_text=True)
     assert 'id="customer-renewals"' in page
     url = f"/staff/renewals/customers/{owned.customer.id}/resources/{owned.id}/renew"
