@@ -13,7 +13,6 @@ from flask import Flask
 
 from storefront.extensions import db
 
-
 # Text-search indexes built per database in the migrations (trigram GIN on PostgreSQL,
 # expression prefixes on SQLite): the models cannot declare both, so they are not compared.
 SEARCH_INDEXES = re.compile(r"^ix_customers_\w+_(trgm|prefix)$")
