@@ -5,7 +5,7 @@
 ``unsubscriptions`` (a row per resource, with its refund).
 
 Revision ID: 0030_renewals
-Revises: 0029_servers
+Revises: 0035_notifications
 Create Date: 2026-12-07 04:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_renewals"
-down_revision = "0029_servers"
+down_revision = "0035_notifications"
 branch_labels = None
 depends_on = None
 
@@ -38,6 +38,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("store_id"),
     )
+    op.create_index("ix_renewal_settings_store_id", "renewal_settings", ["store_id"])
     op.create_table(
         "auto_renewals",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -24,6 +24,12 @@ mail.register_customer_events(
                 "short grace period, is then frozen, and is finally released with its data."
             ),
         ),
+    },
+    essential=False,  # a customer may turn the reminders off (the money events stay)
+    labels={"resource_expiring": _l("Reminders before a resource expires")},
+)
+mail.register_customer_events(
+    {
         "resource_renewed": (
             _l("%(name)s was renewed"),
             _l("Your resource %(name)s was renewed for %(amount)s. It now expires on %(date)s."),
