@@ -17,9 +17,9 @@ from storefront.billing.models import Order, Resource
 mail.register_customer_events(
     {
         "resource_expiring": (
-            _l("%(name)s expires in %(days)s days"),
+            _l("%(resource)s expires in %(days)s days"),
             _l(
-                "Your resource %(name)s expires on %(date)s (UTC). Renew it from its page in "
+                "Your resource %(resource)s expires on %(date)s (UTC). Renew it from its page in "
                 "the store, or turn on auto-renew there. After expiry it stays usable for a "
                 "short grace period, is then frozen, and is finally released with its data."
             ),
@@ -31,28 +31,31 @@ mail.register_customer_events(
 mail.register_customer_events(
     {
         "resource_renewed": (
-            _l("%(name)s was renewed"),
-            _l("Your resource %(name)s was renewed for %(amount)s. It now expires on %(date)s."),
+            _l("%(resource)s was renewed"),
+            _l(
+                "Your resource %(resource)s was renewed for %(amount)s. It now expires on "
+                "%(date)s."
+            ),
         ),
         "auto_renew_topup": (
-            _l("Top up to renew %(name)s"),
+            _l("Top up to renew %(resource)s"),
             _l(
-                "Auto-renew could not renew %(name)s: it costs %(amount)s and your wallet "
+                "Auto-renew could not renew %(resource)s: it costs %(amount)s and your wallet "
                 "holds %(balance)s. Please top up your wallet; we try again every day until "
                 "it expires on %(date)s."
             ),
         ),
         "auto_renew_failed": (
-            _l("Auto-renew of %(name)s failed"),
+            _l("Auto-renew of %(resource)s failed"),
             _l(
-                "Auto-renew could not renew %(name)s: %(reason)s We try again every day until "
+                "Auto-renew could not renew %(resource)s: %(reason)s We try again every day until "
                 "it expires on %(date)s; you can also renew it from its page."
             ),
         ),
         "resource_unsubscribed": (
-            _l("%(name)s was unsubscribed"),
+            _l("%(resource)s was unsubscribed"),
             _l(
-                "Your resource %(name)s was unsubscribed and released. %(amount)s was "
+                "Your resource %(resource)s was unsubscribed and released. %(amount)s was "
                 "refunded to your wallet."
             ),
         ),
@@ -73,7 +76,7 @@ def resource_expiring(resource: Resource, days: int, expires_at: datetime) -> No
     mail.queue_customer_mail(
         "resource_expiring", f"{resource.id}:{expires_at:%Y%m%d%H%M}:{days}",
         resource.customer_id, resource.store_id,
-        name=_name(resource), days=days, date=_day(expires_at),
+        resource=_name(resource), days=days, date=_day(expires_at),
     )  # fmt: skip
 
 
@@ -81,7 +84,7 @@ def resource_renewed(resource: Resource, order: Order) -> None:
     """``resource.renewed``: a renewal order became active; the resource's new expiry."""
     mail.queue_customer_mail(
         "resource_renewed", order.id, resource.customer_id, resource.store_id,
-        name=_name(resource), amount=order.total, currency=order.currency,
+        resource=_name(resource), amount=order.total, currency=order.currency,
         date=_day(resource.expires_at),
     )  # fmt: skip
 
@@ -92,7 +95,7 @@ def auto_renew_short(
     """Auto-renew found too little in the wallet (mailed once a day)."""
     mail.queue_customer_mail(
         "auto_renew_topup", f"{resource.id}:{day}", resource.customer_id, resource.store_id,
-        name=_name(resource), amount=price, currency=currency,
+        resource=_name(resource), amount=price, currency=currency,
         balance=f"{balance:.2f} {currency}", date=_day(resource.expires_at),
     )  # fmt: skip
 
@@ -100,7 +103,7 @@ def auto_renew_short(
 def auto_renew_failed(resource: Resource, reason: str, day: str) -> None:
     mail.queue_customer_mail(
         "auto_renew_failed", f"{resource.id}:{day}", resource.customer_id, resource.store_id,
-        name=_name(resource), reason=reason, date=_day(resource.expires_at),
+        resource=_name(resource), reason=reason, date=_day(resource.expires_at),
     )  # fmt: skip
 
 
@@ -108,5 +111,5 @@ def resource_unsubscribed(resource: Resource, unsubscription_id: int, refund: De
                           currency: str) -> None:
     mail.queue_customer_mail(
         "resource_unsubscribed", unsubscription_id, resource.customer_id, resource.store_id,
-        name=_name(resource), amount=refund, currency=currency,
+        resource=_name(resource), amount=refund, currency=currency,
     )  # fmt: skip
