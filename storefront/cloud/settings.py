@@ -129,6 +129,11 @@ class CloudSettings:
     # Partner Center's "real-name attachment upload" switch on) and its OBS endpoint ---
     obs_bucket: str = ""
     obs_endpoint: str = ""
+    # --- service tickets (OSM): the endpoint, and the problem type an escalated ticket is
+    # filed under: ``business_type_id/product_category_id/incident_sub_type_id`` from the
+    # provider's "query problem types" and "query ticket categories" APIs (*confirm*) ---
+    osm_endpoint: str = ""
+    osm_case_type: tuple[str, str, str] = ("", "", "")
 
     @property
     def agency(self) -> str:
@@ -229,8 +234,33 @@ class CloudSettings:
             obs_endpoint=get(
                 "STOREFRONT_CLOUD_OBS_ENDPOINT", sandbox_url if profile == "sandbox" else ""
             ).rstrip("/"),
+            osm_endpoint=get(
+                "STOREFRONT_CLOUD_OSM_ENDPOINT",
+                sandbox_url if profile == "sandbox" else _OSM_ENDPOINTS.get(profile, ""),
+            ).rstrip("/"),
+            osm_case_type=_osm_case_type(env, demo_defaults),
             **endpoints,
         )
+
+
+# The OSM API reference's endpoint (global service; *confirm* per site in joint debugging).
+_OSM_ENDPOINTS: Final = {"cn": "https://osm.myhuaweicloud.com", "intl": "https://osm.myhuaweicloud.com"}
+SANDBOX_OSM_CASE_TYPE: Final = ("sandbox-technical", "sandbox-cloud", "sandbox-fault")
+
+
+def _osm_case_type(env: Mapping[str, str], demo_defaults: bool) -> tuple[str, str, str]:
+    """``STOREFRONT_CLOUD_OSM_CASE_TYPE``: ``business_type_id/product_category_id/
+    incident_sub_type_id``; empty: escalation is not configured."""
+    raw = env.get("STOREFRONT_CLOUD_OSM_CASE_TYPE", "").strip()
+    if not raw:
+        return SANDBOX_OSM_CASE_TYPE if demo_defaults else ("", "", "")
+    parts = tuple(p.strip() for p in raw.split("/"))
+    if len(parts) != 3 or not all(parts):
+        raise CloudConfigError(
+            "STOREFRONT_CLOUD_OSM_CASE_TYPE is business_type_id/product_category_id/"
+            f"incident_sub_type_id, not {raw!r}"
+        )
+    return (parts[0], parts[1], parts[2])
 
 
 ECS_OS: Final = ("linux", "windows")
