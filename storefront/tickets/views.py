@@ -57,11 +57,12 @@ def _login() -> ResponseReturnValue:
 
 
 def uploaded() -> list[attachments.Upload]:
-    return [
-        attachments.Upload(f.filename or "", f.read())
-        for f in request.files.getlist("attachments")
-        if f.filename
-    ]
+    found = []
+    for f in request.files.getlist("attachments"):
+        if f.filename:
+            found.append(attachments.Upload(f.filename, f.read()))
+        f.close()
+    return found
 
 
 def _show_error(exc: TicketError, form: Any) -> None:
