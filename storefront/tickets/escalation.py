@@ -6,18 +6,17 @@ the ticket. The provider is called only from jobs, after the commit that asked f
   carries the ticket's reference, so a retry after a lost answer finds the case it already
   opened instead of opening a second one.
 - ``ticket_to_provider`` (key ``ticket_to_provider:<message>``): sends one staff message.
-- ``ticket_sync`` (every 2 minutes): reads at most :data:`SYNC_BATCH` escalated tickets' cases,
-  the least recently read first, and stops at the first throttled call (the provider's
-  per-second quota; the client keeps the budget). The provider engineer's new messages become
-  internal messages (staff relay what the customer should read); a case waiting for our
-  feedback or our confirmation puts the ticket back in the queue as ``open``.
+- ``ticket_sync`` (every 2 minutes, :mod:`.jobs`): reads at most ``SYNC_BATCH`` escalated
+  tickets' cases, the least recently read first, and stops at the first throttled call
+  (the provider's per-second quota; the client keeps the budget). The provider engineer's
+  new messages become internal messages (staff relay what the customer should read); a case
+  waiting for our feedback or our confirmation puts the ticket back in the queue as ``open``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -29,19 +28,17 @@ from storefront.clock import utcnow
 from storefront.cloud.interface import (
     CaseState,
     UpstreamRejected,
-    UpstreamThrottled,
     UpstreamUnavailable,
     case_state,
 )
 from storefront.extensions import cloud_provider, db
-from storefront.stores.tenancy import across_stores, in_store
+from storefront.stores.tenancy import in_store
 from storefront.tickets import desk, services
 from storefront.tickets.common import add_message, record
 from storefront.tickets.errors import NotAllowedNow
 from storefront.tickets.models import Author, Category, Status, Ticket, TicketMessage
 
 log = logging.getLogger(__name__)
-SYNC_BATCH = 20
 MAX_DESCRIPTION = 2000
 
 
@@ -170,31 +167,3 @@ def sync_ticket(ticket: Ticket) -> int:
         ticket.last_activity_at = utcnow()
     db.session.flush()
     return len(new)
-
-
-def due_for_sync(limit: int = SYNC_BATCH) -> list[Ticket]:
-    stmt = (
-        select(Ticket)
-        .where(Ticket.provider_case_id.is_not(None), Ticket.status != Status.CLOSED)
-        .where((Ticket.provider_status.is_(None)) | (Ticket.provider_status.not_in([3, 4, 12])))
-        .order_by(Ticket.provider_synced_at.is_not(None), Ticket.provider_synced_at, Ticket.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(across_stores(stmt)))
-
-
-def sync_job(job: Any) -> None:
-    """The periodic sync (see the module's doc): commits per ticket."""
-    for ticket in due_for_sync():
-        try:
-            sync_ticket(ticket)
-        except UpstreamThrottled:
-            db.session.rollback()
-            log.info("ticket sync: throttled, the rest waits for the next run")
-            return
-        except (UpstreamUnavailable, UpstreamRejected) as exc:
-            db.session.rollback()
-            row = db.session.get(Ticket, ticket.id)
-            if row is not None:
-                row.provider_error, row.provider_synced_at = str(exc)[:255], utcnow()
-        db.session.commit()
