@@ -27,6 +27,7 @@ from storefront.billing.models import Job
 from storefront.clock import utcnow
 from storefront.cloud.interface import (
     CaseState,
+    CloudConfigError,
     UpstreamRejected,
     UpstreamUnavailable,
     case_state,
@@ -116,7 +117,7 @@ def escalate_job(job: Job) -> None:
         case_id = case_id or provider.create_case(description=description, customer_ref=ref)
     except UpstreamUnavailable as exc:
         raise worker.Retry(str(exc)) from exc
-    except UpstreamRejected as exc:
+    except (UpstreamRejected, CloudConfigError) as exc:
         ticket.provider_error = str(exc)[:255]
         ticket.status = Status.OPEN
         _note(ticket, _("The provider refused the case: %(error)s", error=str(exc)[:200]))
