@@ -180,3 +180,20 @@ def test_chinese_pages(
     client.set_cookie("locale", "zh_Hans_CN")
     page = client.get("/tickets", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "提交工单" in page
+
+
+def test_another_stores_staff_get_404_on_the_ticket_page(
+    login: Callable[..., FlaskClient],
+    make_customer: Callable[..., Customer],
+    make_store: Callable[..., Any],
+    make_staff: Callable[..., Staff],
+) -> None:
+    from tests.staff import host_of
+
+    ticket_id = _ticket_id(_open(login(make_customer())))
+    other = make_store()
+    foreign = login(make_staff(store=other, role=StaffRole.OWNER), host=host_of(other))
+    headers = {"Host": host_of(other)}
+    assert foreign.get(f"/admin/tickets/{ticket_id}", headers=headers).status_code == 404
+    queue = foreign.get("/admin/tickets", headers=headers).get_data(as_text=True)
+    assert "Cannot log in to s-1" not in queue and "No tickets match" in queue
