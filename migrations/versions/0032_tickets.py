@@ -1,7 +1,7 @@
 """tickets: support tickets, messages, attachments, saved replies, store settings
 
 Revision ID: 0032_tickets
-Revises: 0029_servers
+Revises: 0035_notifications
 Create Date: 2026-12-07 04:45:12.764166
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0032_tickets"
-down_revision = "0029_servers"
+down_revision = "0035_notifications"
 branch_labels = None
 depends_on = None
 
