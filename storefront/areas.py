@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "renewals",
+    "tickets",
     "notifications",
     "housekeeping",
 )
