@@ -146,3 +146,29 @@ def test_a_customer_threshold_and_turning_the_mail_off(
             select(Notification).where(Notification.event == "low_balance")
         ).all()
         assert len(rows) == 2 and sum(r.mail_skipped for r in rows) == 1
+
+
+def test_the_owner_sets_the_stores_threshold(
+    app: Flask,
+    owner: Staff,
+    make_staff: Callable[..., Staff],
+    login: Callable[..., object],
+    default_store: Store,
+) -> None:
+    import re
+
+    browser = login(owner)
+    page = browser.get("/staff/notifications").get_data(as_text=True)  # type: ignore[attr-defined]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token
+    bad = browser.post(  # type: ignore[attr-defined]
+        "/staff/notifications", data={"csrf_token": token.group(1), "low_balance_threshold": "-5"}
+    )
+    assert bad.status_code == 200 and "Enter an amount" in bad.get_data(as_text=True)
+    browser.post(  # type: ignore[attr-defined]
+        "/staff/notifications", data={"csrf_token": token.group(1), "low_balance_threshold": "30"}
+    )
+    with app.app_context():
+        assert str(services.store_threshold(default_store.id)) == "30.00"
+    support = login(make_staff())
+    assert support.get("/staff/notifications").status_code == 403  # type: ignore[attr-defined]
