@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035_notifications"
-down_revision = "0029_servers"
+down_revision = "0029b_schema_drift"
 branch_labels = None
 depends_on = None
 
