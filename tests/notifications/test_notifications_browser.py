@@ -3,13 +3,17 @@ navigation, marking one read and all read, and the settings page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.builders import PASSWORD
+from tests.notifications.conftest import mails, part
+from tests.shop import drain
 
 
 def _log_in(page: Any, url: str, email: str) -> None:
@@ -64,6 +68,7 @@ def test_notifications_in_english(
 
 def test_notifications_in_chinese(
     app: Any,
+    mail_dir: Path,
     live_server: Any,
     make_customer: Callable[..., Customer],
     notify: Callable[..., None],
@@ -71,6 +76,7 @@ def test_notifications_in_chinese(
     shot: Any,
 ) -> None:
     customer = make_customer(locale="zh_Hans_CN", name="张三")
+    assert mail_dir.is_dir()
     notify(customer, "order_refunded", 7, order=7, amount="12.50", currency="CNY")
     notify(customer, "realname_rejected", "s1", reason="证件照片不清晰。")
     page = new_page(locale="zh-CN")
@@ -92,3 +98,14 @@ def test_notifications_in_chinese(
     expect(page.locator("h1")).to_have_text("通知设置")
     expect(page.get_by_label("余额不足提醒")).to_be_checked()
     shot(page, "notification-settings-zh")
+    drain(app)  # the mails, as a mail client shows them
+    html = next(
+        part(m, "html") for m in mails(mail_dir, customer.email) if "实名" in str(m["Subject"])
+    )
+    page = new_page(locale="zh-CN")  # a blank page: not under the site's CSP
+    page.set_content(html)
+    expect(page.locator("h1")).to_have_text("您的实名认证未通过")
+    expect(page.get_by_role("link", name="查看通知")).to_have_attribute(
+        "href", re.compile(r"/notifications$")
+    )
+    shot(page, "mail-zh")
