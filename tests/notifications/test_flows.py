@@ -172,3 +172,36 @@ def test_the_owner_sets_the_stores_threshold(
         assert str(services.store_threshold(default_store.id)) == "30.00"
     support = login(make_staff())
     assert support.get("/staff/notifications").status_code == 403  # type: ignore[attr-defined]
+
+
+def test_an_on_demand_order_that_fails_mails_failed_not_refunded(
+    app: Flask,
+    mail_dir: Path,
+    make_buyer: Callable[..., Customer],
+    make_quote: Callable[..., str],
+    give: Callable[[Customer, str], None],
+    default_store: Store,
+) -> None:
+    from storefront.billing import orders
+    from storefront.billing.models import Job
+
+    customer = make_buyer(locale="zh_Hans_CN")
+    give(customer, "500.00")
+    with app.app_context(), store_context(default_store):
+        found = db.session.get(Customer, customer.id)
+        assert found is not None
+        order_id = int(
+            orders.place_order(found, make_quote(customer, mode="on_demand"), "k-od")["id"]
+        )
+        db.session.commit()
+        orders.refund_order(order_id, "no capacity")  # nothing was paid up front
+        db.session.commit()
+        db.session.query(Job).filter(Job.kind == "provision").delete()
+        db.session.commit()
+    drain(app)
+    assert subjects(mail_dir, customer.email) == [
+        f"已收到订单 #{order_id}",
+        f"订单 #{order_id} 未能完成",
+    ]
+    failed = next(m for m in mails(mail_dir, customer.email) if "未能完成" in str(m["Subject"]))
+    assert "未从您的钱包扣款" in part(failed, "plain")
