@@ -125,6 +125,14 @@ def page(
     return rows[:limit], next_cursor
 
 
+def find(customer: Customer, notification_id: int) -> Notification | None:
+    """One of the customer's notifications (``None``: not theirs, or none)."""
+    found: Notification | None = db.session.scalar(
+        _mine(customer).where(Notification.id == notification_id)
+    )
+    return found
+
+
 def unread_count(customer: Customer) -> int:
     """Unread notifications, counted up to :data:`UNREAD_CAP`."""
     capped = (

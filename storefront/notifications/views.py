@@ -63,10 +63,7 @@ def read_one(notification_id: int) -> ResponseReturnValue:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    mine = db.session.scalar(
-        services._mine(customer).where(services.Notification.id == notification_id)
-    )
-    if mine is None:
+    if services.find(customer, notification_id) is None:
         abort(404)
     services.mark_read(customer, [notification_id])
     db.session.commit()
