@@ -29,7 +29,7 @@ CHINA = timezone(timedelta(hours=8))
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)
-    return start.replace(tzinfo=None), (start + timedelta(days=1)).replace(tzinfo=None)
+    return start, start + timedelta(days=1)
 
 
 def reconcile(method: str, day: date) -> list[BillDifference]:
