@@ -162,7 +162,7 @@ def staff_differences() -> ResponseReturnValue:
     staff = current_staff()
     query = select(BillDifference).order_by(BillDifference.id.desc()).limit(PAGE + 1)
     before = request.args.get("before", "")
-    if before.isdigit():
+    if before.isdigit() and len(before) < 19:
         query = query.where(BillDifference.id < int(before))
     rows = list(db.session.scalars(in_store(query, staff.store_id)))
     more = len(rows) > PAGE
@@ -170,6 +170,33 @@ def staff_differences() -> ResponseReturnValue:
     return render_template(
         "payments/staff_differences.html", rows=rows, labels=METHOD_LABELS,
         next_url=url_for("payments.staff_differences", before=rows[-1].id) if more else None,
+    )  # fmt: skip
+
+
+@bp.get("/staff/payments/topups")
+@staff_page("money.view")
+def staff_topups() -> ResponseReturnValue:
+    """Online top-ups through the gateways, newest first, each with its refund page."""
+    staff = current_staff()
+    query = (
+        select(Topup)
+        .where(Topup.gateway.in_(services.ONLINE))
+        .order_by(Topup.id.desc())
+        .limit(PAGE + 1)
+    )
+    before = request.args.get("before", "")
+    if before.isdigit() and len(before) < 19:
+        query = query.where(Topup.id < int(before))
+    wanted = request.args.get("reference", "").strip()[:40]
+    if wanted:
+        query = query.where(Topup.reference == wanted)
+    rows = list(db.session.scalars(in_store(query, staff.store_id)))
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render_template(
+        "payments/staff_topups.html", rows=rows, labels=METHOD_LABELS, wanted=wanted,
+        can_refund=has_permission(staff, "refunds.manage"),
+        next_url=url_for("payments.staff_topups", before=rows[-1].id) if more else None,
     )  # fmt: skip
 
 
@@ -221,5 +248,7 @@ def register(app: Flask) -> None:
         wechat.mount(app)
     add_nav(app, NavItem("payments.staff_methods", _l("Online payment methods"), "staff", 61,
                          _staff_with("billing.settings")))
-    add_nav(app, NavItem("payments.staff_differences", _l("Payment differences"), "staff", 62,
+    add_nav(app, NavItem("payments.staff_topups", _l("Online top-ups"), "staff", 62,
+                         _staff_with("money.view")))
+    add_nav(app, NavItem("payments.staff_differences", _l("Payment differences"), "staff", 63,
                          _staff_with("money.view")))

@@ -56,6 +56,8 @@ def test_refund_goes_back_to_the_payment_method_never_beyond_the_unspent_part(
     finance = login(make_staff(role=StaffRole.FINANCE))
     assert login(make_staff(role=StaffRole.SUPPORT)).get(
         f"/staff/topups/{reference}/refund").status_code == 403
+    listing = finance.get("/staff/payments/topups").get_data(as_text=True)
+    assert reference in listing and f"/staff/topups/{reference}/refund" in listing
     assert "50.00" in refund_page(finance, reference).get_data(as_text=True)
     done = refund_page(finance, reference, amount="20.00", reason="asked by the customer")
     assert done.status_code == 302

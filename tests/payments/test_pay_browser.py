@@ -23,7 +23,7 @@ def test_wechat_qr_and_alipay_cashier(
     page = new_page()
     _login(page, gateways.url, customer.email)
     page.goto(gateways.url + "/wallet")
-    page.get_by_label("Top-up amount (CNY)").fill("25.00")
+    page.get_by_label("How much to top up (CNY)").fill("25.00")
     page.get_by_role("button", name="Pay with WeChat Pay").click()
     page.wait_for_url("**/wallet/topup/*/pay")
     assert page.locator("#pay-qr svg").count() == 1  # the QR code to scan
@@ -40,7 +40,7 @@ def test_wechat_qr_and_alipay_cashier(
     shot(page, "wechat-paid")
 
     page.goto(gateways.url + "/wallet")
-    page.get_by_label("Top-up amount (CNY)").fill("10.00")
+    page.get_by_label("How much to top up (CNY)").fill("10.00")
     page.get_by_role("button", name="Pay with Alipay").click()
     page.wait_for_url("**/_alipay/scan/**")
     assert "¥10.00" in page.locator("#emulator-amount").inner_text()
