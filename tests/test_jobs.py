@@ -95,6 +95,7 @@ def test_each_area_declares_its_periodic_jobs(app: Flask) -> None:
         "purge_uploads",
         "close_unpaid_trades",
         "reconcile_bills",
+        "purge_jobs",
     }
 
 
