@@ -1,7 +1,7 @@
 """payments: which gateways a store offers, top-up charges, top-up refunds, bill differences
 
 Revision ID: 0033_gateways
-Revises: 0029_servers
+Revises: 0035_notifications
 Create Date: 2026-12-07 04:39:31.170827
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033_gateways'
-down_revision = '0029_servers'
+down_revision = "0035_notifications"
 branch_labels = None
 depends_on = None
 
