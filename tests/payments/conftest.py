@@ -28,10 +28,10 @@ def gateways(app: Flask, live_server: Any) -> Iterator[Any]:
         state: EmulatorState = app.extensions[name]
         state.trades.clear()
         state.outbox.clear()
-        state.delivery = "http"
+        state.delivery, state.delay_s = "http", 0.0
     yield live_server
     for name in (alipay_emulator.NAME, wechat_emulator.NAME):
-        app.extensions[name].delivery = "http"
+        app.extensions[name].delivery, app.extensions[name].delay_s = "http", 0.0
 
 
 def emulator(app: Flask, method: str) -> EmulatorState:

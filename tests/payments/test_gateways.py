@@ -134,3 +134,11 @@ def test_api_refuses_bad_input_and_unknown_methods(app: Flask, api: Any) -> None
     # the same Idempotency-Key starts one top-up
     first = start_topup(api, "5.00", "wechat", key="k-1")
     assert start_topup(api, "5.00", "wechat", key="k-1")["reference"] == first["reference"]
+
+
+def test_a_delayed_notification_credits_when_it_arrives(app: Flask, api: Any) -> None:
+    emulator(app, "alipay").delay_s = 1.5
+    started = start_topup(api, "4.40", "alipay")
+    pay_at_emulator(started)
+    assert balance(app, api.customer) == Decimal("0.00")  # the gateway has not told us yet
+    wait_for_balance(app, api.customer, "4.40")

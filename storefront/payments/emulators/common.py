@@ -3,7 +3,8 @@
 A notification is POSTed from a background thread and retried until the merchant answers as
 the gateway's documentation asks (``success`` for Alipay, a 2xx for WeChat Pay); every one is
 also kept in ``outbox`` so a test can deliver it again (a duplicate), later (a delay), in
-another order, or altered (a forgery). ``delivery = "outbox"`` turns the HTTP delivery off.
+another order, or altered (a forgery). ``delivery = "outbox"`` turns the HTTP delivery off;
+``delay_s`` holds each one back (a slow gateway).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class EmulatorState:
     trades: dict[str, Trade] = field(default_factory=dict)
     outbox: deque[Delivery] = field(default_factory=lambda: deque(maxlen=500))
     delivery: str = "http"
+    delay_s: float = 0.0  # hold each notification back this long (a slow gateway)
     bills: dict[str, bytes] = field(default_factory=dict)  # download token -> file
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -66,7 +68,9 @@ class EmulatorState:
     def send(self, delivery: Delivery, accepted: Callable[[requests.Response], bool]) -> None:
         self.outbox.append(delivery)
         if self.delivery == "http":
-            threading.Thread(target=deliver, args=(delivery, accepted), daemon=True).start()
+            threading.Thread(
+                target=deliver, args=(delivery, accepted, 4, self.delay_s), daemon=True
+            ).start()
 
 
 def state(name: str) -> EmulatorState:
@@ -75,9 +79,11 @@ def state(name: str) -> EmulatorState:
 
 
 def deliver(
-    delivery: Delivery, accepted: Callable[[requests.Response], bool], attempts: int = 4
+    delivery: Delivery, accepted: Callable[[requests.Response], bool], attempts: int = 4,
+    delay_s: float = 0.0,
 ) -> bool:
     """POST like a gateway: asynchronously, retried until the merchant acknowledges."""
+    time.sleep(delay_s)
     for attempt in range(attempts):
         time.sleep(0.2 * attempt)
         try:
