@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033_gateways'
-down_revision = "0035_notifications"
+down_revision = "0032_tickets"
 branch_labels = None
 depends_on = None
 
