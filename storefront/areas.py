@@ -28,6 +28,7 @@ AREAS = (
     "servers",
     "renewals",
     "tickets",
+    "payments",
     "notifications",
     "housekeeping",
 )

@@ -94,6 +94,8 @@ def test_each_area_declares_its_periodic_jobs(app: Flask) -> None:
         "purge_quotes",
         "purge_uploads",
         "ticket_sync",
+        "close_unpaid_trades",
+        "reconcile_bills",
         "purge_jobs",
         "renewals_scan",
     }
