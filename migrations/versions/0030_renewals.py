@@ -5,7 +5,7 @@
 ``unsubscriptions`` (a row per resource, with its refund).
 
 Revision ID: 0030_renewals
-Revises: 0032_tickets
+Revises: 0033_gateways
 Create Date: 2026-12-07 04:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_renewals"
-down_revision = "0032_tickets"
+down_revision = "0033_gateways"
 branch_labels = None
 depends_on = None
 
