@@ -137,6 +137,11 @@ def record_quote(quote_id: str, plans: list[Plan]) -> None:
 # --------------------------------------------------------------------------- the order
 
 
+def choices_of(quote: Quote) -> dict[int, ServerChoice]:
+    """What was chosen for a quote's server lines, by line position."""
+    return _choices(quote.store_id, quote.id)
+
+
 def _choices(store_id: int, quote_id: str) -> dict[int, ServerChoice]:
     query = select(ServerChoice).where(ServerChoice.quote_id == quote_id)
     return {c.position: c for c in db.session.scalars(in_store(query, store_id))}
@@ -273,18 +278,33 @@ def rides_along(order: Order, line: OrderLine) -> bool:
     return any(c.disk_position == line.position for c in choices.values())
 
 
-def _single_server(order: Order) -> OrderLine | None:
-    """The order's one server line of quantity 1 (the one its disks and EIPs go to)."""
-    servers = [line for line in order.lines if line.product_code == "ecs"]
-    return servers[0] if len(servers) == 1 and servers[0].quantity == 1 else None
+def _first_server(order: Order) -> OrderLine | None:
+    """The order's first server line (its zone is the zone the order's data disks are made in,
+    so they can be attached)."""
+    return next((line for line in order.lines if line.product_code == "ecs"), None)
+
+
+def share_out(
+    servers: list[str], disks: list[str], ips: list[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The basket rule (README, quote page): servers, data disks and EIPs each in quote order
+    (line by line, each line's resources in the order the provider made them). Data disk *j*
+    goes to server *j*, dealt out in turn when there are more disks than servers (disk 3 of 2
+    servers goes to server 1); EIP *j* is bound to server *j*, and EIPs beyond the number of
+    servers stay unbound. ``(disk, server)`` and ``(eip, server)`` pairs."""
+    if not servers:
+        return [], []
+    attach = [(disk, servers[j % len(servers)]) for j, disk in enumerate(disks)]
+    bind = list(zip(ips, servers, strict=False))
+    return attach, bind
 
 
 def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRequest:
-    """The server's create call with what the customer chose; a disk of an order with one
-    server is made in that server's zone (so it can be attached)."""
+    """The server's create call with what the customer chose; the order's disks are made in
+    its first server's zone (so they can be attached)."""
     choices = _choices(order.store_id, order.quote_id)
     if line.product_code == "evs":
-        server = _single_server(order)
+        server = _first_server(order)
         zone = (
             choices[server.position].availability_zone
             if server and server.position in choices
@@ -326,19 +346,49 @@ def secure(
     return replace(request, security_group_ids=(group,))
 
 
+def resource_names(order: Order, line: OrderLine, default: str) -> list[str]:
+    """The store's names of a line's resources: a server line's name (the customer's, else
+    ``default``) with ``-1``, ``-2`` … when it buys more than one (the provider numbers them its
+    own way, ``-0001``…, and :func:`renamed` keeps ours until the customer renames one)."""
+    ids = line.provider_resource_ids
+    if line.product_code != "ecs":
+        return [default] * len(ids)
+    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    base = choice.server_name if choice is not None and choice.server_name else default
+    if len(ids) <= 1:
+        return [base] * len(ids)
+    return [f"{base}-{k}" for k in range(1, len(ids) + 1)]
+
+
+NUMBERED = re.compile(r"(.+)-\d+")
+
+
+def renamed(ours: str, providers: str) -> bool:
+    """Is the provider's name of a server a rename by the customer (not the create call's name,
+    nor the provider's numbering of it)?"""
+    if providers == ours:
+        return False
+    numbered = NUMBERED.fullmatch(ours)
+    base = numbered.group(1) if numbered else ours
+    return re.fullmatch(re.escape(base) + r"(-\d{4})?", providers) is None
+
+
 def created(order: Order) -> None:
     """The server's create call was accepted: forget its password."""
     handoff.forget(order.store_id, order.quote_id)
 
 
 def connect(order: Order, session: AgencySession) -> None:
-    """An order with one server: attach its disks to it and bind its first EIP to it (each
-    step skipped when done already, so a retry is harmless). A refusal is logged, not fatal:
-    the resources are bought; the customer can attach them in the console."""
-    server_line = _single_server(order)
-    if server_line is None or len(server_line.provider_resource_ids) != 1:
-        return
-    server_id = server_line.provider_resource_ids[0]
+    """Attach the order's data disks to its servers and bind its EIPs to them, as
+    :func:`share_out` says (each step skipped when done already, so a retry is harmless). A
+    refusal is logged, not fatal: the resources are bought; the customer can attach them in the
+    console."""
+    servers = [
+        rid
+        for line in order.lines
+        if line.product_code == "ecs"
+        for rid in line.provider_resource_ids
+    ]
     disks = [
         rid
         for line in order.lines
@@ -351,22 +401,27 @@ def connect(order: Order, session: AgencySession) -> None:
         if line.product_code == "eip"
         for rid in line.provider_resource_ids
     ]
-    if not disks and not ips:
+    attach, bind = share_out(servers, disks, ips)
+    if not attach and not bind:
         return
     provider = cloud_provider()
-    found = provider.show_servers(session=session, server_ids=[server_id])
-    if not found:
-        return
-    attached = {v.volume_id for v in found[0].volumes}
-    try:
-        for disk in disks:
-            if disk not in attached:
-                provider.attach_volume(session=session, server_id=server_id, volume_id=disk)
-        port = found[0].port_id
-        if ips and port and not found[0].public_ips:
-            provider.bind_public_ip(session=session, eip_id=ips[0], port_id=port)
-    except UpstreamRejected as exc:
-        log.warning("order %s: connecting disks/EIP to server %s: %s", order.id, server_id, exc)
+    found = {s.server_id: s for s in provider.show_servers(session=session, server_ids=servers)}
+    for disk, server_id in attach:
+        server = found.get(server_id)
+        if server is None or disk in {v.volume_id for v in server.volumes}:
+            continue
+        try:
+            provider.attach_volume(session=session, server_id=server_id, volume_id=disk)
+        except UpstreamRejected as exc:
+            log.warning("order %s: attaching disk %s to %s: %s", order.id, disk, server_id, exc)
+    for eip, server_id in bind:
+        server = found.get(server_id)
+        if server is None or not server.port_id or server.public_ips:
+            continue
+        try:
+            provider.bind_public_ip(session=session, eip_id=eip, port_id=server.port_id)
+        except UpstreamRejected as exc:
+            log.warning("order %s: binding EIP %s to %s: %s", order.id, eip, server_id, exc)
 
 
 def login_from_form(form: Any) -> dict[str, Any] | None:

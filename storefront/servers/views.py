@@ -26,7 +26,7 @@ from flask_login import current_user
 from storefront.accounts.models import Customer
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.servers import live, services
+from storefront.servers import live, pickers, services
 from storefront.servers.errors import ServersError
 
 bp = Blueprint("servers", __name__)
@@ -124,6 +124,7 @@ def checkout_login(quote: Any) -> dict[str, Any] | None:
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(checkout_login, "server_checkout_login")
+    app.add_template_global(pickers.quote_parts, "server_quote_parts")
     add_nav(
         app,
         NavItem(
