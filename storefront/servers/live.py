@@ -179,7 +179,7 @@ def refresh(
             log.warning("live state of %s resources in %s: %s", len(rows), region, exc)
             continue
         for row in rows:
-            states[row.id] = _record(
+            states[row.id] = record(
                 row, states.get(row.id), readings.get(row.provider_resource_id), now
             )
             current.add(row.id)
@@ -206,7 +206,7 @@ def _orders(customer: Customer, resources: Sequence[Resource]) -> dict[int, Orde
     return {o.id: o for o in db.session.scalars(in_store(query, customer.store_id))}
 
 
-def _record(
+def record(
     row: Resource, state: ResourceState | None, reading: Reading | None, now: datetime
 ) -> ResourceState:
     if state is None:
