@@ -142,7 +142,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
             if line.created_at is None:
                 request = choices.apply(order, line, resource_request(order, line))
                 if request.kind is ResourceKind.ECS:  # the customer's network of the region
-                    network = provider.ensure_network(
+                    network = choices.chosen_network(order, line) or provider.ensure_network(
                         session=session, marker=choices.NETWORK_MARKER, name=choices.NETWORK_NAME
                     )
                     request = replace(

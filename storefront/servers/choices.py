@@ -26,6 +26,7 @@ from storefront.catalog.models import Quote
 from storefront.cloud.interface import (
     ADMIN_PASSWORD_SPECIALS,
     AgencySession,
+    Network,
     ResourceRequest,
     UpstreamRejected,
     admin_password_problem,
@@ -153,6 +154,7 @@ class Login:
     key_pair: str | None = None
     password: str | None = field(default=None, repr=False)
     remote_login: bool = False
+    subnet: str | None = None
 
 
 def _login(server: Any) -> Login:
@@ -173,9 +175,12 @@ def _login(server: Any) -> Login:
         fields["server.admin_password"] = _("Text.")
     if key_pair is not None and password is not None:
         fields["server.admin_password"] = _("Give a key pair or a password, not both.")
+    subnet = server.get("subnet")
+    if subnet is not None and (not isinstance(subnet, str) or not IDENT.fullmatch(subnet)):
+        fields["server.subnet"] = _("A subnet id from GET /api/v1/subnets.")
     if fields:
         raise ServersError(_("Some fields need attention."), fields=fields)
-    return Login(name, key_pair, password, bool(remote))
+    return Login(name, key_pair, password, bool(remote), subnet)
 
 
 def record_login(customer: Customer, quote_id: object, server: Any) -> None:
@@ -194,7 +199,7 @@ def record_login(customer: Customer, quote_id: object, server: Any) -> None:
     choices = _choices(customer.store_id, quote.id)
     if not servers or (server is None and not choices):
         return
-    windows = _check_at_provider(customer, quote, servers, choices, key_pair)
+    windows, vpc = _check_at_provider(customer, quote, servers, choices, login)
     if password is not None:
         problem = admin_password_problem(password, windows=windows)
         if problem is not None:
@@ -209,6 +214,7 @@ def record_login(customer: Customer, quote_id: object, server: Any) -> None:
             db.session.add(choice)
         choice.server_name, choice.key_pair = login.name, key_pair
         choice.remote_login = login.remote_login
+        choice.subnet_id, choice.vpc_id = (login.subnet, vpc) if vpc else (None, None)
     db.session.flush()
     if password is not None:
         handoff.hold(customer.store_id, quote.id, password)
@@ -230,14 +236,21 @@ def _check_at_provider(
     quote: Quote,
     servers: list[Any],
     choices: dict[int, ServerChoice],
-    key_pair: str | None,
-) -> bool:
-    """Images, zones and the key pair exist for these servers; True when any is Windows."""
+    login: Login,
+) -> tuple[bool, str | None]:
+    """Images, zones, the key pair and the subnet exist for these servers: whether any is
+    Windows, and the chosen subnet's VPC."""
     session = session_for(customer, quote.region_code)
     provider = cloud_provider()
-    windows = False
+    windows, vpc, key_pair = False, None, login.key_pair
     fields: dict[str, str] = {}
     with upstream():
+        if login.subnet is not None:
+            subnets = {n.subnet_id: n for n in provider.list_subnets(session=session)}
+            if login.subnet in subnets:
+                vpc = subnets[login.subnet].vpc_id
+            else:
+                fields["server.subnet"] = _("No such subnet of yours in this region.")
         if key_pair is not None:
             names = {k.name for k in provider.list_key_pairs(session=session)}
             if key_pair not in names:
@@ -266,7 +279,7 @@ def _check_at_provider(
                     fields[f"items.{line.position}.availability_zone"] = _("No such zone here.")
     if fields:
         raise ServersError(_("Some fields need attention."), fields=fields)
-    return windows
+    return windows, vpc
 
 
 # --------------------------------------------------------------------------- provisioning
@@ -373,6 +386,14 @@ def renamed(ours: str, providers: str) -> bool:
     return re.fullmatch(re.escape(base) + r"(-\d{4})?", providers) is None
 
 
+def chosen_network(order: Order, line: OrderLine) -> Network | None:
+    """The customer's own subnet (and VPC) chosen for a server line; None: the default one."""
+    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    if choice is None or not choice.subnet_id or not choice.vpc_id:
+        return None
+    return Network(vpc_id=choice.vpc_id, subnet_id=choice.subnet_id)
+
+
 def created(order: Order) -> None:
     """The server's create call was accepted: forget its password."""
     handoff.forget(order.store_id, order.quote_id)
@@ -439,6 +460,8 @@ def login_from_form(form: Any) -> dict[str, Any] | None:
         server["admin_password"] = form.get("server_password") or ""
     result: dict[str, Any] = dict(server)
     result["allow_remote_login"] = form.get("server_remote_login") == "on"
+    if form.get("server_subnet"):
+        result["subnet"] = form.get("server_subnet")
     return result
 
 

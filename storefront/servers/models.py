@@ -59,3 +59,6 @@ class ServerChoice(StoreScoped, Model):
     key_pair: Mapped[str | None] = mapped_column(String(64))
     # the customer ticked "allow SSH (22) / RDP (3389) from anywhere"
     remote_login: Mapped[bool | None]
+    # one of the customer's own subnets (and its VPC); null: the default VPC + subnet
+    subnet_id: Mapped[str | None] = mapped_column(String(64))
+    vpc_id: Mapped[str | None] = mapped_column(String(64))

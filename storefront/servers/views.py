@@ -109,16 +109,17 @@ def _is_customer(user: Any) -> bool:
 
 
 def checkout_login(quote: Any) -> dict[str, Any] | None:
-    """For the checkout page: does the quote buy servers, and the customer's key pairs in its
-    region (none listed when the provider cannot be asked)."""
+    """For the checkout page: does the quote buy servers, and the customer's key pairs and
+    subnets in its region (none listed when the provider cannot be asked)."""
     customer = _customer()
     if customer is None or not any(line.product_code == "ecs" for line in quote.lines):
         return None
     try:
         names = [k.name for k in services.key_pairs(customer, quote.region_code)]
+        subnets = services.subnets(customer, quote.region_code)
     except ServersError:
-        names = []
-    return {"key_pairs": names}
+        names, subnets = [], []
+    return {"key_pairs": names, "subnets": subnets}
 
 
 def register(app: Flask) -> None:

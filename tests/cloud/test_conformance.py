@@ -160,6 +160,12 @@ def _power(w: World, action: PowerAction) -> None:
     w.provider.change_power(session=w.session, server_ids=[server], action=action)
 
 
+def _subnets(w: World) -> None:
+    """``ensure_network`` twice (finds its subnet), then every subnet of the project (#17)."""
+    _network_twice(w)
+    assert w.provider.list_subnets(session=w.session)
+
+
 def _key_pair(w: World, *, delete: bool = False) -> None:
     name = "conf-" + uuid.uuid4().hex[:8]
     w.provider.create_key_pair(session=w.session, name=name)
@@ -328,7 +334,9 @@ CALLS: tuple[Call, ...] = (
     Call(VpcClient, "create_vpc",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("vpc.id",)),
-    Call(VpcClient, "list_subnets", _network_twice, ("subnets[].id", "subnets[].description")),
+    Call(VpcClient, "list_subnets", _subnets,
+         ("subnets[].id", "subnets[].description", "subnets[].name", "subnets[].cidr",
+          "subnets[].vpc_id")),
     Call(VpcClient, "create_subnet",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("subnet.id",)),

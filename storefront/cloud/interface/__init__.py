@@ -72,6 +72,7 @@ from storefront.cloud.interface.servers import (
     PublicIpInfo,
     ServerCalls,
     ServerInfo,
+    Subnet,
     VolumeInfo,
     admin_password_problem,
 )
@@ -180,6 +181,7 @@ __all__ = [
     "SizeUnit",
     "SubCustomer",
     "SubCustomerPage",
+    "Subnet",
     "Unsubscribed",
     "UpstreamRejected",
     "UpstreamThrottled",
