@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, str] = {
     "vouchers.manage": "Issue and revoke vouchers",
     "billing.settings": "Change payment methods, bank details and approval thresholds",
     "pricing.manage": "Set price rules and hide products, regions or specs",
+    "servers.images": "Choose the default server images and hide images (owner only)",
     "reports.view": "See sales and margin reports",
     "audit.view": "Read the audit trail",
     "audit.export": "Export the audit trail",

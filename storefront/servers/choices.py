@@ -32,10 +32,10 @@ from storefront.cloud.interface import (
     admin_password_problem,
 )
 from storefront.extensions import cloud_provider, db
-from storefront.servers import handoff
+from storefront.servers import defaults, handoff
 from storefront.servers.errors import ServersError
 from storefront.servers.models import ServerChoice
-from storefront.servers.services import flavor_of, session_for, upstream
+from storefront.servers.services import flavor_of, hidden_images, session_for, upstream
 from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
@@ -267,7 +267,8 @@ def _check_at_provider(
                     i.image_id: i for i in provider.list_images(session=session, flavor_id=flavor)
                 }
                 image = images.get(choice.image_id)
-                if image is None or (os_type and image.os_type != os_type):
+                hidden = choice.image_id in hidden_images(customer.store_id)
+                if image is None or hidden or (os_type and image.os_type != os_type):
                     fields[f"items.{line.position}.image"] = _("Not an image this server can boot.")
                 elif choice.system_disk_size and choice.system_disk_size < image.min_disk_gb:
                     fields[f"items.{line.position}.system_disk.size_gb"] = _(
@@ -326,6 +327,8 @@ def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRe
         return replace(request, availability_zone=zone) if zone else request
     if line.product_code != "ecs":
         return request
+    image = defaults.default_image(order.store_id, order.region_code, flavor_of(line.spec_code)[1])
+    request = replace(request, image_ref=image) if image else request  # the store's default
     choice = choices.get(line.position)
     if choice is None:
         return request
