@@ -81,6 +81,7 @@ def test_a_server_bought_in_the_browser_shows_its_state_and_follows_a_stop(
 ) -> None:
     give(linked, "100000.00")
     page = new_page(locale="en-US")
+    page.set_default_timeout(30_000)  # pages that ask the provider, on a shared machine
     login(page, live_server.url, linked)
     page.goto(f"{live_server.url}/key-pairs?region={REGION}")
     page.locator("#name").fill("laptop")
