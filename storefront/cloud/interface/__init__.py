@@ -76,6 +76,15 @@ from storefront.cloud.interface.servers import (
     VolumeInfo,
     admin_password_problem,
 )
+from storefront.cloud.interface.tickets import (
+    CASE_STATE,
+    CaseAction,
+    CaseMessage,
+    CaseState,
+    ProviderCase,
+    TicketCalls,
+    case_state,
+)
 from storefront.cloud.interface.types import (
     BankCard,
     ChargeMode,
@@ -109,6 +118,7 @@ class CloudProvider(
     PartnerCalls,
     ServerCalls,
     RenewalCalls,
+    TicketCalls,
     Protocol,
 ):
     """What Storefront asks of the cloud provider. Keyword arguments only."""
@@ -116,6 +126,7 @@ class CloudProvider(
 
 __all__ = [
     "ADMIN_PASSWORD_SPECIALS",
+    "CASE_STATE",
     "SERVER_STATE",
     "AdjustRecord",
     "AgencySession",
@@ -123,6 +134,9 @@ __all__ = [
     "AvailabilityZone",
     "BankCard",
     "BillingCalls",
+    "CaseAction",
+    "CaseMessage",
+    "CaseState",
     "CatalogueCalls",
     "ChargeMode",
     "CloudConfigError",
@@ -157,6 +171,7 @@ __all__ = [
     "PartnerCouponPage",
     "PeriodType",
     "PowerAction",
+    "ProviderCase",
     "ProviderOrder",
     "ProviderOrderStatus",
     "ProviderResource",
@@ -182,6 +197,7 @@ __all__ = [
     "SubCustomer",
     "SubCustomerPage",
     "Subnet",
+    "TicketCalls",
     "Unsubscribed",
     "UpstreamRejected",
     "UpstreamThrottled",
@@ -190,6 +206,7 @@ __all__ = [
     "VerifiedStatus",
     "VolumeInfo",
     "admin_password_problem",
+    "case_state",
     "refund_quote",
     "renewed_expiry",
 ]
