@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "tickets",
+    "payments",
     "notifications",
     "housekeeping",
 )
