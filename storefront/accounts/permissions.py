@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, str] = {
     "pricing.manage": "Set price rules and hide products, regions or specs",
     "renewals.view": "See expiring resources, failed auto-renewals and unsubscribes",
     "renewals.manage": "Renew or unsubscribe for a customer; change the renewal settings",
+    "servers.images": "Choose the default server images and hide images (owner only)",
     "reports.view": "See sales and margin reports",
     "audit.view": "Read the audit trail",
     "audit.export": "Export the audit trail",

@@ -1,4 +1,5 @@
 """What a server is bought with (#17): ``GET /images``, ``GET /availability-zones``,
+``GET /subnets``,
 ``GET/POST /key-pairs``, ``DELETE /key-pairs/<name>``. Thin: parse, call
 :mod:`storefront.servers.services`, render; its errors are answered by the app's handler."""
 
@@ -65,6 +66,18 @@ def list_zones() -> ResponseReturnValue:
         spec = services.server_spec(region, spec)
     found = services.zones(api_customer(), region, spec)
     return jsonify(items=[{"code": z.code, "name": z.name} for z in found])
+
+
+@bp.get("/subnets")
+@require_customer_token
+def list_subnets() -> ResponseReturnValue:
+    region = _region(request.args.get("region"))
+    found = services.subnets(api_customer(), region)
+    return jsonify(
+        items=[
+            {"id": n.subnet_id, "vpc_id": n.vpc_id, "name": n.name, "cidr": n.cidr} for n in found
+        ]
+    )
 
 
 @bp.get("/key-pairs")

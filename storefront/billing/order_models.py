@@ -131,7 +131,8 @@ class OrderLine(StoreScoped, Model):
     unit_cost: Mapped[Decimal] = mapped_column(MONEY)
     cost_amount: Mapped[Decimal] = mapped_column(MONEY)
     client_token: Mapped[str] = mapped_column(String(64), unique=True)
-    provider_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # one order id, or several comma-separated (an EIP line of quantity n: n provider orders)
+    provider_order_id: Mapped[str | None] = mapped_column(String(1024), index=True)
     resource_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated
     created_at: Mapped[datetime | None]  # the provider accepted the create call
     paid_at: Mapped[datetime | None]  # pay_orders succeeded (or nothing to pay)
@@ -197,7 +198,7 @@ class Resource(StoreScoped, Model):
         ForeignKey("order_lines.id", ondelete="SET NULL")
     )
     provider_resource_id: Mapped[str] = mapped_column(String(64))
-    provider_order_id: Mapped[str | None] = mapped_column(String(64))
+    provider_order_id: Mapped[str | None] = mapped_column(String(1024))  # its line's order id(s)
     product_code: Mapped[str] = mapped_column(String(20))  # ecs | evs | vpc | eip
     spec_code: Mapped[str] = mapped_column(String(80))
     region_code: Mapped[str] = mapped_column(String(40))

@@ -147,7 +147,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
             if line.created_at is None:
                 request = choices.apply(order, line, resource_request(order, line))
                 if request.kind is ResourceKind.ECS:  # the customer's network of the region
-                    network = provider.ensure_network(
+                    network = choices.chosen_network(order, line) or provider.ensure_network(
                         session=session, marker=choices.NETWORK_MARKER, name=choices.NETWORK_NAME
                     )
                     request = replace(
@@ -308,7 +308,8 @@ def complete(order: Order) -> OrderStatus:
         hourly = None if order.prepaid else (line.amount / max(line.quantity, 1)).quantize(
             Decimal("0.01")
         )
-        for rid in line.provider_resource_ids:
+        names = choices.resource_names(order, line, resource_name(order, line))  # -1, -2 (#17)
+        for rid, name in zip(line.provider_resource_ids, names, strict=True):
             exists = db.session.scalar(
                 in_store(
                     select(Resource.id).where(Resource.provider_resource_id == rid),
@@ -328,7 +329,7 @@ def complete(order: Order) -> OrderStatus:
                         spec_code=line.spec_code,
                         region_code=order.region_code,
                         billing_mode=order.billing_mode,
-                        name=resource_name(order, line),
+                        name=name,
                         status=ResourceStatus.ACTIVE,
                         hourly_price=hourly,
                         created_at=now,

@@ -16,6 +16,7 @@ FIELDS = {
     "evs_quantity": _l("Disks"),
     "evs_size": _l("Size (GB)"),
     "eip_bandwidth": _l("Bandwidth (Mbit/s)"),
+    "ecs_disk_size": _l("System disk (GB)"),
 }
 
 
@@ -58,4 +59,9 @@ def basket_items(
     if eip:
         bandwidth = count(values, "eip_bandwidth", 5, 0, 10**6, errors)
         items.append(services.ItemRequest("eip", eip, 1, bandwidth))
+    system_disk = values.get("ecs_disk_type")
+    if ecs and system_disk:  # the server's system disk (#17), priced as a disk, always last
+        size = count(values, "ecs_disk_size", 40, 1, 1024, errors)
+        quantity = items[0].quantity
+        items.append(services.ItemRequest("evs", system_disk, quantity, size))
     return items

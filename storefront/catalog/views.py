@@ -38,6 +38,7 @@ from storefront.catalog.pricing import BillingMode
 from storefront.catalog.starting_prices import price_text, starting_prices
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
+from storefront.servers import pickers
 from storefront.stores.tenancy import request_store
 
 ROUTES = (staff_views, group_views)  # their routes join ``bp`` when imported
@@ -158,6 +159,8 @@ def _comparison(
 ) -> tuple[services.Comparison | None, dict[str, str]]:
     invalid: dict[str, str] = {}
     items = basket_items(values, invalid)
+    if not invalid:  # the server's image, zone and system disk (#17)
+        invalid = pickers.problems(state["region"], values)
     if invalid:
         return None, invalid
     if not state["region"] or not items:
@@ -184,8 +187,27 @@ def calculator() -> ResponseReturnValue:
         values.update(ecs_spec=ecs[0].code if ecs else "", evs_spec="", eip_spec="")
     comparison, errors = _comparison(state, values)
     return render_template(
-        "catalog/calculator.html", values=values, comparison=comparison, errors=errors, **state
+        "catalog/calculator.html",
+        values=values,
+        comparison=comparison,
+        errors=errors,
+        server=pickers.options(state["region"], values),
+        **state,
     )
+
+
+@bp.get("/calculator/server")
+def calculator_server() -> ResponseReturnValue:
+    """The server's image, zone and system disk fields for the chosen flavour (#17)."""
+    values: dict[str, str] = dict(request.args.items())
+    state = _calculator_state(values)
+    page = render_template(
+        "servers/_calculator_server.html",
+        values=values,
+        server=pickers.options(state["region"], values),
+        **state,
+    )
+    return page, {"HX-Trigger-After-Settle": "server-parts"}  # the prices follow the new fields
 
 
 @bp.post("/calculator/price")
@@ -207,11 +229,11 @@ def calculator_quote() -> ResponseReturnValue:
         abort(400)
     period = None if mode == "on_demand" else state["months" if mode == "monthly" else "years"]
     invalid: dict[str, str] = {}
-    req = services.QuoteRequest(
-        state["region"], BillingMode(mode), period, tuple(basket_items(values, invalid))
-    )
+    items = basket_items(values, invalid)
+    req = services.QuoteRequest(state["region"], BillingMode(mode), period, tuple(items))
     customer_id = visitor_id()
     try:
+        invalid = invalid or pickers.problems(state["region"], values)
         if invalid:
             raise services.CatalogError(_("Check these values:"), fields=invalid)
         quote = services.create_quote(
@@ -219,6 +241,7 @@ def calculator_quote() -> ResponseReturnValue:
             customer_id=customer_id,
             session_key=None if customer_id is not None else owner_key(create=True),
         )
+        pickers.record(quote.id, values, items)  # image, zone, system disk (#17)
     except services.CatalogError as exc:
         flash(exc.message + " " + " ".join(exc.fields.values()), "error")
         keep = {k: v for k, v in values.items() if k not in ("csrf_token", "billing_mode")}

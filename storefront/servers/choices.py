@@ -26,15 +26,16 @@ from storefront.catalog.models import Quote
 from storefront.cloud.interface import (
     ADMIN_PASSWORD_SPECIALS,
     AgencySession,
+    Network,
     ResourceRequest,
     UpstreamRejected,
     admin_password_problem,
 )
 from storefront.extensions import cloud_provider, db
-from storefront.servers import handoff
+from storefront.servers import defaults, handoff
 from storefront.servers.errors import ServersError
 from storefront.servers.models import ServerChoice
-from storefront.servers.services import flavor_of, session_for, upstream
+from storefront.servers.services import flavor_of, hidden_images, session_for, upstream
 from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,11 @@ def record_quote(quote_id: str, plans: list[Plan]) -> None:
 # --------------------------------------------------------------------------- the order
 
 
+def choices_of(quote: Quote) -> dict[int, ServerChoice]:
+    """What was chosen for a quote's server lines, by line position."""
+    return _choices(quote.store_id, quote.id)
+
+
 def _choices(store_id: int, quote_id: str) -> dict[int, ServerChoice]:
     query = select(ServerChoice).where(ServerChoice.quote_id == quote_id)
     return {c.position: c for c in db.session.scalars(in_store(query, store_id))}
@@ -148,6 +154,7 @@ class Login:
     key_pair: str | None = None
     password: str | None = field(default=None, repr=False)
     remote_login: bool = False
+    subnet: str | None = None
 
 
 def _login(server: Any) -> Login:
@@ -168,9 +175,12 @@ def _login(server: Any) -> Login:
         fields["server.admin_password"] = _("Text.")
     if key_pair is not None and password is not None:
         fields["server.admin_password"] = _("Give a key pair or a password, not both.")
+    subnet = server.get("subnet")
+    if subnet is not None and (not isinstance(subnet, str) or not IDENT.fullmatch(subnet)):
+        fields["server.subnet"] = _("A subnet id from GET /api/v1/subnets.")
     if fields:
         raise ServersError(_("Some fields need attention."), fields=fields)
-    return Login(name, key_pair, password, bool(remote))
+    return Login(name, key_pair, password, bool(remote), subnet)
 
 
 def record_login(customer: Customer, quote_id: object, server: Any) -> None:
@@ -189,7 +199,7 @@ def record_login(customer: Customer, quote_id: object, server: Any) -> None:
     choices = _choices(customer.store_id, quote.id)
     if not servers or (server is None and not choices):
         return
-    windows = _check_at_provider(customer, quote, servers, choices, key_pair)
+    windows, vpc = _check_at_provider(customer, quote, servers, choices, login)
     if password is not None:
         problem = admin_password_problem(password, windows=windows)
         if problem is not None:
@@ -204,6 +214,7 @@ def record_login(customer: Customer, quote_id: object, server: Any) -> None:
             db.session.add(choice)
         choice.server_name, choice.key_pair = login.name, key_pair
         choice.remote_login = login.remote_login
+        choice.subnet_id, choice.vpc_id = (login.subnet, vpc) if vpc else (None, None)
     db.session.flush()
     if password is not None:
         handoff.hold(customer.store_id, quote.id, password)
@@ -225,14 +236,21 @@ def _check_at_provider(
     quote: Quote,
     servers: list[Any],
     choices: dict[int, ServerChoice],
-    key_pair: str | None,
-) -> bool:
-    """Images, zones and the key pair exist for these servers; True when any is Windows."""
+    login: Login,
+) -> tuple[bool, str | None]:
+    """Images, zones, the key pair and the subnet exist for these servers: whether any is
+    Windows, and the chosen subnet's VPC."""
     session = session_for(customer, quote.region_code)
     provider = cloud_provider()
-    windows = False
+    windows, vpc, key_pair = False, None, login.key_pair
     fields: dict[str, str] = {}
     with upstream():
+        if login.subnet is not None:
+            subnets = {n.subnet_id: n for n in provider.list_subnets(session=session)}
+            if login.subnet in subnets:
+                vpc = subnets[login.subnet].vpc_id
+            else:
+                fields["server.subnet"] = _("No such subnet of yours in this region.")
         if key_pair is not None:
             names = {k.name for k in provider.list_key_pairs(session=session)}
             if key_pair not in names:
@@ -249,7 +267,8 @@ def _check_at_provider(
                     i.image_id: i for i in provider.list_images(session=session, flavor_id=flavor)
                 }
                 image = images.get(choice.image_id)
-                if image is None or (os_type and image.os_type != os_type):
+                hidden = choice.image_id in hidden_images(customer.store_id)
+                if image is None or hidden or (os_type and image.os_type != os_type):
                     fields[f"items.{line.position}.image"] = _("Not an image this server can boot.")
                 elif choice.system_disk_size and choice.system_disk_size < image.min_disk_gb:
                     fields[f"items.{line.position}.system_disk.size_gb"] = _(
@@ -261,7 +280,7 @@ def _check_at_provider(
                     fields[f"items.{line.position}.availability_zone"] = _("No such zone here.")
     if fields:
         raise ServersError(_("Some fields need attention."), fields=fields)
-    return windows
+    return windows, vpc
 
 
 # --------------------------------------------------------------------------- provisioning
@@ -273,18 +292,33 @@ def rides_along(order: Order, line: OrderLine) -> bool:
     return any(c.disk_position == line.position for c in choices.values())
 
 
-def _single_server(order: Order) -> OrderLine | None:
-    """The order's one server line of quantity 1 (the one its disks and EIPs go to)."""
-    servers = [line for line in order.lines if line.product_code == "ecs"]
-    return servers[0] if len(servers) == 1 and servers[0].quantity == 1 else None
+def _first_server(order: Order) -> OrderLine | None:
+    """The order's first server line (its zone is the zone the order's data disks are made in,
+    so they can be attached)."""
+    return next((line for line in order.lines if line.product_code == "ecs"), None)
+
+
+def share_out(
+    servers: list[str], disks: list[str], ips: list[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The basket rule (README, quote page): servers, data disks and EIPs each in quote order
+    (line by line, each line's resources in the order the provider made them). Data disk *j*
+    goes to server *j*, dealt out in turn when there are more disks than servers (disk 3 of 2
+    servers goes to server 1); EIP *j* is bound to server *j*, and EIPs beyond the number of
+    servers stay unbound. ``(disk, server)`` and ``(eip, server)`` pairs."""
+    if not servers:
+        return [], []
+    attach = [(disk, servers[j % len(servers)]) for j, disk in enumerate(disks)]
+    bind = list(zip(ips, servers, strict=False))
+    return attach, bind
 
 
 def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRequest:
-    """The server's create call with what the customer chose; a disk of an order with one
-    server is made in that server's zone (so it can be attached)."""
+    """The server's create call with what the customer chose; the order's disks are made in
+    its first server's zone (so they can be attached)."""
     choices = _choices(order.store_id, order.quote_id)
     if line.product_code == "evs":
-        server = _single_server(order)
+        server = _first_server(order)
         zone = (
             choices[server.position].availability_zone
             if server and server.position in choices
@@ -293,6 +327,8 @@ def apply(order: Order, line: OrderLine, request: ResourceRequest) -> ResourceRe
         return replace(request, availability_zone=zone) if zone else request
     if line.product_code != "ecs":
         return request
+    image = defaults.default_image(order.store_id, order.region_code, flavor_of(line.spec_code)[1])
+    request = replace(request, image_ref=image) if image else request  # the store's default
     choice = choices.get(line.position)
     if choice is None:
         return request
@@ -326,19 +362,57 @@ def secure(
     return replace(request, security_group_ids=(group,))
 
 
+def resource_names(order: Order, line: OrderLine, default: str) -> list[str]:
+    """The store's names of a line's resources: a server line's name (the customer's, else
+    ``default``) with ``-1``, ``-2`` … when it buys more than one (the provider numbers them its
+    own way, ``-0001``…, and :func:`renamed` keeps ours until the customer renames one)."""
+    ids = line.provider_resource_ids
+    if line.product_code != "ecs":
+        return [default] * len(ids)
+    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    base = choice.server_name if choice is not None and choice.server_name else default
+    if len(ids) <= 1:
+        return [base] * len(ids)
+    return [f"{base}-{k}" for k in range(1, len(ids) + 1)]
+
+
+NUMBERED = re.compile(r"(.+)-\d+")
+
+
+def renamed(ours: str, providers: str) -> bool:
+    """Is the provider's name of a server a rename by the customer (not the create call's name,
+    nor the provider's numbering of it)?"""
+    if providers == ours:
+        return False
+    numbered = NUMBERED.fullmatch(ours)
+    base = numbered.group(1) if numbered else ours
+    return re.fullmatch(re.escape(base) + r"(-\d{4})?", providers) is None
+
+
+def chosen_network(order: Order, line: OrderLine) -> Network | None:
+    """The customer's own subnet (and VPC) chosen for a server line; None: the default one."""
+    choice = _choices(order.store_id, order.quote_id).get(line.position)
+    if choice is None or not choice.subnet_id or not choice.vpc_id:
+        return None
+    return Network(vpc_id=choice.vpc_id, subnet_id=choice.subnet_id)
+
+
 def created(order: Order) -> None:
     """The server's create call was accepted: forget its password."""
     handoff.forget(order.store_id, order.quote_id)
 
 
 def connect(order: Order, session: AgencySession) -> None:
-    """An order with one server: attach its disks to it and bind its first EIP to it (each
-    step skipped when done already, so a retry is harmless). A refusal is logged, not fatal:
-    the resources are bought; the customer can attach them in the console."""
-    server_line = _single_server(order)
-    if server_line is None or len(server_line.provider_resource_ids) != 1:
-        return
-    server_id = server_line.provider_resource_ids[0]
+    """Attach the order's data disks to its servers and bind its EIPs to them, as
+    :func:`share_out` says (each step skipped when done already, so a retry is harmless). A
+    refusal is logged, not fatal: the resources are bought; the customer can attach them in the
+    console."""
+    servers = [
+        rid
+        for line in order.lines
+        if line.product_code == "ecs"
+        for rid in line.provider_resource_ids
+    ]
     disks = [
         rid
         for line in order.lines
@@ -351,22 +425,27 @@ def connect(order: Order, session: AgencySession) -> None:
         if line.product_code == "eip"
         for rid in line.provider_resource_ids
     ]
-    if not disks and not ips:
+    attach, bind = share_out(servers, disks, ips)
+    if not attach and not bind:
         return
     provider = cloud_provider()
-    found = provider.show_servers(session=session, server_ids=[server_id])
-    if not found:
-        return
-    attached = {v.volume_id for v in found[0].volumes}
-    try:
-        for disk in disks:
-            if disk not in attached:
-                provider.attach_volume(session=session, server_id=server_id, volume_id=disk)
-        port = found[0].port_id
-        if ips and port and not found[0].public_ips:
-            provider.bind_public_ip(session=session, eip_id=ips[0], port_id=port)
-    except UpstreamRejected as exc:
-        log.warning("order %s: connecting disks/EIP to server %s: %s", order.id, server_id, exc)
+    found = {s.server_id: s for s in provider.show_servers(session=session, server_ids=servers)}
+    for disk, server_id in attach:
+        server = found.get(server_id)
+        if server is None or disk in {v.volume_id for v in server.volumes}:
+            continue
+        try:
+            provider.attach_volume(session=session, server_id=server_id, volume_id=disk)
+        except UpstreamRejected as exc:
+            log.warning("order %s: attaching disk %s to %s: %s", order.id, disk, server_id, exc)
+    for eip, server_id in bind:
+        server = found.get(server_id)
+        if server is None or not server.port_id or server.public_ips:
+            continue
+        try:
+            provider.bind_public_ip(session=session, eip_id=eip, port_id=server.port_id)
+        except UpstreamRejected as exc:
+            log.warning("order %s: binding EIP %s to %s: %s", order.id, eip, server_id, exc)
 
 
 def login_from_form(form: Any) -> dict[str, Any] | None:
@@ -384,6 +463,8 @@ def login_from_form(form: Any) -> dict[str, Any] | None:
         server["admin_password"] = form.get("server_password") or ""
     result: dict[str, Any] = dict(server)
     result["allow_remote_login"] = form.get("server_remote_login") == "on"
+    if form.get("server_subnet"):
+        result["subnet"] = form.get("server_subnet")
     return result
 
 

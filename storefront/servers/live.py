@@ -32,6 +32,7 @@ from storefront.cloud.interface import (
 )
 from storefront.errors import DomainError
 from storefront.extensions import cloud_provider, db
+from storefront.servers.choices import renamed
 from storefront.servers.errors import NotFound
 from storefront.servers.models import ResourceState
 from storefront.servers.services import session_for, upstream
@@ -178,7 +179,7 @@ def refresh(
             log.warning("live state of %s resources in %s: %s", len(rows), region, exc)
             continue
         for row in rows:
-            states[row.id] = _record(
+            states[row.id] = record(
                 row, states.get(row.id), readings.get(row.provider_resource_id), now
             )
             current.add(row.id)
@@ -205,7 +206,7 @@ def _orders(customer: Customer, resources: Sequence[Resource]) -> dict[int, Orde
     return {o.id: o for o in db.session.scalars(in_store(query, customer.store_id))}
 
 
-def _record(
+def record(
     row: Resource, state: ResourceState | None, reading: Reading | None, now: datetime
 ) -> ResourceState:
     if state is None:
@@ -228,7 +229,7 @@ def _record(
         setattr(state, name, getattr(reading, name))
     if reading.image_id:
         state.image_name = _image_names(row.region_code).get(reading.image_id, state.image_name)
-    if reading.name:
+    if reading.name and renamed(row.name, reading.name):  # renamed in the console
         row.name = reading.name[:128]
     if reading.state and row.status in POWER_STATES and reading.state != "released":
         row.status = ResourceStatus(reading.state)

@@ -59,3 +59,20 @@ class ServerChoice(StoreScoped, Model):
     key_pair: Mapped[str | None] = mapped_column(String(64))
     # the customer ticked "allow SSH (22) / RDP (3389) from anywhere"
     remote_login: Mapped[bool | None]
+    # one of the customer's own subnets (and its VPC); null: the default VPC + subnet
+    subnet_id: Mapped[str | None] = mapped_column(String(64))
+    vpc_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class DefaultImage(StoreScoped, Model):
+    """The image a store's servers of a region and OS boot when the customer chose none (an API
+    order without ``image``, a visitor's calculator quote). None set: the platform's
+    ``STOREFRONT_CLOUD_ECS_IMAGES``."""
+
+    __tablename__ = "server_default_images"
+    __table_args__ = (UniqueConstraint("store_id", "region_code", "os_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(40))
+    os_type: Mapped[str] = mapped_column(String(16))  # Linux | Windows
+    image_id: Mapped[str] = mapped_column(String(64))

@@ -19,6 +19,7 @@ from storefront.cloud.interface import (
     CloudError,
     Image,
     KeyPair,
+    Subnet,
     UpstreamRejected,
 )
 from storefront.extensions import cloud_provider
@@ -121,6 +122,14 @@ def zones(customer: Customer, region: str, spec: str | None = None) -> list[Avai
             if flavor in known:
                 found = [z for z in found if known[flavor].sold_in(z.code)]
     return found
+
+
+def subnets(customer: Customer, region: str) -> list[Subnet]:
+    """The customer's own subnets of the region (a server may join one instead of the default
+    VPC and subnet the store makes)."""
+    session = session_for(customer, region)
+    with upstream():
+        return sorted(cloud_provider().list_subnets(session=session), key=lambda n: n.name)
 
 
 # --------------------------------------------------------------------------- key pairs

@@ -23,10 +23,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from storefront.accounts.guards import staff_page
 from storefront.accounts.models import Customer
+from storefront.accounts.permissions import has_permission
+from storefront.catalog import services as catalog
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.servers import live, services
+from storefront.servers import defaults, live, pickers, services
 from storefront.servers.errors import ServersError
 
 bp = Blueprint("servers", __name__)
@@ -104,26 +107,72 @@ def delete_key_pair(name: str) -> ResponseReturnValue:
     return redirect(url_for("servers.key_pairs", region=region))
 
 
+@bp.route("/staff/server-images", methods=["GET", "POST"])
+@staff_page(defaults.PERMISSION)
+def staff_images() -> ResponseReturnValue:
+    """The owner's image settings: a default image per region and OS, the hidden images."""
+    staff = current_user
+    regions = [r.code for r in catalog.regions()]
+    error, status = None, 200
+    if request.method == "POST":
+        chosen = {
+            (region, os_type): request.form.get(f"default-{region}-{os_type}", "")[:64]
+            for region in regions
+            for os_type in defaults.OS_TYPES
+        }
+        hidden = request.form.get("hidden", "")[:20_000].split()
+        try:
+            defaults.save(staff, chosen, hidden)
+        except ServersError as exc:
+            db.session.rollback()
+            error, status = " ".join([exc.message, *exc.fields.values()]), 422
+        else:
+            db.session.commit()
+            flash(_("Image settings saved."), "success")
+            return redirect(url_for("servers.staff_images"))
+    page = render_template(
+        "servers/staff_images.html",
+        regions=regions,
+        os_types=defaults.OS_TYPES,
+        chosen=defaults.defaults(staff.store_id),
+        hidden=defaults.hidden_images(staff.store_id),
+        error=error,
+    )
+    return page, status
+
+
 def _is_customer(user: Any) -> bool:
     return isinstance(user, Customer) and bool(user.is_authenticated)
 
 
 def checkout_login(quote: Any) -> dict[str, Any] | None:
-    """For the checkout page: does the quote buy servers, and the customer's key pairs in its
-    region (none listed when the provider cannot be asked)."""
+    """For the checkout page: does the quote buy servers, and the customer's key pairs and
+    subnets in its region (none listed when the provider cannot be asked)."""
     customer = _customer()
     if customer is None or not any(line.product_code == "ecs" for line in quote.lines):
         return None
     try:
         names = [k.name for k in services.key_pairs(customer, quote.region_code)]
+        subnets = services.subnets(customer, quote.region_code)
     except ServersError:
-        names = []
-    return {"key_pairs": names}
+        names, subnets = [], []
+    return {"key_pairs": names, "subnets": subnets}
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(checkout_login, "server_checkout_login")
+    app.add_template_global(pickers.quote_parts, "server_quote_parts")
+    add_nav(
+        app,
+        NavItem(
+            "servers.staff_images",
+            _l("Server images"),
+            section="staff",
+            order=32,
+            visible=lambda user: has_permission(user, defaults.PERMISSION),
+        ),
+    )
     add_nav(
         app,
         NavItem(

@@ -162,6 +162,12 @@ def _power(w: World, action: PowerAction) -> None:
     w.provider.change_power(session=w.session, server_ids=[server], action=action)
 
 
+def _subnets(w: World) -> None:
+    """``ensure_network`` twice (finds its subnet), then every subnet of the project (#17)."""
+    _network_twice(w)
+    assert w.provider.list_subnets(session=w.session)
+
+
 def _case(w: World) -> str:
     """A provider service ticket (#21) the provider's engineer has answered."""
     case_id = w.provider.create_case(description="conformance")
@@ -338,7 +344,9 @@ CALLS: tuple[Call, ...] = (
     Call(VpcClient, "create_vpc",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("vpc.id",)),
-    Call(VpcClient, "list_subnets", _network_twice, ("subnets[].id", "subnets[].description")),
+    Call(VpcClient, "list_subnets", _subnets,
+         ("subnets[].id", "subnets[].description", "subnets[].name", "subnets[].cidr",
+          "subnets[].vpc_id")),
     Call(VpcClient, "create_subnet",
          lambda w: w.provider.ensure_network(session=w.session, marker=uuid.uuid4().hex, name="c"),
          ("subnet.id",)),

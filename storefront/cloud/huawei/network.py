@@ -13,6 +13,7 @@ from storefront.cloud.interface import (
     Network,
     PublicIpInfo,
     ResourceRequest,
+    Subnet,
 )
 
 
@@ -105,6 +106,29 @@ class NetworkCalls(HuaweiBase):
             )
             subnet = made_subnet.subnet.id
         return Network(vpc_id=vpc_id, subnet_id=str(subnet))
+
+    def list_subnets(self, *, session: AgencySession) -> tuple[Subnet, ...]:
+        from huaweicloudsdkvpc.v2 import VpcClient
+        from huaweicloudsdkvpc.v2 import model as vpc
+
+        client = self._service_client(VpcClient, "vpc", session)
+        found: list[Subnet] = []
+        marker = None
+        while True:
+            req = vpc.ListSubnetsRequest(limit=PAGE, marker=marker)
+            page = self._call("list_subnets", partial(client.list_subnets, req)).subnets or []
+            found.extend(
+                Subnet(
+                    subnet_id=str(n.id),
+                    vpc_id=str(n.vpc_id),
+                    name=str(n.name or ""),
+                    cidr=str(n.cidr or ""),
+                )
+                for n in page
+            )
+            if len(page) < PAGE:
+                return tuple(found)
+            marker = page[-1].id
 
     def ensure_security_group(
         self, *, session: AgencySession, vpc_id: str, name: str, tcp_ports: Sequence[int] = ()

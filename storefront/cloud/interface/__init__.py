@@ -72,6 +72,7 @@ from storefront.cloud.interface.servers import (
     PublicIpInfo,
     ServerCalls,
     ServerInfo,
+    Subnet,
     VolumeInfo,
     admin_password_problem,
 )
@@ -195,6 +196,7 @@ __all__ = [
     "SizeUnit",
     "SubCustomer",
     "SubCustomerPage",
+    "Subnet",
     "TicketCalls",
     "Unsubscribed",
     "UpstreamRejected",

@@ -183,6 +183,16 @@ def admin_password_problem(password: str, *, windows: bool) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    """A subnet of the customer's project (VPC ``ListSubnets``) a server can join."""
+
+    subnet_id: str
+    vpc_id: str
+    name: str
+    cidr: str
+
+
 class ServerCalls(Protocol):
     """IMS images, ECS zones/flavours/servers, KPS key pairs, EVS disks and EIPs."""
 
@@ -229,6 +239,11 @@ class ServerCalls(Protocol):
     ) -> tuple[VolumeInfo, ...]: ...
 
     def list_public_ips(self, *, session: AgencySession) -> tuple[PublicIpInfo, ...]: ...
+
+    def list_subnets(self, *, session: AgencySession) -> tuple[Subnet, ...]:
+        """The subnets of every VPC of the customer's project in the session's region
+        (``ListSubnets``, paged by ``marker``)."""
+        ...
 
     def change_power(
         self, *, session: AgencySession, server_ids: Sequence[str], action: PowerAction

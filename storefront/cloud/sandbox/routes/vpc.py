@@ -130,6 +130,10 @@ def list_subnets(project_id: str) -> Response:
         query = select(Subnet).where(Subnet.vpc_id.in_(vpc_ids)).order_by(Subnet.id)
         if request.args.get("vpc_id"):
             query = query.where(Subnet.vpc_id == request.args["vpc_id"])
+        if request.args.get("marker"):  # paged as documented: the page after this subnet id
+            query = query.where(Subnet.id > request.args["marker"])
+        limit = request.args.get("limit", default=2000, type=int) or 2000
+        query = query.limit(max(1, min(limit, 2000)))
         subnets = [_subnet_json(n, project.id, _marker(s, n.id)) for n in s.scalars(query)]
     return respond({"subnets": subnets})
 
