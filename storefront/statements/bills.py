@@ -261,11 +261,14 @@ def consumption(customer: Customer, month: Month, lines: list[Line]) -> list[Con
         )
     }
     found: list[Consumption] = []
-    for (rid, name, product), amount in prepaid.items():
-        found.append(Consumption(rid, name, product, amount, usage.pop(rid, ZERO) if rid else ZERO))
-    for rid, amount in usage.items():
-        r = resources.get(rid)
-        found.append(Consumption(rid, _resource_name(r), r.product_code if r else "", ZERO, amount))
+    for (prepaid_rid, name, product), amount in prepaid.items():
+        used = usage.pop(prepaid_rid, ZERO) if prepaid_rid else ZERO
+        found.append(Consumption(prepaid_rid, name, product, amount, used))
+    for usage_rid, amount in usage.items():
+        r = resources.get(usage_rid)
+        found.append(
+            Consumption(usage_rid, _resource_name(r), r.product_code if r else "", ZERO, amount)
+        )
     return sorted(found, key=lambda c: (-c.total, c.name))
 
 

@@ -40,7 +40,8 @@ def logo_data_uri(store: Store) -> str | None:
     )
     if match is None:
         return None
-    path = Path(current_app.instance_path) / "branding" / str(store.id) / store.logo_path[10:]
+    name = f"{match.group(1)}.{match.group(2)}"
+    path = Path(current_app.instance_path) / "branding" / str(store.id) / name
     if not path.is_file():
         return None
     data = base64.b64encode(path.read_bytes()).decode()

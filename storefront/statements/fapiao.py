@@ -87,7 +87,8 @@ def paid_by_reference(customer: Customer) -> dict[str, Decimal]:
     ).all()
     paid: dict[str, Decimal] = {}
     for reference, amount in rows:
-        paid[reference] = paid.get(reference, ZERO) - amount
+        key = str(reference)
+        paid[key] = paid.get(key, ZERO) - amount
     return {ref: amount for ref, amount in paid.items() if amount > 0}
 
 

@@ -167,7 +167,8 @@ def issue_for(txn: JournalTransaction, customer: Customer) -> Invoice | None:
     )
     if paid <= 0:
         return None
-    order_id = int(txn.reference[6:]) if (txn.reference or "").startswith("order:") else None
+    reference = txn.reference or ""
+    order_id = int(reference[6:]) if reference.startswith("order:") else None
     order = db.session.get(Order, order_id) if order_id else None
     if order is not None and order.status in NOT_INVOICED_ORDERS:
         return None

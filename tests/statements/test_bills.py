@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -68,8 +69,9 @@ def test_months_chain_and_every_figure_is_the_ledgers(
     _in_store(app, buyer, lambda c: services.debit(c, "3.50", "usage", "usage:1:r1"))
     travel(datetime(2026, 10, 31, 23, 59, tzinfo=UTC))
     _in_store(app, buyer, lambda c: services.refund(c, "20.00", "partial", "order:77"))
-    _in_store(app, buyer, lambda c: services.credit(c, "5.00", "sorry",
-                                                     source=AccountKind.STORE_REVENUE))
+    _in_store(
+        app, buyer, lambda c: services.credit(c, "5.00", "sorry", source=AccountKind.STORE_REVENUE)
+    )
     travel(datetime(2026, 11, 1, 0, 0, 1, tzinfo=UTC))
     _in_store(app, buyer, lambda c: services.fund(c, "-1.50", "correction", owner))
     travel(datetime(2026, 12, 5, tzinfo=UTC))
@@ -81,7 +83,7 @@ def test_months_chain_and_every_figure_is_the_ledgers(
         assert resp.status_code == 200, resp.get_json()
         bills[month] = resp.get_json()
     months = list(bills)
-    for earlier, later in zip(months, months[1:], strict=False):
+    for earlier, later in itertools.pairwise(months):
         assert bills[later]["opening_balance"] == bills[earlier]["closing_balance"]
     for month, bill in bills.items():
         year, mon = map(int, month.split("-"))
@@ -89,16 +91,28 @@ def test_months_chain_and_every_figure_is_the_ledgers(
         end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
         assert D(bill["opening_balance"]) == _ledger_sum(app, buyer, start)
         assert D(bill["closing_balance"]) == _ledger_sum(app, buyer, end)
-        assert sum((D(x["amount"]) for x in bill["lines"]), D(0)) == D(
-            bill["closing_balance"]
-        ) - D(bill["opening_balance"])
+        assert sum((D(x["amount"]) for x in bill["lines"]), D(0)) == D(bill["closing_balance"]) - D(
+            bill["opening_balance"]
+        )
     october = bills["2026-10"]
-    assert october == {**october, "opening_balance": "500.00", "closing_balance": "401.50",
-                       "top_ups": "5.00", "refunds": "20.00", "purchases": "120.00",
-                       "usage_charges": "3.50", "charges": "123.50", "currency": "CNY"}
+    assert october == {
+        **october,
+        "opening_balance": "500.00",
+        "closing_balance": "401.50",
+        "top_ups": "5.00",
+        "refunds": "20.00",
+        "purchases": "120.00",
+        "usage_charges": "3.50",
+        "charges": "123.50",
+        "currency": "CNY",
+    }
     kinds = [(x["kind"], x["amount"], x.get("order_id")) for x in october["lines"]]
-    assert kinds == [("purchase", "-120.00", 77), ("usage", "-3.50", None),
-                     ("refund", "20.00", 77), ("top_up", "5.00", None)]
+    assert kinds == [
+        ("purchase", "-120.00", 77),
+        ("usage", "-3.50", None),
+        ("refund", "20.00", 77),
+        ("top_up", "5.00", None),
+    ]
     assert bills["2026-11"]["adjustments"] == "1.50"
     assert bills["2026-12"]["lines"] == [] and bills["2026-12"]["closing_balance"] == "400.00"
     assert services.ledger.format_amount(D("400.00")) == bills["2026-12"]["closing_balance"]
@@ -110,8 +124,12 @@ def test_months_chain_and_every_figure_is_the_ledgers(
 
 
 def test_csv_and_pdf_in_the_customers_language_with_the_figures(
-    app: Flask, client: Any, make_customer: Callable[..., Customer], owner: Any,
-    login: Callable[..., Any], token_for: Callable[[Any], str],
+    app: Flask,
+    client: Any,
+    make_customer: Callable[..., Customer],
+    owner: Any,
+    login: Callable[..., Any],
+    token_for: Callable[[Any], str],
 ) -> None:
     buyer = make_customer(locale="zh_Hans_CN", name="王小明")
     _in_store(app, buyer, lambda c: services.fund(c, "88.80", "wire", owner))
@@ -122,7 +140,7 @@ def test_csv_and_pdf_in_the_customers_language_with_the_figures(
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["日期", "类型", "说明", "金额"]
-    assert ["88.80", "-12.34"] == [r[3] for r in rows[2:4]]
+    assert [r[3] for r in rows[2:4]] == ["88.80", "-12.34"]
     assert rows[-1][0] == "期末余额" and rows[-1][3] == "76.46"
     pdf = client.get(f"/api/v1/bills/{month}.pdf", headers=headers)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
