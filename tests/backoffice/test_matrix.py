@@ -279,6 +279,7 @@ def test_matrix(
         "rule_id": 1,
         "group_id": 1,
         "code": "ecs",
+        "request_id": 1,
     }
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}
