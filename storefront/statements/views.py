@@ -194,3 +194,13 @@ def register(app: Flask) -> None:
             _staff_with("reports.view"),
         ),
     )
+    add_nav(
+        app,
+        NavItem(
+            "statements_staff.invoice_settings",
+            _l("Invoice settings"),
+            "staff",
+            61,
+            _staff_with("billing.settings"),
+        ),
+    )
