@@ -190,3 +190,16 @@ def test_numbers_stay_gapless_under_concurrent_issuing(
         t.join(timeout=120)
     assert not errors, errors
     assert _sequences(app) == list(range(1, 3 * len(customers) + 1))
+
+
+def test_the_job_issues_missing_invoices_without_a_visit(
+    app: Flask, make_customer: Callable[..., Customer], owner: Any
+) -> None:
+    from storefront.statements import jobs
+
+    customer = make_customer()
+    _paid(app, customer, owner, 2, "job")
+    with app.app_context():
+        assert jobs.issue_invoices() == 1
+        assert jobs.issue_invoices() == 0  # nothing left
+    assert _sequences(app) == [1, 2]
