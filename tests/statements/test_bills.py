@@ -8,14 +8,17 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from pypdf import PdfReader
 
 from storefront.accounts.models import Customer
 from storefront.billing import services
 from storefront.billing.models import AccountKind, Posting, Wallet
 from storefront.extensions import db
+from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
 from tests.statements.conftest import pdf_fonts, pdf_text
 
@@ -49,6 +52,21 @@ def _ledger_sum(app: Flask, customer: Customer, before: datetime | None = None) 
         if before is not None:
             query = query.where(JournalTransaction.created_at < before)
         return sum(db.session.scalars(query).all(), D("0.00"))
+
+
+def _logo(app: Flask, store_id: int, name: str | None) -> None:
+    """Give the store a logo file (or take it away)."""
+    from PIL import Image
+
+    with app.app_context():
+        store = db.session.get(Store, store_id)
+        assert store is not None
+        if name is not None:
+            folder = Path(app.instance_path) / "branding" / str(store_id)
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (40, 20), (199, 0, 11)).save(folder / name)
+        store.logo_path = f"/branding/{name}" if name else None
+        db.session.commit()
 
 
 def test_months_chain_and_every_figure_is_the_ledgers(
@@ -142,7 +160,13 @@ def test_csv_and_pdf_in_the_customers_language_with_the_figures(
     assert rows[0][:4] == ["日期", "类型", "说明", "金额"]
     assert [r[3] for r in rows[2:4]] == ["88.80", "-12.34"]
     assert rows[-1][0] == "期末余额" and rows[-1][3] == "76.46"
-    pdf = client.get(f"/api/v1/bills/{month}.pdf", headers=headers)
+    _logo(app, buyer.store_id, "logo-0123456789abcdef.png")
+    try:
+        pdf = client.get(f"/api/v1/bills/{month}.pdf", headers=headers)
+    finally:
+        _logo(app, buyer.store_id, None)
+    resources = PdfReader(io.BytesIO(pdf.data)).pages[0]["/Resources"]
+    assert "/XObject" in resources  # the store's logo, inlined
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = pdf_text(pdf.data)
     assert "王小明" in text and "账单" in text and "76.46" in text and "88.80" in text
