@@ -154,7 +154,8 @@ class InvoiceRequest(StoreScoped, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
-    profile: Mapped[BillingProfile] = relationship(lazy="joined")
+    # selectin, not joined: the row is locked FOR UPDATE, which an outer join refuses
+    profile: Mapped[BillingProfile] = relationship(lazy="selectin")
     parts: Mapped[list[InvoiceRequestPart]] = relationship(
         back_populates="request", lazy="selectin", order_by="InvoiceRequestPart.id"
     )
