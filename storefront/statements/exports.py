@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
+import json
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -134,12 +137,42 @@ def bill_pdf(bill: Bill, customer: Customer) -> bytes:
     )
 
 
+def _fingerprint(invoice: Invoice, store: Store, locale: str) -> str:
+    """What the document shows, hashed: a kept PDF is used only for exactly this content (and
+    the store's current branding)."""
+    shown = [
+        invoice.id,
+        invoice.number,
+        str(invoice.total),
+        str(invoice.tax),
+        invoice.seller,
+        invoice.buyer,
+        invoice.lines,
+        invoice.issued_at.isoformat(),
+        locale,
+        store.name,
+        store.logo_path,
+        store.primary_color,
+        store.contact_email,
+    ]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
 def invoice_pdf(invoice: Invoice, customer: Customer) -> bytes:
+    """The invoice's PDF in the customer's language. An invoice never changes once issued, so
+    its PDF is rendered once per language and kept (a render takes seconds: the CJK font
+    subset) under ``instance/invoices/<store>/``."""
     store = _store(customer.store_id)
-    return render_pdf(
-        "statements/pdf_invoice.html",
-        customer_locale(customer, store),
-        store,
-        invoice=invoice,
-        customer=customer,
+    locale = customer_locale(customer, store)
+    folder = Path(current_app.instance_path) / "invoices" / str(store.id)
+    kept = folder / f"{invoice.id}-{_fingerprint(invoice, store, locale)}.pdf"
+    if kept.is_file():
+        return kept.read_bytes()
+    data = render_pdf(
+        "statements/pdf_invoice.html", locale, store, invoice=invoice, customer=customer
     )
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    partial.write_bytes(data)
+    partial.replace(kept)
+    return data

@@ -119,6 +119,8 @@ def test_each_paid_order_gets_an_invoice_with_the_profile_at_the_time(
     ):
         assert expected in text, (expected, text)
     assert "后来的名称有限公司" not in text
+    again = client.get(f"/api/v1/invoices/{inv['id']}.pdf", headers=headers)
+    assert again.data == pdf.data  # rendered once, then kept
     assert any("CJK" in f for f in pdf_fonts(pdf.data))
     # listing again issues nothing new; another customer's invoice is not found
     assert len(client.get("/api/v1/invoices", headers=headers).get_json()["items"]) == 1
