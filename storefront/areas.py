@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "statements",
+    "tickets",
     "notifications",
     "housekeeping",
 )

@@ -280,6 +280,9 @@ def test_matrix(
         "group_id": 1,
         "code": "ecs",
         "request_id": 1,
+        "ticket_id": 1,
+        "attachment_id": 1,
+        "reply_id": 1,
     }
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}
