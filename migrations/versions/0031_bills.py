@@ -2,7 +2,7 @@
 counter, invoices per paid ledger transaction, fapiao requests and the parts they cover
 
 Revision ID: 0031_bills
-Revises: 0035_notifications
+Revises: 0032_tickets
 Create Date: 2026-12-07 04:36:53.011197
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_bills"
-down_revision = "0035_notifications"
+down_revision = "0032_tickets"
 branch_labels = None
 depends_on = None
 
