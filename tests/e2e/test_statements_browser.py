@@ -51,8 +51,9 @@ def test_bill_profile_and_invoices_in_english(
     assert page.locator("#top-ups").inner_text() == "CN¥500.00"
     assert "Renewal" in page.locator("#bill-lines").inner_text()
     shot(page, "bill-en")
-    with page.expect_download() as download:
-        page.locator("#download-pdf").click()
+    # a PDF takes seconds to render (the CJK font subset), more on a loaded machine
+    with page.expect_download(timeout=60_000) as download:
+        page.locator("#download-pdf").click(timeout=60_000)
     text = pdf_text(Path(download.value.path()).read_bytes())
     assert "Ann Lee" in text and "380.00" in text
     page.get_by_role("link", name="Invoices and fapiao").click()
