@@ -28,6 +28,7 @@ AREAS = (
     "servers",
     "statements",
     "tickets",
+    "payments",
     "notifications",
     "housekeeping",
 )

@@ -95,6 +95,8 @@ def test_each_area_declares_its_periodic_jobs(app: Flask) -> None:
         "purge_uploads",
         "issue_invoices",
         "ticket_sync",
+        "close_unpaid_trades",
+        "reconcile_bills",
         "purge_jobs",
     }
 

@@ -24,3 +24,10 @@ class SettingsForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Mark read / mark all read: a POST with its CSRF token."""
+
+
+class StoreSettingsForm(FlaskForm):
+    low_balance_threshold = StringField(
+        _l("Warn customers when their balance falls below"),
+        validators=[Optional(), Length(max=20)],
+    )

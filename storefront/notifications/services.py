@@ -11,9 +11,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, func, select
 
 from storefront.accounts.models import Customer
+from storefront.accounts.permissions import PermissionDenied, require_permission
+from storefront.backoffice import audit
 from storefront.billing import worker
 from storefront.billing.models import Wallet
 from storefront.clock import utcnow
@@ -113,13 +116,21 @@ def page(
     query = _mine(customer).order_by(Notification.id.desc()).limit(limit + 1)
     if cursor:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise InvalidCursor("Bad cursor.", fields={"cursor": "invalid"})
+            raise InvalidCursor(_("Bad cursor."), fields={"cursor": "invalid"})
         query = query.where(Notification.id < int(cursor))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     rows = list(db.session.scalars(query))
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def find(customer: Customer, notification_id: int) -> Notification | None:
+    """One of the customer's notifications (``None``: not theirs, or none)."""
+    found: Notification | None = db.session.scalar(
+        _mine(customer).where(Notification.id == notification_id)
+    )
+    return found
 
 
 def unread_count(customer: Customer) -> int:
@@ -182,14 +193,14 @@ def parse_threshold(value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool | float):
-        raise InvalidPreference("Bad threshold.", fields={"low_balance_threshold": "decimal"})
+        raise InvalidPreference(_("Bad threshold."), fields={"low_balance_threshold": "decimal"})
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         amount = Decimal("NaN")
     if not amount.is_finite() or not Decimal("0") <= amount <= MAX_THRESHOLD:
         raise InvalidPreference(
-            "Bad threshold.", fields={"low_balance_threshold": "0 to 100000000"}
+            _("Bad threshold."), fields={"low_balance_threshold": "0 to 100000000"}
         )
     return amount.quantize(Decimal("0.01"))
 
@@ -210,7 +221,7 @@ def set_preferences(
         unknown = [m for m in muted if m not in optional]
         if unknown:
             raise InvalidPreference(
-                "These notifications cannot be turned off.", fields={"muted": ", ".join(unknown)}
+                _("These notifications cannot be turned off."), fields={"muted": ", ".join(unknown)}
             )
         pref.muted = sorted(set(muted))
     if threshold is not ...:
@@ -260,8 +271,17 @@ def store_threshold(store_id: int) -> Decimal | None:
     return value
 
 
-def set_store_threshold(store_id: int, value: Any) -> Decimal | None:
+def set_store_threshold(store_id: int, value: Any, actor: Any = None) -> Decimal | None:
+    """The store's low-balance threshold (``actor``: staff holding ``billing.settings``,
+    recorded in the audit trail)."""
     amount = parse_threshold(value)
+    if actor is not None:
+        require_permission(actor, "billing.settings")
+        if actor.store_id != store_id:
+            raise PermissionDenied(_("Not this store's staff."))
+        audit.record(
+            actor, "notifications.low_balance_threshold", None, {"threshold": _str(amount)}
+        )
     row = db.session.get(NotificationStoreSettings, store_id)
     if row is None:
         row = NotificationStoreSettings(store_id=store_id)

@@ -10,14 +10,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.accounts.models import Customer
+from storefront.accounts.guards import staff_page
+from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import has_permission
+from storefront.accounts.principals import current_principal
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.notifications import services
 from storefront.notifications.events import optional_events
-from storefront.notifications.forms import ActionForm, SettingsForm
+from storefront.notifications.forms import ActionForm, SettingsForm, StoreSettingsForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+staff_bp = Blueprint("notifications_staff", __name__)
 
 
 def _customer() -> Customer | None:
@@ -59,10 +63,7 @@ def read_one(notification_id: int) -> ResponseReturnValue:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    mine = db.session.scalar(
-        services._mine(customer).where(services.Notification.id == notification_id)
-    )
-    if mine is None:
+    if services.find(customer, notification_id) is None:
         abort(404)
     services.mark_read(customer, [notification_id])
     db.session.commit()
@@ -120,20 +121,48 @@ def settings() -> ResponseReturnValue:
     )
 
 
-def _is_customer(user: Any) -> bool:
-    return isinstance(user, Customer) and bool(user.is_authenticated)
+@staff_bp.route("/staff/notifications", methods=["GET", "POST"])
+@staff_page("billing.settings")
+def staff_settings() -> ResponseReturnValue:
+    """The store's low-balance threshold for its customers."""
+    staff = current_principal()
+    assert isinstance(staff, Staff)
+    form = StoreSettingsForm()
+    if request.method == "GET":
+        value = services.store_threshold(staff.store_id)
+        form.low_balance_threshold.data = "" if value is None else str(value)
+    elif form.validate_on_submit():
+        try:
+            services.set_store_threshold(
+                staff.store_id, form.low_balance_threshold.data, actor=staff
+            )
+        except services.InvalidPreference:
+            db.session.rollback()
+            form.low_balance_threshold.errors = [
+                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
+            ]
+        else:
+            db.session.commit()
+            flash(_l("Notification settings saved."), "success")
+            return redirect(url_for("notifications_staff.staff_settings"))
+    return render_template("notifications/staff_settings.html", form=form)
+
+
+def _may_set(user: Any) -> bool:
+    return isinstance(user, Staff) and has_permission(user, "billing.settings")
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
     add_nav(
         app,
         NavItem(
-            "notifications.index",
+            "notifications_staff.staff_settings",
             _l("Notifications"),
-            section="account",
-            order=45,
-            visible=_is_customer,
+            section="staff",
+            order=62,
+            visible=_may_set,
         ),
     )
 
