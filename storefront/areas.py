@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "renewals",
+    "statements",
     "tickets",
     "payments",
     "notifications",

@@ -94,6 +94,7 @@ def test_each_area_declares_its_periodic_jobs(app: Flask) -> None:
         "purge_quotes",
         "purge_uploads",
         "refresh_servers",
+        "issue_invoices",
         "ticket_sync",
         "close_unpaid_trades",
         "reconcile_bills",

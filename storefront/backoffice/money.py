@@ -17,7 +17,7 @@ from storefront.accounts.models import Customer
 from storefront.billing import ledger
 from storefront.billing import orders as billing_orders
 from storefront.billing import services as billing
-from storefront.billing.models import ClaimStatus, Order, OrderStatus, RemittanceClaim, Wallet
+from storefront.billing.models import ClaimStatus, OrderStatus, RemittanceClaim, Wallet
 from storefront.clock import utcnow
 from storefront.extensions import db
 
@@ -96,28 +96,11 @@ def _day(value: Any) -> str:
 
 
 def sales_series(days: int = 30, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per day (oldest first, days without sales left out): sales = sum(total) and
-    margin = sum(total - cost_total) of paid, provisioning and active orders."""
-    since = (now or utcnow()) - timedelta(days=days)
-    day = func.date(func.coalesce(Order.paid_at, Order.created_at))
-    rows = db.session.execute(
-        select(
-            day.label("day"),
-            func.sum(Order.total).label("sales"),
-            func.sum(Order.total - Order.cost_total).label("margin"),
-        )
-        .where(Order.status.in_(SOLD), func.coalesce(Order.paid_at, Order.created_at) >= since)
-        .group_by(day)
-        .order_by(day)
-    ).all()
-    return [
-        {
-            "date": _day(row.day),
-            "sales": ledger.quantize(Decimal(str(row.sales or 0))),
-            "margin": ledger.quantize(Decimal(str(row.margin or 0))),
-        }
-        for row in rows
-    ]
+    """Per day (oldest first, days without sales left out): the sales report's revenue
+    (``sales``) and margin of sold orders (``statements.sales``, the monthly report's source)."""
+    from storefront.statements import sales
+
+    return sales.daily_series(days, now)
 
 
 def chart_data(

@@ -180,6 +180,8 @@ def create_key_pair(
 
 
 def delete_key_pair(customer: Customer, region: str, name: str) -> None:
+    if not KEY_PAIR_NAME.fullmatch(name):  # no such name can exist (and ".." is no path)
+        raise NotFound(_("No such key pair."))
     session = session_for(customer, region)
     with upstream():
         try:

@@ -280,6 +280,7 @@ def test_matrix(
         "group_id": 1,
         "code": "ecs",
         "resource_id": 1,
+        "request_id": 1,
         "ticket_id": 1,
         "attachment_id": 1,
         "reply_id": 1,
