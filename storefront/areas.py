@@ -26,6 +26,7 @@ AREAS = (
     "backoffice",
     "partners",
     "servers",
+    "webhooks",
     "housekeeping",
 )
 

@@ -279,6 +279,8 @@ def test_matrix(
         "rule_id": 1,
         "group_id": 1,
         "code": "ecs",
+        "endpoint_id": 1,
+        "delivery_id": 1,
     }
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}
