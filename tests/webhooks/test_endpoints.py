@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from storefront.config import ConfigError, load_settings
 from storefront.webhooks import transport
 from tests.webhooks.conftest import Receiver, csrf
 
@@ -109,3 +112,20 @@ def test_edit_disable_and_delete_after_confirmation(
 def test_the_pages_in_chinese(owner_client: FlaskClient) -> None:
     page = owner_client.get("/admin/webhooks/", headers={"Accept-Language": "zh-CN"})
     assert "还没有 Webhook 端点" in page.get_data(as_text=True)
+
+
+def test_private_targets_are_a_development_setting(tmp_path: Path) -> None:
+    def settings(env: str, **extra: str) -> Any:
+        environ = {"STOREFRONT_ENV": env, **extra}
+        if env == "production":
+            environ |= {
+                "STOREFRONT_SECRET_KEY": "k" * 40,
+                "STOREFRONT_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            }
+        return load_settings(environ=environ, instance_path=tmp_path).flask_config()
+
+    assert settings("development")["WEBHOOKS_ALLOW_PRIVATE"] is True
+    assert settings("testing")["WEBHOOKS_ALLOW_PRIVATE"] is False
+    assert settings("testing", STOREFRONT_WEBHOOKS_ALLOW_PRIVATE="true")["WEBHOOKS_ALLOW_PRIVATE"]
+    with pytest.raises(ConfigError, match="WEBHOOKS_ALLOW_PRIVATE is refused in production"):
+        settings("production", STOREFRONT_WEBHOOKS_ALLOW_PRIVATE="1")
