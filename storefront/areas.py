@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "webhooks",
+    "notifications",
     "housekeeping",
 )
 

@@ -1,0 +1,147 @@
+"""The customer's notifications page (``/notifications``), marking them read, their settings
+(``/notifications/settings``) and the unread count in the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from storefront.accounts.models import Customer
+from storefront.extensions import db
+from storefront.navigation import NavItem, add_nav
+from storefront.notifications import services
+from storefront.notifications.events import optional_events
+from storefront.notifications.forms import ActionForm, SettingsForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+def _customer() -> Customer | None:
+    user = current_user
+    if isinstance(user, Customer) and user.is_authenticated:
+        return user
+    return None
+
+
+def _login() -> ResponseReturnValue:
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+@bp.get("")
+def index() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    try:
+        rows, next_cursor = services.page(customer, request.args.get("cursor"), 20)
+    except services.InvalidCursor:
+        abort(404)
+    items = [(n, *services.texts(n.event, n.params)) for n in rows]
+    next_url = url_for("notifications.index", cursor=next_cursor) if next_cursor else None
+    return render_template(
+        "notifications/index.html",
+        items=items,
+        next_url=next_url,
+        unread=services.unread_count(customer),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/<id:notification_id>/read")
+def read_one(notification_id: int) -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mine = db.session.scalar(
+        services._mine(customer).where(services.Notification.id == notification_id)
+    )
+    if mine is None:
+        abort(404)
+    services.mark_read(customer, [notification_id])
+    db.session.commit()
+    return redirect(url_for("notifications.index", cursor=request.args.get("cursor") or None))
+
+
+@bp.post("/read-all")
+def read_all() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.mark_read(customer)
+    db.session.commit()
+    flash(_l("All notifications are marked read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    optional = optional_events()
+    form = SettingsForm()
+    form.mail.choices = [(name, str(e.label or name)) for name, e in optional]
+    pref = services.preference(customer)
+    muted = set(pref.muted or []) if pref else set()
+    if request.method == "GET":
+        form.mail.data = [name for name, _ in optional if name not in muted]
+        if pref is not None and pref.low_balance_threshold is not None:
+            form.low_balance_threshold.data = str(pref.low_balance_threshold)
+    elif form.validate_on_submit():
+        wanted = set(form.mail.data or [])
+        try:
+            services.set_preferences(
+                customer,
+                muted=[name for name, _ in optional if name not in wanted],
+                threshold=form.low_balance_threshold.data,
+            )
+        except services.InvalidPreference:
+            db.session.rollback()
+            form.low_balance_threshold.errors = [
+                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
+            ]
+        else:
+            db.session.commit()
+            flash(_l("Your notification settings are saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        store_threshold=services.store_threshold(customer.store_id),
+    )
+
+
+def _is_customer(user: Any) -> bool:
+    return isinstance(user, Customer) and bool(user.is_authenticated)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(
+        app,
+        NavItem(
+            "notifications.index",
+            _l("Notifications"),
+            section="account",
+            order=45,
+            visible=_is_customer,
+        ),
+    )
+
+    @app.context_processor
+    def inject_unread() -> dict[str, object]:
+        def unread() -> int | None:
+            """The customer's unread count (``None`` for anyone else)."""
+            customer = _customer()
+            return services.unread_count(customer) if customer is not None else None
+
+        return {"notifications_unread": unread}
