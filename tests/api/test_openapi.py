@@ -43,9 +43,10 @@ def difference_report(app: Flask, doc: dict[str, Any]) -> str:
             for r in app.url_map.iter_rules()
             if rule_path(r.rule) == path and method.upper() in (r.methods or ())
         )
+        module = app.view_functions[endpoint].__module__.rsplit(".", 1)[-1]
         lines.append(
             f"undocumented: {method.upper()} {path} ({endpoint}): add to "
-            f"storefront/api/openapi/<module>.yaml:\n  {short}:\n    {method}:\n"
+            f"storefront/api/openapi/{module}.yaml:\n  {short}:\n    {method}:\n"
             f"      summary: …\n      auth: customer|staff|none|optional\n"
             f"      answers: {{200: SchemaName}}"
         )
@@ -67,7 +68,7 @@ def test_the_report_names_a_missing_route_and_a_stale_one(app: Flask) -> None:
     del doc["paths"]["/me"]["get"]
     report = difference_report(app, doc)
     assert "undocumented: GET /api/v1/me (api.me)" in report
-    assert "  /me:\n    get:" in report
+    assert "storefront/api/openapi/accounts.yaml:\n  /me:\n    get:" in report
     assert "documented but no such route: GET /API/V1/GONE" in report
 
 
