@@ -27,6 +27,7 @@ AREAS = (
     "partners",
     "servers",
     "webhooks",
+    "tickets",
     "notifications",
     "housekeeping",
 )

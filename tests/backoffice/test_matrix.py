@@ -281,6 +281,9 @@ def test_matrix(
         "code": "ecs",
         "endpoint_id": 1,
         "delivery_id": 1,
+        "ticket_id": 1,
+        "attachment_id": 1,
+        "reply_id": 1,
     }
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}
