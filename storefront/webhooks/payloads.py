@@ -52,3 +52,17 @@ def topup(topup: Any) -> dict[str, Any]:
             "gateway": topup.gateway,
         }
     }
+
+
+def ticket(ticket: Any, message: Any) -> dict[str, Any]:
+    """``ticket.replied``: ``{ticket: {id, customer_id, subject, status}, message: {id, body}}``
+    (a reply the customer sees; internal notes are never sent)."""
+    return {
+        "ticket": {
+            "id": ticket.id,
+            "customer_id": ticket.customer_id,
+            "subject": ticket.subject,
+            "status": str(ticket.status),
+        },
+        "message": {"id": message.id, "body": message.body, "author_name": message.author_name},
+    }

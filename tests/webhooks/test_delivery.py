@@ -182,3 +182,36 @@ def test_the_test_send_and_an_old_signature_is_refused(
     stamp = int(got.headers[HEADER].split(",")[0][2:])
     assert verify(got.headers[HEADER], secret, got.body, now=stamp + 60)
     assert not verify(got.headers[HEADER], secret, got.body, now=stamp + 3600)
+
+
+def test_a_staff_reply_on_a_ticket_is_sent_an_internal_note_is_not(
+    app: Flask,
+    client: FlaskClient,
+    receiver: Receiver,
+    local_targets: None,
+    add_endpoint: Callable[..., tuple[int, str]],
+    make_customer: Any,
+    owner: Any,
+    token_for: Callable[[Any], str],
+) -> None:
+    add_endpoint(receiver.url, ["ticket.replied"])
+    me = {"Authorization": f"Bearer {token_for(make_customer())}"}
+    staff = {"Authorization": f"Bearer {token_for(owner)}"}
+    ticket = client.post(
+        "/api/v1/tickets",
+        headers=me,
+        json={"subject": "Disk is slow", "category": "technical", "body": "Since Monday."},
+    ).get_json()
+    for body, internal in (("Looking into it.", False), ("Check host 12", True)):
+        answer = client.post(
+            f"/api/v1/admin/tickets/{ticket['id']}/messages",
+            headers=staff,
+            json={"body": body, "internal": internal},
+        )
+        assert answer.status_code == 201, answer.get_json()
+    drain(app)
+    events = [json.loads(r.body) for r in receiver.requests]
+    assert [(e["type"], e["data"]["message"]["body"]) for e in events] == [
+        ("ticket.replied", "Looking into it.")
+    ]
+    assert events[0]["data"]["ticket"]["id"] == ticket["id"]
