@@ -28,6 +28,7 @@ AREAS = (
     "servers",
     "renewals",
     "statements",
+    "webhooks",
     "tickets",
     "payments",
     "notifications",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +182,10 @@ def load_settings(
         values.update(part(get, env, production, problems))
     values["throttle"] = throttle_settings(env, problems)
     values["tuning"] = tuning_settings(get, problems)
+    if values["tuning"].webhooks_allow_private and production:
+        problems.append("STOREFRONT_WEBHOOKS_ALLOW_PRIVATE is refused in production (SSRF)")
+    elif environment == "development":  # the local receivers one develops against
+        values["tuning"] = replace(values["tuning"], webhooks_allow_private=True)
     values["job_lease_s"] = job_lease_s(get, problems)
     if problems:
         raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))

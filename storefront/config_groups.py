@@ -52,6 +52,10 @@ _TUNING_NUMBERS: dict[str, tuple[float | int, float, float]] = {
     "SERVER_STATE_CACHE_SECONDS": (30.0, 0, 30),
     "BACKOFFICE_MAX_IMAGE_BYTES": (512 * 1024, 1024, 50 * 1024 * 1024),
     "ACCOUNTS_MAX_DOCUMENT_BYTES": (5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    "WEBHOOKS_MAX_ATTEMPTS": (8, 1, 20),
+    "WEBHOOKS_DISABLE_AFTER": (20, 1, 1000),
+    "WEBHOOKS_TIMEOUT_SECONDS": (10.0, 1, 60),
+    "WEBHOOKS_ROTATION_HOURS": (24.0, 0, 720),
 }
 
 
@@ -74,6 +78,15 @@ class TuningSettings:
     account_limits: dict[str, str] = field(default_factory=lambda: dict(ACCOUNT_LIMIT_DEFAULTS))
     # development payment gateway: deliver notifications over HTTP, or keep them in an outbox
     paysandbox_delivery: str = "http"
+    # webhooks (#22): attempts per delivery (the job queue's back-off between them), failed
+    # attempts in a row before an endpoint is disabled, the timeout of one post, how long a
+    # rotated-out secret keeps signing; and whether endpoints may be private or loopback
+    # addresses (always in development; refused in production)
+    webhooks_max_attempts: int = 8
+    webhooks_disable_after: int = 20
+    webhooks_timeout_seconds: float = 10.0
+    webhooks_rotation_hours: float = 24.0
+    webhooks_allow_private: bool = False
 
     def flask_config(self) -> dict[str, Any]:
         return {
@@ -83,6 +96,11 @@ class TuningSettings:
             "BACKOFFICE_MAX_IMAGE_BYTES": self.backoffice_max_image_bytes,
             "ACCOUNTS_MAX_DOCUMENT_BYTES": self.accounts_max_document_bytes,
             "PAYSANDBOX_DELIVERY": self.paysandbox_delivery,
+            "WEBHOOKS_MAX_ATTEMPTS": self.webhooks_max_attempts,
+            "WEBHOOKS_DISABLE_AFTER": self.webhooks_disable_after,
+            "WEBHOOKS_TIMEOUT_SECONDS": self.webhooks_timeout_seconds,
+            "WEBHOOKS_ROTATION_HOURS": self.webhooks_rotation_hours,
+            "WEBHOOKS_ALLOW_PRIVATE": self.webhooks_allow_private,
             # the association terms' links; None: storefront.accounts.terms.DEFAULT_TERMS (an
             # embedding app or a test may pass its own mapping to create_app)
             "ACCOUNTS_TERMS": None,
@@ -151,6 +169,10 @@ def tuning_settings(get: Getter, problems: list[str]) -> TuningSettings:
     if delivery not in ("http", "outbox"):
         problems.append("STOREFRONT_PAYSANDBOX_DELIVERY must be http or outbox")
         delivery = "http"
+    private = (get("WEBHOOKS_ALLOW_PRIVATE") or "").strip().lower()
+    if private not in ("", "0", "1", "true", "false", "yes", "no"):
+        problems.append("STOREFRONT_WEBHOOKS_ALLOW_PRIVATE must be true or false")
+    values["webhooks_allow_private"] = private in ("1", "true", "yes")
     return TuningSettings(**values, account_limits=limits, paysandbox_delivery=delivery)
 
 

@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, str] = {
     "branding.manage": "Change the store's branding, texts and domains",
     "workspace.view": "See the partner workspace (provider account, incentives, certifications)",
     "workspace.manage": "Change the partner workspace",
+    "webhooks.manage": "Add, change and delete webhook endpoints, replay deliveries (owner only)",
     "resellers.view": "See resellers, their sales, customers and balances (distributor)",
     "resellers.invite": "Invite, resend and revoke reseller invitations (distributor)",
     "resellers.funds": "Allocate funds to and reclaim funds from resellers (distributor)",

@@ -40,6 +40,7 @@ from storefront.cloud.interface import (
 )
 from storefront.extensions import cloud_provider, db
 from storefront.stores.tenancy import current_store_id
+from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +233,12 @@ def register_customer(reg: Registration) -> Customer:
             db.session.commit()
             raise _rejection(exc) from exc
     send_verification(customer)
+    emit(
+        "customer.registered",
+        customer.store_id,
+        payloads.customer(customer),
+        key=f"customer:{customer.id}",
+    )
     db.session.flush()
     return customer
 

@@ -27,3 +27,6 @@ def register(app: Flask) -> None:
     csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
     app.register_blueprint(bp)
     app.add_url_rule("/healthz", "healthz", healthz)
+    from storefront.api.openapi_doc import register_docs
+
+    register_docs(app)  # /api/docs: the rendered OpenAPI document

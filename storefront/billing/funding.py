@@ -139,7 +139,7 @@ def fund_customer(
             return {
                 "status": "pending_approval",
                 "id": record.id,
-                "amount": str(value),
+                "amount": ledger.format_amount(value),
                 "currency": record.currency,
             }
         txn = _credit(customer, record, staff)

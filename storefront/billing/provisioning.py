@@ -57,6 +57,7 @@ from storefront.cloud.interface import (
 from storefront.extensions import cloud_provider, db
 from storefront.servers import choices
 from storefront.stores.tenancy import in_store
+from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +345,7 @@ def complete(order: Order) -> OrderStatus:
         mail.queue_customer_mail(
             "order_active", order.id, order.customer_id, order.store_id, order=order.id
         )
+        emit("order.active", order.store_id, payloads.order(order), key=f"order:{order.id}")
     db.session.commit()
     settle_funding(order)
     return OrderStatus.ACTIVE

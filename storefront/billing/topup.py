@@ -54,6 +54,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import across_stores, in_store
+from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
@@ -494,4 +495,5 @@ def _settle(topup: Topup, note: Notification) -> str:
         "topup_credited", topup.id, customer.id, topup.store_id,
         amount=topup.amount, currency=topup.currency,
     )  # fmt: skip
+    emit("topup.credited", topup.store_id, payloads.topup(topup), key=f"topup:{topup.id}")
     return "credited"

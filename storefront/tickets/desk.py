@@ -34,6 +34,7 @@ from storefront.tickets.models import (
     TicketAttachment,
     TicketSettings,
 )
+from storefront.webhooks import emit, payloads
 
 OPEN_STATES = (Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_PROVIDER)
 
@@ -181,6 +182,7 @@ def staff_reply(
     mail_reply(ticket, message)
     record(staff, "ticket.reply", ticket, ip, status=ticket.status)
     db.session.flush()
+    emit("ticket.replied", ticket.store_id, payloads.ticket(ticket, message), f"msg:{message.id}")
     return ticket
 
 

@@ -281,6 +281,8 @@ def test_matrix(
         "code": "ecs",
         "resource_id": 1,
         "request_id": 1,
+        "endpoint_id": 1,
+        "delivery_id": 1,
         "ticket_id": 1,
         "attachment_id": 1,
         "reply_id": 1,

@@ -1,0 +1,64 @@
+"""The events a store's endpoints may subscribe to, and :func:`emit`, the call other areas make.
+
+``emit("order.paid", store_id, {...}, key=f"order:{order.id}")`` in the transaction that made the
+change: it adds a ``webhook_fanout`` job (nothing when no enabled endpoint of the store wants the
+event), so the deliveries exist only if that transaction commits, and the job's key makes it
+exactly once per (store, event, key) however often it is called. The worker then makes one
+delivery per subscribed endpoint (:mod:`storefront.webhooks.delivery`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from storefront.billing.worker import enqueue
+from storefront.clock import utcnow
+from storefront.extensions import db
+from storefront.stores.tenancy import in_store
+from storefront.webhooks.models import WebhookEndpoint
+
+EVENTS: dict[str, Any] = {
+    "order.paid": _l("An order was paid"),
+    "order.active": _l("An order's resources are ready"),
+    "order.failed": _l("An order failed (and was refunded)"),
+    "resource.expiring": _l("A resource expires soon"),
+    "resource.renewed": _l("A resource was renewed"),
+    "customer.registered": _l("A customer registered"),
+    "topup.credited": _l("A top-up was credited to a wallet"),
+    "ticket.replied": _l("Staff replied to a ticket"),
+}
+TEST_EVENT = "webhook.test"
+
+
+def event_id(store_id: int, event: str, key: str) -> str:
+    """The event's id as receivers see it: the same for the same (store, event, key)."""
+    digest = hashlib.sha256(f"{store_id}\n{event}\n{key}".encode()).hexdigest()[:32]
+    return f"evt_{digest}"
+
+
+def subscribers(store_id: int, event: str) -> list[WebhookEndpoint]:
+    """The store's enabled endpoints that want ``event`` (a store has a handful at most)."""
+    rows = db.session.scalars(
+        in_store(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True)), store_id)
+    )
+    return [e for e in rows if event in (e.events or [])]
+
+
+def emit(event: str, store_id: int, payload: dict[str, Any], key: str) -> None:
+    """Send ``event`` with ``payload`` to the store's endpoints once the caller commits, exactly
+    once per (store, event, key). Flushes nothing; never raises for a store without webhooks."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    if not subscribers(store_id, event):
+        return
+    evt = event_id(store_id, event, key)
+    enqueue(
+        "webhook_fanout",
+        f"webhook:{evt}",
+        store_id=store_id,
+        payload={"event": event, "id": evt, "at": utcnow().isoformat(), "data": payload},
+    )
