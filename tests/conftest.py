@@ -110,10 +110,16 @@ def _worker_database(url: str, worker: str) -> str:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Any]:
-    """The provider sandbox, served over HTTP on a free loopback port for the whole session."""
+    """The provider sandbox, served over HTTP on a free loopback port for the whole session.
+
+    A scripted timeout (``fail_once``) answers the gateway's 504 after ``hang_s``: 0.5 s here,
+    not the sandbox's 30 s, which held the caller until its own 10 s timeout on every try
+    (the same retry and give-up decisions: both are ``UpstreamUnavailable``). Tests of the
+    client's own timeout use ``extra_sandbox`` with a hang longer than the timeout they set.
+    """
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
-    running = start_sandbox_thread()
+    running = start_sandbox_thread(hang_s=0.5)
     yield running
     running.stop()
 
