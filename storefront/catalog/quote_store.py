@@ -1,4 +1,4 @@
-"""Writing a new quote: one ``INSERT`` rendered once per dialect, run on a Core connection.
+"""Writing a new quote: one ``INSERT`` rendered once per dialect, run on the session's connection.
 
 The quote API's hot path writes one row per quote (its lines are a JSON column of that row).
 The statement and its bind order come from SQLAlchemy's own compiler, and each value goes
@@ -9,17 +9,8 @@ stored row is the one ``db.session.add(Quote(...))`` would store.
 What it skips: the ORM's unit of work and its events (``before_insert``/``after_insert`` mapper
 events, ``do_orm_execute`` session events: the tenancy filter does not see it, so the caller
 passes ``store_id`` itself), the statement cache lookup and the reload of server defaults.
-Every column is given. Core connection events (``before_cursor_execute``) still fire.
-
-Which transaction: when the session already has one (the request read or wrote something
-through it, e.g. a signed-in customer's token was checked), the row is written on the session's
-connection, in that transaction, and the caller commits it with the rest (one connection: a
-second one would wait for the first's SQLite write lock). When the session has none (an
-anonymous quote: nothing else in the request touched the database), the row is written in a
-transaction of its own on the engine and committed at once: the session's transaction
-bookkeeping (begin, commit, close around one statement) was a third of the quote API's CPU time.
-Such a row is already stored when the caller's later statements run, and a later
-``db.session.rollback()`` does not take it back.
+Every column is given. Core connection events (``before_cursor_execute``) still fire, and the
+row is written in the request's transaction: the caller commits.
 """
 
 from __future__ import annotations
@@ -64,18 +55,11 @@ class PreparedInsert:
         return sql, {n: row[n] if proc is None else proc(row[n]) for n, proc in binds}
 
     def execute(self, row: Mapping[str, Any]) -> None:
-        """Insert ``row`` in the session's transaction if it has one (not flushed objects'
-        order: call it before anything that must see the row), else in one of its own,
-        committed before this returns."""
-        session = db.session()  # this request's Session (the scoped proxy has no in_transaction)
-        if session.in_transaction():
-            connection = session.connection()
-            sql, params = self.params(connection.dialect, row)
-            connection.exec_driver_sql(sql, params)
-            return
-        with db.engine.begin() as own:
-            sql, params = self.params(own.dialect, row)
-            own.exec_driver_sql(sql, params)
+        """Insert ``row`` through the session's connection (its transaction; not flushed
+        objects' order: call it before anything that must see the row)."""
+        connection = db.session.connection()
+        sql, params = self.params(connection.dialect, row)
+        connection.exec_driver_sql(sql, params)
 
 
 QUOTE_COLUMNS = (
@@ -87,6 +71,5 @@ INSERT_QUOTE = PreparedInsert(cast(Table, Quote.__table__), QUOTE_COLUMNS)
 
 
 def insert_quote(row: Mapping[str, Any]) -> None:
-    """Write one quote row (every column in :data:`QUOTE_COLUMNS`): in the session's
-    transaction (the caller commits) or, when it has none, committed on its own."""
+    """Write one quote row (every column in :data:`QUOTE_COLUMNS`); the caller commits."""
     INSERT_QUOTE.execute(row)

@@ -105,9 +105,9 @@ def create_quote(
     """Price and store a quote, owned by a customer or an anonymous session key.
 
     The hot path of the quote API: one ``INSERT`` (the lines are kept in the quote's row),
-    pre-rendered (:mod:`storefront.catalog.quote_store`: no unit of work, ORM events or
-    reload), in the session's transaction if it has one (the caller commits), else committed on
-    its own; the answer is built from the values written, already rounded to the column scale.
+    pre-rendered and run on the session's connection (:mod:`storefront.catalog.quote_store`:
+    no unit of work, ORM events or reload); the answer is built from the values written, which
+    are already rounded to the column scale. The caller commits.
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")

@@ -1,6 +1,5 @@
 """The pre-rendered quote ``INSERT`` (``storefront.catalog.quote_store``): the row it stores is
-the one the ORM would store; it writes in the request's transaction when the session has one,
-else in a transaction of its own."""
+the one the ORM would store, and it writes in the request's own transaction."""
 
 from __future__ import annotations
 
@@ -91,24 +90,3 @@ def test_a_quote_after_a_session_write_in_the_same_request(
         quote = db.session.get(Quote, kept)
         assert quote is not None and quote.customer_id == customer_id
         assert db.session.scalar(select(Customer.name).where(Customer.id == customer_id)) == "Kept"
-
-
-def test_an_anonymous_quote_is_committed_on_its_own(app: Any, catalog: Any) -> None:
-    """Nothing in the request opened the session's transaction (the price book is cached):
-    the quote is written and committed without it, the session stays idle, and its rollback
-    does not undo the quote."""
-    req = {"region": "cn-north-4", "billing_mode": "on_demand", "items": [ECS]}
-    with (
-        app.test_request_context("/", headers={"Host": "127.0.0.1"}),
-        store_context(catalog["store"]),
-    ):
-        parsed = services.parse_quote_request(req)
-        services.create_quote(parsed, customer_id=None, session_key="w" * 32)  # warms caches
-        db.session.commit()
-        assert not db.session().in_transaction()
-        quote_id = services.create_quote(parsed, customer_id=None, session_key="k" * 32).id
-        assert not db.session().in_transaction()
-        db.session.rollback()
-    with app.app_context(), store_context(catalog["store"]):
-        quote = db.session.get(Quote, quote_id)
-        assert quote is not None and quote.session_key == "k" * 32 and quote.customer_id is None
