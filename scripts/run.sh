@@ -112,6 +112,7 @@ else
 fi
 cat <<EOF
   mail           lands in $(here "$STOREFRONT_MAIL_DIR")/ as .eml files (verification, password reset, …)
+  payments       Alipay / WeChat Pay emulators at http://$HOST:$PORT/_alipay/ and /_wechatpay/ (in the app)
   logs           $(here "$LOGS")/storefront.log, worker.log, sandbox.log, setup.log
 Ctrl-C stops everything.
 EOF

@@ -26,6 +26,9 @@ AREAS = (
     "backoffice",
     "partners",
     "servers",
+    "tickets",
+    "payments",
+    "notifications",
     "housekeeping",
 )
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from storefront.billing.topup import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
+    from storefront.payments.settings import PaymentSettings
     from storefront.uploads import UploadSettings
 
 PREFIX = "STOREFRONT_"
@@ -79,6 +80,7 @@ class Settings:
     text_max_ms: int = 200
     throttle: ThrottleSettings = field(default_factory=lambda: ThrottleSettings())
     uploads: UploadSettings | None = None  # request size, files per form, quota, retention
+    payments: PaymentSettings | None = None  # Alipay / WeChat Pay (storefront.payments)
     # Hosts and links (see storefront.stores.hosts): extra host names that serve the default
     # store, reverse proxies in front of the app (ProxyFix), the store-by-Host cache's size.
     trusted_hosts: tuple[str, ...] = ()
@@ -278,6 +280,7 @@ def _areas(
     from storefront.billing.topup import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
+    from storefront.payments.settings import PaymentSettings
     from storefront.uploads import UploadSettings
 
     try:
@@ -292,13 +295,16 @@ def _areas(
     )
     partners, partner_problems = PartnerSettings.from_mapping(env, cloud_is_sandbox=sandbox)
     uploads, upload_problems = UploadSettings.from_mapping(env)
-    problems.extend([*wallet_problems, *console_problems, *partner_problems, *upload_problems])
+    payments, payment_problems = PaymentSettings.from_mapping(env, production)
+    problems.extend([*wallet_problems, *console_problems, *partner_problems, *upload_problems,
+                     *payment_problems])
     return {
         "cloud": cloud,
         "wallet": wallet,
         "console": console,
         "partners": partners,
         "uploads": uploads,
+        "payments": payments,
     }
 
 

@@ -8,7 +8,6 @@ else the store's name and ``STOREFRONT_MAIL_FROM``; replies go to the store's co
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
 import uuid
@@ -18,18 +17,11 @@ from typing import Any, NamedTuple
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
-from sqlalchemy import select
 
-from storefront.accounts.models import Customer
 from storefront.backoffice.texts import mail_signature
-from storefront.billing import worker
 from storefront.config import Settings
-from storefront.extensions import db
-from storefront.labels import money
 from storefront.stores.models import Store
-from storefront.stores.tenancy import in_store, store_context
 
 log = logging.getLogger(__name__)
 
@@ -118,106 +110,41 @@ def send_template(
 
 
 # --------------------------------------------------------------------------- customer events
-# Mails a customer expects for what they did (or what was done to their account). Queued in
-# the transaction that makes the change (so only a committed change mails), sent by the
-# worker's ``customer_mail`` job; the job's key is the event's, so each event mails once,
-# however often it is queued or its job is retried.
+# Mails a customer expects for what they did (or what was done to their account). The event
+# machinery lives in ``storefront.notifications`` (an event is a mail and an in-app entry);
+# these names stay here for the areas that call them.
 
-_EVENTS: dict[str, tuple[Any, Any]] = {
-    "order_placed": (
-        _l("Order #%(order)s received"),
-        _l(
-            "Thank you: we received your order #%(order)s of %(amount)s. We are setting up "
-            "your resources and will write again when they are ready."
-        ),
-    ),
-    "order_active": (
-        _l("Order #%(order)s is ready"),
-        _l("Your order #%(order)s is active: your resources are ready to use."),
-    ),
-    "order_refunded": (
-        _l("Order #%(order)s could not be completed"),
-        _l(
-            "We could not set up your order #%(order)s. %(amount)s was refunded to your "
-            "wallet (what a voucher paid goes back to the voucher's issuer)."
-        ),
-    ),
-    "topup_credited": (
-        _l("Your top-up of %(amount)s arrived"),
-        _l("Your online payment of %(amount)s was added to your wallet."),
-    ),
-    "claim_approved": (
-        _l("Your bank transfer of %(amount)s was credited"),
-        _l("We confirmed your bank transfer of %(amount)s and added it to your wallet."),
-    ),
-    "claim_rejected": (
-        _l("Your bank transfer claim was not accepted"),
-        _l(
-            "We could not confirm your bank transfer claim of %(amount)s. The reason given: "
-            "%(reason)s"
-        ),
-    ),
-    "account_frozen": (
-        _l("Your account is frozen"),
-        _l(
-            "Your account is frozen: you cannot buy or change resources until it is unfrozen. "
-            "Reply to this mail or contact the store to learn more."
-        ),
-    ),
-    "account_unfrozen": (
-        _l("Your account is active again"),
-        _l("Your account is no longer frozen: you can buy and manage resources again."),
-    ),
-}
-EVENTS = frozenset(_EVENTS)
+
+def register_customer_events(
+    events: dict[str, tuple[Any, Any]], *, essential: bool = True, labels: Any = None
+) -> None:
+    """Add an area's customer mail events: ``{name: (subject, body)}`` (see
+    :func:`storefront.notifications.events.register_customer_events`)."""
+    from storefront.notifications import events as registry
+
+    registry.register_customer_events(events, essential=essential, labels=labels)
+
+
+def customer_events() -> frozenset[str]:
+    """The names of every registered customer mail event."""
+    from storefront.notifications import events as registry
+
+    return registry.customer_events()
 
 
 def queue_customer_mail(
     event: str, key: str | int, customer_id: int, store_id: int, **params: Any
 ) -> None:
-    """Mail ``event`` to the customer once the caller's transaction commits (once per
-    ``event`` and ``key``). ``amount`` + ``currency`` are formatted in the customer's
-    language when the mail is written."""
-    if event not in _EVENTS:
-        raise ValueError(f"unknown customer mail event {event!r}")
-    worker.enqueue(
-        "customer_mail",
-        f"mail:{event}:{store_id}:{key}",
-        store_id=store_id,
-        payload={
-            "event": event,
-            "customer_id": customer_id,
-            "params": {k: str(v) for k, v in params.items()},
-        },
-        max_attempts=5,
-    )
+    """Mail ``event`` to the customer (and list it on their notifications) once the caller's
+    transaction commits, once per ``event`` and ``key``. ``amount`` + ``currency`` are
+    formatted in the reader's language."""
+    from storefront.notifications import services
+
+    services.queue(event, key, customer_id, store_id, **params)
 
 
 def customer_mail_job(job: Any) -> None:
-    """The worker's ``customer_mail`` job: write and send one event's mail."""
-    data = json.loads(job.payload)
-    store = db.session.get(Store, job.store_id) if job.store_id is not None else None
-    customer = (
-        db.session.scalar(
-            in_store(select(Customer).where(Customer.id == int(data["customer_id"])), store.id)
-        )
-        if store is not None
-        else None
-    )
-    if customer is None or store is None or data.get("event") not in _EVENTS:
-        return  # gone meanwhile: nothing to tell
-    subject, body = _EVENTS[data["event"]]
-    params = dict(data.get("params") or {})
-    locale = customer.locale or store.default_locale or "en"
-    with store_context(store), force_locale(locale):
-        if "amount" in params:
-            params["amount"] = money(params["amount"], params.pop("currency", None))
-        params.setdefault("reason", "")
-        send_template(
-            "customer_event",
-            to=customer.email,
-            subject=str(subject) % params,
-            locale=locale,
-            greeting=_l("Hello %(name)s,", name=customer.name),
-            body=str(body) % params,
-        )
+    """The worker's ``customer_mail`` job: write and send one event's mail, once."""
+    from storefront.notifications import delivery
+
+    delivery.customer_mail_job(job)

@@ -12,8 +12,9 @@
   submissions and of rejected remittance claims are deleted this long after the decision by
   ``flask storefront purge-uploads`` and the worker's daily job; the records stay.
 
-Real-name (accounts) and remittance (billing) both store customers' files; the quota and the
-purge need both, so they live here, above the areas, like :mod:`storefront.housekeeping`.
+Real-name (accounts), remittance (billing) and ticket attachments (tickets) store customers'
+files; the quota (all three) and the purge (the first two) live here, above the areas, like
+:mod:`storefront.housekeeping`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from storefront.stores.tenancy import in_store
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 LARGEST_FILE = 5 * MB  # real-name documents and remittance proofs
-MULTI_FILE_ENDPOINTS = frozenset({"accounts.realname"})
+MULTI_FILE_ENDPOINTS = frozenset({"accounts.realname", "tickets.new_ticket", "tickets.reply"})
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,21 @@ def _proof_files(customer_id: int) -> list[Path]:
     return [Path(current_app.instance_path) / str(p) for p in rows]
 
 
+def _ticket_files(customer_id: int) -> tuple[int, int]:
+    from storefront.tickets.models import TicketAttachment  # an area above which this sits
+
+    count, size = db.session.execute(
+        select(func.count(TicketAttachment.id), func.coalesce(func.sum(TicketAttachment.size), 0))
+        .where(TicketAttachment.customer_id == customer_id)
+    ).one()
+    return int(count), int(size)
+
+
 def stored(customer_id: int) -> tuple[int, int]:
-    """(files, bytes) the customer has stored now."""
+    """(files, bytes) the customer has stored now (ticket attachments included)."""
     paths = [p for p in [*_realname_files(customer_id), *_proof_files(customer_id)] if p.exists()]
-    return len(paths), sum(_size(p) for p in paths)
+    tickets, ticket_bytes = _ticket_files(customer_id)
+    return len(paths) + tickets, sum(_size(p) for p in paths) + ticket_bytes
 
 
 def check_quota(customer_id: int, new_files: Iterable[bytes]) -> None:

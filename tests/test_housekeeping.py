@@ -131,9 +131,7 @@ def test_purge_works_in_batches_each_its_own_transaction(
         assert not purgeable & _left()
 
 
-def test_purge_reads_quotes_written_by_the_quote_api(
-    app: Flask, quote: Callable[..., Any]
-) -> None:
+def test_purge_reads_quotes_written_by_the_quote_api(app: Flask, quote: Callable[..., Any]) -> None:
     """The quote API writes its row with a pre-rendered INSERT (not the ORM): the purge's
     comparison on ``expires_at`` must match what that wrote."""
     ecs = {"product": "ecs", "spec": "s6.large.2.linux", "quantity": 1}
@@ -190,6 +188,47 @@ def test_the_worker_purges_once_a_day(app: Flask, default_store: Store) -> None:
         assert _left() == {kept}
         assert old not in _left()
         worker.schedule_periodic(NOW + timedelta(days=1))
-        assert db.session.scalar(
-            select(Job.key).where(Job.kind == "purge_quotes", Job.status == JobStatus.QUEUED.value)
-        ) == f"purge_quotes:{day + 1}"
+        assert (
+            db.session.scalar(
+                select(Job.key).where(
+                    Job.kind == "purge_quotes", Job.status == JobStatus.QUEUED.value
+                )
+            )
+            == f"purge_quotes:{day + 1}"
+        )
+
+
+def test_finished_periodic_jobs_are_purged_one_off_and_dead_ones_stay(
+    app: Flask, default_store: Store
+) -> None:
+    from storefront.billing import worker
+    from storefront.billing.models import Job, JobStatus
+
+    def job(key: str, kind: str, status: JobStatus, finished_days_ago: int | None) -> None:
+        finished = None if finished_days_ago is None else NOW - timedelta(days=finished_days_ago)
+        db.session.add(
+            Job(kind=kind, key=key, status=status.value, run_at=NOW, finished_at=finished)
+        )
+
+    with app.app_context():
+        job("reconcile:1", "reconcile", JobStatus.DONE, 8)  # a past period's run: goes
+        job("reconcile:2", "reconcile", JobStatus.DONE, 6)  # within the week: stays
+        job("reconcile:3", "reconcile", JobStatus.DEAD, 30)  # failed for good: staff read it
+        job("mail:order_active:1:9", "customer_mail", JobStatus.DONE, 30)  # keeps "once"
+        db.session.commit()
+        assert "reconcile" in {t.kind for t in worker.registry().periodic()}
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["storefront", "purge-jobs"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "purge-jobs: deleted 1 finished periodic job(s)\n"
+    with app.app_context(), all_stores():
+        left = set(db.session.scalars(select(Job.key)))
+    assert left == {"reconcile:2", "reconcile:3", "mail:order_active:1:9"}
+    # a mail queued again for the same event still finds its key: no second mail
+    with app.app_context():
+        worker.enqueue("customer_mail", "mail:order_active:1:9")
+        db.session.commit()
+        assert (
+            db.session.scalar(select(Job.status).where(Job.key == "mail:order_active:1:9"))
+            == JobStatus.DONE.value
+        )

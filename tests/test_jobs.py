@@ -93,6 +93,10 @@ def test_each_area_declares_its_periodic_jobs(app: Flask) -> None:
         "expire_topups",
         "purge_quotes",
         "purge_uploads",
+        "ticket_sync",
+        "close_unpaid_trades",
+        "reconcile_bills",
+        "purge_jobs",
     }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.extensions import Model
@@ -59,7 +59,16 @@ class SecondFactor:
 
 class Customer(UserMixin, SecondFactor, StoreScoped, Model):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("store_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "email"),
+        # staff's customer list and its filters, newest first (keyset pages); the text
+        # search indexes differ per database and live in the migrations only (0005, 0017)
+        Index("ix_customers_store_newest", "store_id", "created_at", "id"),
+        Index("ix_customers_store_status_newest", "store_id", "status", "created_at", "id"),
+        Index(
+            "ix_customers_store_realname_newest", "store_id", "realname_status", "created_at", "id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255))

@@ -50,6 +50,9 @@ PERMISSIONS: dict[str, str] = {
     "resellers.invite": "Invite, resend and revoke reseller invitations (distributor)",
     "resellers.funds": "Allocate funds to and reclaim funds from resellers (distributor)",
     "resellers.freeze": "Freeze and unfreeze a reseller's store (distributor)",
+    "tickets.view": "See support tickets (without tickets.answer: billing tickets only)",
+    "tickets.answer": "Answer, assign and escalate support tickets, keep saved replies",
+    "tickets.settings": "Set the ticket reopen period and due times (owner only)",
 }
 # Permissions that also require the staff member's store to be the distributor's store.
 DISTRIBUTOR_SCOPE: frozenset[str] = frozenset(
@@ -69,6 +72,8 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "claims.view",
             "money.view",
             "audit.view",
+            "tickets.view",
+            "tickets.answer",
         }
     ),
     StaffRole.FINANCE: frozenset(
@@ -92,6 +97,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "resellers.view",
             "resellers.invite",
             "resellers.funds",
+            "tickets.view",
         }
     ),
 }

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from storefront import uploads
+from storefront import mail, uploads
 from storefront.accounts import crypto, validators
 from storefront.accounts.common import Principal
 from storefront.accounts.errors import AccountError
@@ -188,13 +188,23 @@ def refresh_realname(customer: Customer, *, max_age_s: int = REALNAME_POLL_S) ->
             customer.realname_masked = change.masked
         customer.realname_opinion = review.opinion
         change.status, change.opinion, change.reviewed_at = status, review.opinion, utcnow()
+        _tell(customer, status, f"change:{change.id}", review.opinion)
     elif status is not None:
         customer.realname_status = status
         customer.realname_opinion = review.opinion
         if latest is not None:
             latest.status, latest.opinion, latest.reviewed_at = status, review.opinion, utcnow()
+        _tell(
+            customer, status, f"submission:{latest.id if latest else customer.id}", review.opinion
+        )
     db.session.flush()
     return customer.realname_status
+
+
+def _tell(customer: Customer, status: RealnameStatus, key: str, opinion: str | None) -> None:
+    """Mail and list the review's outcome (once per submission)."""
+    name = "realname_approved" if status == RealnameStatus.VERIFIED else "realname_rejected"
+    mail.queue_customer_mail(name, key, customer.id, customer.store_id, reason=opinion or "")
 
 
 def realname_history(customer: Customer) -> Sequence[RealnameSubmission]:

@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from storefront import mail
 from storefront.accounts.models import (
     Customer,
     CustomerStatus,
@@ -99,6 +100,10 @@ def review_realname(
     customer.realname_status = status
     customer.realname_opinion = latest.opinion
     customer.realname_checked_at = utcnow()
+    mail.queue_customer_mail(
+        "realname_approved" if approve else "realname_rejected", f"submission:{latest.id}",
+        customer.id, customer.store_id, reason=latest.opinion or "",
+    )  # fmt: skip
     audit.record(
         actor,
         "realname.approve" if approve else "realname.reject",

@@ -33,6 +33,7 @@ from storefront.billing.models import (
     Wallet,
 )
 from storefront.extensions import db
+from storefront.notifications import services as low_balance
 from storefront.sql import insert_ignore
 from storefront.stores.tenancy import in_store
 
@@ -333,8 +334,9 @@ def post(
         balance_after = None
         wallet = wallets.get(leg.account.id)
         if wallet is not None:
-            wallet.balance = quantize(wallet.balance + leg.amount)
+            before, wallet.balance = wallet.balance, quantize(wallet.balance + leg.amount)
             balance_after = wallet.balance
+            low_balance.balance_moved(store_id, wallet, before, txn.id)
         db.session.add(
             Posting(
                 store_id=store_id,

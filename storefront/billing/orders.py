@@ -325,8 +325,9 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
         order.refunded_amount = amount
     order.status, order.updated_at = OrderStatus.REFUNDED, moment
     add_event(order, OrderStatus.REFUNDED.value, reason, now=moment)
-    mail.queue_customer_mail(
-        "order_refunded", order.id, order.customer_id, order.store_id,
+    mail.queue_customer_mail(  # nothing refunded (on demand, all by voucher): it failed
+        "order_refunded" if order.refunded_amount else "order_failed",
+        order.id, order.customer_id, order.store_id,
         order=order.id, amount=order.refunded_amount, currency=order.currency,
     )  # fmt: skip
     db.session.flush()

@@ -84,6 +84,9 @@ def _move(
     return txn, wallet
 
 
+move = _move  # for other areas' postings against a store account (payments: top-up refunds)
+
+
 def fund(
     customer: Customer,
     amount: Any,

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer
-from storefront.billing import ledger, services
+from storefront.billing import ledger, services, topup_gateways
 from storefront.billing.errors import (
     InvalidNotification,
     OnlineTopupDisabled,
@@ -63,9 +63,6 @@ SIGNATURE_HEADER = "X-Payment-Signature"
 TIMESTAMP_HEADER = "X-Payment-Timestamp"
 NONCE_HEADER = "X-Payment-Nonce"
 MAX_KEY = 64
-
-
-# --- settings -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -135,9 +132,6 @@ SANDBOX_CHECKOUT_PATH = "/_paysandbox/checkout"
 def wallet_settings(app: Any = None) -> WalletSettings:
     found = getattr((app or current_app).config.get("SETTINGS"), "wallet", None)
     return found if isinstance(found, WalletSettings) else WalletSettings()
-
-
-# --- signatures -----------------------------------------------------------------------------
 
 
 def sign(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
@@ -258,6 +252,12 @@ def gateway() -> PaymentGateway | None:
     return None
 
 
+def gateway_named(name: str) -> PaymentGateway | None:
+    """The configured gateway or one another area registered (``topup_gateways``)."""
+    found = gateway()
+    return found if found is not None and found.name == name else topup_gateways.named(name)
+
+
 # --- services -------------------------------------------------------------------------------
 
 
@@ -265,14 +265,15 @@ def online_available(store_id: int) -> bool:
     return gateway() is not None and billing_settings(store_id).online_topup_enabled
 
 
-def start_topup(customer: Customer, amount: Any, idempotency_key: str) -> Topup:
+def start_topup(customer: Customer, amount: Any, idempotency_key: str,
+                gateway_name: str | None = None) -> Topup:
     """A pending top-up for ``amount`` (idempotent per customer and form key). Flushes.
 
     The same key returns the first top-up (a double-clicked form starts one payment); the same
-    key with a different amount is refused.
+    key with a different amount is refused. ``gateway_name``: a registered gateway.
     """
-    gw = gateway()
-    if gw is None or not online_available(customer.store_id):
+    gw = gateway() if gateway_name is None else gateway_named(gateway_name)
+    if gw is None or (gateway_name is None and not online_available(customer.store_id)):
         raise OnlineTopupDisabled(_("This store does not take online payments."))
     value = ledger.parse_amount(amount)
     key = (idempotency_key or "").strip()
@@ -402,22 +403,27 @@ def handle_notification(gateway_name: str, body: bytes, headers: Mapping[str, st
     no money: ``unknown_gateway``, ``invalid`` (signature/timestamp/body), ``replay`` (nonce seen),
     ``unknown_topup``, ``amount_mismatch``, ``not_pending``.
     """
-    gw = gateway()
-    if gw is None or gw.name != gateway_name:
+    gw = gateway_named(gateway_name)
+    if gw is None:
         return "unknown_gateway"
     try:
         note = gw.verify(body, headers)
     except InvalidNotification as exc:
         log.warning("payment notification ignored: %s", exc)
         return "invalid"
+    return settle(gateway_name, note)
+
+
+def settle(gateway_name: str, note: Notification) -> str:
+    """Apply what the gateway confirmed (a verified notification or a query's answer): the one
+    place a top-up credits a wallet. Flushes; outcomes as :func:`handle_notification`'s."""
     try:
         outcome = _apply(gateway_name, note)
     except IntegrityError:  # the nonce was recorded by a concurrent or earlier delivery
         db.session.rollback()  # a failed flush leaves nothing to keep
         return "replay"
     if outcome not in ("credited", "already_paid", "cancelled"):
-        log.warning("payment notification %s for %s ignored: %s", note.nonce, note.reference,
-                    outcome)
+        log.warning("payment %s for %s ignored: %s", note.nonce, note.reference, outcome)
     return outcome
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 from storefront.cloud import demo
 from storefront.cloud.interface import CloudConfigError
@@ -129,6 +129,11 @@ class CloudSettings:
     # Partner Center's "real-name attachment upload" switch on) and its OBS endpoint ---
     obs_bucket: str = ""
     obs_endpoint: str = ""
+    # --- service tickets (OSM): the endpoint, and the problem type an escalated ticket is
+    # filed under: ``business_type_id/product_category_id/incident_sub_type_id`` from the
+    # provider's "query problem types" and "query ticket categories" APIs (*confirm*) ---
+    osm_endpoint: str = ""
+    osm_case_type: tuple[str, str, str] = ("", "", "")
 
     @property
     def agency(self) -> str:
@@ -177,7 +182,9 @@ class CloudSettings:
         defaults = (
             _sandbox_endpoints(sandbox_url) if profile == "sandbox" else _PROFILE_ENDPOINTS[profile]
         )
-        endpoints = {k: get(_env_key(k), defaults.get(k, "")) for k in _ENDPOINT_KEYS}
+        endpoints: dict[str, Any] = {
+            k: get(_env_key(k), defaults.get(k, "")) for k in _ENDPOINT_KEYS
+        }
 
         demo_defaults = cloud == "sandbox"
         ak = get("STOREFRONT_CLOUD_AK", demo.DEMO_PARTNER_AK if demo_defaults else "")
@@ -223,14 +230,57 @@ class CloudSettings:
             backoff_s=_number(env, "STOREFRONT_CLOUD_BACKOFF_S", 0.2, float, minimum=0.0),
             console_links=_console_links(env, profile),
             ecs_images=_ecs_images(env, demo_defaults),
-            obs_bucket=get(
-                "STOREFRONT_CLOUD_OBS_BUCKET", demo.DEMO_OBS_BUCKET if demo_defaults else ""
-            ),
-            obs_endpoint=get(
-                "STOREFRONT_CLOUD_OBS_ENDPOINT", sandbox_url if profile == "sandbox" else ""
-            ).rstrip("/"),
+            **_obs_and_osm(env, profile, sandbox_url, demo_defaults),
             **endpoints,
         )
+
+
+# The OSM API reference's endpoint (global service; *confirm* per site in joint debugging).
+_OSM_ENDPOINTS: Final = {
+    "cn": "https://osm.myhuaweicloud.com",
+    "intl": "https://osm.myhuaweicloud.com",
+}
+SANDBOX_OSM_CASE_TYPE: Final = ("sandbox-technical", "sandbox-cloud", "sandbox-fault")
+
+
+def _obs_and_osm(
+    env: Mapping[str, str], profile: str, sandbox_url: str, demo_defaults: bool
+) -> dict[str, Any]:
+    """The OBS bucket and endpoint (real-name attachments); the OSM endpoint and case type
+    (service tickets)."""
+
+    def get(key: str, default: str) -> str:
+        return env.get(key, "").strip() or default
+
+    sandbox = profile == "sandbox"
+    return {
+        "obs_bucket": get(
+            "STOREFRONT_CLOUD_OBS_BUCKET", demo.DEMO_OBS_BUCKET if demo_defaults else ""
+        ),
+        "obs_endpoint": get("STOREFRONT_CLOUD_OBS_ENDPOINT", sandbox_url if sandbox else "").rstrip(
+            "/"
+        ),
+        "osm_endpoint": get(
+            "STOREFRONT_CLOUD_OSM_ENDPOINT",
+            sandbox_url if sandbox else _OSM_ENDPOINTS.get(profile, ""),
+        ).rstrip("/"),
+        "osm_case_type": _osm_case_type(env, demo_defaults),
+    }
+
+
+def _osm_case_type(env: Mapping[str, str], demo_defaults: bool) -> tuple[str, str, str]:
+    """``STOREFRONT_CLOUD_OSM_CASE_TYPE``: ``business_type_id/product_category_id/
+    incident_sub_type_id``; empty: escalation is not configured."""
+    raw = env.get("STOREFRONT_CLOUD_OSM_CASE_TYPE", "").strip()
+    if not raw:
+        return SANDBOX_OSM_CASE_TYPE if demo_defaults else ("", "", "")
+    parts = tuple(p.strip() for p in raw.split("/"))
+    if len(parts) != 3 or not all(parts):
+        raise CloudConfigError(
+            "STOREFRONT_CLOUD_OSM_CASE_TYPE is business_type_id/product_category_id/"
+            f"incident_sub_type_id, not {raw!r}"
+        )
+    return (parts[0], parts[1], parts[2])
 
 
 ECS_OS: Final = ("linux", "windows")

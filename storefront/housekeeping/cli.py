@@ -1,4 +1,5 @@
-"""``flask storefront purge-quotes`` and ``purge-uploads``: the daily purges, by hand."""
+"""``flask storefront purge-quotes``, ``purge-uploads`` and ``purge-jobs``: the daily purges,
+by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from flask.cli import AppGroup, with_appcontext
 
 from storefront import uploads
 from storefront.extensions import db
-from storefront.housekeeping.jobs import QUOTE_RETENTION_DAYS, purge_expired_quotes
+from storefront.housekeeping.jobs import (
+    JOB_RETENTION_DAYS,
+    QUOTE_RETENTION_DAYS,
+    purge_expired_quotes,
+    purge_finished_jobs,
+)
 
 
 @click.command("purge-quotes")
@@ -47,6 +53,24 @@ def purge_uploads_command(older_than_days: int | None) -> None:
     click.echo(f"purge-uploads: deleted {deleted} file(s)")
 
 
+@click.command("purge-jobs")
+@with_appcontext
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    default=JOB_RETENTION_DAYS,
+    show_default=True,
+    help="Delete periodic jobs that finished more than this many days ago.",
+)
+def purge_jobs_command(older_than_days: int) -> None:
+    """Delete finished periodic jobs (reconcile, syncs, purges); one-off and dead jobs stay
+    (the worker runs it daily)."""
+    deleted = purge_finished_jobs(retention=timedelta(days=older_than_days))
+    db.session.commit()
+    click.echo(f"purge-jobs: deleted {deleted} finished periodic job(s)")
+
+
 def register(group: AppGroup) -> None:
     group.add_command(purge_quotes_command)
     group.add_command(purge_uploads_command)
+    group.add_command(purge_jobs_command)

@@ -1,4 +1,5 @@
-"""Housekeeping jobs: the daily purges of expired quotes and of decided uploads.
+"""Housekeeping jobs: the daily purges of expired quotes, of decided uploads and of finished
+periodic jobs.
 
 Quotes (catalog) are written on every price quote and expire after 30 minutes; an order
 (billing) or a partner opportunity (partners) may keep a quote's id, as a plain string, not a
@@ -19,14 +20,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, exists, select
 
 from storefront import uploads
-from storefront.billing.models import Job, Order
-from storefront.billing.worker import JobRegistry
+from storefront.billing.models import Job, JobStatus, Order
+from storefront.billing.worker import JobRegistry, registry
 from storefront.catalog.models import Quote
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.partners.models import Opportunity
 
 QUOTE_RETENTION_DAYS = 7
+JOB_RETENTION_DAYS = 7
 PURGE_BATCH = 1000
 
 
@@ -91,7 +93,34 @@ def purge_quotes_job(job: Job) -> None:
     purge_expired_quotes()
 
 
+def purge_finished_jobs(
+    *, retention: timedelta = timedelta(days=JOB_RETENTION_DAYS), now: datetime | None = None
+) -> int:
+    """Delete the rows of periodic jobs (reconcile, syncs, purges: kinds registered with
+    ``every``) that finished more than ``retention`` ago; returns how many. Their keys name a
+    past period (``<kind>:<period>``), which never comes again, so nothing can be enqueued twice
+    for lack of them. One-off jobs stay: their key is what makes a mail or a step happen once.
+    Dead jobs stay too, for staff to read. Flushes; the caller commits."""
+    kinds = [t.kind for t in registry().periodic()]
+    cutoff = (now or utcnow()) - retention
+    result = db.session.execute(
+        delete(Job)
+        .where(
+            Job.kind.in_(kinds),
+            Job.status == JobStatus.DONE.value,
+            Job.finished_at < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_jobs_job(job: Job) -> None:
+    purge_finished_jobs()
+
+
 def register(jobs: JobRegistry) -> None:
-    """Both purges once a day (UTC days): each is a full pass over its table."""
+    """The purges once a day (UTC days): each is a full pass over its table."""
     jobs.add("purge_quotes", purge_quotes_job, every=timedelta(days=1), max_attempts=2)
     jobs.add("purge_uploads", uploads.purge_uploads_job, every=timedelta(days=1), max_attempts=2)
+    jobs.add("purge_jobs", purge_jobs_job, every=timedelta(days=1), max_attempts=2)

@@ -279,6 +279,9 @@ def test_matrix(
         "rule_id": 1,
         "group_id": 1,
         "code": "ecs",
+        "ticket_id": 1,
+        "attachment_id": 1,
+        "reply_id": 1,
     }
     api = rule.startswith("/api/")
     headers = {"Host": "localhost"}

@@ -159,3 +159,26 @@ def test_an_unknown_event_is_refused(app: Flask) -> None:
 
     with app.app_context(), pytest.raises(ValueError):
         mail.queue_customer_mail("nope", 1, 1, 1)
+
+
+def test_an_area_registers_its_own_mail_events_once(
+    app: Flask, mail_dir: Path, buyer: Customer
+) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    texts = (_l("Note %(ref)s"), _l("Something happened to %(ref)s."))
+    mail.register_customer_events({"test_area_note": texts})
+    mail.register_customer_events({"test_area_note": texts})  # the same module imported again
+    assert "test_area_note" in mail.customer_events()
+    try:
+        mail.register_customer_events({"order_active": texts})
+    except ValueError as error:
+        assert "order_active" in str(error)
+    else:
+        raise AssertionError("an area replaced another area's event")
+    with app.app_context():
+        mail.queue_customer_mail("test_area_note", "r1", buyer.id, buyer.store_id, ref="R-1")
+        db.session.commit()
+    drain(app)
+    assert subjects(mail_dir, buyer.email) == ["Note R-1"]
+    assert "Something happened to R-1." in body_of(mail_dir, "Note R-1")

@@ -2,8 +2,8 @@
 
 :class:`HuaweiCloudProvider` is the sum of the service mixins; each holds the calls of one
 area (``customers``, ``realname``, ``catalogue``, ``orders``, ``coupons``, ``partners``,
-``auth``, ``resources`` with ``ecs``/``evs``/``network``, ``ims``, ``kps``, ``renewals``) on
-the shared :mod:`.base`.
+``auth``, ``resources`` with ``ecs``/``evs``/``network``, ``ims``, ``kps``, ``renewals``,
+``tickets``) on the shared :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from storefront.cloud.huawei.partners import PartnerCalls
 from storefront.cloud.huawei.realname import RealnameCalls
 from storefront.cloud.huawei.renewals import RenewalCalls
 from storefront.cloud.huawei.resources import ResourceCalls
+from storefront.cloud.huawei.tickets import TicketCalls
 
 
 class HuaweiCloudProvider(
@@ -42,6 +43,7 @@ class HuaweiCloudProvider(
     AuthCalls,
     PartnerCalls,
     RenewalCalls,
+    TicketCalls,
 ):
     """The Huawei Cloud client. Points at whatever endpoints ``settings`` names."""
 

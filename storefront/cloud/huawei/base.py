@@ -3,9 +3,10 @@ retrying call wrapper, service clients in a customer's project, and value conver
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from huaweicloudsdkbss.v2 import BssClient
@@ -83,6 +84,21 @@ class HuaweiBase:
             idempotent=idempotent,
             budget=self._budget,
         )
+
+    def _offset_pages(
+        self, operation: str, fetch: Callable[[int], Any], items: Callable[[Any], Any]
+    ) -> Iterator[Any]:
+        """Every item of an offset-paged BSS listing: ``fetch(offset)`` builds and sends one
+        page's request (``limit=PAGE``), ``items(answer)`` picks that page's rows; pages are
+        asked for until one is empty or ``total_count`` rows have come."""
+        seen = 0
+        while True:
+            answer = self._call(operation, partial(fetch, seen))
+            page = items(answer) or []
+            yield from page
+            seen += len(page)
+            if not page or seen >= (answer.total_count or 0):
+                return
 
     def _service_client(self, builder: Any, service: str, session: AgencySession) -> Any:
         creds = BasicCredentials(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from huaweicloudsdkbss.v2 import model as m
 
@@ -25,27 +26,38 @@ _HOUR_MEASURE_ID = 4
 _SPEC_SIZE = re.compile(r"(\d+)\s*vCPUs?\s*\|\s*([\d.]+)\s*GiB", re.IGNORECASE)
 
 
+def _item_prices(results: Any) -> tuple[ItemPrice, ...]:
+    """The per-item prices of a rating answer (``product_rating_results``)."""
+    return tuple(
+        ItemPrice(
+            key=r.id,
+            official=dec(r.official_website_amount),
+            amount=dec(r.amount),
+            discount=dec(r.discount_amount),
+        )
+        for r in results or ()
+    )
+
+
 class CatalogueCalls(HuaweiBase):
     """What the provider sells and what it costs."""
 
     def list_service_types(
         self, *, name: str | None = None, language: str = "en_US"
     ) -> tuple[ServiceType, ...]:
-        found: list[ServiceType] = []
-        while True:
+        def fetch(offset: int) -> Any:
             req = m.ListServiceTypesRequest(
-                x_language=language, limit=PAGE, offset=len(found), service_type_name=name
+                x_language=language, limit=PAGE, offset=offset, service_type_name=name
             )
-            resp = self._call("list_service_types", partial(self._bss.list_service_types, req))
-            page = resp.service_types or []
-            found += [
-                ServiceType(
-                    code=s.service_type_code, name=s.service_type_name, abbreviation=s.abbreviation
-                )
-                for s in page
-            ]
-            if not page or len(found) >= (resp.total_count or 0):
-                return tuple(found)
+            return self._bss.list_service_types(req)
+
+        rows = self._offset_pages("list_service_types", fetch, lambda a: a.service_types)
+        return tuple(
+            ServiceType(
+                code=s.service_type_code, name=s.service_type_name, abbreviation=s.abbreviation
+            )
+            for s in rows
+        )
 
     def list_resource_specs(
         self,
@@ -123,15 +135,7 @@ class CatalogueCalls(HuaweiBase):
             official=dec(resp.official_website_amount),
             amount=dec(resp.amount),
             discount=dec(resp.discount_amount),
-            items=tuple(
-                ItemPrice(
-                    key=r.id,
-                    official=dec(r.official_website_amount),
-                    amount=dec(r.amount),
-                    discount=dec(r.discount_amount),
-                )
-                for r in resp.product_rating_results or ()
-            ),
+            items=_item_prices(resp.product_rating_results),
         )
 
     def rate_period(
@@ -176,13 +180,5 @@ class CatalogueCalls(HuaweiBase):
             official=dec(best.official_website_amount),
             amount=dec(best.amount),
             discount=dec(best.discount_amount),
-            items=tuple(
-                ItemPrice(
-                    key=r.id,
-                    official=dec(r.official_website_amount),
-                    amount=dec(r.amount),
-                    discount=dec(r.discount_amount),
-                )
-                for r in best.product_rating_results or ()
-            ),
+            items=_item_prices(best.product_rating_results),
         )

@@ -255,70 +255,55 @@ class OrderCalls(HuaweiBase):
         order_id: str | None = None,
         resource_ids: Sequence[str] = (),
     ) -> tuple[ProviderResource, ...]:
-        found: list[ProviderResource] = []
-        while True:
+        def fetch(offset: int) -> Any:
             body = m.QueryResourcesReq(
                 customer_id=customer_id,
                 order_id=order_id,
                 resource_ids=list(resource_ids) or None,
-                offset=len(found),
+                offset=offset,
                 limit=PAGE,
             )
             req = m.ListPayPerUseCustomerResourcesRequest(body=body)
-            resp = self._call(
-                "list_pay_per_use_customer_resources",
-                partial(self._bss.list_pay_per_use_customer_resources, req),
-            )
-            page = resp.data or []
-            found += [_provider_resource(r, customer_id, prepaid=True) for r in page]
-            if not page or len(found) >= (resp.total_count or 0):
-                return tuple(found)
+            return self._bss.list_pay_per_use_customer_resources(req)
+
+        rows = self._offset_pages("list_pay_per_use_customer_resources", fetch, lambda a: a.data)
+        return tuple(_provider_resource(r, customer_id, prepaid=True) for r in rows)
 
     def list_on_demand_resources(
         self, *, customer_id: str, resource_ids: Sequence[str] = ()
     ) -> tuple[ProviderResource, ...]:
-        found: list[ProviderResource] = []
-        while True:
+        def fetch(offset: int) -> Any:
             body = m.QueryCustomerOnDemandResourcesReq(
                 customer_id=customer_id,
                 resource_ids=list(resource_ids) or None,
-                offset=len(found),
+                offset=offset,
                 limit=PAGE,
             )
             req = m.ListCustomerOnDemandResourcesRequest(body=body)
-            resp = self._call(
-                "list_customer_on_demand_resources",
-                partial(self._bss.list_customer_on_demand_resources, req),
-            )
-            page = resp.resources or []
-            found += [_provider_resource(r, customer_id, prepaid=False) for r in page]
-            if not page or len(found) >= (resp.total_count or 0):
-                return tuple(found)
+            return self._bss.list_customer_on_demand_resources(req)
+
+        rows = self._offset_pages("list_customer_on_demand_resources", fetch, lambda a: a.resources)
+        return tuple(_provider_resource(r, customer_id, prepaid=False) for r in rows)
 
     def list_usage(self, *, customer_id: str, bill_cycle: str) -> tuple[UsageRecord, ...]:
-        found: list[UsageRecord] = []
-        while True:
+        def fetch(offset: int) -> Any:
             req = m.ListSubCustomerBillDetailRequest(
                 bill_cycle=bill_cycle,
                 customer_id=customer_id,
                 charging_mode=3,  # on demand
-                offset=len(found),
+                offset=offset,
                 limit=PAGE,
             )
-            resp = self._call(
-                "list_sub_customer_bill_detail",
-                partial(self._bss.list_sub_customer_bill_detail, req),
+            return self._bss.list_sub_customer_bill_detail(req)
+
+        rows = self._offset_pages("list_sub_customer_bill_detail", fetch, lambda a: a.fee_records)
+        return tuple(
+            UsageRecord(
+                record_id=str(r.id),
+                resource_id=r.resource_id,
+                hours=dec(r.usage_amount),
+                official_amount=dec(r.official_amount),
+                consumed_at=parse_time(r.consume_time),
             )
-            page = resp.fee_records or []
-            found += [
-                UsageRecord(
-                    record_id=str(r.id),
-                    resource_id=r.resource_id,
-                    hours=dec(r.usage_amount),
-                    official_amount=dec(r.official_amount),
-                    consumed_at=parse_time(r.consume_time),
-                )
-                for r in page
-            ]
-            if not page or len(found) >= (resp.total_count or 0):
-                return tuple(found)
+            for r in rows
+        )

@@ -75,6 +75,15 @@ from storefront.cloud.interface.servers import (
     VolumeInfo,
     admin_password_problem,
 )
+from storefront.cloud.interface.tickets import (
+    CASE_STATE,
+    CaseAction,
+    CaseMessage,
+    CaseState,
+    ProviderCase,
+    TicketCalls,
+    case_state,
+)
 from storefront.cloud.interface.types import (
     BankCard,
     ChargeMode,
@@ -108,6 +117,7 @@ class CloudProvider(
     PartnerCalls,
     ServerCalls,
     RenewalCalls,
+    TicketCalls,
     Protocol,
 ):
     """What Storefront asks of the cloud provider. Keyword arguments only."""
@@ -115,6 +125,7 @@ class CloudProvider(
 
 __all__ = [
     "ADMIN_PASSWORD_SPECIALS",
+    "CASE_STATE",
     "SERVER_STATE",
     "AdjustRecord",
     "AgencySession",
@@ -122,6 +133,9 @@ __all__ = [
     "AvailabilityZone",
     "BankCard",
     "BillingCalls",
+    "CaseAction",
+    "CaseMessage",
+    "CaseState",
     "CatalogueCalls",
     "ChargeMode",
     "CloudConfigError",
@@ -156,6 +170,7 @@ __all__ = [
     "PartnerCouponPage",
     "PeriodType",
     "PowerAction",
+    "ProviderCase",
     "ProviderOrder",
     "ProviderOrderStatus",
     "ProviderResource",
@@ -180,6 +195,7 @@ __all__ = [
     "SizeUnit",
     "SubCustomer",
     "SubCustomerPage",
+    "TicketCalls",
     "Unsubscribed",
     "UpstreamRejected",
     "UpstreamThrottled",
@@ -188,6 +204,7 @@ __all__ = [
     "VerifiedStatus",
     "VolumeInfo",
     "admin_password_problem",
+    "case_state",
     "refund_quote",
     "renewed_expiry",
 ]

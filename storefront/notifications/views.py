@@ -1,0 +1,176 @@
+"""The customer's notifications page (``/notifications``), marking them read, their settings
+(``/notifications/settings``) and the unread count in the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from storefront.accounts.guards import staff_page
+from storefront.accounts.models import Customer, Staff
+from storefront.accounts.permissions import has_permission
+from storefront.accounts.principals import current_principal
+from storefront.extensions import db
+from storefront.navigation import NavItem, add_nav
+from storefront.notifications import services
+from storefront.notifications.events import optional_events
+from storefront.notifications.forms import ActionForm, SettingsForm, StoreSettingsForm
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+staff_bp = Blueprint("notifications_staff", __name__)
+
+
+def _customer() -> Customer | None:
+    user = current_user
+    if isinstance(user, Customer) and user.is_authenticated:
+        return user
+    return None
+
+
+def _login() -> ResponseReturnValue:
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+@bp.get("")
+def index() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    try:
+        rows, next_cursor = services.page(customer, request.args.get("cursor"), 20)
+    except services.InvalidCursor:
+        abort(404)
+    items = [(n, *services.texts(n.event, n.params)) for n in rows]
+    next_url = url_for("notifications.index", cursor=next_cursor) if next_cursor else None
+    return render_template(
+        "notifications/index.html",
+        items=items,
+        next_url=next_url,
+        unread=services.unread_count(customer),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/<id:notification_id>/read")
+def read_one(notification_id: int) -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if services.find(customer, notification_id) is None:
+        abort(404)
+    services.mark_read(customer, [notification_id])
+    db.session.commit()
+    return redirect(url_for("notifications.index", cursor=request.args.get("cursor") or None))
+
+
+@bp.post("/read-all")
+def read_all() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.mark_read(customer)
+    db.session.commit()
+    flash(_l("All notifications are marked read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    optional = optional_events()
+    form = SettingsForm()
+    form.mail.choices = [(name, str(e.label or name)) for name, e in optional]
+    pref = services.preference(customer)
+    muted = set(pref.muted or []) if pref else set()
+    if request.method == "GET":
+        form.mail.data = [name for name, _ in optional if name not in muted]
+        if pref is not None and pref.low_balance_threshold is not None:
+            form.low_balance_threshold.data = str(pref.low_balance_threshold)
+    elif form.validate_on_submit():
+        wanted = set(form.mail.data or [])
+        try:
+            services.set_preferences(
+                customer,
+                muted=[name for name, _ in optional if name not in wanted],
+                threshold=form.low_balance_threshold.data,
+            )
+        except services.InvalidPreference:
+            db.session.rollback()
+            form.low_balance_threshold.errors = [
+                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
+            ]
+        else:
+            db.session.commit()
+            flash(_l("Your notification settings are saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        store_threshold=services.store_threshold(customer.store_id),
+    )
+
+
+@staff_bp.route("/staff/notifications", methods=["GET", "POST"])
+@staff_page("billing.settings")
+def staff_settings() -> ResponseReturnValue:
+    """The store's low-balance threshold for its customers."""
+    staff = current_principal()
+    assert isinstance(staff, Staff)
+    form = StoreSettingsForm()
+    if request.method == "GET":
+        value = services.store_threshold(staff.store_id)
+        form.low_balance_threshold.data = "" if value is None else str(value)
+    elif form.validate_on_submit():
+        try:
+            services.set_store_threshold(
+                staff.store_id, form.low_balance_threshold.data, actor=staff
+            )
+        except services.InvalidPreference:
+            db.session.rollback()
+            form.low_balance_threshold.errors = [
+                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
+            ]
+        else:
+            db.session.commit()
+            flash(_l("Notification settings saved."), "success")
+            return redirect(url_for("notifications_staff.staff_settings"))
+    return render_template("notifications/staff_settings.html", form=form)
+
+
+def _may_set(user: Any) -> bool:
+    return isinstance(user, Staff) and has_permission(user, "billing.settings")
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
+    add_nav(
+        app,
+        NavItem(
+            "notifications_staff.staff_settings",
+            _l("Notifications"),
+            section="staff",
+            order=62,
+            visible=_may_set,
+        ),
+    )
+
+    @app.context_processor
+    def inject_unread() -> dict[str, object]:
+        def unread() -> int | None:
+            """The customer's unread count (``None`` for anyone else)."""
+            customer = _customer()
+            return services.unread_count(customer) if customer is not None else None
+
+        return {"notifications_unread": unread}

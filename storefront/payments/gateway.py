@@ -1,0 +1,124 @@
+"""The small interface every real gateway adapter implements, and where adapters come from.
+
+``storefront.billing.topup`` knows a gateway only by ``name`` and ``verify`` (a verified
+notification); the rest (charge, query, close, refund, bill) is used by this area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from flask import current_app
+
+from storefront.payments.settings import AlipaySettings, WechatSettings, payment_settings
+
+ALIPAY, WECHAT = "alipay", "wechat"
+PAID, WAITING, CLOSED, REFUNDED, UNKNOWN = "paid", "waiting", "closed", "refunded", "unknown"
+
+
+class GatewayError(Exception):
+    """The gateway refused or could not be reached (details are for logs, not for users)."""
+
+
+@dataclass(frozen=True)
+class Charge:
+    pay_url: str | None = None  # open in a browser (Alipay's cashier page)
+    qr_code: str | None = None  # show as a QR code for the payer's phone (WeChat Native)
+
+
+@dataclass(frozen=True)
+class TradeState:
+    reference: str
+    status: str  # PAID, WAITING, CLOSED, REFUNDED (paid then fully refunded) or UNKNOWN
+    trade_no: str = ""
+    amount: Decimal | None = None
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True)
+class BillRow:
+    reference: str  # our top-up reference (out_trade_no)
+    trade_no: str
+    kind: str  # "payment" or "refund"
+    amount: Decimal  # positive
+    refund_no: str = ""
+
+
+class Gateway(Protocol):
+    name: str
+
+    def charge(
+        self, *, reference: str, amount: Decimal, subject: str, notify_url: str, return_url: str
+    ) -> Charge: ...
+
+    def verify(self, body: bytes, headers: Any) -> Any: ...
+
+    def query(self, reference: str) -> TradeState: ...
+
+    def close(self, reference: str) -> None: ...
+
+    def refund(self, reference: str, refund_no: str, amount: Decimal, total: Decimal) -> None: ...
+
+    def bill(self, day: date) -> list[BillRow]: ...
+
+
+def alipay_settings(app: Any = None) -> AlipaySettings | None:
+    app = app or current_app
+    settings = payment_settings(app)
+    if ALIPAY not in settings.methods:
+        return None
+    if not settings.emulators:
+        return settings.alipay
+    from storefront.payments.emulators import keys
+
+    dev = keys.dev_keys(app.instance_path)
+    base = app.config["SETTINGS"].public_url
+    return AlipaySettings(
+        keys.ALIPAY_APP_ID, f"{base}/_alipay/gateway.do", dev.alipay_app_private, dev.alipay_public
+    )
+
+
+def wechat_settings(app: Any = None) -> WechatSettings | None:
+    app = app or current_app
+    settings = payment_settings(app)
+    if WECHAT not in settings.methods:
+        return None
+    if not settings.emulators:
+        return settings.wechat
+    from storefront.payments.emulators import keys
+
+    dev = keys.dev_keys(app.instance_path)
+    base = app.config["SETTINGS"].public_url
+    # platform certificates (downloaded from /v3/certificates), like an older merchant account
+    return WechatSettings(
+        keys.WECHAT_MCH_ID, keys.WECHAT_APP_ID, dev.wechat_merchant_serial,
+        f"{base}/_wechatpay", dev.wechat_merchant_private, dev.wechat_apiv3_key,
+    )
+
+
+def adapter(name: str) -> Gateway | None:
+    """The adapter for ``name`` if this server offers it, else ``None``."""
+    if name == ALIPAY:
+        found = alipay_settings()
+        if found is not None:
+            from storefront.payments.alipay import AlipayGateway
+
+            return AlipayGateway(found)
+    if name == WECHAT:
+        wechat = wechat_settings()
+        if wechat is not None:
+            from storefront.payments.wechat import WechatGateway
+
+            return WechatGateway.cached(wechat)
+    return None
+
+
+def yuan(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01'))}"
+
+
+def fen(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
