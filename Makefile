@@ -8,7 +8,7 @@ SANDBOX_PORT ?= 5001
 
 NEWEST ?= .venv-newest
 
-.PHONY: run test test-newest lint bench translations install clean lock
+.PHONY: run test test-newest newest-venv lint bench translations install clean lock
 
 # The tested versions (constraints.txt, written by `make lock`) within pyproject.toml's ranges.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -33,10 +33,13 @@ test: install
 
 # The suite on the newest versions pyproject.toml allows (no constraints), in its own venv:
 # what a fresh `pip install storefront` would get today.
-test-newest:
+# `newest-venv` alone builds that venv (CI builds it while lint runs).
+newest-venv:
 	@test -x $(NEWEST)/bin/python || $(PYTHON) -m venv $(NEWEST)
 	@$(NEWEST)/bin/python -m pip install -q --upgrade pip
 	@$(NEWEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test,dev]'
+
+test-newest: newest-venv
 	@$(NEWEST)/bin/python scripts/i18n.py compile
 	@$(NEWEST)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE \
 	  '^(flask|werkzeug|flask-login|flask-limiter|flask-babel|sqlalchemy|pysaml2|huaweicloudsdkcore)=' \

@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import text
+from sqlalchemy import exists, literal, select, text, union_all
 from werkzeug.serving import make_server
 
 from storefront import create_app
@@ -110,10 +110,16 @@ def _worker_database(url: str, worker: str) -> str:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Any]:
-    """The provider sandbox, served over HTTP on a free loopback port for the whole session."""
+    """The provider sandbox, served over HTTP on a free loopback port for the whole session.
+
+    A scripted timeout (``fail_once``) answers the gateway's 504 after ``hang_s``: 0.5 s here,
+    not the sandbox's 30 s, which held the caller until its own 10 s timeout on every try
+    (the same retry and give-up decisions: both are ``UpstreamUnavailable``). Tests of the
+    client's own timeout use ``extra_sandbox`` with a hang longer than the timeout they set.
+    """
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
-    running = start_sandbox_thread()
+    running = start_sandbox_thread(hang_s=0.5)
     yield running
     running.stop()
 
@@ -185,14 +191,46 @@ def _empty_tables() -> None:
 
     forget_cached_stores()
     engine = _db.engine
-    tables = list(reversed(_db.metadata.sorted_tables))
+    tables = list(reversed(_db.metadata.sorted_tables))  # children before parents
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _empty_postgresql(conn, tables)
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+# PostgreSQL: TRUNCATE of every table (63) cost 50-300 ms a test (new files for each table,
+# catalog updates), the biggest part of the PostgreSQL run. Most tests write a handful of
+# tables: one query finds them, DELETE empties them (children first), and the sequences a
+# test drew from restart, so ids start at 1 as after TRUNCATE ... RESTART IDENTITY.
+_USED_SEQUENCES = text(
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
+    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+_PROBES: dict[int, str] = {}  # the "which tables have rows" query, rendered once
+
+
+def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
+    probe = _PROBES.get(len(tables))
+    if probe is None:
+        query = union_all(
+            *(
+                select(literal(i)).where(exists(select(1).select_from(t)))
+                for i, t in enumerate(tables)
+            )
+        )
+        probe = _PROBES[len(tables)] = str(
+            query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        )
+    filled = set(conn.exec_driver_sql(probe).scalars())
+    for i, table in enumerate(tables):
+        if i in filled:
+            conn.execute(table.delete())
+    for sequence in conn.execute(_USED_SEQUENCES).scalars().all():
+        conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 class _SharedApp:

@@ -119,10 +119,12 @@ def test_a_valid_but_unknown_host_is_unknown_not_invalid(
 
 
 def test_random_hosts_do_not_grow_the_store_cache(client: Any, default_store: Any) -> None:
+    # Unknown hosts are never cached, so one cached unknown host would already show: a few
+    # hundred random names prove it (5000 did too, at 60 s of the suite's time).
     rng = random.Random(14)
     assert client.get("/", headers={"Host": "localhost"}).status_code == 200
     before = len(services._host_cache)
-    for _ in range(5000):
+    for _ in range(300):
         name = "".join(rng.choices(string.ascii_lowercase, k=12))
         assert client.get("/", headers={"Host": f"{name}.example"}).status_code == 400
     assert len(services._host_cache) == before == 1
