@@ -9,7 +9,7 @@ orders comma-separated (three did not fit in 64 on PostgreSQL), and so does
 ``resources.provider_order_id`` (its line's).
 
 Revision ID: 0030_servers_more
-Revises: 0033_gateways
+Revises: 0030_renewals
 Create Date: 2026-12-07 05:15:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_servers_more"
-down_revision = "0033_gateways"
+down_revision = "0030_renewals"
 branch_labels = None
 depends_on = None
 

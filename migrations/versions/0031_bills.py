@@ -2,7 +2,7 @@
 counter, invoices per paid ledger transaction, fapiao requests and the parts they cover
 
 Revision ID: 0031_bills
-Revises: 0033_gateways
+Revises: 0030_servers_more
 Create Date: 2026-12-07 04:36:53.011197
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_bills"
-down_revision = "0033_gateways"
+down_revision = "0030_servers_more"
 branch_labels = None
 depends_on = None
 

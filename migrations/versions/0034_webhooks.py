@@ -1,7 +1,7 @@
 """webhooks: a store's endpoints and the deliveries made to them (#22)
 
 Revision ID: 0034_webhooks
-Revises: 0032_tickets
+Revises: 0031_bills
 Create Date: 2026-12-07 04:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034_webhooks"
-down_revision = "0032_tickets"
+down_revision = "0031_bills"
 branch_labels = None
 depends_on = None
 
