@@ -24,7 +24,7 @@ from storefront.config_groups import (
 )
 
 if TYPE_CHECKING:
-    from storefront.billing.topup import WalletSettings
+    from storefront.billing.wallet_settings import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
     from storefront.payments.settings import PaymentSettings
@@ -281,7 +281,7 @@ def _areas(
     get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
 ) -> dict[str, Any]:
     """Settings parsed by the areas that own them: cloud, wallet, console, partners, uploads."""
-    from storefront.billing.topup import WalletSettings
+    from storefront.billing.wallet_settings import WalletSettings
     from storefront.console_bridge.settings import ConsoleSettings
     from storefront.partners.settings import PartnerSettings
     from storefront.payments.settings import PaymentSettings
@@ -300,8 +300,15 @@ def _areas(
     partners, partner_problems = PartnerSettings.from_mapping(env, cloud_is_sandbox=sandbox)
     uploads, upload_problems = UploadSettings.from_mapping(env)
     payments, payment_problems = PaymentSettings.from_mapping(env, production)
-    problems.extend([*wallet_problems, *console_problems, *partner_problems, *upload_problems,
-                     *payment_problems])
+    problems.extend(
+        [
+            *wallet_problems,
+            *console_problems,
+            *partner_problems,
+            *upload_problems,
+            *payment_problems,
+        ]
+    )
     return {
         "cloud": cloud,
         "wallet": wallet,

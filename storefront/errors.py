@@ -78,6 +78,7 @@ def error_response(
     response.status_code = status
     return response
 
+
 # Default error codes for HTTP statuses, in the contract's snake_case.
 CODES = {
     400: "bad_request",

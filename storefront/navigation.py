@@ -2,8 +2,10 @@
 
 ``main`` entries go on the left, ``account`` entries in the account menu on the right, and
 ``staff`` entries make the one staff navigation (a row under the top bar on every page, for
-staff). An entry shows only when its endpoint exists and its ``visible`` check passes for the
-current user.
+staff). A staff entry with a ``menu`` (a key of :data:`MENUS`) sits in that drop-down menu of
+the row, placed where its first entry would be, so the row stays one line at 1280 px however
+many areas add pages. An entry shows only when its endpoint exists and its ``visible`` check
+passes for the current user.
 
 Every page shows them, so the links (URL and label) for one set of visible entries are built
 once per app, language and script root and kept (:func:`links`); so are the layout's other URLs
@@ -19,6 +21,7 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from storefront.accounts.principals import current_principal
 from storefront.extensions import login_manager
@@ -28,6 +31,10 @@ _SECTIONS = "storefront.nav.sections"
 _LINKS = "storefront.nav.links"
 _URLS = "storefront.fixed_urls"
 MAX_KEPT = 1024
+
+
+# the staff navigation's drop-down menus: key -> label
+MENUS = {"money": _l("Money"), "settings": _l("Settings")}
 
 
 def _always(user: Any) -> bool:
@@ -41,6 +48,7 @@ class NavItem:
     section: str = "main"
     order: int = 100
     visible: Callable[[Any], bool] = field(default=_always)
+    menu: str = ""  # a key of MENUS: the entry sits in that drop-down menu (staff section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,19 @@ class NavLink:
     endpoint: str
     url: str
     label: str
+    menu: str = ""  # the drop-down menu's label ("" for a top-level entry)
+
+
+@dataclass(frozen=True, slots=True)
+class NavMenu:
+    """A drop-down menu of the staff navigation and its visible entries."""
+
+    label: str
+    links: tuple[NavLink, ...]
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return tuple(link.endpoint for link in self.links)
 
 
 def add_nav(app: Flask, item: NavItem) -> None:
@@ -106,11 +127,34 @@ def links(section: str) -> tuple[NavLink, ...]:
             cache,
             key,
             tuple(
-                NavLink(items[n].endpoint, fixed_url(items[n].endpoint), str(items[n].label))
+                NavLink(
+                    items[n].endpoint,
+                    fixed_url(items[n].endpoint),
+                    str(items[n].label),
+                    str(MENUS[items[n].menu]) if items[n].menu else "",
+                )
                 for n in shown
             ),
         )
     return found
+
+
+def menus(section: str) -> tuple[NavLink | NavMenu, ...]:
+    """The visible entries of ``section`` with those of one menu gathered into a
+    :class:`NavMenu` where the menu's first entry is."""
+    found: list[NavLink | NavMenu] = []
+    gathered: dict[str, list[NavLink]] = {}
+    for link in links(section):
+        if not link.menu:
+            found.append(link)
+        elif link.menu in gathered:
+            gathered[link.menu].append(link)
+        else:
+            gathered[link.menu] = [link]
+            found.append(NavMenu(link.menu, ()))
+    return tuple(
+        NavMenu(e.label, tuple(gathered[e.label])) if isinstance(e, NavMenu) else e for e in found
+    )
 
 
 def hex_rgb(colour: str | None) -> str:
@@ -133,5 +177,5 @@ def register(app: Flask) -> None:
         return {
             "nav_items": lambda: links("main"),
             "account_items": lambda: links("account"),
-            "staff_items": lambda: links("staff"),
+            "staff_items": lambda: menus("staff"),
         }

@@ -132,8 +132,9 @@ def _realname_files(customer_id: int) -> list[Path]:
 
 def _proof_files(customer_id: int) -> list[Path]:
     rows = db.session.scalars(
-        select(RemittanceClaim.proof_path)
-        .where(RemittanceClaim.customer_id == customer_id, RemittanceClaim.proof_path.is_not(None))
+        select(RemittanceClaim.proof_path).where(
+            RemittanceClaim.customer_id == customer_id, RemittanceClaim.proof_path.is_not(None)
+        )
     )
     return [Path(current_app.instance_path) / str(p) for p in rows]
 
@@ -142,8 +143,9 @@ def _ticket_files(customer_id: int) -> tuple[int, int]:
     from storefront.tickets.models import TicketAttachment  # an area above which this sits
 
     count, size = db.session.execute(
-        select(func.count(TicketAttachment.id), func.coalesce(func.sum(TicketAttachment.size), 0))
-        .where(TicketAttachment.customer_id == customer_id)
+        select(
+            func.count(TicketAttachment.id), func.coalesce(func.sum(TicketAttachment.size), 0)
+        ).where(TicketAttachment.customer_id == customer_id)
     ).one()
     return int(count), int(size)
 

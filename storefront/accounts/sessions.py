@@ -157,9 +157,7 @@ def reset_password(token: str, new_password: str) -> Customer:
     except (BadSignature, SignatureExpired):
         raise AccountError("invalid_token", _l("This link is invalid or has expired.")) from None
     customer = db.session.get(Customer, int(data.get("c", 0))) if isinstance(data, dict) else None
-    if customer is None or not hmac.compare_digest(
-        reset_fingerprint(customer), str(data.get("h"))
-    ):
+    if customer is None or not hmac.compare_digest(reset_fingerprint(customer), str(data.get("h"))):
         raise AccountError("invalid_token", _l("This link is invalid or has expired."))
     problem = validators.password_problem(new_password, email=customer.email, name=customer.name)
     if problem:

@@ -272,6 +272,7 @@ def reset_password(token: str) -> ResponseReturnValue:
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
+
 # --------------------------------------------------------------------------- wiring
 
 

@@ -25,6 +25,7 @@ from storefront.stores.tenancy import current_store
 
 log = logging.getLogger(__name__)
 
+
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):

@@ -52,8 +52,12 @@ def _bank_transfer(amount: Any) -> ResponseReturnValue:
     customer = api_customer()
     info = remittance.remittance_instructions(customer)
     if "offline" not in info["methods"]:
-        raise ApiError(422, "method_not_offered", "This store does not take bank transfers.",
-                       {"method": "not offered"})
+        raise ApiError(
+            422,
+            "method_not_offered",
+            "This store does not take bank transfers.",
+            {"method": "not offered"},
+        )
     value = ledger.parse_amount(amount)
     return jsonify(
         reference=info["reference"], status="awaiting_transfer", method="bank_transfer",
@@ -73,14 +77,22 @@ def create_topup() -> ResponseReturnValue:
     if method not in METHODS:
         raise ApiError(422, "invalid_input", "Unknown method.", {"method": " | ".join(METHODS)})
     if "amount" not in body or isinstance(body["amount"], bool | float | dict | list):
-        raise ApiError(422, "invalid_input", "The amount is a decimal string.",
-                       {"amount": "required, e.g. \"100.00\""})
+        raise ApiError(
+            422,
+            "invalid_input",
+            "The amount is a decimal string.",
+            {"amount": 'required, e.g. "100.00"'},
+        )
     if method == "bank_transfer":
         return _bank_transfer(body["amount"])
     key = (request.headers.get("Idempotency-Key") or "").strip() or uuid.uuid4().hex
     if len(key) > MAX_KEY_LENGTH:
-        raise ApiError(422, "invalid_input", "Bad Idempotency-Key header.",
-                       {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Bad Idempotency-Key header.",
+            {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"},
+        )
     found = services.start(api_customer(), str(body["amount"]), key, str(method))
     db.session.commit()
     services.open_charge(found)

@@ -329,7 +329,10 @@ def _record_login(sender: Flask, user: Any, **extra: Any) -> None:
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     for endpoint, label in STAFF_PAGES:
-        add_nav(app, NavItem(endpoint, label, "staff", STAFF_ORDER[endpoint], _can_open(endpoint)))
+        menu = STAFF_MENUS.get(endpoint, "")
+        add_nav(
+            app, NavItem(endpoint, label, "staff", STAFF_ORDER[endpoint], _can_open(endpoint), menu)
+        )
     user_logged_in.connect(_record_login, app)
     app.jinja_env.globals.update(
         store_text=texts.store_text,
@@ -350,6 +353,13 @@ STAFF_PAGES = (
     ("backoffice.staff_list", _l("Staff")),
     ("backoffice.branding_settings", _l("Branding")),
 )
+# the drop-down menu of the staff navigation each page sits in (navigation.MENUS); none: a
+# top-level entry
+STAFF_MENUS = {
+    "backoffice.settlements": "money",
+    "backoffice.staff_list": "settings",
+    "backoffice.branding_settings": "settings",
+}
 # the staff navigation's order (other areas' staff pages sit between these)
 STAFF_ORDER = {
     "backoffice.dashboard": 10,

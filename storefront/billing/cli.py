@@ -42,8 +42,9 @@ def check_ledger() -> LedgerReport:
     by_txn: dict[int, Decimal] = defaultdict(Decimal)
     by_account: dict[int, Decimal] = defaultdict(Decimal)
     rows = db.session.execute(
-        select(Posting.transaction_id, Posting.account_id, Posting.amount)
-        .execution_options(all_stores=True, yield_per=5000)
+        select(Posting.transaction_id, Posting.account_id, Posting.amount).execution_options(
+            all_stores=True, yield_per=5000
+        )
     )
     for txn_id, account_id, amount in rows:
         report.postings += 1
@@ -144,8 +145,12 @@ def worker_command(poll: float, once: bool) -> None:
 
 @click.command("reconcile")
 @with_appcontext
-@click.option("--older-than", default=120, show_default=True, help="Seconds an order must "
-              "have been stuck before it is reconciled.")
+@click.option(
+    "--older-than",
+    default=120,
+    show_default=True,
+    help="Seconds an order must have been stuck before it is reconciled.",
+)
 def reconcile_command(older_than: int) -> None:
     """Finish or refund orders stuck in an intermediate state, take over jobs whose worker
     died, and say what it found (cron: every 5 minutes)."""

@@ -38,7 +38,5 @@ def register(jobs: JobRegistry) -> None:
     jobs.add("provision", provision_job)
     jobs.add("reconcile", reconcile_job, every=timedelta(minutes=1), max_attempts=1)
     jobs.add("bill_usage", bill_usage_job, every=timedelta(hours=1), max_attempts=3)
-    jobs.add(
-        "expire_topups", topup.expire_topups_job, every=timedelta(minutes=5), max_attempts=1
-    )
+    jobs.add("expire_topups", topup.expire_topups_job, every=timedelta(minutes=5), max_attempts=1)
     jobs.add("customer_mail", mail.customer_mail_job, max_attempts=5)

@@ -43,7 +43,10 @@ class OrderKind(enum.StrEnum):
 
 LIVE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.ACTIVE)
 INTERMEDIATE_ORDER_STATUSES = (
-    OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROVISIONING, OrderStatus.FAILED
+    OrderStatus.PENDING,
+    OrderStatus.PAID,
+    OrderStatus.PROVISIONING,
+    OrderStatus.FAILED,
 )
 
 

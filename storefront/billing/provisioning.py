@@ -151,9 +151,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                     network = choices.chosen_network(order, line) or provider.ensure_network(
                         session=session, marker=choices.NETWORK_MARKER, name=choices.NETWORK_NAME
                     )
-                    request = replace(
-                        request, vpc_id=network.vpc_id, subnet_id=network.subnet_id
-                    )
+                    request = replace(request, vpc_id=network.vpc_id, subnet_id=network.subnet_id)
                     request = choices.secure(order, line, request, session)  # SSH/RDP (#17)
                 made = provider.create_resources(session=session, request=request)
                 line.provider_order_id = made.order_id
@@ -200,16 +198,20 @@ def send_renewal(order: Order, line: OrderLine, session: Any) -> None:
         pending = provider.pending_renewal_orders(
             customer_id=customer_id, since=min(sent) - FUNDING_CLOCK_SKEW
         )
-        taken = set(
-            db.session.scalars(
-                in_store(
-                    select(OrderLine.provider_order_id).where(
-                        OrderLine.provider_order_id.in_(pending), OrderLine.order_id != order.id
-                    ),
-                    order.store_id,
+        taken = (
+            set(
+                db.session.scalars(
+                    in_store(
+                        select(OrderLine.provider_order_id).where(
+                            OrderLine.provider_order_id.in_(pending), OrderLine.order_id != order.id
+                        ),
+                        order.store_id,
+                    )
                 )
             )
-        ) if pending else set()
+            if pending
+            else set()
+        )
         found = next((one for one in pending if one not in taken), None)
     if found is None:
         orders.add_event(order, RENEWAL_SENT, line.resource_ids)
@@ -306,8 +308,10 @@ def complete(order: Order) -> OrderStatus:
     """Every line delivered: record the resources and mark the order active. Commits."""
     now = utcnow()
     for line in order.lines:
-        hourly = None if order.prepaid else (line.amount / max(line.quantity, 1)).quantize(
-            Decimal("0.01")
+        hourly = (
+            None
+            if order.prepaid
+            else (line.amount / max(line.quantity, 1)).quantize(Decimal("0.01"))
         )
         names = choices.resource_names(order, line, resource_name(order, line))  # -1, -2 (#17)
         for rid, name in zip(line.provider_resource_ids, names, strict=True):
@@ -399,9 +403,7 @@ def refund(order_id: int, reason: str) -> OrderStatus:
 
 def reclaim_unused_funds(order: Order) -> None:
     """Best effort: take back from the customer's provider account what no line consumed."""
-    unused = sum(
-        (line.cost_amount for line in order.lines if not line.done), Decimal("0.00")
-    )
+    unused = sum((line.cost_amount for line in order.lines if not line.done), Decimal("0.00"))
     if (
         order.funded_amount == 0
         and order.funding_started_at is not None

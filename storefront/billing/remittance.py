@@ -49,8 +49,14 @@ from storefront.stores.tenancy import in_store
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 PROOF_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"%PDF-": "pdf"}
 SETTINGS_FIELDS = {
-    "bank_name", "bank_account", "bank_holder", "online_topup_enabled",
-    "offline_topup_enabled", "second_approval_threshold", "min_balance_on_demand", "grace_days",
+    "bank_name",
+    "bank_account",
+    "bank_holder",
+    "online_topup_enabled",
+    "offline_topup_enabled",
+    "second_approval_threshold",
+    "min_balance_on_demand",
+    "grace_days",
 }
 
 
@@ -219,9 +225,7 @@ def submit_claim(
         paid_on=paid_on,
         payer_name=payer_name,
         bank_serial=serial,
-        proof_path=(
-            str(proof_file.relative_to(current_app.instance_path)) if proof_file else None
-        ),
+        proof_path=(str(proof_file.relative_to(current_app.instance_path)) if proof_file else None),
         status=ClaimStatus.PENDING,
     )
     db.session.add(claim)

@@ -110,7 +110,12 @@ def fund(
     def action() -> dict[str, Any]:
         try:
             txn, wallet = _move(
-                customer, value, AccountKind.BANK_CLEARING, TransactionKind.FUND, note, None,
+                customer,
+                value,
+                AccountKind.BANK_CLEARING,
+                TransactionKind.FUND,
+                note,
+                None,
                 staff_id,
             )
         except InsufficientBalance:
@@ -127,8 +132,9 @@ def fund(
 def debit(customer: Customer, amount: Any, reason: str, reference: str) -> JournalTransaction:
     """The customer's wallet pays ``amount`` to the store's revenue. Does not commit."""
     value = ledger.parse_amount(amount)
-    txn, _wallet = _move(customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason,
-                   reference)
+    txn, _wallet = _move(
+        customer, -value, AccountKind.STORE_REVENUE, TransactionKind.DEBIT, reason, reference
+    )
     return txn
 
 
@@ -146,8 +152,9 @@ def credit(
     if source is AccountKind.CUSTOMER_WALLET:
         raise InvalidAmount("credit source must be a store account", None)
     _same_store(customer, staff)
-    txn, _wallet = _move(customer, value, source, kind, reason, reference,
-                   staff.id if staff else None)
+    txn, _wallet = _move(
+        customer, value, source, kind, reason, reference, staff.id if staff else None
+    )
     return txn
 
 

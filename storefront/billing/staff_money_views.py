@@ -79,7 +79,10 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
                 error = _("Tick the box to confirm taking funds back.")
             else:
                 result = funding.fund_customer(
-                    customer, amount, request.form.get("note", "")[:500], staff,
+                    customer,
+                    amount,
+                    request.form.get("note", "")[:500],
+                    staff,
                     request.form.get("form_key") or None,
                 )
                 flash(funding_views.funded_message(result), "success")
@@ -102,7 +105,8 @@ def staff_funds(customer_id: int) -> ResponseReturnValue:
         lines=lines,
         next_url=(
             url_for("billing.staff_funds", customer_id=customer.id, cursor=next_cursor)
-            if next_cursor else None
+            if next_cursor
+            else None
         ),
         form_key=uuid.uuid4().hex,
         error=error,
@@ -124,9 +128,7 @@ def staff_claims() -> ResponseReturnValue:
     query = select(RemittanceClaim).order_by(RemittanceClaim.id.desc()).limit(200)
     if state == "open":
         query = query.where(
-            RemittanceClaim.status.in_(
-                [ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL]
-            )
+            RemittanceClaim.status.in_([ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL])
         )
     elif state in CLAIM_STATES:
         query = query.where(RemittanceClaim.status == ClaimStatus(state))

@@ -28,7 +28,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +49,12 @@ from storefront.billing.models import (
     TransactionKind,
 )
 from storefront.billing.remittance import billing_settings
+from storefront.billing.wallet_settings import DEV_NOTIFY_SECRET as DEV_NOTIFY_SECRET
+from storefront.billing.wallet_settings import GATEWAYS as GATEWAYS
+from storefront.billing.wallet_settings import SANDBOX_CHECKOUT_PATH as SANDBOX_CHECKOUT_PATH
+from storefront.billing.wallet_settings import SANDBOX_QUOTA_ID as SANDBOX_QUOTA_ID
+from storefront.billing.wallet_settings import WalletSettings as WalletSettings
+from storefront.billing.wallet_settings import wallet_settings as wallet_settings
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.models import Store
@@ -58,81 +63,11 @@ from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
-GATEWAYS = ("sandbox", "none")
-DEV_NOTIFY_SECRET = "dev-only-payment-notify-secret"  # noqa: S105 - refused in production
+
 SIGNATURE_HEADER = "X-Payment-Signature"
 TIMESTAMP_HEADER = "X-Payment-Timestamp"
 NONCE_HEADER = "X-Payment-Nonce"
 MAX_KEY = 64
-
-
-@dataclass(frozen=True)
-class WalletSettings:
-    """``STOREFRONT_PAYMENT_GATEWAY`` (``sandbox`` | ``none``; default ``sandbox`` outside
-    production, ``none`` in production, where ``sandbox`` is refused),
-    ``STOREFRONT_PAYMENT_NOTIFY_SECRET`` (HMAC key shared with the gateway; required in
-    production with a gateway), ``STOREFRONT_PAYMENT_NOTIFY_MAX_AGE_S`` (default 300) and
-    ``STOREFRONT_VOUCHER_QUOTA_ID`` (the partner's coupon quota at the provider that mirrored
-    vouchers draw on; unset = vouchers stay local)."""
-
-    gateway: str = "sandbox"
-    notify_secret: str = DEV_NOTIFY_SECRET
-    notify_max_age_s: int = 300
-    voucher_quota_id: str | None = None
-    # STOREFRONT_TOPUP_EXPIRY_MINUTES: an online top-up not paid within this time is cancelled
-    topup_expiry_minutes: int = 30
-
-    @classmethod
-    def from_mapping(
-        cls, env: Mapping[str, str], production: bool, cloud_is_sandbox: bool
-    ) -> tuple[WalletSettings, list[str]]:
-        problems: list[str] = []
-
-        def get(name: str) -> str | None:
-            value = env.get(f"STOREFRONT_{name}")
-            return None if value is None or value.strip() == "" else value.strip()
-
-        gateway = get("PAYMENT_GATEWAY") or ("none" if production else "sandbox")
-        if gateway not in GATEWAYS:
-            problems.append(f"STOREFRONT_PAYMENT_GATEWAY must be one of {', '.join(GATEWAYS)}")
-            gateway = "none"
-        if gateway == "sandbox" and production:
-            problems.append("STOREFRONT_PAYMENT_GATEWAY=sandbox is for development and testing")
-        secret = get("PAYMENT_NOTIFY_SECRET")
-        if secret is None:
-            if production and gateway != "none":
-                problems.append("STOREFRONT_PAYMENT_NOTIFY_SECRET is required in production")
-            secret = DEV_NOTIFY_SECRET
-        elif production and len(secret) < 32:
-            problems.append("STOREFRONT_PAYMENT_NOTIFY_SECRET must be at least 32 characters")
-        max_age_raw = get("PAYMENT_NOTIFY_MAX_AGE_S") or "300"
-        try:
-            max_age = int(max_age_raw)
-            if not 10 <= max_age <= 86400:
-                raise ValueError
-        except ValueError:
-            problems.append("STOREFRONT_PAYMENT_NOTIFY_MAX_AGE_S must be 10..86400 seconds")
-            max_age = 300
-        quota = get("VOUCHER_QUOTA_ID") or (SANDBOX_QUOTA_ID if cloud_is_sandbox else None)
-        expiry_raw = get("TOPUP_EXPIRY_MINUTES") or "30"
-        try:
-            expiry = int(expiry_raw)
-            if not 5 <= expiry <= 10080:
-                raise ValueError
-        except ValueError:
-            problems.append("STOREFRONT_TOPUP_EXPIRY_MINUTES must be 5..10080 minutes")
-            expiry = 30
-        return cls(gateway, secret, max_age, quota, expiry), problems
-
-
-SANDBOX_QUOTA_ID = "sandbox-coupon-quota"
-# the hosted payment page of the sandbox gateway (storefront.billing.payments_sandbox)
-SANDBOX_CHECKOUT_PATH = "/_paysandbox/checkout"
-
-
-def wallet_settings(app: Any = None) -> WalletSettings:
-    found = getattr((app or current_app).config.get("SETTINGS"), "wallet", None)
-    return found if isinstance(found, WalletSettings) else WalletSettings()
 
 
 def sign(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
@@ -177,8 +112,14 @@ class PaymentGateway(Protocol):
     name: str
 
     def checkout_url(
-        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
-        notify_url: str, base_url: str,
+        self,
+        *,
+        reference: str,
+        amount: Decimal,
+        currency: str,
+        return_url: str,
+        notify_url: str,
+        base_url: str,
     ) -> str:
         """Where to send the customer's browser to pay."""
         ...
@@ -200,8 +141,14 @@ class HmacGateway:
         self._checkout_path = checkout_path
 
     def checkout_url(
-        self, *, reference: str, amount: Decimal, currency: str, return_url: str,
-        notify_url: str, base_url: str,
+        self,
+        *,
+        reference: str,
+        amount: Decimal,
+        currency: str,
+        return_url: str,
+        notify_url: str,
+        base_url: str,
     ) -> str:
         params = {
             "reference": reference,
@@ -266,8 +213,9 @@ def online_available(store_id: int) -> bool:
     return gateway() is not None and billing_settings(store_id).online_topup_enabled
 
 
-def start_topup(customer: Customer, amount: Any, idempotency_key: str,
-                gateway_name: str | None = None) -> Topup:
+def start_topup(
+    customer: Customer, amount: Any, idempotency_key: str, gateway_name: str | None = None
+) -> Topup:
     """A pending top-up for ``amount`` (idempotent per customer and form key). Flushes.
 
     The same key returns the first top-up (a double-clicked form starts one payment); the same

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.billing.models import Voucher, VoucherStatus, VoucherUpstream
-from storefront.billing.topup import wallet_settings
+from storefront.billing.wallet_settings import wallet_settings
 from storefront.cloud.interface import CloudError, UpstreamRejected
 from storefront.extensions import cloud_provider, db
 from storefront.stores.models import Store
@@ -55,15 +55,18 @@ def push_upstream(voucher: Voucher) -> bool:
     try:
         provider = cloud_provider()
         existing = _adoptable(provider, customer.provider_customer_id, voucher)
-        coupon_id = existing or provider.create_partner_coupons(
-            quota_id=quota,
-            customer_ids=[customer.provider_customer_id],
-            face_value=voucher.face_value,
-            valid_from=voucher.valid_from,
-            valid_until=voucher.valid_until,
-            cloud_service_types=sorted({SERVICE_TYPES[p] for p in voucher.products}),
-            memo=f"storefront voucher {voucher.code}",
-        )[0].coupon_id
+        coupon_id = (
+            existing
+            or provider.create_partner_coupons(
+                quota_id=quota,
+                customer_ids=[customer.provider_customer_id],
+                face_value=voucher.face_value,
+                valid_from=voucher.valid_from,
+                valid_until=voucher.valid_until,
+                cloud_service_types=sorted({SERVICE_TYPES[p] for p in voucher.products}),
+                memo=f"storefront voucher {voucher.code}",
+            )[0].coupon_id
+        )
     except (CloudError, IndexError) as exc:
         voucher.upstream_error = str(exc)[:255]
         db.session.flush()

@@ -143,9 +143,7 @@ def remittance_page() -> ResponseReturnValue:
         else:
             upload = request.files.get("proof")
             proof = (
-                upload.read(remittance.MAX_PROOF_BYTES + 1)
-                if upload and upload.filename
-                else None
+                upload.read(remittance.MAX_PROOF_BYTES + 1) if upload and upload.filename else None
             )
             try:
                 paid_on = date.fromisoformat(request.form.get("paid_on", ""))
@@ -167,8 +165,10 @@ def remittance_page() -> ResponseReturnValue:
                     errors[exc.field or "form"] = exc.message
                 else:
                     db.session.commit()
-                    flash(_("Claim submitted: staff will check it against the bank statement."),
-                          "success")
+                    flash(
+                        _("Claim submitted: staff will check it against the bank statement."),
+                        "success",
+                    )
                     return redirect(url_for("billing.remittance_page"))
         if errors:
             db.session.rollback()
@@ -187,7 +187,8 @@ def remittance_page() -> ResponseReturnValue:
 def vouchers_page() -> ResponseReturnValue:
     customer = current_customer()
     return render_template(
-        "billing/vouchers.html", vouchers=vouchers.customer_vouchers(customer),
+        "billing/vouchers.html",
+        vouchers=vouchers.customer_vouchers(customer),
         now=utcnow(),
     )
 
@@ -206,9 +207,36 @@ def register(app: Flask) -> None:
     if topup.wallet_settings(app).gateway == "sandbox" and not app.config["SETTINGS"].is_production:
         payments_sandbox.mount(app)
     add_nav(app, NavItem("billing.wallet", _l("Wallet"), "account", 15, _is_customer))
-    add_nav(app, NavItem("billing.staff_claims", _l("Remittance claims"), "staff", 40,
-                         _staff_with("claims.view")))
-    add_nav(app, NavItem("billing.staff_vouchers", _l("Vouchers"), "staff", 50,
-                         _staff_with("money.view")))
-    add_nav(app, NavItem("billing.staff_payment_settings", _l("Payment settings"), "staff", 60,
-                         _staff_with("billing.settings")))
+    add_nav(
+        app,
+        NavItem(
+            "billing.staff_claims",
+            _l("Remittance claims"),
+            "staff",
+            40,
+            _staff_with("claims.view"),
+            menu="money",
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "billing.staff_vouchers",
+            _l("Vouchers"),
+            "staff",
+            50,
+            _staff_with("money.view"),
+            menu="money",
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "billing.staff_payment_settings",
+            _l("Payment settings"),
+            "staff",
+            60,
+            _staff_with("billing.settings"),
+            menu="settings",
+        ),
+    )

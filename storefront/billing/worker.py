@@ -190,9 +190,11 @@ def claim(now: datetime | None = None, *, key: str | None = None) -> tuple[int, 
         ready = ready.where(Job.key == key)
     if db.session.get_bind().dialect.name == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
-    taken_over = literal("taken over: the lease of worker ") + func.coalesce(
-        Job.locked_by, "?"
-    ) + literal(" expired")
+    taken_over = (
+        literal("taken over: the lease of worker ")
+        + func.coalesce(Job.locked_by, "?")
+        + literal(" expired")
+    )
     job_id = db.session.scalar(
         update(Job)
         .where(Job.id == ready.scalar_subquery())

@@ -45,4 +45,3 @@ PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
         "BGP 线路上的公网 IP 地址，带宽按 Mbit/s 计费。",
     ),
 )
-

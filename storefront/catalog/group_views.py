@@ -174,4 +174,3 @@ def staff_group_delete(group_id: int) -> ResponseReturnValue:
         rules=groups.group_rules(group.id),
         has_members=bool(members),
     )
-

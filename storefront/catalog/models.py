@@ -295,4 +295,3 @@ class QuoteLine:
             official_amount=Decimal(data["official_amount"]),
             rule_id=None if data.get("rule_id") is None else int(data["rule_id"]),
         )
-

@@ -77,7 +77,12 @@ def run_units(
             raise SyncIncomplete(label, fetched, len(failed), last)
         log.warning(
             "%s: %d unit(s) failed (%s); pass %d of %d in %.1fs",
-            label, len(failed), last, attempt + 2, passes, pause,
+            label,
+            len(failed),
+            last,
+            attempt + 2,
+            passes,
+            pause,
         )
         time.sleep(pause)
         pause = min(pause * 2, MAX_PAUSE_S)

@@ -210,4 +210,3 @@ def find_quote(quote_id: str, *, customer_id: int | None, session_key: str | Non
 
 def is_expired(quote: Quote | StoredQuote, now: datetime | None = None) -> bool:
     return (now or utcnow()) >= quote.expires_at
-

@@ -113,4 +113,3 @@ def parse_quote_request(data: Any) -> QuoteRequest:
     if fields or mode is None or not isinstance(region, str):
         raise CatalogError(_("Some fields need attention."), fields=fields)
     return QuoteRequest(region, mode, period, tuple(items))
-

@@ -133,4 +133,3 @@ def stale_count(now: datetime | None = None) -> int:
         )
         or 0
     )
-

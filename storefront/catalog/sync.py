@@ -59,6 +59,7 @@ DEFAULT_WINDOW = timedelta(hours=6)
 ENGLISH, CHINESE = "en_US", "zh_CN"
 RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
 
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a product's specs come from at the provider."""

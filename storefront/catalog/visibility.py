@@ -136,4 +136,3 @@ def spec_attributes(spec: Spec | snapshot.SpecView) -> dict[str, Any]:
         attrs.update(size_unit=spec.size_unit, min_size=spec.min_size, max_size=spec.max_size)
     attrs["regions"] = sorted(r.region_code for r in spec.regions)
     return attrs
-

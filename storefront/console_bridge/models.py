@@ -40,12 +40,8 @@ class ConsoleJump(StoreScoped, Model):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
-    resource_id: Mapped[int | None] = mapped_column(
-        ForeignKey("resources.id", ondelete="SET NULL")
-    )
-    link_id: Mapped[int | None] = mapped_column(
-        ForeignKey("console_links.id", ondelete="SET NULL")
-    )
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="SET NULL"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("console_links.id", ondelete="SET NULL"))
     step: Mapped[str] = mapped_column(String(16))  # mint | redeem | sso
     outcome: Mapped[str] = mapped_column(String(32))  # ok | refused code
     detail: Mapped[str | None] = mapped_column(String(255))

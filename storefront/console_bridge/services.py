@@ -204,7 +204,11 @@ def mint_link(customer: Customer, resource_id: int, origin: Origin) -> Minted:
     db.session.add(link)
     db.session.flush()
     _record(
-        step="mint", outcome="ok", origin=origin, customer=customer, resource_id=resource_id,
+        step="mint",
+        outcome="ok",
+        origin=origin,
+        customer=customer,
+        resource_id=resource_id,
         link_id=link.id,
     )
     db.session.flush()
@@ -266,8 +270,12 @@ def _spend_link(token: str, origin: Origin, now: datetime) -> tuple[ConsoleLink,
         else:
             exc = ConsoleRefused(410, "link_expired", _l("This console link has expired."))
         raise _refuse(
-            exc, step="redeem", origin=origin, customer=customer,
-            resource_id=link.resource_id if link else None, link_id=link.id if link else None,
+            exc,
+            step="redeem",
+            origin=origin,
+            customer=customer,
+            resource_id=link.resource_id if link else None,
+            link_id=link.id if link else None,
         )
     # Committed here: the link is spent whatever happens next (a refusal below rolls back).
     db.session.commit()
@@ -301,15 +309,22 @@ def _login_url(
             login_url = cloud_provider().console_login_url(service=service)
     except ConsoleRefused as exc:
         raise _refuse(
-            exc, step="redeem", origin=origin, customer=customer,
-            resource_id=link.resource_id, link_id=link.id,
+            exc,
+            step="redeem",
+            origin=origin,
+            customer=customer,
+            resource_id=link.resource_id,
+            link_id=link.id,
         ) from None
     except CloudError as exc:
         log.warning("console link %s: %s", link.id, exc)
         raise _refuse(
             ConsoleRefused(503, "console_unavailable", _l("The console is not available now.")),
-            step="redeem", origin=origin, customer=customer,
-            resource_id=link.resource_id, link_id=link.id,
+            step="redeem",
+            origin=origin,
+            customer=customer,
+            resource_id=link.resource_id,
+            link_id=link.id,
         ) from None
     return resource, service, login_url
 
@@ -329,8 +344,13 @@ def redeem_link(
     if console_settings().route == ROUTE_IAM_BROKER:
         # the login token is the assertion: nothing else to answer later
         jump = _record(
-            step="redeem", outcome="ok", origin=origin, customer=customer,
-            resource_id=resource.id, link_id=link.id, service=service,
+            step="redeem",
+            outcome="ok",
+            origin=origin,
+            customer=customer,
+            resource_id=resource.id,
+            link_id=link.id,
+            service=service,
             detail=f"iam_broker login token for {broker_session_user(customer)}",
         )
         jump.asserted_at = now
@@ -338,8 +358,13 @@ def redeem_link(
         return Redeemed(login_url=login_url, jump_id=jump.id, secret=None)
     secret = secrets.token_urlsafe(32)
     jump = _record(
-        step="redeem", outcome="redirected", origin=origin, customer=customer,
-        resource_id=resource.id, link_id=link.id, service=service,
+        step="redeem",
+        outcome="redirected",
+        origin=origin,
+        customer=customer,
+        resource_id=resource.id,
+        link_id=link.id,
+        service=service,
     )
     jump.state_hash = _hash(secret)
     jump.state_expires_at = now + JUMP_STATE_TTL
@@ -420,9 +445,14 @@ def complete_jump(pending: PendingJump, origin: Origin, sp_entity_id: str) -> bo
         db.session.rollback()
         return False
     _record(
-        step="sso", outcome="ok", origin=origin, customer=pending.customer,
-        resource_id=pending.resource.id, link_id=pending.jump.link_id,
-        service=pending.jump.service, detail=f"assertion for {sp_entity_id}",
+        step="sso",
+        outcome="ok",
+        origin=origin,
+        customer=pending.customer,
+        resource_id=pending.resource.id,
+        link_id=pending.jump.link_id,
+        service=pending.jump.service,
+        detail=f"assertion for {sp_entity_id}",
     )
     db.session.flush()
     return True

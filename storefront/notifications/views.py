@@ -163,6 +163,7 @@ def register(app: Flask) -> None:
             section="staff",
             order=62,
             visible=_may_set,
+            menu="settings",
         ),
     )
 

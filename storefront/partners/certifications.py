@@ -235,4 +235,3 @@ def choose_path(staff: Any, path: str) -> PartnerProfile:
     profile.development_path = path
     db.session.flush()
     return profile
-

@@ -237,7 +237,10 @@ def reseller_freeze_store(reseller_id: int) -> ResponseReturnValue:
     frozen = form.action.data == "freeze"
     try:
         reseller_freeze.set_reseller_store_frozen(
-            staff_member(), reseller_id, frozen=frozen, reason=form.reason.data,
+            staff_member(),
+            reseller_id,
+            frozen=frozen,
+            reason=form.reason.data,
             ip=request.remote_addr,
         )
     except StoreFreezeError as exc:
@@ -252,4 +255,3 @@ def reseller_freeze_store(reseller_id: int) -> ResponseReturnValue:
         else:
             flash(_("The reseller's store is open."))
     return back("partners.reseller", reseller_id=reseller_id)
-

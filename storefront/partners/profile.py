@@ -62,4 +62,3 @@ def update_profile(staff: Any, **changes: Any) -> PartnerProfile:
         ] or None
     db.session.flush()
     return profile
-

@@ -89,9 +89,7 @@ def _settle(request_id: int, moment: datetime, give_up_after: timedelta) -> str 
         return "pending"
     known = set(
         db.session.scalars(
-            select(Allocation.provider_transfer_id).where(
-                Allocation.reseller_id == req.reseller_id
-            )
+            select(Allocation.provider_transfer_id).where(Allocation.reseller_id == req.reseller_id)
         )
     )
     match = next(

@@ -137,4 +137,3 @@ def set_payout_method(staff: Any, method: str) -> PartnerProfile:
     profile.payout_method = method
     db.session.flush()
     return profile
-

@@ -94,8 +94,12 @@ def wechat_settings(app: Any = None) -> WechatSettings | None:
     base = app.config["SETTINGS"].public_url
     # platform certificates (downloaded from /v3/certificates), like an older merchant account
     return WechatSettings(
-        keys.WECHAT_MCH_ID, keys.WECHAT_APP_ID, dev.wechat_merchant_serial,
-        f"{base}/_wechatpay", dev.wechat_merchant_private, dev.wechat_apiv3_key,
+        keys.WECHAT_MCH_ID,
+        keys.WECHAT_APP_ID,
+        dev.wechat_merchant_serial,
+        f"{base}/_wechatpay",
+        dev.wechat_merchant_private,
+        dev.wechat_apiv3_key,
     )
 
 

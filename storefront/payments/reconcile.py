@@ -73,14 +73,26 @@ def reconcile(method: str, day: date) -> list[BillDifference]:
         )  # fmt: skip
         if made is None or made != row.amount:
             owner = topups.get(row.reference)
-            found.append((row.reference, "refund_mismatch", owner.store_id if owner else None,
-                          made, row.amount))
+            found.append(
+                (
+                    row.reference,
+                    "refund_mismatch",
+                    owner.store_id if owner else None,
+                    made,
+                    row.amount,
+                )
+            )
     return [_flag(method, day, *item) for item in found]
 
 
 def _flag(
-    method: str, day: date, reference: str, kind: str, store_id: int | None,
-    ours: Decimal | None, theirs: Decimal | None,
+    method: str,
+    day: date,
+    reference: str,
+    kind: str,
+    store_id: int | None,
+    ours: Decimal | None,
+    theirs: Decimal | None,
 ) -> BillDifference:
     existing = db.session.scalar(across_stores(select(BillDifference).where(
         BillDifference.method == method, BillDifference.bill_date == day,

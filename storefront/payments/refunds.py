@@ -72,8 +72,12 @@ def refund_topup(staff: Staff, topup_id: int, amount: Any, reason: str) -> Topup
                 _("At most %(amount)s can be refunded.", amount=ledger.format_amount(found_left))
             )
     else:
-        raise RefundRefused(_("This top-up cannot be refunded (not paid online, already "
-                              "refunded, spent, or past the refund window)."))
+        raise RefundRefused(
+            _(
+                "This top-up cannot be refunded (not paid online, already "
+                "refunded, spent, or past the refund window)."
+            )
+        )
     customer = db.session.get(Customer, locked.customer_id)
     assert customer is not None
     row = TopupRefund(

@@ -112,8 +112,10 @@ def _alipay(get: Any, problems: list[str]) -> AlipaySettings:
         problems.append("STOREFRONT_ALIPAY_APP_ID is required")
     private = _read(get, "ALIPAY_APP_PRIVATE_KEY_PATH", problems)
     public = _read(get, "ALIPAY_PUBLIC_KEY_PATH", problems)
-    for name, text in (("ALIPAY_APP_PRIVATE_KEY_PATH", private),
-                       ("ALIPAY_PUBLIC_KEY_PATH", public)):
+    for name, text in (
+        ("ALIPAY_APP_PRIVATE_KEY_PATH", private),
+        ("ALIPAY_PUBLIC_KEY_PATH", public),
+    ):
         if text and "-----BEGIN" not in text:
             problems.append(f"STOREFRONT_{name} is not a PEM file")
     return AlipaySettings(app_id, get("ALIPAY_GATEWAY_URL", ALIPAY_URL), private, public)
@@ -140,8 +142,14 @@ def _wechat(get: Any, problems: list[str]) -> WechatSettings:
                 "STOREFRONT_WECHATPAY_PUBLIC_KEY_PATH or STOREFRONT_WECHATPAY_CERT_DIR is required"
             )
     return WechatSettings(
-        get("WECHATPAY_MCH_ID"), get("WECHATPAY_APP_ID"), get("WECHATPAY_CERT_SERIAL_NO"),
-        get("WECHATPAY_API_URL", WECHATPAY_URL), private, apiv3, public_key, public_key_id,
+        get("WECHATPAY_MCH_ID"),
+        get("WECHATPAY_APP_ID"),
+        get("WECHATPAY_CERT_SERIAL_NO"),
+        get("WECHATPAY_API_URL", WECHATPAY_URL),
+        private,
+        apiv3,
+        public_key,
+        public_key_id,
         cert_dir,
     )
 

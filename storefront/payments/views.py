@@ -62,8 +62,11 @@ def notify_alipay() -> ResponseReturnValue:
     outcome = topup.handle_notification("alipay", request.get_data(cache=False), {})
     db.session.commit()
     # "success" stops Alipay's retries; anything else (a forgery, ...) is retried, harmlessly
-    return ("fail" if outcome in ("invalid", "unknown_gateway") else "success"), 200, {
-        "Content-Type": "text/plain"}
+    return (
+        ("fail" if outcome in ("invalid", "unknown_gateway") else "success"),
+        200,
+        {"Content-Type": "text/plain"},
+    )
 
 
 @bp.post("/payments/notify/wechat")
@@ -246,9 +249,36 @@ def register(app: Flask) -> None:
 
         alipay.mount(app)
         wechat.mount(app)
-    add_nav(app, NavItem("payments.staff_methods", _l("Online payment methods"), "staff", 61,
-                         _staff_with("billing.settings")))
-    add_nav(app, NavItem("payments.staff_topups", _l("Online top-ups"), "staff", 62,
-                         _staff_with("money.view")))
-    add_nav(app, NavItem("payments.staff_differences", _l("Payment differences"), "staff", 63,
-                         _staff_with("money.view")))
+    add_nav(
+        app,
+        NavItem(
+            "payments.staff_methods",
+            _l("Online payment methods"),
+            "staff",
+            61,
+            _staff_with("billing.settings"),
+            menu="settings",
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "payments.staff_topups",
+            _l("Online top-ups"),
+            "staff",
+            62,
+            _staff_with("money.view"),
+            menu="money",
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "payments.staff_differences",
+            _l("Payment differences"),
+            "staff",
+            63,
+            _staff_with("money.view"),
+            menu="money",
+        ),
+    )

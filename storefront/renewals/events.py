@@ -33,8 +33,7 @@ mail.register_customer_events(
         "resource_renewed": (
             _l("%(resource)s was renewed"),
             _l(
-                "Your resource %(resource)s was renewed for %(amount)s. It now expires on "
-                "%(date)s."
+                "Your resource %(resource)s was renewed for %(amount)s. It now expires on %(date)s."
             ),
         ),
         "auto_renew_topup": (
@@ -107,8 +106,9 @@ def auto_renew_failed(resource: Resource, reason: str, day: str) -> None:
     )  # fmt: skip
 
 
-def resource_unsubscribed(resource: Resource, unsubscription_id: int, refund: Decimal,
-                          currency: str) -> None:
+def resource_unsubscribed(
+    resource: Resource, unsubscription_id: int, refund: Decimal, currency: str
+) -> None:
     mail.queue_customer_mail(
         "resource_unsubscribed", unsubscription_id, resource.customer_id, resource.store_id,
         resource=_name(resource), amount=refund, currency=currency,

@@ -130,8 +130,14 @@ def current_expiry(customer: Customer, resource: Resource) -> datetime | None:
     return resource.expires_at
 
 
-def store_price(customer: Customer, resource: Resource, period_type: str, period: int,
-                official: Decimal, cost: Decimal) -> Decimal:
+def store_price(
+    customer: Customer,
+    resource: Resource,
+    period_type: str,
+    period: int,
+    official: Decimal,
+    cost: Decimal,
+) -> Decimal:
     """The provider's renewal price through the store's rules (the purchase engine)."""
     rules = snapshot.store_copy(customer.store_id).rules
     rule = pricing.pick_rule(
@@ -143,7 +149,11 @@ def store_price(customer: Customer, resource: Resource, period_type: str, period
 
 
 def quote(
-    customer: Customer, resource: Resource, period_type: Any, period: Any, *,
+    customer: Customer,
+    resource: Resource,
+    period_type: Any,
+    period: Any,
+    *,
     in_flight_ok: bool = False,
 ) -> RenewalQuote:
     """What renewing ``resource`` for the term costs the customer now, and its new expiry.

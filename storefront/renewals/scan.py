@@ -41,7 +41,8 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
     horizon = max([settings.renew_days_before, *reminders])
     rows = db.session.scalars(
         in_store(
-            select(Resource).where(
+            select(Resource)
+            .where(
                 Resource.billing_mode.in_(pricing.PREPAID_MODES),
                 Resource.status.in_(
                     [ResourceStatus.ACTIVE, ResourceStatus.STOPPED, ResourceStatus.EXPIRED]
@@ -49,7 +50,8 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
                 Resource.expires_at.is_not(None),
                 Resource.expires_at > now,
                 Resource.expires_at <= now + timedelta(days=horizon),
-            ).order_by(Resource.expires_at, Resource.id),
+            )
+            .order_by(Resource.expires_at, Resource.id),
             store.id,
         )
     ).all()

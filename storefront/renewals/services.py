@@ -115,9 +115,7 @@ def renew(
             "currency": order.currency,
         }
 
-    return run_once(
-        customer.store_id, f"{scope}:{customer.id}", idempotency_key, payload, action
-    )
+    return run_once(customer.store_id, f"{scope}:{customer.id}", idempotency_key, payload, action)
 
 
 def _renewal_order(customer: Customer, resource: Resource, price: pricing.RenewalQuote) -> Order:
@@ -219,7 +217,10 @@ def auto_renewals_of(resource_ids: list[int], store_id: int) -> dict[int, AutoRe
 
 
 def set_auto_renew(
-    customer: Customer, resource_id: int, enabled: Any, period_type: Any = None,
+    customer: Customer,
+    resource_id: int,
+    enabled: Any,
+    period_type: Any = None,
     period: Any = None,
 ) -> AutoRenewal:
     """Turn the store's auto-renew of a resource on (with its term) or off. Flushes. The
@@ -259,8 +260,14 @@ def renewal_settings(store_id: int) -> RenewalSettings:
     query = in_store(select(RenewalSettings), store_id)
     found = db.session.scalar(query)
     if found is None:
-        db.session.execute(insert_ignore(RenewalSettings.__table__, store_id=store_id,
-                                         renew_days_before=7, reminder_days="15,7,3,1"))
+        db.session.execute(
+            insert_ignore(
+                RenewalSettings.__table__,
+                store_id=store_id,
+                renew_days_before=7,
+                reminder_days="15,7,3,1",
+            )
+        )
         found = db.session.scalars(query).one()
     return found
 
@@ -282,8 +289,12 @@ def update_settings(staff: Staff, renew_days_before: int, reminder_days: str) ->
     settings = renewal_settings(staff.store_id)
     settings.renew_days_before = renew_days_before
     settings.reminder_days = ",".join(str(d) for d in days)
-    audit.record(staff, "renewal.settings", None,
-                 {"renew_days_before": renew_days_before, "reminder_days": settings.reminder_days})
+    audit.record(
+        staff,
+        "renewal.settings",
+        None,
+        {"renew_days_before": renew_days_before, "reminder_days": settings.reminder_days},
+    )
     db.session.flush()
     return settings
 

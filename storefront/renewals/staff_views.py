@@ -13,16 +13,18 @@ from typing import Any
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from storefront.accounts.guards import staff_page
-from storefront.accounts.models import Customer
+from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.backoffice.blueprint import acting_staff, client_ip, customer_or_404
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
+from storefront.navigation import NavItem, add_nav
 from storefront.renewals import forms, pricing, services
 from storefront.renewals.models import AutoRenewal, AutoRenewResult, Unsubscription
 from storefront.stores.tenancy import in_store
@@ -78,8 +80,16 @@ def overview() -> ResponseReturnValue:
     resources = {r.id: r for r in expiring}
     wanted = {a.resource_id for a in failed} | {u.resource_id for u in unsubscribes}
     if wanted - set(resources):
-        resources.update({r.id: r for r in db.session.scalars(in_store(
-            select(Resource).where(Resource.id.in_(wanted - set(resources))), store_id))})
+        resources.update(
+            {
+                r.id: r
+                for r in db.session.scalars(
+                    in_store(
+                        select(Resource).where(Resource.id.in_(wanted - set(resources))), store_id
+                    )
+                )
+            }
+        )
     customers = _names({r.customer_id for r in resources.values()})
     return render_template(
         "renewals/staff.html", expiring=expiring, failed=failed,
@@ -181,7 +191,12 @@ def dashboard_counts() -> dict[str, int] | None:
     return {"expiring": len(_expiring(staff.store_id)), "failed": len(_failed(staff.store_id))}
 
 
+def _may_view(user: Any) -> bool:
+    return isinstance(user, Staff) and has_permission(user, "renewals.view")
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    add_nav(app, NavItem("renewals_staff.overview", _l("Renewals"), "staff", 27, _may_view))
     app.add_template_global(customer_panel, "renewals_customer_panel")
     app.add_template_global(dashboard_counts, "renewals_staff_counts")

@@ -97,11 +97,13 @@ def paid_terms(resource: Resource) -> tuple[list[PaidTerm], Decimal]:
                               _period(purchase.billing_mode), purchase.period))  # fmt: skip
     renewals = db.session.scalars(
         in_store(
-            select(Order).where(
+            select(Order)
+            .where(
                 Order.kind == OrderKind.RENEWAL,
                 Order.resource_id == resource.id,
                 Order.status == OrderStatus.ACTIVE,
-            ).order_by(Order.id),
+            )
+            .order_by(Order.id),
             resource.store_id,
         )
     ).all()
@@ -123,16 +125,19 @@ def paid_terms(resource: Resource) -> tuple[list[PaidTerm], Decimal]:
 def _five_day_allowed(resource: Resource, terms: list[PaidTerm], now: datetime) -> bool:
     if not terms or now - terms[0].starts_at > FIVE_DAYS:
         return False
-    this_year = db.session.scalar(
-        in_store(
-            select(func.count(Unsubscription.id)).where(
-                Unsubscription.customer_id == resource.customer_id,
-                Unsubscription.created_at >= now.replace(month=1, day=1, hour=0, minute=0,
-                                                         second=0, microsecond=0),
-            ),
-            resource.store_id,
+    this_year = (
+        db.session.scalar(
+            in_store(
+                select(func.count(Unsubscription.id)).where(
+                    Unsubscription.customer_id == resource.customer_id,
+                    Unsubscription.created_at
+                    >= now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+                ),
+                resource.store_id,
+            )
         )
-    ) or 0
+        or 0
+    )
     return this_year < FIVE_DAY_REFUNDS_PER_YEAR
 
 
@@ -148,16 +153,21 @@ def quote(resource: Resource, now: datetime | None = None) -> Quote:
     check_unsubscribable(resource)
     moment = now or utcnow()
     terms, paid = paid_terms(resource)
-    found = refund_quote(terms, moment,
-                         five_day_full_refund=_five_day_allowed(resource, terms, moment))
+    found = refund_quote(
+        terms, moment, five_day_full_refund=_five_day_allowed(resource, terms, moment)
+    )
     refund = min(max(found.refund, ZERO), paid)
     return Quote(refund=refund.quantize(Decimal("0.01")), paid=paid,
                  currency=services.store_currency(resource.store_id))  # fmt: skip
 
 
 def request(
-    customer: Customer, resource_id: int, idempotency_key: str | None = None, *,
-    staff: Staff | None = None, ip: str | None = None,
+    customer: Customer,
+    resource_id: int,
+    idempotency_key: str | None = None,
+    *,
+    staff: Staff | None = None,
+    ip: str | None = None,
 ) -> dict[str, Any]:
     """Record the unsubscription with its refund and queue the job (once per key). Commits."""
     if staff is not None:
@@ -169,8 +179,10 @@ def request(
         ledger.lock_customer_wallet(customer.store_id, customer.id,
                                     services.store_currency(customer.store_id))  # fmt: skip
         existing = db.session.scalar(
-            in_store(select(Unsubscription).where(Unsubscription.resource_id == resource.id),
-                     customer.store_id)
+            in_store(
+                select(Unsubscription).where(Unsubscription.resource_id == resource.id),
+                customer.store_id,
+            )
         )
         if existing is not None and existing.status is not UnsubscribeStatus.FAILED:
             raise NotUnsubscribable(_("This resource was already unsubscribed."))
@@ -178,7 +190,10 @@ def request(
         row = existing or Unsubscription(store_id=customer.store_id, resource_id=resource.id,
                                          customer_id=customer.id)  # fmt: skip
         row.status, row.refund, row.paid, row.currency = (
-            UnsubscribeStatus.PENDING, found.refund, found.paid, found.currency
+            UnsubscribeStatus.PENDING,
+            found.refund,
+            found.paid,
+            found.currency,
         )
         row.failure, row.created_at = "", utcnow()
         row.staff_id = staff.id if staff else None
@@ -228,9 +243,12 @@ def process(unsubscription_id: int, store_id: int) -> UnsubscribeStatus | None:
     _credit(row, resource, customer)
     if row.provider_refund and row.provider_refund > 0 and not row.reclaim_transfer_id:
         try:
-            row.reclaim_transfer_id = provider.reclaim_customer_funds(
-                customer_id=customer.provider_customer_id or "", amount=row.provider_refund
-            ) or "done"
+            row.reclaim_transfer_id = (
+                provider.reclaim_customer_funds(
+                    customer_id=customer.provider_customer_id or "", amount=row.provider_refund
+                )
+                or "done"
+            )
             row.reclaimed = row.provider_refund
         except CloudError as exc:  # the refund stays at the provider: staff see it
             log.warning("reclaiming the refund of unsubscription %s: %s", row.id, exc)

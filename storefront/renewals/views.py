@@ -66,8 +66,10 @@ def panel(resource: Resource) -> dict[str, Any]:
     expires = live.expected_expiry(resource, db.session.get(Order, resource.order_id or 0))
     prepaid = resource.billing_mode in pricing.PREPAID_MODES
     gone = db.session.scalar(
-        in_store(select(Unsubscription).where(Unsubscription.resource_id == resource.id),
-                 resource.store_id)
+        in_store(
+            select(Unsubscription).where(Unsubscription.resource_id == resource.id),
+            resource.store_id,
+        )
     )
     flight = pricing.in_flight(resource) if prepaid else None
     open_ = prepaid and gone is None and resource.status not in (
@@ -154,8 +156,13 @@ def unsubscribe_page(resource_id: int) -> ResponseReturnValue:
             unsubscribe.carry_out(uid, customer.store_id)
             done = unsubscribe.status_json(uid)
             if done["status"] == "done":
-                flash(_("Unsubscribed. %(amount)s was refunded to your wallet.",
-                        amount=labels.money(done["refund"], done["currency"])), "success")
+                flash(
+                    _(
+                        "Unsubscribed. %(amount)s was refunded to your wallet.",
+                        amount=labels.money(done["refund"], done["currency"]),
+                    ),
+                    "success",
+                )
             elif done["status"] == "failed":
                 flash(_("The cloud provider refused to unsubscribe this resource."), "danger")
             else:

@@ -171,6 +171,7 @@ def register(app: Flask) -> None:
             section="staff",
             order=32,
             visible=lambda user: has_permission(user, defaults.PERMISSION),
+            menu="settings",
         ),
     )
     add_nav(

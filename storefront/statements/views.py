@@ -182,6 +182,7 @@ def register(app: Flask) -> None:
             "staff",
             45,
             _staff_with("invoices.manage"),
+            menu="money",
         ),
     )
     add_nav(
@@ -192,6 +193,7 @@ def register(app: Flask) -> None:
             "staff",
             46,
             _staff_with("reports.view"),
+            menu="money",
         ),
     )
     add_nav(
@@ -202,5 +204,6 @@ def register(app: Flask) -> None:
             "staff",
             61,
             _staff_with("billing.settings"),
+            menu="settings",
         ),
     )

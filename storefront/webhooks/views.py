@@ -151,5 +151,6 @@ def register(app: Flask) -> None:
             section="staff",
             order=90,
             visible=lambda user: has_permission(user, PERMISSION),
+            menu="settings",
         ),
     )

@@ -87,14 +87,25 @@ def test_account_menu_staff_landing_and_staff_navigation(
     assert page.url.rstrip("/").endswith("/admin")  # staff land on the back office
     nav = page.locator("#staff-nav")
     links = nav.locator(".nav-link")
-    assert links.count() >= 10
+    assert links.count() >= 8  # top-level entries and menus
     tops = set(links.evaluate_all("ls => ls.map(l => Math.round(l.getBoundingClientRect().top))"))
     assert len(tops) == 1  # one row: nothing wraps
     inner = nav.locator(".nav")
     assert inner.evaluate("e => e.scrollWidth <= e.clientWidth")  # and all of it fits at 1280
     names = links.all_inner_texts()
-    for expected in ("Dashboard", "Customers", "Pricing", "Remittance claims", "Branding"):
+    for expected in ("Dashboard", "Customers", "Pricing", "Tickets", "Money", "Settings"):
         assert expected in names
+    # the money and settings pages sit in drop-down menus of that row
+    nav.get_by_role("button", name="Money").click()
+    money = nav.locator(".dropdown-menu.show .dropdown-item").all_inner_texts()
+    assert "Remittance claims" in money and "Sales report" in money
+    nav.get_by_role("button", name="Settings").click()
+    settings = nav.locator(".dropdown-menu.show .dropdown-item")
+    assert "Branding" in settings.all_inner_texts()
+    box = settings.last.bounding_box()
+    assert box is not None and box["height"] > 0  # shown in full, not clipped by the row
+    shot(page, "staff-nav-settings-menu")
+    page.keyboard.press("Escape")
     # the sales chart: axes with titles, every day of the window, a y range above the sale
     chart = page.evaluate(
         """() => { const c = Chart.getChart(document.getElementById('sales-chart'));
@@ -106,7 +117,10 @@ def test_account_menu_staff_landing_and_staff_navigation(
     assert chart["top"] > 0 and chart["top"] * 1.1 <= chart["max"] <= chart["top"] * 5
     shot(page, "staff-dashboard-1280")
     page.goto(live_server.url + "/staff/claims")  # the same navigation on another area's page
-    assert page.locator("#staff-nav .nav-link.active").inner_text() == "Remittance claims"
+    assert page.locator("#staff-nav .nav-link.active").inner_text() == "Money"
+    active = page.locator("#staff-nav .dropdown-item.active")
+    assert active.get_attribute("aria-current") == "page"
+    assert active.inner_text() == "Remittance claims"
     assert page.locator(".sf-admin-nav").count() == 0  # no second staff navigation
 
     zh = new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
@@ -208,7 +222,8 @@ def test_pricing_rule_preview_and_claim_confirmation(
         page.locator("#claims, table").first.get_by_role("button", name=approve).first.click()
         page.wait_for_load_state()
         assert "SN-BROWSER" in page.locator("#claim-confirm").inner_text()
-        assert page.locator("#staff-nav .nav-link.active").get_attribute("href") == "/staff/claims"
+        current = page.locator("#staff-nav .dropdown-item.active")  # in the money menu
+        assert current.get_attribute("href") == "/staff/claims"
         shot(page, f"claim-confirm-{locale}")
     page.locator("#confirm-approve").click()  # the Chinese page approves it
     page.wait_for_load_state()

@@ -28,7 +28,12 @@ PREPAID_CODES = {"active": 2, "stopped": 2, "released": 3, "frozen": 4, "expired
 # ``list_customer_on_demand_resources``: 1 normal, 2 grace period, 3 frozen, 4 changing,
 # 5 closing, 6 closed.
 ON_DEMAND_CODES = {
-    "creating": 1, "active": 1, "stopped": 1, "expired": 2, "frozen": 3, "released": 6
+    "creating": 1,
+    "active": 1,
+    "stopped": 1,
+    "expired": 2,
+    "frozen": 3,
+    "released": 6,
 }
 # ``CustomerOrderV2.status``: 3 processing, 4 cancelled, 5 completed, 6 pending payment.
 ORDER_PROCESSING, ORDER_CANCELLED, ORDER_COMPLETED, ORDER_UNPAID = 3, 4, 5, 6
@@ -123,4 +128,3 @@ class ResourceMarker(Base):
 
     resource_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     text: Mapped[str] = mapped_column(String(255), default="")
-

@@ -63,8 +63,10 @@ class FaultInjector:
         with self._lock:
             for entry in self._once:
                 m, p, w = entry
-                if m == method.upper() and w == when and (
-                    p == path or (p.endswith("*") and path.startswith(p[:-1]))
+                if (
+                    m == method.upper()
+                    and w == when
+                    and (p == path or (p.endswith("*") and path.startswith(p[:-1])))
                 ):
                     self._once.remove(entry)
                     return True

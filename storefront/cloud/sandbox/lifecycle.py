@@ -47,7 +47,12 @@ DAY_S = 86400.0
 # Yearly/monthly grace and retention days per customer level (China site, table 1 of the page
 # above); on-demand resources: grace 0, retention 1 for V0-V2 (not modelled, see above).
 PREPAID_PERIODS_DAYS = {
-    "V5": (7, 15), "V4": (7, 7), "V3": (7, 7), "V2": (1, 7), "V1": (1, 1), "V0": (1, 1),
+    "V5": (7, 15),
+    "V4": (7, 7),
+    "V3": (7, 7),
+    "V2": (1, 7),
+    "V1": (1, 1),
+    "V0": (1, 1),
 }
 
 

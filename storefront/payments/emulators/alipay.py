@@ -82,8 +82,10 @@ def _answer(method: str, content: dict[str, Any]) -> ResponseReturnValue:
 
 
 def _fail(method: str, sub_code: str, sub_msg: str) -> ResponseReturnValue:
-    return _answer(method, {"code": "40004", "msg": "Business Failed", "sub_code": sub_code,
-                            "sub_msg": sub_msg})
+    return _answer(
+        method,
+        {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg},
+    )
 
 
 @bp.route("/gateway.do", methods=["GET", "POST"])
@@ -136,8 +138,9 @@ def precreate(method: str, biz: dict[str, Any], params: Mapping[str, str]) -> Re
     if isinstance(trade, str):
         return _fail(method, trade, trade)
     qr = f"{request.host_url.rstrip('/')}/_alipay/scan/{trade.token}"
-    return _answer(method, {"code": "10000", "msg": "Success", "out_trade_no": trade.reference,
-                            "qr_code": qr})
+    return _answer(
+        method, {"code": "10000", "msg": "Success", "out_trade_no": trade.reference, "qr_code": qr}
+    )
 
 
 def _trade(method: str, biz: Mapping[str, Any]) -> Trade | ResponseReturnValue:
@@ -167,8 +170,15 @@ def close(method: str, biz: dict[str, Any], params: Mapping[str, str]) -> Respon
         if trade.status != "waiting":
             return _fail(method, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
         trade.status = "closed"
-    return _answer(method, {"code": "10000", "msg": "Success", "out_trade_no": trade.reference,
-                            "trade_no": trade.trade_no})
+    return _answer(
+        method,
+        {
+            "code": "10000",
+            "msg": "Success",
+            "out_trade_no": trade.reference,
+            "trade_no": trade.trade_no,
+        },
+    )
 
 
 def refund(method: str, biz: dict[str, Any], params: Mapping[str, str]) -> ResponseReturnValue:
@@ -206,27 +216,58 @@ def bill_url(method: str, biz: dict[str, Any], params: Mapping[str, str]) -> Res
     return _answer(method, {"code": "10000", "msg": "Success", "bill_download_url": url})
 
 
-BILL_COLUMNS = ("支付宝交易号", "商户订单号", "业务类型", "商品名称", "创建时间", "完成时间",
-                "订单金额（元）", "商家实收（元）", "退款批次号/请求号")
+BILL_COLUMNS = (
+    "支付宝交易号",
+    "商户订单号",
+    "业务类型",
+    "商品名称",
+    "创建时间",
+    "完成时间",
+    "订单金额（元）",
+    "商家实收（元）",
+    "退款批次号/请求号",
+)
 
 
 def bill_archive(emulator: EmulatorState, day: date) -> bytes:
     """The day's trade bill: a zip with the detail CSV and the summary CSV, GBK-encoded."""
     out = io.StringIO()
-    out.write(f"#支付宝交易记录明细查询\n#账号：[{keys.ALIPAY_APP_ID}]\n"
-              f"#起始日期：[{day} 00:00:00]   终止日期：[{day} 23:59:59]\n")
+    out.write(
+        f"#支付宝交易记录明细查询\n#账号：[{keys.ALIPAY_APP_ID}]\n"
+        f"#起始日期：[{day} 00:00:00]   终止日期：[{day} 23:59:59]\n"
+    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BILL_COLUMNS)
     for trade in list(emulator.trades.values()):
         if trade.paid_at and bill_day(trade.paid_at) == day.isoformat():
-            writer.writerow((trade.trade_no, trade.reference, "交易", trade.subject,
-                             trade.created.strftime(STAMP), trade.paid_at.strftime(STAMP),
-                             f"{trade.amount:.2f}", f"{trade.amount:.2f}", ""))
+            writer.writerow(
+                (
+                    trade.trade_no,
+                    trade.reference,
+                    "交易",
+                    trade.subject,
+                    trade.created.strftime(STAMP),
+                    trade.paid_at.strftime(STAMP),
+                    f"{trade.amount:.2f}",
+                    f"{trade.amount:.2f}",
+                    "",
+                )
+            )
         for request_no, (amount, when) in trade.refunds.items():
             if bill_day(when) == day.isoformat():
-                writer.writerow((trade.trade_no, trade.reference, "退款", trade.subject,
-                                 trade.created.strftime(STAMP), when.strftime(STAMP),
-                                 f"-{amount:.2f}", f"-{amount:.2f}", request_no))
+                writer.writerow(
+                    (
+                        trade.trade_no,
+                        trade.reference,
+                        "退款",
+                        trade.subject,
+                        trade.created.strftime(STAMP),
+                        when.strftime(STAMP),
+                        f"-{amount:.2f}",
+                        f"-{amount:.2f}",
+                        request_no,
+                    )
+                )
     out.write("#-----------------------------------------业务明细列表结束---------\n")
     buffer = io.BytesIO()
     stem = f"{keys.ALIPAY_APP_ID}_{day:%Y%m%d}"
@@ -270,11 +311,22 @@ def pay(token: str) -> ResponseReturnValue:
         trade.trade_no = f"{trade.paid_at:%Y%m%d}2200{secrets.randbelow(10**12):012d}"
     notify(trade)
     if not trade.return_url:
-        return render_template("payments/emulator_pay.html", trade=trade, gateway="Alipay",
-                               brand="支付宝", scan_url=request.url, action="")
-    params = {"out_trade_no": trade.reference, "trade_no": trade.trade_no,
-              "total_amount": f"{trade.amount:.2f}", "app_id": keys.ALIPAY_APP_ID,
-              "method": "alipay.trade.page.pay.return", "sign_type": "RSA2"}
+        return render_template(
+            "payments/emulator_pay.html",
+            trade=trade,
+            gateway="Alipay",
+            brand="支付宝",
+            scan_url=request.url,
+            action="",
+        )
+    params = {
+        "out_trade_no": trade.reference,
+        "trade_no": trade.trade_no,
+        "total_amount": f"{trade.amount:.2f}",
+        "app_id": keys.ALIPAY_APP_ID,
+        "method": "alipay.trade.page.pay.return",
+        "sign_type": "RSA2",
+    }
     params["sign"] = sign(canonical(params, ("sign", "sign_type")))
     joiner = "&" if "?" in trade.return_url else "?"
     return redirect(trade.return_url + joiner + urlencode(params))

@@ -79,7 +79,9 @@ def state(name: str) -> EmulatorState:
 
 
 def deliver(
-    delivery: Delivery, accepted: Callable[[requests.Response], bool], attempts: int = 4,
+    delivery: Delivery,
+    accepted: Callable[[requests.Response], bool],
+    attempts: int = 4,
     delay_s: float = 0.0,
 ) -> bool:
     """POST like a gateway: asynchronously, retried until the merchant acknowledges."""

@@ -86,8 +86,12 @@ def encrypt(plain: str, associated: str) -> dict[str, str]:
     cipher = AESGCM(_keys().wechat_apiv3_key.encode()).encrypt(
         nonce.encode(), plain.encode(), associated.encode()
     )
-    return {"algorithm": "AEAD_AES_256_GCM", "nonce": nonce, "associated_data": associated,
-            "ciphertext": base64.b64encode(cipher).decode()}
+    return {
+        "algorithm": "AEAD_AES_256_GCM",
+        "nonce": nonce,
+        "associated_data": associated,
+        "ciphertext": base64.b64encode(cipher).decode(),
+    }
 
 
 @bp.before_request
@@ -111,8 +115,12 @@ def check_authorization() -> ResponseReturnValue | None:
     message = f"{request.method}\n{path}\n{stamp}\n{fields.get('nonce_str', '')}\n{body}\n"
     key: Any = serialization.load_pem_public_key(_keys().wechat_merchant_public.encode())
     try:
-        key.verify(base64.b64decode(fields.get("signature", "")), message.encode(),
-                   padding.PKCS1v15(), hashes.SHA256())
+        key.verify(
+            base64.b64decode(fields.get("signature", "")),
+            message.encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
     except (InvalidSignature, ValueError):
         return _error(401, "SIGN_ERROR", "signature verification failed")
     return None
@@ -150,8 +158,11 @@ def native() -> ResponseReturnValue:
         elif trade.amount != amount:
             return _error(400, "INVALID_REQUEST", "out_trade_no used with another amount")
         elif trade.status != "waiting":
-            return _error(400, "ORDERPAID" if trade.status == "paid" else "ORDER_CLOSED",
-                          "trade is not waiting for payment")
+            return _error(
+                400,
+                "ORDERPAID" if trade.status == "paid" else "ORDER_CLOSED",
+                "trade is not waiting for payment",
+            )
     return _json({"code_url": f"{request.host_url.rstrip('/')}{PREFIX}/scan/{trade.token}"})
 
 
@@ -223,22 +234,49 @@ def refund() -> ResponseReturnValue:
     })  # fmt: skip
 
 
-BILL_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,"
-               "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,"
-               "商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
-               "手续费,费率,订单金额,申请退款金额,费率备注")
+BILL_HEADER = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,"
+    "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,"
+    "商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
+    "手续费,费率,订单金额,申请退款金额,费率备注"
+)
 
 
 def bill_text(emulator: EmulatorState, day: date) -> str:
     lines = [BILL_HEADER]
 
-    def row(when: datetime, trade: Trade, status: str, settled: str, refund_no: str,
-            refunded: str) -> str:
-        values = (when.strftime("%Y-%m-%d %H:%M:%S"), keys.WECHAT_APP_ID, keys.WECHAT_MCH_ID, "0",
-                  "", trade.trade_no, trade.reference, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "NATIVE",
-                  status, "OTHERS", "CNY", settled, "0.00", "", refund_no, refunded, "0.00", "",
-                  "SUCCESS" if refund_no else "", trade.subject, "", "0.00000", "0.60%",
-                  f"{trade.amount:.2f}", refunded, "")
+    def row(
+        when: datetime, trade: Trade, status: str, settled: str, refund_no: str, refunded: str
+    ) -> str:
+        values = (
+            when.strftime("%Y-%m-%d %H:%M:%S"),
+            keys.WECHAT_APP_ID,
+            keys.WECHAT_MCH_ID,
+            "0",
+            "",
+            trade.trade_no,
+            trade.reference,
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "NATIVE",
+            status,
+            "OTHERS",
+            "CNY",
+            settled,
+            "0.00",
+            "",
+            refund_no,
+            refunded,
+            "0.00",
+            "",
+            "SUCCESS" if refund_no else "",
+            trade.subject,
+            "",
+            "0.00000",
+            "0.60%",
+            f"{trade.amount:.2f}",
+            refunded,
+            "",
+        )
         return ",".join(f"`{v}" for v in values)
 
     for trade in list(emulator.trades.values()):
@@ -247,8 +285,10 @@ def bill_text(emulator: EmulatorState, day: date) -> str:
         for refund_no, (amount, when) in trade.refunds.items():
             if bill_day(when) == day.isoformat():
                 lines.append(row(when, trade, "REFUND", "0.00", refund_no, f"{amount:.2f}"))
-    lines.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,"
-                 "订单总金额,申请退款总金额")
+    lines.append(
+        "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,"
+        "订单总金额,申请退款总金额"
+    )
     lines.append(f"`{len(lines) - 2},`0.00,`0.00,`0.00,`0.00000,`0.00,`0.00")
     return "\n".join(lines) + "\n"
 
@@ -283,8 +323,14 @@ def scan(token: str) -> ResponseReturnValue:
     trade = state(NAME).by_token(token)
     if trade is None:
         abort(404)
-    return render_template("payments/emulator_pay.html", trade=trade, gateway="WeChat Pay",
-                           brand="微信支付", scan_url=request.url, action=f"{PREFIX}/scan/{token}")
+    return render_template(
+        "payments/emulator_pay.html",
+        trade=trade,
+        gateway="WeChat Pay",
+        brand="微信支付",
+        scan_url=request.url,
+        action=f"{PREFIX}/scan/{token}",
+    )
 
 
 @bp.post("/scan/<token>")

@@ -115,9 +115,7 @@ def set_clock() -> Response:
     state.signatures_follow_clock = bool(data.get("signatures", follow))
     if state.clock_file is not None:  # a storefront in development follows it
         clock.write_offset(state.clock_file, state.clock_offset_s)
-    return respond(
-        {"offset_s": state.clock_offset_s, "signatures": state.signatures_follow_clock}
-    )
+    return respond({"offset_s": state.clock_offset_s, "signatures": state.signatures_follow_clock})
 
 
 @bp.route("/lifecycle", methods=["GET", "POST"])

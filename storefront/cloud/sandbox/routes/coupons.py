@@ -86,14 +86,20 @@ def create_partner_coupons() -> Response:
             customer = s.get(Account, str(customer_id))
             if customer is None or customer.parent_id != partner.domain_id:
                 errors.append(
-                    {"id": customer_id, "error_code": "CBC.0156",
-                     "error_msg": "The customer is not associated with the partner."}
+                    {
+                        "id": customer_id,
+                        "error_code": "CBC.0156",
+                        "error_msg": "The customer is not associated with the partner.",
+                    }
                 )
                 continue
             if quota.remaining < face_value:
                 errors.append(
-                    {"id": customer_id, "error_code": "CBC.99003652",
-                     "error_msg": "The coupon quota is insufficient."}
+                    {
+                        "id": customer_id,
+                        "error_code": "CBC.99003652",
+                        "error_msg": "The coupon quota is insufficient.",
+                    }
                 )
                 continue
             quota.remaining -= face_value

@@ -55,9 +55,7 @@ def create_login_token() -> Response:
         if issued.expires_at <= now:
             raise ApiError(401, "IAM.0003", "The security token has expired.")
         if not issued.session_user:
-            raise _invalid(
-                "A security token obtained through an agency needs session_user.name."
-            )
+            raise _invalid("A security token obtained through an agency needs session_user.name.")
         account = s.get(Account, issued.domain_id)
         if account is None:
             raise ApiError(401, "IAM.0001", "The security token is invalid.")
