@@ -1,7 +1,8 @@
 """The one place where a resource's renewal events happen: its reminder before expiry
 (``resource.expiring``), its renewal (``resource.renewed``), auto-renew needing money and its
 unsubscription. Each mails the customer (once per event and key, after commit, in the
-customer's language); a webhook sender (or an in-app notification) hooks in here.
+customer's language, with an in-app notification); the first two also go to the store's
+webhooks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from storefront import mail
 from storefront.billing.models import Order, Resource
+from storefront.webhooks import emit, payloads
 
 mail.register_customer_events(
     {
@@ -72,11 +74,12 @@ def _name(resource: Resource) -> str:
 
 def resource_expiring(resource: Resource, days: int, expires_at: datetime) -> None:
     """``resource.expiring``: the reminder ``days`` before ``expires_at`` (once each)."""
+    key = f"{resource.id}:{expires_at:%Y%m%d%H%M}:{days}"
     mail.queue_customer_mail(
-        "resource_expiring", f"{resource.id}:{expires_at:%Y%m%d%H%M}:{days}",
-        resource.customer_id, resource.store_id,
+        "resource_expiring", key, resource.customer_id, resource.store_id,
         resource=_name(resource), days=days, date=_day(expires_at),
     )  # fmt: skip
+    emit("resource.expiring", resource.store_id, payloads.resource(resource, days=days), key)
 
 
 def resource_renewed(resource: Resource, order: Order) -> None:
@@ -86,6 +89,8 @@ def resource_renewed(resource: Resource, order: Order) -> None:
         resource=_name(resource), amount=order.total, currency=order.currency,
         date=_day(resource.expires_at),
     )  # fmt: skip
+    data = payloads.resource(resource, order_id=order.id, amount=f"{order.total:.2f}")
+    emit("resource.renewed", resource.store_id, data, key=f"order:{order.id}")
 
 
 def auto_renew_short(

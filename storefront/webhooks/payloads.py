@@ -66,3 +66,23 @@ def ticket(ticket: Any, message: Any) -> dict[str, Any]:
         },
         "message": {"id": message.id, "body": message.body, "author_name": message.author_name},
     }
+
+
+def resource(resource: Any, **extra: Any) -> dict[str, Any]:
+    """``resource.expiring`` / ``resource.renewed``: ``{resource: {id, customer_id, name,
+    product, spec, region, status, expires_at}, …extra}`` (``days`` before expiry, or the
+    renewal's ``order_id`` and ``amount``)."""
+    expires = resource.expires_at
+    return {
+        "resource": {
+            "id": resource.id,
+            "customer_id": resource.customer_id,
+            "name": resource.name,
+            "product": resource.product_code,
+            "spec": resource.spec_code,
+            "region": resource.region_code,
+            "status": str(resource.status),
+            "expires_at": expires.isoformat() if expires else None,
+        },
+        **extra,
+    }

@@ -215,3 +215,47 @@ def test_a_staff_reply_on_a_ticket_is_sent_an_internal_note_is_not(
         ("ticket.replied", "Looking into it.")
     ]
     assert events[0]["data"]["ticket"]["id"] == ticket["id"]
+
+
+def test_a_reminder_and_a_renewal_are_sent_as_resource_events(
+    app: Flask,
+    receiver: Receiver,
+    local_targets: None,
+    add_endpoint: Callable[..., tuple[int, str]],
+    buyer: Any,
+    bought: Callable[..., list[dict[str, Any]]],
+) -> None:
+    """The renewals area's one place for its events (``renewals.events``) tells the store's
+    endpoints too: ``resource.expiring`` once per reminder, ``resource.renewed`` per renewal."""
+    from storefront.billing.models import Order, Resource
+    from storefront.renewals import events
+
+    made = bought(buyer)[0]
+    _, secret = add_endpoint(receiver.url, ["resource.expiring", "resource.renewed"])
+    with app.app_context():
+        resource = db.session.get(Resource, made["id"])
+        assert resource is not None
+        expires = resource.expires_at = (utcnow() + timedelta(days=7)).replace(microsecond=0)
+        events.resource_expiring(resource, 7, expires)
+        events.resource_expiring(resource, 7, expires)  # the scan again: the same reminder
+        db.session.commit()
+    drain(app)
+    assert len(receiver.requests) == 1
+    got = json.loads(receiver.requests[0].body)
+    assert verify(receiver.requests[0].headers[HEADER], secret, receiver.requests[0].body)
+    assert got["type"] == "resource.expiring" and got["data"]["days"] == 7
+    assert got["data"]["resource"]["id"] == made["id"]
+    assert got["data"]["resource"]["expires_at"].startswith(expires.date().isoformat())
+
+    with app.app_context():
+        resource = db.session.get(Resource, made["id"])
+        order = db.session.scalars(select(Order)).one()
+        assert resource is not None
+        events.resource_renewed(resource, order)  # as a renewal order's activation calls it
+        db.session.commit()
+        order_id, total = order.id, f"{order.total:.2f}"
+    drain(app)
+    assert len(receiver.requests) == 2
+    renewed = json.loads(receiver.requests[1].body)
+    assert renewed["type"] == "resource.renewed"
+    assert renewed["data"]["order_id"] == order_id and renewed["data"]["amount"] == total
