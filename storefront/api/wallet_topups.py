@@ -93,9 +93,15 @@ def create_topup() -> ResponseReturnValue:
             "Bad Idempotency-Key header.",
             {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"},
         )
-    found = services.start(api_customer(), str(body["amount"]), key, str(method))
-    db.session.commit()
-    services.open_charge(found)
+    try:  # the adapter itself may reach the gateway (WeChat Pay's certificates)
+        found = services.start(api_customer(), str(body["amount"]), key, str(method))
+        db.session.commit()
+        services.open_charge(found)
+    except gateways.GatewayError:
+        db.session.rollback()
+        raise ApiError(
+            502, "gateway_unavailable", "The payment service did not answer. Try again later."
+        ) from None
     db.session.commit()
     return jsonify(_topup_json(found)), 201
 

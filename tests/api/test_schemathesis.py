@@ -3,13 +3,14 @@ keeps working (``bench/schemathesis_api.py``; CI runs 5,000 cases as a step of i
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from bench.fuzz_api import build_app, prepare
-from bench.schemathesis_api import run
+from bench.schemathesis_api import LiveApp, run
 from storefront.api.openapi_doc import METHODS, build_document
 from tests.conftest import dispose
 
@@ -19,7 +20,12 @@ CASES = 120
 @pytest.fixture(scope="module")
 def st_app(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> Any:
     app = build_app(tmp_path_factory.mktemp("schemathesis"), sandbox.url)
+    # the payment emulators live in the app: serve it so the adapters reach them (else a
+    # top-up answers 502 gateway_unavailable, a 5xx schemathesis counts as a failure)
+    emulators = LiveApp(app)
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], public_url=emulators.url)
     yield app, prepare(app)
+    emulators.stop()
     dispose(app)
 
 
