@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import sys
 import tempfile
@@ -152,6 +153,9 @@ def run(
 
     report = Report()
     live = LiveApp(app)
+    # the payment emulators live in the app: the gateway adapters reach them at the public
+    # URL, which must be where the app is served (else a top-up answers 502)
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], public_url=live.url)
     started = time.monotonic()
     try:
         schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/openapi.json")
