@@ -10,8 +10,6 @@ rebuilding the table (Alembic's batch mode). ``tests/test_migrations_drift.py`` 
 migrations equal from here on.
 """
 
-import warnings
-
 from alembic import op
 
 revision = "0029b_schema_drift"
@@ -25,9 +23,7 @@ FK = "fk_association_settlements_provider_unbound_staff_id_staff"
 def upgrade():
     if op.get_bind().dialect.name != "sqlite":
         return
-    with warnings.catch_warnings(), op.batch_alter_table("association_settlements", recreate="always") as batch:
-        # reflecting the tables it refers to meets SQLite's expression indexes (search)
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
+    with op.batch_alter_table("association_settlements", recreate="always") as batch:
         batch.create_foreign_key(
             FK, "staff", ["provider_unbound_staff_id"], ["id"], ondelete="RESTRICT"
         )
@@ -36,6 +32,5 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name != "sqlite":
         return
-    with warnings.catch_warnings(), op.batch_alter_table("association_settlements", recreate="always") as batch:
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
+    with op.batch_alter_table("association_settlements", recreate="always") as batch:
         batch.drop_constraint(FK, type_="foreignkey")
