@@ -1,4 +1,4 @@
-""""At expiry: switch to pay-per-use" (#18): a prepaid resource's choice (off by default, never
+"""At expiry, switch to pay-per-use (#18): a prepaid resource's choice (off by default, never
 together with auto-renew), carried out by the hourly renewals scan.
 
 * Within :data:`SWITCH_LEAD` before expiry the scan asks the provider (customer credentials,
@@ -99,11 +99,19 @@ def set_expiry_policy(customer: Customer, resource_id: int, at_expiry: Any) -> A
     if at_expiry == "pay_per_use":
         pricing.check_renewable(resource, in_flight_ok=True)
         if row is not None and row.enabled:
-            raise ExpiryConflict(_("Turn auto-renew off first: a resource is either renewed "
-                                   "automatically or switched to pay-per-use at expiry."))
+            raise ExpiryConflict(
+                _(
+                    "Turn auto-renew off first: a resource is either renewed "
+                    "automatically or switched to pay-per-use at expiry."
+                )
+            )
     if row is not None and row.expiry_state == "set" and row.at_expiry != at_expiry:
-        raise ExpiryConflict(_("The switch to pay-per-use is already arranged at the cloud "
-                               "provider for this expiry."))
+        raise ExpiryConflict(
+            _(
+                "The switch to pay-per-use is already arranged at the cloud "
+                "provider for this expiry."
+            )
+        )
     if row is None:
         row = AutoRenewal(store_id=customer.store_id, resource_id=resource.id,
                           customer_id=customer.id, enabled=False)  # fmt: skip
@@ -144,8 +152,9 @@ def scan_store(store_id: int, now: datetime, switched: list[int], refused: list[
     """One store's pay-per-use choices: ask the provider shortly before expiry; switch the
     resources whose expiry passed. Commits per resource."""
     rows = db.session.scalars(
-        in_store(select(AutoRenewal).where(AutoRenewal.at_expiry == "pay_per_use"), store_id)
-        .order_by(AutoRenewal.id)
+        in_store(
+            select(AutoRenewal).where(AutoRenewal.at_expiry == "pay_per_use"), store_id
+        ).order_by(AutoRenewal.id)
     ).all()
     for choice in rows:
         resource = db.session.get(Resource, choice.resource_id)

@@ -1,4 +1,4 @@
-""""At expiry: switch to pay-per-use" (#18) with the clock moved (the sandbox's and the
+"""At expiry, switch to pay-per-use (#18) with the clock moved (the sandbox's and the
 storefront's together): a monthly server with the choice on is switched at the provider on its
 last day, is on demand here at the store's hourly price from expiry on, and an hour later the
 usage billing has charged the wallet that price; with the choice off nothing changes; it never
@@ -18,7 +18,7 @@ from storefront.extensions import cloud_provider
 from tests.billing.test_customer_mails import subjects
 from tests.renewals.conftest import Owned, _csrf, balance, customer_client, ledger_ok, token
 from tests.renewals.test_lifecycle import HOUR, _at, _expiry, _scan, _shown, _sync
-from tests.shop import quote_total
+from tests.shop import drain, quote_total
 
 
 def _on_demand_at_provider(app: Flask, owned: Owned) -> bool:
@@ -114,6 +114,8 @@ def test_pay_per_use_at_expiry_is_billed_by_the_hour(
     assert report.records == 1, report
     assert balance(app, owned.customer) == wallet - hourly
     ledger_ok(app)
+    audited = _audited(app, owned)
+    assert "renewal.expiry_policy" in audited and "renewal.pay_per_use" in audited
 
 
 def test_without_the_choice_nothing_changes(
@@ -132,9 +134,7 @@ def test_without_the_choice_nothing_changes(
     assert shown["billing_mode"] == "monthly" and shown["status"] == "expired"
 
 
-def test_page_shows_and_saves_the_choice_in_english_and_chinese(
-    app: Flask, owned: Owned
-) -> None:
+def test_page_shows_and_saves_the_choice_in_english_and_chinese(app: Flask, owned: Owned) -> None:
     browser = customer_client(app, owned)
     page = browser.get(f"/resources/{owned.id}").get_data(as_text=True)
     assert 'data-at-expiry="expire"' in page and "Switch to pay-per-use" in page
@@ -155,3 +155,48 @@ def test_page_shows_and_saves_the_choice_in_english_and_chinese(
         follow_redirects=True,
     ).get_data(as_text=True)
     assert 'data-enabled="no"' in refused
+
+
+def test_a_refusal_is_shown_mailed_and_the_resource_just_expires(
+    app: Flask, client: Any, owned: Owned, time_travel: Callable[[timedelta], None],
+    mail_dir: Path,
+) -> None:  # fmt: skip
+    """The provider refuses once the grace period began (CBC.99003610): here the scan is late
+    (run for an hour before expiry while the provider's clock is already past it)."""
+    url = f"/api/v1/resources/{owned.id}"
+    _sync(app)
+    first = _expiry(client, owned)
+    on = client.put(f"{url}/expiry-policy", json={"at_expiry": "pay_per_use"},
+                    headers=owned.headers)  # fmt: skip
+    assert on.status_code == 200
+    time_travel(_at(first + 2 * HOUR))
+    owned.headers = token(client, owned.customer)
+    _prices_fresh(app)
+    _sync(app)
+    with app.app_context():
+        from storefront.renewals.jobs import scan_all
+
+        report = scan_all(first - HOUR)
+    assert report.ppu_refused == [owned.id]
+    drain(app)
+    name, email = owned.resource["name"], owned.customer.email
+    assert f"{name} cannot switch to pay-per-use" in subjects(mail_dir, email)
+    shown = _shown(client, owned)
+    assert shown["billing_mode"] == "monthly" and shown["status"] == "expired"
+    assert not _on_demand_at_provider(app, owned)
+    page = customer_client(app, owned).get(f"/resources/{owned.id}").get_data(as_text=True)
+    assert 'id="expiry-policy-refused"' in page and 'data-state="refused"' in page
+    assert "renewal.pay_per_use_refused" in _audited(app, owned)
+
+
+def _audited(app: Flask, owned: Owned) -> list[str]:
+    with app.app_context():
+        from sqlalchemy import select
+
+        from storefront.backoffice.models import AuditEntry
+        from storefront.extensions import db
+
+        return list(db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.customer_id == owned.customer.id)
+            .execution_options(all_stores=True)
+        ))  # fmt: skip
