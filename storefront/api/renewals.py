@@ -1,5 +1,6 @@
 """Keeping a resource (#18): ``GET /api/v1/resources/<id>/renewal-price``,
-``POST …/renew``, ``PUT …/auto-renew``, ``GET …/unsubscribe-quote``, ``POST …/unsubscribe``."""
+``POST …/renew``, ``PUT …/auto-renew``, ``PUT …/expiry-policy``, ``GET …/unsubscribe-quote``,
+``POST …/unsubscribe``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.billing import _idempotency_key, _json_object
 from storefront.extensions import db
-from storefront.renewals import pricing, services, unsubscribe
+from storefront.renewals import expiry, pricing, services, unsubscribe
 
 
 @bp.get("/resources/<id:resource_id>/renewal-price")
@@ -48,6 +49,15 @@ def auto_renew(resource_id: int) -> ResponseReturnValue:
     )
     db.session.commit()
     return jsonify(auto_renew=services.auto_renew_json(row))
+
+
+@bp.put("/resources/<id:resource_id>/expiry-policy")
+@require_customer_token
+def expiry_policy(resource_id: int) -> ResponseReturnValue:
+    customer = api_customer()
+    row = expiry.set_expiry_policy(customer, resource_id, _json_object().get("at_expiry"))
+    db.session.commit()
+    return jsonify(expiry_policy=expiry.expiry_json(row))
 
 
 @bp.get("/resources/<id:resource_id>/unsubscribe-quote")

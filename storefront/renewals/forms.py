@@ -31,6 +31,15 @@ class AutoRenewForm(FlaskForm):
     term = SelectField(_l("Each time for"), choices=term_choices, validate_choice=True)
 
 
+def expiry_choices() -> list[tuple[str, Any]]:
+    return [("expire", _l("Let it expire")),
+            ("pay_per_use", _l("Switch to pay-per-use (charged by the hour)"))]  # fmt: skip
+
+
+class ExpiryPolicyForm(FlaskForm):
+    at_expiry = SelectField(_l("At expiry"), choices=expiry_choices, validate_choice=True)
+
+
 class UnsubscribeForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(), Length(max=64)])
 

@@ -68,6 +68,13 @@ class AutoRenewal(StoreScoped, Model):
     last_note: Mapped[str] = mapped_column(String(500), default="")
     last_order_id: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # at expiry: "expire" (default) or "pay_per_use" (never with ``enabled``; #18). The scan
+    # asks the provider shortly before expiry (``expiry_state`` "set", ``switch_at`` the expiry
+    # it was set for), then turns the resource on-demand here ("switched"); or "refused".
+    at_expiry: Mapped[str] = mapped_column(String(12), default="expire", server_default="expire")
+    expiry_state: Mapped[str | None] = mapped_column(String(12))
+    expiry_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    switch_at: Mapped[datetime | None]
 
 
 class UnsubscribeStatus(enum.StrEnum):

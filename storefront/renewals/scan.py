@@ -1,6 +1,7 @@
 """The hourly renewal scan, store by store: reminders before expiry (the store's days, once
 each), auto-renew from the wallet the store's N days before expiry (retried daily until
-expiry, with a top-up request mailed when the wallet is short)."""
+expiry, with a top-up request mailed when the wallet is short); pay-per-use at expiry
+(:mod:`storefront.renewals.expiry`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from storefront.billing.errors import InsufficientBalance
 from storefront.billing.models import Resource, ResourceStatus
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.renewals import events, pricing
+from storefront.renewals import events, expiry, pricing
 from storefront.renewals.models import AutoRenewal, AutoRenewResult
 from storefront.renewals.services import renew, renewal_settings
 from storefront.stores.models import Store
@@ -33,6 +34,8 @@ class ScanReport:
     renewed: list[int] = field(default_factory=list)
     short: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    switched: list[int] = field(default_factory=list)  # to pay-per-use at expiry
+    ppu_refused: list[int] = field(default_factory=list)
 
 
 def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
@@ -74,6 +77,7 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
             events.resource_expiring(row, min(due), row.expires_at)
             db.session.commit()
             report.reminded.append(row.id)
+    expiry.scan_store(store.id, now, report.switched, report.ppu_refused)
 
 
 def _auto_renew(row: Resource, auto: AutoRenewal, now: datetime, report: ScanReport) -> None:

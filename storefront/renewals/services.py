@@ -236,6 +236,11 @@ def set_auto_renew(
     )
     if enabled:
         pricing.check_renewable(resource, in_flight_ok=True)
+        if row is not None and row.at_expiry == "pay_per_use":
+            from storefront.renewals.expiry import ExpiryConflict
+
+            raise ExpiryConflict(_("Turn off the switch to pay-per-use at expiry first: a "
+                                   "resource is either renewed automatically or switched."))
     if row is None:
         row = AutoRenewal(
             store_id=customer.store_id, resource_id=resource.id, customer_id=customer.id

@@ -1,6 +1,7 @@
 """Customers' renewal pages: ``/resources/<id>/renew`` (choose a term, see the price and the
 new expiry, pay from the wallet), ``/resources/<id>/unsubscribe`` (see the refund, confirm),
-``POST /resources/<id>/auto-renew``; and the panel the resource page includes
+``POST /resources/<id>/auto-renew``, ``POST /resources/<id>/expiry-policy``; and the panel
+the resource page includes
 (``templates/renewals/_resource_panel.html``, data from :func:`panel`)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from storefront.billing.models import Order, Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.renewals import forms, pricing, services, unsubscribe
+from storefront.renewals import expiry, forms, pricing, services, unsubscribe
 from storefront.renewals.models import Unsubscription
 from storefront.servers import live
 from storefront.stores.tenancy import in_store
@@ -84,6 +85,8 @@ def panel(resource: Resource) -> dict[str, Any]:
         "released_at": frozen_at + timedelta(days=RETENTION_DAYS) if frozen_at else None,
         "auto": services.auto_renew_json(services.auto_renewal(resource)),
         "auto_form": _auto_form(resource),
+        "expiry": expiry.expiry_json(services.auto_renewal(resource)),
+        "expiry_form": _expiry_form(resource),
         "unsubscription": gone,
         "in_flight": flight,
         "can_renew": open_ and flight is None,
@@ -96,6 +99,12 @@ def _auto_form(resource: Resource) -> forms.AutoRenewForm:
     form = forms.AutoRenewForm(prefix="auto", formdata=None)
     form.enabled.data = bool(auto and auto.enabled)
     form.term.data = f"{auto.period_type}:{auto.period}" if auto else "month:1"
+    return form
+
+
+def _expiry_form(resource: Resource) -> forms.ExpiryPolicyForm:
+    form = forms.ExpiryPolicyForm(prefix="expiry", formdata=None)
+    form.at_expiry.data = expiry.expiry_json(services.auto_renewal(resource))["at_expiry"]
     return form
 
 
@@ -193,6 +202,28 @@ def auto_renew(resource_id: int) -> ResponseReturnValue:
         else:
             flash(_("Auto-renew is on.") if form.enabled.data else _("Auto-renew is off."),
                   "success")  # fmt: skip
+    else:
+        flash(_("Please check the form."), "danger")
+    return _back(resource_id)
+
+
+@bp.post("/resources/<id:resource_id>/expiry-policy")
+def expiry_policy(resource_id: int) -> ResponseReturnValue:
+    customer = _customer()
+    if customer is None:
+        return _login()
+    form = forms.ExpiryPolicyForm(prefix="expiry")
+    if form.validate_on_submit():
+        try:
+            expiry.set_expiry_policy(customer, resource_id, form.at_expiry.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            flash(_("It switches to pay-per-use at expiry.")
+                  if form.at_expiry.data == "pay_per_use" else _("It expires at the end of its "
+                                                                  "term."), "success")  # fmt: skip
     else:
         flash(_("Please check the form."), "danger")
     return _back(resource_id)
