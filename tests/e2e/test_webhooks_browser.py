@@ -32,6 +32,7 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
 
+    page.locator("#staff-nav").get_by_role("button", name="Settings").click()  # its menu
     page.get_by_role("link", name="Webhooks").first.click()
     assert page.locator("#webhooks-empty").is_visible()
     shot(page, "empty")
