@@ -102,7 +102,10 @@ def test_matrix(
         assert "/admin/login" not in resp.headers.get("Location", "")
 
 
-def test_solution_provider_mode_hides_resellers(make_app: Any, _migrated: None) -> None:
+def test_solution_provider_mode_hides_resellers(
+    make_app: Any, _migrated: None, default_store: Any
+) -> None:
+    """With the default store there (else every page is "no store configured")."""
     from tests.conftest import dispose
 
     app = make_app(STOREFRONT_PLATFORM_MODE="solution_provider")
