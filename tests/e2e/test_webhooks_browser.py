@@ -34,7 +34,8 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
 
     page.locator("#staff-nav").get_by_role("button", name="Settings").click()  # its menu
     page.get_by_role("link", name="Webhooks").first.click()
-    assert page.locator("#webhooks-empty").is_visible()
+    page.wait_for_url("**/admin/webhooks")
+    page.locator("#webhooks-empty").wait_for()
     shot(page, "empty")
     page.locator("#webhook-add").click()
     page.get_by_label("URL").fill(receiver.url)
