@@ -33,8 +33,8 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     page.wait_for_load_state()
 
     page.locator("#staff-nav").get_by_role("button", name="Settings").click()  # its menu
-    page.get_by_role("link", name="Webhooks").first.click()
-    page.wait_for_url("**/admin/webhooks")
+    page.locator("#staff-nav").get_by_role("link", name="Webhooks").click()
+    page.wait_for_url("**/admin/webhooks**")
     page.locator("#webhooks-empty").wait_for()
     shot(page, "empty")
     page.locator("#webhook-add").click()
