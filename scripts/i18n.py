@@ -1,13 +1,20 @@
 """Translation catalogues: one shared (``translations/``) and one per area.
 
-    python scripts/i18n.py extract   # (re)build .pot files and merge them into each locale's .po
+    python scripts/i18n.py extract [AREA ...]  # (re)build .pot files, merge them into each .po
+                                               # (AREA "shared" is the shared catalogue)
     python scripts/i18n.py compile   # .po -> .mo (run by `make`)
-    python scripts/i18n.py check     # exit 1 if any message lacks a Chinese translation
+    python scripts/i18n.py check     # exit 1 if a message lacks a Chinese translation, or if
+                                     # two catalogues translate one message differently
     python scripts/i18n.py fill F    # F: JSON {"English msgid": "中文"}; fills every catalogue
 
 An area's catalogue (``storefront/<area>/translations``) covers ``storefront/<area>/`` and
 ``templates/<area>/``; the shared one covers everything else. Areas translate in their own
 files, so work on one area never conflicts with another's.
+
+At run time the catalogues are merged into one set (the last one wins), so a message must read
+the same in every catalogue that has it: agree on one translation, or, where the meaning really
+differs, give the message a context (``pgettext("ticket status", "Open")`` in Python,
+``{{ pgettext('ticket status', 'Open') }}`` in templates). ``check`` lists every disagreement.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "lazy_ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
 }
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.do"}, "**.txt": {"extensions": "jinja2.ext.do"}}
@@ -74,8 +82,11 @@ def catalogue_dir(area: str | None) -> Path:
     return ROOT / "translations" if area is None else PKG / area / "translations"
 
 
-def extract() -> None:
-    for area in [None, *areas()]:
+def extract(only: list[str] | None = None) -> None:
+    chosen = [None, *areas()]
+    if only:
+        chosen = [a for a in chosen if (a or "shared") in only]
+    for area in chosen:
         folder = catalogue_dir(area)
         pot = build_pot(area)
         with open(folder / "messages.pot", "wb") as fh:
@@ -96,22 +107,50 @@ def extract() -> None:
 
 
 def compile_all() -> None:
-    for po_path in [
-        *ROOT.glob("translations/*/LC_MESSAGES/*.po"),
-        *PKG.glob("*/translations/*/LC_MESSAGES/*.po"),
-    ]:
+    for po_path in po_files():
         with open(po_path, "rb") as fh:
             catalog = read_po(fh)
         with open(po_path.with_suffix(".mo"), "wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
 
 
+def po_files() -> list[Path]:
+    return sorted(
+        [
+            *ROOT.glob("translations/*/LC_MESSAGES/*.po"),
+            *PKG.glob("*/translations/*/LC_MESSAGES/*.po"),
+        ]
+    )
+
+
+def conflicts() -> list[str]:
+    """One line per message (context and msgid) that two catalogues of a locale translate
+    differently: the merged set would show one area's wording in another area's pages."""
+    seen: dict[tuple[str, str | None, object], dict[object, list[str]]] = {}
+    for po_path in po_files():
+        with open(po_path, "rb") as fh:
+            catalog = read_po(fh)
+        parts = po_path.relative_to(ROOT).parts
+        owner = "shared" if parts[0] == "translations" else parts[1]
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            key = (str(catalog.locale), message.context, message.id)
+            seen.setdefault(key, {}).setdefault(message.string, []).append(owner)
+    lines = []
+    for (locale, context, msgid), versions in sorted(seen.items(), key=str):
+        if len(versions) > 1:
+            where = "; ".join(
+                f"{text!r} in {', '.join(owners)}" for text, owners in versions.items()
+            )
+            label = f"{context}|{msgid!r}" if context else repr(msgid)
+            lines.append(f"{locale} {label}: {where}")
+    return lines
+
+
 def check() -> int:
     missing = 0
-    for po_path in [
-        *ROOT.glob("translations/*/LC_MESSAGES/*.po"),
-        *PKG.glob("*/translations/*/LC_MESSAGES/*.po"),
-    ]:
+    for po_path in po_files():
         with open(po_path, "rb") as fh:
             catalog = read_po(fh)
         for message in catalog:
@@ -121,17 +160,17 @@ def check() -> int:
             if message.fuzzy or not all(strings):
                 missing += 1
                 print(f"{po_path.relative_to(ROOT)}: untranslated {message.id!r}")
-    return 1 if missing else 0
+    clashes = conflicts()
+    for line in clashes:
+        print(f"translated differently: {line}")
+    return 1 if missing or clashes else 0
 
 
 def fill(path: str) -> None:
     import json
 
     table: dict[str, str] = json.loads(Path(path).read_text(encoding="utf-8"))
-    for po_path in [
-        *ROOT.glob("translations/*/LC_MESSAGES/*.po"),
-        *PKG.glob("*/translations/*/LC_MESSAGES/*.po"),
-    ]:
+    for po_path in po_files():
         with open(po_path, "rb") as fh:
             catalog = read_po(fh)
         changed = False
@@ -149,7 +188,7 @@ def fill(path: str) -> None:
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "extract":
-        extract()
+        extract(sys.argv[2:])
     elif command == "compile":
         compile_all()
     elif command == "fill" and len(sys.argv) > 2:

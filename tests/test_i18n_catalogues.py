@@ -31,3 +31,17 @@ def test_catalogues_cover_the_source() -> None:
             shipped = {m.id for m in read_po(fh) if m.id}
         wanted = {m.id for m in i18n.build_pot(area) if m.id}
         assert wanted <= shipped, f"{folder}: run scripts/i18n.py extract: {wanted - shipped}"
+
+
+def test_no_message_is_translated_differently_by_two_catalogues() -> None:
+    """The catalogues merge into one set at run time (the last one wins): a message two areas
+    translate differently would show one area's wording in the other's pages. Where the meaning
+    really differs the message carries a context (``pgettext``)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import i18n  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+
+    clashes = i18n.conflicts()
+    assert not clashes, "translated differently:\n" + "\n".join(clashes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -107,5 +108,7 @@ class DomainForm(FlaskForm):
 
 
 class TextForm(FlaskForm):
-    key = StringField(_l("Text"), validators=[DataRequired(), Length(max=40)])
+    key = StringField(
+        lazy_pgettext("site text", "Text"), validators=[DataRequired(), Length(max=40)]
+    )
     body = TextAreaField(_l("Content"), validators=[Optional(), Length(max=4000)])

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from storefront.accounts.models import Staff
@@ -84,7 +85,9 @@ def add_certification(
     proof_file = proof_type = None
     if proof:
         if len(proof) > MAX_PROOF_BYTES:
-            raise PartnersError(_l("The proof file is larger than 5 MB."), "proof")
+            raise PartnersError(
+                lazy_pgettext("certification", "The proof file is larger than 5 MB."), "proof"
+            )
         found = sniff(proof[:16])
         if found is None:
             raise PartnersError(_l("Upload the proof as PDF, PNG or JPEG."), "proof")

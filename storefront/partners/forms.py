@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -171,7 +172,9 @@ class CertificationForm(FlaskForm):
     staff_id = ChoiceField(_l("Staff member"), coerce=int)
     kind = ChoiceField(_l("Certification"))
     track = StringField(_l("Track"), validators=[Optional(), at_most(80)])
-    number = StringField(_l("Number"), validators=[required(), at_most(64)])
+    number = StringField(
+        lazy_pgettext("certification", "Number"), validators=[required(), at_most(64)]
+    )
     issued_on = _date(_l("Issued"))
     expires_on = _date(_l("Expires"), optional=True)
     proof = FileField(

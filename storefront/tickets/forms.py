@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -15,18 +16,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from storefront.tickets.models import Category, Priority, Status
 
 CATEGORY_LABELS = {
-    Category.BILLING: _l("Billing"),
+    Category.BILLING: lazy_pgettext("ticket category", "Billing"),
     Category.TECHNICAL: _l("Technical"),
     Category.ACCOUNT: _l("Account"),
     Category.REALNAME: _l("Real-name verification"),
     Category.OTHER: _l("Other"),
 }
 STATUS_LABELS = {
-    Status.OPEN: _l("Open"),
+    Status.OPEN: lazy_pgettext("ticket status", "Open"),
     Status.WAITING_CUSTOMER: _l("Waiting on the customer"),
     Status.WAITING_PROVIDER: _l("Waiting on the provider"),
     Status.RESOLVED: _l("Resolved"),
-    Status.CLOSED: _l("Closed"),
+    Status.CLOSED: lazy_pgettext("ticket status", "Closed"),
 }
 PRIORITY_LABELS = {
     Priority.LOW: _l("Low"),

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -285,5 +285,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda v: str(PRIORITY_LABELS.get(v, v)), "ticket_priority")
     add_nav(
         app,
-        NavItem("tickets.index", _l("Support"), section="account", order=44, visible=_is_customer),
+        NavItem(
+            "tickets.index",
+            lazy_pgettext("menu", "Support"),
+            section="account",
+            order=44,
+            visible=_is_customer,
+        ),
     )
