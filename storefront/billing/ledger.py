@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from storefront.billing import events
 from storefront.billing.errors import InsufficientBalance, InvalidAmount, UnbalancedTransaction
 from storefront.billing.models import (
     AccountKind,
@@ -33,7 +34,6 @@ from storefront.billing.models import (
     Wallet,
 )
 from storefront.extensions import db
-from storefront.notifications import services as low_balance
 from storefront.sql import insert_ignore
 from storefront.stores.tenancy import in_store
 
@@ -336,7 +336,7 @@ def post(
         if wallet is not None:
             before, wallet.balance = wallet.balance, quantize(wallet.balance + leg.amount)
             balance_after = wallet.balance
-            low_balance.balance_moved(store_id, wallet, before, txn.id)
+            events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn.id)
         db.session.add(
             Posting(
                 store_id=store_id,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer
-from storefront.billing import checkout, ledger, services, vouchers, worker
+from storefront.billing import checkout, events, ledger, services, vouchers, worker
 from storefront.billing.errors import (
     AccountFrozen,
     AccountInactive,
@@ -50,7 +50,6 @@ from storefront.catalog.models import Quote
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import in_store
-from storefront.webhooks import emit, payloads
 
 ORDER_SCOPE = "orders.create"
 MAX_PAGE = 100
@@ -243,7 +242,7 @@ def _mark_paid(customer: Customer, order: Order, moment: datetime) -> None:
         "order_placed", order.id, customer.id, order.store_id,
         order=order.id, amount=order.total, currency=order.currency,
     )  # fmt: skip
-    emit("order.paid", order.store_id, payloads.order(order), key=f"order:{order.id}")
+    events.order_paid.send(order)
     db.session.flush()
 
 
@@ -347,7 +346,7 @@ def refund_order(order_id: int, reason: str, *, now: datetime | None = None) -> 
         order.id, order.customer_id, order.store_id,
         order=order.id, amount=order.refunded_amount, currency=order.currency,
     )  # fmt: skip
-    emit("order.failed", order.store_id, payloads.order(order), key=f"order:{order.id}")
+    events.order_failed.send(order)
     db.session.flush()
     return order
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer, ProviderLink
-from storefront.billing import orders
+from storefront.billing import events, orders
 from storefront.billing.models import (
     CHARGE_SETTLED,
     CHARGE_SHORTFALL,
@@ -57,7 +57,6 @@ from storefront.cloud.interface import (
 from storefront.extensions import cloud_provider, db
 from storefront.servers import choices
 from storefront.stores.tenancy import in_store
-from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +348,7 @@ def complete(order: Order) -> OrderStatus:
         mail.queue_customer_mail(
             "order_active", order.id, order.customer_id, order.store_id, order=order.id
         )
-        emit("order.active", order.store_id, payloads.order(order), key=f"order:{order.id}")
+        events.order_active.send(order)
     db.session.commit()
     settle_funding(order)
     return OrderStatus.ACTIVE

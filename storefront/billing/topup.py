@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront import mail
 from storefront.accounts.models import Customer
-from storefront.billing import ledger, services, topup_gateways
+from storefront.billing import events, ledger, services, topup_gateways
 from storefront.billing.errors import (
     InvalidNotification,
     OnlineTopupDisabled,
@@ -59,7 +59,6 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import across_stores, in_store
-from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
 
@@ -443,5 +442,5 @@ def _settle(topup: Topup, note: Notification) -> str:
         "topup_credited", topup.id, customer.id, topup.store_id,
         amount=topup.amount, currency=topup.currency,
     )  # fmt: skip
-    emit("topup.credited", topup.store_id, payloads.topup(topup), key=f"topup:{topup.id}")
+    events.topup_credited.send(topup)
     return "credited"

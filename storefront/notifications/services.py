@@ -17,6 +17,7 @@ from sqlalchemy import Table, func, select
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import PermissionDenied, require_permission
 from storefront.backoffice import audit
+from storefront.billing import events as billing_events
 from storefront.billing import worker
 from storefront.billing.models import Wallet
 from storefront.clock import utcnow
@@ -310,10 +311,11 @@ def threshold_for(store_id: int, customer_id: int) -> Decimal | None:
     return value
 
 
-def balance_moved(store_id: int, wallet: Wallet, before: Decimal, ref: int) -> None:
-    """Called by the ledger when a wallet's balance changes: a fall below the customer's
-    threshold (from at or above it) queues one ``low_balance`` notification, keyed by the
-    journal transaction that crossed it, so each crossing tells once."""
+def balance_moved(wallet: Wallet, *, store_id: int, before: Decimal, txn_id: int, **_: Any) -> None:
+    """On billing's ``balance_moved`` signal (a posting changed a wallet's balance): a fall
+    below the customer's threshold (from at or above it) queues one ``low_balance``
+    notification, keyed by the journal transaction that crossed it, so each crossing tells
+    once."""
     after, customer_id = wallet.balance, wallet.customer_id
     if after >= before:
         return
@@ -321,6 +323,12 @@ def balance_moved(store_id: int, wallet: Wallet, before: Decimal, ref: int) -> N
     if threshold is None or not after < threshold <= before:
         return
     queue(
-        "low_balance", f"txn:{ref}", customer_id, store_id,
+        "low_balance", f"txn:{txn_id}", customer_id, store_id,
         amount=after, threshold=threshold, currency=wallet.currency,
     )  # fmt: skip
+
+
+def subscribe_to_billing() -> None:
+    """Watch wallet balances for low-balance warnings (called when the area registers; calling
+    it again changes nothing)."""
+    billing_events.balance_moved.connect(balance_moved)

@@ -154,6 +154,7 @@ def _may_set(user: Any) -> bool:
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    services.subscribe_to_billing()
     app.register_blueprint(staff_bp)
     add_nav(
         app,

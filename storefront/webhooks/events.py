@@ -5,6 +5,9 @@ change: it adds a ``webhook_fanout`` job (nothing when no enabled endpoint of th
 event), so the deliveries exist only if that transaction commits, and the job's key makes it
 exactly once per (store, event, key) however often it is called. The worker then makes one
 delivery per subscribed endpoint (:mod:`storefront.webhooks.delivery`).
+
+Billing does not call :func:`emit`: it sends signals (:mod:`storefront.billing.events`), which
+:func:`subscribe_to_billing` turns into the order and top-up events.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from storefront.billing import events as billing_events
 from storefront.billing.worker import enqueue
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import in_store
+from storefront.webhooks import payloads
 from storefront.webhooks.models import WebhookEndpoint
 
 EVENTS: dict[str, Any] = {
@@ -62,3 +67,28 @@ def emit(event: str, store_id: int, payload: dict[str, Any], key: str) -> None:
         store_id=store_id,
         payload={"event": event, "id": evt, "at": utcnow().isoformat(), "data": payload},
     )
+
+
+def _order_paid(order: Any, **_: Any) -> None:
+    emit("order.paid", order.store_id, payloads.order(order), key=f"order:{order.id}")
+
+
+def _order_active(order: Any, **_: Any) -> None:
+    emit("order.active", order.store_id, payloads.order(order), key=f"order:{order.id}")
+
+
+def _order_failed(order: Any, **_: Any) -> None:
+    emit("order.failed", order.store_id, payloads.order(order), key=f"order:{order.id}")
+
+
+def _topup_credited(topup: Any, **_: Any) -> None:
+    emit("topup.credited", topup.store_id, payloads.topup(topup), key=f"topup:{topup.id}")
+
+
+def subscribe_to_billing() -> None:
+    """Emit ``order.paid``/``order.active``/``order.failed``/``topup.credited`` on billing's
+    signals (called when the area registers; calling it again changes nothing)."""
+    billing_events.order_paid.connect(_order_paid)
+    billing_events.order_active.connect(_order_active)
+    billing_events.order_failed.connect(_order_failed)
+    billing_events.topup_credited.connect(_topup_credited)

@@ -17,7 +17,7 @@ from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.routing import parse_id
 from storefront.webhooks import services
-from storefront.webhooks.events import EVENTS
+from storefront.webhooks.events import EVENTS, subscribe_to_billing
 from storefront.webhooks.forms import EndpointForm
 from storefront.webhooks.models import WebhookEndpoint
 from storefront.webhooks.signing import HEADER
@@ -143,6 +143,7 @@ def replay(delivery_id: int) -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    subscribe_to_billing()
     add_nav(
         app,
         NavItem(
