@@ -1,4 +1,6 @@
-"""The one decorator for staff pages (back office, billing staff pages, catalogue pricing).
+"""The guards of the pages: ``staff_page`` for staff pages (back office, billing staff pages,
+catalogue pricing), ``customer_required`` for a customer's own pages (wallet, bills, tickets,
+notifications, …), and the principal each lets through (``current_staff``/``current_customer``).
 
 ``@staff_page("permission")``: anonymous visitors (and another store's session, which does not
 load on this host) go to the staff login; customers, staff of another store and staff whose
@@ -17,7 +19,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.accounts.models import Staff
+from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import PERMISSIONS, PermissionDenied, has_permission
 from storefront.accounts.principals import current_principal
 from storefront.accounts.sessions import staff_2fa_required
@@ -68,6 +70,35 @@ def staff_guard(
         return cast(F, wrapper)
 
     return decorator
+
+
+def customer_required(view: F) -> F:
+    """A customer's own page: anonymous visitors go to the login (and back here after it);
+    staff get 403."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = current_user
+        if not user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if not isinstance(user, Customer):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def signed_in_customer() -> Customer | None:
+    """The logged-in customer, or ``None`` for anyone else (navigation, context processors)."""
+    user = current_principal()
+    return user if isinstance(user, Customer) else None
+
+
+def current_customer() -> Customer:
+    """The logged-in customer (inside a ``customer_required`` view)."""
+    user = current_principal()
+    assert isinstance(user, Customer)
+    return user
 
 
 def current_staff() -> Staff:

@@ -15,8 +15,8 @@ from storefront.api.auth import api_customer, require_customer_token
 from storefront.clock import utcnow
 from storefront.errors import ApiError
 from storefront.extensions import db
-from storefront.statements import bills, exports, fapiao, invoices, profiles
-from storefront.statements.views import download
+from storefront.statements import bills, downloads, fapiao, invoices, profiles
+from storefront.statements.downloads import download
 
 
 def _body() -> dict[str, Any]:
@@ -37,17 +37,13 @@ def get_bill() -> ResponseReturnValue:
 @bp.get("/bills/<month>.csv")
 @require_customer_token
 def get_bill_csv(month: str) -> ResponseReturnValue:
-    customer = api_customer()
-    bill = bills.bill_for(customer, bills.Month.parse(month))
-    return download(exports.bill_csv(bill, customer), "text/csv", f"bill-{bill.month}.csv")
+    return download(downloads.bill(api_customer(), month, "csv"))
 
 
 @bp.get("/bills/<month>.pdf")
 @require_customer_token
 def get_bill_pdf(month: str) -> ResponseReturnValue:
-    customer = api_customer()
-    bill = bills.bill_for(customer, bills.Month.parse(month))
-    return download(exports.bill_pdf(bill, customer), "application/pdf", f"bill-{bill.month}.pdf")
+    return download(downloads.bill(api_customer(), month, "pdf"))
 
 
 @bp.get("/billing-profile")
@@ -93,11 +89,7 @@ def list_invoices() -> ResponseReturnValue:
 @bp.get("/invoices/<id:invoice_id>.pdf")
 @require_customer_token
 def get_invoice_pdf(invoice_id: int) -> ResponseReturnValue:
-    customer = api_customer()
-    invoice = invoices.customer_invoice(customer, invoice_id)
-    return download(
-        exports.invoice_pdf(invoice, customer), "application/pdf", f"{invoice.number}.pdf"
-    )
+    return download(downloads.invoice(api_customer(), invoice_id))
 
 
 @bp.get("/invoice-requests")
@@ -124,7 +116,4 @@ def create_invoice_request() -> ResponseReturnValue:
 @bp.get("/invoice-requests/<id:request_id>/fapiao.pdf")
 @require_customer_token
 def get_fapiao_pdf(request_id: int) -> ResponseReturnValue:
-    found = fapiao.customer_request(api_customer(), request_id)
-    return download(
-        fapiao.fapiao_file(found), "application/pdf", f"fapiao-{found.fapiao_number}.pdf"
-    )
+    return download(downloads.fapiao_pdf(api_customer(), request_id))

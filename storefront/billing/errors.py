@@ -186,6 +186,26 @@ class OnlineTopupDisabled(TopupError):
     status = 409
 
 
+class MethodNotOffered(TopupError):
+    """The payment method is not one the store takes (or not available at all)."""
+
+    code = "method_not_offered"
+
+
+class GatewayUnavailable(TopupError):
+    """The payment service (Alipay, WeChat Pay) did not answer or refused the call."""
+
+    code = "gateway_unavailable"
+    status = 502
+
+
+class RefundRefused(TopupError):
+    """A staff refund of an online top-up refused (not paid, not refundable any more)."""
+
+    code = "refund_refused"
+    status = 409
+
+
 class InvalidNotification(BillingError):
     """A gateway notification with a bad signature, a stale timestamp or a malformed body:
     ignored, no money moves (the notify endpoint answers it, never the error handler)."""

@@ -24,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from storefront.accounts.guards import staff_page
+from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import PermissionDenied, has_permission, require_permission
 from storefront.billing import (
@@ -45,10 +45,7 @@ from storefront.billing.errors import (
     WrongStore,
 )
 from storefront.billing.models import ClaimStatus, RemittanceClaim, Voucher
-from storefront.billing.page_helpers import (
-    current_staff,
-    page_message,
-)
+from storefront.billing.page_helpers import page_message
 from storefront.catalog.models import CustomerGroup
 from storefront.extensions import db
 from storefront.routing import parse_id

@@ -7,12 +7,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
+from storefront.accounts.guards import current_customer, customer_required
 from storefront.billing import services, topup
 from storefront.billing.blueprint import bp
 from storefront.billing.errors import BillingError, WrongStore
 from storefront.billing.models import Topup, TopupStatus
 from storefront.billing.order_views import _poll_attempt, poll_delay
-from storefront.billing.page_helpers import current_customer, customer_required
 from storefront.extensions import db
 
 

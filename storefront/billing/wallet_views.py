@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from storefront.accounts.guards import current_customer, customer_required
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
 from storefront.billing import payments_sandbox, remittance, services, topup, vouchers
@@ -38,11 +39,7 @@ from storefront.billing.errors import (
     RemittanceError,
 )
 from storefront.billing.models import RemittanceClaim
-from storefront.billing.page_helpers import (
-    current_customer,
-    customer_required,
-    page_message,
-)
+from storefront.billing.page_helpers import page_message
 from storefront.clock import utcnow
 from storefront.extensions import csrf, db
 from storefront.navigation import NavItem, add_nav

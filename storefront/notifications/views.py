@@ -8,10 +8,14 @@ from typing import Any
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from storefront.accounts.guards import staff_page
-from storefront.accounts.models import Customer, Staff
+from storefront.accounts.guards import (
+    current_customer,
+    customer_required,
+    signed_in_customer,
+    staff_page,
+)
+from storefront.accounts.models import Staff
 from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import current_principal
 from storefront.extensions import db
@@ -24,22 +28,10 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 staff_bp = Blueprint("notifications_staff", __name__)
 
 
-def _customer() -> Customer | None:
-    user = current_user
-    if isinstance(user, Customer) and user.is_authenticated:
-        return user
-    return None
-
-
-def _login() -> ResponseReturnValue:
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-
-
 @bp.get("")
+@customer_required
 def index() -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     try:
         rows, next_cursor = services.page(customer, request.args.get("cursor"), 20)
     except services.InvalidCursor:
@@ -56,10 +48,9 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/<id:notification_id>/read")
+@customer_required
 def read_one(notification_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -71,10 +62,9 @@ def read_one(notification_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/read-all")
+@customer_required
 def read_all() -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     if not ActionForm().validate_on_submit():
         abort(400)
     services.mark_read(customer)
@@ -84,10 +74,9 @@ def read_all() -> ResponseReturnValue:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@customer_required
 def settings() -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     optional = optional_events()
     form = SettingsForm()
     form.mail.choices = [(name, str(e.label or name)) for name, e in optional]
@@ -172,7 +161,7 @@ def register(app: Flask) -> None:
     def inject_unread() -> dict[str, object]:
         def unread() -> int | None:
             """The customer's unread count (``None`` for anyone else)."""
-            customer = _customer()
+            customer = signed_in_customer()
             return services.unread_count(customer) if customer is not None else None
 
         return {"notifications_unread": unread}

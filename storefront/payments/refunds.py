@@ -22,12 +22,11 @@ from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import audit
 from storefront.billing import ledger, services
-from storefront.billing.errors import InsufficientBalance
+from storefront.billing.errors import GatewayUnavailable, InsufficientBalance, RefundRefused
 from storefront.billing.models import AccountKind, Topup, TopupStatus, TransactionKind
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.payments import gateway as gateways
-from storefront.payments.errors import GatewayUnavailable, RefundRefused
 from storefront.payments.models import TopupRefund
 from storefront.payments.services import ONLINE, adapter_for
 from storefront.payments.settings import payment_settings

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.billing import topup
+from storefront.billing.errors import GatewayUnavailable, MethodNotOffered
 from storefront.billing.models import Topup
 from storefront.billing.remittance import billing_settings
 from storefront.billing.topup import Notification
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.payments import gateway as gateways
-from storefront.payments.errors import GatewayUnavailable, MethodNotOffered
 from storefront.payments.models import StorePaymentMethods, TopupCharge
 from storefront.payments.settings import GATEWAYS, payment_settings
 from storefront.stores.tenancy import in_store

@@ -25,17 +25,17 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from storefront.accounts.guards import staff_page
+from storefront.accounts.guards import (
+    current_customer,
+    current_staff,
+    customer_required,
+    staff_page,
+)
 from storefront.accounts.permissions import has_permission
 from storefront.billing import topup, topup_gateways
 from storefront.billing.errors import BillingError, WrongStore
 from storefront.billing.models import Topup
-from storefront.billing.page_helpers import (
-    current_customer,
-    current_staff,
-    customer_required,
-    page_message,
-)
+from storefront.billing.page_helpers import page_message
 from storefront.errors import DomainError
 from storefront.extensions import csrf, db
 from storefront.navigation import NavItem, add_nav

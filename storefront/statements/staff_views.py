@@ -9,16 +9,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from storefront.accounts.guards import staff_page
+from storefront.accounts.guards import current_staff, staff_page
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
-from storefront.billing.page_helpers import current_staff
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.statements import bills, exports, fapiao, invoices, sales
+from storefront.statements.downloads import Download, download
 from storefront.statements.errors import StatementsError
 from storefront.statements.models import RequestStatus
-from storefront.statements.views import download
 
 bp = Blueprint("statements_staff", __name__)
 
@@ -94,7 +93,9 @@ def fapiao_file(request_id: int) -> ResponseReturnValue:
     found = db.session.get(fapiao.InvoiceRequest, request_id)
     if found is None or found.store_id != current_staff().store_id:
         raise fapiao.NotFound(_("No such fapiao request."))
-    return download(fapiao.fapiao_file(found), "application/pdf", f"fapiao-{found.id}.pdf")
+    return download(
+        Download(fapiao.fapiao_file(found), "application/pdf", f"fapiao-{found.id}.pdf")
+    )
 
 
 @bp.route("/staff/invoice-settings", methods=["GET", "POST"])
@@ -145,6 +146,5 @@ def sales_csv() -> ResponseReturnValue:
     month = _report_month()
     report = sales.monthly(month)
     header = ["dimension", "key", "label", "orders", "revenue", "cost", "margin"]
-    return download(
-        exports.csv_bytes(header, sales.csv_rows(report)), "text/csv", f"sales-{month}.csv"
-    )
+    data = exports.csv_bytes(header, sales.csv_rows(report))
+    return download(Download(data, "text/csv", f"sales-{month}.csv"))

@@ -7,27 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from storefront.billing.page_helpers import current_customer, customer_required
+from storefront.accounts.guards import current_customer, customer_required
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.statements import bills, exports, fapiao, profiles
+from storefront.statements import bills, downloads, fapiao, profiles
 from storefront.statements import invoices as invoicing
+from storefront.statements.downloads import download
 from storefront.statements.errors import StatementsError
 
 bp = Blueprint("statements", __name__)
-
-
-def download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _month(value: str | None) -> bills.Month:
@@ -56,17 +50,13 @@ def bill_page() -> ResponseReturnValue:
 @bp.get("/billing/<month>.csv")
 @customer_required
 def bill_csv(month: str) -> ResponseReturnValue:
-    customer = current_customer()
-    bill = bills.bill_for(customer, bills.Month.parse(month))
-    return download(exports.bill_csv(bill, customer), "text/csv", f"bill-{bill.month}.csv")
+    return download(downloads.bill(current_customer(), month, "csv"))
 
 
 @bp.get("/billing/<month>.pdf")
 @customer_required
 def bill_pdf(month: str) -> ResponseReturnValue:
-    customer = current_customer()
-    bill = bills.bill_for(customer, bills.Month.parse(month))
-    return download(exports.bill_pdf(bill, customer), "application/pdf", f"bill-{bill.month}.pdf")
+    return download(downloads.bill(current_customer(), month, "pdf"))
 
 
 @bp.route("/billing/profile", methods=["GET", "POST"])
@@ -140,19 +130,13 @@ def request_fapiao() -> ResponseReturnValue:
 @bp.get("/invoices/<id:invoice_id>.pdf")
 @customer_required
 def invoice_pdf(invoice_id: int) -> ResponseReturnValue:
-    customer = current_customer()
-    invoice = invoicing.customer_invoice(customer, invoice_id)
-    data = exports.invoice_pdf(invoice, customer)
-    return download(data, "application/pdf", f"{invoice.number}.pdf")
+    return download(downloads.invoice(current_customer(), invoice_id))
 
 
 @bp.get("/invoices/requests/<id:request_id>/fapiao.pdf")
 @customer_required
 def fapiao_pdf(request_id: int) -> ResponseReturnValue:
-    found = fapiao.customer_request(current_customer(), request_id)
-    return download(
-        fapiao.fapiao_file(found), "application/pdf", f"fapiao-{found.fapiao_number}.pdf"
-    )
+    return download(downloads.fapiao_pdf(current_customer(), request_id))
 
 
 def _is_customer(user: Any) -> bool:

@@ -19,10 +19,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from storefront.accounts.guards import current_customer, customer_required
 from storefront.accounts.models import Customer
 from storefront.billing.order_models import Order, Resource
 from storefront.clock import utcnow
@@ -43,17 +43,6 @@ from storefront.tickets.forms import (
 )
 
 bp = Blueprint("tickets", __name__)
-
-
-def _customer() -> Customer | None:
-    user = current_user
-    if isinstance(user, Customer) and user.is_authenticated:
-        return user
-    return None
-
-
-def _login() -> ResponseReturnValue:
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def uploaded() -> list[attachments.Upload]:
@@ -100,10 +89,9 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 @bp.get("/tickets")
+@customer_required
 def index() -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     try:
         rows, next_cursor = services.customer_tickets(customer, request.args.get("cursor"))
     except TicketError:
@@ -116,10 +104,9 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
+@customer_required
 def new_ticket() -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = NewTicketForm()
     _choices(customer, form)
     if request.method == "GET":
@@ -171,18 +158,16 @@ def _page(customer: Customer, ticket_id: int, reply_form: ReplyForm | None = Non
 
 
 @bp.get("/tickets/<id:ticket_id>")
+@customer_required
 def show(ticket_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     return _page(customer, ticket_id)
 
 
 @bp.post("/tickets/<id:ticket_id>/reply")
+@customer_required
 def reply(ticket_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = ReplyForm()
     if not form.validate_on_submit():
         return _page(customer, ticket_id, form), 422
@@ -200,9 +185,7 @@ def reply(ticket_id: int) -> ResponseReturnValue:
 
 
 def _act(ticket_id: int, action: Any, done: str) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -219,20 +202,21 @@ def _act(ticket_id: int, action: Any, done: str) -> ResponseReturnValue:
 
 
 @bp.post("/tickets/<id:ticket_id>/close")
+@customer_required
 def close(ticket_id: int) -> ResponseReturnValue:
     return _act(ticket_id, services.close, _("The ticket is closed."))
 
 
 @bp.post("/tickets/<id:ticket_id>/reopen")
+@customer_required
 def reopen(ticket_id: int) -> ResponseReturnValue:
     return _act(ticket_id, services.reopen, _("The ticket is open again."))
 
 
 @bp.post("/tickets/<id:ticket_id>/rate")
+@customer_required
 def rate(ticket_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = RateForm()
     if not form.validate_on_submit():
         flash(_("Choose 1 to 5 stars."), "error")
@@ -260,10 +244,9 @@ def send_attachment(found: Any) -> Response:
 
 
 @bp.get("/tickets/<id:ticket_id>/attachments/<id:attachment_id>")
+@customer_required
 def attachment(ticket_id: int, attachment_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     try:
         found = services.customer_attachment(customer, ticket_id, attachment_id)
     except NotFound:
