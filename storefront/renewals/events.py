@@ -16,20 +16,25 @@ from storefront import mail
 from storefront.billing.models import Order, Resource
 from storefront.webhooks import emit, payloads
 
-mail.register_customer_events(
-    {
-        "resource_expiring": (
-            _l("%(resource)s expires in %(days)s days"),
-            _l(
-                "Your resource %(resource)s expires on %(date)s (UTC). Renew it from its page in "
-                "the store, or turn on auto-renew there. After expiry it stays usable for a "
-                "short grace period, is then frozen, and is finally released with its data."
-            ),
-        ),
-    },
-    essential=False,  # a customer may turn the reminders off (the money events stay)
-    labels={"resource_expiring": _l("Reminders before a resource expires")},
+EXPIRING = (
+    _l("%(resource)s expires in %(days)s days"),
+    _l(
+        "Your resource %(resource)s expires on %(date)s (UTC). Renew it from its page in "
+        "the store, or turn on auto-renew there. After expiry it stays usable for a "
+        "short grace period, is then frozen, and is finally released with its data."
+    ),
 )
+mail.register_customer_events(
+    {"resource_expiring": EXPIRING},
+    essential=False,  # a customer may turn the early reminders off (the money events stay)
+    labels={
+        "resource_expiring": _l(
+            "Early reminders before a resource expires (the last one is always sent)"
+        )
+    },
+)
+# the store's last reminder (1 day before by default) goes even to those who turned them off
+mail.register_customer_events({"resource_expiring_last": EXPIRING})
 mail.register_customer_events(
     {
         "resource_renewed": (
@@ -72,11 +77,15 @@ def _name(resource: Resource) -> str:
     return resource.name or resource.provider_resource_id
 
 
-def resource_expiring(resource: Resource, days: int, expires_at: datetime) -> None:
-    """``resource.expiring``: the reminder ``days`` before ``expires_at`` (once each)."""
+def resource_expiring(
+    resource: Resource, days: int, expires_at: datetime, *, last: bool = False
+) -> None:
+    """``resource.expiring``: the reminder ``days`` before ``expires_at`` (once each); the
+    ``last`` one of the store's reminders is essential (it cannot be turned off)."""
     key = f"{resource.id}:{expires_at:%Y%m%d%H%M}:{days}"
     mail.queue_customer_mail(
-        "resource_expiring", key, resource.customer_id, resource.store_id,
+        "resource_expiring_last" if last else "resource_expiring", key,
+        resource.customer_id, resource.store_id,
         resource=_name(resource), days=days, date=_day(expires_at),
     )  # fmt: skip
     emit("resource.expiring", resource.store_id, payloads.resource(resource, days=days), key)

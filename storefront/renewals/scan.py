@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from storefront.accounts.models import Customer
 from storefront.billing import services as wallet
@@ -65,6 +65,7 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
             in_store(select(AutoRenewal).where(AutoRenewal.enabled.is_(True)), store.id)
         )
     }
+    pay_per_use = _pay_per_use_at_expiry(store.id)
     for row in rows:
         assert row.expires_at is not None
         left = row.expires_at - now
@@ -72,12 +73,25 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
         if auto is not None and left <= timedelta(days=settings.renew_days_before):
             _auto_renew(row, auto, now, report)
             continue
+        if row.id in pay_per_use:  # no expiry to warn of: it turns pay-per-use instead
+            continue
         due = [d for d in reminders if left <= timedelta(days=d)]
         if due:  # the nearest threshold passed: each threshold's mail goes once
-            events.resource_expiring(row, min(due), row.expires_at)
+            days = min(due)
+            events.resource_expiring(row, days, row.expires_at, last=days == min(reminders))
             db.session.commit()
             report.reminded.append(row.id)
     expiry.scan_store(store.id, now, report.switched, report.ppu_refused)
+
+
+def _pay_per_use_at_expiry(store_id: int) -> set[int]:
+    """The resources set to switch to pay-per-use at expiry (unless the provider refused the
+    switch: those expire as usual, so their reminders go)."""
+    query = select(AutoRenewal.resource_id).where(
+        AutoRenewal.at_expiry == "pay_per_use",
+        or_(AutoRenewal.expiry_state.is_(None), AutoRenewal.expiry_state != "refused"),
+    )
+    return set(db.session.scalars(in_store(query, store_id)))
 
 
 def _auto_renew(row: Resource, auto: AutoRenewal, now: datetime, report: ScanReport) -> None:

@@ -46,3 +46,39 @@ def test_the_reminder_and_the_top_up_request_in_the_customers_language(
         scan_all()
     drain(app)
     assert f"请充值以续费 {server['name']}" in subjects(mail_dir, customer.email)
+
+
+def test_the_last_reminder_cannot_be_turned_off_and_pay_per_use_gets_none(
+    app: Flask, client: Any, make_buyer: Callable[..., Customer],
+    bought: Callable[..., list[dict[str, Any]]], time_travel: Callable[[timedelta], None],
+    mail_dir: Path,
+) -> None:  # fmt: skip
+    """A customer who turned the expiry reminders off still gets the last one (1 day before);
+    a server set to switch to pay-per-use at expiry gets no reminder at all."""
+    customer = make_buyer()
+    [kept] = bought(customer)
+    [switching] = [r for r in bought(customer) if r["id"] != kept["id"]]
+    with app.app_context():
+        reconcile.sync_resources()
+    headers = token(client, customer)
+    off = client.put("/api/v1/notifications/preferences",
+                     json={"mail": {"resource_expiring": False}}, headers=headers)  # fmt: skip
+    assert off.status_code == 200, off.get_json()
+    ppu = client.put(f"/api/v1/resources/{switching['id']}/expiry-policy",
+                     json={"at_expiry": "pay_per_use"}, headers=headers)  # fmt: skip
+    assert ppu.status_code == 200, ppu.get_json()
+    latest = max(
+        datetime.fromisoformat(client.get(f"/api/v1/resources/{r['id']}",
+                                          headers=headers).get_json()["expires_at"])
+        for r in (kept, switching)
+    )  # fmt: skip
+
+    for days in (3, 1):
+        time_travel(latest - timedelta(days=days) + timedelta(hours=1) - datetime.now(UTC))
+        with app.app_context():
+            scan_all()
+        drain(app)
+    mailed = subjects(mail_dir, customer.email)
+    assert f"{kept['name']} expires in 3 days" not in mailed  # turned off
+    assert mailed.count(f"{kept['name']} expires in 1 days") == 1  # the last one stays on
+    assert not [s for s in mailed if s.startswith(f"{switching['name']} expires")]
