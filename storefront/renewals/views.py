@@ -14,11 +14,10 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from storefront import labels
-from storefront.accounts.models import Customer
+from storefront.accounts.guards import current_customer, customer_required
 from storefront.billing.models import Order, Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
@@ -44,15 +43,6 @@ labels.AUDIT_LABELS.update(
         "renewal.settings": _l("Renewal settings changed"),
     }
 )
-
-
-def _customer() -> Customer | None:
-    user = current_user
-    return user if isinstance(user, Customer) and user.is_authenticated else None
-
-
-def _login() -> ResponseReturnValue:
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def _back(resource_id: int) -> ResponseReturnValue:
@@ -109,10 +99,9 @@ def _expiry_form(resource: Resource) -> forms.ExpiryPolicyForm:
 
 
 @bp.route("/resources/<id:resource_id>/renew", methods=["GET", "POST"])
+@customer_required
 def renew(resource_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     resource = services.customer_resource(customer, resource_id)
     form = forms.RenewForm()
     if not form.is_submitted():
@@ -144,10 +133,9 @@ def renew(resource_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/resources/<id:resource_id>/unsubscribe", methods=["GET", "POST"])
+@customer_required
 def unsubscribe_page(resource_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     resource = services.customer_resource(customer, resource_id)
     form = forms.UnsubscribeForm()
     if not form.is_submitted():
@@ -186,10 +174,9 @@ def unsubscribe_page(resource_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/resources/<id:resource_id>/auto-renew")
+@customer_required
 def auto_renew(resource_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = forms.AutoRenewForm(prefix="auto")
     if form.validate_on_submit():
         kind, count = forms.split_term(form.term.data)
@@ -208,10 +195,9 @@ def auto_renew(resource_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/resources/<id:resource_id>/expiry-policy")
+@customer_required
 def expiry_policy(resource_id: int) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return _login()
+    customer = current_customer()
     form = forms.ExpiryPolicyForm(prefix="expiry")
     if form.validate_on_submit():
         try:

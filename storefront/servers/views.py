@@ -23,7 +23,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from storefront.accounts.guards import staff_page
+from storefront.accounts.guards import (
+    current_customer,
+    customer_required,
+    signed_in_customer,
+    staff_page,
+)
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
 from storefront.catalog import services as catalog
@@ -35,22 +40,13 @@ from storefront.servers.errors import ServersError
 bp = Blueprint("servers", __name__)
 
 
-def _customer() -> Customer | None:
-    user = current_user
-    if isinstance(user, Customer) and user.is_authenticated:
-        return user
-    return None
-
-
 def poll_seconds() -> int:
     """How often the page asks again: the cache's age, at least 5 s."""
     return max(5, int(float(current_app.config.get("SERVER_STATE_CACHE_SECONDS", 30))))
 
 
 def _view(resource_id: int, template: str) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    customer = current_customer()
     row = live.customer_resource(customer, resource_id)
     view = live.refresh(customer, [row])[row.id]
     db.session.commit()
@@ -58,22 +54,23 @@ def _view(resource_id: int, template: str) -> ResponseReturnValue:
 
 
 @bp.get("/resources/<id:resource_id>")
+@customer_required
 def resource(resource_id: int) -> ResponseReturnValue:
     return _view(resource_id, "servers/resource.html")
 
 
 @bp.get("/resources/<id:resource_id>/live")
+@customer_required
 def resource_live(resource_id: int) -> ResponseReturnValue:
     return _view(resource_id, "servers/_resource_live.html")
 
 
 @bp.route("/key-pairs", methods=["GET", "POST"])
+@customer_required
 def key_pairs() -> ResponseReturnValue:
     """The customer's SSH key pairs of a region: import a public key or generate a pair whose
     private key is shown in this answer only."""
-    customer = _customer()
-    if customer is None:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    customer = current_customer()
     region = services.region_code(request.values.get("region"))
     made, error, status = None, None, 200
     if request.method == "POST":
@@ -97,10 +94,9 @@ def key_pairs() -> ResponseReturnValue:
 
 
 @bp.post("/key-pairs/<name>/delete")
+@customer_required
 def delete_key_pair(name: str) -> ResponseReturnValue:
-    customer = _customer()
-    if customer is None:
-        return redirect(url_for("accounts.login"))
+    customer = current_customer()
     region = services.region_code(request.form.get("region"))
     services.delete_key_pair(customer, region, name)
     flash(_("Key pair %(name)s deleted.", name=name), "success")
@@ -148,7 +144,7 @@ def _is_customer(user: Any) -> bool:
 def checkout_login(quote: Any) -> dict[str, Any] | None:
     """For the checkout page: does the quote buy servers, and the customer's key pairs and
     subnets in its region (none listed when the provider cannot be asked)."""
-    customer = _customer()
+    customer = signed_in_customer()
     if customer is None or not any(line.product_code == "ecs" for line in quote.lines):
         return None
     try:
