@@ -237,19 +237,27 @@ class _SharedApp:
     """One app per test process (building one compiles every URL rule: 60-250 ms), with its
     config and extensions as built, so each test can start from exactly that. Extensions such as
     the rate limiter are module-level objects that the last app built binds to its own storage:
-    after a test builds another app (``make_app``), the shared one is built again."""
+    after a test builds another app (``make_app``), the shared one is built again.
+
+    ``get(**overrides)`` keeps one app per set of overrides (the partner tests' distributor
+    mode), under the same rule: only the app built last is handed out again, so a directory
+    of tests with the same overrides shares one app."""
 
     def __init__(self, make_app: Callable[..., Flask]) -> None:
         self.make_app = make_app
+        self.key: tuple[tuple[str, Any], ...] | None = None
         self.built_at = -1
         self.app: Flask | None = None
         self.config: dict[str, Any] = {}
         self.extensions: frozenset[str] = frozenset()
 
-    def get(self) -> Flask:
-        if self.app is None or self.built_at != _apps_built[0]:
-            self.app = self.make_app()
-            self.built_at = _apps_built[0]
+    def get(self, **overrides: Any) -> Flask:
+        key = tuple(sorted(overrides.items()))
+        if self.app is None or self.built_at != _apps_built[0] or self.key != key:
+            if self.app is not None:
+                dispose(self.app)  # its pooled connections (PostgreSQL counts them)
+            self.app = self.make_app(**overrides)
+            self.key, self.built_at = key, _apps_built[0]
             self.config = dict(self.app.config)
             self.extensions = frozenset(self.app.extensions)
         else:
