@@ -44,7 +44,8 @@ def test_search_and_freeze_with_confirmation(
     page.get_by_label("Reason").first.fill("Suspected fraud, ticket 99")
     dialogs: list[str] = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.get_by_role("button", name="Freeze").click()
+    with page.expect_event("dialog"):  # the confirm arrives after the click returns
+        page.get_by_role("button", name="Freeze").click()
     assert dialogs == ["Freeze this customer now?"]
     assert page.locator("#frozen-badge").count() == 0  # dismissed: nothing happened
     page.once("dialog", lambda d: d.accept())
