@@ -65,7 +65,9 @@ def shot(tmp_path: Path) -> Callable[[Any, str], Path]:
 
     def take(page: Any, name: str) -> Path:
         path = tmp_path / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # a long page (the API reference) takes seconds to paint whole on a busy machine: the
+        # picture is a record, not an assertion, so it gets more time than an action does
+        page.screenshot(path=str(path), full_page=True, timeout=30_000)
         return path
 
     return take

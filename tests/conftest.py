@@ -42,6 +42,41 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("storefront")
 
 
+# --- the longest tests start first -----------------------------------------------------------
+
+# Files holding a test of 10 s or more (measured: README, "Tests"), longest first; then the
+# browser tests (3-20 s each); then the rest in their usual order. With pytest-xdist handing
+# out a few tests at a time (`--maxschedchunk`, .ci/run) the workers start on the long ones and
+# finish on short ones together, instead of one worker running a minute-long test alone at the
+# end. Without xdist the order only changes which tests run first.
+LONGEST_FIRST = (
+    "tests/catalog/test_sync_faults.py",
+    "tests/test_first_run.py",
+    "tests/api/test_schemathesis.py",
+    "tests/test_api_fuzz.py",
+    "tests/test_operations.py",
+    "tests/billing/test_remittance.py",
+    "tests/renewals/test_pay_per_use.py",
+    "tests/billing/test_properties.py",
+    "tests/billing/test_provisioning_faults.py",
+    "tests/billing/test_job_leases.py",
+    "tests/cloud/test_renewals.py",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    if path.startswith("tests/e2e/") or "browser" in path:
+        return len(LONGEST_FIRST)
+    return len(LONGEST_FIRST) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_start_rank)  # stable: each file keeps its own order
+
+
 # --- no traffic leaves this machine ---------------------------------------------------------
 
 _real_connect = socket.socket.connect
@@ -237,19 +272,27 @@ class _SharedApp:
     """One app per test process (building one compiles every URL rule: 60-250 ms), with its
     config and extensions as built, so each test can start from exactly that. Extensions such as
     the rate limiter are module-level objects that the last app built binds to its own storage:
-    after a test builds another app (``make_app``), the shared one is built again."""
+    after a test builds another app (``make_app``), the shared one is built again.
+
+    ``get(**overrides)`` keeps one app per set of overrides (the partner tests' distributor
+    mode), under the same rule: only the app built last is handed out again, so a directory
+    of tests with the same overrides shares one app."""
 
     def __init__(self, make_app: Callable[..., Flask]) -> None:
         self.make_app = make_app
+        self.key: tuple[tuple[str, Any], ...] | None = None
         self.built_at = -1
         self.app: Flask | None = None
         self.config: dict[str, Any] = {}
         self.extensions: frozenset[str] = frozenset()
 
-    def get(self) -> Flask:
-        if self.app is None or self.built_at != _apps_built[0]:
-            self.app = self.make_app()
-            self.built_at = _apps_built[0]
+    def get(self, **overrides: Any) -> Flask:
+        key = tuple(sorted(overrides.items()))
+        if self.app is None or self.built_at != _apps_built[0] or self.key != key:
+            if self.app is not None:
+                dispose(self.app)  # its pooled connections (PostgreSQL counts them)
+            self.app = self.make_app(**overrides)
+            self.key, self.built_at = key, _apps_built[0]
             self.config = dict(self.app.config)
             self.extensions = frozenset(self.app.extensions)
         else:

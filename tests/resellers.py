@@ -27,6 +27,11 @@ def control(sandbox: Any, method: str, path: str, payload: Any = None) -> dict[s
 @pytest.fixture
 def sandbox_reseller(sandbox: Any) -> dict[str, str]:
     """A fresh reseller account under the demo distributor, with its own AK/SK."""
+    return new_sandbox_reseller(sandbox)
+
+
+def new_sandbox_reseller(sandbox: Any) -> dict[str, str]:
+    """Create a reseller account in ``sandbox`` under the demo distributor (name, id, AK, SK)."""
     name = f"reseller-{secrets.token_hex(4)}"
     ak, sk = f"AK{secrets.token_hex(8).upper()}", secrets.token_hex(16)
     made = control(

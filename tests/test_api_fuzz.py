@@ -6,6 +6,8 @@ The full run is ``.venv/bin/python bench/fuzz_api.py --cases 10000`` (README, "A
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,18 @@ def _broken() -> Any:
 
 
 @pytest.fixture
-def fuzz_app(tmp_path: Path, sandbox: Any) -> Any:
+def _storefront_logger_kept() -> Iterator[None]:
+    """``run_fuzz`` quiets the ``storefront`` logger (level, propagation, its own handler) for
+    its report: put it back, or later tests that read the log (``caplog``) see nothing."""
+    logger = logging.getLogger("storefront")
+    kept = (logger.level, logger.propagate, logger.disabled, list(logger.handlers))
+    yield
+    logger.setLevel(kept[0])
+    logger.propagate, logger.disabled, logger.handlers[:] = kept[1], kept[2], kept[3]
+
+
+@pytest.fixture
+def fuzz_app(tmp_path: Path, sandbox: Any, _storefront_logger_kept: None) -> Any:
     app = build_app(tmp_path, sandbox.url)
     # An endpoint added after the script was written, and broken: the walk must find it and
     # the report must name it (the check that the fuzz can fail at all).

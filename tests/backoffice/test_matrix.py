@@ -14,16 +14,12 @@ back afterwards, so no case sees what another one wrote (a POST that succeeds, a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import event, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy import select
 
 from storefront import create_app
 from storefront.accounts import services as accounts
@@ -32,10 +28,17 @@ from storefront.accounts.permissions import PERMISSIONS, ROLE_PERMISSIONS
 from storefront.backoffice.models import AuditEntry
 from storefront.extensions import db
 from storefront.stores.models import Store
-from storefront.stores.services import create_store, ensure_default_store, forget_cached_stores
+from storefront.stores.services import create_store, ensure_default_store
 from storefront.stores.tenancy import store_context
 from tests.builders import PASSWORD, _hash
 from tests.conftest import _empty_tables
+from tests.matrix import (
+    RolledBack,
+    add,
+    login_cookie,
+    session_on_connection,
+    sqlite_begins_explicitly,
+)
 from tests.staff import host_of
 
 CALLERS = ["owner", "support", "finance", "other_store_staff", "customer", "anonymous"]
@@ -80,78 +83,15 @@ def test_every_admin_endpoint_declares_a_permission(app: Flask) -> None:
         assert permission in PERMISSIONS, endpoint
 
 
-# --- the callers, built once per module -----------------------------------------------------
-
-
-def _session_on_connection(app: Flask) -> type[Any]:
-    """The app's session class (with every listener the app installs on it: the store filter,
-    caches), bound to the one connection it is given instead of the app's engine."""
-    with app.app_context():
-        app_session: type[Any] = type(db.session.registry())
-
-    class OnConnection(app_session):  # type: ignore[misc,valid-type]
-        def get_bind(self, *args: Any, **kwargs: Any) -> Any:
-            return self.bind
-
-    return OnConnection
-
-
-def _sqlite_begins_explicitly(app: Flask) -> None:
-    """SQLite's driver opens transactions lazily, so a SAVEPOINT could start (and its release
-    commit) one of its own: let SQLAlchemy emit BEGIN, as its documentation recommends."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+# --- the callers, built once per module (tests/matrix.py) ---------------------------------
 
 
 @dataclass
-class Matrix:
-    app: Flask
-    session_class: type[Any]
+class Matrix(RolledBack):
     target: Customer
     owner: Staff
     principals: dict[str, Staff | Customer | None]
     tokens: dict[str, str]
-    cookies: dict[str, tuple[str, str, str]]  # caller -> (name, value, domain) after login
-
-    def client(self, caller: str) -> FlaskClient:
-        client = self.app.test_client()
-        if caller in self.cookies:
-            name, value, domain = self.cookies[caller]
-            client.set_cookie(name, value, domain=domain)
-        return client
-
-    @contextmanager
-    def rolled_back(self) -> Iterator[None]:
-        """The block's requests run in one transaction, rolled back at its end."""
-        with self.app.app_context():
-            connection = db.engine.connect()
-        outer = connection.begin()
-        factory = sessionmaker(
-            class_=self.session_class,
-            db=db,
-            bind=connection,
-            join_transaction_mode="create_savepoint",
-        )
-        app_session = db.session
-        db.session = scoped_session(factory)
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = app_session
-            outer.rollback()
-            connection.close()
-            forget_cached_stores()  # a store a case changed must not stay cached
 
 
 def _store(**kwargs: Any) -> Store:
@@ -178,7 +118,7 @@ def _build(app: Flask) -> Matrix:
 
         def staff(store_id: int, role: StaffRole, name: str) -> Staff:
             email = f"{name}@matrix.example.com"
-            return _add(
+            return add(
                 Staff(
                     store_id=store_id,
                     email=email,
@@ -188,7 +128,7 @@ def _build(app: Flask) -> Matrix:
                 )
             )
 
-        target = _add(
+        target = add(
             Customer(
                 store_id=store.id,
                 email="target@matrix.example.com",
@@ -207,7 +147,6 @@ def _build(app: Flask) -> Matrix:
         }
     tokens: dict[str, str] = {}
     cookies: dict[str, tuple[str, str, str]] = {}
-    name = app.config["SESSION_COOKIE_NAME"]
     for caller, principal in principals.items():
         if principal is None:
             continue
@@ -219,26 +158,17 @@ def _build(app: Flask) -> Matrix:
                 tokens[caller], _ = accounts.issue_token(fresh)  # type: ignore[arg-type]
                 db.session.commit()
         host = other_host if caller == "other_store_staff" else "localhost"
-        client = app.test_client()
-        resp = client.post(
-            "/login" if caller == "customer" else "/admin/login",
-            data={"email": principal.email, "password": PASSWORD},
-            headers={"Host": host},
-        )
-        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
-        cookie = client.get_cookie(name, domain=host)
-        assert cookie is not None
-        cookies[caller] = (name, cookie.value, host)
+        cookies[caller] = login_cookie(app, principal, host)
     owner = principals["owner"]
     assert isinstance(owner, Staff)
-    return Matrix(app, _session_on_connection(app), target, owner, principals, tokens, cookies)
+    return Matrix(app, session_on_connection(app), cookies, target, owner, principals, tokens)
 
 
 @pytest.fixture(scope="module")
 def matrix(make_app: Callable[..., Flask], _migrated: None) -> Iterator[Matrix]:
     app = make_app()
     app.config["WTF_CSRF_ENABLED"] = False  # read per request: posts reach the views
-    _sqlite_begins_explicitly(app)
+    sqlite_begins_explicitly(app)
     yield _build(app)
     with app.app_context():
         db.session.remove()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
 
@@ -27,20 +29,23 @@ def test_search_and_freeze_with_confirmation(
     page.goto(live_server.url + "/admin/customers")
     page.locator("#q").fill("zhang")
     page.get_by_role("button", name="Search").click()
+    # each search loads a new page: wait for its answer, not for a fixed time
     rows = page.locator("#customer-results tbody tr")
-    assert rows.count() == 1 and "zhang.wei@example.com" in rows.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("zhang.wei@example.com")
     page.get_by_label("Registered until").fill("2020-01-01")  # nobody registered that early
     page.get_by_role("button", name="Search").click()
-    assert page.locator("#customer-results").count() == 0
+    expect(page.locator("#customer-results")).to_have_count(0)
     page.get_by_label("Registered until").fill("")
     page.get_by_role("button", name="Search").click()
-    assert page.locator("#customer-results tbody tr").count() == 1
+    expect(page.locator("#customer-results tbody tr")).to_have_count(1)
     shot(page, "search")
     page.get_by_role("link", name="zhang.wei@example.com").click()
     page.get_by_label("Reason").first.fill("Suspected fraud, ticket 99")
     dialogs: list[str] = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.get_by_role("button", name="Freeze").click()
+    with page.expect_event("dialog"):  # the confirm arrives after the click returns
+        page.get_by_role("button", name="Freeze").click()
     assert dialogs == ["Freeze this customer now?"]
     assert page.locator("#frozen-badge").count() == 0  # dismissed: nothing happened
     page.once("dialog", lambda d: d.accept())

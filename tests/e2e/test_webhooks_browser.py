@@ -62,7 +62,8 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     page.get_by_role("link", name="Edit endpoint").click()
     dialogs: list[str] = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.locator("#webhook-rotate").click()
+    with page.expect_event("dialog"):  # the confirm arrives after the click returns
+        page.locator("#webhook-rotate").click()
     assert dialogs == ["Make a new signing secret?"]
     page.once("dialog", lambda d: d.accept())
     page.locator("#webhook-rotate").click()
