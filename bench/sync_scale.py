@@ -178,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--port", type=int, default=5120)
+    parser.add_argument("--keep", help="keep the databases in this directory (for a profile)")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -187,7 +188,8 @@ def main() -> None:
     load0 = os.getloadavg()
     hello = _hello_rps()
     with tempfile.TemporaryDirectory(prefix="sync_scale_") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(args.keep or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         proc, url = _start_sandbox(args.port, workdir)
         try:
             app = create_app({
