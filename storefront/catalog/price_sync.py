@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import case, delete, distinct, func, insert, select, update
 
 from storefront.catalog import pricing
 from storefront.catalog.models import PriceBookEntry, Region, Spec, SpecRegion, TermPrice
@@ -117,22 +117,13 @@ def _rateables(session: Any) -> dict[tuple[str, bool], list[tuple[str, str, str,
     every spec the catalogue sells there (an EIP brings its bandwidth spec)."""
     from storefront.catalog.sync import BY_RESOURCE, PROBE_SIZES
 
+    sr, sp = SpecRegion.__table__.c, Spec.__table__.c  # Core columns: plain tuples, fast
     rows = session.execute(
-        select(
-            SpecRegion.region_code,
-            SpecRegion.on_demand,
-            SpecRegion.period,
-            Spec.service_type,
-            Spec.resource_type,
-            Spec.code,
-            Spec.min_size,
-            Spec.max_size,
-            Spec.bandwidth_resource_type,
-            Spec.bandwidth_spec,
-        )
-        .join(Spec, Spec.id == SpecRegion.spec_id)
-        .order_by(Spec.product_code, Spec.sort, Spec.id)
-    ).all()
+        select(sr.region_code, sr.on_demand, sr.period, sp.service_type, sp.resource_type,
+               sp.code, sp.min_size, sp.max_size, sp.bandwidth_resource_type, sp.bandwidth_spec)
+        .join_from(SpecRegion.__table__, Spec.__table__, sp.id == sr.spec_id)
+        .order_by(sp.product_code, sp.sort, sp.id)
+    ).all()  # fmt: skip
     found: dict[tuple[str, bool], dict[tuple[str, str], tuple[str, str, str, Any, Any]]] = {}
     for region, on_demand, period, service, rtype, code, lo, hi, bw_type, bw_spec in rows:
         specs = [(service, rtype, code, lo, hi)]
@@ -157,32 +148,67 @@ def _rateables(session: Any) -> dict[tuple[str, bool], list[tuple[str, str, str,
     return {k: list(v.values()) for k, v in found.items()}
 
 
-def _fresh_keys(session: Any, cutoff: datetime) -> set[tuple[str, str, str, str, int]]:
-    """Series whose rows were fetched at or after ``cutoff``."""
-    book = session.execute(
-        select(
-            PriceBookEntry.region_code,
-            PriceBookEntry.resource_type,
-            PriceBookEntry.provider_spec,
-            PriceBookEntry.period_unit,
+class _Fresh:
+    """Which series were fetched at or after ``cutoff``: two aggregates with one row per region
+    x spec (which of hour, month, year are fresh; how many longer terms are), the terms of a
+    spec only partly fresh (a run stopped between two calls) asked row by row."""
+
+    def __init__(self, session: Any, cutoff: datetime) -> None:
+        self._session, self._cutoff = session, cutoff
+        book, terms = PriceBookEntry.__table__.c, TermPrice.__table__.c
+
+        def has(unit: pricing.PeriodUnit) -> Any:
+            return func.max(case((book.period_unit == unit.value, 1), else_=0))
+
+        def count(unit: pricing.PeriodUnit) -> Any:
+            return func.count(distinct(case((terms.period_unit == unit.value, terms.period_num))))
+
+        self._spec: dict[tuple[str, str, str], list[int]] = {}
+        for r, t, sp, h, m, y in session.execute(
+            select(book.region_code, book.resource_type, book.provider_spec, has(HOUR), has(MONTH),
+                   has(YEAR))
+            .where(book.fetched_at >= cutoff)
+            .group_by(book.region_code, book.resource_type, book.provider_spec)
+        ):  # fmt: skip
+            self._spec[(r, t, sp)] = [h, m, y, 0, 0]
+        for r, t, sp, months, years in session.execute(
+            select(terms.region_code, terms.resource_type, terms.provider_spec, count(MONTH),
+                   count(YEAR))
+            .where(terms.fetched_at >= cutoff)
+            .group_by(terms.region_code, terms.resource_type, terms.provider_spec)
+        ):  # fmt: skip
+            self._spec.setdefault((r, t, sp), [0, 0, 0, 0, 0])[3:] = [months, years]
+
+    def all_fresh(self, region: str, rtype: str, spec: str, units: tuple[Any, ...]) -> bool:
+        flags = self._spec.get((region, rtype, spec))
+        if flags is None:
+            return False
+        return all(flags[_SLOT[u]] and (u is HOUR or flags[_SLOT[u] + 2] == TERMS[u] - 1)
+                   for u in units)  # fmt: skip
+
+    def series(self, region: str, rtype: str, spec: str, unit: Any, count: int) -> bool:
+        flags = self._spec.get((region, rtype, spec))
+        if flags is None:
+            return False
+        if count == 1:
+            return bool(flags[_SLOT[unit]])
+        fresh_terms = flags[_SLOT[unit] + 2]
+        if fresh_terms in (0, TERMS[unit] - 1):
+            return bool(fresh_terms)
+        return (unit.value, count) in self._terms(region, rtype, spec)
+
+    def _terms(self, region: str, rtype: str, spec: str) -> set[tuple[str, int]]:
+        t = TermPrice
+        rows = self._session.execute(
+            select(t.period_unit, t.period_num)
+            .where(t.region_code == region, t.resource_type == rtype)
+            .where(t.provider_spec == spec, t.fetched_at >= self._cutoff)
+            .distinct()
         )
-        .where(PriceBookEntry.fetched_at >= cutoff)
-        .distinct()
-    )
-    fresh = {(r, t, s, u, 1) for r, t, s, u in book}
-    terms = session.execute(
-        select(
-            TermPrice.region_code,
-            TermPrice.resource_type,
-            TermPrice.provider_spec,
-            TermPrice.period_unit,
-            TermPrice.period_num,
-        )
-        .where(TermPrice.fetched_at >= cutoff)
-        .distinct()
-    )
-    fresh.update((r, t, s, u, n) for r, t, s, u, n in terms)
-    return fresh
+        return {(unit, num) for unit, num in rows}
+
+
+_SLOT = {HOUR: 0, MONTH: 1, YEAR: 2}
 
 
 def plan(
@@ -194,20 +220,28 @@ def plan(
     stats: Stats | None = None,
 ) -> list[Batch]:
     """The rating calls that bring every missing or stale series up to date."""
-    fresh = set() if force else _fresh_keys(session, now - window)
+    fresh = None if force else _Fresh(session, now - window)
     rateables = _rateables(session)
     on_demand: list[Series] = []
     period: list[Series] = []
     skipped = 0
     for region in session.scalars(select(Region.code).order_by(Region.sort, Region.code)):
-        for unit in (HOUR, MONTH, YEAR):
-            for service, rtype, spec, sizes, measure in rateables.get((region, unit is HOUR), ()):
-                for count in range(1, TERMS[unit] + 1):
-                    series = Series(region, service, rtype, spec, unit, count, sizes, measure)
-                    if series.key in fresh:
-                        skipped += 1
-                    else:
-                        (on_demand if unit is HOUR else period).append(series)
+        for units in ((HOUR,), (MONTH, YEAR)):
+            into = on_demand if units == (HOUR,) else period
+            for service, rtype, spec, sizes, measure in rateables.get(
+                (region, units == (HOUR,)), ()
+            ):
+                if fresh is not None and fresh.all_fresh(region, rtype, spec, units):
+                    skipped += sum(TERMS[u] for u in units)
+                    continue
+                for unit in units:
+                    for count in range(1, TERMS[unit] + 1):
+                        if fresh is not None and fresh.series(region, rtype, spec, unit, count):
+                            skipped += 1
+                        else:
+                            into.append(
+                                Series(region, service, rtype, spec, unit, count, sizes, measure)
+                            )
     if stats is not None:
         stats.fresh = skipped
     return _interleave(_pack(on_demand, True), _pack(period, False))
@@ -341,7 +375,7 @@ def _write(
         (TermPrice, [s for s in batch.series if s.count > 1]),
     ):
         if group:
-            _write_table(session, table, group, currency, tiers, now, stats)
+            _write_table(session, table.__table__, group, currency, tiers, now, stats)
     stats.series += len(batch.series)
 
 
@@ -354,18 +388,24 @@ def _write_table(
     now: datetime,
     stats: Stats,
 ) -> None:
-    term = table is TermPrice
-    key_cols = [table.region_code, table.resource_type, table.provider_spec, table.period_unit]
+    """Core statements on ``table`` (a :class:`sqlalchemy.Table`): no ORM work per row."""
+    term = table is TermPrice.__table__
+    c = table.c
+    key_cols = [c.region_code, c.resource_type, c.provider_spec, c.period_unit]
     if term:
-        key_cols.append(table.period_num)
+        key_cols.append(c.period_num)
     keys = [s.key if term else s.key[:4] for s in group]
+    wanted = set(keys)
     existing: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    # one IN list per key column (the unique index answers it; SQLite scans the whole table
+    # for a row-value IN), then only the rows of these series
+    columns = [col.in_(sorted({k[i] for k in keys})) for i, col in enumerate(key_cols)]
     for row in session.execute(
-        select(
-            *key_cols, table.id, table.size_from, table.official, table.cost, table.currency
-        ).where(tuple_(*key_cols).in_(keys))
+        select(*key_cols, c.id, c.size_from, c.official, c.cost, c.currency).where(*columns)
     ):
-        existing.setdefault(tuple(row[: len(key_cols)]), []).append(tuple(row[len(key_cols) :]))
+        key = tuple(row[: len(key_cols)])
+        if key in wanted:
+            existing.setdefault(key, []).append(tuple(row[len(key_cols) :]))
     keep: list[int] = []
     drop: list[int] = []
     rows: list[dict[str, Any]] = []
@@ -391,9 +431,9 @@ def _write_table(
             base["billing_mode"] = "on_demand" if s.unit is HOUR else "period"
         rows += [{**base, "size_from": f, "official": o, "cost": c} for f, o, c, _cur in new]
     if keep:
-        session.execute(update(table).where(table.id.in_(keep)).values(fetched_at=now))
+        session.execute(update(table).where(c.id.in_(keep)).values(fetched_at=now))
     if drop:
-        session.execute(delete(table).where(table.id.in_(drop)))
+        session.execute(delete(table).where(c.id.in_(drop)))
     if rows:
         session.execute(insert(table), rows)
     stats.unchanged += len(keep)
