@@ -194,3 +194,35 @@ def test_a_price_the_provider_changed_is_in_the_book_after_the_next_refresh(
         assert stats.unchanged > 10 * stats.inserted
         oldest = db.session.scalar(select(func.min(PriceBookEntry.fetched_at)))
         assert oldest is not None and oldest.replace(tzinfo=None) >= later.replace(tzinfo=None)
+
+
+def test_the_commands_report_what_they_asked_and_skip_what_is_fresh(
+    app: Any, catalog: Any
+) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["storefront", "sync-catalog", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Catalogue: fetched 0 of 40 units (the rest were fresh)" in result.output
+    result = runner.invoke(args=["storefront", "sync-prices"])
+    assert result.exit_code == 0, result.output
+    assert "0 rating calls to make" in result.output
+    assert "Prices: 0 rating calls (on demand 0, prepaid 0)" in result.output
+
+
+def test_the_real_catalogue_is_the_providers_size_and_the_same_on_every_run() -> None:
+    products, regions = prices.build("real")
+    assert len(regions) == 30
+    servers = [p for p in products if p.resource_type == prices.VM]
+    assert len(servers) == 800
+    assert len({p.spec.rsplit(".", 1)[0] for p in servers}) == 400
+    assert products == prices.build("real")[0]
+    small, small_regions = prices.build("small")
+    assert {p.spec for p in small} <= {p.spec for p in products}
+    assert set(small_regions) <= set(regions)
+    assert {p.spec for p in products if p.resource_type != prices.VM} == {
+        p.spec for p in small if p.resource_type != prices.VM
+    }
+    for p in servers:  # named as the provider names them: family | flavour | vCPUs | GiB | OS
+        family, flavour, vcpus, memory, _os = (part.strip() for part in p.name.split("|"))
+        assert family in prices.FAMILIES_ZH and p.spec.startswith(flavour + ".")
+        assert int(vcpus.removesuffix("vCPUs")) > 0 and int(memory.removesuffix("GiB")) > 0
