@@ -313,10 +313,11 @@ def rate(provider: CloudProvider, batch: Batch) -> tuple[str, dict[Series, list[
     else:
         rating = provider.rate_period(items=items, period=PeriodType.MONTH)
     tiers: dict[Series, list[pricing.Tier]] = {}
+    answered = {it.key: it for it in rating.items}
     for s in batch.series:
         samples = []
         for size in s.sizes or (0,):
-            price = rating.item(_item_key(s, size))
+            price = answered.get(_item_key(s, size)) or rating.item(_item_key(s, size))
             samples.append((size, pricing.Rate(price.official, price.amount)))
         if s.sizes:
             tiers[s] = pricing.compress_tiers(samples, places=10)
