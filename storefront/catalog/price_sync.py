@@ -27,9 +27,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import case, delete, distinct, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
-from storefront.catalog import pricing
+from storefront.catalog import price_marks, pricing
 from storefront.catalog.models import PriceBookEntry, Region, Spec, SpecRegion, TermPrice
 from storefront.catalog.passes import PASSES, run_units
 from storefront.cloud.interface import (
@@ -148,69 +148,6 @@ def _rateables(session: Any) -> dict[tuple[str, bool], list[tuple[str, str, str,
     return {k: list(v.values()) for k, v in found.items()}
 
 
-class _Fresh:
-    """Which series were fetched at or after ``cutoff``: two aggregates with one row per region
-    x spec (which of hour, month, year are fresh; how many longer terms are), the terms of a
-    spec only partly fresh (a run stopped between two calls) asked row by row."""
-
-    def __init__(self, session: Any, cutoff: datetime) -> None:
-        self._session, self._cutoff = session, cutoff
-        book, terms = PriceBookEntry.__table__.c, TermPrice.__table__.c
-
-        def has(unit: pricing.PeriodUnit) -> Any:
-            return func.max(case((book.period_unit == unit.value, 1), else_=0))
-
-        def count(unit: pricing.PeriodUnit) -> Any:
-            return func.count(distinct(case((terms.period_unit == unit.value, terms.period_num))))
-
-        self._spec: dict[tuple[str, str, str], list[int]] = {}
-        for r, t, sp, h, m, y in session.execute(
-            select(book.region_code, book.resource_type, book.provider_spec, has(HOUR), has(MONTH),
-                   has(YEAR))
-            .where(book.fetched_at >= cutoff)
-            .group_by(book.region_code, book.resource_type, book.provider_spec)
-        ):  # fmt: skip
-            self._spec[(r, t, sp)] = [h, m, y, 0, 0]
-        for r, t, sp, months, years in session.execute(
-            select(terms.region_code, terms.resource_type, terms.provider_spec, count(MONTH),
-                   count(YEAR))
-            .where(terms.fetched_at >= cutoff)
-            .group_by(terms.region_code, terms.resource_type, terms.provider_spec)
-        ):  # fmt: skip
-            self._spec.setdefault((r, t, sp), [0, 0, 0, 0, 0])[3:] = [months, years]
-
-    def all_fresh(self, region: str, rtype: str, spec: str, units: tuple[Any, ...]) -> bool:
-        flags = self._spec.get((region, rtype, spec))
-        if flags is None:
-            return False
-        return all(flags[_SLOT[u]] and (u is HOUR or flags[_SLOT[u] + 2] == TERMS[u] - 1)
-                   for u in units)  # fmt: skip
-
-    def series(self, region: str, rtype: str, spec: str, unit: Any, count: int) -> bool:
-        flags = self._spec.get((region, rtype, spec))
-        if flags is None:
-            return False
-        if count == 1:
-            return bool(flags[_SLOT[unit]])
-        fresh_terms = flags[_SLOT[unit] + 2]
-        if fresh_terms in (0, TERMS[unit] - 1):
-            return bool(fresh_terms)
-        return (unit.value, count) in self._terms(region, rtype, spec)
-
-    def _terms(self, region: str, rtype: str, spec: str) -> set[tuple[str, int]]:
-        t = TermPrice
-        rows = self._session.execute(
-            select(t.period_unit, t.period_num)
-            .where(t.region_code == region, t.resource_type == rtype)
-            .where(t.provider_spec == spec, t.fetched_at >= self._cutoff)
-            .distinct()
-        )
-        return {(unit, num) for unit, num in rows}
-
-
-_SLOT = {HOUR: 0, MONTH: 1, YEAR: 2}
-
-
 def plan(
     session: Any,
     *,
@@ -219,8 +156,14 @@ def plan(
     force: bool = False,
     stats: Stats | None = None,
 ) -> list[Batch]:
-    """The rating calls that bring every missing or stale series up to date."""
-    fresh = None if force else _Fresh(session, now - window)
+    """The rating calls that bring every missing or stale series up to date (none, at once,
+    while the book's completeness mark holds: :mod:`.price_marks`)."""
+    known = None if force else price_marks.fresh_series(session, now - window)
+    if known is not None:
+        if stats is not None:
+            stats.fresh = known
+        return []
+    fresh = None if force else price_marks.Fresh(session, now - window, TERMS)
     rateables = _rateables(session)
     on_demand: list[Series] = []
     period: list[Series] = []
@@ -482,8 +425,13 @@ def sync_prices(
         return True
 
     try:
-        return run_units(
+        done = run_units(
             prefetch.ahead(todo), partial(fetch), session=session, label="prices", passes=passes
         )
     finally:
         prefetch.close()
+    check = Stats()
+    if not plan(session, now=now, window=window, stats=check):  # complete: mark it so
+        price_marks.mark_complete(session, now, check.fresh)
+        session.commit()
+    return done
