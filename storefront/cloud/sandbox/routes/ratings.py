@@ -7,7 +7,8 @@ support.huaweicloud.com/api-bpconsole/bcloud_0100{1,2}.html): ``product_infos`` 
 within the request; each product names its own ``region`` (and, prepaid, its own
 ``period_type`` and ``period_num``), so one request may rate several regions and terms. A
 request over the limit is answered like any malformed one: HTTP 400 ``CBC.0100`` (参数错误,
-the first row of both pages' error-code tables). The SDK models (``RateOnDemandReq``,
+the first row of both pages' error-code tables); a product it does not sell: 400
+``CBC.99006006`` (产品未发现, both tables). The SDK models (``RateOnDemandReq``,
 ``RateOnPeriodReq``) carry no count; the pages do.
 """
 
@@ -77,7 +78,7 @@ def _lines(data: dict[str, Any]) -> list[tuple[Line, dict[str, Any]]]:
         product = changed.get((service, resource, spec)) or prices.find(service, resource, spec)
         if product is None:
             raise bad_request(
-                f"The product {service}/{resource}/{spec} does not exist.", "CBC.50000054"
+                f"The product {service}/{resource}/{spec} does not exist.", "CBC.99006006"
             )
         quantity = field(info, "subscription_num", int, required=True)
         if not 1 <= quantity <= 500:
