@@ -174,6 +174,23 @@ def _report(label: str, run: dict[str, Any]) -> int:
     return sum(run["calls"].get(api, 0) for api in list(RATING_APIS)[:2])
 
 
+def _quota_floor(calls: dict[str, int]) -> tuple[float, float]:
+    """Seconds the client's quota budget needs for the catalogue's and the ratings' calls
+    (the two rating APIs' budgets run side by side)."""
+    from storefront.cloud.quota import DEFAULT_PER_SECOND, PER_SECOND
+
+    def per_s(api: str) -> float:
+        return int(PER_SECOND.get(api, DEFAULT_PER_SECOND) * 0.9)
+
+    paths = list(RATING_APIS)
+    catalogue = calls.get(paths[2], 0) / per_s("list_resource_specs")
+    ratings = max(
+        calls.get(paths[0], 0) / per_s("list_on_demand_resource_ratings"),
+        calls.get(paths[1], 0) / per_s("list_rate_on_period_detail"),
+    )
+    return catalogue, ratings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -228,6 +245,10 @@ def main() -> None:
           f"calls, {BEFORE['seconds']:.0f} s)")
     print(f"    rows: price book {rows['catalog_price_book']:,}, term prices "
           f"{rows['catalog_term_prices']:,}; series rated {stats.series:,}")
+    floor = _quota_floor(full["calls"])
+    print(f"    seconds: catalogue {full['catalogue_s']:.0f} s, prices "
+          f"{full['seconds'] - full['catalogue_s']:.0f} s; the per-API quotas (x 0.9, one "
+          f"process) allow no less than {floor[0]:.0f} s and {floor[1]:.0f} s")
     refused = sum(full["throttled"].values()) + sum(noop["throttled"].values())
     print(f"    within the per-API quotas: {refused} calls refused (goal 0)")
     noop_rating = _report("no-op re-sync", noop)
