@@ -5,13 +5,14 @@ Schedule with cron (see :mod:`storefront.catalog.sync` for the line).
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
-from storefront.catalog import sync
+from storefront.catalog import price_sync, sync
 from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError
 from storefront.extensions import cloud_provider, db
@@ -27,20 +28,20 @@ _force = click.option("--force", is_flag=True, help="Fetch everything again.")
 _quiet = click.option("--quiet", is_flag=True, help="No progress bar (for cron).")
 
 
-def _run(label: str, units: list[Any], job: Any, quiet: bool) -> None:
+def _run(label: str, units: list[Any], job: Any, quiet: bool) -> int:
     done = 0
     try:
         if quiet:
             done = job(units)
         else:
-            with click.progressbar(units, label=label, show_pos=True) as bar:
+            with click.progressbar(units, label=label, show_pos=True, show_eta=True) as bar:
                 done = job(bar)
     except CloudError as exc:
         db.session.rollback()
         raise click.ClickException(
             f"{label} stopped: {exc}. What was fetched is kept; run again to continue."
         ) from exc
-    click.echo(f"{label}: fetched {done} of {len(units)} units (the rest were fresh).")
+    return done
 
 
 def register(group: AppGroup) -> None:
@@ -57,19 +58,41 @@ def register(group: AppGroup) -> None:
                 db.session, cloud_provider(), now=now, window=window, force=force, units=units
             )
 
-        _run("Catalogue", sync.catalogue_units(), job, quiet)
+        started = time.monotonic()
+        units = sync.catalogue_units(db.session)
+        db.session.commit()
+        done = _run("Catalogue", units, job, quiet)
+        click.echo(
+            f"Catalogue: fetched {done} of {len(units)} units (the rest were fresh) "
+            f"in {time.monotonic() - started:.1f} s."
+        )
 
     @group.command("sync-prices")
     @_window
     @_force
     @_quiet
     def sync_prices_command(window_hours: float, force: bool, quiet: bool) -> None:
-        """Rate every synced spec (on demand, monthly, yearly) into the price book."""
+        """Rate every missing or stale price (on demand, monthly, yearly and longer terms) into
+        the price book, up to 100 items per rating call."""
         now, window = utcnow(), timedelta(hours=window_hours)
-
-        def job(units: Any) -> int:
-            return sync.sync_prices(
-                db.session, cloud_provider(), now=now, window=window, force=force, units=units
+        stats = price_sync.Stats()
+        started = time.monotonic()
+        units = sync.price_units(db.session, now=now, window=window, force=force, stats=stats)
+        if not quiet:
+            click.echo(
+                f"Prices: {stats.fresh} price series fresh; {len(units)} rating calls to make "
+                f"for {sum(len(u.series) for u in units)} series."
             )
 
-        _run("Prices", sync.price_units(db.session), job, quiet)
+        def job(todo: Any) -> int:
+            return sync.sync_prices(
+                db.session, cloud_provider(), now=now, window=window, units=todo, stats=stats
+            )
+
+        done = _run("Prices", units, job, quiet)
+        click.echo(
+            f"Prices: {done} rating calls (on demand {stats.calls['on_demand']}, prepaid "
+            f"{stats.calls['period']}), {stats.series} series rated: {stats.inserted} rows "
+            f"written, {stats.unchanged} unchanged, {stats.deleted} replaced; {stats.fresh} "
+            f"series were fresh; {time.monotonic() - started:.1f} s."
+        )

@@ -1,7 +1,8 @@
 """Sync the catalogue and the price book from the provider into local tables.
 
 Both jobs are split into small units of work (a region x resource type x charge mode for the
-catalogue; a region x time unit x batch of specs for prices). Each unit is fetched and upserted
+catalogue; one rating call of up to 100 items for prices, :mod:`.price_sync`). Each unit is
+fetched and upserted
 here, and committed on its own by the runner (:func:`.passes.run_units`), so the jobs are safe
 to run while the storefront serves, and a job
 that stopped half-way continues where it stopped: units done within ``window`` are skipped.
@@ -22,27 +23,22 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront import sql
-from storefront.catalog import pricing
 from storefront.catalog.base_data import PRODUCTS, REGIONS
 from storefront.catalog.models import (
-    PriceBookEntry,
     Product,
     Region,
     Spec,
     SpecRegion,
     SyncMark,
-    TermPrice,
 )
 from storefront.catalog.passes import PASSES, run_units
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
-    PeriodType,
-    RatingItem,
     ResourceSpec,
     SizeUnit,
 )
@@ -57,7 +53,6 @@ VPC_RESOURCE = "hws.resource.type.vpc"
 DEFAULT_WINDOW = timedelta(hours=6)
 # The provider names specs in the language of the request's ``X-Language`` header.
 ENGLISH, CHINESE = "en_US", "zh_CN"
-RATING_BATCH = 50  # items per rating call (the provider takes up to 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +83,26 @@ DBSession = Session | scoped_session[Any]
 
 
 def upsert(session: DBSession, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``rows`` (nothing for no rows)."""
-    stmt = sql.upsert(table, rows, keys)
-    if stmt is not None:
-        session.execute(stmt)
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``rows`` (nothing for no rows): one
+    single-row statement executed for every row (compiled once; a multi-row VALUES statement of
+    800 specs compiled thousands of bind parameters per unit)."""
+    if not rows:
+        return
+    core = getattr(table, "__table__", table)
+    stmt = sql.dialect_insert(core)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
+    )
+    session.execute(stmt, rows)
 
 
-def _fresh(session: DBSession, key: str, now: datetime, window: timedelta) -> bool:
-    mark = session.get(SyncMark, key)
-    return mark is not None and now - mark.fetched_at < window
+def _fresh_marks(session: DBSession, now: datetime, window: timedelta) -> set[str]:
+    """The catalogue units fetched within ``window`` (one query for the whole run)."""
+    marks = session.execute(
+        select(SyncMark.key, SyncMark.fetched_at).where(SyncMark.key.startswith("catalog:"))
+    )
+    return {key for key, at in marks if now - at < window}
 
 
 def _mark(session: DBSession, key: str, now: datetime) -> None:
@@ -164,10 +170,16 @@ def _spec_row(
     return row
 
 
-def catalogue_units() -> list[tuple[str, Source, ChargeMode]]:
+def catalogue_units(session: DBSession | None = None) -> list[tuple[str, Source, ChargeMode]]:
+    """Every region x resource type x charge mode: the regions of the catalogue's region
+    table (the partner's; seeded with :data:`.base_data.REGIONS`), those alone without one."""
+    codes = [code for code, _n, _z in REGIONS]
+    if session is not None:
+        ensure_base(session)
+        codes = list(session.scalars(select(Region.code).order_by(Region.sort, Region.code)))
     return [
         (region, source, mode)
-        for region, _n, _z in REGIONS
+        for region in codes
         for source in SOURCES
         for mode in (ChargeMode.ON_DEMAND, ChargeMode.PERIOD)
     ]
@@ -185,8 +197,9 @@ def sync_catalog(
 ) -> int:
     """Fetch specs per region, resource type and charge mode; returns the units fetched.
     Units that keep failing are tried again in later passes (:func:`passes.run_units`)."""
-    fetch = partial(_catalog_unit, session, provider, now=now, window=window, force=force)
-    todo = units if units is not None else catalogue_units()
+    fresh = set() if force else _fresh_marks(session, now, window)
+    fetch = partial(_catalog_unit, session, provider, now=now, fresh=fresh, force=force)
+    todo = units if units is not None else catalogue_units(session)
     setup = partial(ensure_base, session)  # regions and products, committed before the units
     return run_units(todo, fetch, session=session, label="catalogue", passes=passes, setup=setup)
 
@@ -197,12 +210,12 @@ def _catalog_unit(
     unit: tuple[str, Source, ChargeMode],
     *,
     now: datetime,
-    window: timedelta,
+    fresh: set[str],
     force: bool,
 ) -> bool:
     region, source, mode = unit
     key = f"catalog:{region}:{source.resource_type}:{mode.name.lower()}"
-    if not force and _fresh(session, key, now, window):
+    if not force and key in fresh:
         return False
     listing = partial(
         provider.list_resource_specs,
@@ -213,8 +226,7 @@ def _catalog_unit(
     )
     specs = listing(language=ENGLISH)
     if source.product is not None:
-        # the same listing in Chinese, for the names Chinese pages show
-        chinese = {s.spec: s.name for s in listing(language=CHINESE)}
+        chinese = _chinese_names(session, source, specs, force, listing)
         rows = [_spec_row(source, s, now, i, chinese.get(s.spec)) for i, s in enumerate(specs)]
         upsert(session, Spec, rows, ["product_code", "code"])
         codes = [s.spec for s in specs]
@@ -235,156 +247,47 @@ def _catalog_unit(
     return True
 
 
+def _chinese_names(
+    session: DBSession,
+    source: Source,
+    specs: tuple[ResourceSpec, ...],
+    force: bool,
+    listing: Any,
+) -> dict[str, str | None]:
+    """The specs' Chinese names: the names already synced, or (a spec new, renamed in English
+    or without one; ``force``) the same listing asked again in Chinese."""
+    known = {
+        code: (name, name_zh)
+        for code, name, name_zh in session.execute(
+            select(Spec.code, Spec.name, Spec.name_zh).where(
+                Spec.product_code == source.product, Spec.code.in_([s.spec for s in specs])
+            )
+        )
+    }
+    if not force and all(
+        known.get(s.spec, ("", None))[1] and known[s.spec][0] == s.name for s in specs
+    ):
+        return {code: zh for code, (_en, zh) in known.items()}
+    return {s.spec: s.name for s in listing(language=CHINESE)}
+
+
 # --------------------------------------------------------------------------- prices
-
-UNITS: tuple[tuple[pricing.PeriodUnit, ChargeMode], ...] = (
-    (pricing.PeriodUnit.HOUR, ChargeMode.ON_DEMAND),
-    (pricing.PeriodUnit.MONTH, ChargeMode.PERIOD),
-    (pricing.PeriodUnit.YEAR, ChargeMode.PERIOD),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Rateable:
-    """One provider spec to rate in a region: flat, or linear with probe sizes."""
-
-    service_type: str
-    resource_type: str
-    spec: str
-    sizes: tuple[int, ...] = ()
-    measure: SizeUnit | None = None
-
-
-def _probes(lo: int, hi: int) -> tuple[int, ...]:
-    return tuple(sorted({lo, hi, *(s for s in PROBE_SIZES if lo <= s <= hi)}))
-
-
-def rateables(session: DBSession, region: str, mode: ChargeMode) -> list[Rateable]:
-    flag = SpecRegion.on_demand if mode is ChargeMode.ON_DEMAND else SpecRegion.period
-    specs = session.scalars(
-        select(Spec)
-        .join(SpecRegion)
-        .where(SpecRegion.region_code == region, flag.is_(True))
-        .order_by(Spec.product_code, Spec.sort, Spec.id)
-    ).all()
-    found: dict[tuple[str, str], Rateable] = {}
-    for spec in specs:
-        source = BY_RESOURCE[spec.resource_type]
-        if source.measure is not None and spec.min_size and spec.max_size:
-            item = Rateable(
-                spec.service_type,
-                spec.resource_type,
-                spec.code,
-                _probes(spec.min_size, spec.max_size),
-                source.measure,
-            )
-        else:
-            item = Rateable(spec.service_type, spec.resource_type, spec.code)
-        found[(item.resource_type, item.spec)] = item
-        if spec.bandwidth_spec and spec.bandwidth_resource_type:
-            bw = BY_RESOURCE[spec.bandwidth_resource_type]
-            assert bw.min_size is not None and bw.max_size is not None
-            found[(bw.resource_type, spec.bandwidth_spec)] = Rateable(
-                spec.service_type,
-                bw.resource_type,
-                spec.bandwidth_spec,
-                _probes(bw.min_size, bw.max_size),
-                bw.measure,
-            )
-    return list(found.values())
-
-
-def _batches(items: list[Rateable]) -> list[list[Rateable]]:
-    batches: list[list[Rateable]] = []
-    current: list[Rateable] = []
-    size = 0
-    for item in items:
-        n = max(1, len(item.sizes))
-        if current and size + n > RATING_BATCH:
-            batches.append(current)
-            current, size = [], 0
-        current.append(item)
-        size += n
-    if current:
-        batches.append(current)
-    return batches
 
 
 def price_units(
     session: DBSession,
-) -> list[tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]]]:
-    units = []
-    for region in session.scalars(select(Region.code).order_by(Region.sort)):
-        for unit, mode in UNITS:
-            for batch in _batches(rateables(session, region, mode)):
-                units.append((region, unit, mode, batch))
-    return units
+    *,
+    now: datetime | None = None,
+    window: timedelta = DEFAULT_WINDOW,
+    force: bool = False,
+    stats: Any = None,
+) -> list[Any]:
+    """The rating calls a price sync would make now (:func:`.price_sync.plan`)."""
+    from storefront.catalog import price_sync
+    from storefront.clock import utcnow
 
-
-def _rate(
-    provider: CloudProvider,
-    region: str,
-    unit: pricing.PeriodUnit,
-    batch: list[Rateable],
-    count: int = 1,
-) -> tuple[str, dict[tuple[str, str], list[pricing.Tier]]]:
-    items: list[RatingItem] = []
-    for r in batch:
-        for size in r.sizes or (0,):
-            items.append(
-                RatingItem(
-                    key=f"{r.resource_type}|{r.spec}|{size}",
-                    service_type=r.service_type,
-                    resource_type=r.resource_type,
-                    spec=r.spec,
-                    region=region,
-                    size=size or None,
-                    size_unit=r.measure if size else None,
-                )
-            )
-    if unit is pricing.PeriodUnit.HOUR:
-        rating = provider.rate_on_demand(items=items, hours=1)
-    else:
-        period = PeriodType.MONTH if unit is pricing.PeriodUnit.MONTH else PeriodType.YEAR
-        rating = provider.rate_period(items=items, period=period, count=count)
-    tiers: dict[tuple[str, str], list[pricing.Tier]] = {}
-    for r in batch:
-        if not r.sizes:
-            price = rating.item(f"{r.resource_type}|{r.spec}|0")
-            tiers[(r.resource_type, r.spec)] = [
-                pricing.Tier(0, pricing.Rate(price.official, price.amount))
-            ]
-            continue
-        samples = []
-        for size in r.sizes:
-            price = rating.item(f"{r.resource_type}|{r.spec}|{size}")
-            samples.append((size, pricing.Rate(price.official, price.amount)))
-        tiers[(r.resource_type, r.spec)] = pricing.compress_tiers(samples, places=10)
-    return rating.currency, tiers
-
-
-def _batch_fresh(
-    session: DBSession,
-    region: str,
-    unit: pricing.PeriodUnit,
-    batch: list[Rateable],
-    now: datetime,
-    window: timedelta,
-) -> bool:
-    keys = [(r.resource_type, r.spec) for r in batch]
-    rows = session.execute(
-        select(
-            PriceBookEntry.resource_type, PriceBookEntry.provider_spec, PriceBookEntry.fetched_at
-        ).where(
-            PriceBookEntry.region_code == region,
-            PriceBookEntry.period_unit == unit.value,
-            tuple_(PriceBookEntry.resource_type, PriceBookEntry.provider_spec).in_(keys),
-        )
-    ).all()
-    newest: dict[tuple[str, str], datetime] = {}
-    for rtype, spec, fetched in rows:
-        newest[(rtype, spec)] = min(fetched, newest.get((rtype, spec), fetched))
-    return all(k in newest and now - newest[k] < window for k in keys)
+    when = now if now is not None else utcnow()
+    return price_sync.plan(session, now=when, window=window, force=force, stats=stats)
 
 
 def sync_prices(
@@ -394,103 +297,21 @@ def sync_prices(
     now: datetime,
     window: timedelta = DEFAULT_WINDOW,
     force: bool = False,
-    units: Iterable[tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]]] | None = None,
+    units: Iterable[Any] | None = None,
     passes: int = PASSES,
+    stats: Any = None,
 ) -> int:
-    """Rate every synced spec per region and time unit; returns the batches fetched. A batch
-    replaces its own price rows in one transaction, or nothing (failed batches: later passes)."""
-    fetch = partial(_price_unit, session, provider, now=now, window=window, force=force)
-    todo = units if units is not None else price_units(session)
-    return run_units(todo, fetch, session=session, label="prices", passes=passes)
+    """Rate every missing or stale price series, as few calls as the provider allows
+    (:mod:`.price_sync`); returns the rating calls made."""
+    from storefront.catalog import price_sync
 
-
-def _price_unit(
-    session: DBSession,
-    provider: CloudProvider,
-    unit: tuple[str, pricing.PeriodUnit, ChargeMode, list[Rateable]],
-    *,
-    now: datetime,
-    window: timedelta,
-    force: bool,
-) -> bool:
-    region, period_unit, mode, batch = unit
-    if not force and _batch_fresh(session, region, period_unit, batch, now, window):
-        return False
-    currency, tiers = _rate(provider, region, period_unit, batch)
-    by_type = {r.resource_type: r.service_type for r in batch}
-    for (rtype, spec), spec_tiers in tiers.items():
-        base = {
-            "region_code": region,
-            "service_type": by_type[rtype],
-            "resource_type": rtype,
-            "provider_spec": spec,
-            "billing_mode": "on_demand" if mode is ChargeMode.ON_DEMAND else "period",
-            "period_unit": period_unit.value,
-            "currency": currency,
-            "fetched_at": now,
-        }
-        _store_tiers(session, PriceBookEntry, base, spec_tiers)
-    if period_unit is not pricing.PeriodUnit.HOUR:
-        _sync_terms(session, provider, region, period_unit, batch, now, by_type)
-    return True
-
-
-# A prepaid term of several periods has its own price at the provider (it need not be N times
-# one period), rated with ``period_num``: months 2..9, years 2..3.
-TERMS = {
-    pricing.PeriodUnit.MONTH: pricing.PERIOD_LIMITS[pricing.BillingMode.MONTHLY][1],
-    pricing.PeriodUnit.YEAR: pricing.PERIOD_LIMITS[pricing.BillingMode.YEARLY][1],
-}
-
-
-def _sync_terms(
-    session: DBSession,
-    provider: CloudProvider,
-    region: str,
-    unit: pricing.PeriodUnit,
-    batch: list[Rateable],
-    now: datetime,
-    by_type: dict[str, str],
-) -> None:
-    """Rate ``batch`` for every multi-period term into :class:`TermPrice` (same transaction as
-    the one-period rows, so a batch is either fully refreshed or not at all)."""
-    for count in range(2, TERMS[unit] + 1):
-        currency, tiers = _rate(provider, region, unit, batch, count)
-        for (rtype, spec), spec_tiers in tiers.items():
-            base = {
-                "region_code": region,
-                "service_type": by_type[rtype],
-                "resource_type": rtype,
-                "provider_spec": spec,
-                "period_unit": unit.value,
-                "period_num": count,
-                "currency": currency,
-                "fetched_at": now,
-            }
-            _store_tiers(session, TermPrice, base, spec_tiers)
-
-
-# What identifies one spec's tiers in each price table (besides ``size_from``).
-_TIER_KEYS: dict[type, tuple[str, ...]] = {
-    PriceBookEntry: ("region_code", "resource_type", "provider_spec", "period_unit"),
-    TermPrice: ("region_code", "resource_type", "provider_spec", "period_unit", "period_num"),
-}
-
-
-def _store_tiers(
-    session: DBSession, table: Any, base: dict[str, Any], tiers: list[pricing.Tier]
-) -> None:
-    """Upsert one spec's size tiers into ``table`` (the price book or the term prices) and drop
-    the tiers the provider no longer has."""
-    keys = _TIER_KEYS[table]
-    rows = [
-        {**base, "size_from": t.start, "official": t.rate.official, "cost": t.rate.cost}
-        for t in tiers
-    ]
-    upsert(session, table, rows, [*keys, "size_from"])
-    session.execute(
-        delete(table).where(
-            *(getattr(table, k) == base[k] for k in keys),
-            table.size_from.not_in([t.start for t in tiers]),
-        )
+    return price_sync.sync_prices(
+        session,
+        provider,
+        now=now,
+        window=window,
+        force=force,
+        units=units,
+        passes=passes,
+        stats=stats,
     )

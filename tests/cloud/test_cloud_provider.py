@@ -218,7 +218,7 @@ def test_bandwidth_and_free_vpc(provider: CloudProvider) -> None:
 @pytest.mark.parametrize(
     ("item", "code"),
     [
-        (vm("s9.huge.linux"), "CBC.50000054"),
+        (vm("s9.huge.linux"), "CBC.99006006"),  # 产品未发现 (bcloud_01001 error codes)
         (vm("s6.small.1.linux", region="mars-1"), "CBC.0100"),
         (disk(size=5), "CBC.0100"),
         (

@@ -129,7 +129,11 @@ class CatalogueCalls(HuaweiBase):
             project_id=self._project_id(), inquiry_precision=1, product_infos=infos
         )
         req = m.ListOnDemandResourceRatingsRequest(body=body)
-        resp = self._call("rate_on_demand", lambda: self._bss.list_on_demand_resource_ratings(req))
+        # the operation is the SDK method: the quota budget keys its per-API quota on it
+        resp = self._call(
+            "list_on_demand_resource_ratings",
+            lambda: self._bss.list_on_demand_resource_ratings(req),
+        )
         return Rating(
             currency=resp.currency or "CNY",
             official=dec(resp.official_website_amount),
@@ -151,15 +155,17 @@ class CatalogueCalls(HuaweiBase):
                 available_zone=it.available_zone,
                 resource_size=it.size,
                 size_measure_id=int(it.size_unit) if it.size_unit is not None else None,
-                period_type=int(period),
-                period_num=count,
+                period_type=int(it.period if it.period is not None else period),
+                period_num=it.period_num if it.period_num is not None else count,
                 subscription_num=it.quantity,
             )
             for it in items
         ]
         body = m.RateOnPeriodReq(project_id=self._project_id(), product_infos=infos)
         req = m.ListRateOnPeriodDetailRequest(body=body)
-        resp = self._call("rate_period", lambda: self._bss.list_rate_on_period_detail(req))
+        resp = self._call(
+            "list_rate_on_period_detail", lambda: self._bss.list_rate_on_period_detail(req)
+        )
         official = resp.official_website_rating_result
         offers = resp.optional_discount_rating_results or []
         best = next((o for o in offers if o.best_offer == 1), None)

@@ -22,6 +22,9 @@ from storefront.cloud.interface import (
     ServerInfo,
 )
 
+# ListFlavorsRequest.limit: "默认为1000" (its default and our page size); ``marker`` is the
+# last flavour id of the page before (huaweicloudsdkecs model field docs).
+FLAVOR_PAGE = 1000
 _ZONE_ITEM = re.compile(r"\s*([^,()\s]+)\((\w+)\)\s*")
 
 
@@ -93,9 +96,18 @@ class ServerCalls(HuaweiBase):
         from huaweicloudsdkecs.v2 import model as ecs
 
         client = self._ecs(session)
-        req = ecs.ListFlavorsRequest(availability_zone=availability_zone)
-        resp = self._call("list_flavors", partial(client.list_flavors, req))
-        return tuple(_flavor(f) for f in resp.flavors or ())
+        found: list[Flavor] = []
+        marker: str | None = None
+        while True:  # pages of FLAVOR_PAGE, each after the last id of the one before
+            req = ecs.ListFlavorsRequest(
+                availability_zone=availability_zone, limit=FLAVOR_PAGE, marker=marker
+            )
+            resp = self._call("list_flavors", partial(client.list_flavors, req))
+            page = [_flavor(f) for f in resp.flavors or ()]
+            found += page
+            if len(page) < FLAVOR_PAGE:
+                return tuple(found)
+            marker = page[-1].flavor_id
 
     def show_servers(
         self, *, session: AgencySession, server_ids: Sequence[str]

@@ -86,6 +86,7 @@ from storefront.cloud.interface.tickets import (
     case_state,
 )
 from storefront.cloud.interface.types import (
+    MAX_RATING_ITEMS,
     BankCard,
     ChargeMode,
     FreezeMode,
@@ -127,6 +128,7 @@ class CloudProvider(
 __all__ = [
     "ADMIN_PASSWORD_SPECIALS",
     "CASE_STATE",
+    "MAX_RATING_ITEMS",
     "SERVER_STATE",
     "AdjustRecord",
     "AgencySession",

@@ -177,6 +177,15 @@ class RatingItem:
     size: int | None = None
     size_unit: SizeUnit | None = None
     available_zone: str | None = None
+    # prepaid only: this line's own term (default: ``rate_period``'s ``period`` and ``count``);
+    # the provider rates every line at its own term, so one call may hold several terms
+    period: PeriodType | None = None
+    period_num: int | None = None
+
+
+# At most this many items per rating call (``product_infos`` "最大个数:100", Partner Center API
+# reference bcloud_01001 and bcloud_01002); the provider refuses a longer list (CBC.0100).
+MAX_RATING_ITEMS = 100
 
 
 @dataclass(frozen=True, slots=True)

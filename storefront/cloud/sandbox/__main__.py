@@ -7,6 +7,7 @@ import os
 
 from werkzeug.serving import run_simple
 
+from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.app import DEFAULT_DATABASE_URL, create_sandbox_app
 
 
@@ -35,7 +36,15 @@ def main(argv: list[str] | None = None) -> None:
         help="Also write POST /_sandbox/clock's offset here (STOREFRONT_CLOCK_OFFSET_FILE of a "
         "storefront in development).",
     )
+    parser.add_argument(
+        "--catalogue-scale",
+        choices=prices.SCALES,
+        default=os.environ.get(prices.SCALE_ENV) or "small",
+        help="small: 4 regions x 11 ECS flavours; real: the provider's size, 30 regions x 400 "
+        f"flavours ({prices.SCALE_ENV}).",
+    )
     args = parser.parse_args(argv)
+    prices.set_scale(args.catalogue_scale)
     app = create_sandbox_app(
         database_url=args.database,
         latency_ms=args.latency_ms,

@@ -10,7 +10,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from storefront import clock
-from storefront.cloud.sandbox import routes, signature
+from storefront.cloud.sandbox import prices, routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
@@ -36,10 +36,15 @@ def create_sandbox_app(
     random_seed: int | None = None,
     lifecycle: Mapping[str, float] | None = None,
     clock_file: str | Path | None = None,
+    catalogue_scale: str | None = None,
 ) -> Flask:
     """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner; ``lifecycle``
     overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings; ``clock_file``
-    is where ``POST /_sandbox/clock`` also writes its offset (and where it starts from)."""
+    is where ``POST /_sandbox/clock`` also writes its offset (and where it starts from);
+    ``catalogue_scale`` (``small``/``real``) switches the catalogue of every sandbox in this
+    process (:func:`~storefront.cloud.sandbox.prices.set_scale`)."""
+    if catalogue_scale is not None:
+        prices.set_scale(catalogue_scale)
     faults = FaultSettings(
         latency_ms=latency_ms, fault_rate=fault_rate, mode=fault_mode, hang_s=hang_s
     )
@@ -108,7 +113,9 @@ def _gateway() -> None:
         raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
     g.sandbox_caller_id = account.domain_id
     api = request.url_rule.rule if request.url_rule is not None else request.path
+    state.count_call(api)
     if not state.quotas.admit(request.remote_addr or "", api, account.domain_id):
+        state.count_call(api, throttled=True)
         limit = state.quotas.limit(api)
         raise ApiError(
             429,

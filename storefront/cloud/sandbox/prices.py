@@ -3,10 +3,16 @@
 On-demand prices are per hour, period prices per month; a year costs 10 months.
 A region factor scales every price. Linear products (disks, bandwidth) are priced per
 unit of size.
+
+Two sizes (:func:`set_scale`, ``STOREFRONT_SANDBOX_CATALOGUE_SCALE``): ``small`` (the default:
+4 regions, 11 ECS flavours) and ``real``, the provider's real size: 30 regions x 400 ECS
+flavours (Linux and Windows each), the same disks, EIPs, bandwidth and VPC. The real catalogue
+is generated deterministically (the same flavours, names and prices on every run) in a few ms.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,6 +56,9 @@ FAMILIES_ZH: dict[str, str] = {
     "General computing": "通用计算型",
     "Computing-plus": "通用计算增强型",
     "Memory-optimized": "内存优化型",
+    "High-performance computing": "高性能计算型",
+    "Disk-intensive": "磁盘增强型",
+    "Kunpeng general computing": "鲲鹏通用计算增强型",
 }
 
 REGIONS: dict[str, tuple[str, Decimal]] = {
@@ -205,8 +214,108 @@ def _catalogue() -> tuple[Product, ...]:
     return tuple(products)
 
 
-CATALOGUE: tuple[Product, ...] = _catalogue()
-_BY_KEY = {(p.service_type, p.resource_type, p.spec): p for p in CATALOGUE}
+# --------------------------------------------------------------------------- real scale
+
+SCALES = ("small", "real")
+SCALE_ENV = "STOREFRONT_SANDBOX_CATALOGUE_SCALE"
+REAL_FLAVOURS = 400
+# The provider's other regions (codes and English names as its region list shows them).
+_MORE_REGIONS = (
+    ("cn-north-1", "CN North-Beijing1"),
+    ("cn-north-2", "CN North-Beijing2"),
+    ("cn-north-9", "CN North-Ulanqab1"),
+    ("cn-north-11", "CN North-Ulanqab201"),
+    ("cn-east-2", "CN East-Shanghai2"),
+    ("cn-east-4", "CN East2"),
+    ("cn-east-5", "CN East-Qingdao"),
+    ("cn-south-2", "CN South-Shenzhen"),
+    ("cn-south-4", "CN South-Guangzhou-InvitationOnly"),
+    ("cn-southwest-2", "CN Southwest-Guiyang1"),
+    ("cn-southwest-3", "CN Southwest-Guiyang2"),
+    ("ap-southeast-2", "AP-Bangkok"),
+    ("ap-southeast-3", "AP-Singapore"),
+    ("ap-southeast-4", "AP-Jakarta"),
+    ("ap-southeast-5", "AP-Manila"),
+    ("af-south-1", "AF-Johannesburg"),
+    ("af-north-1", "AF-Cairo"),
+    ("sa-brazil-1", "LA-Sao Paulo1"),
+    ("la-north-2", "LA-Mexico City2"),
+    ("la-south-2", "LA-Santiago"),
+    ("na-mexico-1", "LA-Mexico City1"),
+    ("tr-west-1", "TR-Istanbul"),
+    ("me-east-1", "ME-Riyadh"),
+    ("ru-northwest-2", "RU-Moscow"),
+    ("eu-west-101", "EU-Dublin"),
+    ("eu-west-0", "EU-Paris"),
+)
+# family prefix, family name, memory GiB per vCPU options, CNY per vCPU-hour
+_FAMILIES = (
+    ("s", "General computing", (1, 2, 4), Decimal("0.1900")),
+    ("c", "Computing-plus", (2, 4), Decimal("0.2800")),
+    ("m", "Memory-optimized", (8,), Decimal("0.4400")),
+    ("h", "High-performance computing", (2, 4), Decimal("0.3300")),
+    ("d", "Disk-intensive", (4, 8), Decimal("0.3600")),
+    ("kc", "Kunpeng general computing", (2, 4), Decimal("0.1600")),
+)
+_SIZES = (
+    ("large", 2), ("xlarge", 4), ("2xlarge", 8), ("3xlarge", 12), ("4xlarge", 16),
+    ("6xlarge", 24), ("8xlarge", 32), ("12xlarge", 48), ("16xlarge", 64), ("22xlarge", 88),
+)  # fmt: skip
+
+
+def _real_flavors() -> list[tuple[str, str, int, int, str, str]]:
+    """The small catalogue's flavours, then generated ones up to :data:`REAL_FLAVOURS`."""
+    found = list(_FLAVORS)
+    codes = {f[0] for f in found}
+    generation = 6
+    while len(found) < REAL_FLAVOURS:
+        for prefix, family, ratios, per_vcpu in _FAMILIES:
+            for ratio in ratios:
+                for size, vcpus in _SIZES:
+                    code = f"{prefix}{generation}.{size}.{ratio}"
+                    if code in codes or len(found) >= REAL_FLAVOURS:
+                        continue
+                    step = Decimal(100 + 3 * (generation - 6) + ratio) / 100
+                    hourly = (per_vcpu * vcpus * step).quantize(Decimal("0.0001"))
+                    monthly = (hourly * 300).quantize(Decimal("0.01"))
+                    found.append((code, family, vcpus, vcpus * ratio, str(hourly), str(monthly)))
+                    codes.add(code)
+        generation += 1
+    return found
+
+
+def build(scale: str) -> tuple[tuple[Product, ...], dict[str, tuple[str, Decimal]]]:
+    """The products and the regions (code -> (name, price factor)) of a catalogue size."""
+    if scale not in SCALES:
+        raise ValueError(f"catalogue scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    if scale == "small":
+        return _catalogue(), dict(_SMALL_REGIONS)
+    products: list[Product] = []
+    for flavor in _real_flavors():
+        products += _flavor(*flavor)
+    products += [p for p in _catalogue() if p.resource_type != VM]
+    regions = dict(_SMALL_REGIONS)
+    for i, (code, name) in enumerate(_MORE_REGIONS):
+        regions[code] = (name, Decimal(100 + (i * 7) % 40) / 100)
+    return tuple(products), regions
+
+
+_SMALL_REGIONS = dict(REGIONS)
+CATALOGUE: tuple[Product, ...] = ()
+_BY_KEY: dict[tuple[str, str, str], Product] = {}
+SCALE = ""
+
+
+def set_scale(scale: str) -> None:
+    """Serve the ``small`` or the ``real`` catalogue from now on (every sandbox in this
+    process)."""
+    global CATALOGUE, REGIONS, _BY_KEY, SCALE
+    CATALOGUE, REGIONS = build(scale)
+    _BY_KEY = {(p.service_type, p.resource_type, p.spec): p for p in CATALOGUE}
+    SCALE = scale
+
+
+set_scale(os.environ.get(SCALE_ENV) or "small")
 
 
 def find(service_type: str, resource_type: str, spec: str) -> Product | None:

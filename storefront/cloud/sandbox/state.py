@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, g
 
+from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.faults import FaultInjector
 from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import Account, SandboxDatabase
@@ -30,6 +33,17 @@ class SandboxState:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # where the clock's offset is also written, for a storefront in development to follow
     clock_file: Path | None = None
+    # provider calls per API (the route's path pattern), as the gateway saw them
+    calls: Counter[str] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)  # of those, answered 429
+    calls_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # (service type, resource type, spec) -> the product at a changed price (ratings answer it)
+    price_changes: dict[tuple[str, str, str], prices.Product] = field(default_factory=dict)
+
+    def count_call(self, api: str, *, throttled: bool = False) -> None:
+        with self.calls_lock:
+            (self.throttled if throttled else self.calls)[api] += 1
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)

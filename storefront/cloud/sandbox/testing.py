@@ -43,6 +43,27 @@ class RunningSandbox:
             "POST", "/_sandbox/faults/once", {"path": path, "when": when, "method": method}
         )
 
+    def calls(self) -> dict[str, int]:
+        """Provider calls per API (route path) this sandbox has answered so far."""
+        answer = self._control("GET", "/_sandbox/calls", None)
+        return {str(k): int(v) for k, v in answer["calls"].items()}
+
+    def change_price(
+        self, service_type: str, resource_type: str, spec: str, *, hourly: str, monthly: str
+    ) -> dict[str, Any]:
+        """The provider changes a flat spec's list price (this sandbox's ratings answer it)."""
+        return self._control(
+            "POST",
+            "/_sandbox/prices",
+            {
+                "service_type": service_type,
+                "resource_type": resource_type,
+                "spec": spec,
+                "hourly": hourly,
+                "monthly": monthly,
+            },
+        )
+
     def set_clock_offset(self, seconds: float) -> dict[str, Any]:
         return self._control("POST", "/_sandbox/clock", {"offset_s": seconds})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -9,6 +11,7 @@ from sqlalchemy import select
 
 from storefront import clock
 from storefront.cloud import demo
+from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.models import AccessKey, Account
 from storefront.cloud.sandbox.routes.customers import complete_associations
 from storefront.cloud.sandbox.state import sandbox_state
@@ -95,6 +98,33 @@ def set_quotas() -> Response:
         raise bad_request("enabled must be true or false.")
     sandbox_state().quotas.enabled = enabled
     return respond({"enabled": enabled})
+
+
+@bp.get("/calls")
+def calls() -> Response:
+    """Provider calls per API (the route's path) since the sandbox started, and how many of
+    them were refused over the quota (429)."""
+    state = sandbox_state()
+    with state.calls_lock:
+        return respond({"calls": dict(state.calls), "throttled": dict(state.throttled)})
+
+
+@bp.post("/prices")
+def change_price() -> Response:
+    """``{"service_type", "resource_type", "spec", "hourly", "monthly"}``: this sandbox's
+    ratings answer the flat spec at the new list price from now on (a price change at the
+    provider)."""
+    data = body()
+    key = tuple(str(data.get(k) or "") for k in ("service_type", "resource_type", "spec"))
+    product = prices.find(*key)
+    if product is None or product.size_measure_id is not None:
+        raise bad_request("spec must be a flat product of the catalogue.")
+    try:
+        tier = prices.Tier(None, Decimal(str(data["hourly"])), Decimal(str(data["monthly"])))
+    except (KeyError, ArithmeticError):
+        raise bad_request("hourly and monthly must be decimal prices.") from None
+    sandbox_state().price_changes[(key[0], key[1], key[2])] = replace(product, tiers=(tier,))
+    return respond({"spec": product.spec, "hourly": tier.hourly, "monthly": tier.monthly})
 
 
 @bp.post("/clock")

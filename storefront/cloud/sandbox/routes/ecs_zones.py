@@ -7,6 +7,10 @@ region-wide status (``normal``, ``abandon``, ``sellout``, ``obt``, ``promotion``
 normal) and ``cond:operation:az`` lists the zones that differ, as ``az(status)`` items joined by
 ``, ``. With ``availability_zone`` the list holds the flavours offered there (not ``abandon``),
 sold-out ones included with their status, as the provider answers.
+
+Paging as the ``ListFlavorsRequest`` model documents: ``limit`` "查询返回云服务器规格列表
+当前页面的数量。默认为1000" (page size, default 1000) and ``marker`` "从marker指定的flavor_id的
+下一条数据开始查询" (the page starts after that flavour id).
 """
 
 from __future__ import annotations
@@ -106,6 +110,24 @@ def list_server_az_info(project_id: str) -> Response:
     )
 
 
+FLAVOR_PAGE = 1000  # ListFlavorsRequest.limit: "默认为1000"
+
+
+def _page(listed: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The page ``limit`` and ``marker`` ask for."""
+    raw_limit, marker = request.args.get("limit", ""), request.args.get("marker")
+    if raw_limit and (not raw_limit.isdigit() or int(raw_limit) < 1):
+        raise bad_request("limit must be a positive integer.", "Ecs.0005")
+    limit = int(raw_limit) if raw_limit else FLAVOR_PAGE
+    start = 0
+    if marker:
+        ids = [f[0] for f in listed]
+        if marker not in ids:
+            raise bad_request(f"marker {marker} is not a flavor id.", "Ecs.0005")
+        start = ids.index(marker) + 1
+    return listed[start : start + limit]
+
+
 @bp.get("/v1/<project_id>/cloudservers/flavors")
 def list_flavors(project_id: str) -> Response:
     zone = request.args.get("availability_zone")
@@ -113,11 +135,10 @@ def list_flavors(project_id: str) -> Response:
         region = own_project(s, project_id).region
         if zone is not None and zone not in zones(region):
             raise bad_request(f"availability_zone {zone} does not exist.", "Ecs.0005")
-        found = [
-            flavor_json(s, region, flavor, vcpus, ram)
-            for flavor, vcpus, ram in flavors()
-            if zone is None or zone_status(s, zone, flavor) != "abandon"
+        listed = [
+            f for f in flavors() if zone is None or zone_status(s, zone, f[0]) != "abandon"
         ]
+        found = [flavor_json(s, region, *f) for f in _page(listed)]
     return respond({"flavors": found})
 
 

@@ -1,4 +1,16 @@
-"""Price inquiries: on-demand per hour and prepaid per month or year."""
+"""Price inquiries: on-demand per hour and prepaid per month or year.
+
+Limits as documented (Partner Center API reference, "查询按需产品价格-ListOnDemandResourceRatings"
+bcloud_01001 and "查询包年/包月产品价格-ListRateOnPeriodDetail" bcloud_01002,
+support.huaweicloud.com/api-bpconsole/bcloud_0100{1,2}.html): ``product_infos`` is a
+``List<…ProductInfo>`` of "最大个数:100" (at most 100 products per request), each ``id`` unique
+within the request; each product names its own ``region`` (and, prepaid, its own
+``period_type`` and ``period_num``), so one request may rate several regions and terms. A
+request over the limit is answered like any malformed one: HTTP 400 ``CBC.0100`` (参数错误,
+the first row of both pages' error-code tables); a product it does not sell: 400
+``CBC.99006006`` (产品未发现, both tables). The SDK models (``RateOnDemandReq``,
+``RateOnPeriodReq``) carry no count; the pages do.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +30,7 @@ bp = Blueprint("sandbox_ratings", __name__)
 HOUR_MEASURE_ID = 4
 PERIOD_LIMITS = {2: 9, 3: 3}  # months 1..9, years 1..3
 PARTNER_DISCOUNT_TYPE = 607
+MAX_PRODUCT_INFOS = 100  # "最大个数:100" (bcloud_01001, bcloud_01002)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +57,9 @@ def _discount_rate() -> Decimal:
 def _lines(data: dict[str, Any]) -> list[tuple[Line, dict[str, Any]]]:
     field(data, "project_id", str, required=True)
     infos = data.get("product_infos")
-    if not isinstance(infos, list) or not 1 <= len(infos) <= 100:
-        raise bad_request("product_infos must hold 1 to 100 products.")
+    if not isinstance(infos, list) or not 1 <= len(infos) <= MAX_PRODUCT_INFOS:
+        raise bad_request(f"product_infos must hold 1 to {MAX_PRODUCT_INFOS} products.")
+    changed = sandbox_state().price_changes
     seen: set[str] = set()
     lines = []
     for info in infos:
@@ -61,10 +75,10 @@ def _lines(data: dict[str, Any]) -> list[tuple[Line, dict[str, Any]]]:
         spec = field(info, "resource_spec", str, required=True)
         if region not in prices.REGIONS:
             raise bad_request(f"Region {region} is not supported.")
-        product = prices.find(service, resource, spec)
+        product = changed.get((service, resource, spec)) or prices.find(service, resource, spec)
         if product is None:
             raise bad_request(
-                f"The product {service}/{resource}/{spec} does not exist.", "CBC.50000054"
+                f"The product {service}/{resource}/{spec} does not exist.", "CBC.99006006"
             )
         quantity = field(info, "subscription_num", int, required=True)
         if not 1 <= quantity <= 500:
