@@ -7,7 +7,7 @@
 It (re)creates its own database (``--database``) on that server, applies the real
 migrations (``--reuse`` keeps a seeded database and only migrates it), seeds the customers
 with one ``INSERT … SELECT generate_series`` and times the service the API calls
-(``backoffice.services.search_customers``). Target: p95 < 50 ms.
+(``backoffice.customer_search.search_customers``). Target: p95 < 50 ms.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def main() -> None:
             print(f"seeded {args.customers:,} customers in {time.perf_counter() - t0:.1f} s")
 
         from storefront.accounts.models import Staff
-        from storefront.backoffice.services import CustomerQuery, search_customers
+        from storefront.backoffice.customer_search import CustomerQuery, search_customers
         from storefront.stores.models import Store
         from storefront.stores.tenancy import store_context
 

@@ -12,7 +12,9 @@ provisioning job — not an HTTP server). Prints the orders/s and checks the led
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import threading
 import time
@@ -28,6 +30,10 @@ def main() -> float:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--profile", action="store_true", help="cProfile the timed part")
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements of the first order placed"
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -45,6 +51,7 @@ def main() -> float:
     from storefront.billing.cli import check_ledger
     from storefront.catalog import services as catalog
     from storefront.catalog import sync
+    from storefront.clock import utcnow
     from storefront.cloud.sandbox.testing import start_sandbox_thread
     from storefront.extensions import cloud_provider, db
     from storefront.stores.services import ensure_default_store
@@ -70,8 +77,8 @@ def main() -> float:
         upgrade(directory=app.extensions["migrate"].directory)
         store = ensure_default_store()
         db.session.commit()
-        sync.sync_catalog(db.session, cloud_provider(), now=catalog.utcnow())
-        sync.sync_prices(db.session, cloud_provider(), now=catalog.utcnow())
+        sync.sync_catalog(db.session, cloud_provider(), now=utcnow())
+        sync.sync_prices(db.session, cloud_provider(), now=utcnow())
         owner = Staff(
             store_id=store.id,
             email="owner@bench",
@@ -122,13 +129,17 @@ def main() -> float:
     counter = {"statements": 0, "commits": 0}
     counter_lock = threading.Lock()
 
-    def _count(key: str) -> None:
+    shown: list[str] = []
+
+    def _count(key: str, statement: str = "") -> None:
         with counter_lock:
             counter[key] += 1
+            if args.show_sql and counter["statements"] <= 40 and statement:
+                shown.append(" ".join(statement.split())[:160])
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *a, **k: _count("statements"))
+    event.listen(engine, "before_cursor_execute", lambda c, cur, st, *a: _count("statements", st))
     event.listen(engine, "commit", lambda *a, **k: _count("commits"))
     event.listen(engine, "rollback", lambda *a, **k: _count("commits"))
 
@@ -149,16 +160,26 @@ def main() -> float:
                     failures.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(args.threads)]
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
     started, cpu_started = time.perf_counter(), time.process_time()
+    if profiler:  # one thread, in this one: cProfile sees only its own thread
+        profiler.enable()
+        run()
+        profiler.disable()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
     cpu_ms = (time.process_time() - cpu_started) * 1000 / max(args.orders, 1)
     counted = dict(counter)
     if failures:
         print("first failure:", repr(failures[0]))
+    if shown:
+        print("first statements:", *shown, sep="\n  ")
     rate = (args.orders - len(failures)) / elapsed
     with app.app_context():
         ok = check_ledger().ok
