@@ -153,6 +153,7 @@ def main() -> None:
                 "pending real-name + q 'li-' (empty)": CustomerQuery(q="li-", realname="pending"),
             }
             timings: list[float] = []
+            worst = 0.0
             print(f"{'search':36} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}")
             for label, params in cases.items():
                 samples = []
@@ -164,13 +165,15 @@ def main() -> None:
                 samples.sort()
                 timings += samples
                 p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+                worst = max(worst, p95)
                 print(f"{label:36} {statistics.median(samples):8.2f} {p95:8.2f} {len(rows):5}")
             timings.sort()
             p50 = statistics.median(timings)
             p95 = timings[int(len(timings) * 0.95)]
+            print(f"{'ALL':36} {p50:8.2f} {p95:8.2f}")
             print(
-                f"{'ALL':36} {p50:8.2f} {p95:8.2f}   target p95 < 50 ms: "
-                f"{'PASS' if p95 < 50 else 'FAIL'}"
+                f"{'PASS' if worst < 50 else 'MISS'}  p95 < 50 ms for every search type"
+                f" (worst {worst:.1f} ms, all {p95:.1f} ms); load average {os.getloadavg()[0]:.1f}"
             )
         db.session.remove()
         db.engine.dispose()
