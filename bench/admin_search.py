@@ -6,8 +6,9 @@
 
 It (re)creates its own database (``--database``) on that server, applies the real
 migrations (``--reuse`` keeps a seeded database and only migrates it), seeds the customers
-with one ``INSERT … SELECT generate_series`` and times the service the API calls
-(``backoffice.services.search_customers``). Target: p95 < 50 ms.
+with one ``INSERT … SELECT generate_series`` (then ``VACUUM ANALYZE``, as autovacuum would)
+and times the service the API calls
+(``backoffice.customer_search.search_customers``). Target: p95 < 50 ms.
 """
 
 from __future__ import annotations
@@ -116,12 +117,20 @@ def main() -> None:
                 {"n": args.customers},
             )
             db.session.commit()
-            db.session.execute(text("ANALYZE customers"))
-            db.session.commit()
             print(f"seeded {args.customers:,} customers in {time.perf_counter() - t0:.1f} s")
+        # What autovacuum does to a table that took a million rows (this machine's server runs
+        # with autovacuum off): the visibility map, hint bits, the GIN indexes' pending lists
+        # merged, fresh statistics. Without it every search reads the GIN pending lists.
+        with db.engine.connect() as conn:
+            vacuumed = conn.scalar(
+                text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'customers'")
+            )
+        if vacuumed is None:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE customers"))
 
         from storefront.accounts.models import Staff
-        from storefront.backoffice.services import CustomerQuery, search_customers
+        from storefront.backoffice.customer_search import CustomerQuery, search_customers
         from storefront.stores.models import Store
         from storefront.stores.tenancy import store_context
 
@@ -144,6 +153,7 @@ def main() -> None:
                 "pending real-name + q 'li-' (empty)": CustomerQuery(q="li-", realname="pending"),
             }
             timings: list[float] = []
+            worst = 0.0
             print(f"{'search':36} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}")
             for label, params in cases.items():
                 samples = []
@@ -155,13 +165,15 @@ def main() -> None:
                 samples.sort()
                 timings += samples
                 p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+                worst = max(worst, p95)
                 print(f"{label:36} {statistics.median(samples):8.2f} {p95:8.2f} {len(rows):5}")
             timings.sort()
             p50 = statistics.median(timings)
             p95 = timings[int(len(timings) * 0.95)]
+            print(f"{'ALL':36} {p50:8.2f} {p95:8.2f}")
             print(
-                f"{'ALL':36} {p50:8.2f} {p95:8.2f}   target p95 < 50 ms: "
-                f"{'PASS' if p95 < 50 else 'FAIL'}"
+                f"{'PASS' if worst < 50 else 'MISS'}  p95 < 50 ms for every search type"
+                f" (worst {worst:.1f} ms, all {p95:.1f} ms); load average {os.getloadavg()[0]:.1f}"
             )
         db.session.remove()
         db.engine.dispose()

@@ -5,6 +5,7 @@ headers ``loadgen.py`` sends, and prints the mean time per request (and, with ``
 the top of a cProfile listing).
 
     python bench/profile_app.py [--requests 2000] [--profile] [--only quote|catalogue|hello]
+        [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/storefront_profile] [--show-sql]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run_all import QUOTE, seeded_storefront  # noqa: E402
+from run_all import QUOTE, fresh_postgres, seeded_storefront  # noqa: E402
 
 WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -77,15 +78,18 @@ def measure(name: str, fn: Callable[[], str], expect: str, n: int, profile: bool
         got = fn()
         assert got.startswith(expect), (name, got)
     prof = cProfile.Profile() if profile else None
-    start = time.process_time()
+    start, wall = time.process_time(), time.perf_counter()
     if prof:
         prof.enable()
     for _ in range(n):
         fn()
     if prof:
         prof.disable()
-    elapsed = time.process_time() - start
-    print(f"{name:<12}{elapsed / n * 1e6:>9.0f} us CPU/request  ({n / elapsed:.0f}/s in-process)")
+    elapsed, wall = time.process_time() - start, time.perf_counter() - wall
+    print(
+        f"{name:<12}{elapsed / n * 1e6:>9.0f} us CPU/request  ({n / elapsed:.0f}/s in-process),"
+        f" {wall / n * 1e6:.0f} us wall (database waits included)"
+    )
     if prof:
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
@@ -96,17 +100,60 @@ def measure(name: str, fn: Callable[[], str], expect: str, n: int, profile: bool
         print(out.getvalue())
 
 
+def show_sql(app: Any, name: str, fn: Callable[[], str]) -> None:
+    """Print the statements (and COMMITs) one request sends, after a warm-up request."""
+    from sqlalchemy import event
+
+    from storefront.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    fn()
+    sent: list[str] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        sent.append(" ".join(sql.split())[:150])
+
+    def commit(conn: Any) -> None:
+        sent.append("COMMIT")
+
+    def checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        sent.append("(pool checkout)")
+
+    listeners = [
+        (engine, "before_cursor_execute", statement),
+        (engine, "commit", commit),
+        (engine.pool, "checkout", checkout),
+    ]
+    for target, name_, listener in listeners:
+        event.listen(target, name_, listener)
+    try:
+        fn()
+    finally:
+        for target, name_, listener in listeners:
+            event.remove(target, name_, listener)
+    print(f"{name}: {len(sent)} statements/events", *sent, sep="\n  ")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--only", choices=["quote", "catalogue", "hello", "healthz"])
+    parser.add_argument(
+        "--pg-url", default="", help="a PostgreSQL database to recreate and use instead of SQLite"
+    )
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements of one request of each"
+    )
     args = parser.parse_args()
 
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
     sandbox = start_sandbox_thread()
-    os.environ.update(seeded_storefront(sandbox.url, "storefront-profile-"))
+    if args.pg_url and not fresh_postgres(args.pg_url):
+        sys.exit(f"no PostgreSQL server answers for {args.pg_url}")
+    os.environ.update(seeded_storefront(sandbox.url, "storefront-profile-", args.pg_url or None))
 
     import hello
 
@@ -124,6 +171,8 @@ def main() -> int:
     try:
         for name, (fn, expect) in runs.items():
             if args.only in (None, name):
+                if args.show_sql:
+                    show_sql(app, name, fn)
                 measure(name, fn, expect, args.requests, args.profile)
     finally:
         sandbox.stop()

@@ -139,8 +139,10 @@ def seeded_storefront(
     }
     env = {**os.environ, **settings}
     for cmd in ("init", "seed-demo"):
-        subprocess.run([sys.executable, "-m", "flask", "storefront", cmd], env=env, check=True,
-                       cwd=ROOT, capture_output=True)  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "flask", "storefront", cmd], env=env,
+                              cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+        if done.returncode:
+            sys.exit(f"flask storefront {cmd} failed:\n{done.stderr[-3000:]}")
     return settings
 
 

@@ -6,9 +6,10 @@ from the dialect's own ``insert``: these helpers pick it from the session's bind
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storefront.extensions import db
@@ -27,6 +28,34 @@ def insert_ignore(table: Any, **values: Any) -> Any:
     Add ``.returning(…)`` to learn whether the row was inserted (``None`` when it existed).
     """
     return dialect_insert(table).values(**values).on_conflict_do_nothing()
+
+
+# (dialect, table, columns, returning) -> the statement, built once and reused
+_ROW_INSERTS: dict[tuple[str, Any, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def insert_ignore_row(table: Any, values: Mapping[str, Any], returning: Sequence[str] = ()) -> Any:
+    """Run ``INSERT … ON CONFLICT DO NOTHING [RETURNING …]`` of one row in the session's
+    transaction and return the result (``.scalar()`` is ``None`` when the row existed).
+
+    Same statement as :func:`insert_ignore`, but built once per dialect, table and set of
+    columns, with bind parameters: a hot path (a job, a notification, an idempotency key per
+    order) pays neither building a statement nor computing its cache key on every call.
+    """
+    dialect = db.session.get_bind().dialect.name
+    columns = tuple(values)
+    key = (dialect, table, columns, tuple(returning))
+    stmt = _ROW_INSERTS.get(key)
+    if stmt is None:
+        stmt = (
+            dialect_insert(table)
+            .values({c: bindparam(c, type_=table.c[c].type) for c in columns})
+            .on_conflict_do_nothing()
+        )
+        if returning:
+            stmt = stmt.returning(*(table.c[c] for c in returning))
+        _ROW_INSERTS[key] = stmt
+    return db.session.execute(stmt, dict(values))
 
 
 def upsert(table: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> Any | None:

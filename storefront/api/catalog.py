@@ -16,7 +16,6 @@ from storefront.api import bp
 from storefront.api.auth import optional_customer
 from storefront.catalog import descriptions, services
 from storefront.catalog.owner import owner_key
-from storefront.extensions import db
 from storefront.servers import choices
 from storefront.stores.tenancy import request_store
 
@@ -118,7 +117,7 @@ def create_quote() -> ResponseReturnValue:
         session_key=None if customer_id is not None else owner_key(create=True),
     )
     choices.record_quote(quote.id, server_plans)
-    db.session.commit()
+    services.commit_quote()  # nothing but the quote: PostgreSQL need not wait for the disk
     # Like the API's other creates (customers, orders): the new quote's id is in the body
     # (`GET /api/v1/quotes/<id>`), no Location header.
     response = jsonify(quote_json(quote))

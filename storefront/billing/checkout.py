@@ -35,10 +35,13 @@ class Blocker:
     currency: str | None = None
 
 
-def account_blockers(customer: Customer) -> list[Blocker]:
-    """Reasons this customer cannot buy anything now, whatever the basket."""
+def account_blockers(customer: Customer, store_frozen: bool | None = None) -> list[Blocker]:
+    """Reasons this customer cannot buy anything now, whatever the basket. ``store_frozen``:
+    whether the store is frozen, when the caller has just read it (else it is read here)."""
     found: list[Blocker] = []
-    if store_freeze.freeze_state(customer.store_id) is not None:
+    if store_frozen is None:
+        store_frozen = store_freeze.freeze_state(customer.store_id) is not None
+    if store_frozen:
         found.append(Blocker(STORE_FROZEN))
     if customer.status == CustomerStatus.FROZEN:
         found.append(Blocker(ACCOUNT_FROZEN))

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.billing.models import IdempotencyRecord
 from storefront.extensions import db
-from storefront.sql import insert_ignore
+from storefront.sql import insert_ignore_row
 from storefront.stores.tenancy import in_store
 
 MAX_KEY_LENGTH = 255
@@ -85,11 +85,10 @@ def run_once(
     # Claim the key: INSERT … ON CONFLICT DO NOTHING RETURNING id. One round trip on the happy
     # path; a concurrent first request holding the key makes this wait until it commits (or
     # rolls back, and then this claim wins).
-    table = IdempotencyRecord.__table__
-    claimed = db.session.execute(
-        insert_ignore(
-            table, store_id=store_id, scope=scope, key=key, request_hash=digest
-        ).returning(table.c.id)
+    claimed = insert_ignore_row(
+        IdempotencyRecord.__table__,
+        {"store_id": store_id, "scope": scope, "key": key, "request_hash": digest},
+        returning=("id",),
     ).scalar()
     if claimed is None:
         db.session.rollback()

@@ -330,13 +330,14 @@ def post(
     )
     db.session.add(txn)
     db.session.flush()
+    moved: list[tuple[Wallet, Decimal]] = []
     for leg in legs:
         balance_after = None
         wallet = wallets.get(leg.account.id)
         if wallet is not None:
             before, wallet.balance = wallet.balance, quantize(wallet.balance + leg.amount)
             balance_after = wallet.balance
-            events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn.id)
+            moved.append((wallet, before))
         db.session.add(
             Posting(
                 store_id=store_id,
@@ -347,5 +348,7 @@ def post(
                 balance_after=balance_after,
             )
         )
-    db.session.flush()
+    db.session.flush()  # the postings and the wallets' balances in one flush
+    for wallet, before in moved:  # after it: the threshold look-up finds nothing to flush
+        events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn.id)
     return txn

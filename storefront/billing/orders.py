@@ -44,11 +44,13 @@ from storefront.billing.models import (
     OrderLine,
     OrderStatus,
     TransactionKind,
+    Wallet,
 )
 from storefront.billing.remittance import billing_settings
 from storefront.catalog.models import Quote
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.stores.models import Store
 from storefront.stores.tenancy import in_store
 
 ORDER_SCOPE = "orders.create"
@@ -86,12 +88,31 @@ def _refusal(code: str) -> OrderError:
     return AccountInactive(_("Your account is not active."))
 
 
-def check_can_buy(customer: Customer) -> None:
+def check_can_buy(customer: Customer, store_frozen: bool | None = None) -> None:
     """Raise the first of the customer's blockers (:func:`checkout.account_blockers`, what the
     checkout page lists) as an :class:`OrderError`."""
-    found = checkout.account_blockers(customer)
+    found = checkout.account_blockers(customer, store_frozen)
     if found:
         raise _refusal(found[0].code)
+
+
+def _locked_buyer(customer: Customer, currency: str) -> Wallet:
+    """Lock the customer's wallet, then read the customer and the store's freeze again (one
+    statement, after the lock is granted, so it sees what committed meanwhile: a freeze or an
+    association switch that committed while this order waited must stop it; they take the
+    same lock) and raise the first blocker. Returns the locked wallet."""
+    wallet = ledger.lock_customer_wallet(customer.store_id, customer.id, currency)
+    current, frozen_at = db.session.execute(
+        in_store(
+            select(Customer, Store.frozen_at)
+            .join(Store, Store.id == Customer.store_id)
+            .where(Customer.id == customer.id)
+            .execution_options(populate_existing=True),
+            customer.store_id,
+        )
+    ).one()
+    check_can_buy(current, store_frozen=frozen_at is not None)
+    return wallet
 
 
 def _quote(customer: Customer, quote_id: str) -> Quote:
@@ -140,13 +161,13 @@ def place_order(
     payload = {"customer_id": customer.id, "quote_id": quote_id, "voucher": voucher_code}
 
     def action() -> dict[str, Any]:
-        check_can_buy(customer)
         quote = _quote(customer, quote_id)
+        wallet = _locked_buyer(customer, quote.currency)  # the blockers, checked under the lock
         moment = now()
         if moment >= quote.expires_at:
             raise QuoteExpired(_("This quote has expired: price it again."))
         order = _new_order(customer, quote, moment)
-        _pay(customer, order, quote, voucher_code)
+        _pay(customer, order, quote, voucher_code, wallet)
         _mark_paid(customer, order, moment)
         return order_json(order)
 
@@ -213,9 +234,11 @@ def _new_order(customer: Customer, quote: Quote, moment: datetime) -> Order:
     return order
 
 
-def _pay(customer: Customer, order: Order, quote: Quote, voucher_code: str | None) -> None:
-    """Prepaid: the voucher (if any) and then the wallet pay the order. On demand: the wallet
-    must hold the store's minimum balance."""
+def _pay(
+    customer: Customer, order: Order, quote: Quote, voucher_code: str | None, wallet: Wallet
+) -> None:
+    """Prepaid: the voucher (if any) and then the wallet (locked by the caller) pay the order.
+    On demand: the wallet must hold the store's minimum balance."""
     if voucher_code is not None:
         if not order.prepaid:
             raise VoucherNotApplicable(
@@ -225,7 +248,7 @@ def _pay(customer: Customer, order: Order, quote: Quote, voucher_code: str | Non
         order.discount, order.voucher_code = use.amount, voucher_code
     if order.prepaid:
         if order.total > 0:
-            order.debit_transaction_id = _debit(customer, order).id
+            order.debit_transaction_id = _debit(customer, order, wallet).id
         return
     minimum = billing_settings(customer.store_id).min_balance_on_demand
     if services.balance(customer) < max(minimum, Decimal("0.00")):
@@ -272,17 +295,13 @@ def _is_quote_taken(exc: IntegrityError) -> bool:
     return "one_order_per_quote" in text or "orders.quote_id" in text
 
 
-def _debit(customer: Customer, order: Order) -> Any:
+def _debit(customer: Customer, order: Order, wallet: Wallet | None = None) -> Any:
     """Wallet pays the order less any voucher discount: partner cost to provider prepayment,
-    the margin (less the discount the voucher already covered) to revenue."""
+    the margin (less the discount the voucher already covered) to revenue. ``wallet``: already
+    locked by :func:`_locked_buyer` (else locked and the blockers checked here)."""
     store_id, currency = customer.store_id, order.currency
-    wallet = ledger.lock_customer_wallet(store_id, customer.id, currency)
-    # Under the wallet lock, read the customer again (its own statement, after the lock is
-    # granted, so it sees what committed meanwhile): a freeze or an association switch that
-    # committed while this order waited must stop it (they take the same lock).
-    current = db.session.get(Customer, customer.id, populate_existing=True)
-    assert current is not None
-    check_can_buy(current)
+    if wallet is None:
+        wallet = _locked_buyer(customer, currency)
     wallet_account = ledger.wallet_account_ref(wallet)
     cost = min(order.cost_total, order.total)
     margin = order.total - cost - order.discount

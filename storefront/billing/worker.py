@@ -40,7 +40,7 @@ from storefront.areas import hooks
 from storefront.billing.models import Job, JobStatus
 from storefront.clock import utcnow
 from storefront.extensions import db
-from storefront.sql import insert_ignore
+from storefront.sql import insert_ignore_row
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_S = 60
@@ -131,18 +131,18 @@ def enqueue(
     max_attempts: int = 8,
 ) -> None:
     """Add a job unless one with ``key`` exists. Runs in the caller's transaction."""
-    db.session.execute(
-        insert_ignore(
-            Job.__table__,
-            kind=kind,
-            key=key,
-            store_id=store_id,
-            payload=json.dumps(payload or {}),
-            status=JobStatus.QUEUED.value,
-            attempts=0,
-            max_attempts=max_attempts,
-            run_at=run_at or utcnow(),
-        )
+    insert_ignore_row(
+        Job.__table__,
+        {
+            "kind": kind,
+            "key": key,
+            "store_id": store_id,
+            "payload": json.dumps(payload or {}),
+            "status": JobStatus.QUEUED.value,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_at": run_at or utcnow(),
+        },
     )
 
 

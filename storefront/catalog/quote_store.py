@@ -73,3 +73,20 @@ INSERT_QUOTE = PreparedInsert(cast(Table, Quote.__table__), QUOTE_COLUMNS)
 def insert_quote(row: Mapping[str, Any]) -> None:
     """Write one quote row (every column in :data:`QUOTE_COLUMNS`); the caller commits."""
     INSERT_QUOTE.execute(row)
+
+
+def commit_quote() -> None:
+    """Commit a transaction that wrote only a new quote (and its server choices).
+
+    On PostgreSQL the COMMIT does not wait for the write-ahead log to reach the disk
+    (``SET LOCAL synchronous_commit TO OFF``: this transaction only; the row is visible to
+    everyone at once). A quote is a re-creatable price estimate, so a server crash may lose
+    the last fraction of a second of them (the client then gets "No such quote" and asks
+    again), never a half-written one; nothing that moves money commits this way. On this
+    machine it is the difference between ~0.3 ms and ~2.8 ms (one ``fdatasync``) a quote.
+    """
+    session = db.session
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    session.commit()

@@ -194,6 +194,13 @@ def _quote_row(stored: StoredQuote, basket: Basket, store_id: int) -> dict[str, 
     }
 
 
+def commit_quote() -> None:
+    """The edge's commit of a request that only created a quote (see
+    :func:`storefront.catalog.quote_store.commit_quote`: on PostgreSQL, without waiting for
+    the disk)."""
+    quote_store.commit_quote()
+
+
 def find_quote(quote_id: str, *, customer_id: int | None, session_key: str | None) -> Quote | None:
     """The quote if the requester owns it (the tenant filter keeps it in the store)."""
     quote = db.session.get(Quote, quote_id)

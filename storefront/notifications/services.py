@@ -30,7 +30,7 @@ from storefront.notifications.models import (
     NotificationPreference,
     NotificationStoreSettings,
 )
-from storefront.sql import insert_ignore
+from storefront.sql import insert_ignore_row
 from storefront.stores.tenancy import in_store
 
 MAX_PAGE = 100
@@ -61,17 +61,17 @@ def queue(name: str, key: str | int, customer_id: int, store_id: int, **params: 
         raise ValueError(f"unknown customer mail event {name!r}")
     key = str(key)[:128]
     values = {k: str(v) for k, v in params.items()}
-    db.session.execute(
-        insert_ignore(
-            Notification.__table__,
-            store_id=store_id,
-            customer_id=customer_id,
-            event=name,
-            key=key,
-            params=values,
-            created_at=utcnow(),
-            mail_skipped=False,
-        )
+    insert_ignore_row(
+        Notification.__table__,
+        {
+            "store_id": store_id,
+            "customer_id": customer_id,
+            "event": name,
+            "key": key,
+            "params": values,
+            "created_at": utcnow(),
+            "mail_skipped": False,
+        },
     )
     worker.enqueue(
         MAIL_JOB,
