@@ -33,7 +33,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -230,6 +230,7 @@ class Kept(Generic[V]):
         self.build = build
         self.refresh = refresh
         self.seconds = seconds
+        self.pin = f"kept_{name}"
         _declare(self, tables)
 
     def _state(self) -> _KeptState:
@@ -241,6 +242,10 @@ class Kept(Generic[V]):
         return state
 
     def get(self) -> V:
+        """The value; a request keeps the one it first read (its pages and prices agree)."""
+        pinned = g.get(self.pin) if has_request_context() else None
+        if pinned is not None:
+            return pinned
         session = db.session()
         if session.info.get(_DIRTY, {}).get(self.name):
             private = session.info.setdefault(_PRIVATE, {})
@@ -250,16 +255,19 @@ class Kept(Generic[V]):
             value: V = found[1]
             return value
         state = self._state()
-        if state.value is None:
+        value = state.value
+        if value is None:
             with state.lock:
                 if state.value is None:  # the first use in this app: nothing to serve yet
                     with db.engine.connect() as conn:
                         state.value = self.build(conn)
                     state.fresh_until = time.monotonic() + _seconds(self.seconds)
+                value = state.value
         elif time.monotonic() >= state.fresh_until:
-            self._refresh_in_background(state)
-        current: V = state.value
-        return current
+            self._refresh_in_background(state)  # this request goes on with ``value``
+        if has_request_context():
+            setattr(g, self.pin, value)
+        return value
 
     def _refresh_in_background(self, state: _KeptState) -> None:
         engine, seconds = db.engine, _seconds(self.seconds)
@@ -287,6 +295,8 @@ class Kept(Generic[V]):
         """Bring this app's value up to date in this thread (after this process committed
         writes to the tables ``written``)."""
         state = self._state()
+        if has_request_context():
+            g.pop(self.pin, None)
         if state.value is None:
             return
         with db.engine.connect() as conn:
