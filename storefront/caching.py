@@ -26,6 +26,7 @@ again before it is stored), so a load that raced a commit cannot outlive it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -40,6 +41,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from storefront.extensions import db
 
+log = logging.getLogger(__name__)
 V = TypeVar("V")
 Scope = Hashable | None  # a store id; None: every entry
 
@@ -78,7 +80,7 @@ class _Entry:
     value: Any
     size: int
     scope: Scope
-    fresh_until: float
+    loaded_at: float
 
 
 @dataclass
@@ -97,7 +99,8 @@ class Cache(Generic[V]):
     ``scope_of``: which entries a written row concerns (default its ``store_id``; ``None``: all);
     ``limit``: the largest total size (a number, or a function of the app's settings);
     ``size``: an entry's size (default 1: the limit counts entries);
-    ``seconds``: the config key of the entries' time to live.
+    ``seconds``: the config key of the entries' time to live;
+    ``keep``: which values are kept (default all).
     """
 
     def __init__(
@@ -109,8 +112,10 @@ class Cache(Generic[V]):
         size: Callable[[V], int] | None = None,
         seconds: str = "STORE_CACHE_SECONDS",
         scope_of: Callable[[object], Scope] = _scope_of_row,
+        keep: Callable[[V], bool] | None = None,
     ) -> None:
         self.name = name
+        self.keep = keep
         self.limit = limit
         self.size = size
         self.seconds = seconds
@@ -142,10 +147,10 @@ class Cache(Generic[V]):
             value: V = found[1]
             return value
         state = self._state()
-        now = time.monotonic()
+        oldest = time.monotonic() - _seconds(self.seconds)
         with state.lock:
             entry = state.items.get(key)
-            if entry is not None and now < entry.fresh_until:
+            if entry is not None and entry.loaded_at > oldest:
                 state.items.move_to_end(key)
                 kept: V = entry.value
                 return kept
@@ -157,16 +162,18 @@ class Cache(Generic[V]):
     def _put(
         self, state: _CacheState, key: Hashable, value: V, scope: Scope, generation: Any
     ) -> None:
+        if self.keep is not None and not self.keep(value):
+            return
         size = self.size(value) if self.size is not None else 1
         limit = self._limit()
-        fresh_until = time.monotonic() + _seconds(self.seconds)
+        now = time.monotonic()
         with state.lock:
             if generation != (state.every, state.scopes.get(scope, 0)) or size > limit:
                 return  # a commit dropped this scope while it loaded; or it can never fit
             old = state.items.pop(key, None)
             if old is not None:
                 state.total -= old.size
-            state.items[key] = _Entry(value, size, scope, fresh_until)
+            state.items[key] = _Entry(value, size, scope, now)
             state.total += size
             while state.total > limit:
                 _key, dropped = state.items.popitem(last=False)
@@ -206,7 +213,7 @@ class Cache(Generic[V]):
 class _KeptState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     value: Any = None
-    fresh_until: float = 0.0
+    loaded_at: float = 0.0
     refreshing: threading.Thread | None = None
     refreshes: int = 0  # completed refreshes (tests and the bench watch it)
 
@@ -261,34 +268,36 @@ class Kept(Generic[V]):
                 if state.value is None:  # the first use in this app: nothing to serve yet
                     with db.engine.connect() as conn:
                         state.value = self.build(conn)
-                    state.fresh_until = time.monotonic() + _seconds(self.seconds)
+                    state.loaded_at = time.monotonic()
                 value = state.value
-        elif time.monotonic() >= state.fresh_until:
+        elif time.monotonic() - state.loaded_at >= _seconds(self.seconds):
             self._refresh_in_background(state)  # this request goes on with ``value``
         if has_request_context():
             setattr(g, self.pin, value)
         return value
 
     def _refresh_in_background(self, state: _KeptState) -> None:
-        engine, seconds = db.engine, _seconds(self.seconds)
+        engine = db.engine
         with state.lock:
-            if state.refreshing is not None or time.monotonic() < state.fresh_until:
+            if state.refreshing is not None:
                 return
             thread = threading.Thread(
-                target=self._refresh, args=(state, engine, seconds), daemon=True,
+                target=self._refresh, args=(state, engine), daemon=True,
                 name=f"refresh {self.name}",
             )  # fmt: skip
             state.refreshing = thread
         thread.start()
 
-    def _refresh(self, state: _KeptState, engine: Engine, seconds: float) -> None:
+    def _refresh(self, state: _KeptState, engine: Engine) -> None:
         try:
             with engine.connect() as conn:
                 fresh = self.refresh(conn, state.value, frozenset())
             state.value = fresh
             state.refreshes += 1
+        except Exception:  # the copy in hand stays in use; tried again after its time to live
+            log.exception("refreshing %s failed", self.name)
         finally:
-            state.fresh_until = time.monotonic() + seconds
+            state.loaded_at = time.monotonic()  # a failed refresh is tried again then, too
             state.refreshing = None
 
     def rebuild_now(self, written: Iterable[str] = ()) -> None:
@@ -302,7 +311,7 @@ class Kept(Generic[V]):
         with db.engine.connect() as conn:
             state.value = self.refresh(conn, state.value, frozenset(written))
         state.refreshes += 1
-        state.fresh_until = time.monotonic() + _seconds(self.seconds)
+        state.loaded_at = time.monotonic()
 
     def wait(self, timeout: float = 30.0) -> int:
         """Wait for a background refresh under way; the number of refreshes done so far."""
