@@ -62,6 +62,7 @@ def product_list() -> ResponseReturnValue:
     )
 
 
+SPECS_PER_PAGE = 24  # a region offers up to ~1,000 flavours: the page shows them in pages
 FRAGMENT_BYTES = 32 * 1024 * 1024
 FRAGMENTS: caching.Cache[Markup] = caching.Cache(
     "catalog.fragments", tables=(), limit=FRAGMENT_BYTES, size=len,
@@ -87,6 +88,7 @@ def product_page(code: str) -> ResponseReturnValue:
     customer_id = visitor_id()
     store = request_store()
     groups = services.groups_of(customer_id)
+    page = _int_arg(request.args, "page", 1, 1, 10_000)
     key = (
         "product",
         snapshot.version(store.id),  # stores with the same rules share the fragment
@@ -96,16 +98,22 @@ def product_page(code: str) -> ResponseReturnValue:
         locale,
         groups,
         request.script_root,
+        page,
     )
 
     def render_body() -> str:
-        specs = services.specs(code, region, hid) if region else []
+        offered = services.specs(code, region, hid) if region else []
+        pages = max(1, -(-len(offered) // SPECS_PER_PAGE))
+        shown = min(page, pages)
+        specs = offered[(shown - 1) * SPECS_PER_PAGE : shown * SPECS_PER_PAGE]
         ctx = services.Context(hid, services.store_rules(), groups)
         prices = services.list_prices(region, specs, ctx) if region else {}
         return render_template(
             "catalog/_product_body.html",
             product=product,
             specs=specs,
+            page=shown,
+            pages=pages,
             prices=prices,
             regions=regions,
             region=region,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from storefront import caching
 from storefront.catalog import snapshot
-from storefront.catalog.models import PriceRule
+from storefront.catalog.models import PriceRule, Spec, SpecRegion
 from storefront.extensions import db
 from storefront.stores.tenancy import store_context
 
@@ -122,3 +122,35 @@ def test_a_request_during_a_refresh_is_answered_from_the_copy_in_hand(
     assert _monthly_price(quote) == "224.00"
     with app.app_context():
         snapshot.COPY.wait()  # the refresh that last request started (before the tables empty)
+
+
+def test_a_long_spec_list_comes_in_pages(app: Any, client: Any, catalog: Any) -> None:
+    with app.app_context():
+        base = db.session.scalar(select(Spec).where(Spec.code == "s6.large.2.linux"))
+        assert base is not None
+        for n in range(10):
+            db.session.add(
+                Spec(
+                    product_code="ecs",
+                    code=f"t{n}.large.2.linux",
+                    name=f"Test flavour {n}",
+                    service_type=base.service_type,
+                    resource_type=base.resource_type,
+                    family=base.family,
+                    os="linux",
+                    vcpus=2,
+                    memory_gib=Decimal(4),
+                    sort=1000 + n,
+                    regions=[SpecRegion(region_code="cn-north-4", on_demand=True, period=True)],
+                )
+            )
+        db.session.commit()  # 22 + 10 flavours: two pages
+    first = client.get("/products/ecs?region=cn-north-4").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "s6.large.2.linux" in first
+    assert "t9.large.2.linux" not in first
+    second = client.get("/products/ecs?region=cn-north-4&page=2").get_data(as_text=True)
+    assert "t9.large.2.linux" in second and "s6.large.2.linux" not in second
+    zh = client.get(
+        "/products/ecs?region=cn-north-4&page=2", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert "第 2 页，共 2 页" in zh and "上一页" in zh
