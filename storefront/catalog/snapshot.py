@@ -41,6 +41,7 @@ from storefront.catalog.models import (
     TermPrice,
 )
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
 RateCard = price_book.RateCard
 _BOOK = cast(Table, PriceBookEntry.__table__)
@@ -254,20 +255,15 @@ def _load_store(store_id: int) -> StoreCopy:
     hidden = tuple(
         (kind, code)
         for kind, code in db.session.execute(
-            select(HiddenItem.kind, HiddenItem.code)
-            .where(HiddenItem.store_id == store_id)
-            .order_by(HiddenItem.kind, HiddenItem.code)
-            .execution_options(all_stores=True)
+            in_store(
+                select(HiddenItem.kind, HiddenItem.code).order_by(HiddenItem.kind, HiddenItem.code),
+                store_id,
+            )
         )
     )
     rules = tuple(
         rule_of(row)
-        for row in db.session.scalars(
-            select(PriceRule)
-            .where(PriceRule.store_id == store_id)
-            .order_by(PriceRule.id)
-            .execution_options(all_stores=True)
-        )
+        for row in db.session.scalars(in_store(select(PriceRule).order_by(PriceRule.id), store_id))
     )
     return StoreCopy(hidden, rules)
 
