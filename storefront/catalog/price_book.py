@@ -208,10 +208,94 @@ def _load(
     return slabs
 
 
+class _NewKey(Exception):
+    """A slab names a card the book's key ids do not know: build the book again."""
+
+
+class _Unordered(Exception):
+    """The server aggregated a slab's rows out of key order."""
+
+
+def _load_aggregated(
+    conn: Connection,
+    table: Table,
+    group: tuple[str, ...],
+    keys: dict[tuple[str, str], int],
+    currencies: list[str],
+    where: Any = None,
+) -> dict[tuple[Any, ...], Slab]:
+    """As :func:`_load`, on PostgreSQL: one row per slab, its columns aggregated in arrays in
+    key-id order (the ids are the keys' ranks in code-point order, the "C" collation's), so the
+    per-row work is the server's, not Python's (a full build: ~1 s instead of ~5)."""
+    c = table.c
+    slab_cols = [c[name] for name in group]
+    values = (
+        c.resource_type, c.provider_spec, c.size_from,
+        cast(func.round(c.official * SCALE), BigInteger).label("official"),
+        cast(func.round(c.cost * SCALE), BigInteger).label("cost"),
+        cast(func.extract("epoch", c.fetched_at) * 1_000_000, BigInteger).label("micros"),
+        c.currency,
+    )  # fmt: skip
+    # one sort, the aggregates take the rows in its order (an ORDER BY in each of the seven
+    # aggregates sorted each slab seven times: 7 s instead of 1 s for the term prices)
+    inner = select(*slab_cols, *values).order_by(
+        *slab_cols, c.resource_type.collate("C"), c.provider_spec.collate("C"), c.size_from
+    )
+    if where is not None:
+        inner = inner.where(where)
+    sorted_rows = inner.subquery()
+    outer_slab = [sorted_rows.c[name] for name in group]
+    query = select(*outer_slab, *(func.array_agg(sorted_rows.c[v.name]) for v in values)).group_by(
+        *outer_slab
+    )
+    n = len(group)
+    slabs: dict[tuple[Any, ...], Slab] = {}
+    for row in conn.execute(query):
+        rtypes, pspecs, starts, official, cost, fetched, currency = row[n:]
+        try:
+            kid_of_row = [keys[key] for key in zip(rtypes, pspecs, strict=True)]
+        except KeyError as exc:
+            raise _NewKey from exc
+        slab = Slab(
+            kids=array("i"), first=array("i"), fetched=array("q"), currency=array("b"),
+            starts=array("i", starts), official=array("q", official), cost=array("q", cost),
+        )  # fmt: skip
+        previous = -1
+        for i, kid in enumerate(kid_of_row):
+            if kid < previous:  # not in key order after all: take the row-by-row way
+                raise _Unordered
+            if kid != previous:
+                if currency[i] not in currencies:
+                    currencies.append(currency[i])
+                slab.kids.append(kid)
+                slab.first.append(i)
+                slab.fetched.append(fetched[i])
+                slab.currency.append(currencies.index(currency[i]))
+                previous = kid
+            elif fetched[i] < slab.fetched[-1]:
+                slab.fetched[-1] = fetched[i]
+        slabs[tuple(sys.intern(v) if isinstance(v, str) else v for v in row[:n])] = slab
+    return slabs
+
+
+def _ranked_keys(conn: Connection, table: Table) -> dict[tuple[str, str], int]:
+    c = table.c
+    found = conn.execute(select(c.resource_type, c.provider_spec).distinct()).all()
+    ordered = sorted((sys.intern(rtype), sys.intern(pspec)) for rtype, pspec in found)
+    return {key: kid for kid, key in enumerate(ordered)}
+
+
 def build(conn: Connection, table: Table, group: tuple[str, ...]) -> Book:
     sig = signature(conn, table)
-    keys: dict[tuple[str, str], int] = {}
     currencies: list[str] = []
+    keys: dict[tuple[str, str], int] = {}
+    if conn.dialect.name == "postgresql":
+        try:
+            keys = _ranked_keys(conn, table)
+            slabs = _load_aggregated(conn, table, group, keys, currencies)
+            return Book(group, keys, tuple(currencies), slabs, sig)
+        except _Unordered:
+            keys, currencies = {}, []
     slabs = _load(conn, table, group, keys, currencies)
     return Book(group, keys, tuple(currencies), slabs, sig)
 
@@ -236,5 +320,12 @@ def refresh(conn: Connection, table: Table, old: Book, *, full: bool = False) ->
     if not touched or len(touched) * 2 > len(old.slabs):  # e.g. rows fetched earlier again
         return build(conn, table, old.group)
     keys, currencies = dict(old.keys), list(old.currencies)
-    fresh = _load(conn, table, old.group, keys, currencies, tuple_(*cols).in_(touched))
+    where = tuple_(*cols).in_(touched)
+    if conn.dialect.name == "postgresql":
+        try:
+            fresh = _load_aggregated(conn, table, old.group, keys, currencies, where)
+        except (_NewKey, _Unordered):  # a card never seen: new key ids for every slab
+            return build(conn, table, old.group)
+    else:
+        fresh = _load(conn, table, old.group, keys, currencies, where)
     return Book(old.group, keys, tuple(currencies), {**old.slabs, **fresh}, sig)
