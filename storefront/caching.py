@@ -99,7 +99,8 @@ class Cache(Generic[V]):
     ``scope_of``: which entries a written row concerns (default its ``store_id``; ``None``: all);
     ``limit``: the largest total size (a number, or a function of the app's settings);
     ``size``: an entry's size (default 1: the limit counts entries);
-    ``seconds``: the config key of the entries' time to live;
+    ``seconds``: the config key of the entries' time to live (None: kept until pushed out,
+    for values whose key says all they depend on, e.g. the versions they were made from);
     ``keep``: which values are kept (default all).
     """
 
@@ -110,7 +111,7 @@ class Cache(Generic[V]):
         tables: Iterable[str],
         limit: int | Callable[[Any], int],
         size: Callable[[V], int] | None = None,
-        seconds: str = "STORE_CACHE_SECONDS",
+        seconds: str | None = "STORE_CACHE_SECONDS",
         scope_of: Callable[[object], Scope] = _scope_of_row,
         keep: Callable[[V], bool] | None = None,
     ) -> None:
@@ -147,7 +148,7 @@ class Cache(Generic[V]):
             value: V = found[1]
             return value
         state = self._state()
-        oldest = time.monotonic() - _seconds(self.seconds)
+        oldest = time.monotonic() - _seconds(self.seconds) if self.seconds else float("-inf")
         with state.lock:
             entry = state.items.get(key)
             if entry is not None and entry.loaded_at > oldest:

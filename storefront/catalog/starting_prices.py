@@ -15,7 +15,7 @@ from storefront.catalog.pricing import BillingMode
 
 KEPT: caching.Cache[dict[str, Decimal | None]] = caching.Cache(
     "catalog.starting_prices", tables=(), limit=lambda settings: settings.store_cache_size,
-    seconds="CATALOG_CACHE_SECONDS",
+    seconds=None,  # keyed by the versions it is made from
 )  # fmt: skip
 
 

@@ -66,7 +66,7 @@ SPECS_PER_PAGE = 24  # a region offers up to ~1,000 flavours: the page shows the
 FRAGMENT_BYTES = 32 * 1024 * 1024
 FRAGMENTS: caching.Cache[Markup] = caching.Cache(
     "catalog.fragments", tables=(), limit=FRAGMENT_BYTES, size=len,
-    seconds="CATALOG_CACHE_SECONDS",
+    seconds=None,  # keyed by the versions it is made from
 )  # fmt: skip
 
 
