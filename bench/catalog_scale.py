@@ -196,7 +196,7 @@ def page_round(run: Run, envs: dict[str, dict[str, str]], out: dict[str, Any]) -
     """Hello, then the catalogue page on each database (warmed: each worker has its copy)."""
     hello = run.hello()
     line = f"hello {hello:7.1f} req/s"
-    for label, env in envs.items():
+    for label, env in envs.items():  # each line in the order measured
         proc = run.storefront(**env)
         try:
             loadgen.run(run.args.port, "GET", PAGE, threads=run.args.workers * 2, seconds=2)
@@ -311,8 +311,8 @@ def main() -> int:
           f"{out['book_rows']:,} price-book rows, {out['term_rows']:,} term prices "
           f"(written in {time.perf_counter() - started:.0f} s)")  # fmt: skip
     envs = {"small": {}, "real": {"STOREFRONT_DATABASE_URL": real_url}}
-    for _ in range(args.rounds):
-        page_round(run, envs, out)
+    for i in range(args.rounds):  # small first, then real first: neither always follows hello
+        page_round(run, dict(reversed(envs.items())) if i % 2 else envs, out)
     stall_phase(run, real_url, out)
     stores_phase(run, real_url, seed_stores(real_url, args.stores), out)
     load_after = os.getloadavg()
