@@ -9,6 +9,7 @@ import http.client
 import statistics
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -45,20 +46,27 @@ def run(
     seconds: float = 5.0,
     max_requests: int = 100_000,
     expect: int = 200,
+    hosts: Sequence[str] = (),
 ) -> Result:
+    """``hosts``: each request names the next of them in its ``Host`` header (each thread
+    starting at its own place in the list), to spread requests over many stores."""
     lock = threading.Lock()
     latencies: list[float] = []
     counts = {"ok": 0, "err": 0}
     deadline = time.perf_counter() + seconds
 
-    def worker() -> None:
+    def worker(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local: list[float] = []
         ok = err = 0
+        sent = headers or {}
         while time.perf_counter() < deadline and ok + err < max_requests // threads:
+            if hosts:
+                at = (index * len(hosts) // threads + ok + err) % len(hosts)
+                sent = {**(headers or {}), "Host": hosts[at]}
             start = time.perf_counter()
             try:
-                conn.request(method, path, body=body, headers=headers or {})
+                conn.request(method, path, body=body, headers=sent)
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status == expect:
@@ -79,7 +87,7 @@ def run(
             counts["err"] += err
 
     started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:

@@ -36,6 +36,7 @@ from jinja2 import TemplateError
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from storefront import caching
 from storefront.backoffice.models import StoreText
 from storefront.backoffice.text_sandbox import (
     BoundedSandbox,
@@ -46,6 +47,7 @@ from storefront.backoffice.text_sandbox import (
 )
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
 log = logging.getLogger(__name__)
 
@@ -277,15 +279,33 @@ def set_text(key: str, body: str) -> StoreText:
     return row
 
 
+# Pages' copy of each store's texts (storefront/caching.py: dropped when the store's texts are
+# committed, read again after STORE_CACHE_SECONDS, at most STOREFRONT_STORE_CACHE_SIZE stores).
+PAGE_TEXTS: caching.Cache[dict[str, str]] = caching.Cache(
+    "backoffice.store_texts",
+    tables=(StoreText.__tablename__,),
+    limit=lambda settings: settings.store_cache_size,
+)
+
+
+def _page_texts(store_id: int) -> dict[str, str]:
+    def load() -> dict[str, str]:
+        rows = db.session.execute(in_store(select(StoreText.key, StoreText.body), store_id))
+        return {str(row_key): str(body) for row_key, body in rows}
+
+    return PAGE_TEXTS.get(store_id, load, scope=store_id)
+
+
 def store_text(key: str) -> Markup:
     """Jinja global for pages: ``{{ store_text('home.intro') }}`` (HTML texts sanitized,
     plain ones escaped)."""
     store = g.get("store")
     if store is None:
         return Markup("")
+    body = _page_texts(store.id).get(key)
     if key in HTML_KEYS:
-        return render_text(get_text(key), store)
-    return plain_to_html(render_plain(get_text(key), store))
+        return render_text(body, store)
+    return plain_to_html(render_plain(body, store))
 
 
 def mail_signature(store: Any) -> str:

@@ -11,22 +11,19 @@ in their language.
 
 Visitors' pages read a per-process copy of each store's texts (:func:`visitor_texts`), reloaded
 when older than ``STORE_CACHE_SECONDS`` (default 30 s: other processes show an edit within that)
-or at once after this process writes a text.
+or at once after this process commits a text (:mod:`storefront.caching`).
 """
 
 from __future__ import annotations
 
-import itertools
-import time
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import Table, bindparam, event, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Table, bindparam, select
 
+from storefront import caching
 from storefront.accounts.permissions import require_permission
 from storefront.backoffice import texts
 from storefront.catalog.errors import CatalogError
@@ -78,22 +75,11 @@ class StoredTexts:
     description_zh: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Copy:
-    generation: int
-    loaded_at: float
-    texts: dict[str, StoredTexts]
-
-
-_generation = itertools.count(1)
-_current = next(_generation)
-CACHE = "catalog.descriptions"
-
-
-def invalidate() -> None:
-    """Make every app in this process reload its copies of the stores' texts on next use."""
-    global _current
-    _current = next(_generation)
+TEXTS: caching.Cache[dict[str, StoredTexts]] = caching.Cache(
+    "catalog.texts",
+    tables=(_TEXTS.name,),
+    limit=lambda settings: settings.store_cache_size,
+)
 
 
 def visitor_texts() -> dict[str, StoredTexts] | None:
@@ -102,55 +88,16 @@ def visitor_texts() -> dict[str, StoredTexts] | None:
     store_id = current_store_id()
     if store_id is None:
         return None
-    copies: dict[int, _Copy] = current_app.extensions.setdefault(CACHE, {})
-    entry = copies.get(store_id)
-    ttl = float(current_app.config.get("STORE_CACHE_SECONDS", 30))
-    if entry is None or entry.generation != _current or time.monotonic() - entry.loaded_at >= ttl:
-        generation = _current
-        rows = db.session.connection().execute(_STORE_TEXTS, {"store_id": store_id})
-        texts_by_code = {code: StoredTexts(en, zh) for code, en, zh in rows}
-        entry = copies[store_id] = _Copy(generation, time.monotonic(), texts_by_code)
-    return entry.texts
+    return TEXTS.get(store_id, lambda: _load(store_id), scope=store_id)
 
 
-_CHANGED = "catalog.descriptions.changed"
-
-
-def _after_flush(session: Session, flush_context: Any) -> None:
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, ProductText):
-            session.info[_CHANGED] = True
-            invalidate()
-            return
-
-
-def _after_commit(session: Session) -> None:
-    # again once committed: a copy another thread loaded between the flush and the commit
-    # holds the old text
-    if session.info.pop(_CHANGED, False):
-        invalidate()
-
-
-def _after_rollback(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        invalidate()
-
-
-def _after_bulk(state: ORMExecuteState) -> None:
-    table = getattr(state.statement, "table", None)
-    writes = state.is_update or state.is_delete or state.is_insert
-    if writes and getattr(table, "name", None) == _TEXTS.name:
-        state.session.info[_CHANGED] = True
-        invalidate()
+def _load(store_id: int) -> dict[str, StoredTexts]:
+    rows = db.session.connection().execute(_STORE_TEXTS, {"store_id": store_id})
+    return {code: StoredTexts(en, zh) for code, en, zh in rows}
 
 
 def install() -> None:
-    """Reload the copies after any ORM change (unit of work or bulk statement) to a text."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        event.listen(Session, "do_orm_execute", _after_bulk)
+    caching.install()
 
 
 def check(description: str, description_zh: str) -> dict[str, str]:

@@ -1,29 +1,36 @@
 """An in-process, read-only copy of what pricing needs, so quotes and catalogue pages do not
 query the price book, specs and rules on every request.
 
-The copy is per app and reloaded when older than ``CATALOG_CACHE_SECONDS`` (default 30 s: other
-processes see a sync or a rule change within that) or at once after this process flushes a
-change to any of the cached tables (see :func:`install`). Sync commands call
-:func:`invalidate` after their bulk writes.
+- :func:`catalog`: regions, products, specs and the price book (shared by every store), one
+  copy per app (:class:`storefront.caching.Kept`). The price book and the term prices are kept
+  compact (:mod:`storefront.catalog.price_book`); descriptions and store rules apart. Built on
+  first use; when older than ``CATALOG_CACHE_SECONDS`` (default 30 s) a request starts a
+  refresh in a background thread and is answered from the copy in hand; the refresh reloads only
+  what changed (each table's signature, then only the price-book slabs with new rows). A commit
+  in this process that writes one of its tables rebuilds it in the committing thread.
+- :func:`store_copy`: a store's hidden items and price rules, per store
+  (:class:`storefront.caching.Cache`: dropped when that store's rows are committed, kept
+  ``STORE_CACHE_SECONDS``, at most ``STOREFRONT_STORE_CACHE_SIZE`` stores).
+
+Neither ever shows a change before it is committed (see :mod:`storefront.caching`).
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
-import time
+import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Connection
 
-from storefront.catalog import pricing
+from storefront import caching
+from storefront.catalog import price_book, pricing
 from storefront.catalog.models import (
+    CustomerGroup,
     HiddenItem,
     PriceBookEntry,
     PriceRule,
@@ -34,17 +41,15 @@ from storefront.catalog.models import (
     TermPrice,
 )
 from storefront.extensions import db
+from storefront.stores.tenancy import in_store
 
-CACHED = (Region, Product, Spec, SpecRegion, PriceBookEntry, TermPrice, PriceRule, HiddenItem)
-_generation = itertools.count(1)
-_current = next(_generation)
-_lock = threading.Lock()
-
-
-def invalidate() -> None:
-    """Make every app in this process reload its copy on next use."""
-    global _current
-    _current = next(_generation)
+RateCard = price_book.RateCard
+_BOOK = cast(Table, PriceBookEntry.__table__)
+_TERMS = cast(Table, TermPrice.__table__)
+_SPECS = cast(Table, Spec.__table__)
+_SPEC_REGIONS = cast(Table, SpecRegion.__table__)
+BOOK_SLAB = ("region_code", "period_unit")
+TERM_SLAB = ("region_code", "period_unit", "period_num")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,136 +101,141 @@ class SpecView:
     regions: tuple[SpecOffer, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class RateCard:
-    tiers: tuple[pricing.Tier, ...]
-    fetched_at: datetime
-    currency: str
-
-
 @dataclass(frozen=True)
 class Catalog:
-    generation: int
-    loaded_at: float
-    fresh_until: float  # time.monotonic() past which it is reloaded
+    version: int  # changes whenever a refresh changed anything
     regions: frozenset[str]
     region_list: tuple[RegionView, ...]  # in display order
     products: dict[str, ProductView]  # in display order
     specs: dict[tuple[str, str], SpecView]  # in catalogue order
-    # (region, period unit, resource type, provider spec) -> card
-    cards: dict[tuple[str, str, str, str], RateCard]
-    # (region, period unit, period_num, resource type, provider spec) -> the whole term's card
-    terms: dict[tuple[str, str, int, str, str], RateCard] = field(default_factory=dict)
+    book: price_book.Book  # slabs by (region, period unit)
+    terms: price_book.Book  # slabs by (region, period unit, period_num): whole-term cards
+    spec_signature: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class StoreCopy:
-    generation: int
-    loaded_at: float
-    fresh_until: float
-    hidden: list[tuple[str, str]]
-    rules: tuple[pricing.Rule, ...]
+_versions = itertools.count(1)
 
 
-def _times() -> tuple[float, float]:
-    """(now, when a copy loaded now goes stale): asked once per load, not on each read."""
-    now = time.monotonic()
-    return now, now + float(current_app.config.get("CATALOG_CACHE_SECONDS", 30))
+def _regions(conn: Connection) -> tuple[RegionView, ...]:
+    r = cast(Table, Region.__table__).c
+    rows = conn.execute(select(r.code, r.name, r.name_zh, r.sort).order_by(r.sort, r.code))
+    return tuple(RegionView(*row) for row in rows)
 
 
-def _fresh(entry: Any) -> bool:
-    return (
-        entry is not None and entry.generation == _current and time.monotonic() < entry.fresh_until
+def _products(conn: Connection) -> dict[str, ProductView]:
+    p = cast(Table, Product.__table__).c
+    rows = conn.execute(
+        select(p.code, p.name, p.name_zh, p.description, p.description_zh, p.sort).order_by(
+            p.sort, p.code
+        )
     )
+    return {row[0]: ProductView(*row) for row in rows}
 
 
-def _load_catalog() -> Catalog:
-    generation = _current
-    region_list = tuple(
-        RegionView(r.code, r.name, r.name_zh, r.sort)
-        for r in db.session.scalars(select(Region).order_by(Region.sort, Region.code))
-    )
-    regions = frozenset(r.code for r in region_list)
-    products = {
-        p.code: ProductView(p.code, p.name, p.name_zh, p.description, p.description_zh, p.sort)
-        for p in db.session.scalars(select(Product).order_by(Product.sort, Product.code))
-    }
+def _spec_signature(conn: Connection) -> tuple[Any, ...]:
+    found: tuple[Any, ...] = ()
+    for table in (_SPECS, _SPEC_REGIONS):
+        c = table.c
+        found += tuple(
+            conn.execute(select(func.count(), func.max(c.id), func.max(c.synced_at))).one()
+        )
+    return found
+
+
+def _specs(conn: Connection) -> dict[tuple[str, str], SpecView]:
+    r = _SPEC_REGIONS.c
+    offers: dict[int, list[SpecOffer]] = {}
+    kept: dict[tuple[str, bool, bool], SpecOffer] = {}  # few distinct offers: one object each
+    for spec_id, region, on_demand, period in conn.execute(
+        select(r.spec_id, r.region_code, r.on_demand, r.period).order_by(r.spec_id, r.id)
+    ):
+        key = (region, bool(on_demand), bool(period))
+        offer = kept.get(key)
+        if offer is None:
+            offer = kept[key] = SpecOffer(sys.intern(region), *key[1:])
+        offers.setdefault(spec_id, []).append(offer)
+    s = _SPECS.c
+    columns = (
+        s.id, s.product_code, s.code, s.name, s.family, s.os, s.name_zh, s.family_zh, s.vcpus,
+        s.memory_gib, s.sort, s.size_unit, s.resource_type, s.min_size, s.max_size,
+        s.bandwidth_resource_type, s.bandwidth_spec,
+    )  # fmt: skip
     specs: dict[tuple[str, str], SpecView] = {}
-    for spec in db.session.scalars(select(Spec).order_by(Spec.product_code, Spec.sort, Spec.id)):
-        specs[(spec.product_code, spec.code)] = SpecView(
-            id=spec.id,
-            product_code=spec.product_code,
-            code=spec.code,
-            name=spec.name,
-            family=spec.family,
-            os=spec.os,
-            name_zh=spec.name_zh,
-            family_zh=spec.family_zh,
-            vcpus=spec.vcpus,
-            memory_gib=spec.memory_gib,
-            sort=spec.sort,
-            size_unit=spec.size_unit,
-            resource_type=spec.resource_type,
-            min_size=spec.min_size,
-            max_size=spec.max_size,
-            bandwidth_resource_type=spec.bandwidth_resource_type,
-            bandwidth_spec=spec.bandwidth_spec,
-            regions=tuple(SpecOffer(r.region_code, r.on_demand, r.period) for r in spec.regions),
-        )
-    book = PriceBookEntry
-    cards = _rate_cards(
-        select(book.region_code, book.period_unit, book.resource_type, book.provider_spec),
-        book,
-    )
-    terms = TermPrice
-    term_cards = _rate_cards(
-        select(
-            terms.region_code,
-            terms.period_unit,
-            terms.period_num,
-            terms.resource_type,
-            terms.provider_spec,
-        ),
-        terms,
-    )
-    return Catalog(generation, *_times(), regions, region_list, products, specs, cards, term_cards)
+    for row in conn.execute(select(*columns).order_by(s.product_code, s.sort, s.id)):
+        values: list[Any] = [sys.intern(v) if isinstance(v, str) else v for v in row]
+        specs[(values[1], values[2])] = SpecView(*values, tuple(offers.get(row[0], ())))  # type: ignore[call-arg]
+    return specs
 
 
-def _rate_cards(keys: Any, table: Any) -> dict[Any, RateCard]:
-    """Rate cards keyed by the columns ``keys`` selects, tiers in size order, from ``table``
-    (the price book or the term prices: both carry size_from, official, cost, fetched_at,
-    currency)."""
-    n = len(keys.selected_columns)
-    rows = db.session.execute(
-        keys.add_columns(
-            table.size_from, table.official, table.cost, table.fetched_at, table.currency
-        ).order_by(table.size_from)
-    ).all()
-    tiers: dict[Any, list[pricing.Tier]] = {}
-    oldest: dict[Any, datetime] = {}
-    currency: dict[Any, str] = {}
-    for row in rows:
-        key = tuple(row[:n])
-        start, official, cost, fetched, cur = row[n:]
-        tiers.setdefault(key, []).append(
-            pricing.Tier(start, pricing.Rate(Decimal(official), Decimal(cost)))
-        )
-        oldest[key] = min(fetched, oldest.get(key, fetched))
-        currency[key] = cur
-    return {k: RateCard(tuple(v), oldest[k], currency[k]) for k, v in tiers.items()}
+def _build(conn: Connection) -> Catalog:
+    region_list = _regions(conn)
+    return Catalog(
+        version=next(_versions),
+        regions=frozenset(r.code for r in region_list),
+        region_list=region_list,
+        products=_products(conn),
+        specs=_specs(conn),
+        book=price_book.build(conn, _BOOK, BOOK_SLAB),
+        terms=price_book.build(conn, _TERMS, TERM_SLAB),
+        spec_signature=_spec_signature(conn),
+    )
+
+
+def _refresh(conn: Connection, old: Catalog, written: frozenset[str]) -> Catalog:
+    """``old`` when nothing changed; else a copy that reuses every unchanged part (the tables
+    this process ``written`` are reread in full)."""
+    region_list, products = _regions(conn), _products(conn)
+    signature = _spec_signature(conn)
+    book = price_book.refresh(conn, _BOOK, old.book, full=_BOOK.name in written)
+    terms = price_book.refresh(conn, _TERMS, old.terms, full=_TERMS.name in written)
+    same_specs = signature == old.spec_signature and not written & {
+        _SPECS.name,
+        _SPEC_REGIONS.name,
+    }
+    if (
+        same_specs
+        and book is old.book
+        and terms is old.terms
+        and region_list == old.region_list
+        and products == old.products
+    ):
+        return old
+    return Catalog(
+        version=next(_versions),
+        regions=frozenset(r.code for r in region_list),
+        region_list=region_list,
+        products=products,
+        specs=old.specs if same_specs else _specs(conn),
+        book=book,
+        terms=terms,
+        spec_signature=signature,
+    )
+
+
+CATALOG_TABLES = (
+    "catalog_regions", "catalog_products", "catalog_specs", "catalog_spec_regions",
+    "catalog_price_book", "catalog_term_prices",
+)  # fmt: skip
+COPY: caching.Kept[Catalog] = caching.Kept(
+    "catalog", tables=CATALOG_TABLES, build=_build, refresh=_refresh,
+    seconds="CATALOG_CACHE_SECONDS",
+)  # fmt: skip
 
 
 def catalog() -> Catalog:
     """This app's copy of regions, specs and the price book (shared by all stores)."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("catalog.snapshot", {})
-    entry = cache.get("catalog")
-    if not _fresh(entry):
-        with _lock:
-            entry = cache.get("catalog")
-            if not _fresh(entry):
-                entry = cache["catalog"] = _load_catalog()
-    assert isinstance(entry, Catalog)
-    return entry
+    return COPY.get()
+
+
+@dataclass(frozen=True)
+class StoreCopy:
+    hidden: tuple[tuple[str, str], ...]
+    rules: tuple[pricing.Rule, ...]
+
+    @property
+    def content(self) -> tuple[Any, ...]:
+        """What pages priced under this store depend on (stores alike share what they render)."""
+        return (self.hidden, self.rules)
 
 
 def rule_of(row: PriceRule) -> pricing.Rule:
@@ -241,41 +251,51 @@ def rule_of(row: PriceRule) -> pricing.Rule:
     )
 
 
-def store_copy(store_id: int) -> StoreCopy:
-    """The current store's hidden items and price rules (as pricing rules, converted once per
-    load rather than on every quote)."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("catalog.snapshot", {})
-    key = f"store:{store_id}"
-    entry = cache.get(key)
-    if not _fresh(entry):
-        generation = _current
-        hidden = [
-            (kind, code)
-            for kind, code in db.session.execute(select(HiddenItem.kind, HiddenItem.code))
-        ]
-        rules = tuple(
-            rule_of(row) for row in db.session.scalars(select(PriceRule).order_by(PriceRule.id))
+def _load_store(store_id: int) -> StoreCopy:
+    hidden = tuple(
+        (kind, code)
+        for kind, code in db.session.execute(
+            in_store(
+                select(HiddenItem.kind, HiddenItem.code).order_by(HiddenItem.kind, HiddenItem.code),
+                store_id,
+            )
         )
-        entry = cache[key] = StoreCopy(generation, *_times(), hidden, rules)
-    assert isinstance(entry, StoreCopy)
-    return entry
+    )
+    rules = tuple(
+        rule_of(row)
+        for row in db.session.scalars(in_store(select(PriceRule).order_by(PriceRule.id), store_id))
+    )
+    return StoreCopy(hidden, rules)
 
 
-def version(store_id: int) -> tuple[int, float, int, float]:
-    """Identifies the copies now in use for ``store_id``: it changes whenever either is reloaded
-    (after a change in this process, or every ``CATALOG_CACHE_SECONDS``), so anything derived
-    from them (rendered fragments) can be keyed on it."""
-    book, mine = catalog(), store_copy(store_id)
-    return (book.generation, book.loaded_at, mine.generation, mine.loaded_at)
+STORES: caching.Cache[StoreCopy] = caching.Cache(
+    "catalog.store",
+    tables=("catalog_hidden", "catalog_price_rules", CustomerGroup.__tablename__),
+    limit=lambda settings: settings.store_cache_size,
+)
+
+
+def store_copy(store_id: int) -> StoreCopy:
+    """The store's hidden items and price rules (as pricing rules, converted once per load
+    rather than on every quote)."""
+    return STORES.get(store_id, lambda: _load_store(store_id), scope=store_id)
+
+
+def version(store_id: int) -> tuple[Any, ...]:
+    """What the copies now in use for ``store_id`` hold: it changes whenever the catalogue is
+    refreshed with a change or the store's rules or hidden items change, so anything derived
+    from them (rendered fragments, starting prices) can be keyed on it. Stores with the same
+    rules and hidden items have the same version."""
+    return (catalog().version, store_copy(store_id).content)
 
 
 def cards_for(
     region: str, unit: str, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], RateCard]:
-    cards = catalog().cards
+    book = catalog().book
     found = {}
     for rtype, pspec in keys:
-        card = cards.get((region, unit, rtype, pspec))
+        card = book.card((region, unit), rtype, pspec)
         if card is not None:
             found[(rtype, pspec)] = card
     return found
@@ -288,31 +308,16 @@ def term_cards_for(
     terms = catalog().terms
     found = {}
     for rtype, pspec in keys:
-        card = terms.get((region, unit, period_num, rtype, pspec))
+        card = terms.card((region, unit, period_num), rtype, pspec)
         if card is not None:
             found[(rtype, pspec)] = card
     return found
 
 
-def _after_flush(session: Session, flush_context: Any) -> None:
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, CACHED):
-            invalidate()
-            return
-
-
-_TABLES = frozenset(model.__tablename__ for model in CACHED)
-
-
-def _after_bulk(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _TABLES:
-            invalidate()
+def invalidate() -> None:
+    """Forget this app's copies (after writes made behind the ORM's back, e.g. raw SQL)."""
+    caching.drop_all()
 
 
 def install() -> None:
-    """Invalidate on any ORM change (unit of work or bulk statement) to a cached table."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _after_bulk)
+    caching.install()

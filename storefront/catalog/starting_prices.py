@@ -9,25 +9,23 @@ from decimal import Decimal
 from babel.numbers import get_currency_symbol
 from flask_babel import format_decimal, get_locale
 
+from storefront import caching
 from storefront.catalog import services, snapshot
 from storefront.catalog.pricing import BillingMode
 
-_KEPT: dict[tuple[object, ...], dict[str, Decimal | None]] = {}
-MAX_KEPT = 256
+KEPT: caching.Cache[dict[str, Decimal | None]] = caching.Cache(
+    "catalog.starting_prices", tables=(), limit=lambda settings: settings.store_cache_size,
+    seconds=None,  # keyed by the versions it is made from
+)  # fmt: skip
 
 
 def starting_prices() -> dict[str, Decimal | None]:
     """``{product_code: lowest monthly price}`` for each visible product (``None``: no price
-    in the price book yet). Kept per store and snapshot version: a new price book, a rule or a
-    hidden product changes the version, so the home page shows it at once."""
+    in the price book yet). Kept per snapshot version (:func:`~storefront.catalog.snapshot.
+    version`: stores with the same rules and hidden items share it): a new price book, a rule
+    or a hidden product changes the version, so the home page shows it at once."""
     store_id = services.current_store_id_or_fail()
-    key = (store_id, *snapshot.version(store_id))
-    found = _KEPT.get(key)
-    if found is None:
-        if len(_KEPT) >= MAX_KEPT:
-            _KEPT.clear()
-        found = _KEPT[key] = _compute()
-    return dict(found)
+    return dict(KEPT.get(snapshot.version(store_id), _compute))
 
 
 def _compute() -> dict[str, Decimal | None]:

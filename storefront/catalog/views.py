@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
+from storefront import caching
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import has_permission
 from storefront.catalog import (
@@ -61,21 +62,19 @@ def product_list() -> ResponseReturnValue:
     )
 
 
-FRAGMENTS = "catalog.fragments"
-MAX_FRAGMENTS = 512
+SPECS_PER_PAGE = 24  # a region offers up to ~1,000 flavours: the page shows them in pages
+FRAGMENT_BYTES = 32 * 1024 * 1024
+FRAGMENTS: caching.Cache[Markup] = caching.Cache(
+    "catalog.fragments", tables=(), limit=FRAGMENT_BYTES, size=len,
+    seconds=None,  # keyed by the versions it is made from
+)  # fmt: skip
 
 
 def _cached_fragment(key: tuple[Any, ...], render: Callable[[], str]) -> Markup:
-    """A rendered piece of page kept per process under ``key``; keys carry the snapshot version,
-    so a reload of the catalogue or of the store's rules retires every older fragment."""
-    cache: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault(FRAGMENTS, {})
-    found = cache.get(key)
-    if found is None:
-        found = Markup(render())  # noqa: S704 (autoescaped template output)
-        if len(cache) >= MAX_FRAGMENTS:
-            cache.clear()
-        cache[key] = found
-    return found
+    """A rendered piece of page kept per process under ``key`` (at most ``FRAGMENT_BYTES`` of
+    them, least recently used dropped first); keys carry the snapshot version, so a refresh of
+    the catalogue or a change of the store's rules retires every older fragment."""
+    return FRAGMENTS.get(key, lambda: Markup(render()))  # noqa: S704 (autoescaped template output)
 
 
 @bp.get("/products/<code>")
@@ -89,26 +88,32 @@ def product_page(code: str) -> ResponseReturnValue:
     customer_id = visitor_id()
     store = request_store()
     groups = services.groups_of(customer_id)
+    page = _int_arg(request.args, "page", 1, 1, 10_000)
     key = (
         "product",
-        snapshot.version(store.id),
-        store.id,
+        snapshot.version(store.id),  # stores with the same rules share the fragment
         store.currency,
         code,
         region,
         locale,
         groups,
         request.script_root,
+        page,
     )
 
     def render_body() -> str:
-        specs = services.specs(code, region, hid) if region else []
+        offered = services.specs(code, region, hid) if region else []
+        pages = max(1, -(-len(offered) // SPECS_PER_PAGE))
+        shown = min(page, pages)
+        specs = offered[(shown - 1) * SPECS_PER_PAGE : shown * SPECS_PER_PAGE]
         ctx = services.Context(hid, services.store_rules(), groups)
         prices = services.list_prices(region, specs, ctx) if region else {}
         return render_template(
             "catalog/_product_body.html",
             product=product,
             specs=specs,
+            page=shown,
+            pages=pages,
             prices=prices,
             regions=regions,
             region=region,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-import threading
-import time
-from collections import OrderedDict
 from typing import ClassVar
 
-from flask import current_app
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session, lazyload
+from flask import current_app, has_app_context
+from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
+from storefront import caching
 from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stores.hosts import is_trusted, normalise_host
@@ -53,76 +50,46 @@ def _lookup(host: str) -> Store | None:
 def resolve_store(host: str) -> Store | None:
     """The store that owns ``host`` (a trusted host: the default store), else ``None``.
 
-    Every request asks this, so answers are kept per process for ``STORE_CACHE_SECONDS`` (and
-    dropped at once when this process changes a store). The answer is that cached copy, not
-    attached to any session: read its columns freely; :func:`~storefront.stores.tenancy.
-    current_store` attaches it to the request's session (without a query) when a caller needs
-    its relationships or changes it. Only hosts that found a store are kept, at most
-    ``STOREFRONT_STORE_CACHE_SIZE`` of them (least recently used dropped first): unknown Hosts
-    never grow the cache.
+    Every request asks this, so answers are kept per process (:data:`HOSTS`) for
+    ``STORE_CACHE_SECONDS``, and dropped once this process commits a change to a store or a
+    domain. The answer is that cached copy, not attached to any session: read its columns
+    freely; :func:`~storefront.stores.tenancy.current_store` attaches it to the request's
+    session (without a query) when a caller needs its relationships or changes it. Only hosts
+    that found a store are kept, at most ``STOREFRONT_STORE_CACHE_SIZE`` of them (least
+    recently used dropped first): unknown Hosts never grow the cache.
     """
     key = normalise_host(host)
-    cached = _host_cache.get(key)
-    if cached is not None and time.monotonic() < cached[0]:
-        return cached[1]
-    store = _lookup(key)
+    return HOSTS.get(key, lambda: _detached(key))
+
+
+def _detached(host: str) -> Store | None:
+    store = _lookup(host)
     if store is not None:
         db.session.expunge(store)
-        _host_cache.put(key, (time.monotonic() + _ttl(), store))
     return store
 
 
-class _LRU:
-    """A small thread-safe least-recently-used map (``get`` refreshes, ``put`` evicts)."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, tuple[float, Store]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[float, Store] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, value: tuple[float, Store]) -> None:
-        limit = int(current_app.config["SETTINGS"].store_cache_size)
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > limit:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
+def _no_scope(obj: object) -> None:
+    return None  # a store's host is known once it is found: any change drops every host
 
 
-_host_cache = _LRU()  # host -> (fresh until, store)
-
-
-def _ttl() -> float:
-    return float(current_app.config.get("STORE_CACHE_SECONDS", 30))
+HOSTS: caching.Cache[Store | None] = caching.Cache(
+    "stores.hosts",
+    tables=(Store.__tablename__, StoreDomain.__tablename__),
+    limit=lambda settings: settings.store_cache_size,
+    scope_of=_no_scope,
+    keep=lambda store: store is not None,
+)
 
 
 def forget_cached_stores(*_args: object) -> None:
-    _host_cache.clear()
-
-
-def _after_flush(session: Session, flush_context: object) -> None:
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Store | StoreDomain):
-            forget_cached_stores()
-            return
+    """Drop this app's kept hosts (after writes behind the ORM's back, e.g. raw SQL)."""
+    if has_app_context():
+        HOSTS.drop()
 
 
 def install_cache_invalidation() -> None:
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    caching.install()
 
 
 def create_store(
