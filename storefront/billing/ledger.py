@@ -269,23 +269,12 @@ class Leg:
     amount: Decimal
 
 
-def post(
-    *,
-    store_id: int,
-    currency: str,
-    kind: TransactionKind,
-    legs: Sequence[Leg],
-    memo: str = "",
-    reference: str | None = None,
-    customer_id: int | None = None,
-    staff_id: int | None = None,
-    locked_wallets: Sequence[Wallet] = (),
-) -> JournalTransaction:
-    """Record one balanced journal transaction and move the cached balance of locked wallets.
-
-    Every wallet account among ``legs`` must be in ``locked_wallets`` (locked by the caller
-    with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``).
-    """
+def _checked_wallets(
+    store_id: int, currency: str, legs: Sequence[Leg], locked_wallets: Sequence[Wallet]
+) -> dict[int, Wallet]:
+    """Refuse an unbalanced or malformed transaction, a wallet leg whose wallet is not locked and
+    a wallet that would go below zero (every wallet checked before any changes). Returns the
+    locked wallets by account id."""
     if len(legs) < 2:
         raise UnbalancedTransaction("a transaction needs at least two postings")
     total = Decimal("0.00")
@@ -318,7 +307,27 @@ def post(
                     amount=-delta,
                 )
             )
+    return wallets
 
+
+def post(
+    *,
+    store_id: int,
+    currency: str,
+    kind: TransactionKind,
+    legs: Sequence[Leg],
+    memo: str = "",
+    reference: str | None = None,
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    locked_wallets: Sequence[Wallet] = (),
+) -> JournalTransaction:
+    """Record one balanced journal transaction and move the cached balance of locked wallets.
+
+    Every wallet account among ``legs`` must be in ``locked_wallets`` (locked by the caller
+    with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``).
+    """
+    wallets = _checked_wallets(store_id, currency, legs, locked_wallets)
     txn = JournalTransaction(
         store_id=store_id,
         kind=kind,

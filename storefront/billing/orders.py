@@ -123,6 +123,7 @@ def _quote(customer: Customer, quote_id: str) -> Quote:
         )
     ).one_or_none()
     if quote is None:
+        check_can_buy(customer)  # a blocked customer is told why first, as before the quote
         raise QuoteNotFound(_("No such quote."))
     return quote
 

@@ -406,10 +406,12 @@ def sync_prices(
     units: Iterable[Batch] | None = None,
     passes: int = PASSES,
     stats: Stats | None = None,
+    in_flight: int = IN_FLIGHT,
 ) -> int:
     """Rate every missing or stale series (``units``: the plan, default :func:`plan`);
     returns the calls made. A call's series are written in one transaction, or none of them
-    (a failed call: later passes)."""
+    (a failed call: later passes). ``in_flight``: calls sent ahead (1: one at a time, in
+    order)."""
     stats = stats if stats is not None else Stats()
     todo = (
         units
@@ -421,7 +423,7 @@ def sync_prices(
         stats.called(batch.on_demand)
         return rate(provider, batch)
 
-    prefetch = Prefetch(call)
+    prefetch = Prefetch(call, depth=in_flight)
 
     def fetch(batch: Batch) -> bool:
         currency, tiers = prefetch.result(batch)

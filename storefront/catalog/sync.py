@@ -300,6 +300,7 @@ def sync_prices(
     units: Iterable[Any] | None = None,
     passes: int = PASSES,
     stats: Any = None,
+    in_flight: int | None = None,
 ) -> int:
     """Rate every missing or stale price series, as few calls as the provider allows
     (:mod:`.price_sync`); returns the rating calls made."""
@@ -314,4 +315,5 @@ def sync_prices(
         units=units,
         passes=passes,
         stats=stats,
+        in_flight=in_flight or price_sync.IN_FLIGHT,
     )
