@@ -83,3 +83,23 @@ def test_one_clock_and_one_insert_ignore() -> None:
         if re.search(r"def _?utcnow\b|datetime\.utcnow\(|on_conflict_do_nothing\(", line)
     ]
     assert found == [], "call storefront.clock.utcnow and storefront.sql.insert_ignore"
+
+
+def nested_commands() -> list[str]:
+    """Click commands defined inside another function (e.g. inside ``register``), where a
+    reader of the module cannot find them and a test cannot import them."""
+    found = []
+    for name, text in sources():
+        for outer in ast.walk(ast.parse(text)):
+            if not isinstance(outer, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for inner in ast.walk(outer):
+                if inner is outer or not isinstance(inner, ast.FunctionDef):
+                    continue
+                if any("command" in ast.unparse(d) for d in inner.decorator_list):
+                    found.append(f"{name}:{inner.lineno}: {inner.name}")
+    return found
+
+
+def test_cli_commands_are_defined_at_module_level() -> None:
+    assert nested_commands() == [], "define commands at module level; register() adds them"

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from storefront.catalog import price_sync, sync
 from storefront.clock import utcnow
@@ -45,54 +45,62 @@ def _run(label: str, units: list[Any], job: Any, quiet: bool) -> int:
 
 
 def register(group: AppGroup) -> None:
-    @group.command("sync-catalog")
-    @_window
-    @_force
-    @_quiet
-    def sync_catalog_command(window_hours: float, force: bool, quiet: bool) -> None:
-        """Fetch regions' specs from the provider into the local catalogue."""
-        now, window = utcnow(), timedelta(hours=window_hours)
+    """The catalogue area's commands: the catalogue and price sync."""
+    group.add_command(sync_catalog_command)
+    group.add_command(sync_prices_command)
 
-        def job(units: Any) -> int:
-            return sync.sync_catalog(
-                db.session, cloud_provider(), now=now, window=window, force=force, units=units
-            )
 
-        started = time.monotonic()
-        units = sync.catalogue_units(db.session)
-        db.session.commit()
-        done = _run("Catalogue", units, job, quiet)
-        click.echo(
-            f"Catalogue: fetched {done} of {len(units)} units (the rest were fresh) "
-            f"in {time.monotonic() - started:.1f} s."
+@click.command("sync-catalog")
+@with_appcontext
+@_window
+@_force
+@_quiet
+def sync_catalog_command(window_hours: float, force: bool, quiet: bool) -> None:
+    """Fetch regions' specs from the provider into the local catalogue."""
+    now, window = utcnow(), timedelta(hours=window_hours)
+
+    def job(units: Any) -> int:
+        return sync.sync_catalog(
+            db.session, cloud_provider(), now=now, window=window, force=force, units=units
         )
 
-    @group.command("sync-prices")
-    @_window
-    @_force
-    @_quiet
-    def sync_prices_command(window_hours: float, force: bool, quiet: bool) -> None:
-        """Rate every missing or stale price (on demand, monthly, yearly and longer terms) into
-        the price book, up to 100 items per rating call."""
-        now, window = utcnow(), timedelta(hours=window_hours)
-        stats = price_sync.Stats()
-        started = time.monotonic()
-        units = sync.price_units(db.session, now=now, window=window, force=force, stats=stats)
-        if not quiet:
-            click.echo(
-                f"Prices: {stats.fresh} price series fresh; {len(units)} rating calls to make "
-                f"for {sum(len(u.series) for u in units)} series."
-            )
+    started = time.monotonic()
+    units = sync.catalogue_units(db.session)
+    db.session.commit()
+    done = _run("Catalogue", units, job, quiet)
+    click.echo(
+        f"Catalogue: fetched {done} of {len(units)} units (the rest were fresh) "
+        f"in {time.monotonic() - started:.1f} s."
+    )
 
-        def job(todo: Any) -> int:
-            return sync.sync_prices(
-                db.session, cloud_provider(), now=now, window=window, units=todo, stats=stats
-            )
 
-        done = _run("Prices", units, job, quiet)
+@click.command("sync-prices")
+@with_appcontext
+@_window
+@_force
+@_quiet
+def sync_prices_command(window_hours: float, force: bool, quiet: bool) -> None:
+    """Rate every missing or stale price (on demand, monthly, yearly and longer terms) into
+    the price book, up to 100 items per rating call."""
+    now, window = utcnow(), timedelta(hours=window_hours)
+    stats = price_sync.Stats()
+    started = time.monotonic()
+    units = sync.price_units(db.session, now=now, window=window, force=force, stats=stats)
+    if not quiet:
         click.echo(
-            f"Prices: {done} rating calls (on demand {stats.calls['on_demand']}, prepaid "
-            f"{stats.calls['period']}), {stats.series} series rated: {stats.inserted} rows "
-            f"written, {stats.unchanged} unchanged, {stats.deleted} replaced; {stats.fresh} "
-            f"series were fresh; {time.monotonic() - started:.1f} s."
+            f"Prices: {stats.fresh} price series fresh; {len(units)} rating calls to make "
+            f"for {sum(len(u.series) for u in units)} series."
         )
+
+    def job(todo: Any) -> int:
+        return sync.sync_prices(
+            db.session, cloud_provider(), now=now, window=window, units=todo, stats=stats
+        )
+
+    done = _run("Prices", units, job, quiet)
+    click.echo(
+        f"Prices: {done} rating calls (on demand {stats.calls['on_demand']}, prepaid "
+        f"{stats.calls['period']}), {stats.series} series rated: {stats.inserted} rows "
+        f"written, {stats.unchanged} unchanged, {stats.deleted} replaced; {stats.fresh} "
+        f"series were fresh; {time.monotonic() - started:.1f} s."
+    )
