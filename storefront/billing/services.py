@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import require_permission
@@ -255,21 +255,3 @@ def ledger_lines(
     ]
     next_cursor = str(rows[limit - 1][0].id) if len(rows) > limit else None
     return items, next_cursor
-
-
-def sum_postings(account_id: int, store_id: int) -> Decimal:
-    """Exact sum of an account's postings (Decimal on every backend)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        total = db.session.scalar(
-            in_store(
-                select(func.coalesce(func.sum(Posting.amount), 0)).where(
-                    Posting.account_id == account_id
-                ),
-                store_id,
-            )
-        )
-        return ledger.quantize(Decimal(total or 0))
-    amounts = db.session.scalars(
-        in_store(select(Posting.amount).where(Posting.account_id == account_id), store_id)
-    ).all()
-    return sum(amounts, Decimal("0.00"))

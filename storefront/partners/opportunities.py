@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -169,6 +169,6 @@ def opportunity_from_quote(staff: Any, quote_id: str) -> Opportunity:
         products=products or "—",
         estimated_amount=amount,
         stage="qualified",
-        expected_close=(datetime.now() + timedelta(days=30)).date(),
+        expected_close=(utcnow() + timedelta(days=30)).date(),
         quote_id=quote.id,
     )
