@@ -40,6 +40,7 @@ from storefront.cloud.interface import (
 )
 from storefront.extensions import cloud_provider, db
 from storefront.stores.tenancy import current_store_id
+from storefront.transactions import commit_step
 from storefront.webhooks import emit, payloads
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ def register_customer(reg: Registration) -> Customer:
     # Committed before the provider is asked (the caller commits the rest): a sub-customer the
     # provider creates must find its local row, with its xaccount id, even if this request dies
     # before the answer arrives.
-    db.session.commit()
+    commit_step("durable first: the customer before the provider creates its sub-customer")
 
     if upstream_down:
         customer.provider_link = ProviderLink.FAILED
@@ -230,7 +231,7 @@ def register_customer(reg: Registration) -> Customer:
             # the provider refused the account: the committed row goes again, here, as the
             # error that follows commits nothing
             db.session.delete(customer)
-            db.session.commit()
+            commit_step("kept although an error follows: the committed customer goes again")
             raise _rejection(exc) from exc
     send_verification(customer)
     emit(
@@ -373,7 +374,7 @@ def link_customer(
             customer.provider_link = ProviderLink.LINKING
             # committed before the next provider call: the provider's id for this customer
             # must not be lost if that call (or this process) fails
-            db.session.commit()
+            commit_step("durable first: the provider's id for the customer before the next call")
         page = provider.list_sub_customers(customer_id=customer.provider_customer_id)
         if page.items:
             customer.provider_link = ProviderLink.LINKED
@@ -412,5 +413,5 @@ def reconcile_links() -> dict[str, int]:
             counts[str(state)] = counts.get(str(state), 0) + 1
         # each customer's outcome is kept before the next one's provider calls, as
         # link_customer's own commit does: a batch that stops half-way keeps what it learned
-        db.session.commit()
+        commit_step("per item: each customer's outcome before the next one's provider calls")
     return counts

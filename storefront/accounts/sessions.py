@@ -28,6 +28,7 @@ from storefront.accounts.two_factor import verify_second_factor
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import current_store_id
+from storefront.transactions import commit_step
 
 
 def staff_2fa_required(store_id: int) -> bool:
@@ -58,7 +59,7 @@ def _login_failed(kind: type[Principal], email: str, ip: str | None) -> None:
         )
         # Committed here, not by the caller: the sign-in fails next (nothing else commits), and
         # the owner must still hear of the lock-out.
-        db.session.commit()
+        commit_step("kept although an error follows: the lock-out mail")
 
 
 def _guard_login(kind: type[Principal], email: str, ip: str | None) -> None:

@@ -155,6 +155,7 @@ def reconcile_command(older_than: int) -> None:
     """Finish or refund orders stuck in an intermediate state, take over jobs whose worker
     died, and say what it found (cron: every 5 minutes)."""
     report = reconcile.reconcile(older_than=timedelta(seconds=older_than))
+    db.session.commit()
     for line in reconcile.describe_expired_leases(report.expired_leases, utcnow()):
         click.echo(f"DEAD WORKER {line}")
     ran = worker.run_pending()

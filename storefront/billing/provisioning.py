@@ -57,6 +57,7 @@ from storefront.cloud.interface import (
 from storefront.extensions import cloud_provider, db
 from storefront.servers import choices
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
         order.provider_customer_id = provider_customer
         orders.add_event(order, OrderStatus.PROVISIONING.value, now=now)
     order.attempts += 1
-    db.session.commit()
+    commit_step("durable first: the order is provisioning before the provider is asked")
     checkpoint("provisioning")
     provider = cloud_provider()
     try:
@@ -142,7 +143,7 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 send_renewal(order, line, session)  # more time for a resource it has
             if line.created_at is None and choices.rides_along(order, line):
                 line.created_at = line.paid_at = utcnow()  # a server's system disk: bought with it
-                db.session.commit()
+                commit_step("per item: the line that rides along is done")
                 continue
             if line.created_at is None:
                 request = choices.apply(order, line, resource_request(order, line))
@@ -158,12 +159,12 @@ def provision(order_id: int, store_id: int) -> OrderStatus | None:
                 line.created_at = utcnow()
                 if not made.order_id:
                     line.paid_at = line.created_at
-                db.session.commit()
+                commit_step("durable first: the provider's resource ids before the next call")
                 checkpoint("after_create")
             if line.paid_at is None and line.provider_order_id:
                 provider.pay_order(session=session, order_id=line.provider_order_id)
                 line.paid_at = utcnow()
-                db.session.commit()
+                commit_step("durable first: the line is paid before the next call")
                 checkpoint("after_pay")
         if session is not None and order.kind is OrderKind.PURCHASE:  # one server: its disks
             # attached, its EIP bound (#17)
@@ -214,7 +215,7 @@ def send_renewal(order: Order, line: OrderLine, session: Any) -> None:
         found = next((one for one in pending if one not in taken), None)
     if found is None:
         orders.add_event(order, RENEWAL_SENT, line.resource_ids)
-        db.session.commit()
+        commit_step("durable first: renewal_sent before renew (no client token)")
         checkpoint("before_renew")
         found = provider.renew(
             session=session,
@@ -223,7 +224,7 @@ def send_renewal(order: Order, line: OrderLine, session: Any) -> None:
             count=order.period or 1,
         )
     line.provider_order_id, line.created_at = found, utcnow()
-    db.session.commit()
+    commit_step("durable first: the provider's renewal order before the next call")
     checkpoint("after_renew")
 
 
@@ -255,11 +256,11 @@ def fund(order: Order, provider_customer: str) -> None:
             return
     checkpoint("before_fund")
     order.funding_started_at = utcnow()
-    db.session.commit()
+    commit_step("durable first: funding_started_at before funding (no client token)")
     transfer = provider.fund_customer(customer_id=provider_customer, amount=order.cost_total)
     order.funded_amount, order.funding_transfer_id = order.cost_total, transfer or None
     try:
-        db.session.commit()
+        commit_step("durable first: the provider's funding as soon as it answered")
     except IntegrityError:
         # another order's look-up took this transfer for its own lost funding meanwhile: the
         # money is there once per order either way; this order looks again on its retry
@@ -274,7 +275,7 @@ def _claim(order: Order, transfer_id: str) -> bool:
     order.funded_amount, order.funding_transfer_id = order.cost_total, transfer_id
     orders.add_event(order, "funding_found", transfer_id)
     try:
-        db.session.commit()
+        commit_step("durable first: the claimed funding (a unique transfer id decides)")
     except IntegrityError:
         db.session.rollback()
         return False
@@ -349,7 +350,7 @@ def complete(order: Order) -> OrderStatus:
             "order_active", order.id, order.customer_id, order.store_id, order=order.id
         )
         events.order_active.send(order)
-    db.session.commit()
+    commit_step("durable first: active before the provider is asked for its charges")
     settle_funding(order)
     return OrderStatus.ACTIVE
 
@@ -368,7 +369,7 @@ def settle_funding(order: Order) -> bool:
     except CloudError as exc:
         log.warning("charges of order %s: %s", order.id, exc)
         orders.add_event(order, SETTLE_FAILED, str(exc))
-        db.session.commit()
+        commit_step("the failed settlement stays for reconcile")
         return False
     charged = sum((k.amount for k in known if k is not None), Decimal("0.00"))
     surplus = order.funded_amount - charged
@@ -381,19 +382,19 @@ def settle_funding(order: Order) -> bool:
             provider.reclaim_customer_funds(customer_id=order.provider_customer_id, amount=surplus)
         except CloudError as exc:
             orders.add_event(order, SETTLE_FAILED, f"{note}; reclaiming {surplus}: {exc}")
-            db.session.commit()
+            commit_step("the failed reclaim stays for reconcile")
             return False
         order.funded_amount -= surplus
         note += f", reclaimed {surplus}"
     orders.add_event(order, CHARGE_SETTLED, note)
-    db.session.commit()
+    commit_step("durable first: the settlement after the provider's answers")
     return True
 
 
 def refund(order_id: int, reason: str) -> OrderStatus:
     """Fail and refund the order to the wallet, then take back unused provider funds."""
     order = orders.refund_order(order_id, reason)
-    db.session.commit()  # the refund stands before any provider call
+    commit_step("durable first: the refund stands before any provider call")
     assert order is not None
     if order.status == OrderStatus.REFUNDED:
         reclaim_unused_funds(order)
@@ -428,4 +429,4 @@ def reclaim_unused_funds(order: Order) -> None:
     else:
         order.funded_amount -= amount
         orders.add_event(order, "reclaimed", str(amount))
-    db.session.commit()
+    commit_step("durable first: the reclaim after the provider's answer")

@@ -39,6 +39,7 @@ from storefront.billing.models import (
 from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError, ProviderOrderStatus, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=2)
@@ -104,7 +105,7 @@ def reconcile(
         else:
             report.pending.append(order_id)
             worker.requeue(f"provision:{order_id}", now=moment)
-            db.session.commit()
+            commit_step("per item: each stuck order's requeue")
     _settle_charges(report)
     if sync:
         report.resources_synced = sync_resources(moment)
@@ -113,8 +114,7 @@ def reconcile(
             Job.status == JobStatus.DONE.value, Job.finished_at < moment - KEEP_DONE_JOBS
         )
     )
-    db.session.commit()
-    return report
+    return report  # the caller (the command, the job runner) commits the purge
 
 
 def _expired_leases(moment: datetime) -> list[ExpiredLease]:
@@ -166,15 +166,15 @@ def _settle(order_id: int, give_up_after: timedelta, moment: datetime) -> OrderS
                 note = f"provider order {line.provider_order_id} paid"
                 orders.add_event(order, "reconciled", note)
             elif any(s is None or s.status == ProviderOrderStatus.CANCELLED for s in states):
-                db.session.commit()
+                commit_step("per item: the lines found paid, before the refund")
                 status = orders.refund_order(
                     order.id, f"The provider cancelled order {line.provider_order_id}."
                 )
-                db.session.commit()  # the refund stands before any provider call
+                commit_step("durable first: the refund stands before any provider call")
                 if status is not None:
                     provisioning.reclaim_unused_funds(status)
                     return status.status
-        db.session.commit()
+        commit_step("durable first: the lines found paid, before provisioning asks the provider")
         return provisioning.provision(order_id, order.store_id)
     except (worker.Retry, UpstreamUnavailable) as exc:
         db.session.rollback()
@@ -260,7 +260,7 @@ def sync_resources(now: datetime | None = None) -> int:
             row.expires_at = remote.expires_at
             row.synced_at = moment
             synced += 1
-        db.session.commit()
+        commit_step("per item: each customer's resources")
     return synced
 
 

@@ -31,6 +31,7 @@ from storefront.extensions import cloud_provider, db
 from storefront.mail import build_message, deliver
 from storefront.stores.models import Store
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
@@ -88,7 +89,7 @@ def bill_store_usage(store_id: int, moment: datetime, report: UsageReport) -> No
             continue
         report.customers += 1
         arrears = _charge(customer, records, moment, report)
-        db.session.commit()
+        commit_step("per item: each customer's charge, before its reminder and freeze")
         _remind_or_freeze(customer, arrears, moment, report)
 
 
@@ -219,7 +220,7 @@ def _remind_or_freeze(
     if arrears.amount > 0 and arrears.notified_at is None:
         _notify(customer, arrears)
         arrears.notified_at = moment
-        db.session.commit()
+        commit_step("per item: the reminder goes once")
     grace = timedelta(days=billing_settings(customer.store_id).grace_days)
     if (
         arrears.amount > 0
@@ -259,7 +260,7 @@ def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
 
     try:
         freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")
-        db.session.commit()  # frozen here before the provider is asked
+        commit_step("durable first: frozen here before the provider is asked")
         mirror_freeze(freeze)
         note = "frozen" + (
             " (provider: " + freeze.provider_error + ")" if freeze.provider_error else ""
@@ -268,4 +269,4 @@ def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
         note = str(exc.message)
     arrears.frozen_at = moment
     arrears.freeze_note = note[:255]
-    db.session.commit()
+    commit_step("per item: the freeze's outcome")

@@ -26,6 +26,7 @@ from storefront.cloud.interface import CloudError, UpstreamRejected
 from storefront.extensions import cloud_provider, db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,6 @@ def sync_vouchers() -> tuple[int, int]:
         waiting = select(Voucher).where(Voucher.upstream.in_(pending_states)).order_by(Voucher.id)
         for voucher in db.session.scalars(in_store(waiting, store_id)).all():
             ok = sync_one(voucher)
-            db.session.commit()
+            commit_step("per item: each voucher's outcome once the provider answered")
             done, pending = (done + 1, pending) if ok else (done, pending + 1)
     return done, pending

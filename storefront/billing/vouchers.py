@@ -50,6 +50,7 @@ from storefront.catalog.models import CustomerGroup, CustomerGroupMember
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 sync_vouchers = voucher_mirror.sync_vouchers  # the sync-vouchers command's body
 
@@ -383,7 +384,7 @@ def reclaim_store_vouchers(customer: Customer) -> list[Voucher]:
     (``backoffice.association``): the provider calls must follow a commit, so it commits.
     """
     revoked = revoke_customer_vouchers(customer)
-    db.session.commit()
+    commit_step("durable first: the vouchers revoked before the provider reclaims them")
     voucher_mirror.reclaim_all(revoked)
-    db.session.commit()
+    commit_step("durable first: the provider's answers")
     return revoked

@@ -14,8 +14,10 @@ takes the job over and runs it again (one more attempt). ``reconcile`` lists suc
 Failed jobs are retried with exponential backoff up to ``max_attempts``, then left ``dead``
 for ``reconcile`` (which re-drives stuck orders) and for staff to see.
 
-The runner owns the transaction: a handler flushes or commits its own steps; whatever it left
-pending is committed with the job's outcome, or rolled back when it failed.
+The runner owns the transaction: a handler flushes; whatever it left pending is committed
+with the job's outcome, or rolled back when it failed. A handler that must keep a step before
+the job ends (per item, or before a provider call) says so with
+:func:`storefront.transactions.commit_step`.
 """
 
 from __future__ import annotations

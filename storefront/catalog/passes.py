@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from storefront.cloud.interface import CloudError, UpstreamUnavailable
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 U = TypeVar("U")
@@ -52,7 +53,7 @@ def run_units(
     never succeeded."""
     if setup is not None:
         setup()
-        session.commit()
+        commit_step("per item: the base rows before the units", session)
     pending: Iterable[U] = units
     fetched, idle, pause = 0, 0, pause_s
     for attempt in range(max(1, passes)):
@@ -63,7 +64,7 @@ def run_units(
             try:
                 if fetch(unit):
                     progress += 1
-                session.commit()
+                commit_step("per item: each unit's rows", session)
             except UpstreamUnavailable as exc:
                 session.rollback()
                 failed.append(unit)

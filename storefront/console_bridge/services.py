@@ -28,6 +28,7 @@ from storefront.console_bridge.settings import ROUTE_IAM_BROKER, ConsoleSettings
 from storefront.errors import DomainError
 from storefront.extensions import cloud_provider, db
 from storefront.stores import freeze as store_freeze
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 JUMP_STATE_TTL = timedelta(minutes=2)  # from redeeming the link to the provider's AuthnRequest
@@ -135,7 +136,7 @@ def _refuse(exc: ConsoleRefused, **kwargs: Any) -> ConsoleRefused:
     refusal must stay in the audit; anything the refused step had written is dropped first."""
     db.session.rollback()
     _record(outcome=exc.code, detail=exc.reason or exc.detail or exc.summary, **kwargs)
-    db.session.commit()
+    commit_step("kept although an error follows: the refusal's audit")
     return exc
 
 
@@ -278,7 +279,7 @@ def _spend_link(token: str, origin: Origin, now: datetime) -> tuple[ConsoleLink,
             link_id=link.id if link else None,
         )
     # Committed here: the link is spent whatever happens next (a refusal below rolls back).
-    db.session.commit()
+    commit_step("kept although an error follows: the link is spent whatever happens next")
     return link, customer
 
 

@@ -26,6 +26,7 @@ from storefront.catalog.models import Quote
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.partners.models import Opportunity
+from storefront.transactions import commit_step
 
 QUOTE_RETENTION_DAYS = 7
 JOB_RETENTION_DAYS = 7
@@ -74,7 +75,7 @@ def purge_expired_quotes(
                 .execution_options(synchronize_session=False, all_stores=True)
             )
             deleted += int(getattr(result, "rowcount", 0) or 0)
-        db.session.commit()
+        commit_step("per item: each batch of purged quotes")
         if len(ids) < batch_size:
             return deleted
         after = ids[-1]

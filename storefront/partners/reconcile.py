@@ -18,6 +18,7 @@ from storefront.extensions import db
 from storefront.partners.allocations import confirm, fail, locked_request
 from storefront.partners.models import Allocation, AllocationRequest, AllocationState, Reseller
 from storefront.partners.provider import NO_RECORD, distributor_provider
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def reconcile_allocations(
         )
         .order_by(AllocationRequest.id)
     ).all()
-    db.session.commit()
+    commit_step("per item: the reads end before the per-request provider calls")
     for request_id in ids:
         report.examined += 1
         outcome = _settle(request_id, moment, give_up_after)
@@ -66,7 +67,7 @@ def reconcile_allocations(
             db.session.rollback()
             continue
         getattr(report, outcome).append(request_id)
-        db.session.commit()
+        commit_step("per item: each request's outcome")
     return report
 
 

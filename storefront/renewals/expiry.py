@@ -40,6 +40,7 @@ from storefront.renewals import pricing
 from storefront.renewals.errors import RenewalsError
 from storefront.renewals.models import AutoRenewal
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 SWITCH_LEAD = timedelta(days=1)  # asked this long before expiry (the scan runs hourly)
@@ -169,7 +170,7 @@ def scan_store(store_id: int, now: datetime, switched: list[int], refused: list[
             and resource.status not in (ResourceStatus.RELEASED, ResourceStatus.CREATING)
         ):
             _ask(choice, resource, now, refused)
-        db.session.commit()
+        commit_step("per item: each resource's pay-per-use step")
 
 
 def _ask(choice: AutoRenewal, resource: Resource, now: datetime, refused: list[int]) -> None:

@@ -22,6 +22,7 @@ from storefront.renewals.models import AutoRenewal, AutoRenewResult
 from storefront.renewals.services import renew, renewal_settings
 from storefront.stores.models import Store
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 AUTO_SCOPE = "renewals.auto"
@@ -58,7 +59,7 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
             store.id,
         )
     ).all()
-    db.session.commit()
+    commit_step("per item: the store's reads end before the per-resource steps")
     autos = {
         a.resource_id: a
         for a in db.session.scalars(
@@ -79,7 +80,7 @@ def scan_store(store: Store, now: datetime, report: ScanReport) -> None:
         if due:  # the nearest threshold passed: each threshold's mail goes once
             days = min(due)
             events.resource_expiring(row, days, row.expires_at, last=days == min(reminders))
-            db.session.commit()
+            commit_step("per item: each threshold's reminder goes once")
             report.reminded.append(row.id)
     expiry.scan_store(store.id, now, report.switched, report.ppu_refused)
 
@@ -131,4 +132,4 @@ def _auto_renew(row: Resource, auto: AutoRenewal, now: datetime, report: ScanRep
         report.failed.append(resource_id)
     auto = db.session.get(AutoRenewal, auto.id, populate_existing=True) or auto
     auto.last_attempt_at, auto.last_result, auto.last_note = now, outcome, note[:500]
-    db.session.commit()
+    commit_step("per item: each auto-renewal's outcome")

@@ -58,6 +58,7 @@ from storefront.renewals.errors import NotUnsubscribable
 from storefront.renewals.models import UnsubscribeStatus, Unsubscription
 from storefront.renewals.services import customer_resource
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 SCOPE = "renewals.unsubscribe"
@@ -238,7 +239,7 @@ def process(unsubscription_id: int, store_id: int) -> UnsubscribeStatus | None:
         except UpstreamRejected as exc:
             db.session.rollback()
             row.status, row.failure = UnsubscribeStatus.FAILED, exc.message[:500]
-            db.session.commit()
+            commit_step("durable first: the provider's refusal")
             return row.status
     _credit(row, resource, customer)
     if row.provider_refund and row.provider_refund > 0 and not row.reclaim_transfer_id:
@@ -252,7 +253,7 @@ def process(unsubscription_id: int, store_id: int) -> UnsubscribeStatus | None:
             row.reclaimed = row.provider_refund
         except CloudError as exc:  # the refund stays at the provider: staff see it
             log.warning("reclaiming the refund of unsubscription %s: %s", row.id, exc)
-        db.session.commit()
+        commit_step("durable first: the provider's reclaim answer")
     return row.status
 
 
@@ -260,17 +261,17 @@ def _unsubscribe_at_provider(row: Unsubscription, resource: Resource, customer: 
     provider = cloud_provider()
     if row.sent_at is not None and _gone(resource, customer):
         row.provider_order_ids = "unknown"  # it landed; the refund is found by reconcile
-        db.session.commit()
+        commit_step("durable first: it landed, before the refund is credited")
         return
     row.sent_at = utcnow()
-    db.session.commit()
+    commit_step("durable first: sent_at before unsubscribe (no client token)")
     session = provider.agency_session(
         customer_id=customer.provider_customer_id or "", region=resource.region_code
     )
     done = provider.unsubscribe(session=session, resource_id=resource.provider_resource_id)
     row.provider_order_ids = ",".join(done.order_ids)[:500] or "none"
     row.provider_refund = done.refund
-    db.session.commit()
+    commit_step("durable first: the provider's answer")
 
 
 def _gone(resource: Resource, customer: Customer) -> bool:
@@ -294,7 +295,7 @@ def _credit(row: Unsubscription, resource: Resource, customer: Customer) -> None
     row.status, row.done_at = UnsubscribeStatus.DONE, utcnow()
     resource.status = ResourceStatus.RELEASED
     events.resource_unsubscribed(resource, row.id, row.refund, row.currency)
-    db.session.commit()
+    commit_step("durable first: the credit, before the provider reclaims the refund")
 
 
 def carry_out(unsubscription_id: int, store_id: int) -> None:

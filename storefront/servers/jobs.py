@@ -28,6 +28,7 @@ from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.servers import live
 from storefront.servers.models import ResourceState
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def refresh_states(now: datetime | None = None) -> int:
         }
         for row in rows:
             live.record(row, states.get(row.id), readings.get(row.provider_resource_id), now)
-        db.session.commit()
+        commit_step("per item: each customer's server states")
         read += len(rows)
     return read
 

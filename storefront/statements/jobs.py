@@ -20,6 +20,7 @@ from storefront.statements import invoices
 from storefront.statements.models import Invoice
 from storefront.stores.models import Store
 from storefront.stores.tenancy import across_stores, store_context
+from storefront.transactions import commit_step
 
 BATCH = 500
 # what the job looks at: recent payments (older ones are issued when the customer lists them;
@@ -58,7 +59,7 @@ def issue_invoices() -> int:
             customer = db.session.get(Customer, customer_id)
             if customer is not None and invoices.ensure_invoices(customer):
                 served += 1
-            db.session.commit()
+            commit_step("per item: each customer's invoices")
     return served
 
 

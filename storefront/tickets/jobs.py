@@ -17,6 +17,7 @@ from storefront.extensions import db
 from storefront.stores.tenancy import across_stores
 from storefront.tickets import escalation
 from storefront.tickets.models import Status, Ticket
+from storefront.transactions import commit_step
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 20
@@ -47,7 +48,7 @@ def sync_job(job: Any) -> None:
             row = db.session.get(Ticket, ticket.id)
             if row is not None:
                 row.provider_error, row.provider_synced_at = str(exc)[:255], utcnow()
-        db.session.commit()
+        commit_step("per item: each ticket's sync")
 
 
 def register(jobs: JobRegistry) -> None:

@@ -22,6 +22,7 @@ from storefront.billing.worker import Retry, enqueue
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.tenancy import in_store
+from storefront.transactions import commit_step
 from storefront.webhooks import signing, transport
 from storefront.webhooks.events import subscribers
 from storefront.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -150,6 +151,6 @@ def deliver_job(job: Job) -> None:
     _failed(endpoint)
     last = job.attempts >= job.max_attempts or not endpoint.enabled
     delivery.status = "failed" if last else "retrying"
-    db.session.commit()  # the attempt is kept: a Retry rolls back what is pending
+    commit_step("kept although an error follows: the attempt, before the Retry")
     if not last:
         raise Retry(delivery.error or "failed")
