@@ -4,7 +4,18 @@ Every rule a service enforces fails with a :class:`DomainError` subclass: it car
 contract's snake_case ``code``, the HTTP ``status`` that answers it, a ``message`` for people
 (translate it where it is raised: ``raise InsufficientBalance(_("…"))``) and per-field
 ``fields``. It is mapped once for the JSON API (the contract's error body under ``/api/``) and
-once for pages (the branded error page); views catch one only to re-render a form.
+once for pages (the branded error page); views catch one only to re-render a form. A payment
+gateway's failure (:class:`storefront.payments.gateway.GatewayError`) is one too.
+
+Exceptions outside this root (``tests/test_error_root.py`` lists them with the reason):
+
+- :class:`storefront.cloud.interface.CloudError`, the provider interface's own root: its
+  ``code`` and ``status`` are the *provider's* (``CBC.0100``, 400), read by the adapters and
+  the services that turn a refusal into a domain error of their own. One that reaches the edge
+  uncaught is answered here as ``provider_unavailable`` (503) or ``provider_error`` (502),
+  never with the provider's words;
+- :class:`storefront.billing.worker.Retry`, control flow between a job and its runner;
+- programming errors and start-up failures, which rightly answer 500 or stop the process.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from storefront.cloud.interface.errors import CloudError, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +145,22 @@ def handle_http(exc: HTTPException) -> ResponseReturnValue:
     return render_template(template, status=status, title=exc.name, message=exc.description), status
 
 
+def provider_failure(exc: CloudError) -> DomainError:
+    """The domain answer to a provider failure no service turned into a refusal of its own."""
+    if isinstance(exc, UpstreamUnavailable):
+        return DomainError(
+            _("The cloud provider is unavailable. Try again later."),
+            code="provider_unavailable",
+            status=503,
+        )
+    return DomainError(_("Something went wrong on our side."), code="provider_error", status=502)
+
+
+def handle_cloud_error(exc: CloudError) -> ResponseReturnValue:
+    log.warning("provider error on %s %s: %s", request.method, request.path, exc)
+    return handle_domain_error(provider_failure(exc))
+
+
 def handle_unexpected(exc: Exception) -> ResponseReturnValue:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _wants_json():
@@ -141,5 +170,6 @@ def handle_unexpected(exc: Exception) -> ResponseReturnValue:
 
 def register(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CloudError, handle_cloud_error)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -54,7 +54,12 @@ Handler = Callable[[Job], None]
 
 
 class Retry(Exception):
-    """The job should run again later (the provider was unavailable)."""
+    """The job should run again later (the provider was unavailable).
+
+    Control flow between a handler and the runner (:func:`run_one` answers it with a backoff),
+    not an error for a person: it stays outside :class:`storefront.errors.DomainError`, whose
+    subclasses the services' ``except DomainError`` turn into a recorded refusal; a Retry must
+    pass through them to the runner."""
 
 
 # --- registration -------------------------------------------------------------------------

@@ -12,15 +12,31 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 
+from storefront.errors import DomainError
 from storefront.payments.settings import AlipaySettings, WechatSettings, payment_settings
 
 ALIPAY, WECHAT = "alipay", "wechat"
 PAID, WAITING, CLOSED, REFUNDED, UNKNOWN = "paid", "waiting", "closed", "refunded", "unknown"
 
 
-class GatewayError(Exception):
-    """The gateway refused or could not be reached (details are for logs, not for users)."""
+class GatewayError(DomainError):
+    """The gateway refused or could not be reached.
+
+    ``str(exc)`` is the detail, for logs; ``message`` is what a person sees (and the API's
+    ``gateway_unavailable``, 502) if one ever reaches a page or the API uncaught.
+    """
+
+    code = "gateway_unavailable"
+    status = 502
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(_("The payment service did not answer. Try again later."))
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 @dataclass(frozen=True)
