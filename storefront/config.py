@@ -10,10 +10,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from storefront.billing.wallet_settings import WalletSettings
 from storefront.cloud.settings import CloudConfigError, CloudSettings
 from storefront.config_groups import (
     ThrottleSettings,
@@ -22,13 +24,11 @@ from storefront.config_groups import (
     throttle_settings,
     tuning_settings,
 )
-
-if TYPE_CHECKING:
-    from storefront.billing.wallet_settings import WalletSettings
-    from storefront.console_bridge.settings import ConsoleSettings
-    from storefront.partners.settings import PartnerSettings
-    from storefront.payments.settings import PaymentSettings
-    from storefront.uploads import UploadSettings
+from storefront.console_bridge.settings import ConsoleSettings
+from storefront.partners.settings import PartnerSettings
+from storefront.payments.settings import PaymentSettings
+from storefront.stores.hosts import host_problem, normalise_host
+from storefront.uploads import UploadSettings
 
 PREFIX = "STOREFRONT_"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -281,12 +281,6 @@ def _areas(
     get: Getter, env: Mapping[str, str], production: bool, problems: list[str]
 ) -> dict[str, Any]:
     """Settings parsed by the areas that own them: cloud, wallet, console, partners, uploads."""
-    from storefront.billing.wallet_settings import WalletSettings
-    from storefront.console_bridge.settings import ConsoleSettings
-    from storefront.partners.settings import PartnerSettings
-    from storefront.payments.settings import PaymentSettings
-    from storefront.uploads import UploadSettings
-
     try:
         cloud = CloudSettings.from_mapping(env)
     except CloudConfigError as exc:
@@ -350,10 +344,6 @@ def _host_settings(
     get: Callable[..., str | None], public_url: str, problems: list[str]
 ) -> tuple[tuple[str, ...], int, int]:
     """Check ``PUBLIC_URL``; parse ``TRUSTED_HOSTS``, ``PROXY_HOPS``, ``STORE_CACHE_SIZE``."""
-    from urllib.parse import urlsplit
-
-    from storefront.stores.hosts import host_problem, normalise_host
-
     parts = urlsplit(public_url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         problems.append("STOREFRONT_PUBLIC_URL must be an http(s) URL such as https://shop.example")

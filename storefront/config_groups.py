@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from limits import parse, parse_many
+
 PREFIX = "STOREFRONT_"
 Getter = Callable[..., str | None]
 
@@ -118,8 +120,6 @@ _THROTTLE_RATES = {
 
 
 def throttle_settings(env: Mapping[str, str], problems: list[str]) -> ThrottleSettings:
-    from limits import parse
-
     values: dict[str, Any] = {}
     for name, attr in _THROTTLE_RATES.items():
         raw = (env.get(PREFIX + name) or "").strip()
@@ -177,8 +177,6 @@ def tuning_settings(get: Getter, problems: list[str]) -> TuningSettings:
 
 
 def _rate_ok(raw: str) -> bool:
-    from limits import parse_many
-
     try:
         return bool(parse_many(raw))
     except ValueError:

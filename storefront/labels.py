@@ -21,6 +21,9 @@ from flask import Flask
 from flask_babel import format_currency, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from storefront.catalog import snapshot
+from storefront.catalog.services import spec_label
+
 STATUS_LABELS: dict[str, Any] = {
     # orders
     "pending": _l("Pending"),
@@ -186,8 +189,6 @@ def statement_label(line: dict[str, Any]) -> str:
 def region_name(code: Any) -> str:
     """A region's name from the catalogue in the page's language ("CN North-Beijing4"); the
     code itself when the catalogue does not know it."""
-    from storefront.catalog import snapshot
-
     key = str(code or "")
     try:
         regions = snapshot.catalog().region_list
@@ -201,8 +202,6 @@ def region_name(code: Any) -> str:
 
 
 def _spec(product_code: str, spec_code: str) -> Any:
-    from storefront.catalog import snapshot
-
     try:
         return snapshot.catalog().specs.get((product_code, spec_code))
     except Exception:  # no catalogue loaded (a bare app)
@@ -220,8 +219,6 @@ def size_label(size: int | None, product_code: str, spec_code: str) -> str:
 
 def line_summary(line: Any) -> str:
     """One line in words: "2 × General computing | s6.large.2 | … , 100 GB"."""
-    from storefront.catalog.services import spec_label
-
     locale = str(get_locale() or "en")
     name = spec_label(line.product_code, line.spec_code, locale)
     size = size_label(line.size, line.product_code, line.spec_code)

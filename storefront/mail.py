@@ -112,7 +112,10 @@ def send_template(
 # --------------------------------------------------------------------------- customer events
 # Mails a customer expects for what they did (or what was done to their account). The event
 # machinery lives in ``storefront.notifications`` (an event is a mail and an in-app entry);
-# these names stay here for the areas that call them.
+# these names stay here for the areas that call them. mail sits below the areas and the
+# notifications area imports it (its delivery sends through it), so each name imports
+# notifications when called: billing queues a customer mail without importing notifications
+# (tests/test_area_dependencies.py).
 
 
 def register_customer_events(

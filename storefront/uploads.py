@@ -38,6 +38,7 @@ from storefront.errors import DomainError
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import in_store
+from storefront.tickets.models import TicketAttachment
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
@@ -140,8 +141,6 @@ def _proof_files(customer_id: int) -> list[Path]:
 
 
 def _ticket_files(customer_id: int) -> tuple[int, int]:
-    from storefront.tickets.models import TicketAttachment  # an area above which this sits
-
     count, size = db.session.execute(
         select(
             func.count(TicketAttachment.id), func.coalesce(func.sum(TicketAttachment.size), 0)

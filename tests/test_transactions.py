@@ -19,7 +19,7 @@ EDGE = re.compile(r"(^|/|_)views\.py$|^api/|(^|/)cli\.py$|^billing/worker\.py$")
 
 COMMIT_EXCEPTIONS = {
     "transactions.py": "commit_step itself",
-    "__init__.py": "the app factory's start-up: the owner account is created once, committed",
+    "app.py": "the app factory's start-up: the owner account is created once, committed",
     "billing/idempotency.py": "run_once is an idempotent request's unit of work: the result "
     "commits with its key (a concurrent request with the key waits on that commit)",
     "catalog/quote_store.py": "a quote commits without waiting for the disk (synchronous_commit "

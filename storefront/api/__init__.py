@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 
@@ -16,17 +19,14 @@ def healthz() -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
-    # Importing the endpoint modules (every other module in this package) attaches their routes.
-    import importlib
-    import pkgutil
-
-    for module in pkgutil.iter_modules(__path__):
-        if module.name != "errors":
-            importlib.import_module(f"{__name__}.{module.name}")
-
+    # Importing the endpoint modules (every other module in this package) attaches their routes;
+    # they import ``bp`` from here, so they are found by name, not imported at the top.
+    endpoints = {
+        module.name: importlib.import_module(f"{__name__}.{module.name}")
+        for module in pkgutil.iter_modules(__path__)
+        if module.name != "errors"
+    }
     csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
     app.register_blueprint(bp)
     app.add_url_rule("/healthz", "healthz", healthz)
-    from storefront.api.openapi_doc import register_docs
-
-    register_docs(app)  # /api/docs: the rendered OpenAPI document
+    endpoints["openapi_doc"].register_docs(app)  # /api/docs: the rendered OpenAPI document

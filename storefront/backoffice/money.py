@@ -20,6 +20,7 @@ from storefront.billing import services as billing
 from storefront.billing.models import ClaimStatus, OrderStatus, RemittanceClaim, Wallet
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.statements import sales
 
 LOW_BALANCE = Decimal("10.00")
 OPEN_CLAIMS = (ClaimStatus.PENDING, ClaimStatus.AWAITING_SECOND_APPROVAL)
@@ -98,8 +99,6 @@ def _day(value: Any) -> str:
 def sales_series(days: int = 30, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per day (oldest first, days without sales left out): the sales report's revenue
     (``sales``) and margin of sold orders (``statements.sales``, the monthly report's source)."""
-    from storefront.statements import sales
-
     return sales.daily_series(days, now)
 
 

@@ -22,6 +22,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
+from storefront.backoffice.customer_freeze import freeze_for_system, mirror_freeze
+from storefront.backoffice.errors import BackofficeError
 from storefront.billing import ledger, services
 from storefront.billing.models import Arrears, Order, Resource, UsageCharge, Wallet
 from storefront.billing.remittance import billing_settings
@@ -255,9 +257,6 @@ def _notify(customer: Customer, arrears: Arrears) -> None:
 
 def _freeze(customer: Customer, arrears: Arrears, moment: datetime) -> None:
     """Freeze the account (locally and at the provider) through the back office's rule."""
-    from storefront.backoffice.customer_freeze import freeze_for_system, mirror_freeze
-    from storefront.backoffice.errors import BackofficeError
-
     try:
         freeze = freeze_for_system(customer, "Unpaid on-demand usage", "billing: unpaid usage")
         commit_step("durable first: frozen here before the provider is asked")

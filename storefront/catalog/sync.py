@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront import sql
+from storefront.catalog import price_sync
 from storefront.catalog.base_data import PRODUCTS, REGIONS
 from storefront.catalog.models import (
     Product,
@@ -36,6 +37,7 @@ from storefront.catalog.models import (
     SyncMark,
 )
 from storefront.catalog.passes import PASSES, run_units
+from storefront.clock import utcnow
 from storefront.cloud.interface import (
     ChargeMode,
     CloudProvider,
@@ -283,9 +285,6 @@ def price_units(
     stats: Any = None,
 ) -> list[Any]:
     """The rating calls a price sync would make now (:func:`.price_sync.plan`)."""
-    from storefront.catalog import price_sync
-    from storefront.clock import utcnow
-
     when = now if now is not None else utcnow()
     return price_sync.plan(session, now=when, window=window, force=force, stats=stats)
 
@@ -304,8 +303,6 @@ def sync_prices(
 ) -> int:
     """Rate every missing or stale price series, as few calls as the provider allows
     (:mod:`.price_sync`); returns the rating calls made."""
-    from storefront.catalog import price_sync
-
     return price_sync.sync_prices(
         session,
         provider,

@@ -35,6 +35,8 @@ from storefront.cloud.settings import CloudSettings
 
 def build_provider(settings: CloudSettings) -> CloudProvider:
     """The Huawei Cloud client; in the sandbox profile its endpoints are the sandbox's."""
+    # imported here, not at the top: the Huawei SDK core is ~700 modules (~0.8 s), which
+    # importing storefront.cloud (the interface, the sandbox) does not need
     from storefront.cloud.huawei import HuaweiCloudProvider
 
     return HuaweiCloudProvider(settings)

@@ -6,21 +6,20 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale, gettext
 
+from storefront.accounts.models import Staff
 from storefront.extensions import db
+from storefront.mail import send_template
+from storefront.partners.services import now, reconcile_allocations
+from storefront.partners.settings import partner_settings
+from storefront.partners.workspace import due_reminders
+from storefront.stores.models import Store
+from storefront.stores.tenancy import store_context
 
 
 def send_cert_reminders(days: int, today: date | None = None) -> int:
     """Mail each certified staff member once, ``days`` (or fewer) before expiry; the count."""
-    from flask_babel import force_locale, gettext
-
-    from storefront.accounts.models import Staff
-    from storefront.mail import send_template
-    from storefront.partners.services import now
-    from storefront.partners.workspace import due_reminders
-    from storefront.stores.models import Store
-    from storefront.stores.tenancy import store_context
-
     sent = 0
     for cert in due_reminders(days, today):
         store = db.session.get(Store, cert.store_id)
@@ -49,8 +48,6 @@ def send_cert_reminders(days: int, today: date | None = None) -> int:
 @with_appcontext
 def partners_reconcile() -> None:
     """Confirm or fail allocations to resellers left pending, asking the provider."""
-    from storefront.partners.services import reconcile_allocations
-
     report = reconcile_allocations()
     click.echo(
         f"{report.examined} pending allocation(s) examined: "
@@ -64,8 +61,6 @@ def partners_reconcile() -> None:
 @click.option("--days", type=int, default=None, help="Remind this many days before expiry.")
 def cert_reminders(days: int | None) -> None:
     """Mail staff whose certification expires within N days (once per certificate)."""
-    from storefront.partners.settings import partner_settings
-
     count = send_cert_reminders(days or partner_settings().cert_reminder_days)
     click.echo(f"{count} reminder(s) sent")
 

@@ -11,11 +11,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from storefront.errors import DomainError
-from storefront.payments.settings import AlipaySettings, WechatSettings, payment_settings
 
 ALIPAY, WECHAT = "alipay", "wechat"
 PAID, WAITING, CLOSED, REFUNDED, UNKNOWN = "paid", "waiting", "closed", "refunded", "unknown"
@@ -79,61 +77,6 @@ class Gateway(Protocol):
     def refund(self, reference: str, refund_no: str, amount: Decimal, total: Decimal) -> None: ...
 
     def bill(self, day: date) -> list[BillRow]: ...
-
-
-def alipay_settings(app: Any = None) -> AlipaySettings | None:
-    app = app or current_app
-    settings = payment_settings(app)
-    if ALIPAY not in settings.methods:
-        return None
-    if not settings.emulators:
-        return settings.alipay
-    from storefront.payments.emulators import keys
-
-    dev = keys.dev_keys(app.instance_path)
-    base = app.config["SETTINGS"].public_url
-    return AlipaySettings(
-        keys.ALIPAY_APP_ID, f"{base}/_alipay/gateway.do", dev.alipay_app_private, dev.alipay_public
-    )
-
-
-def wechat_settings(app: Any = None) -> WechatSettings | None:
-    app = app or current_app
-    settings = payment_settings(app)
-    if WECHAT not in settings.methods:
-        return None
-    if not settings.emulators:
-        return settings.wechat
-    from storefront.payments.emulators import keys
-
-    dev = keys.dev_keys(app.instance_path)
-    base = app.config["SETTINGS"].public_url
-    # platform certificates (downloaded from /v3/certificates), like an older merchant account
-    return WechatSettings(
-        keys.WECHAT_MCH_ID,
-        keys.WECHAT_APP_ID,
-        dev.wechat_merchant_serial,
-        f"{base}/_wechatpay",
-        dev.wechat_merchant_private,
-        dev.wechat_apiv3_key,
-    )
-
-
-def adapter(name: str) -> Gateway | None:
-    """The adapter for ``name`` if this server offers it, else ``None``."""
-    if name == ALIPAY:
-        found = alipay_settings()
-        if found is not None:
-            from storefront.payments.alipay import AlipayGateway
-
-            return AlipayGateway(found)
-    if name == WECHAT:
-        wechat = wechat_settings()
-        if wechat is not None:
-            from storefront.payments.wechat import WechatGateway
-
-            return WechatGateway.cached(wechat)
-    return None
 
 
 def yuan(amount: Decimal) -> str:

@@ -18,8 +18,8 @@ from storefront.billing.models import Topup, TopupStatus
 from storefront.billing.worker import JobRegistry
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.payments import adapters, reconcile, services
 from storefront.payments import gateway as gateways
-from storefront.payments import reconcile, services
 from storefront.payments.models import TopupCharge
 from storefront.stores.tenancy import across_stores
 
@@ -71,7 +71,7 @@ def close_unpaid_job(job: Any) -> None:
 def reconcile_job(job: Any) -> None:
     yesterday = (utcnow() + timedelta(hours=8)).date() - timedelta(days=1)  # China's day
     for method in services.ONLINE:
-        if gateways.adapter(method) is not None:
+        if adapters.adapter(method) is not None:
             reconcile.reconcile(method, yesterday)
 
 

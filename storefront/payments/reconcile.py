@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from storefront.billing.models import Topup, TopupStatus
 from storefront.extensions import db
-from storefront.payments import gateway as gateways
+from storefront.payments import adapters
 from storefront.payments.models import BillDifference, TopupRefund
 from storefront.stores.models import Store
 from storefront.stores.tenancy import across_stores
@@ -34,7 +34,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def reconcile(method: str, day: date) -> list[BillDifference]:
     """Download ``method``'s bill for ``day`` (China time) and flag the differences. Flushes."""
-    adapter = gateways.adapter(method)
+    adapter = adapters.adapter(method)
     if adapter is None:
         return []
     rows = adapter.bill(day)

@@ -22,6 +22,7 @@ from storefront.billing.remittance import billing_settings
 from storefront.billing.topup import Notification
 from storefront.clock import utcnow
 from storefront.extensions import db
+from storefront.payments import adapters
 from storefront.payments import gateway as gateways
 from storefront.payments.models import StorePaymentMethods, TopupCharge
 from storefront.payments.settings import GATEWAYS, payment_settings
@@ -58,7 +59,7 @@ def set_methods(store_id: int, chosen: set[str]) -> StorePaymentMethods:
 
 
 def adapter_for(method: str) -> gateways.Gateway:
-    found = gateways.adapter(method)
+    found = adapters.adapter(method)
     if found is None:
         raise MethodNotOffered(_("This payment method is not available."))
     return found

@@ -39,8 +39,9 @@ from storefront.billing.page_helpers import page_message
 from storefront.errors import DomainError
 from storefront.extensions import csrf, db
 from storefront.navigation import NavItem, add_nav
+from storefront.payments import adapters, refunds, services
 from storefront.payments import gateway as gateways
-from storefront.payments import refunds, services
+from storefront.payments.emulators import alipay, wechat
 from storefront.payments.models import BillDifference
 from storefront.payments.settings import payment_settings
 from storefront.stores.tenancy import in_store
@@ -237,7 +238,7 @@ def _staff_with(permission: str) -> Any:
 
 def register(app: Flask) -> None:
     for name in ("alipay", "wechat"):
-        topup_gateways.register(name, partial(gateways.adapter, name))
+        topup_gateways.register(name, partial(adapters.adapter, name))
     csrf.exempt(notify_alipay)
     csrf.exempt(notify_wechat)
     app.register_blueprint(bp)
@@ -245,8 +246,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["new_form_key"] = lambda: uuid.uuid4().hex
     settings = payment_settings(app)
     if settings.emulators and not app.config["SETTINGS"].is_production:
-        from storefront.payments.emulators import alipay, wechat
-
         alipay.mount(app)
         wechat.mount(app)
     add_nav(

@@ -35,3 +35,11 @@ class ProviderUnavailable(RenewalsError):
 
     code = "upstream_unavailable"
     status = 503
+
+
+class ExpiryConflict(RenewalsError):
+    """Pay-per-use at expiry and auto-renew exclude each other, or the switch is already
+    arranged at the provider."""
+
+    code = "expiry_policy_conflict"
+    status = 409

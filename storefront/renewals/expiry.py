@@ -36,8 +36,8 @@ from storefront.clock import utcnow
 from storefront.cloud.interface import CloudError, ExpiryPolicyRefused
 from storefront.errors import DomainError
 from storefront.extensions import cloud_provider, db
-from storefront.renewals import pricing
-from storefront.renewals.errors import RenewalsError
+from storefront.renewals import pricing, services
+from storefront.renewals.errors import ExpiryConflict, RenewalsError
 from storefront.renewals.models import AutoRenewal
 from storefront.stores.tenancy import in_store
 from storefront.transactions import commit_step
@@ -75,14 +75,6 @@ mail.register_customer_events(
 )
 
 
-class ExpiryConflict(RenewalsError):
-    """Pay-per-use at expiry and auto-renew exclude each other, or the switch is already
-    arranged at the provider."""
-
-    code = "expiry_policy_conflict"
-    status = 409
-
-
 def expiry_json(row: AutoRenewal | None) -> dict[str, Any]:
     if row is None:
         return {"at_expiry": "expire", "state": None, "note": ""}
@@ -91,8 +83,6 @@ def expiry_json(row: AutoRenewal | None) -> dict[str, Any]:
 
 def set_expiry_policy(customer: Customer, resource_id: int, at_expiry: Any) -> AutoRenewal:
     """Choose what happens at expiry: ``expire`` or ``pay_per_use``. Flushes."""
-    from storefront.renewals import services
-
     if at_expiry not in CHOICES:
         raise RenewalsError(_("Choose expire or pay_per_use."), fields={"at_expiry": "invalid"})
     resource = services.customer_resource(customer, resource_id)

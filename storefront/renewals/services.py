@@ -36,7 +36,7 @@ from storefront.clock import utcnow
 from storefront.cloud.interface import renewed_expiry
 from storefront.extensions import db
 from storefront.renewals import events, pricing
-from storefront.renewals.errors import NotFound, NotRenewable, RenewalsError
+from storefront.renewals.errors import ExpiryConflict, NotFound, NotRenewable, RenewalsError
 from storefront.renewals.models import AutoRenewal, RenewalSettings
 from storefront.sql import insert_ignore
 from storefront.stores.tenancy import in_store
@@ -237,8 +237,6 @@ def set_auto_renew(
     if enabled:
         pricing.check_renewable(resource, in_flight_ok=True)
         if row is not None and row.at_expiry == "pay_per_use":
-            from storefront.renewals.expiry import ExpiryConflict
-
             raise ExpiryConflict(_("Turn off the switch to pay-per-use at expiry first: a "
                                    "resource is either renewed automatically or switched."))
     if row is None:

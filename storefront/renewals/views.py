@@ -22,7 +22,7 @@ from storefront.billing.models import Order, Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.errors import DomainError
 from storefront.extensions import db
-from storefront.renewals import expiry, forms, pricing, services, unsubscribe
+from storefront.renewals import expiry, forms, pricing, services, staff_views, unsubscribe
 from storefront.renewals.models import Unsubscription
 from storefront.servers import live
 from storefront.stores.tenancy import in_store
@@ -216,8 +216,6 @@ def expiry_policy(resource_id: int) -> ResponseReturnValue:
 
 
 def register(app: Flask) -> None:
-    from storefront.renewals import staff_views
-
     app.register_blueprint(bp)
     staff_views.register(app)
     app.add_template_global(panel, "renewal_panel")

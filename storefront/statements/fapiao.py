@@ -43,6 +43,7 @@ from storefront.statements.models import (
     InvoiceRequestPart,
     RequestStatus,
 )
+from storefront.stores.urls import external_url
 
 ZERO = Decimal("0.00")
 MAX_FAPIAO_BYTES = 5 * 1024 * 1024
@@ -257,7 +258,6 @@ def issue(request_id: int, staff: Staff, number: str, pdf: bytes) -> InvoiceRequ
     request.staff_id = staff.id
     request.decided_at = utcnow()
     db.session.flush()
-    from storefront.stores.urls import external_url
 
     mail.queue_customer_mail(
         "fapiao_issued",

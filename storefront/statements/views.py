@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from storefront.accounts.guards import current_customer, customer_required
+from storefront.accounts.models import Customer
+from storefront.accounts.permissions import has_permission
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.statements import bills, downloads, fapiao, profiles
+from storefront.statements import bills, downloads, fapiao, profiles, staff_views
 from storefront.statements import invoices as invoicing
 from storefront.statements.downloads import download
 from storefront.statements.errors import StatementsError
@@ -140,20 +142,14 @@ def fapiao_pdf(request_id: int) -> ResponseReturnValue:
 
 
 def _is_customer(user: Any) -> bool:
-    from storefront.accounts.models import Customer
-
     return isinstance(user, Customer) and bool(user.is_authenticated)
 
 
 def _staff_with(permission: str) -> Callable[[Any], bool]:
-    from storefront.accounts.permissions import has_permission
-
     return lambda user: bool(user.is_authenticated) and has_permission(user, permission)
 
 
 def register(app: Flask) -> None:
-    from storefront.statements import staff_views
-
     app.register_blueprint(bp)
     app.register_blueprint(staff_views.bp)
     add_nav(app, NavItem("statements.bill_page", _l("Bills"), "account", 16, _is_customer))

@@ -26,6 +26,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -176,7 +177,5 @@ def wrap(app: Any, settings: Settings) -> None:
     (outside it, so the guard checks the host ProxyFix settled on)."""
     app.wsgi_app = HostGuard(app.wsgi_app)
     if settings.proxy_hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

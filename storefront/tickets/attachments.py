@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 
 from storefront import uploads
@@ -97,3 +98,13 @@ def safe_filename(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
     return (cleaned.strip() or "attachment")[:120]
+
+
+def send(found: Any) -> Response:
+    """An attachment row's file as a download (never rendered inline)."""
+    data = read(found.stored_name)
+    resp = Response(data, mimetype=MIME.get(found.kind, "application/octet-stream"))
+    resp.headers.set("Content-Disposition", "attachment", filename=found.filename)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp

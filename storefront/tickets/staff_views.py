@@ -18,7 +18,7 @@ from storefront.accounts.models import Customer, Staff
 from storefront.accounts.permissions import has_permission
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
-from storefront.tickets import desk, escalation
+from storefront.tickets import attachments, desk, escalation
 from storefront.tickets.common import store_settings
 from storefront.tickets.errors import NotFound, TicketError
 from storefront.tickets.forms import (
@@ -32,7 +32,6 @@ from storefront.tickets.forms import (
     TriageForm,
 )
 from storefront.tickets.models import DEFAULT_DUE_HOURS, Priority, Status
-from storefront.tickets.views import send_attachment
 
 bp = Blueprint("tickets_staff", __name__, url_prefix="/admin/tickets")
 
@@ -205,7 +204,7 @@ def attachment(attachment_id: int) -> ResponseReturnValue:
         found = desk.staff_attachment(current_staff(), attachment_id)
     except NotFound:
         abort(404)
-    return send_attachment(found)
+    return attachments.send(found)
 
 
 @bp.route("/saved-replies", methods=["GET", "POST"])

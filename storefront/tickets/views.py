@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     flash,
     redirect,
@@ -29,7 +28,7 @@ from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.stores.tenancy import in_store
-from storefront.tickets import attachments, services
+from storefront.tickets import attachments, services, staff_views
 from storefront.tickets.common import visible_messages
 from storefront.tickets.errors import NotFound, TicketError
 from storefront.tickets.forms import (
@@ -234,15 +233,6 @@ def rate(ticket_id: int) -> ResponseReturnValue:
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
 
 
-def send_attachment(found: Any) -> Response:
-    data = attachments.read(found.stored_name)
-    resp = Response(data, mimetype=attachments.MIME.get(found.kind, "application/octet-stream"))
-    resp.headers.set("Content-Disposition", "attachment", filename=found.filename)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
-
-
 @bp.get("/tickets/<id:ticket_id>/attachments/<id:attachment_id>")
 @customer_required
 def attachment(ticket_id: int, attachment_id: int) -> ResponseReturnValue:
@@ -251,7 +241,7 @@ def attachment(ticket_id: int, attachment_id: int) -> ResponseReturnValue:
         found = services.customer_attachment(customer, ticket_id, attachment_id)
     except NotFound:
         abort(404)
-    return send_attachment(found)
+    return attachments.send(found)
 
 
 def _is_customer(user: Any) -> bool:
@@ -259,8 +249,6 @@ def _is_customer(user: Any) -> bool:
 
 
 def register(app: Flask) -> None:
-    from storefront.tickets import staff_views
-
     app.register_blueprint(bp)
     staff_views.register(app)
     app.add_template_filter(lambda v: str(STATUS_LABELS.get(v, v)), "ticket_status")

@@ -18,6 +18,10 @@ from storefront.cloud.quota import budget_for
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 T = TypeVar("T")
 
 PAGE = 100  # page size of every listing call

@@ -22,6 +22,10 @@ from storefront.cloud.interface import (
     ServerInfo,
 )
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 # ListFlavorsRequest.limit: "默认为1000" (its default and our page size); ``marker`` is the
 # last flavour id of the page before (huaweicloudsdkecs model field docs).
 FLAVOR_PAGE = 1000

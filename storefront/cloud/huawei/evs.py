@@ -13,6 +13,10 @@ from storefront.cloud.interface import (
     VolumeInfo,
 )
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 
 class VolumeCalls(HuaweiBase):
     """Create and list disks."""

@@ -7,6 +7,10 @@ from functools import partial
 from storefront.cloud.huawei.base import HuaweiBase
 from storefront.cloud.interface import AgencySession, Image
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 _PAGE = 500  # the API's default page
 
 

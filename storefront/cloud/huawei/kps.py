@@ -8,6 +8,10 @@ from typing import Any
 from storefront.cloud.huawei.base import HuaweiBase
 from storefront.cloud.interface import AgencySession, KeyPair
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 
 class KeyPairCalls(HuaweiBase):
     """Create or import, list and delete key pairs."""

@@ -20,6 +20,10 @@ from storefront.cloud.interface import (
     case_state,
 )
 
+# The service SDKs (huaweicloudsdk<service>) are imported in the functions that call them:
+# all eight cost ~3.2 s and ~63 MB at import (bench: tests/test_local_imports.py's note), and
+# a process uses few of them.
+
 # ``CreateOrderIncidentV2Req.source_id``: "工单来源，当前固定为83aeb0f2834c4df49826c781d32a963e"
 CASE_SOURCE_ID = "83aeb0f2834c4df49826c781d32a963e"
 

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from storefront.extensions import csrf
 from storefront.payments.emulators import keys
 from storefront.payments.emulators.common import (
     CHINA,
@@ -365,7 +366,6 @@ HANDLERS = {
 def mount(app: Flask) -> None:
     if NAME in app.blueprints:
         return
-    from storefront.extensions import csrf
 
     app.extensions[NAME] = EmulatorState(delivery=app.config.get("PAYSANDBOX_DELIVERY", "http"))
     csrf.exempt(bp)  # another site: its own signatures instead

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
+from storefront.extensions import csrf
 from storefront.payments.emulators import keys
 from storefront.payments.emulators.common import (
     CHINA,
@@ -369,7 +370,6 @@ def notify(trade: Trade) -> None:
 def mount(app: Flask) -> None:
     if NAME in app.blueprints:
         return
-    from storefront.extensions import csrf
 
     app.extensions[NAME] = EmulatorState(delivery=app.config.get("PAYSANDBOX_DELIVERY", "http"))
     csrf.exempt(bp)
