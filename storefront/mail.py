@@ -21,6 +21,8 @@ from jinja2 import TemplateNotFound
 
 from storefront.backoffice.texts import mail_signature
 from storefront.config import Settings
+from storefront.notifications import events as registry
+from storefront.notifications import services as notification_services
 from storefront.stores.models import Store
 
 log = logging.getLogger(__name__)
@@ -112,10 +114,8 @@ def send_template(
 # --------------------------------------------------------------------------- customer events
 # Mails a customer expects for what they did (or what was done to their account). The event
 # machinery lives in ``storefront.notifications`` (an event is a mail and an in-app entry);
-# these names stay here for the areas that call them. mail sits below the areas and the
-# notifications area imports it (its delivery sends through it), so each name imports
-# notifications when called: billing queues a customer mail without importing notifications
-# (tests/test_area_dependencies.py).
+# these names stay here for the areas that call them. The worker's ``customer_mail`` job, which
+# sends through this module, is the notifications area's (notifications/jobs.py).
 
 
 def register_customer_events(
@@ -123,15 +123,11 @@ def register_customer_events(
 ) -> None:
     """Add an area's customer mail events: ``{name: (subject, body)}`` (see
     :func:`storefront.notifications.events.register_customer_events`)."""
-    from storefront.notifications import events as registry
-
     registry.register_customer_events(events, essential=essential, labels=labels)
 
 
 def customer_events() -> frozenset[str]:
     """The names of every registered customer mail event."""
-    from storefront.notifications import events as registry
-
     return registry.customer_events()
 
 
@@ -141,13 +137,5 @@ def queue_customer_mail(
     """Mail ``event`` to the customer (and list it on their notifications) once the caller's
     transaction commits, once per ``event`` and ``key``. ``amount`` + ``currency`` are
     formatted in the reader's language."""
-    from storefront.notifications import services
+    notification_services.queue(event, key, customer_id, store_id, **params)
 
-    services.queue(event, key, customer_id, store_id, **params)
-
-
-def customer_mail_job(job: Any) -> None:
-    """The worker's ``customer_mail`` job: write and send one event's mail, once."""
-    from storefront.notifications import delivery
-
-    delivery.customer_mail_job(job)

@@ -2,9 +2,9 @@
 
 A function-local import hides a dependency from the reader and usually a cycle. The few left
 are listed in ``LAZY`` with the reason: a heavy optional library a process rarely needs
-(measured with ``python -X importtime``/RSS, at load average 7.7: the eight Huawei service SDKs
-~3.2 s and ~63 MB together, WeasyPrint ~2.1 s and ~32 MB, the Huawei SDK core ~700 modules), or
-a dependency that would point upward. ``if TYPE_CHECKING:`` blocks are not imports at run time.
+(import time and RSS measured at load average 7.7: the eight Huawei service SDKs
+~3.2 s and ~63 MB together, WeasyPrint ~2.1 s and ~32 MB, the Huawei SDK core ~700 modules); or
+another lane's module. ``if TYPE_CHECKING:`` blocks are not imports at run time.
 An entry that no longer matches fails the test too.
 """
 
@@ -21,8 +21,6 @@ LAZY = {
     ("cloud/huawei/*.py", "huaweicloudsdk"): "a service SDK, heavy; a process uses few",
     ("cloud/__init__.py", "storefront.cloud.huawei"): "the Huawei SDK core, heavy",
     ("statements/exports.py", "weasyprint"): "heavy; only a PDF statement needs it",
-    ("mail.py", "storefront.notifications"): "mail sits below the areas and notifications "
-    "sends through it; billing queues a customer mail without importing notifications",
     ("catalog/price_sync.py", "storefront.catalog.sync"): "another lane's module: sync imports "
     "price_sync at the top; the constants it takes back belong in a module of their own",
     ("extensions.py", "sqlite3"): "another lane's module (the engine options)",

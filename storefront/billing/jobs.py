@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from storefront import mail
 from storefront.billing import provisioning, reconcile, topup, usage
 from storefront.billing.models import Job
 from storefront.billing.worker import JobRegistry
@@ -39,4 +38,3 @@ def register(jobs: JobRegistry) -> None:
     jobs.add("reconcile", reconcile_job, every=timedelta(minutes=1), max_attempts=1)
     jobs.add("bill_usage", bill_usage_job, every=timedelta(hours=1), max_attempts=3)
     jobs.add("expire_topups", topup.expire_topups_job, every=timedelta(minutes=5), max_attempts=1)
-    jobs.add("customer_mail", mail.customer_mail_job, max_attempts=5)
