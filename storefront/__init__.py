@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from cryptography.utils import CryptographyDeprecationWarning
 
@@ -15,6 +16,17 @@ warnings.filterwarnings(
     module=r"saml2\.cryptography\.symmetric",
 )
 
-from storefront.app import create_app  # noqa: E402  (after the filter: it imports pysaml2)
+if TYPE_CHECKING:
+    from storefront.app import create_app
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``storefront.create_app``, imported on first use: a process that imports one module of
+    the package (the provider sandbox, a script) does not load every area (~100 MB, seconds)."""
+    if name == "create_app":
+        from storefront.app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storefront"
 LAZY = {
     ("cloud/huawei/*.py", "huaweicloudsdk"): "a service SDK, heavy; a process uses few",
     ("cloud/__init__.py", "storefront.cloud.huawei"): "the Huawei SDK core, heavy",
+    ("__init__.py", "storefront.app"): "create_app on first use: importing one module of the "
+    "package (the sandbox: 62 MB, not 144 MB) does not load every area",
     ("statements/exports.py", "weasyprint"): "heavy; only a PDF statement needs it",
     ("catalog/price_sync.py", "storefront.catalog.sync"): "another lane's module: sync imports "
     "price_sync at the top; the constants it takes back belong in a module of their own",
