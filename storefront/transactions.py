@@ -33,4 +33,4 @@ def commit_step(why: str, session: Any = None) -> None:
     """Commit ``session`` (the request's or job's by default) now, one step of a longer unit
     of work; ``why`` says which reason (above) applies, for the reader and the debug log."""
     log.debug("commit step: %s", why)
-    (session or db.session).commit()
+    (session if session is not None else db.session).commit()
