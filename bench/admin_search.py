@@ -71,9 +71,11 @@ def explain(db: Any, run: Any) -> tuple[int, float, int, int]:
         event.remove(db.engine, "before_cursor_execute", capture)
     ms, hit, read = 0.0, 0, 0
     for statement, params in captured:
-        plan = db.session.connection().exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params
-        ).scalar()[0]
+        plan = (
+            db.session.connection()
+            .exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params)
+            .scalar()[0]
+        )
         ms += plan["Execution Time"] + plan["Planning Time"]
         hit += plan["Plan"].get("Shared Hit Blocks", 0)
         read += plan["Plan"].get("Shared Read Blocks", 0)
@@ -103,7 +105,7 @@ def run_cases(db: Any, runs: int, with_explain: bool) -> None:
         worst = max(worst, p95)
         line = f"{label:36} {statistics.median(samples):8.2f} {p95:8.2f} {len(rows):5}"
         if with_explain:
-            n, ms, hit, read = explain(db, lambda: search_customers(staff, params))
+            n, ms, hit, read = explain(db, lambda p=params: search_customers(staff, p))
             line += f" {n:5} {ms:7.2f} {hit + read:8}"
         print(f"{line} {os.getloadavg()[0]:5.1f}", flush=True)
     timings.sort()
