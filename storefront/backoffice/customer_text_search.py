@@ -24,7 +24,6 @@ the provider account id. Newest first, with PostgreSQL plans that stay cheap wha
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
@@ -46,9 +45,8 @@ WIDE_ROWS = 20000
 # trigrams must remain for the dense ones to be left out of the index condition.
 DENSE_SHARE = 0.6
 MIN_KEPT_TRIGRAMS = 3
-# Newest rows of a store sampled for the dense trigrams, and how long a sample is kept.
+# Newest rows of a store sampled for the dense trigrams.
 SAMPLE_ROWS = 200
-SAMPLE_SECONDS = 60.0
 NEWEST = (Customer.created_at.desc(), Customer.id.desc())
 COLUMNS = ("email", "name", "phone")
 
@@ -122,29 +120,16 @@ def kept_pieces(needle: str, dense: set[str]) -> list[str]:
     return pieces
 
 
-_samples: dict[tuple[str, int], tuple[float, dict[str, list[str]]]] = {}
-
-
 def _sample(store_id: int) -> dict[str, list[str]]:
-    """Lower-cased email, name and phone of the store's newest ``SAMPLE_ROWS`` customers, kept
-    ``SAMPLE_SECONDS`` per process (only which trigrams are dense depends on it, not the rows
-    a search returns)."""
-    key = (db.engine.url.render_as_string(), store_id)
-    now = time.monotonic()
-    cached = _samples.get(key)
-    if cached and now - cached[0] < SAMPLE_SECONDS:
-        return cached[1]
+    """Lower-cased email, name and phone of the store's newest ``SAMPLE_ROWS`` customers (one
+    index range, read only when a search reaches the trigram indexes)."""
     rows = db.session.execute(
         select(func.lower(Customer.email), func.lower(Customer.name), Customer.phone)
         .where(Customer.store_id == store_id)
         .order_by(*NEWEST)
         .limit(SAMPLE_ROWS)
     ).all()
-    sample = {col: [r[i] for r in rows if r[i]] for i, col in enumerate(COLUMNS)}
-    if len(_samples) > 1000:
-        _samples.clear()
-    _samples[key] = (now, sample)
-    return sample
+    return {col: [r[i] for r in rows if r[i]] for i, col in enumerate(COLUMNS)}
 
 
 def dense_trigrams(needle: str, values: list[str]) -> set[str]:
