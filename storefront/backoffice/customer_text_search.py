@@ -43,7 +43,7 @@ PROBE_ROWS = 2000
 WIDE_ROWS = 20000
 # A trigram in at least this share of a column's values is "dense"; at least this many rarer
 # trigrams must remain for the dense ones to be left out of the index condition.
-DENSE_SHARE = 0.6
+DENSE_SHARE = 0.4
 MIN_KEPT_TRIGRAMS = 3
 # Newest rows of a store sampled for the dense trigrams.
 SAMPLE_ROWS = 200
