@@ -6,24 +6,29 @@ the provider account id. Newest first, with PostgreSQL plans that stay cheap wha
 
 1. A complete email address or a provider account id: exact lookups on their btree indexes;
    a hit is the answer.
-2. Probe (one statement): test the newest ``PROBE_ROWS`` rows that pass the filters (one ordered
-   index range). ``limit`` matches there are the newest matches overall: common terms end here.
-   When the probe found a few matches (a medium term: ``zhao-f``, one row in 128), a *wide
-   probe* of the newest rows it takes at that rate to fill the page twice over (at most
-   ``WIDE_ROWS``) runs in the same statement: reading a few thousand rows in order is cheaper than
-   fetching every match of the term from the heap to sort them.
-3. Otherwise the term is rare among recent rows: every match through the trigram GIN indexes
+
+Steps 2-4 are one statement (one round trip), each later step behind a one-time filter.
+
+2. Probe: test the newest ``PROBE_ROWS`` rows that pass the filters (one ordered index range).
+   ``limit`` matches there are the newest matches overall: common terms end here.
+3. Wide probe, when the probe found a few matches (a medium term: ``zhao-f``, one row in
+   128): the newest rows it takes at that rate to fill the page twice over (at most
+   ``WIDE_ROWS``). Reading a few thousand rows in order is cheaper than fetching every match
+   of the term from the heap to sort them.
+4. Otherwise the term is rare among recent rows: every match through the trigram GIN indexes
    (one per real-name status, migration 0037, so a filter's rows are already apart), sorted.
-   Trigrams that most values of a column contain (``use`` and ``ser`` in ``user12345@…``,
-   ``138`` in the phones) are left out of the index condition when enough rarer ones remain:
-   their posting lists are read whole otherwise (583 instead of 50 index pages for
-   ``user12345``). The whole term is then checked on each candidate row (``strpos``), so the
-   rows are exactly the substring matches.
+   Trigrams that many values of a column contain (40 % of a sample of the store's newest
+   customers, kept a minute: ``use`` and ``ser`` in ``user12345@…``, ``138`` in the phones)
+   are left out of the index condition when enough rarer ones remain, since their posting
+   lists are read whole (583 instead of 50 index pages for ``user12345``). The whole term is
+   then checked on each candidate row (``strpos``), so the rows are exactly the substring
+   matches.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
@@ -45,8 +50,9 @@ WIDE_ROWS = 20000
 # trigrams must remain for the dense ones to be left out of the index condition.
 DENSE_SHARE = 0.4
 MIN_KEPT_TRIGRAMS = 3
-# Newest rows of a store sampled for the dense trigrams.
+# Newest rows of a store sampled for the dense trigrams, and for how long a sample is kept.
 SAMPLE_ROWS = 200
+SAMPLE_SECONDS = 60.0
 NEWEST = (Customer.created_at.desc(), Customer.id.desc())
 COLUMNS = ("email", "name", "phone")
 
@@ -120,16 +126,35 @@ def kept_pieces(needle: str, dense: set[str]) -> list[str]:
     return pieces
 
 
+_samples: dict[tuple[str, int], tuple[float, dict[str, list[str]]]] = {}
+
+
 def _sample(store_id: int) -> dict[str, list[str]]:
     """Lower-cased email, name and phone of the store's newest ``SAMPLE_ROWS`` customers (one
-    index range, read only when a search reaches the trigram indexes)."""
+    index range), kept ``SAMPLE_SECONDS`` in the process: which trigrams are dense changes
+    slowly, and a search then takes one round trip. Only the plan depends on the sample,
+    never the rows a search returns."""
+    key = (db.engine.url.render_as_string(), store_id)
+    now = time.monotonic()
+    kept = _samples.get(key)
+    if kept is not None and now - kept[0] < SAMPLE_SECONDS:
+        return kept[1]
     rows = db.session.execute(
         select(func.lower(Customer.email), func.lower(Customer.name), Customer.phone)
         .where(Customer.store_id == store_id)
         .order_by(*NEWEST)
         .limit(SAMPLE_ROWS)
     ).all()
-    return {col: [r[i] for r in rows if r[i]] for i, col in enumerate(COLUMNS)}
+    sample = {col: [r[i] for r in rows if r[i]] for i, col in enumerate(COLUMNS)}
+    if len(_samples) >= 1024:  # bounded: a thousand stores in one process
+        _samples.clear()
+    _samples[key] = (now, sample)
+    return sample
+
+
+def forget_samples() -> None:
+    """Drop the kept samples (tests that build a store's customers and search at once)."""
+    _samples.clear()
 
 
 def dense_trigrams(needle: str, values: list[str]) -> set[str]:
@@ -157,47 +182,63 @@ def _indexed_match(store_id: int, q: str) -> ColumnElement[bool]:
     return or_(*arms, Customer.provider_customer_id == q.strip())
 
 
-def _probe(q: str, scoped: list[Any], limit: int) -> Any:
-    """The probe and the wide probe, one statement: ``(id, created_at)`` of the newest
-    ``limit`` matches when either found that many, else no rows."""
-
-    def newest_matches(rows: Any, name: str) -> Any:
-        recent = (
-            select(
-                Customer.id,
-                Customer.created_at,
-                Customer.email,
-                Customer.name,
-                Customer.phone,
-                Customer.provider_customer_id,
-            )
-            .where(*scoped)
-            .order_by(*NEWEST)
-            .limit(rows)
-            .subquery(f"{name}_rows")
+def _newest_matches(q: str, scoped: list[Any], rows: Any, limit: int, name: str) -> Any:
+    """The newest ``limit`` matches among the newest ``rows`` rows passing ``scoped``. The
+    LIMIT keeps the planner from pushing the match into the subquery: it reads the newest rows
+    from an ordered index, in order, and stops at the ``limit``-th match."""
+    recent = (
+        select(
+            Customer.id,
+            Customer.created_at,
+            Customer.email,
+            Customer.name,
+            Customer.phone,
+            Customer.provider_customer_id,
         )
-        return (
-            select(recent.c.id, recent.c.created_at)
-            .where(match(q, recent.c))
-            .order_by(recent.c.created_at.desc(), recent.c.id.desc())
-            .limit(limit)
-            .cte(name)
-            .prefix_with("MATERIALIZED")
-        )
+        .where(*scoped)
+        .order_by(*NEWEST)
+        .limit(rows)
+        .subquery(f"{name}_rows")
+    )
+    return (
+        select(recent.c.id, recent.c.created_at)
+        .where(match(q, recent.c))
+        .order_by(recent.c.created_at.desc(), recent.c.id.desc())
+        .limit(limit)
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
 
-    # The LIMIT keeps the planner from pushing the match into the subquery: it reads exactly
-    # the newest rows from the ordered index and tests only those.
-    found = newest_matches(PROBE_ROWS, "found")
-    hits = select(func.count()).select_from(found).scalar_subquery()
+
+def _top(store_id: int, q: str, scoped: list[Any], limit: int) -> Any:
+    """Probe, wide probe and trigram search in one statement, each later step behind a
+    one-time filter that skips it when an earlier one found ``limit`` matches: ``(id,
+    created_at)`` of the newest ``limit`` matches."""
+    found = _newest_matches(q, scoped, PROBE_ROWS, limit, "found")
+    found_n = select(func.count()).select_from(found).scalar_subquery()
     # Rows it takes at the probe's rate to find 2 × limit matches; none unless the probe came
     # up short with enough matches to make that at most WIDE_ROWS (LIMIT 0 reads nothing).
     need = 2 * limit * PROBE_ROWS
-    rows = case((or_(hits >= limit, hits * WIDE_ROWS < need), 0), else_=(need + hits - 1) / hits)
-    wide = newest_matches(select(rows).scalar_subquery(), "wide")
-    wide_hits = select(func.count()).select_from(wide).scalar_subquery()
+    rows = case(
+        (or_(found_n >= limit, found_n * WIDE_ROWS < need), 0),
+        else_=(need + found_n - 1) / found_n,
+    )
+    wide = _newest_matches(q, scoped, select(rows).scalar_subquery(), limit, "wide")
+    wide_n = select(func.count()).select_from(wide).scalar_subquery()
+    # MATERIALIZED: the planner cannot turn it into a backward scan of the whole table hoping
+    # for an early match
+    hits = (
+        select(Customer.id, Customer.created_at)
+        .where(_indexed_match(store_id, q), *scoped, found_n < limit, wide_n < limit)
+        .cte("hits")
+        .prefix_with("MATERIALIZED")
+    )
     return union_all(
-        select(found.c.id, found.c.created_at).where(hits >= limit),
-        select(wide.c.id, wide.c.created_at).where(wide_hits >= limit),
+        select(found.c.id, found.c.created_at).where(found_n >= limit),
+        select(wide.c.id, wide.c.created_at).where(wide_n >= limit),
+        select(hits.c.id, hits.c.created_at)
+        .order_by(hits.c.created_at.desc(), hits.c.id.desc())
+        .limit(limit),
     ).subquery("top")
 
 
@@ -237,19 +278,4 @@ def pg_text_search(
         )
         if rows:
             return rows
-    rows = _page(_probe(text, scoped, limit))
-    if len(rows) >= limit:
-        return rows
-    hits = (
-        select(Customer.id, Customer.created_at)
-        .where(_indexed_match(store_id, text), *scoped)
-        .cte("hits")
-        .prefix_with("MATERIALIZED")  # no backward scan of the whole table hoping for a match
-    )
-    top = (
-        select(hits.c.id, hits.c.created_at)
-        .order_by(hits.c.created_at.desc(), hits.c.id.desc())
-        .limit(limit)
-        .subquery("top")
-    )
-    return _page(top)
+    return _page(_top(store_id, text, scoped, limit))
