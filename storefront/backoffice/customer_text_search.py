@@ -43,7 +43,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PROVIDER_ID_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 PHONE_RE = re.compile(r"^\+?[0-9]+$")
 # Newest rows the probe examines through an ordered index.
-PROBE_ROWS = 2000
+PROBE_ROWS = 1000
 # At most this many newest rows in the wide probe.
 WIDE_ROWS = 20000
 # A trigram in at least this share of a column's values is "dense"; at least this many rarer

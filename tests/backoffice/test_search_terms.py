@@ -82,7 +82,7 @@ def test_short_term_under_a_realname_filter_returns_the_plain_filters_matches(
 def test_a_term_in_a_few_of_the_newest_rows_pages_through_every_match(
     app: Flask, client: Any, default_store: Any, make_staff: Any, token_for: Any
 ) -> None:
-    # 3,000 customers, one in a hundred named "widez-…": 20 in the newest 2,000 rows the probe
+    # 3,000 customers, one in a hundred named "widez-…": 10 in the newest 1,000 rows the probe
     # reads, so PostgreSQL reads on in order (the wide probe) for the page and the next ones
     rows = [{"name": f"widez-{i}" if i % 100 == 7 else f"other-{i}"} for i in range(3000)]
     ids = seed(app, default_store.id, rows)
