@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
+from collections.abc import Set
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
@@ -50,7 +52,7 @@ WIDE_ROWS = 20000
 # trigrams must remain for the dense ones to be left out of the index condition.
 DENSE_SHARE = 0.4
 MIN_KEPT_TRIGRAMS = 3
-# Newest rows of a store sampled for the dense trigrams, and for how long a sample is kept.
+# Newest rows of a store sampled for the dense trigrams, and for how long they are kept.
 SAMPLE_ROWS = 200
 SAMPLE_SECONDS = 60.0
 NEWEST = (Customer.created_at.desc(), Customer.id.desc())
@@ -106,7 +108,7 @@ def match(q: str, c: Any = Customer) -> ColumnElement[bool]:
     return or_(*arms, c.provider_customer_id == q.strip())
 
 
-def kept_pieces(needle: str, dense: set[str]) -> list[str]:
+def kept_pieces(needle: str, dense: Set[str]) -> list[str]:
     """The parts of ``needle`` whose trigrams the index condition keeps: ``[needle]`` unless
     leaving the dense trigrams out still keeps ``MIN_KEPT_TRIGRAMS`` rarer ones, then the
     maximal runs of rarer trigrams (each at least 3 characters)."""
@@ -126,17 +128,25 @@ def kept_pieces(needle: str, dense: set[str]) -> list[str]:
     return pieces
 
 
-_samples: dict[tuple[str, int], tuple[float, dict[str, list[str]]]] = {}
+def dense_trigrams(values: list[str]) -> frozenset[str]:
+    """The trigrams at least ``DENSE_SHARE`` of ``values`` contain."""
+    counts: Counter[str] = Counter()
+    for value in values:
+        counts.update({value[i : i + 3] for i in range(len(value) - 2)})
+    return frozenset(g for g, n in counts.items() if values and n >= DENSE_SHARE * len(values))
 
 
-def _sample(store_id: int) -> dict[str, list[str]]:
-    """Lower-cased email, name and phone of the store's newest ``SAMPLE_ROWS`` customers (one
-    index range), kept ``SAMPLE_SECONDS`` in the process: which trigrams are dense changes
-    slowly, and a search then takes one round trip. Only the plan depends on the sample,
-    never the rows a search returns."""
+_dense: dict[tuple[str, int], tuple[float, dict[str, frozenset[str]]]] = {}
+
+
+def _dense_trigrams(store_id: int) -> dict[str, frozenset[str]]:
+    """Per column, the dense trigrams of the store's newest ``SAMPLE_ROWS`` customers (one
+    index range), kept ``SAMPLE_SECONDS`` in the process (a few dozen trigrams a store): they
+    change slowly, and a search then takes one round trip. Only the plan depends on them, never
+    the rows a search returns."""
     key = (db.engine.url.render_as_string(), store_id)
     now = time.monotonic()
-    kept = _samples.get(key)
+    kept = _dense.get(key)
     if kept is not None and now - kept[0] < SAMPLE_SECONDS:
         return kept[1]
     rows = db.session.execute(
@@ -145,24 +155,16 @@ def _sample(store_id: int) -> dict[str, list[str]]:
         .order_by(*NEWEST)
         .limit(SAMPLE_ROWS)
     ).all()
-    sample = {col: [r[i] for r in rows if r[i]] for i, col in enumerate(COLUMNS)}
-    if len(_samples) >= 1024:  # bounded: a thousand stores in one process
-        _samples.clear()
-    _samples[key] = (now, sample)
-    return sample
+    dense = {col: dense_trigrams([r[i] for r in rows if r[i]]) for i, col in enumerate(COLUMNS)}
+    if len(_dense) >= 4096:  # bounded
+        _dense.clear()
+    _dense[key] = (now, dense)
+    return dense
 
 
-def forget_samples() -> None:
-    """Drop the kept samples (tests that build a store's customers and search at once)."""
-    _samples.clear()
-
-
-def dense_trigrams(needle: str, values: list[str]) -> set[str]:
-    """The trigrams of ``needle`` that at least ``DENSE_SHARE`` of ``values`` contain."""
-    if not values:
-        return set()
-    grams = {needle[i : i + 3] for i in range(len(needle) - 2)}
-    return {g for g in grams if sum(g in v for v in values) >= DENSE_SHARE * len(values)}
+def forget_dense_trigrams() -> None:
+    """Drop the kept dense trigrams (tests that build a store's customers and search at once)."""
+    _dense.clear()
 
 
 def _indexed_match(store_id: int, q: str) -> ColumnElement[bool]:
@@ -170,10 +172,10 @@ def _indexed_match(store_id: int, q: str) -> ColumnElement[bool]:
     condition and the whole term checked on the row."""
     if not substring_search(q):
         return match(q)
-    sample = _sample(store_id)
+    dense = _dense_trigrams(store_id)
     arms = []
     for col, (expr, needle) in _fields(q).items():
-        pieces = kept_pieces(needle, dense_trigrams(needle, sample[col]))
+        pieces = kept_pieces(needle, dense[col])
         if pieces == [needle]:
             arms.append(_contains(expr, needle))
         else:
