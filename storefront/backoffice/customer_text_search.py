@@ -223,7 +223,7 @@ def _top(store_id: int, q: str, scoped: list[Any], limit: int) -> Any:
     need = 2 * limit * PROBE_ROWS
     rows = case(
         (or_(found_n >= limit, found_n * WIDE_ROWS < need), 0),
-        else_=(need + found_n - 1) / found_n,
+        else_=(need + found_n - 1) // found_n,
     )
     wide = _newest_matches(q, scoped, select(rows).scalar_subquery(), limit, "wide")
     wide_n = select(func.count()).select_from(wide).scalar_subquery()
