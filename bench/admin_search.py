@@ -50,6 +50,7 @@ def search_cases(staff: Any) -> dict[str, Any]:
         "frozen + q 'li-'": CustomerQuery(q="li-", frozen=True),
         "verified + q 'zhao-f' (rare)": CustomerQuery(q="zhao-f", realname="verified"),
         "q 'zhao-f' (medium: 7,800 rows)": CustomerQuery(q="zhao-f"),
+        "pending + frozen + q 'zhao-f'": CustomerQuery(q="zhao-f", realname="pending", frozen=True),
     }
 
 

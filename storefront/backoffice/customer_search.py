@@ -5,7 +5,7 @@ id, and the summary on a customer's page (permission ``customers.view``).
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -104,7 +104,13 @@ def search_customers(actor: Staff, params: CustomerQuery) -> tuple[list[Customer
     limit = max(1, min(int(params.limit or DEFAULT_LIMIT), MAX_LIMIT))
     conds = [*_filters(params), *_after(params.cursor)]
     if params.q.strip() and db.engine.dialect.name == "postgresql":
-        rows = pg_text_search(actor.store_id, params.q, conds, limit + 1)
+        # with a real-name filter, the frozen one is checked on the probe's rows: one ordered
+        # index serves the probe (see customer_text_search)
+        frozen = params.frozen if params.realname else None
+        kept = [*_filters(replace(params, frozen=None)), *_after(params.cursor)]
+        rows = pg_text_search(
+            actor.store_id, params.q, kept if frozen is not None else conds, limit + 1, frozen
+        )
     else:
         query = select(Customer).where(*conds)
         if params.q.strip():

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
 
-from storefront.accounts.models import Customer
+from storefront.accounts.models import Customer, CustomerStatus
 from storefront.extensions import db
 
 # A complete address (``local@domain.tld``) is looked up exactly, through the unique
@@ -184,8 +184,13 @@ def _indexed_match(store_id: int, q: str) -> ColumnElement[bool]:
     return or_(*arms, Customer.provider_customer_id == q.strip())
 
 
-def _newest_matches(q: str, scoped: list[Any], rows: Any, limit: int, name: str) -> Any:
-    """The newest ``limit`` matches among the newest ``rows`` rows passing ``scoped``. The
+def _newest_matches(
+    q: str, scoped: list[Any], frozen: bool | None, rows: Any, limit: int, name: str
+) -> Any:
+    """The newest ``limit`` matches (and frozen or not, unless ``frozen`` is None) among the
+    newest ``rows`` rows passing ``scoped``: with a real-name filter the frozen one is checked
+    here, on those rows, so that one ordered index serves the scan (frozen and real-name
+    filters together: 1,000 rows that pass both cost up to 4,000 heap pages). The
     LIMIT keeps the planner from pushing the match into the subquery: it reads the newest rows
     from an ordered index, in order, and stops at the ``limit``-th match."""
     recent = (
@@ -196,15 +201,20 @@ def _newest_matches(q: str, scoped: list[Any], rows: Any, limit: int, name: str)
             Customer.name,
             Customer.phone,
             Customer.provider_customer_id,
+            Customer.status,
         )
         .where(*scoped)
         .order_by(*NEWEST)
         .limit(rows)
         .subquery(f"{name}_rows")
     )
+    status = []
+    if frozen is not None:
+        is_frozen = recent.c.status == CustomerStatus.FROZEN
+        status.append(is_frozen if frozen else ~is_frozen)
     return (
         select(recent.c.id, recent.c.created_at)
-        .where(match(q, recent.c))
+        .where(match(q, recent.c), *status)
         .order_by(recent.c.created_at.desc(), recent.c.id.desc())
         .limit(limit)
         .cte(name)
@@ -212,11 +222,11 @@ def _newest_matches(q: str, scoped: list[Any], rows: Any, limit: int, name: str)
     )
 
 
-def _top(store_id: int, q: str, scoped: list[Any], limit: int) -> Any:
+def _top(store_id: int, q: str, scoped: list[Any], frozen: bool | None, limit: int) -> Any:
     """Probe, wide probe and trigram search in one statement, each later step behind a
     one-time filter that skips it when an earlier one found ``limit`` matches: ``(id,
     created_at)`` of the newest ``limit`` matches."""
-    found = _newest_matches(q, scoped, PROBE_ROWS, limit, "found")
+    found = _newest_matches(q, scoped, frozen, PROBE_ROWS, limit, "found")
     found_n = select(func.count()).select_from(found).scalar_subquery()
     # Rows it takes at the probe's rate to find 2 × limit matches; none unless the probe came
     # up short with enough matches to make that at most WIDE_ROWS (LIMIT 0 reads nothing).
@@ -225,13 +235,14 @@ def _top(store_id: int, q: str, scoped: list[Any], limit: int) -> Any:
         (or_(found_n >= limit, found_n * WIDE_ROWS < need), 0),
         else_=(need + found_n - 1) // found_n,
     )
-    wide = _newest_matches(q, scoped, select(rows).scalar_subquery(), limit, "wide")
+    wide = _newest_matches(q, scoped, frozen, select(rows).scalar_subquery(), limit, "wide")
     wide_n = select(func.count()).select_from(wide).scalar_subquery()
     # MATERIALIZED: the planner cannot turn it into a backward scan of the whole table hoping
     # for an early match
     hits = (
         select(Customer.id, Customer.created_at)
-        .where(_indexed_match(store_id, q), *scoped, found_n < limit, wide_n < limit)
+        .where(_indexed_match(store_id, q), *scoped, *_frozen(frozen), found_n < limit)
+        .where(wide_n < limit)
         .cte("hits")
         .prefix_with("MATERIALIZED")
     )
@@ -254,17 +265,30 @@ def _page(top: Any) -> list[Customer]:
     )
 
 
+def _frozen(frozen: bool | None) -> list[ColumnElement[bool]]:
+    if frozen is None:
+        return []
+    is_frozen = Customer.status == CustomerStatus.FROZEN
+    return [is_frozen if frozen else ~is_frozen]
+
+
 def pg_text_search(
-    store_id: int, q: str, conds: list[ColumnElement[bool]], limit: int
+    store_id: int,
+    q: str,
+    conds: list[ColumnElement[bool]],
+    limit: int,
+    frozen: bool | None = None,
 ) -> list[Customer]:
-    """Customers of ``store_id`` passing ``conds`` whose email, name or phone contains ``q``
-    (or whose provider account id is ``q``), newest first, at most ``limit``."""
+    """Customers of ``store_id`` passing ``conds`` (and frozen or not, unless ``frozen`` is
+    None) whose email, name or phone contains ``q`` (or whose provider account id is ``q``),
+    newest first, at most ``limit``."""
     text = q.strip()
     scoped = [Customer.store_id == store_id, *conds]
+    exact = [*scoped, *_frozen(frozen)]
     if EMAIL_RE.match(text):
         rows = list(
             db.session.scalars(
-                select(Customer).where(Customer.email == text.lower(), *scoped).limit(limit)
+                select(Customer).where(Customer.email == text.lower(), *exact).limit(limit)
             )
         )
         if rows:
@@ -273,11 +297,11 @@ def pg_text_search(
         rows = list(
             db.session.scalars(
                 select(Customer)
-                .where(Customer.provider_customer_id == text, *scoped)
+                .where(Customer.provider_customer_id == text, *exact)
                 .order_by(*NEWEST)
                 .limit(limit)
             )
         )
         if rows:
             return rows
-    return _page(_top(store_id, text, scoped, limit))
+    return _page(_top(store_id, text, scoped, frozen, limit))

@@ -125,3 +125,29 @@ def test_a_term_of_dense_trigrams_finds_exactly_its_matches(
     # phones: "+86138" in every one; the digits after it are matched on the row
     phone = flat(walk(client, headers, "q=13800000123"))
     assert phone == [by_email["user123@example.com"]]
+
+
+def test_a_term_under_real_name_and_frozen_filters_together(
+    app: Flask, client: Any, default_store: Any, make_staff: Any, token_for: Any
+) -> None:
+    # PostgreSQL probes the real-name filter's newest rows and checks the frozen one on them
+    pending, verified = RealnameStatus.PENDING, RealnameStatus.VERIFIED
+    frozen, active = CustomerStatus.FROZEN, CustomerStatus.ACTIVE
+    combos = [(s, r) for s in (frozen, active) for r in (pending, verified)] * 3
+    rows = [
+        {"name": f"wang-{i}", "status": s, "realname_status": r} for i, (s, r) in enumerate(combos)
+    ]
+    ids = seed(app, default_store.id, rows)
+    headers = auth(token_for(make_staff()))
+
+    def want(status: CustomerStatus) -> list[int]:
+        return [ids[i] for i in reversed(range(len(combos))) if combos[i] == (status, pending)]
+
+    assert flat(walk(client, headers, "q=wang-&realname=pending&frozen=true&limit=2")) == want(
+        frozen
+    )
+    assert flat(walk(client, headers, "q=wang&realname=pending&frozen=false")) == want(active)
+    assert walk(client, headers, "q=li-&realname=pending&frozen=true") == [[]]
+    # a complete email: looked up exactly, under both filters
+    assert walk(client, headers, "q=bulk0@example.com&realname=pending&frozen=true") == [[ids[0]]]
+    assert walk(client, headers, "q=bulk2@example.com&realname=pending&frozen=true") == [[]]
