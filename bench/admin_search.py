@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,12 +29,112 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "storefront_bench_search"
 
 
+def search_cases(staff: Any) -> dict[str, Any]:
+    from storefront.backoffice.customer_search import CustomerQuery, search_customers
+
+    first_page, cursor = search_customers(staff, CustomerQuery(limit=25))
+    return {
+        "newest page (no q)": CustomerQuery(limit=25),
+        "next page (cursor)": CustomerQuery(limit=25, cursor=cursor),
+        "email substring 'user12345'": CustomerQuery(q="user12345"),
+        "exact email": CustomerQuery(q="user777778@mail.cn"),
+        "name substring 'zhang-4f'": CustomerQuery(q="zhang-4f"),
+        "phone substring '13800012'": CustomerQuery(q="13800012"),
+        "provider account id": CustomerQuery(q=first_page[3].provider_customer_id or ""),
+        "common domain 'example.com'": CustomerQuery(q="example.com"),
+        "frozen filter": CustomerQuery(frozen=True),
+        "pending real-name + q 'wang-'": CustomerQuery(q="wang-", realname="pending"),
+        "pending real-name + q 'li-' (empty)": CustomerQuery(q="li-", realname="pending"),
+        "short prefix 'user12'": CustomerQuery(q="user12"),
+        "phone prefix '+86138'": CustomerQuery(q="+86138"),
+        "frozen + q 'li-'": CustomerQuery(q="li-", frozen=True),
+        "verified + q 'zhao-f' (rare)": CustomerQuery(q="zhao-f", realname="verified"),
+        "q 'zhao-f' (medium: 7,800 rows)": CustomerQuery(q="zhao-f"),
+        "pending + frozen + q 'zhao-f'": CustomerQuery(q="zhao-f", realname="pending", frozen=True),
+    }
+
+
+def explain(db: Any, run: Any) -> tuple[int, float, int, int]:
+    """Run ``run()`` capturing its statements, then each under EXPLAIN (ANALYZE, BUFFERS):
+    (statements, server ms, shared buffers hit, shared buffers read)."""
+    from sqlalchemy import event
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    ms, hit, read = 0.0, 0, 0
+    for statement, params in captured:
+        plan = (
+            db.session.connection()
+            .exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params)
+            .scalar()[0]
+        )
+        ms += plan["Execution Time"] + plan["Planning Time"]
+        hit += plan["Plan"].get("Shared Hit Blocks", 0)
+        read += plan["Plan"].get("Shared Read Blocks", 0)
+    db.session.rollback()
+    return len(captured), ms, hit, read
+
+
+def run_cases(db: Any, runs: int, with_explain: bool) -> None:
+    from storefront.accounts.models import Staff
+    from storefront.backoffice.customer_search import search_customers
+
+    staff = db.session.scalar(db.select(Staff))
+    # Detached, so the rollback after each search does not expire it: a request loads its staff
+    # member once (Flask-Login), and reloading it here, a statement SQLAlchemy compiles anew
+    # each time (the store's loader criteria), cost more than some searches.
+    db.session.expunge(staff)
+    timings: list[float] = []
+    worst = 0.0
+    extra = f" {'stmts':>5} {'db ms':>7} {'buffers':>8}" if with_explain else ""
+    print(f"{'search':36} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}{extra} {'load':>5}")
+    for label, params in search_cases(staff).items():
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            rows, _ = search_customers(staff, params)
+            samples.append((time.perf_counter() - t0) * 1000)
+            db.session.rollback()
+        samples.sort()
+        timings += samples
+        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+        worst = max(worst, p95)
+        line = f"{label:36} {statistics.median(samples):8.2f} {p95:8.2f} {len(rows):5}"
+        if with_explain:
+            n, ms, hit, read = explain(db, lambda p=params: search_customers(staff, p))
+            line += f" {n:5} {ms:7.2f} {hit + read:8}"
+        print(f"{line} {os.getloadavg()[0]:5.1f}", flush=True)
+    timings.sort()
+    p50 = statistics.median(timings)
+    p95 = timings[int(len(timings) * 0.95)]
+    print(f"{'ALL':36} {p50:8.2f} {p95:8.2f}")
+    print(
+        f"{'PASS' if worst < 50 else 'MISS'}  p95 < 50 ms for every search type"
+        f" (worst {worst:.1f} ms, all {p95:.1f} ms); load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--database", default=DB_NAME, help="the benchmark's own database name")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also run each search's statements under EXPLAIN (ANALYZE, BUFFERS): server time"
+        " and buffers (shared hit + read), which load on this shared machine does not change",
+    )
     args = parser.parse_args()
     server = make_url(
         os.environ.get(
@@ -129,52 +230,13 @@ def main() -> None:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE customers"))
 
-        from storefront.accounts.models import Staff
-        from storefront.backoffice.customer_search import CustomerQuery, search_customers
         from storefront.stores.models import Store
         from storefront.stores.tenancy import store_context
 
         store = db.session.scalar(db.select(Store).where(Store.slug == "default"))
         assert store is not None
         with store_context(store):
-            staff = db.session.scalar(db.select(Staff))
-            first_page, cursor = search_customers(staff, CustomerQuery(limit=25))
-            cases = {
-                "newest page (no q)": CustomerQuery(limit=25),
-                "next page (cursor)": CustomerQuery(limit=25, cursor=cursor),
-                "email substring 'user12345'": CustomerQuery(q="user12345"),
-                "exact email": CustomerQuery(q="user777778@mail.cn"),
-                "name substring 'zhang-4f'": CustomerQuery(q="zhang-4f"),
-                "phone substring '13800012'": CustomerQuery(q="13800012"),
-                "provider account id": CustomerQuery(q=first_page[3].provider_customer_id or ""),
-                "common domain 'example.com'": CustomerQuery(q="example.com"),
-                "frozen filter": CustomerQuery(frozen=True),
-                "pending real-name + q 'wang-'": CustomerQuery(q="wang-", realname="pending"),
-                "pending real-name + q 'li-' (empty)": CustomerQuery(q="li-", realname="pending"),
-            }
-            timings: list[float] = []
-            worst = 0.0
-            print(f"{'search':36} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}")
-            for label, params in cases.items():
-                samples = []
-                for _ in range(args.runs):
-                    t0 = time.perf_counter()
-                    rows, _ = search_customers(staff, params)
-                    samples.append((time.perf_counter() - t0) * 1000)
-                    db.session.rollback()
-                samples.sort()
-                timings += samples
-                p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-                worst = max(worst, p95)
-                print(f"{label:36} {statistics.median(samples):8.2f} {p95:8.2f} {len(rows):5}")
-            timings.sort()
-            p50 = statistics.median(timings)
-            p95 = timings[int(len(timings) * 0.95)]
-            print(f"{'ALL':36} {p50:8.2f} {p95:8.2f}")
-            print(
-                f"{'PASS' if worst < 50 else 'MISS'}  p95 < 50 ms for every search type"
-                f" (worst {worst:.1f} ms, all {p95:.1f} ms); load average {os.getloadavg()[0]:.1f}"
-            )
+            run_cases(db, args.runs, args.explain)
         db.session.remove()
         db.engine.dispose()
 
