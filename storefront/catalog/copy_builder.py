@@ -265,7 +265,7 @@ def run(config: dict[str, Any], parent: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s copy builder %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s copy builder %(message)s")
     config = json.loads(sys.stdin.read())
     parent = os.getppid()
     if argv:  # the lock, taken by the worker that started this process

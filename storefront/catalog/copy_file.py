@@ -45,6 +45,7 @@ class _Writer(pickle.Pickler):
         self.size = 0
 
     def persistent_id(self, obj: Any) -> Any:
+        typecode: str
         if isinstance(obj, array):
             typecode, raw = obj.typecode, memoryview(obj).cast("B")
         elif isinstance(obj, memoryview):
