@@ -248,7 +248,9 @@ def stall_phase(run: Run, url: str, out: dict[str, Any]) -> None:
               f" (each {min(stamps):.1f}-{max(stamps):.1f} s); page {busy.rps:.1f} req/s,"
               f" p99 {busy.percentile(0.99):.1f} ms, p99.9 {busy.percentile(0.999):.1f} ms,"
               f" max {out['stall_max']:.1f} ms ({out['stall_over_100']} over 100 ms);"
-              f" without: {quiet.rps:.1f} req/s, max {out['quiet_max']:.1f} ms")  # fmt: skip
+              f" without: {quiet.rps:.1f} req/s, p99.9 {quiet.percentile(0.999):.1f} ms,"
+              f" max {out['quiet_max']:.1f} ms"
+              f" ({sum(1 for x in quiet.latencies_ms if x > 100)} over 100 ms)")  # fmt: skip
     finally:
         stop(proc)
 

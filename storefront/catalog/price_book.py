@@ -21,7 +21,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import BigInteger, Table, cast, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
@@ -41,7 +41,7 @@ class RateCard:
     currency: str
 
 
-Column = array[int] | memoryview  # built here: an array; read from the copy's file: a view
+Column: TypeAlias = "array[int] | memoryview"  # built: an array; read from the file: a view
 
 
 @dataclass(frozen=True, slots=True)
