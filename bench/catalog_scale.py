@@ -20,6 +20,7 @@ copies give 946 ECS specs per region, 86,000 price-book rows and 287,000 term pr
 
     python bench/catalog_scale.py [--pg-url URL] [--seconds 5] [--workers 2] [--threads 8]
         [--regions 30] [--copies 42] [--stores 1000] [--port 5110] [--rounds 3]
+        [--only stall] [--compare]
 
 The small and the real-size catalogue live in two databases (``URL`` and ``URL_real``, both
 recreated), so each round measures hello, small and real one after the other and the checks
@@ -212,10 +213,14 @@ def page_round(run: Run, envs: dict[str, dict[str, str]], out: dict[str, Any]) -
     print(line)
 
 
-def stall_phase(run: Run, url: str, out: dict[str, Any]) -> None:
+def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) -> None:
     """The page under load while another process re-stamps the price book every few seconds
-    (each worker then refreshes its copy), after the same load without it."""
-    proc = run.storefront(STOREFRONT_DATABASE_URL=url, STOREFRONT_CATALOG_CACHE_SECONDS="1")
+    (the copy's builder process, or with ``shared`` false each worker in a thread of its own,
+    then refreshes the copy), after the same load without it."""
+    proc = run.storefront(
+        STOREFRONT_DATABASE_URL=url, STOREFRONT_CATALOG_CACHE_SECONDS="1",
+        STOREFRONT_CATALOG_COPY_SHARED="true" if shared else "false",
+    )  # fmt: skip
     try:
         loadgen.run(run.args.port, "GET", PAGE, threads=run.args.workers * 2, seconds=3)
         quiet = run.load(PAGE, seconds=run.args.seconds * 2)
@@ -244,13 +249,15 @@ def stall_phase(run: Run, url: str, out: dict[str, Any]) -> None:
         out.setdefault("results", []).extend([quiet, busy])
         rows = out["book_rows"] + out["term_rows"]
         stamps = stamps or [float("nan")]
-        print(f" stall: {len(stamps)} re-stamps of {rows:,} rows"
+        label = "stall" if shared else "stall, each worker refreshing in a thread"
+        print(f" {label}: {len(stamps)} re-stamps of {rows:,} rows"
               f" (each {min(stamps):.1f}-{max(stamps):.1f} s); page {busy.rps:.1f} req/s,"
               f" p99 {busy.percentile(0.99):.1f} ms, p99.9 {busy.percentile(0.999):.1f} ms,"
               f" max {out['stall_max']:.1f} ms ({out['stall_over_100']} over 100 ms);"
               f" without: {quiet.rps:.1f} req/s, p99.9 {quiet.percentile(0.999):.1f} ms,"
               f" max {out['quiet_max']:.1f} ms"
-              f" ({sum(1 for x in quiet.latencies_ms if x > 100)} over 100 ms)")  # fmt: skip
+              f" ({sum(1 for x in quiet.latencies_ms if x > 100)} over 100 ms);"
+              f" worker RSS {worker_rss(proc):.0f} MB")  # fmt: skip
     finally:
         stop(proc)
 
@@ -289,6 +296,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="hello, small, real; medians")
     parser.add_argument("--only", choices=("all", "stall"), default="all",
                         help="stall: seed, then only the stall phase")  # fmt: skip
+    parser.add_argument("--compare", action="store_true",
+                        help="the stall also with each worker refreshing its own copy")  # fmt: skip
     args = parser.parse_args()
     if not fresh_postgres(args.pg_url):
         print(f"no PostgreSQL server answers at {args.pg_url}")
@@ -317,6 +326,8 @@ def main() -> int:
     envs = {"small": {}, "real": {"STOREFRONT_DATABASE_URL": real_url}}
     for i in range(args.rounds if args.only == "all" else 0):  # small first, then real first
         page_round(run, dict(reversed(envs.items())) if i % 2 else envs, out)
+    if args.compare:  # the old way first, in the same run (its figures are not checked)
+        stall_phase(run, real_url, {**out, "results": []}, shared=False)
     stall_phase(run, real_url, out)
     if args.only == "all":
         stores_phase(run, real_url, seed_stores(real_url, args.stores), out)
