@@ -44,7 +44,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
-from run_all import fresh_postgres, gunicorn, seeded_storefront, stop, wait_up  # noqa: E402
+from run_all import (  # noqa: E402
+    fresh_postgres,
+    gunicorn,
+    seeded_storefront,
+    stop,
+    wait_up,
+    workers_cpu,
+)
 
 PAGE = "/products/ecs?region=cn-north-4"
 TEMPLATE_REGION = "cn-north-4"
@@ -223,7 +230,9 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
     )  # fmt: skip
     try:
         loadgen.run(run.args.port, "GET", PAGE, threads=run.args.workers * 2, seconds=3)
+        cpu = workers_cpu(proc)
         quiet = run.load(PAGE, seconds=run.args.seconds * 2)
+        quiet_cpu, cpu = workers_cpu(proc) - cpu, workers_cpu(proc)
         done = threading.Event()
         stamps: list[float] = []
 
@@ -240,6 +249,7 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
         writer.start()
         try:
             busy = run.load(PAGE, seconds=run.args.seconds * 4)
+            busy_cpu = workers_cpu(proc) - cpu
         finally:
             done.set()
             writer.join()
@@ -257,7 +267,9 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
               f" without: {quiet.rps:.1f} req/s, p99.9 {quiet.percentile(0.999):.1f} ms,"
               f" max {out['quiet_max']:.1f} ms"
               f" ({sum(1 for x in quiet.latencies_ms if x > 100)} over 100 ms);"
-              f" worker RSS {worker_rss(proc):.0f} MB")  # fmt: skip
+              f" worker RSS {worker_rss(proc):.0f} MB; the workers' CPU per request"
+              f" {busy_cpu / max(len(busy.latencies_ms), 1) * 1000:.2f} ms with refreshes,"
+              f" {quiet_cpu / max(len(quiet.latencies_ms), 1) * 1000:.2f} ms without")  # fmt: skip
     finally:
         stop(proc)
 
