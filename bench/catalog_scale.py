@@ -274,6 +274,37 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
         stop(proc)
 
 
+def refresh_cost(url: str) -> None:
+    """The CPU a worker spends on one refresh of the real-size copy: building it itself (each
+    worker, before; or without ``STOREFRONT_CATALOG_COPY_SHARED``), against swapping in the
+    builder's file (reading its header, mapping it, unpickling the small rest), each the
+    median of 3 in this process."""
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    from storefront.catalog import copy_file, snapshot
+
+    engine = create_engine(url)
+    built, read = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "catalog.copy"
+        for _ in range(3):
+            started = time.process_time()
+            with engine.connect() as conn:
+                copy = snapshot.build_copy(conn)
+            built.append(time.process_time() - started)
+            copy_file.write(path, copy, copy.version, time.time())
+            started = time.process_time()
+            copy_file.read(path)
+            read.append(time.process_time() - started)
+        size = path.stat().st_size
+    engine.dispose()
+    print(f"  a worker's CPU per refresh at real size: building the copy itself"
+          f" {statistics.median(built) * 1000:.0f} ms; swapping in the builder's file"
+          f" ({size / MB:.1f} MB) {statistics.median(read) * 1000:.1f} ms")  # fmt: skip
+
+
 def stores_phase(run: Run, url: str, hosts: list[str], out: dict[str, Any]) -> None:
     proc = run.storefront(STOREFRONT_DATABASE_URL=url)
     try:
@@ -340,6 +371,7 @@ def main() -> int:
         page_round(run, dict(reversed(envs.items())) if i % 2 else envs, out)
     if args.compare:  # the old way first, in the same run (its figures are not checked)
         stall_phase(run, real_url, {**out, "results": []}, shared=False)
+    refresh_cost(real_url)
     stall_phase(run, real_url, out)
     if args.only == "all":
         stores_phase(run, real_url, seed_stores(real_url, args.stores), out)
