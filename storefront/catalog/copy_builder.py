@@ -11,10 +11,10 @@ that worker served. Here the worker that finds its copy due does not build it:
   runs (an exclusive ``flock`` on ``<file>.lock``, held by the builder for its life), and waits
   in its background thread until the file has been checked after its refresh began. The
   builder, at a lower CPU priority, checks the database every half time to live (the same
-  incremental refresh as before: each table's signature, then only the changed slabs), writes
-  a new version when something changed or just marks the file checked (its mtime), and exits
-  once no worker has asked for a while (``<file>.wanted``), or when the process that started
-  it is gone;
+  incremental refresh as before: each table's signature, then only the changed slabs; after
+  a check that took longer, it waits as long as the check took), writes a new version when
+  something changed or just marks the file checked (its mtime), and exits once no worker has
+  asked for a while (``<file>.wanted``), or when the process that started it is gone;
 - a builder that fails or dies leaves the file as it was: the workers keep their copy, log,
   and start another builder at their next refresh.
 
@@ -258,7 +258,8 @@ def run(config: dict[str, Any], parent: int) -> int:
             except Exception:  # the file stays as it was; the next refresh starts a builder
                 log.exception("checking the catalogue copy %s failed", path)
                 return 1
-            time.sleep(max(0.0, _interval(seconds) - (time.monotonic() - started)))
+            took = time.monotonic() - started  # at most half the time checking (and the
+            time.sleep(max(_interval(seconds) - took, took))  # database with it)
     finally:
         engine.dispose()
     return 0
