@@ -19,8 +19,9 @@ that worker served. Here the worker that finds its copy due does not build it:
   and start another builder at their next refresh.
 
 A process that builds or rebuilds the copy itself (its first use without a usable file, or
-after it committed writes to the catalogue's tables) writes the file for the others when no
-builder holds the lock (else the builder sees the change at its next check).
+after it committed writes to the catalogue's tables) writes the file for the others; writes
+take turns (``<file>.writing``), and a builder whose check began before such a write drops its
+result (the committed copy wins; the next check starts from it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,19 +154,10 @@ class SharedCopy:
         return proc
 
     def publish(self, value: Any, checked_at: float) -> None:
-        """Write ``value`` (built in this process) for the others, unless a builder runs."""
+        """Write ``value`` (built or rebuilt in this process) for the others."""
         try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                return
-            try:
+            with _writing(self.path):
                 copy_file.write(self.path, value, value.version, checked_at)
-            finally:
-                os.close(fd)
         except Exception:  # the others build it themselves; this process keeps its copy
             log.exception("writing the catalogue copy %s failed", self.path)
 
@@ -204,32 +197,53 @@ atexit.register(stop_builders)
 # --------------------------------------------------------------------------- the builder
 
 
-def _check(engine: Any, path: Path, current: Any | None) -> Any:
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Held while the file is written (a builder's write and a process's publish in turn)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_suffix(".writing"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _version(path: Path) -> int | None:
+    try:
+        return copy_file.header(path)[0]
+    except copy_file.Unreadable:
+        return None
+
+
+def _check(engine: Any, path: Path, current: Any | None) -> Any | None:
     """One check: the copy brought up to date with the database and in the file; the
-    copy as read back from the file (its columns views of the file, not of this process)."""
+    copy as read back from the file (its columns views of the file, not of this process), or
+    None when a process published its own copy meanwhile (read at the next check)."""
     from storefront.catalog import snapshot
 
     checked_at = time.time()
-    try:
-        version = copy_file.header(path)[0]
-    except copy_file.Unreadable:
+    found = _version(path)
+    if found is None:
         current = None  # removed (or never written): built from scratch
-    else:
-        if current is None or version != current.version:
-            try:
-                current = copy_file.read(path)[1]
-            except copy_file.Unreadable as exc:
-                log.warning("catalogue copy %s rebuilt: %s", path, exc)
-                current = None
+    elif current is None or found != current.version:
+        try:
+            current = copy_file.read(path)[1]
+        except copy_file.Unreadable as exc:
+            log.warning("catalogue copy %s rebuilt: %s", path, exc)
+            current = None
     with engine.connect() as conn:
         if current is None:
             fresh = snapshot.build_copy(conn)
         else:
             fresh = snapshot.refresh_copy(conn, current, frozenset())
-    if fresh is current:
-        copy_file.touch(path, checked_at)
-        return current
-    copy_file.write(path, fresh, fresh.version, checked_at)
+    with _writing(path):
+        if _version(path) != found:  # a commit elsewhere published its copy: that one wins
+            return None
+        if fresh is current:
+            copy_file.touch(path, checked_at)
+            return current
+        copy_file.write(path, fresh, fresh.version, checked_at)
     return copy_file.read(path)[1]
 
 

@@ -1,8 +1,8 @@
 """The catalogue copy built once and read from a file by every worker
 (storefront/catalog/copy_builder.py, copy_file.py): a second worker reads it without
-rebuilding, a change committed elsewhere reaches a worker through the builder process, a
-damaged file is never used, a builder that dies leaves the copy in hand, and a refresh still
-reloads only the slabs that changed."""
+rebuilding, a change committed elsewhere reaches a worker through the file (with or without a
+builder running), a damaged file is never used, a builder that dies leaves the copy in hand,
+and a refresh still reloads only the slabs that changed."""
 
 from __future__ import annotations
 
@@ -85,6 +85,29 @@ def test_a_commit_elsewhere_reaches_a_worker_through_the_builder(
         db.session.commit()
     assert _price(client) == "224.00"
     assert _price(other_client) == "112.00"  # answered from the copy in hand; refresh started
+    with other.app_context():
+        snapshot.COPY.wait()
+    assert _price(other_client) == "224.00"
+    with other.app_context():
+        snapshot.COPY.wait()
+
+
+def test_a_commit_reaches_the_other_workers_while_a_builder_runs(
+    app: Any, make_app: Any, client: Any, catalog: Any
+) -> None:
+    other = make_app(STOREFRONT_CATALOG_CACHE_SECONDS="0")
+    other_client = other.test_client()
+    assert _price(other_client) == "112.00"
+    assert _price(other_client) == "112.00"  # due: starts the builder, which stays
+    with other.app_context():
+        snapshot.COPY.wait()
+    assert copy_builder.builders()
+    assert _price(client) == "112.00"
+    with app.app_context():  # new prices, same fetched_at: no table's signature changes
+        db.session.execute(update(PriceBookEntry).values(official=PriceBookEntry.official * 2))
+        db.session.commit()
+    assert _price(client) == "224.00"
+    _price(other_client)  # due: a refresh
     with other.app_context():
         snapshot.COPY.wait()
     assert _price(other_client) == "224.00"
