@@ -224,6 +224,8 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
     """The page under load while another process re-stamps the price book every few seconds
     (the copy's builder process, or with ``shared`` false each worker in a thread of its own,
     then refreshes the copy), after the same load without it."""
+    with connect(url) as conn:  # an earlier phase's re-stamps left dead rows: not this one's
+        conn.execute("VACUUM ANALYZE catalog_price_book, catalog_term_prices")
     proc = run.storefront(
         STOREFRONT_DATABASE_URL=url, STOREFRONT_CATALOG_CACHE_SECONDS="1",
         STOREFRONT_CATALOG_COPY_SHARED="true" if shared else "false",
