@@ -160,16 +160,17 @@ def seed_stores(url: str, stores: int) -> list[str]:
     return ["127.0.0.1"] + [f"bench-{n}.bench.test" for n in range(1, stores)]
 
 
-def worker_rss(proc: subprocess.Popen[bytes]) -> float:
-    """The largest resident set of the gunicorn master's workers, in MB."""
+def worker_rss(proc: subprocess.Popen[bytes], field: str = "VmRSS", where: str = "status") -> float:
+    """The largest resident set of the gunicorn master's workers, in MB (``Pss`` from
+    ``smaps_rollup``: pages shared with other processes counted by share)."""
     largest = 0
     for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
         try:
-            status = Path(f"/proc/{child}/status").read_text()
+            status = Path(f"/proc/{child}/{where}").read_text()
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 largest = max(largest, int(line.split()[1]) * 1024)
     return largest / MB
 
@@ -269,7 +270,9 @@ def stall_phase(run: Run, url: str, out: dict[str, Any], shared: bool = True) ->
               f" without: {quiet.rps:.1f} req/s, p99.9 {quiet.percentile(0.999):.1f} ms,"
               f" max {out['quiet_max']:.1f} ms"
               f" ({sum(1 for x in quiet.latencies_ms if x > 100)} over 100 ms);"
-              f" worker RSS {worker_rss(proc):.0f} MB; the workers' CPU per request"
+              f" worker RSS {worker_rss(proc):.0f} MB"
+              f" (PSS {worker_rss(proc, 'Pss', 'smaps_rollup'):.0f} MB);"
+              f" the workers' CPU per request"
               f" {busy_cpu / max(len(busy.latencies_ms), 1) * 1000:.2f} ms with refreshes,"
               f" {quiet_cpu / max(len(quiet.latencies_ms), 1) * 1000:.2f} ms without")  # fmt: skip
     finally:
