@@ -8,7 +8,9 @@ Two kinds, both declared once at import time with the tables their values are re
   time to live (other processes' changes show within that).
 - :class:`Kept`: one large value per app (the catalogue copy, :mod:`storefront.catalog.snapshot`),
   built on first use, then refreshed *off the request path*: a request that finds it older than
-  its time to live starts a background refresh and is answered from the copy it has.
+  its time to live starts a background refresh and is answered from the copy it has; with a
+  ``shared`` file the refresh is another process's work, the background thread only waits for
+  it and swaps the file's copy in.
 
 How a write reaches them (ORM flushes and bulk statements on a session are both seen):
 
@@ -32,7 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
@@ -219,11 +221,29 @@ class _KeptState:
     refreshes: int = 0  # completed refreshes (tests and the bench watch it)
 
 
+class Shared(Protocol[V]):
+    """A copy kept in a file that another process builds (see
+    :mod:`storefront.catalog.copy_builder`), as one app uses it."""
+
+    def any(self) -> V | None: ...  # the file's copy, whatever its age
+
+    def fresh(self, held: V | None, since: float) -> V | None: ...  # if checked since
+
+    def build(self, since: float) -> None: ...  # another process checks; this one waits
+
+    def publish(self, value: V, checked_at: float) -> None: ...  # built here: for the others
+
+
 class Kept(Generic[V]):
     """One value per app: ``build(conn)`` makes it, ``refresh(conn, old, written)`` brings
     ``old`` up to date (returning ``old`` itself when nothing changed), both on their own
     connection; ``written`` names the tables this process committed writes to (reread them in
-    full), empty for the periodic refresh (other processes' writes: it may compare versions)."""
+    full), empty for the periodic refresh (other processes' writes: it may compare versions).
+
+    ``shared`` (called in the app's context): the value's file when it is built by another
+    process (None: this process refreshes its own in a background thread). Then the first use
+    reads the file and refreshes what changed since; a due refresh swaps in the file's newer
+    copy, or has the builder check the database and waits for it in a background thread."""
 
     def __init__(
         self,
@@ -233,11 +253,13 @@ class Kept(Generic[V]):
         build: Callable[[Connection], V],
         refresh: Callable[[Connection, V, frozenset[str]], V],
         seconds: str,
+        shared: Callable[[], Shared[V] | None] | None = None,
     ) -> None:
         self.name = name
         self.build = build
         self.refresh = refresh
         self.seconds = seconds
+        self.shared = shared or (lambda: None)
         self.pin = f"kept_{name}"
         _declare(self, tables)
 
@@ -267,8 +289,7 @@ class Kept(Generic[V]):
         if value is None:
             with state.lock:
                 if state.value is None:  # the first use in this app: nothing to serve yet
-                    with db.engine.connect() as conn:
-                        state.value = self.build(conn)
+                    state.value = self._first(self.shared())
                     state.loaded_at = time.monotonic()
                 value = state.value
         elif time.monotonic() - state.loaded_at >= _seconds(self.seconds):
@@ -277,22 +298,45 @@ class Kept(Generic[V]):
             setattr(g, self.pin, value)
         return value
 
+    def _first(self, shared: Shared[V] | None) -> V:
+        started = time.time()
+        loaded = shared.any() if shared is not None else None
+        with db.engine.connect() as conn:
+            value = self.build(conn) if loaded is None else self.refresh(conn, loaded, frozenset())
+        if shared is not None and value is not loaded:
+            shared.publish(value, started)
+        return value
+
     def _refresh_in_background(self, state: _KeptState) -> None:
         engine = db.engine
+        shared = self.shared()
+        seconds = _seconds(self.seconds)
         with state.lock:
             if state.refreshing is not None:
                 return
             thread = threading.Thread(
-                target=self._refresh, args=(state, engine), daemon=True,
+                target=self._refresh, args=(state, engine, shared, seconds), daemon=True,
                 name=f"refresh {self.name}",
             )  # fmt: skip
             state.refreshing = thread
         thread.start()
 
-    def _refresh(self, state: _KeptState, engine: Engine) -> None:
+    def _refresh(
+        self, state: _KeptState, engine: Engine, shared: Shared[V] | None, seconds: float
+    ) -> None:
         try:
-            with engine.connect() as conn:
-                fresh = self.refresh(conn, state.value, frozenset())
+            if shared is None:
+                with engine.connect() as conn:
+                    fresh = self.refresh(conn, state.value, frozenset())
+            else:  # another process builds: this thread only waits for it and reads its file
+                requested = time.time()
+                found = shared.fresh(state.value, requested - seconds)
+                if found is None:
+                    shared.build(requested)
+                    found = shared.fresh(state.value, requested)
+                if found is None:
+                    raise RuntimeError(f"no usable copy of {self.name} after its builder ran")
+                fresh = found
             state.value = fresh
             state.refreshes += 1
         except Exception:  # the copy in hand stays in use; tried again after its time to live
@@ -303,16 +347,21 @@ class Kept(Generic[V]):
 
     def rebuild_now(self, written: Iterable[str] = ()) -> None:
         """Bring this app's value up to date in this thread (after this process committed
-        writes to the tables ``written``)."""
+        writes to the tables ``written``), and hand it to the other processes."""
         state = self._state()
         if has_request_context():
             g.pop(self.pin, None)
         if state.value is None:
             return
+        started = time.time()
         with db.engine.connect() as conn:
-            state.value = self.refresh(conn, state.value, frozenset(written))
+            fresh = self.refresh(conn, state.value, frozenset(written))
+        state.value = fresh
         state.refreshes += 1
         state.loaded_at = time.monotonic()
+        shared = self.shared()
+        if shared is not None:
+            shared.publish(fresh, started)
 
     def wait(self, timeout: float = 30.0) -> int:
         """Wait for a background refresh under way; the number of refreshes done so far."""

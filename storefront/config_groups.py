@@ -71,6 +71,9 @@ class TuningSettings:
 
     # how long a process keeps its catalogue copy / store answers before re-reading them
     catalog_cache_seconds: float = 30.0
+    # whether one builder process makes the catalogue copy and the workers read its file
+    # (storefront/catalog/copy_builder.py); false: each process refreshes its own in a thread
+    catalog_copy_shared: bool = True
     store_cache_seconds: float = 30.0
     # how long a resource's state read from the provider is shown before asking again (#17)
     server_state_cache_seconds: float = 30.0
@@ -93,6 +96,7 @@ class TuningSettings:
     def flask_config(self) -> dict[str, Any]:
         return {
             "CATALOG_CACHE_SECONDS": self.catalog_cache_seconds,
+            "CATALOG_COPY_SHARED": self.catalog_copy_shared,
             "STORE_CACHE_SECONDS": self.store_cache_seconds,
             "SERVER_STATE_CACHE_SECONDS": self.server_state_cache_seconds,
             "BACKOFFICE_MAX_IMAGE_BYTES": self.backoffice_max_image_bytes,
@@ -173,6 +177,10 @@ def tuning_settings(get: Getter, problems: list[str]) -> TuningSettings:
     if private not in ("", "0", "1", "true", "false", "yes", "no"):
         problems.append("STOREFRONT_WEBHOOKS_ALLOW_PRIVATE must be true or false")
     values["webhooks_allow_private"] = private in ("1", "true", "yes")
+    shared = (get("CATALOG_COPY_SHARED") or "true").strip().lower()
+    if shared not in ("0", "1", "true", "false", "yes", "no"):
+        problems.append("STOREFRONT_CATALOG_COPY_SHARED must be true or false")
+    values["catalog_copy_shared"] = shared not in ("0", "false", "no")
     return TuningSettings(**values, account_limits=limits, paysandbox_delivery=delivery)
 
 

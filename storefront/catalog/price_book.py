@@ -21,7 +21,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import BigInteger, Table, cast, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
@@ -41,18 +41,23 @@ class RateCard:
     currency: str
 
 
+Column: TypeAlias = "array[int] | memoryview"  # built: an array; read from the file: a view
+
+
 @dataclass(frozen=True, slots=True)
 class Slab:
     """One slab's rate cards: ``kids`` (key ids, ascending) and per card its first row, oldest
-    fetch (µs since the epoch) and currency; per row its ``size_from``, official and cost."""
+    fetch (µs since the epoch) and currency; per row its ``size_from``, official and cost.
+    Columns read from the copy's file (:mod:`storefront.catalog.copy_file`) are read-only
+    views of its mapping."""
 
-    kids: array[int]
-    first: array[int]
-    fetched: array[int]
-    currency: array[int]
-    starts: array[int]
-    official: array[int]
-    cost: array[int]
+    kids: Column
+    first: Column
+    fetched: Column
+    currency: Column
+    starts: Column
+    official: Column
+    cost: Column
 
     def rows(self, kid: int) -> tuple[int, int] | None:
         at = bisect_left(self.kids, kid)
@@ -118,21 +123,19 @@ class _SlabBuilder:
         # cards in key-id order, each card's rows copied after it (SQL's order is the
         # database's collation; the lookup's is the ids')
         order = sorted(range(len(self.cards)), key=lambda i: self.cards[i][0])
-        slab = Slab(
-            kids=array("i"), first=array("i"), fetched=array("q"), currency=array("b"),
-            starts=array("i"), official=array("q"), cost=array("q"),
-        )  # fmt: skip
+        kids, first, fetched, currency = array("i"), array("i"), array("q"), array("b")
+        starts, official, cost = array("i"), array("q"), array("q")
         ends = [c[1] for c in self.cards[1:]] + [len(self.starts)]
         for i in order:
-            kid, first, fetched, currency = self.cards[i]
-            slab.kids.append(kid)
-            slab.first.append(len(slab.starts))
-            slab.fetched.append(fetched)
-            slab.currency.append(currency)
-            slab.starts.extend(self.starts[first : ends[i]])
-            slab.official.extend(self.official[first : ends[i]])
-            slab.cost.extend(self.cost[first : ends[i]])
-        return slab
+            kid, begin, oldest, money = self.cards[i]
+            kids.append(kid)
+            first.append(len(starts))
+            fetched.append(oldest)
+            currency.append(money)
+            starts.extend(self.starts[begin : ends[i]])
+            official.extend(self.official[begin : ends[i]])
+            cost.extend(self.cost[begin : ends[i]])
+        return Slab(kids, first, fetched, currency, starts, official, cost)
 
 
 def _micros(value: datetime) -> int:
@@ -256,10 +259,7 @@ def _load_aggregated(
             kid_of_row = [keys[key] for key in zip(rtypes, pspecs, strict=True)]
         except KeyError as exc:
             raise _NewKey from exc
-        slab = Slab(
-            kids=array("i"), first=array("i"), fetched=array("q"), currency=array("b"),
-            starts=array("i", starts), official=array("q", official), cost=array("q", cost),
-        )  # fmt: skip
+        kids, first, oldest, money = array("i"), array("i"), array("q"), array("b")
         previous = -1
         for i, kid in enumerate(kid_of_row):
             if kid < previous:  # not in key order after all: take the row-by-row way
@@ -267,13 +267,17 @@ def _load_aggregated(
             if kid != previous:
                 if currency[i] not in currencies:
                     currencies.append(currency[i])
-                slab.kids.append(kid)
-                slab.first.append(i)
-                slab.fetched.append(fetched[i])
-                slab.currency.append(currencies.index(currency[i]))
+                kids.append(kid)
+                first.append(i)
+                oldest.append(fetched[i])
+                money.append(currencies.index(currency[i]))
                 previous = kid
-            elif fetched[i] < slab.fetched[-1]:
-                slab.fetched[-1] = fetched[i]
+            elif fetched[i] < oldest[-1]:
+                oldest[-1] = fetched[i]
+        slab = Slab(
+            kids, first, oldest, money,
+            array("i", starts), array("q", official), array("q", cost),
+        )  # fmt: skip
         slabs[tuple(sys.intern(v) if isinstance(v, str) else v for v in row[:n])] = slab
     return slabs
 

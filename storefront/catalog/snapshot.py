@@ -6,8 +6,10 @@ query the price book, specs and rules on every request.
   compact (:mod:`storefront.catalog.price_book`); descriptions and store rules apart. Built on
   first use; when older than ``CATALOG_CACHE_SECONDS`` (default 30 s) a request starts a
   refresh in a background thread and is answered from the copy in hand; the refresh reloads only
-  what changed (each table's signature, then only the price-book slabs with new rows). A commit
-  in this process that writes one of its tables rebuilds it in the committing thread.
+  what changed (each table's signature, then only the price-book slabs with new rows). With
+  ``CATALOG_COPY_SHARED`` (the default) that refresh runs in one builder process for all the
+  workers, which read its file (:mod:`storefront.catalog.copy_builder`). A commit in this
+  process that writes one of its tables rebuilds it in the committing thread.
 - :func:`store_copy`: a store's hidden items and price rules, per store
   (:class:`storefront.caching.Cache`: dropped when that store's rows are committed, kept
   ``STORE_CACHE_SECONDS``, at most ``STOREFRONT_STORE_CACHE_SIZE`` stores).
@@ -17,18 +19,20 @@ Neither ever shows a change before it is committed (see :mod:`storefront.caching
 
 from __future__ import annotations
 
-import itertools
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from storefront import caching
 from storefront.catalog import price_book, pricing
+from storefront.catalog.copy_builder import SharedCopy
 from storefront.catalog.models import (
     CustomerGroup,
     HiddenItem,
@@ -113,7 +117,14 @@ class Catalog:
     spec_signature: tuple[Any, ...]
 
 
-_versions = itertools.count(1)
+_last_version = [0]
+
+
+def _next_version() -> int:
+    """A version no other copy has, in this process or another (the builder's): the clock's
+    nanoseconds, always above the last one this process gave."""
+    _last_version[0] = max(time.time_ns(), _last_version[0] + 1)
+    return _last_version[0]
 
 
 def _regions(conn: Connection) -> tuple[RegionView, ...]:
@@ -167,10 +178,10 @@ def _specs(conn: Connection) -> dict[tuple[str, str], SpecView]:
     return specs
 
 
-def _build(conn: Connection) -> Catalog:
+def build_copy(conn: Connection) -> Catalog:
     region_list = _regions(conn)
     return Catalog(
-        version=next(_versions),
+        version=_next_version(),
         regions=frozenset(r.code for r in region_list),
         region_list=region_list,
         products=_products(conn),
@@ -181,7 +192,7 @@ def _build(conn: Connection) -> Catalog:
     )
 
 
-def _refresh(conn: Connection, old: Catalog, written: frozenset[str]) -> Catalog:
+def refresh_copy(conn: Connection, old: Catalog, written: frozenset[str]) -> Catalog:
     """``old`` when nothing changed; else a copy that reuses every unchanged part (the tables
     this process ``written`` are reread in full)."""
     region_list, products = _regions(conn), _products(conn)
@@ -201,7 +212,7 @@ def _refresh(conn: Connection, old: Catalog, written: frozenset[str]) -> Catalog
     ):
         return old
     return Catalog(
-        version=next(_versions),
+        version=_next_version(),
         regions=frozenset(r.code for r in region_list),
         region_list=region_list,
         products=products,
@@ -216,9 +227,20 @@ CATALOG_TABLES = (
     "catalog_regions", "catalog_products", "catalog_specs", "catalog_spec_regions",
     "catalog_price_book", "catalog_term_prices",
 )  # fmt: skip
+
+
+def shared_copy() -> SharedCopy | None:
+    """This app's file of the copy (None: ``CATALOG_COPY_SHARED`` is off)."""
+    if not current_app.config.get("CATALOG_COPY_SHARED", True):
+        return None
+    url = db.engine.url.render_as_string(hide_password=False)
+    seconds = float(current_app.config.get("CATALOG_CACHE_SECONDS", 30))
+    return SharedCopy.at(current_app.instance_path, url, seconds)
+
+
 COPY: caching.Kept[Catalog] = caching.Kept(
-    "catalog", tables=CATALOG_TABLES, build=_build, refresh=_refresh,
-    seconds="CATALOG_CACHE_SECONDS",
+    "catalog", tables=CATALOG_TABLES, build=build_copy, refresh=refresh_copy,
+    seconds="CATALOG_CACHE_SECONDS", shared=shared_copy,
 )  # fmt: skip
 
 
@@ -315,7 +337,11 @@ def term_cards_for(
 
 
 def invalidate() -> None:
-    """Forget this app's copies (after writes made behind the ORM's back, e.g. raw SQL)."""
+    """Forget this app's copies and the file the workers share (after writes made behind the
+    ORM's back, e.g. raw SQL)."""
+    shared = shared_copy()
+    if shared is not None:
+        shared.forget()
     caching.drop_all()
 
 

@@ -4,13 +4,15 @@ the request path."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from storefront import caching
-from storefront.catalog import snapshot
+from storefront.catalog import copy_builder, snapshot
 from storefront.catalog.models import PriceRule, Spec, SpecRegion
 from storefront.extensions import db
 from storefront.stores.tenancy import store_context
@@ -29,6 +31,13 @@ BOUNDED: caching.Cache[str] = caching.Cache("test.bounded", tables=(), limit=10,
 STORES: caching.Cache[int] = caching.Cache(
     "test.stores", tables=("catalog_price_rules",), limit=1000
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_builder_left() -> Iterator[None]:
+    """A refresh may have started the copy's builder process: none outlives its test."""
+    yield
+    copy_builder.stop_builders()
 
 
 def _others_see(app: Any, store: Any) -> list[Any]:
@@ -101,10 +110,12 @@ def test_one_store_s_change_keeps_the_other_stores_entries(app: Any) -> None:
     assert len(loads) == 501 and loads[-1] == 7
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["builder process", "own thread"])
 def test_a_request_during_a_refresh_is_answered_from_the_copy_in_hand(
-    app: Any, quote: Any, catalog: Any
+    app: Any, quote: Any, catalog: Any, shared: bool
 ) -> None:
     app.config["CATALOG_CACHE_SECONDS"] = 0  # every request finds the copy due for a refresh
+    app.config["CATALOG_COPY_SHARED"] = shared
     assert _monthly_price(quote) == "112.00"
     with app.app_context():
         done = snapshot.COPY.wait()
