@@ -71,6 +71,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from storefront.extensions import (
         csrf,
         db,
+        install_pool_checks,
         install_sqlite_pragmas,
         limiter,
         login_manager,
@@ -79,6 +80,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from storefront.stores import tenancy
 
     install_sqlite_pragmas()
+    install_pool_checks()
     engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**COLUMN_OPTIONS, **engine_options}
     db.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -125,3 +127,33 @@ def install_sqlite_pragmas() -> None:
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def _server_gone(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Pool checkout: refuse a pooled PostgreSQL connection whose server side has gone (the
+    server restarted, or the backend was terminated), so the pool replaces it with a new one
+    before the request uses it (SQLAlchemy's ``DisconnectionError`` contract).
+
+    Without a round trip: an idle connection has nothing to read, while a server that ends a
+    backend sends its farewell and closes the socket, which makes it readable. Instead of
+    ``pool_pre_ping`` (a ``SELECT 1`` on every checkout, i.e. every request). A connection
+    that breaks without a word (a network cut) still fails its first statement, and
+    SQLAlchemy then invalidates the pool's older connections as usual.
+    """
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:  # SQLite: no server
+        return
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([fileno()], [], [], 0)
+    if readable:  # unsolicited bytes from an idle server: it is saying goodbye
+        raise DisconnectionError("the server closed the connection")
+
+
+def install_pool_checks() -> None:
+    """Check every pooled connection on checkout (idempotent; see :func:`_server_gone`)."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    if not event.contains(Pool, "checkout", _server_gone):
+        event.listen(Pool, "checkout", _server_gone)
