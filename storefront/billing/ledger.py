@@ -383,13 +383,16 @@ def record(
 
     Every wallet account among ``legs`` must be in ``locked_wallets`` (locked by the caller
     with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``). Three
-    statements built once (the transaction, its postings, each wallet's balance), in the
-    session's transaction after anything it has pending; a locked wallet object gets its new
-    balance as loaded state (nothing left for the unit of work to write).
+    statements built once (the transaction, its postings, each wallet's balance), run on the
+    session's connection (its transaction, after what it has pending; session events and
+    :mod:`storefront.caching` do not see them: no cache reads these tables); a locked wallet
+    object gets its new balance as loaded state (nothing left for the unit of work to write).
     """
     wallets = _checked_wallets(store_id, currency, legs, locked_wallets)
     session = db.session
-    txn_id: int = session.execute(
+    session.flush()  # what the caller left pending goes first (nothing, usually: no cost)
+    connection = session.connection()  # Core statements: no ORM layer around each
+    txn_id: int = connection.execute(
         _INSERT_TXN,
         {
             "store_id": store_id, "kind": kind, "currency": currency, "memo": memo[:500],
@@ -410,9 +413,9 @@ def record(
                 "amount": leg.amount, "currency": currency, "balance_after": balance_after,
             }
         )  # fmt: skip
-    session.execute(_INSERT_POSTINGS, rows)
+    connection.execute(_INSERT_POSTINGS, rows)
     for wallet, _before, after in moved:
-        session.execute(_SET_BALANCE, {"wallet_id": wallet.id, "new_balance": after})
+        connection.execute(_SET_BALANCE, {"wallet_id": wallet.id, "new_balance": after})
         set_committed_value(wallet, "balance", after)
     for wallet, before, _after in moved:  # once written: a receiver's reads see the balances
         events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn_id)

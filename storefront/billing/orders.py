@@ -239,10 +239,12 @@ def _new_order(customer: Customer, quote: Quote, moment: datetime) -> Order:
         "created_at": moment, "updated_at": moment, "paid_at": moment, "active_at": None,
     }  # fmt: skip
     session = db.session
-    order_id = session.execute(_INSERT_ORDER, values).scalar_one()
+    session.flush()  # nothing pending, usually: no cost
+    connection = session.connection()  # Core statements: no ORM layer around each
+    order_id = connection.execute(_INSERT_ORDER, values).scalar_one()
     lines = [_line_row(store_id, order_id, line) for line in quote.lines]
     if lines:
-        session.execute(_INSERT_LINES, lines)
+        connection.execute(_INSERT_LINES, lines)
     order = Order(id=order_id, **values)
     make_transient_to_detached(order)  # written: in the session as loaded, nothing to flush
     session.add(order)
@@ -277,7 +279,7 @@ def _pay(
         if order.total > 0:
             set_committed_value(order, "debit_transaction_id", _debit(customer, order, wallet))
         if order.total > 0 or voucher_code is not None:
-            db.session.execute(
+            db.session.connection().execute(
                 _SET_PAYMENT,
                 {
                     "order_id": order.id, "txn_id": order.debit_transaction_id,
@@ -306,7 +308,8 @@ def _mark_paid(customer: Customer, order: Order, moment: datetime) -> None:
 def _queue_provisioning(order: Order, moment: datetime) -> None:
     """The timeline's ``pending`` and ``paid`` (one statement) and the provisioning job."""
     event = {"store_id": order.store_id, "order_id": order.id, "note": "", "created_at": moment}
-    db.session.execute(
+    db.session.flush()  # a renewal's order row first (a purchase has nothing pending)
+    db.session.connection().execute(
         _INSERT_EVENTS,
         [{**event, "status": status} for status in (OrderStatus.PENDING, OrderStatus.PAID)],
     )
