@@ -35,7 +35,15 @@ from storefront.accounts.bootstrap import ensure_owner
 from storefront.areas import hooks
 from storefront.cloud import build_provider
 from storefront.config import Settings, load_settings
-from storefront.extensions import csrf, db, install_sqlite_pragmas, limiter, login_manager, migrate
+from storefront.extensions import (
+    csrf,
+    db,
+    install_pool_checks,
+    install_sqlite_pragmas,
+    limiter,
+    login_manager,
+    migrate,
+)
 from storefront.json_provider import COLUMN_OPTIONS, OrjsonProvider
 from storefront.stores import hosts, tenancy
 from storefront.stores.services import ensure_default_store
@@ -77,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     install_sqlite_pragmas()
+    install_pool_checks()
     engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**COLUMN_OPTIONS, **engine_options}
     db.init_app(app)

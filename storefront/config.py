@@ -131,7 +131,9 @@ def _engine_options(url: str) -> dict[str, Any]:
         in_memory = url in ("sqlite://", "sqlite:///") or "memory" in url  # :memory:, mode=memory
         options: dict[str, Any] = {"connect_args": {"timeout": 30}}
         return options if in_memory else {**options, "pool_use_lifo": True}  # memory: one conn
-    return {"pool_pre_ping": True, "pool_use_lifo": True}
+    # no pool_pre_ping (a round trip per request): a connection the server closed is refused
+    # at checkout without one (``extensions.install_pool_checks``)
+    return {"pool_use_lifo": True}
 
 
 def _bool(value: str | None, default: bool = False) -> bool:

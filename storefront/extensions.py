@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,9 +16,11 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.engine import Dialect
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -109,8 +113,6 @@ def cloud_provider() -> CloudProvider:
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: write-ahead log (readers never wait for a writer; cheap commits) and foreign keys."""
-    import sqlite3
-
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -120,8 +122,33 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def install_sqlite_pragmas() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def _server_gone(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Pool checkout: refuse a pooled PostgreSQL connection whose server side has gone (the
+    server restarted, or the backend was terminated), so the pool replaces it with a new one
+    before the request uses it (SQLAlchemy's ``DisconnectionError`` contract).
+
+    Without a round trip: an idle connection has nothing to read, while a server that ends a
+    backend sends its farewell and closes the socket, which makes it readable. Instead of
+    ``pool_pre_ping`` (a ``SELECT 1`` on every checkout, i.e. every request). A connection
+    that breaks without a word (a network cut) still fails its first statement, and
+    SQLAlchemy then invalidates the pool's older connections as usual.
+    """
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:  # SQLite: no server
+        return
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise DisconnectionError("the connection is closed")
+    poller = select.poll()  # not select.select: it refuses descriptors above 1023
+    poller.register(fileno(), select.POLLIN)
+    if poller.poll(0):  # unsolicited bytes from an idle server: it is saying goodbye
+        raise DisconnectionError("the server closed the connection")
+
+
+def install_pool_checks() -> None:
+    """Check every pooled connection on checkout (idempotent; see :func:`_server_gone`)."""
+    if not event.contains(Pool, "checkout", _server_gone):
+        event.listen(Pool, "checkout", _server_gone)

@@ -25,8 +25,6 @@ LAZY = {
     ("statements/exports.py", "weasyprint"): "heavy; only a PDF statement needs it",
     ("catalog/price_sync.py", "storefront.catalog.sync"): "another lane's module: sync imports "
     "price_sync at the top; the constants it takes back belong in a module of their own",
-    ("extensions.py", "sqlite3"): "another lane's module (the engine options)",
-    ("extensions.py", "sqlalchemy"): "another lane's module (the engine options)",
 }
 
 

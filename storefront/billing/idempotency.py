@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.billing.models import IdempotencyRecord
@@ -57,6 +57,15 @@ def _replay(record: IdempotencyRecord, digest: str) -> dict[str, Any]:
         raise IdempotencyInProgress(_("The first request with this Idempotency-Key is unfinished."))
     result: dict[str, Any] = json.loads(record.response)
     return result
+
+
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
+_records = _RECORDS.c
+_RECORD_RESULT = (  # built once: every keyed request ends with it
+    update(_RECORDS)
+    .where(_records.id == bindparam("record_id"))
+    .values(response=bindparam("result"))
+)
 
 
 def run_once(
@@ -101,10 +110,7 @@ def run_once(
     try:
         result = action()
         db.session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == claimed)
-            .values(response=json.dumps(result, sort_keys=True))
-            .execution_options(synchronize_session=False)
+            _RECORD_RESULT, {"record_id": claimed, "result": json.dumps(result, sort_keys=True)}
         )
         db.session.commit()
     except BaseException:

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storefront.billing import events
 from storefront.billing.errors import InsufficientBalance, InvalidAmount, UnbalancedTransaction
@@ -33,6 +35,7 @@ from storefront.billing.models import (
     TransactionKind,
     Wallet,
 )
+from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.sql import insert_ignore
 from storefront.stores.tenancy import in_store
@@ -229,27 +232,37 @@ def lock_row(model: type[M], row_id: int, touch: str, store_id: int | None = Non
     return session.scalars(query).one_or_none()
 
 
+_wallet_of = (
+    Wallet.customer_id == bindparam("of_customer"),
+    Wallet.store_id == bindparam("of_store"),
+)
+# Built once (ids bound per call; names apart from the columns', which an UPDATE reserves):
+# SQLite's write-lock touch, the wallet row read (PostgreSQL: locked).
+_TOUCH_WALLET = (
+    update(Wallet)
+    .where(*_wallet_of)
+    .values(balance=Wallet.balance)
+    .execution_options(synchronize_session=False)
+)
+_READ_WALLET = in_store(
+    select(Wallet).where(*_wallet_of).execution_options(populate_existing=True),
+    bindparam("of_store"),
+)
+_LOCK_WALLET = _READ_WALLET.with_for_update()
+
+
 def lock_customer_wallet(store_id: int, customer_id: int, currency: str) -> Wallet:
     """The customer's wallet, locked (created first when missing): one round trip when it
     exists, instead of looking its id up and then locking it."""
     session = db.session
-    dialect = session.get_bind().dialect.name
-    where = (Wallet.customer_id == customer_id, Wallet.store_id == store_id)
-    if dialect == "sqlite":
-        touched = session.execute(
-            update(Wallet)
-            .where(*where)
-            .values(balance=Wallet.balance)
-            .execution_options(synchronize_session=False)
-        )
+    params = {"of_customer": customer_id, "of_store": store_id}
+    if session.get_bind().dialect.name == "sqlite":
+        touched = session.execute(_TOUCH_WALLET, params)
         if not touched.rowcount:  # type: ignore[attr-defined]
             return lock_wallet(ensure_wallet(store_id, customer_id, currency), store_id)
-    query = in_store(
-        select(Wallet).where(*where).execution_options(populate_existing=True), store_id
-    )
-    if dialect != "sqlite":
-        query = query.with_for_update()
-    wallet = session.scalars(query).one_or_none()
+        wallet = session.scalars(_READ_WALLET, params).one_or_none()
+    else:
+        wallet = session.scalars(_LOCK_WALLET, params).one_or_none()
     if wallet is None:
         return lock_wallet(ensure_wallet(store_id, customer_id, currency), store_id)
     return wallet
@@ -322,42 +335,88 @@ def post(
     staff_id: int | None = None,
     locked_wallets: Sequence[Wallet] = (),
 ) -> JournalTransaction:
-    """Record one balanced journal transaction and move the cached balance of locked wallets.
+    """Record one balanced journal transaction and move the cached balance of locked wallets
+    (:func:`record`); returns the transaction, in the session without loading it again."""
+    moment = utcnow()
+    txn_id = record(
+        store_id=store_id, currency=currency, kind=kind, legs=legs, memo=memo,
+        reference=reference, customer_id=customer_id, staff_id=staff_id,
+        locked_wallets=locked_wallets, now=moment,
+    )  # fmt: skip
+    txn = JournalTransaction(
+        id=txn_id, store_id=store_id, kind=kind, currency=currency, memo=memo[:500],
+        reference=reference, customer_id=customer_id, staff_id=staff_id, created_at=moment,
+    )  # fmt: skip
+    make_transient_to_detached(txn)  # the row is written: attach it as loaded, no INSERT
+    db.session.add(txn)
+    return txn
+
+
+# Built once: every posting writes the same three statements (values bound per call).
+_TXNS = cast(Table, JournalTransaction.__table__)
+_INSERT_TXN = insert(_TXNS).returning(_TXNS.c.id)
+_INSERT_POSTINGS = insert(cast(Table, Posting.__table__))
+_WALLETS = cast(Table, Wallet.__table__)
+_wallets = _WALLETS.c
+_SET_BALANCE = (
+    update(_WALLETS)
+    .where(_wallets.id == bindparam("wallet_id"))
+    .values(balance=bindparam("new_balance"))
+)
+
+
+def record(
+    *,
+    store_id: int,
+    currency: str,
+    kind: TransactionKind,
+    legs: Sequence[Leg],
+    memo: str = "",
+    reference: str | None = None,
+    customer_id: int | None = None,
+    staff_id: int | None = None,
+    locked_wallets: Sequence[Wallet] = (),
+    now: datetime | None = None,
+) -> int:
+    """Record one balanced journal transaction and move the cached balance of locked wallets;
+    returns the transaction's id.
 
     Every wallet account among ``legs`` must be in ``locked_wallets`` (locked by the caller
-    with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``).
+    with :func:`lock_wallet`); a wallet may not go below zero (``InsufficientBalance``). Three
+    statements built once (the transaction, its postings, each wallet's balance), run on the
+    session's connection (its transaction, after what it has pending; session events and
+    :mod:`storefront.caching` do not see them: no cache reads these tables); a locked wallet
+    object gets its new balance as loaded state (nothing left for the unit of work to write).
     """
     wallets = _checked_wallets(store_id, currency, legs, locked_wallets)
-    txn = JournalTransaction(
-        store_id=store_id,
-        kind=kind,
-        currency=currency,
-        memo=memo[:500],
-        reference=reference,
-        customer_id=customer_id,
-        staff_id=staff_id,
-    )
-    db.session.add(txn)
-    db.session.flush()
-    moved: list[tuple[Wallet, Decimal]] = []
+    session = db.session
+    session.flush()  # what the caller left pending goes first (nothing, usually: no cost)
+    connection = session.connection()  # Core statements: no ORM layer around each
+    txn_id: int = connection.execute(
+        _INSERT_TXN,
+        {
+            "store_id": store_id, "kind": kind, "currency": currency, "memo": memo[:500],
+            "reference": reference, "customer_id": customer_id, "staff_id": staff_id,
+            "created_at": now or utcnow(),
+        },
+    ).scalar_one()  # fmt: skip
+    rows, moved = [], []
     for leg in legs:
         balance_after = None
         wallet = wallets.get(leg.account.id)
         if wallet is not None:
-            before, wallet.balance = wallet.balance, quantize(wallet.balance + leg.amount)
-            balance_after = wallet.balance
-            moved.append((wallet, before))
-        db.session.add(
-            Posting(
-                store_id=store_id,
-                transaction_id=txn.id,
-                account_id=leg.account.id,
-                amount=leg.amount,
-                currency=currency,
-                balance_after=balance_after,
-            )
-        )
-    db.session.flush()  # the postings and the wallets' balances in one flush
-    for wallet, before in moved:  # after it: the threshold look-up finds nothing to flush
-        events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn.id)
-    return txn
+            balance_after = quantize(wallet.balance + leg.amount)
+            moved.append((wallet, wallet.balance, balance_after))
+        rows.append(
+            {
+                "store_id": store_id, "transaction_id": txn_id, "account_id": leg.account.id,
+                "amount": leg.amount, "currency": currency, "balance_after": balance_after,
+            }
+        )  # fmt: skip
+    connection.execute(_INSERT_POSTINGS, rows)
+    for wallet, _before, after in moved:
+        connection.execute(_SET_BALANCE, {"wallet_id": wallet.id, "new_balance": after})
+        set_committed_value(wallet, "balance", after)
+    for wallet, before, _after in moved:  # once written: a receiver's reads see the balances
+        events.balance_moved.send(wallet, store_id=store_id, before=before, txn_id=txn_id)
+    return txn_id

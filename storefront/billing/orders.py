@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storefront import mail
 from storefront.accounts.models import Customer
@@ -41,13 +43,14 @@ from storefront.billing.models import (
     AccountKind,
     Order,
     OrderEvent,
+    OrderKind,
     OrderLine,
     OrderStatus,
     TransactionKind,
     Wallet,
 )
 from storefront.billing.remittance import billing_settings
-from storefront.catalog.models import Quote
+from storefront.catalog.models import Quote, QuoteLine
 from storefront.clock import utcnow
 from storefront.extensions import db
 from storefront.stores.models import Store
@@ -96,6 +99,22 @@ def check_can_buy(customer: Customer, store_frozen: bool | None = None) -> None:
         raise _refusal(found[0].code)
 
 
+# The order's reads, built once (ids and the store bound per call).
+_BUYER = in_store(
+    select(Customer, Store.frozen_at)
+    .join(Store, Store.id == Customer.store_id)
+    .where(Customer.id == bindparam("customer_id"))
+    .execution_options(populate_existing=True),
+    bindparam("store_id"),
+)
+_QUOTE = in_store(  # one row: its lines come in it
+    select(Quote).where(
+        Quote.id == bindparam("quote_id"), Quote.customer_id == bindparam("customer_id")
+    ),
+    bindparam("store_id"),
+)
+
+
 def _locked_buyer(customer: Customer, currency: str) -> Wallet:
     """Lock the customer's wallet, then read the customer and the store's freeze again (one
     statement, after the lock is granted, so it sees what committed meanwhile: a freeze or an
@@ -103,13 +122,7 @@ def _locked_buyer(customer: Customer, currency: str) -> Wallet:
     same lock) and raise the first blocker. Returns the locked wallet."""
     wallet = ledger.lock_customer_wallet(customer.store_id, customer.id, currency)
     current, frozen_at = db.session.execute(
-        in_store(
-            select(Customer, Store.frozen_at)
-            .join(Store, Store.id == Customer.store_id)
-            .where(Customer.id == customer.id)
-            .execution_options(populate_existing=True),
-            customer.store_id,
-        )
+        _BUYER, {"customer_id": customer.id, "store_id": customer.store_id}
     ).one()
     check_can_buy(current, store_frozen=frozen_at is not None)
     return wallet
@@ -117,10 +130,7 @@ def _locked_buyer(customer: Customer, currency: str) -> Wallet:
 
 def _quote(customer: Customer, quote_id: str) -> Quote:
     quote = db.session.scalars(
-        in_store(  # one row: its lines come in it
-            select(Quote).where(Quote.id == quote_id, Quote.customer_id == customer.id),
-            customer.store_id,
-        )
+        _QUOTE, {"quote_id": quote_id, "customer_id": customer.id, "store_id": customer.store_id}
     ).one_or_none()
     if quote is None:
         check_can_buy(customer)  # a blocked customer is told why first, as before the quote
@@ -191,48 +201,65 @@ def place_order(
         ) from None
 
 
+_ORDERS = cast(Table, Order.__table__)
+_orders = _ORDERS.c
+_INSERT_ORDER = insert(_ORDERS).returning(_orders.id)
+_INSERT_LINES = insert(cast(Table, OrderLine.__table__))
+_INSERT_EVENTS = insert(cast(Table, OrderEvent.__table__))
+_SET_PAYMENT = (
+    update(_ORDERS)
+    .where(_orders.id == bindparam("order_id"))
+    .values(
+        debit_transaction_id=bindparam("txn_id"),
+        discount=bindparam("discount_"),
+        voucher_code=bindparam("voucher_"),
+    )
+)
+
+
 def _new_order(customer: Customer, quote: Quote, moment: datetime) -> Order:
-    """The pending order for ``quote`` with its lines (flushed).
+    """The order for ``quote``, written paid (its payment follows in this transaction, or
+    nothing commits), with its lines: two statements built once, no unit of work. Returns
+    the order attached to the session as loaded.
 
     A quote already bought is refused by the unique index on ``orders.quote_id`` (mapped to
     :class:`QuoteAlreadyOrdered` by :func:`place_order`): no separate look-up on the hot path.
     """
     store_id = customer.store_id
-    order = Order(
-        store_id=store_id,
-        customer_id=customer.id,
-        quote_id=quote.id,
-        region_code=quote.region_code,
-        billing_mode=quote.billing_mode,
-        period=quote.period,
-        currency=quote.currency,
-        total=quote.total,
-        cost_total=quote.cost_total,
-        status=OrderStatus.PENDING,
-        provider_customer_id=customer.provider_customer_id,
-        created_at=moment,
-        updated_at=moment,
-    )
-    db.session.add(order)
-    db.session.flush()
-    for line in quote.lines:
-        db.session.add(
-            OrderLine(
-                store_id=store_id,
-                order_id=order.id,
-                position=line.position,
-                product_code=line.product_code,
-                spec_code=line.spec_code,
-                quantity=line.quantity,
-                size=line.size,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                unit_cost=line.unit_cost,
-                cost_amount=line.cost_amount,
-                client_token=f"sf{store_id}o{order.id}l{line.position}",
-            )
-        )
+    zero = Decimal("0.00")
+    values: dict[str, Any] = {
+        "store_id": store_id, "customer_id": customer.id, "quote_id": quote.id,
+        "kind": OrderKind.PURCHASE, "resource_id": None, "region_code": quote.region_code,
+        "billing_mode": quote.billing_mode, "period": quote.period, "currency": quote.currency,
+        "total": quote.total, "cost_total": quote.cost_total, "status": OrderStatus.PAID,
+        "failure_reason": None, "debit_transaction_id": None, "refunded_amount": zero,
+        "discount": zero, "voucher_code": None,
+        "provider_customer_id": customer.provider_customer_id, "funded_amount": zero,
+        "funding_transfer_id": None, "funding_started_at": None, "attempts": 0,
+        "created_at": moment, "updated_at": moment, "paid_at": moment, "active_at": None,
+    }  # fmt: skip
+    session = db.session
+    session.flush()  # nothing pending, usually: no cost
+    connection = session.connection()  # Core statements: no ORM layer around each
+    order_id = connection.execute(_INSERT_ORDER, values).scalar_one()
+    lines = [_line_row(store_id, order_id, line) for line in quote.lines]
+    if lines:
+        connection.execute(_INSERT_LINES, lines)
+    order = Order(id=order_id, **values)
+    make_transient_to_detached(order)  # written: in the session as loaded, nothing to flush
+    session.add(order)
     return order
+
+
+def _line_row(store_id: int, order_id: int, line: QuoteLine) -> dict[str, Any]:
+    return {
+        "store_id": store_id, "order_id": order_id, "position": line.position,
+        "product_code": line.product_code, "spec_code": line.spec_code,
+        "quantity": line.quantity, "size": line.size, "unit_price": line.unit_price,
+        "amount": line.amount, "unit_cost": line.unit_cost, "cost_amount": line.cost_amount,
+        "client_token": f"sf{store_id}o{order_id}l{line.position}",
+        "provider_order_id": None, "resource_ids": "", "created_at": None, "paid_at": None,
+    }  # fmt: skip
 
 
 def _pay(
@@ -246,10 +273,19 @@ def _pay(
                 _("Vouchers apply to monthly and yearly orders."), "voucher_code"
             )
         use = vouchers.redeem(customer, voucher_code, quote, reference=order_reference(order.id))
-        order.discount, order.voucher_code = use.amount, voucher_code
+        set_committed_value(order, "discount", use.amount)
+        set_committed_value(order, "voucher_code", voucher_code)
     if order.prepaid:
         if order.total > 0:
-            order.debit_transaction_id = _debit(customer, order, wallet).id
+            set_committed_value(order, "debit_transaction_id", _debit(customer, order, wallet))
+        if order.total > 0 or voucher_code is not None:
+            db.session.connection().execute(
+                _SET_PAYMENT,
+                {
+                    "order_id": order.id, "txn_id": order.debit_transaction_id,
+                    "discount_": order.discount, "voucher_": order.voucher_code,
+                },
+            )  # fmt: skip
         return
     minimum = billing_settings(customer.store_id).min_balance_on_demand
     if services.balance(customer) < max(minimum, Decimal("0.00")):
@@ -259,22 +295,24 @@ def _pay(
 
 
 def _mark_paid(customer: Customer, order: Order, moment: datetime) -> None:
-    """Paid: the timeline, the provisioning job and the customer's mail, in the order's
-    transaction (the job and the mail run once it commits)."""
+    """Paid (the order was written so): the timeline, the provisioning job and the customer's
+    mail, in the order's transaction (the job and the mail run once it commits)."""
     _queue_provisioning(order, moment)
     mail.queue_customer_mail(
         "order_placed", order.id, customer.id, order.store_id,
         order=order.id, amount=order.total, currency=order.currency,
     )  # fmt: skip
     events.order_paid.send(order)
-    db.session.flush()
 
 
 def _queue_provisioning(order: Order, moment: datetime) -> None:
-    order.status, order.paid_at = OrderStatus.PAID, moment
-    # both timeline events in one batched INSERT
-    add_event(order, OrderStatus.PENDING.value, now=moment)
-    add_event(order, OrderStatus.PAID.value, now=moment)
+    """The timeline's ``pending`` and ``paid`` (one statement) and the provisioning job."""
+    event = {"store_id": order.store_id, "order_id": order.id, "note": "", "created_at": moment}
+    db.session.flush()  # a renewal's order row first (a purchase has nothing pending)
+    db.session.connection().execute(
+        _INSERT_EVENTS,
+        [{**event, "status": status} for status in (OrderStatus.PENDING, OrderStatus.PAID)],
+    )
     worker.enqueue("provision", f"provision:{order.id}", store_id=order.store_id, run_at=moment)
 
 
@@ -284,7 +322,8 @@ def pay_from_wallet(customer: Customer, order: Order, moment: datetime) -> None:
     revenue, under the wallet lock, the customer's blockers checked again) and it goes to the
     provisioning job like a purchase. Flushes; the caller commits (``run_once``)."""
     if order.total > 0:
-        order.debit_transaction_id = _debit(customer, order).id
+        order.debit_transaction_id = _debit(customer, order)
+    order.status, order.paid_at = OrderStatus.PAID, moment
     _queue_provisioning(order, moment)
     db.session.flush()
 
@@ -296,10 +335,11 @@ def _is_quote_taken(exc: IntegrityError) -> bool:
     return "one_order_per_quote" in text or "orders.quote_id" in text
 
 
-def _debit(customer: Customer, order: Order, wallet: Wallet | None = None) -> Any:
+def _debit(customer: Customer, order: Order, wallet: Wallet | None = None) -> int:
     """Wallet pays the order less any voucher discount: partner cost to provider prepayment,
     the margin (less the discount the voucher already covered) to revenue. ``wallet``: already
-    locked by :func:`_locked_buyer` (else locked and the blockers checked here)."""
+    locked by :func:`_locked_buyer` (else locked and the blockers checked here). Returns the
+    journal transaction's id."""
     store_id, currency = customer.store_id, order.currency
     if wallet is None:
         wallet = _locked_buyer(customer, currency)
@@ -315,7 +355,7 @@ def _debit(customer: Customer, order: Order, wallet: Wallet | None = None) -> An
     if margin != 0:
         revenue = ledger.store_account_ref(store_id, AccountKind.STORE_REVENUE, currency)
         legs.append(Leg(revenue, margin))
-    return ledger.post(
+    return ledger.record(
         store_id=store_id,
         currency=currency,
         kind=TransactionKind.DEBIT,

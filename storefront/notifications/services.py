@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 
 from storefront.accounts.models import Customer
 from storefront.accounts.permissions import PermissionDenied, require_permission
@@ -292,22 +292,29 @@ def set_store_threshold(store_id: int, value: Any, actor: Any = None) -> Decimal
     return amount
 
 
+# Built once (the customer and the store bound per call): a wallet debit reads it each time.
+_THRESHOLD = in_store(
+    select(
+        func.coalesce(
+            select(NotificationPreference.low_balance_threshold)
+            .where(
+                NotificationPreference.customer_id == bindparam("of_customer"),
+                NotificationPreference.store_id == bindparam("of_store"),
+            )
+            .scalar_subquery(),
+            select(NotificationStoreSettings.low_balance_threshold)
+            .where(NotificationStoreSettings.store_id == bindparam("of_store"))
+            .scalar_subquery(),
+        )
+    ),
+    bindparam("of_store"),
+)
+
+
 def threshold_for(store_id: int, customer_id: int) -> Decimal | None:
     """The customer's own threshold, else the store's (one statement)."""
-    own = (
-        select(NotificationPreference.low_balance_threshold)
-        .where(
-            NotificationPreference.customer_id == customer_id,
-            NotificationPreference.store_id == store_id,
-        )
-        .scalar_subquery()
-    )
-    shop = (
-        select(NotificationStoreSettings.low_balance_threshold)
-        .where(NotificationStoreSettings.store_id == store_id)
-        .scalar_subquery()
-    )
-    value: Decimal | None = db.session.scalar(in_store(select(func.coalesce(own, shop)), store_id))
+    params = {"of_customer": customer_id, "of_store": store_id}
+    value: Decimal | None = db.session.scalar(_THRESHOLD, params)
     return value
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import BindParameter, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from storefront.extensions import db
@@ -64,14 +64,22 @@ def current_store_id() -> int | None:
     return value
 
 
-def in_store(stmt: Any, store_id: int) -> Any:
+def in_store(stmt: Any, store_id: int | BindParameter[int]) -> Any:
     """``stmt`` scoped to ``store_id`` instead of the current store.
 
     For the rare statement that must read another store's rows (a job acting for a store, the
     distributor looking at a reseller): every :class:`StoreScoped` entity in it is filtered to
     that store, exactly as the current store's filter would, so no hand-written ``store_id``
-    condition can be forgotten.
+    condition can be forgotten. ``store_id`` may be a ``bindparam`` for a statement built once
+    and run with the store's id among its parameters (its own criteria function: SQLAlchemy
+    caches a criteria function by its code and the kinds of values it closes over).
     """
+    if isinstance(store_id, BindParameter):  # a statement built once: the store bound per call
+        return stmt.execution_options(all_stores=True).options(
+            with_loader_criteria(
+                StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True
+            )
+        )
     return stmt.execution_options(all_stores=True).options(
         with_loader_criteria(
             StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True

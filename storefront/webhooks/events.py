@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from storefront import caching
 from storefront.billing import events as billing_events
 from storefront.billing.worker import enqueue
 from storefront.clock import utcnow
@@ -53,12 +54,35 @@ def subscribers(store_id: int, event: str) -> list[WebhookEndpoint]:
     return [e for e in rows if event in (e.events or [])]
 
 
+# Per store: the events its enabled endpoints want, so an order of a store without webhooks
+# reads nothing. Dropped when this process commits a change to an endpoint; another process's
+# change shows within ``STORE_CACHE_SECONDS`` (the fan-out job reads the endpoints afresh).
+WANTED: caching.Cache[frozenset[str]] = caching.Cache(
+    "webhooks.wanted", tables=(WebhookEndpoint.__tablename__,),
+    limit=lambda settings: settings.store_cache_size,
+)  # fmt: skip
+
+
+def wanted(store_id: int) -> frozenset[str]:
+    """The events some enabled endpoint of the store subscribes to (kept per store)."""
+
+    def load() -> frozenset[str]:
+        rows = db.session.scalars(
+            in_store(
+                select(WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True)), store_id
+            )
+        )
+        return frozenset(e for events in rows for e in (events or []))
+
+    return WANTED.get(store_id, load, scope=store_id)
+
+
 def emit(event: str, store_id: int, payload: dict[str, Any], key: str) -> None:
     """Send ``event`` with ``payload`` to the store's endpoints once the caller commits, exactly
     once per (store, event, key). Flushes nothing; never raises for a store without webhooks."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    if not subscribers(store_id, event):
+    if event not in wanted(store_id):
         return
     evt = event_id(store_id, event, key)
     enqueue(
