@@ -24,6 +24,8 @@ OTHER_ROOTS = {
     "storefront.config.ConfigError": "start-up: the settings are wrong, the process stops",
     "storefront.catalog.price_book._NewKey": "private control flow of one function",
     "storefront.catalog.price_book._Unordered": "private control flow of one function",
+    "storefront.catalog.copy_file.Unreadable": "a shared catalogue copy file not to use: the "
+    "reader builds its own copy instead; never reaches a caller",
     "storefront.backoffice.text_sandbox.TooExpensive": "Jinja's sandbox SecurityError, caught "
     "by the text editor's preview",
 }

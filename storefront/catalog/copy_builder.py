@@ -7,9 +7,10 @@ that worker served. Here the worker that finds its copy due does not build it:
 - it looks at the file (:mod:`storefront.catalog.copy_file`, under the instance folder, one
   per database): checked against the database within the time to live, it swaps that copy in
   (a new version: one ``mmap`` and a small unpickling; the same version: nothing);
-- otherwise it starts the *builder*, ``python -m storefront.catalog.copy_builder``, unless one
-  runs (an exclusive ``flock`` on ``<file>.lock``, held by the builder for its life), and waits
-  in its background thread until the file has been checked after its refresh began. The
+- otherwise it starts the *builder*
+  (``python -m storefront.catalog.copy_builder_process``), unless one runs (an exclusive
+  ``flock`` on ``<file>.lock``, held by the builder for its life), and waits in its background
+  thread until the file has been checked after its refresh began. The
   builder, at a lower CPU priority, checks the database every half time to live (the same
   incremental refresh as before: each table's signature, then only the changed slabs; after
   a check that took longer, it waits as long as the check took), writes a new version when
@@ -51,7 +52,7 @@ MIN_INTERVAL = 0.25  # the builder's shortest pause between two checks
 _STARTED: list[subprocess.Popen[bytes]] = []  # builders this process started
 
 
-def _interval(seconds: float) -> float:
+def interval(seconds: float) -> float:
     return max(seconds / 2, MIN_INTERVAL)
 
 
@@ -140,7 +141,7 @@ class SharedCopy:
                 return None  # a builder runs
             # the builder inherits the locked file (and so the lock, until it exits)
             proc = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
-                [sys.executable, "-m", "storefront.catalog.copy_builder", str(fd)],
+                [sys.executable, "-m", "storefront.catalog.copy_builder_process", str(fd)],
                 stdin=subprocess.PIPE, pass_fds=(fd,),
             )  # fmt: skip
         finally:
@@ -156,7 +157,7 @@ class SharedCopy:
     def publish(self, value: Any, checked_at: float) -> None:
         """Write ``value`` (built or rebuilt in this process) for the others."""
         try:
-            with _writing(self.path):
+            with writing(self.path):
                 copy_file.write(self.path, value, value.version, checked_at)
         except Exception:  # the others build it themselves; this process keeps its copy
             log.exception("writing the catalogue copy %s failed", self.path)
@@ -198,7 +199,7 @@ atexit.register(stop_builders)
 
 
 @contextlib.contextmanager
-def _writing(path: Path) -> Iterator[None]:
+def writing(path: Path) -> Iterator[None]:
     """Held while the file is written (a builder's write and a process's publish in turn)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_suffix(".writing"), os.O_RDWR | os.O_CREAT, 0o600)
@@ -209,97 +210,8 @@ def _writing(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _version(path: Path) -> int | None:
+def file_version(path: Path) -> int | None:
     try:
         return copy_file.header(path)[0]
     except copy_file.Unreadable:
         return None
-
-
-def _check(engine: Any, path: Path, current: Any | None) -> Any | None:
-    """One check: the copy brought up to date with the database and in the file; the
-    copy as read back from the file (its columns views of the file, not of this process), or
-    None when a process published its own copy meanwhile (read at the next check)."""
-    from storefront.catalog import snapshot
-
-    checked_at = time.time()
-    found = _version(path)
-    if found is None:
-        current = None  # removed (or never written): built from scratch
-    elif current is None or found != current.version:
-        try:
-            current = copy_file.read(path)[1]
-        except copy_file.Unreadable as exc:
-            log.warning("catalogue copy %s rebuilt: %s", path, exc)
-            current = None
-    with engine.connect() as conn:
-        if current is None:
-            fresh = snapshot.build_copy(conn)
-        else:
-            fresh = snapshot.refresh_copy(conn, current, frozenset())
-    with _writing(path):
-        if _version(path) != found:  # a commit elsewhere published its copy: that one wins
-            return None
-        if fresh is current:
-            copy_file.touch(path, checked_at)
-            return current
-        copy_file.write(path, fresh, fresh.version, checked_at)
-    return copy_file.read(path)[1]
-
-
-def _idle(wanted: Path, linger: float) -> bool:
-    try:
-        return time.time() - wanted.stat().st_mtime > linger
-    except OSError:
-        return True
-
-
-def run(config: dict[str, Any], parent: int) -> int:
-    """Check the database every half time to live while workers ask and ``parent`` lives."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    path, seconds = Path(config["path"]), float(config["seconds"])
-    wanted = path.with_suffix(".wanted")
-    linger = max(LINGER_SECONDS, 4 * seconds)
-    engine = create_engine(config["url"], poolclass=NullPool)
-    current: Any | None = None
-    try:
-        while os.getppid() == parent and not _idle(wanted, linger):
-            started = time.monotonic()
-            try:
-                current = _check(engine, path, current)
-            except Exception:  # the file stays as it was; the next refresh starts a builder
-                log.exception("checking the catalogue copy %s failed", path)
-                return 1
-            took = time.monotonic() - started  # at most half the time checking (and the
-            time.sleep(max(_interval(seconds) - took, took))  # database with it)
-    finally:
-        engine.dispose()
-    return 0
-
-
-def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s copy builder %(message)s")
-    config = json.loads(sys.stdin.read())
-    parent = os.getppid()
-    if argv:  # the lock, taken by the worker that started this process
-        fd = int(argv[0])
-    else:  # started by hand: take it, or leave it to the builder that has it
-        lock = Path(config["path"]).with_suffix(".lock")
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return 0
-    with contextlib.suppress(OSError):
-        os.nice(5)  # the requests the workers serve come first
-    try:
-        return run(config, parent)
-    finally:
-        os.close(fd)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
