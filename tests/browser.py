@@ -1,4 +1,9 @@
-"""A real browser: Playwright driving Debian's Chromium (``apt-get install chromium``)."""
+"""A real browser: Playwright driving Debian's Chromium.
+
+Debian's ``chromium-headless-shell`` (the same Chromium release built as the old headless
+shell, which Playwright itself runs for headless tests) when it is installed, else
+``chromium``: the shell needs about a third of the CPU for the same pages (measured: README,
+"Tests"). ``STOREFRONT_CHROMIUM`` names another binary."""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("STOREFRONT_CHROMIUM", "/usr/bin/chromium")
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+CHROMIUM = os.environ.get("STOREFRONT_CHROMIUM") or (
+    HEADLESS_SHELL if Path(HEADLESS_SHELL).is_file() else "/usr/bin/chromium"
+)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,8 +41,8 @@ def browser() -> Iterator[Any]:
     """Skips only when Chromium is absent, and not in CI (``CI`` set): there that fails."""
     if not chromium_present():
         if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{MISSING} (apt-get install chromium)")
+            pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium-headless-shell")
+        pytest.skip(f"{MISSING} (apt-get install chromium-headless-shell)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -43,20 +51,72 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+class ContextPool:
+    """Browser contexts kept for the test process's whole run and lent to one test at a time.
+
+    A new context starts new renderer processes: with the full ``chromium`` about a second of
+    CPU each, and the browser tests open about a hundred (the headless shell starts them for
+    much less). A lent context is handed back
+    as a new one would be for what a test can see: its pages closed (their event handlers with
+    them), cookies, permissions and the HTTP cache cleared. Each context keeps one blank page
+    open so its renderer process stays up for the next test. Every live server has its own
+    port, so nothing a page stored for its origin is seen again."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.idle: dict[str, list[tuple[Any, Any]]] = {}
+        self.devtools: dict[int, Any] = {}  # a DevTools session per context (its cache)
+
+    def lend(self, key: str, locale: str, options: dict[str, Any]) -> tuple[Any, Any]:
+        stack = self.idle.setdefault(key, [])
+        while stack:
+            context, keeper = stack.pop()
+            if not keeper.is_closed():
+                return context, keeper
+            self.devtools.pop(id(context), None)
+            context.close()  # a test closed the blank page, or it crashed: start afresh
+        context = self.browser.new_context(locale=locale, **options)
+        context.set_default_timeout(10_000)
+        keeper = context.new_page()
+        self.devtools[id(context)] = context.new_cdp_session(keeper)
+        return context, keeper
+
+    def give_back(self, key: str, context: Any, keeper: Any) -> None:
+        try:
+            for page in context.pages:
+                if page is not keeper:
+                    page.close()
+            context.clear_cookies()
+            context.clear_permissions()
+            context.set_default_timeout(10_000)
+            self.devtools[id(context)].send("Network.clearBrowserCache")
+        except Exception:  # a broken context is not lent again
+            self.devtools.pop(id(context), None)
+            context.close()
+            return
+        self.idle[key].append((context, keeper))
+
+
+@pytest.fixture(scope="session")
+def _context_pool(browser: Any) -> ContextPool:
+    return ContextPool(browser)
+
+
 @pytest.fixture
-def new_page(browser: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """``new_page(locale="zh-CN")`` opens a fresh context; screenshots go under tmp_path."""
-    contexts: list[Any] = []
+def new_page(_context_pool: ContextPool) -> Iterator[Callable[..., Any]]:
+    """``new_page(locale="zh-CN")`` opens a page in a context of its own (cookies, cache,
+    dialogs), as a new browser context would be; screenshots go under tmp_path."""
+    lent: list[tuple[str, Any, Any]] = []
 
     def factory(locale: str = "en-US", **kwargs: Any) -> Any:
-        context = browser.new_context(locale=locale, **kwargs)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
+        key = repr((locale, sorted(kwargs.items())))
+        context, keeper = _context_pool.lend(key, locale, kwargs)
+        lent.append((key, context, keeper))
         return context.new_page()
 
     yield factory
-    for context in contexts:
-        context.close()
+    for key, context, keeper in lent:
+        _context_pool.give_back(key, context, keeper)
 
 
 @pytest.fixture
@@ -83,7 +143,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not skipped:
         return
     terminalreporter.write_sep(
-        "=", f"browser tests SKIPPED: {MISSING} (apt-get install chromium)", yellow=True
+        "=", f"browser tests SKIPPED: {MISSING} (apt-get install chromium-headless-shell)",
+        yellow=True,
     )
     terminalreporter.write_line(
         f"{len(skipped)} test(s) need a real browser and did not run; in CI (CI=true) they fail."

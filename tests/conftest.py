@@ -28,6 +28,7 @@ from storefront.extensions import db as _db
 pytest_plugins = [
     "tests.builders",
     "tests.browser",
+    "tests.demo_app",
     "tests.catalog.fixtures",
     "tests.shop",
     "tests.staff",

@@ -7,14 +7,14 @@ The full run is ``.venv/bin/python bench/fuzz_api.py --cases 10000`` (README, "A
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from bench.fuzz_api import api_targets, build_app, prepare, run_fuzz
+from bench.fuzz_api import api_targets, prepare, run_fuzz
 from tests.conftest import dispose
 
 CASES = 300
@@ -37,8 +37,10 @@ def _storefront_logger_kept() -> Iterator[None]:
 
 
 @pytest.fixture
-def fuzz_app(tmp_path: Path, sandbox: Any, _storefront_logger_kept: None) -> Any:
-    app = build_app(tmp_path, sandbox.url)
+def fuzz_app(
+    tmp_path: Path, build_demo_app: Callable[[Path], Flask], _storefront_logger_kept: None
+) -> Any:
+    app = build_demo_app(tmp_path)
     # An endpoint added after the script was written, and broken: the walk must find it and
     # the report must name it (the check that the fuzz can fail at all).
     app.add_url_rule(

@@ -4,12 +4,14 @@ keeps working (``bench/schemathesis_api.py``; CI runs 5,000 cases as a step of i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from bench.fuzz_api import build_app, prepare
+from bench.fuzz_api import prepare
 from bench.schemathesis_api import LiveApp, run
 from storefront.api.openapi_doc import METHODS, build_document
 from tests.conftest import dispose
@@ -18,8 +20,10 @@ CASES = 120
 
 
 @pytest.fixture(scope="module")
-def st_app(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> Any:
-    app = build_app(tmp_path_factory.mktemp("schemathesis"), sandbox.url)
+def st_app(
+    tmp_path_factory: pytest.TempPathFactory, build_demo_app: Callable[[Path], Flask]
+) -> Any:
+    app = build_demo_app(tmp_path_factory.mktemp("schemathesis"))
     # the payment emulators live in the app: serve it so the adapters reach them (else a
     # top-up answers 502 gateway_unavailable, a 5xx schemathesis counts as a failure)
     emulators = LiveApp(app)
