@@ -1,9 +1,4 @@
-"""A real browser: Playwright driving Debian's Chromium.
-
-Debian's ``chromium-headless-shell`` (the same Chromium release built as the old headless
-shell, which Playwright itself runs for headless tests) when it is installed, else
-``chromium``: the shell needs about a third of the CPU for the same pages (measured: README,
-"Tests"). ``STOREFRONT_CHROMIUM`` names another binary."""
+"""A real browser: Playwright driving Debian's Chromium (``apt-get install chromium``)."""
 
 from __future__ import annotations
 
@@ -14,10 +9,7 @@ from typing import Any
 
 import pytest
 
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
-CHROMIUM = os.environ.get("STOREFRONT_CHROMIUM") or (
-    HEADLESS_SHELL if Path(HEADLESS_SHELL).is_file() else "/usr/bin/chromium"
-)
+CHROMIUM = os.environ.get("STOREFRONT_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,8 +33,8 @@ def browser() -> Iterator[Any]:
     """Skips only when Chromium is absent, and not in CI (``CI`` set): there that fails."""
     if not chromium_present():
         if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium-headless-shell")
-        pytest.skip(f"{MISSING} (apt-get install chromium-headless-shell)")
+            pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{MISSING} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -54,9 +46,8 @@ def browser() -> Iterator[Any]:
 class ContextPool:
     """Browser contexts kept for the test process's whole run and lent to one test at a time.
 
-    A new context starts new renderer processes: with the full ``chromium`` about a second of
-    CPU each, and the browser tests open about a hundred (the headless shell starts them for
-    much less). A lent context is handed back
+    A new context costs Chromium about a second of CPU (its renderer processes start, then the
+    first page loads); the browser tests open about a hundred. A lent context is handed back
     as a new one would be for what a test can see: its pages closed (their event handlers with
     them), cookies, permissions and the HTTP cache cleared. Each context keeps one blank page
     open so its renderer process stays up for the next test. Every live server has its own
@@ -143,8 +134,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not skipped:
         return
     terminalreporter.write_sep(
-        "=", f"browser tests SKIPPED: {MISSING} (apt-get install chromium-headless-shell)",
-        yellow=True,
+        "=", f"browser tests SKIPPED: {MISSING} (apt-get install chromium)", yellow=True
     )
     terminalreporter.write_line(
         f"{len(skipped)} test(s) need a real browser and did not run; in CI (CI=true) they fail."
