@@ -104,10 +104,11 @@ def show_sql(app: Any, name: str, fn: Callable[[], str]) -> None:
     """Print the statements (and COMMITs) one request sends, after a warm-up request."""
     from sqlalchemy import event
 
+    from storefront.catalog.quote_store import WRITER
     from storefront.extensions import db
 
     with app.app_context():
-        engine = db.engine
+        engine, writer = db.engine, db.engines.get(WRITER)
     fn()
     sent: list[str] = []
 
@@ -120,11 +121,17 @@ def show_sql(app: Any, name: str, fn: Callable[[], str]) -> None:
     def checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
         sent.append("(pool checkout)")
 
+    def writer_checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        # the quote writer runs its one INSERT on the DBAPI cursor: no statement events
+        sent.append("(quote writer checkout: one autocommit INSERT INTO catalog_quotes)")
+
     listeners = [
         (engine, "before_cursor_execute", statement),
         (engine, "commit", commit),
         (engine.pool, "checkout", checkout),
     ]
+    if writer is not None:
+        listeners.append((writer.pool, "checkout", writer_checkout))
     for target, name_, listener in listeners:
         event.listen(target, name_, listener)
     try:

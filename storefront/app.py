@@ -33,6 +33,7 @@ from storefront import (
 from storefront.accounts import principals
 from storefront.accounts.bootstrap import ensure_owner
 from storefront.areas import hooks
+from storefront.catalog import quote_store
 from storefront.cloud import build_provider
 from storefront.config import Settings, load_settings
 from storefront.extensions import (
@@ -88,7 +89,14 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     install_pool_checks()
     engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**COLUMN_OPTIONS, **engine_options}
+    binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+    writer = quote_store.writer_bind(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
+    if writer is not None and quote_store.WRITER not in binds:
+        app.config["SQLALCHEMY_BINDS"] = {**binds, quote_store.WRITER: writer}
     db.init_app(app)
+    quote_store.install_writer(app)
     with app.app_context():
         tenancy.install(db.session.registry().__class__)
     migrate.init_app(app, db, directory=str(_asset_dir("migrations")))

@@ -23,7 +23,8 @@ COMMIT_EXCEPTIONS = {
     "billing/idempotency.py": "run_once is an idempotent request's unit of work: the result "
     "commits with its key (a concurrent request with the key waits on that commit)",
     "catalog/quote_store.py": "a quote commits without waiting for the disk (synchronous_commit "
-    "off, documented there); another lane owns it",
+    "off), and one its request says is its only write is committed at once by the quote writer "
+    "(one autocommit INSERT): the quote store's documented exception",
     "catalog/price_sync.py": "the price sync's completion mark; another lane owns it",
 }
 

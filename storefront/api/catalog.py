@@ -115,9 +115,11 @@ def create_quote() -> ResponseReturnValue:
         req,
         customer_id=customer_id,
         session_key=None if customer_id is not None else owner_key(create=True),
+        alone=not server_plans,  # nothing else to write: committed at once by the quote writer
     )
-    choices.record_quote(quote.id, server_plans)
-    services.commit_quote()  # nothing but the quote: PostgreSQL need not wait for the disk
+    if server_plans:
+        choices.record_quote(quote.id, server_plans)
+        services.commit_quote()  # nothing but the quote: PostgreSQL need not wait for the disk
     # Like the API's other creates (customers, orders): the new quote's id is in the body
     # (`GET /api/v1/quotes/<id>`), no Location header.
     response = jsonify(quote_json(quote))

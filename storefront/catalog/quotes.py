@@ -101,6 +101,7 @@ def create_quote(
     session_key: str | None,
     now: datetime | None = None,
     ttl: timedelta = QUOTE_TTL,
+    alone: bool = False,
 ) -> StoredQuote:
     """Price and store a quote, owned by a customer or an anonymous session key.
 
@@ -108,6 +109,11 @@ def create_quote(
     pre-rendered and run on the session's connection (:mod:`storefront.catalog.quote_store`:
     no unit of work, ORM events or reload); the answer is built from the values written, which
     are already rounded to the column scale. The caller commits.
+
+    ``alone``: the caller's request writes nothing but this quote (the edge says so), so the
+    quote is committed here, at once, by the quote writer
+    (:func:`~storefront.catalog.quote_store.save_alone`): the quote store's one exception to
+    "the edge commits".
     """
     if customer_id is None and not session_key:
         raise ValueError("a quote needs an owner")
@@ -118,7 +124,11 @@ def create_quote(
     basket = price_basket(req, load_context(customer_id), now=now)
     owner_key = None if customer_id is not None else session_key
     stored = _stored(basket, new_quote_id(now), customer_id, owner_key, now, now + ttl)
-    quote_store.insert_quote(_quote_row(stored, basket, store_id))
+    row = _quote_row(stored, basket, store_id)
+    if alone:
+        quote_store.save_alone(row)
+    else:
+        quote_store.insert_quote(row)
     return stored
 
 
