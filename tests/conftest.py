@@ -45,22 +45,35 @@ hypothesis_settings.load_profile("storefront")
 
 # --- the longest tests start first -----------------------------------------------------------
 
-# Files holding a test of 10 s or more (measured: README, "Tests"), longest first; then the
-# browser tests (3-20 s each); then the rest in their usual order. With pytest-xdist handing
-# out a few tests at a time (`--maxschedchunk`, .ci/run) the workers start on the long ones and
-# finish on short ones together, instead of one worker running a minute-long test alone at the
-# end. Without xdist the order only changes which tests run first.
+# Files holding a test of 7 s or more (measured with --durations on SQLite, 2026-12-07, at
+# load 12: README, "Tests"), longest first; then the browser tests (3-50 s each); then the rest
+# in their usual order. With pytest-xdist handing out one test at a time (`--maxschedchunk 1`,
+# .ci/run) the workers start on the long ones and finish on short ones together, instead of
+# one worker running a long test alone at the end (the source checks in tests/test_*.py, last
+# in the usual order, were). Without xdist the order only changes which tests run first.
 LONGEST_FIRST = (
-    "tests/catalog/test_sync_faults.py",
-    "tests/test_first_run.py",
     "tests/api/test_schemathesis.py",
+    "tests/test_first_run.py",
+    "tests/catalog/test_sync_faults.py",
     "tests/test_api_fuzz.py",
-    "tests/test_operations.py",
-    "tests/billing/test_remittance.py",
-    "tests/renewals/test_pay_per_use.py",
-    "tests/billing/test_properties.py",
-    "tests/billing/test_provisioning_faults.py",
     "tests/billing/test_job_leases.py",
+    "tests/test_i18n_catalogues.py",
+    "tests/billing/test_order_state_machine.py",
+    "tests/billing/test_provisioning_faults.py",
+    "tests/payments/test_after_payment.py",
+    "tests/accounts/test_throttling.py",
+    "tests/backoffice/test_association_partner_center.py",
+    "tests/test_operations.py",
+    "tests/test_local_imports.py",
+    "tests/test_code_shape.py",
+    "tests/backoffice/test_id_paths.py",
+    "tests/accounts/test_registration_migration.py",
+    "tests/catalog/test_sync_batches.py",
+    "tests/billing/test_properties.py",
+    "tests/test_app.py",
+    "tests/test_transactions.py",
+    "tests/test_jobs.py",
+    "tests/renewals/test_pay_per_use.py",
     "tests/cloud/test_renewals.py",
 )
 
@@ -74,8 +87,27 @@ def _start_rank(item: pytest.Item) -> int:
     return len(LONGEST_FIRST) + 1
 
 
+# Files that never read the test database: they build their own SQLite app (the fuzz and
+# schemathesis demo app), run `make run` in a process of its own, or read the source. They are
+# the same on either backend, so CI runs them in its SQLite pass only (the PostgreSQL pass adds
+# `-m "not backend_independent"`, .ci/run); `make test` runs them wherever it runs.
+BACKEND_INDEPENDENT = (
+    "tests/test_first_run.py",
+    "tests/api/test_schemathesis.py",
+    "tests/test_api_fuzz.py",
+    "tests/test_i18n_catalogues.py",
+    "tests/test_local_imports.py",
+    "tests/test_code_shape.py",
+    "tests/test_no_framework_internals.py",
+    "tests/test_area_dependencies.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_start_rank)  # stable: each file keeps its own order
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in BACKEND_INDEPENDENT:
+            item.add_marker("backend_independent")
 
 
 # --- no traffic leaves this machine ---------------------------------------------------------

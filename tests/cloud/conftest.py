@@ -44,9 +44,16 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
 
 
+# A scripted timeout (``fail_once``, a hang) is answered with the gateway's 504 after
+# ``HANG_S``, well inside the client's timeout: the same decisions as a client timeout (both are
+# ``UpstreamUnavailable``) without waiting for one. Tests of the client's own timeout start a
+# sandbox with a longer hang and set a shorter timeout.
+HANG_S = 0.5
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[RunningSandbox]:
-    running = start_sandbox_thread()
+    running = start_sandbox_thread(hang_s=HANG_S)
     yield running
     running.stop()
 
@@ -54,7 +61,9 @@ def sandbox() -> Iterator[RunningSandbox]:
 def settings_for(url: str, **extra: str) -> CloudSettings:
     env = {
         "STOREFRONT_SANDBOX_URL": url,
-        "STOREFRONT_CLOUD_TIMEOUT_S": "2",
+        # the production default: a sandbox answer can take seconds on a loaded machine (a 2 s
+        # timeout failed an auto-renew call at load 12)
+        "STOREFRONT_CLOUD_TIMEOUT_S": "10",
         "STOREFRONT_CLOUD_RETRIES": "2",
         "STOREFRONT_CLOUD_BACKOFF_S": "0.01",
         **extra,
@@ -83,7 +92,7 @@ def extra_sandbox() -> Iterator[Callable[..., RunningSandbox]]:
     started: list[RunningSandbox] = []
 
     def start(**kwargs: Any) -> RunningSandbox:
-        running = start_sandbox_thread(**kwargs)
+        running = start_sandbox_thread(**{"hang_s": HANG_S, **kwargs})
         started.append(running)
         return running
 

@@ -34,9 +34,12 @@ from tests.payments.conftest import (
 
 
 def paid_topup(app: Flask, api: Any, amount: str, method: str = "wechat") -> str:
+    # the balance before paying: the payment notice may credit the wallet before
+    # pay_at_emulator returns (it is delivered on its own thread)
+    before = balance(app, api.customer)
     started = start_topup(api, amount, method)
     pay_at_emulator(started)
-    wait_for_balance(app, api.customer, str(balance(app, api.customer) + Decimal(amount)))
+    wait_for_balance(app, api.customer, str(before + Decimal(amount)))
     return str(started["reference"])
 
 
