@@ -31,6 +31,13 @@ def _region(value: object) -> str:
     return services.region_code(value)
 
 
+def _region_and_spec() -> tuple[str, str | None]:
+    """``?region=`` and the optional ``?spec=`` (checked against the region) of a listing."""
+    region = _region(request.args.get("region"))
+    spec = request.args.get("spec")
+    return region, None if spec is None else services.server_spec(region, spec)
+
+
 def key_pair_json(pair: KeyPair) -> dict[str, Any]:
     return {"name": pair.name, "fingerprint": pair.fingerprint, "public_key": pair.public_key}
 
@@ -38,11 +45,7 @@ def key_pair_json(pair: KeyPair) -> dict[str, Any]:
 @bp.get("/images")
 @require_customer_token
 def list_images() -> ResponseReturnValue:
-    region = _region(request.args.get("region"))
-    spec = request.args.get("spec")
-    if spec is not None:
-        spec = services.server_spec(region, spec)
-    found = services.images(api_customer(), region, spec)
+    found = services.images(api_customer(), *_region_and_spec())
     return jsonify(
         items=[
             {
@@ -60,11 +63,7 @@ def list_images() -> ResponseReturnValue:
 @bp.get("/availability-zones")
 @require_customer_token
 def list_zones() -> ResponseReturnValue:
-    region = _region(request.args.get("region"))
-    spec = request.args.get("spec")
-    if spec is not None:
-        spec = services.server_spec(region, spec)
-    found = services.zones(api_customer(), region, spec)
+    found = services.zones(api_customer(), *_region_and_spec())
     return jsonify(items=[{"code": z.code, "name": z.name} for z in found])
 
 

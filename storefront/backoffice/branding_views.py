@@ -6,8 +6,6 @@ from __future__ import annotations
 from flask import (
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -21,10 +19,8 @@ from storefront.backoffice.blueprint import (
     acting_staff,
     bp,
     client_ip,
-    flash_error,
 )
-from storefront.backoffice.errors import BackofficeError
-from storefront.extensions import db
+from storefront.backoffice.form_views import button_post, form_post
 from storefront.stores.tenancy import current_store
 
 
@@ -60,16 +56,13 @@ def branding_settings() -> ResponseReturnValue:
 @staff_page("branding.manage")
 def branding_save() -> ResponseReturnValue:
     form = forms.BrandingForm(prefix="b")
-    if form.validate_on_submit():
-        try:
-            branding.update_settings(acting_staff(), current_store(), form.data, client_ip())
-        except BackofficeError as exc:
-            flash_error(exc, form)
-            return _branding_page(form), exc.status
-        db.session.commit()
-        flash(_l("Branding saved."))
-        return redirect(url_for("backoffice.branding_settings"))
-    return _branding_page(form), 422
+    return form_post(
+        form,
+        lambda: _branding_page(form),
+        lambda: branding.update_settings(acting_staff(), current_store(), form.data, client_ip()),
+        done=_l("Branding saved."),
+        to=url_for("backoffice.branding_settings"),
+    )
 
 
 @bp.post("/branding/<kind>")
@@ -77,49 +70,45 @@ def branding_save() -> ResponseReturnValue:
 def branding_image(kind: str) -> ResponseReturnValue:
     if kind not in ("logo", "favicon"):
         abort(404)
-    form = forms.ImageForm()
-    if form.validate_on_submit():
+
+    def save() -> None:
         upload = request.files.get("file")
         data = upload.read() if upload else b""
         if upload:
             upload.close()
-        try:
-            branding.save_image(acting_staff(), current_store(), kind, data, client_ip())
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Image saved."))
-    return redirect(url_for("backoffice.branding_settings"))
+        branding.save_image(acting_staff(), current_store(), kind, data, client_ip())
+
+    return button_post(
+        forms.ImageForm().validate_on_submit(),
+        save,
+        done=_l("Image saved."),
+        to=url_for("backoffice.branding_settings"),
+    )
 
 
 @bp.post("/branding/domains")
 @staff_page("branding.manage")
 def domain_add() -> ResponseReturnValue:
     form = forms.DomainForm()
-    if form.validate_on_submit():
-        try:
-            branding.add_domain(acting_staff(), current_store(), form.host.data or "", client_ip())
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Domain added. Point its DNS at this server."))
-    return redirect(url_for("backoffice.branding_settings") + "#domains")
+    return button_post(
+        form.validate_on_submit(),
+        lambda: branding.add_domain(
+            acting_staff(), current_store(), form.host.data or "", client_ip()
+        ),
+        done=_l("Domain added. Point its DNS at this server."),
+        to=url_for("backoffice.branding_settings") + "#domains",
+    )
 
 
 @bp.post("/branding/domains/<id:domain_id>/delete")
 @staff_page("branding.manage")
 def domain_remove(domain_id: int) -> ResponseReturnValue:
-    if forms.EmptyForm().validate_on_submit():
-        try:
-            branding.remove_domain(acting_staff(), current_store(), domain_id, client_ip())
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Domain removed."))
-    return redirect(url_for("backoffice.branding_settings") + "#domains")
+    return button_post(
+        forms.EmptyForm().validate_on_submit(),
+        lambda: branding.remove_domain(acting_staff(), current_store(), domain_id, client_ip()),
+        done=_l("Domain removed."),
+        to=url_for("backoffice.branding_settings") + "#domains",
+    )
 
 
 @bp.post("/branding/texts")
@@ -127,12 +116,9 @@ def domain_remove(domain_id: int) -> ResponseReturnValue:
 def text_save() -> ResponseReturnValue:
     form = forms.TextForm()
     key = form.key.data or ""
-    if form.validate_on_submit() and texts.allowed_key(key):
-        try:
-            branding.save_text(acting_staff(), key, form.body.data or "", client_ip())
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Text saved."))
-    return redirect(url_for("backoffice.branding_settings") + "#texts")
+    return button_post(
+        form.validate_on_submit() and texts.allowed_key(key),
+        lambda: branding.save_text(acting_staff(), key, form.body.data or "", client_ip()),
+        done=_l("Text saved."),
+        to=url_for("backoffice.branding_settings") + "#texts",
+    )

@@ -22,9 +22,9 @@ from storefront.backoffice.blueprint import (
     acting_staff,
     bp,
     client_ip,
-    flash_error,
 )
-from storefront.backoffice.errors import BackofficeError, NotFound
+from storefront.backoffice.errors import NotFound
+from storefront.backoffice.form_views import button_post, form_post
 from storefront.extensions import db
 
 
@@ -54,23 +54,20 @@ def staff_list() -> ResponseReturnValue:
 @staff_page("staff.manage")
 def staff_create() -> ResponseReturnValue:
     form = forms.StaffForm(prefix="new")
-    if form.validate_on_submit():
-        try:
-            staff_members.create_staff(
-                acting_staff(),
-                email=form.email.data or "",
-                name=form.name.data or "",
-                role=form.role.data or "",
-                password=form.password.data or "",
-                ip=client_ip(),
-            )
-        except BackofficeError as exc:
-            flash_error(exc, form)
-            return _staff_page(form), exc.status
-        db.session.commit()
-        flash(_l("Staff member added. Give them their initial password in person."))
-        return redirect(url_for("backoffice.staff_list"))
-    return _staff_page(form), 422
+    return form_post(
+        form,
+        lambda: _staff_page(form),
+        lambda: staff_members.create_staff(
+            acting_staff(),
+            email=form.email.data or "",
+            name=form.name.data or "",
+            role=form.role.data or "",
+            password=form.password.data or "",
+            ip=client_ip(),
+        ),
+        done=_l("Staff member added. Give them their initial password in person."),
+        to=url_for("backoffice.staff_list"),
+    )
 
 
 def _member(staff_id: int) -> Staff:
@@ -85,32 +82,28 @@ def _member(staff_id: int) -> Staff:
 def staff_role(staff_id: int) -> ResponseReturnValue:
     member = _member(staff_id)
     form = forms.RoleForm()
-    if form.validate_on_submit():
-        try:
-            staff_members.change_role(acting_staff(), member, form.role.data or "", client_ip())
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Role changed."))
-    return redirect(url_for("backoffice.staff_list"))
+    return button_post(
+        form.validate_on_submit(),
+        lambda: staff_members.change_role(
+            acting_staff(), member, form.role.data or "", client_ip()
+        ),
+        done=_l("Role changed."),
+        to=url_for("backoffice.staff_list"),
+    )
 
 
 @bp.post("/staff/<id:staff_id>/active")
 @staff_page("staff.manage")
 def staff_active(staff_id: int) -> ResponseReturnValue:
     member = _member(staff_id)
-    if forms.EmptyForm().validate_on_submit():
-        try:
-            staff_members.set_staff_active(
-                acting_staff(), member, request.form.get("active") == "1", client_ip()
-            )
-        except BackofficeError as exc:
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_l("Staff member updated."))
-    return redirect(url_for("backoffice.staff_list"))
+    return button_post(
+        forms.EmptyForm().validate_on_submit(),
+        lambda: staff_members.set_staff_active(
+            acting_staff(), member, request.form.get("active") == "1", client_ip()
+        ),
+        done=_l("Staff member updated."),
+        to=url_for("backoffice.staff_list"),
+    )
 
 
 @bp.post("/security")

@@ -51,6 +51,7 @@ from storefront.backoffice.blueprint import (
 )
 from storefront.backoffice.customer_search import CustomerQuery
 from storefront.backoffice.errors import BackofficeError
+from storefront.backoffice.form_views import form_post
 from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
 from storefront.routing import parse_id
@@ -144,16 +145,13 @@ def customer(customer_id: int) -> ResponseReturnValue:
 def add_note(customer_id: int) -> ResponseReturnValue:
     c = customer_or_404(customer_id)
     form = forms.NoteForm(prefix="note")
-    if form.validate_on_submit():
-        try:
-            services.add_note(acting_staff(), c, form.body.data or "", client_ip())
-        except BackofficeError as exc:
-            flash_error(exc, form)
-            return _customer_page(c, note_form=form), exc.status
-        db.session.commit()
-        flash(_l("Note added."))
-        return redirect(url_for("backoffice.customer", customer_id=c.id) + "#notes")
-    return _customer_page(c, note_form=form), 422
+    return form_post(
+        form,
+        lambda: _customer_page(c, note_form=form),
+        lambda: services.add_note(acting_staff(), c, form.body.data or "", client_ip()),
+        done=_l("Note added."),
+        to=url_for("backoffice.customer", customer_id=c.id) + "#notes",
+    )
 
 
 @bp.post("/customers/<id:customer_id>/freeze")
@@ -191,16 +189,13 @@ def freeze(customer_id: int) -> ResponseReturnValue:
 def unfreeze(customer_id: int) -> ResponseReturnValue:
     c = customer_or_404(customer_id)
     form = forms.ReasonForm(prefix="unfreeze")
-    if form.validate_on_submit():
-        try:
-            customer_freeze.unfreeze_customer(acting_staff(), c, form.reason.data, client_ip())
-        except BackofficeError as exc:
-            flash_error(exc, form)
-            return _customer_page(c, unfreeze_form=form), exc.status
-        db.session.commit()
-        flash(_l("The customer is unfrozen."))
-        return redirect(url_for("backoffice.customer", customer_id=c.id))
-    return _customer_page(c, unfreeze_form=form), 422
+    return form_post(
+        form,
+        lambda: _customer_page(c, unfreeze_form=form),
+        lambda: customer_freeze.unfreeze_customer(acting_staff(), c, form.reason.data, client_ip()),
+        done=_l("The customer is unfrozen."),
+        to=url_for("backoffice.customer", customer_id=c.id),
+    )
 
 
 @bp.post("/customers/<id:customer_id>/realname")
@@ -208,22 +203,19 @@ def unfreeze(customer_id: int) -> ResponseReturnValue:
 def review_realname(customer_id: int) -> ResponseReturnValue:
     c = customer_or_404(customer_id)
     form = forms.ReviewForm(prefix="review")
-    if form.validate_on_submit():
-        try:
-            services.review_realname(
-                acting_staff(),
-                c,
-                form.decision.data == "approve",
-                form.opinion.data or "",
-                client_ip(),
-            )
-        except BackofficeError as exc:
-            flash_error(exc, form)
-            return _customer_page(c, review_form=form), exc.status
-        db.session.commit()
-        flash(_l("Real-name decision saved."))
-        return redirect(url_for("backoffice.customer", customer_id=c.id))
-    return _customer_page(c, review_form=form), 422
+    return form_post(
+        form,
+        lambda: _customer_page(c, review_form=form),
+        lambda: services.review_realname(
+            acting_staff(),
+            c,
+            form.decision.data == "approve",
+            form.opinion.data or "",
+            client_ip(),
+        ),
+        done=_l("Real-name decision saved."),
+        to=url_for("backoffice.customer", customer_id=c.id),
+    )
 
 
 @bp.post("/customers/<id:customer_id>/view-as")

@@ -283,8 +283,8 @@ class Job(Model):
     finished_at: Mapped[datetime | None]
 
 
-# The tables of the other billing modules, importable from here as they always were (and
-# registered with the ORM whenever the ledger's are).
+# The tables of the other billing modules, importable from here too (and registered with the
+# ORM whenever the ledger's are).
 from storefront.billing.funding_models import FundingStatus, StaffFunding  # noqa: E402
 from storefront.billing.order_models import (  # noqa: E402
     CHARGE_SETTLED,

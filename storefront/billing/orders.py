@@ -46,6 +46,7 @@ from storefront.billing.models import (
     OrderKind,
     OrderLine,
     OrderStatus,
+    Resource,
     TransactionKind,
     Wallet,
 )
@@ -436,6 +437,16 @@ def customer_order(customer: Customer, order_id: int) -> Order | None:
     return db.session.scalar(
         in_store(
             select(Order).where(Order.id == order_id, Order.customer_id == customer.id),
+            customer.store_id,
+        )
+    )
+
+
+def customer_resource(customer: Customer, resource_id: int) -> Resource | None:
+    """The customer's bought resource ``resource_id`` in its store, else ``None``."""
+    return db.session.scalar(
+        in_store(
+            select(Resource).where(Resource.id == resource_id, Resource.customer_id == customer.id),
             customer.store_id,
         )
     )

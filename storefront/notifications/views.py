@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -88,21 +89,18 @@ def settings() -> ResponseReturnValue:
             form.low_balance_threshold.data = str(pref.low_balance_threshold)
     elif form.validate_on_submit():
         wanted = set(form.mail.data or [])
-        try:
-            services.set_preferences(
+        saved = _save_threshold(
+            form,
+            lambda: services.set_preferences(
                 customer,
                 muted=[name for name, _ in optional if name not in wanted],
                 threshold=form.low_balance_threshold.data,
-            )
-        except services.InvalidPreference:
-            db.session.rollback()
-            form.low_balance_threshold.errors = [
-                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
-            ]
-        else:
-            db.session.commit()
-            flash(_l("Your notification settings are saved."), "success")
-            return redirect(url_for("notifications.settings"))
+            ),
+            done=_l("Your notification settings are saved."),
+            to=url_for("notifications.settings"),
+        )
+        if saved is not None:
+            return saved
     return render_template(
         "notifications/settings.html",
         form=form,
@@ -121,20 +119,36 @@ def staff_settings() -> ResponseReturnValue:
         value = services.store_threshold(staff.store_id)
         form.low_balance_threshold.data = "" if value is None else str(value)
     elif form.validate_on_submit():
-        try:
-            services.set_store_threshold(
+        saved = _save_threshold(
+            form,
+            lambda: services.set_store_threshold(
                 staff.store_id, form.low_balance_threshold.data, actor=staff
-            )
-        except services.InvalidPreference:
-            db.session.rollback()
-            form.low_balance_threshold.errors = [
-                str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
-            ]
-        else:
-            db.session.commit()
-            flash(_l("Notification settings saved."), "success")
-            return redirect(url_for("notifications_staff.staff_settings"))
+            ),
+            done=_l("Notification settings saved."),
+            to=url_for("notifications_staff.staff_settings"),
+        )
+        if saved is not None:
+            return saved
     return render_template("notifications/staff_settings.html", form=form)
+
+
+def _save_threshold(
+    form: SettingsForm | StoreSettingsForm, save: Callable[[], object], *, done: str, to: str
+) -> ResponseReturnValue | None:
+    """Run ``save``, the edge of its transaction: committed, ``done`` flashed and the browser
+    sent to ``to``; or, when the low-balance threshold is refused, rolled back with the error
+    under that field and ``None`` (the caller shows the form again)."""
+    try:
+        save()
+    except services.InvalidPreference:
+        db.session.rollback()
+        form.low_balance_threshold.errors = [
+            str(_l("Enter an amount such as 100.00 (at most 100,000,000), or leave it empty."))
+        ]
+        return None
+    db.session.commit()
+    flash(done, "success")
+    return redirect(to)
 
 
 def _may_set(user: Any) -> bool:

@@ -15,6 +15,7 @@ from storefront.billing.errors import IdempotencyConflict, IdempotencyInProgress
 from storefront.extensions import db
 from storefront.partners import forms, reseller_freeze, services
 from storefront.partners.errors import PartnersError
+from storefront.partners.form_views import submit
 from storefront.partners.models import AllocationKind, AllocationState
 from storefront.partners.pages import (
     back,
@@ -54,26 +55,20 @@ def invitations() -> ResponseReturnValue:
         return _invitations()
     require("resellers.invite")
     form = forms.InviteForm()
-    if not form.validate():
-        return _invitations(form, 422)
-    try:
-        invitation = services.invite(
+    return submit(
+        form,
+        _invitations,
+        lambda: services.invite(
             staff_member(),
             email=form.email.data or "",
             account_name=form.account_name.data or "",
             company_name=form.company_name.data or "",
             locale=form.locale.data,
-        )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _invitations(form, 422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        services.send_invitation(invitation)
-        flash(_("Invitation sent."))
-    return back("partners.invitations")
+        ),
+        done=_("Invitation sent."),
+        endpoint="partners.invitations",
+        after=services.send_invitation,
+    )
 
 
 @bp.post("/resellers/invitations/<id:invitation_id>/resend")

@@ -14,12 +14,12 @@ from storefront.cloud.interface import UpstreamRejected, UpstreamUnavailable
 from storefront.extensions import cloud_provider, db
 from storefront.partners import forms, services, workspace
 from storefront.partners.errors import PartnersError
+from storefront.partners.form_views import submit
 from storefront.partners.models import PartnerProfile
 from storefront.partners.pages import (
     back,
     bp,
     button_ok,
-    field_error,
     flash_refusal,
     partner_page,
     require,
@@ -92,25 +92,19 @@ def _own_balance(*, distributor: bool) -> Any:
 def profile() -> ResponseReturnValue:
     staff = staff_member()
     form = _profile_form(workspace.ensure_profile(staff.store_id), data=True)
-    if not form.validate():
-        return _home(form, 422)
-    try:
-        workspace.update_profile(
+    return submit(
+        form,
+        _home,
+        lambda: workspace.update_profile(
             staff,
             contracting_entity=form.contracting_entity.data,
             provider_account_name=form.provider_account_name.data or "",
             programme_member_since=form.programme_member_since.data,
             programme_member_id=form.programme_member_id.data or "",
-        )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _home(form, 422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        flash(_("Saved."))
-    return back("partners.home")
+        ),
+        done=_("Saved."),
+        endpoint="partners.home",
+    )
 
 
 def _remittances(form: forms.RemittanceForm | None = None, status: int = 200) -> Any:
@@ -133,25 +127,19 @@ def remittances() -> ResponseReturnValue:
         return _remittances()
     require("workspace.manage")
     form = forms.RemittanceForm()
-    if not form.validate():
-        return _remittances(form, 422)
-    try:
-        workspace.record_remittance(
+    return submit(
+        form,
+        _remittances,
+        lambda: workspace.record_remittance(
             staff_member(),
             amount=form.amount.data,
             remitted_on=form.remitted_on.data,
             payer_account=form.payer_account.data or "",
             serial_number=form.serial_number.data or "",
-        )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _remittances(form, 422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        flash(_("Remittance recorded. Claim it at the provider so that it counts."))
-    return back("partners.remittances")
+        ),
+        done=_("Remittance recorded. Claim it at the provider so that it counts."),
+        endpoint="partners.remittances",
+    )
 
 
 @bp.post("/remittances/<id:remittance_id>/state")
@@ -219,24 +207,18 @@ def incentives() -> ResponseReturnValue:
             flash(_("Saved."))
         return back("partners.incentives")
     form = forms.IncentiveForm()
-    if not form.validate():
-        return _incentives(form, status=422)
-    try:
-        workspace.add_incentive(
+    return submit(
+        form,
+        _incentives,
+        lambda: workspace.add_incentive(
             staff,
             period=form.period.data or "",
             kind=form.kind.data or "",
             amount=form.amount.data,
-        )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _incentives(form, status=422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        flash(_("Saved."))
-    return back("partners.incentives")
+        ),
+        done=_("Saved."),
+        endpoint="partners.incentives",
+    )
 
 
 def _certification_form(data: bool = False) -> forms.CertificationForm:
@@ -264,11 +246,9 @@ def certifications() -> ResponseReturnValue:
         return _certifications()
     require("workspace.manage")
     form = _certification_form(data=True)
-    if not form.validate():
-        return _certifications(form, 422)
-    upload = form.proof.data
-    data = upload.read(workspace.MAX_PROOF_BYTES + 1) if upload else None
-    try:
+
+    def add() -> None:
+        upload = form.proof.data
         workspace.add_certification(
             staff_member(),
             staff_id=form.staff_id.data,
@@ -277,17 +257,16 @@ def certifications() -> ResponseReturnValue:
             number=form.number.data or "",
             issued_on=form.issued_on.data,
             expires_on=form.expires_on.data,
-            proof=data or None,
+            proof=(upload.read(workspace.MAX_PROOF_BYTES + 1) if upload else None) or None,
         )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _certifications(form, 422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        flash(_("Certification added."))
-    return back("partners.certifications")
+
+    return submit(
+        form,
+        _certifications,
+        add,
+        done=_("Certification added."),
+        endpoint="partners.certifications",
+    )
 
 
 @bp.get("/certifications/<id:certification_id>/proof")
@@ -359,26 +338,20 @@ def opportunities() -> ResponseReturnValue:
         return _opportunities()
     require("workspace.manage")
     form = _opportunity_form(data=True)
-    if not form.validate():
-        return _opportunities(form, 422)
-    try:
-        workspace.add_opportunity(
+    return submit(
+        form,
+        _opportunities,
+        lambda: workspace.add_opportunity(
             staff_member(),
             customer_name=form.customer_name.data or "",
             products=form.products.data or "",
             estimated_amount=form.estimated_amount.data,
             stage=form.stage.data,
             expected_close=form.expected_close.data,
-        )
-    except PartnersError as exc:
-        db.session.rollback()
-        if field_error(form, exc):
-            return _opportunities(form, 422)
-        flash_refusal(exc)
-    else:
-        db.session.commit()
-        flash(_("Opportunity recorded."))
-    return back("partners.opportunities")
+        ),
+        done=_("Opportunity recorded."),
+        endpoint="partners.opportunities",
+    )
 
 
 @bp.post("/opportunities/<id:opportunity_id>/status")

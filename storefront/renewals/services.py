@@ -47,12 +47,8 @@ MAX_REMINDER_DAYS = 60
 
 
 def customer_resource(customer: Customer, resource_id: int) -> Resource:
-    row = db.session.scalar(
-        in_store(
-            select(Resource).where(Resource.id == resource_id, Resource.customer_id == customer.id),
-            customer.store_id,
-        )
-    )
+    """The customer's resource in its store, or :class:`NotFound` (404)."""
+    row = orders.customer_resource(customer, resource_id)
     if row is None:
         raise NotFound(_("No such resource."))
     return row

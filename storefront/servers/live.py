@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
+from storefront.billing import orders as billing_orders
 from storefront.billing.models import Order, Resource, ResourceStatus
 from storefront.clock import utcnow
 from storefront.cloud.interface import (
@@ -110,13 +111,8 @@ def fresh_for() -> timedelta:
 
 
 def customer_resource(customer: Customer, resource_id: int) -> Resource:
-    """The customer's resource in its store, or 404."""
-    row = db.session.scalar(
-        in_store(
-            select(Resource).where(Resource.id == resource_id, Resource.customer_id == customer.id),
-            customer.store_id,
-        )
-    )
+    """The customer's resource in its store, or :class:`NotFound` (404)."""
+    row = billing_orders.customer_resource(customer, resource_id)
     if row is None:
         raise NotFound(_("No such resource."))
     return row

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -187,8 +188,14 @@ def _act(ticket_id: int, action: Any, done: str) -> ResponseReturnValue:
     customer = current_customer()
     if not ActionForm().validate_on_submit():
         abort(400)
+    return _apply(ticket_id, lambda: action(customer, ticket_id, ip=request.remote_addr), done)
+
+
+def _apply(ticket_id: int, action: Callable[[], object], done: str) -> ResponseReturnValue:
+    """Run ``action`` on the ticket, the edge of its transaction: a success is committed and
+    ``done`` flashed, a refusal rolled back and flashed; back to the ticket either way."""
     try:
-        action(customer, ticket_id, ip=request.remote_addr)
+        action()
     except NotFound:
         abort(404)
     except TicketError as exc:
@@ -220,17 +227,13 @@ def rate(ticket_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Choose 1 to 5 stars."), "error")
         return redirect(url_for("tickets.show", ticket_id=ticket_id))
-    try:
-        services.rate(customer, ticket_id, form.rating.data, form.comment.data, request.remote_addr)
-    except NotFound:
-        abort(404)
-    except TicketError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you for your rating."), "success")
-    return redirect(url_for("tickets.show", ticket_id=ticket_id))
+    return _apply(
+        ticket_id,
+        lambda: services.rate(
+            customer, ticket_id, form.rating.data, form.comment.data, request.remote_addr
+        ),
+        _("Thank you for your rating."),
+    )
 
 
 @bp.get("/tickets/<id:ticket_id>/attachments/<id:attachment_id>")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from huaweicloudsdkbss.v2 import model as m
 
@@ -22,8 +22,21 @@ from storefront.cloud.interface import (
     ServiceType,
 )
 
+T = TypeVar("T")
+
 _HOUR_MEASURE_ID = 4
 _SPEC_SIZE = re.compile(r"(\d+)\s*vCPUs?\s*\|\s*([\d.]+)\s*GiB", re.IGNORECASE)
+
+
+def _product_info(model: Callable[..., T], it: RatingItem, **extra: Any) -> T:
+    """``it`` as a rating call's ``*ProductInfo`` (``model``): what the on-demand and the period
+    rating ask alike of an item, then ``extra``."""
+    return model(
+        id=it.key, cloud_service_type=it.service_type, resource_type=it.resource_type,
+        resource_spec=it.spec, region=it.region, available_zone=it.available_zone,
+        resource_size=it.size, subscription_num=it.quantity,
+        size_measure_id=int(it.size_unit) if it.size_unit is not None else None, **extra,
+    )  # fmt: skip
 
 
 def _item_prices(results: Any) -> tuple[ItemPrice, ...]:
@@ -109,19 +122,12 @@ class CatalogueCalls(HuaweiBase):
 
     def rate_on_demand(self, *, items: Sequence[RatingItem], hours: Decimal | int = 1) -> Rating:
         infos = [
-            m.DemandProductInfo(
-                id=it.key,
-                cloud_service_type=it.service_type,
-                resource_type=it.resource_type,
-                resource_spec=it.spec,
-                region=it.region,
-                available_zone=it.available_zone,
-                resource_size=it.size,
-                size_measure_id=int(it.size_unit) if it.size_unit is not None else None,
+            _product_info(
+                m.DemandProductInfo,
+                it,
                 usage_factor="Duration",
                 usage_value=Decimal(hours),
                 usage_measure_id=_HOUR_MEASURE_ID,
-                subscription_num=it.quantity,
             )
             for it in items
         ]
@@ -146,18 +152,11 @@ class CatalogueCalls(HuaweiBase):
         self, *, items: Sequence[RatingItem], period: PeriodType, count: int = 1
     ) -> Rating:
         infos = [
-            m.PeriodProductInfo(
-                id=it.key,
-                cloud_service_type=it.service_type,
-                resource_type=it.resource_type,
-                resource_spec=it.spec,
-                region=it.region,
-                available_zone=it.available_zone,
-                resource_size=it.size,
-                size_measure_id=int(it.size_unit) if it.size_unit is not None else None,
+            _product_info(
+                m.PeriodProductInfo,
+                it,
                 period_type=int(it.period if it.period is not None else period),
                 period_num=it.period_num if it.period_num is not None else count,
-                subscription_num=it.quantity,
             )
             for it in items
         ]

@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from storefront.extensions import csrf
 from storefront.payments.emulators import keys
 from storefront.payments.emulators.common import (
     CHINA,
@@ -38,6 +37,7 @@ from storefront.payments.emulators.common import (
     EmulatorState,
     Trade,
     bill_day,
+    serve,
     state,
 )
 
@@ -288,9 +288,7 @@ def bill_file(token: str) -> ResponseReturnValue:
 
 @bp.get("/scan/<token>")
 def cashier(token: str) -> ResponseReturnValue:
-    trade = state(NAME).by_token(token)
-    if trade is None:
-        abort(404)
+    trade = state(NAME).trade_or_404(token)
     return render_template(
         "payments/emulator_pay.html", trade=trade, gateway="Alipay", brand="支付宝",
         scan_url=request.url, action=f"/_alipay/scan/{token}",
@@ -299,17 +297,10 @@ def cashier(token: str) -> ResponseReturnValue:
 
 @bp.post("/scan/<token>")
 def pay(token: str) -> ResponseReturnValue:
-    emulator = state(NAME)
-    trade = emulator.by_token(token)
-    if trade is None:
-        abort(404)
+    trade = state(NAME).trade_or_404(token)
     if request.form.get("action") != "pay":
         return redirect(trade.return_url or "/")
-    with emulator.lock:
-        if trade.status != "waiting":
-            abort(409, "trade is not waiting for payment")
-        trade.status, trade.paid_at = "paid", datetime.now(CHINA)
-        trade.trade_no = f"{trade.paid_at:%Y%m%d}2200{secrets.randbelow(10**12):012d}"
+    state(NAME).mark_paid(trade, lambda at: f"{at:%Y%m%d}2200{secrets.randbelow(10**12):012d}")
     notify(trade)
     if not trade.return_url:
         return render_template(
@@ -364,9 +355,4 @@ HANDLERS = {
 
 
 def mount(app: Flask) -> None:
-    if NAME in app.blueprints:
-        return
-
-    app.extensions[NAME] = EmulatorState(delivery=app.config.get("PAYSANDBOX_DELIVERY", "http"))
-    csrf.exempt(bp)  # another site: its own signatures instead
-    app.register_blueprint(bp)
+    serve(app, bp)

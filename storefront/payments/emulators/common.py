@@ -20,7 +20,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import requests
-from flask import current_app
+from flask import Blueprint, Flask, abort, current_app
+
+from storefront.extensions import csrf
 
 log = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8))
@@ -65,6 +67,21 @@ class EmulatorState:
     def by_token(self, token: str) -> Trade | None:
         return next((t for t in self.trades.values() if t.token == token), None)
 
+    def trade_or_404(self, token: str) -> Trade:
+        """The trade a cashier page's ``token`` names; 404 when none."""
+        trade = self.by_token(token)
+        if trade is None:
+            abort(404)
+        return trade
+
+    def mark_paid(self, trade: Trade, trade_no: Callable[[datetime], str]) -> None:
+        """The payer paid: ``trade_no(paid_at)`` numbers it; 409 when the trade is not waiting."""
+        with self.lock:
+            if trade.status != "waiting":
+                abort(409, "trade is not waiting for payment")
+            trade.status, trade.paid_at = "paid", datetime.now(CHINA)
+            trade.trade_no = trade_no(trade.paid_at)
+
     def send(self, delivery: Delivery, accepted: Callable[[requests.Response], bool]) -> None:
         self.outbox.append(delivery)
         if self.delivery == "http":
@@ -76,6 +93,15 @@ class EmulatorState:
 def state(name: str) -> EmulatorState:
     found: EmulatorState = current_app.extensions[name]
     return found
+
+
+def serve(app: Flask, bp: Blueprint) -> None:
+    """Serve the emulator ``bp`` on ``app`` (once), its state under the blueprint's name."""
+    if bp.name in app.blueprints:
+        return
+    app.extensions[bp.name] = EmulatorState(delivery=app.config.get("PAYSANDBOX_DELIVERY", "http"))
+    csrf.exempt(bp)  # another site: its own signatures instead
+    app.register_blueprint(bp)
 
 
 def deliver(

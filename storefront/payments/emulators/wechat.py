@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from storefront.extensions import csrf
 from storefront.payments.emulators import keys
 from storefront.payments.emulators.common import (
     CHINA,
@@ -38,6 +37,7 @@ from storefront.payments.emulators.common import (
     EmulatorState,
     Trade,
     bill_day,
+    serve,
     state,
 )
 
@@ -321,9 +321,7 @@ def bill_file() -> ResponseReturnValue:
 
 @bp.get("/scan/<token>")
 def scan(token: str) -> ResponseReturnValue:
-    trade = state(NAME).by_token(token)
-    if trade is None:
-        abort(404)
+    trade = state(NAME).trade_or_404(token)
     return render_template(
         "payments/emulator_pay.html",
         trade=trade,
@@ -336,16 +334,9 @@ def scan(token: str) -> ResponseReturnValue:
 
 @bp.post("/scan/<token>")
 def pay(token: str) -> ResponseReturnValue:
-    emulator = state(NAME)
-    trade = emulator.by_token(token)
-    if trade is None:
-        abort(404)
+    trade = state(NAME).trade_or_404(token)
     if request.form.get("action") == "pay":
-        with emulator.lock:
-            if trade.status != "waiting":
-                abort(409, "trade is not waiting for payment")
-            trade.status, trade.paid_at = "paid", datetime.now(CHINA)
-            trade.trade_no = f"4200{trade.paid_at:%Y%m%d}{secrets.randbelow(10**10):010d}"
+        state(NAME).mark_paid(trade, lambda at: f"4200{at:%Y%m%d}{secrets.randbelow(10**10):010d}")
         notify(trade)
     return redirect(f"{PREFIX}/scan/{token}")
 
@@ -368,9 +359,4 @@ def notify(trade: Trade) -> None:
 
 
 def mount(app: Flask) -> None:
-    if NAME in app.blueprints:
-        return
-
-    app.extensions[NAME] = EmulatorState(delivery=app.config.get("PAYSANDBOX_DELIVERY", "http"))
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
+    serve(app, bp)
