@@ -35,8 +35,10 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} missing: .ci/run installs Debian's chromium")
         pytest.skip(f"{MISSING} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Retrying assertions (``expect(locator)``) wait as long as every other step here
+    expect.set_options(timeout=10_000)
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield instance
@@ -111,14 +113,15 @@ def new_page(_context_pool: ContextPool) -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-def shot(tmp_path: Path) -> Callable[[Any, str], Path]:
-    """Save a full-page screenshot under the test's tmp dir and return its path."""
+def shot(tmp_path: Path) -> Callable[..., Path]:
+    """Save a full-page screenshot (``whole=False``: what the window shows) under the test's tmp
+    dir and return its path."""
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, whole: bool = True) -> Path:
         path = tmp_path / f"{name}.png"
-        # a long page (the API reference) takes seconds to paint whole on a busy machine: the
-        # picture is a record, not an assertion, so it gets more time than an action does
-        page.screenshot(path=str(path), full_page=True, timeout=30_000)
+        # a long page takes seconds to paint whole on a busy machine: the picture is a record,
+        # not an assertion, so it gets more time than an action does
+        page.screenshot(path=str(path), full_page=whole, timeout=30_000)
         return path
 
     return take

@@ -1,5 +1,7 @@
+// Loaded in <head> (templates/base.html), so both listeners sit on the document: they are in
+// place before the first form or htmx element is parsed.
 // Send the CSRF token with every htmx request.
-document.body.addEventListener("htmx:configRequest", function (event) {
+document.addEventListener("htmx:configRequest", function (event) {
   var meta = document.querySelector('meta[name="csrf-token"]');
   if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
 });

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.accounts.helpers import PASSWORD
 
@@ -37,14 +38,14 @@ def test_register_with_a_chinese_name_and_a_mobile_code(
     page.locator("#accept_terms").check()
     page.locator("#consent_personal_info").check()
     page.locator("button.btn-primary[type=submit]").click()
-    assert page.locator("#verification_code-err").is_visible()
+    expect(page.locator("#verification_code-err")).to_be_visible()
 
     page.locator("#send-code").click()
     assert texts["sent"] in page.locator("main").inner_text()
     # what was typed is still there
-    assert page.locator("#email").input_value() == email
-    assert page.locator("#name").input_value() == "张三"
-    assert page.locator("#phone").input_value() == mobile
+    expect(page.locator("#email")).to_have_value(email)
+    expect(page.locator("#name")).to_have_value("张三")
+    expect(page.locator("#phone")).to_have_value(mobile)
     page.locator("#verification_code").fill(sandbox.verification_code(mobile))
     page.locator("#password").fill(PASSWORD)
     page.locator("#accept_terms").check()

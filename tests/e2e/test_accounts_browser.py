@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.accounts.helpers import PASSWORD
 from tests.e2e.test_realname_browser import fill_bank_card, mobile
 
@@ -21,8 +23,8 @@ def test_register_login_and_realname(
     page.locator("#name").fill(name)
     page.get_by_role("button", name="Register").click()
     # error path: no consent ticked -> no account, the form says why
-    assert page.locator("#consent-error").is_visible()
-    assert page.get_by_role("link", name="Cancel and return to the store").is_visible()
+    expect(page.locator("#consent-error")).to_be_visible()
+    expect(page.get_by_role("link", name="Cancel and return to the store")).to_be_visible()
     page.locator("#password").fill(PASSWORD)
     page.locator("#accept_terms").check()
     page.locator("#consent_personal_info").check()

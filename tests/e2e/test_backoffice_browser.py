@@ -47,7 +47,7 @@ def test_search_and_freeze_with_confirmation(
     with page.expect_event("dialog"):  # the confirm arrives after the click returns
         page.get_by_role("button", name="Freeze").click()
     assert dialogs == ["Freeze this customer now?"]
-    assert page.locator("#frozen-badge").count() == 0  # dismissed: nothing happened
+    expect(page.locator("#frozen-badge")).to_have_count(0)  # dismissed: nothing happened
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Freeze").click()
     page.wait_for_selector("#frozen-badge")
@@ -103,8 +103,8 @@ def test_partner_center_step_after_an_association_switch(
     assert "Huawei Cloud has no partner API" in page.locator("#partner-center-note").inner_text()
     page.get_by_role("link", name="Partner Center to do").click()
     cell = page.locator('[data-partner-center="todo"]')
-    assert cell.count() == 1
-    assert cell.get_by_label("By (who did it)").input_value() == "Olga Owner"
+    expect(cell).to_have_count(1)
+    expect(cell.get_by_label("By (who did it)")).to_have_value("Olga Owner")
     cell.get_by_label("By (who did it)").fill("Li Wei")
     cell.get_by_label("Note (optional)").fill("customer confirmed in My Partner")
     shot(page, "partner-center-todo")

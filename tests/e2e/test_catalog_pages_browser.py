@@ -49,7 +49,7 @@ def test_customer_groups_in_english_and_chinese(
     # the group's pricing: a 5 % discount on ECS for this group only
     page.get_by_role("link", name="Pricing for this group").click()
     page.wait_for_url("**/staff/pricing?group=*")
-    assert page.locator("#p-group").input_value() != ""
+    expect(page.locator("#p-group")).not_to_have_value("")
     page.select_option("#product_code", "ecs")
     page.select_option("#group_id", label="Universities")
     page.select_option("#kind", "discount")
@@ -115,15 +115,15 @@ def test_product_description_editing_in_english_and_chinese(
     assert preview.locator("strong").first.inner_text() == live_server_store_name(catalog)
     assert preview.locator("li").all_inner_texts() == ["Linux", "Windows"]
     assert payload in preview.inner_text()  # shown as text
-    assert preview.locator("img, script").count() == 0
-    assert page.locator("#preview-zh").locator("br").count() == 1
+    expect(preview.locator("img, script")).to_have_count(0)
+    expect(page.locator("#preview-zh").locator("br")).to_have_count(1)
     shot(page, "description-preview-en")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Description saved.")).to_be_visible()
 
     page.goto(live_server.url + "/products/ecs")
     text = page.locator("#product-description")
-    assert payload in text.inner_text() and text.locator("img, script").count() == 0
+    expect(payload in text.inner_text() and text.locator("img, script")).to_have_count(0)
     shot(page, "description-product-en")
 
     zh = new_page(locale="zh-CN")
@@ -154,7 +154,7 @@ def test_spec_names_in_chinese_pages(
     zh = new_page(locale="zh-CN")
     zh.goto(live_server.url + "/products/ecs?region=cn-north-4")
     table = zh.locator("#spec-table")
-    assert table.get_by_text("通用计算型 | s6.large.2 | 2vCPUs | 4GiB | Linux").is_visible()
+    expect(table.get_by_text("通用计算型 | s6.large.2 | 2vCPUs | 4GiB | Linux")).to_be_visible()
     assert "General computing" not in table.inner_text()
     shot(zh, "product-ecs-zh")
     zh.goto(live_server.url + "/calculator?region=cn-north-4")

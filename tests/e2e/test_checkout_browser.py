@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer, RealnameStatus
 from tests.accounts.helpers import PASSWORD
@@ -41,14 +42,14 @@ def test_visitor_quote_then_login_shows_blockers_and_pay_waits(
         "realname_required",
         "balance_short",
     ]
-    assert page.get_by_role("link", name="Verify your identity").is_visible()
+    expect(page.get_by_role("link", name="Verify your identity")).to_be_visible()
     top_up = page.locator("#topup-link")
     assert top_up.inner_text().startswith("Top up CN¥")
     assert page.locator("#pay").is_disabled()
     assert shot(page, "checkout-blockers-en").stat().st_size > 10_000
     top_up.click()
     page.wait_for_url("**/wallet?amount=*")
-    assert page.locator("#topup-amount").input_value() != ""
+    expect(page.locator("#topup-amount")).not_to_have_value("")
 
     zh = new_page(locale="zh-CN")
     zh.goto(checkout)  # -> the login page, back here after
@@ -69,7 +70,7 @@ def test_calculator_shows_the_error_and_no_stale_price(
     for locale, message in (("en-US", "must be from 1 to 500"), ("zh-CN", "须在 1 到 500 之间")):
         page = new_page(locale=locale)
         page.goto(live_server.url + "/calculator?region=cn-north-4")
-        assert page.locator('[data-price="monthly"]').is_visible()
+        expect(page.locator('[data-price="monthly"]')).to_be_visible()
         page.fill("#ecs_quantity", "0")
         page.wait_for_function(
             "() => !document.querySelector('[data-price=monthly]')", timeout=5_000

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from storefront.accounts.models import StaffRole
 from storefront.billing import remittance, services
 from storefront.extensions import db
@@ -70,7 +72,7 @@ def test_limits_and_the_second_approval_in_the_browser(
     other.get_by_role("button", name="Approve").click()
     other.wait_for_selector("text=Funding approved")
     assert other.locator("#balance").inner_text().startswith("CN¥5,000.00")  # money per locale
-    assert other.locator("#pending-fundings").count() == 0
+    expect(other.locator("#pending-fundings")).to_have_count(0)
     _keep(other, shot, "funds-approved")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
@@ -43,10 +44,10 @@ def test_buy_a_quote_in_the_browser(
     assert "Active" in page.locator("#timeline").inner_text()
     assert shot(page, "order-active").stat().st_size > 10_000
     page.goto(live_server.url + "/resources")
-    assert page.locator("#resources tbody tr").count() == 2
+    expect(page.locator("#resources tbody tr")).to_have_count(2)
     shot(page, "resources")
     page.goto(live_server.url + "/orders")
-    assert page.locator("#orders tbody tr").count() == 1
+    expect(page.locator("#orders tbody tr")).to_have_count(1)
 
 
 def test_short_balance_shows_top_up(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer, Staff
 from storefront.stores.models import Store
@@ -33,7 +34,7 @@ def test_home_cards_link_with_icons_and_starting_prices(
     page = new_page(locale="en-US")
     page.goto(live_server.url + "/")
     cards = page.locator("#product-cards .sf-product-card")
-    assert cards.count() == 4
+    expect(cards).to_have_count(4)
     ecs = page.locator('[data-product="ecs"]')
     assert ecs.locator(".sf-from").inner_text().startswith("from ¥")
     assert ecs.locator(".sf-from").inner_text().endswith("/month")
@@ -44,7 +45,7 @@ def test_home_cards_link_with_icons_and_starting_prices(
     assert page.locator('[data-product="vpc"] .sf-from').inner_text() == "Free"
     colour = page.locator(".btn-light").first.evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(31, 41, 55)"  # the store's secondary colour
-    assert page.locator("#copyright").count() == 1
+    expect(page.locator("#copyright")).to_have_count(1)
     icon = page.locator('link[rel="icon"]').get_attribute("href")
     assert icon and page.request.get(live_server.url + icon).ok
     shot(page, "home-en")
@@ -72,16 +73,16 @@ def test_account_menu_staff_landing_and_staff_navigation(
     page = new_page(locale="en-US", viewport={"width": 1280, "height": 900})
     _login(page, live_server.url, world.buyer.email, BUYER_PASSWORD)
     assert page.url.endswith("/account")  # the customer's dashboard
-    assert page.locator("#dashboard").is_visible()
-    assert page.locator("#staff-nav").count() == 0
+    expect(page.locator("#dashboard")).to_be_visible()
+    expect(page.locator("#staff-nav")).to_have_count(0)
     page.locator("#account-menu").click()
     menu = page.locator('[aria-labelledby="account-menu"]')
-    assert menu.get_by_role("link", name="Wallet").is_visible()
+    expect(menu.get_by_role("link", name="Wallet")).to_be_visible()
     shot(page, "account-menu")
     menu.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
-    assert page.get_by_text("You are logged out.").is_visible()
-    assert page.locator("#account-menu").count() == 0
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+    expect(page.locator("#account-menu")).to_have_count(0)
 
     _login(page, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")
     assert page.url.rstrip("/").endswith("/admin")  # staff land on the back office
@@ -121,7 +122,7 @@ def test_account_menu_staff_landing_and_staff_navigation(
     active = page.locator("#staff-nav .dropdown-item.active")
     assert active.get_attribute("aria-current") == "page"
     assert active.inner_text() == "Remittance claims"
-    assert page.locator(".sf-admin-nav").count() == 0  # no second staff navigation
+    expect(page.locator(".sf-admin-nav")).to_have_count(0)  # no second staff navigation
 
     zh = new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
     _login(zh, live_server.url, world.owner.email, STAFF_PASSWORD, "/admin/login")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
@@ -80,7 +81,7 @@ def test_invite_accept_allocate_balance(
     rpage.locator("#password").fill("blue reseller pass 42")
     rpage.get_by_role("button", name="Create my store").click()
     rpage.wait_for_load_state()
-    assert rpage.locator("#join-done").is_visible()
+    expect(rpage.locator("#join-done")).to_be_visible()
 
     from tests.browser import ARGS, CHROMIUM
 

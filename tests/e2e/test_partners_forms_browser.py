@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import StaffRole
 from tests.builders import PASSWORD
@@ -69,5 +70,5 @@ def test_reseller_page_field_errors_and_pending_in_chinese(
         assert len(reconcile_allocations(older_than=timedelta(0)).confirmed) == 1
     page.reload()
     assert page.locator("#allocated-total").inner_text().strip() == "30.00"
-    assert page.locator("#allocation-requests").count() == 0
+    expect(page.locator("#allocation-requests")).to_have_count(0)
     shot(page, "funds-confirmed-zh")

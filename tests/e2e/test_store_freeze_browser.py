@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.accounts.helpers import PASSWORD
 
 
@@ -45,4 +47,4 @@ def test_frozen_store_in_the_browser(
     result = runner.invoke(args=["storefront", "store-unfreeze", default_store.slug])
     assert result.exit_code == 0, result.output
     page.goto(live_server.url + "/resources")
-    assert page.locator("#store-frozen-banner").count() == 0
+    expect(page.locator("#store-frozen-banner")).to_have_count(0)

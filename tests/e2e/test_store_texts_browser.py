@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from playwright.sync_api import expect
+
 from storefront.accounts.models import StaffRole
 from tests.e2e.test_backoffice_browser import _login
 
@@ -50,7 +52,7 @@ def test_footer_link_and_bold_show_and_a_costly_footer_is_refused(
     assert time.monotonic() - started < 10
     error = page.locator("#b-footer_text-err")
     assert "it takes too much work to show" in error.inner_text()
-    assert page.locator("#b-footer_text").input_value() == BOMB  # kept for editing
+    expect(page.locator("#b-footer_text")).to_have_value(BOMB)  # kept for editing
     print(shot(page, "footer-refused"))
     page.goto(live_server.url + "/")
     assert (
@@ -63,7 +65,7 @@ def test_footer_link_and_bold_show_and_a_costly_footer_is_refused(
     page.wait_for_timeout(1500)  # a refresh to another site would have happened by now
     assert page.url == live_server.url + "/products"
     footer = page.locator("#store-footer")
-    assert footer.locator("form, input, meta").count() == 0
+    expect(footer.locator("form, input, meta")).to_have_count(0)
     prize = footer.get_by_text("Win a prize")
     assert prize.get_attribute("href") is None and prize.get_attribute("onclick") is None
     footer.scroll_into_view_if_needed()

@@ -1,11 +1,13 @@
 """Real Chromium: the owner adds a webhook endpoint, sees its secret once, sends a test event
-that a local receiver gets, rotates the secret (after confirming) and deletes the endpoint."""
+that a local receiver gets, rotates the secret (after confirming, even while the page is still
+loading) and deletes the endpoint."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import StaffRole
 from storefront.webhooks.signing import HEADER, verify
@@ -48,7 +50,8 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     shot(page, "secret")
     page.get_by_role("link", name="Done").click()
     row = page.locator("#webhooks-table tbody tr")
-    assert row.count() == 1 and "order.paid, customer.registered" in row.inner_text()
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("order.paid, customer.registered")
 
     row.get_by_role("link", name="Edit").click()
     page.locator("#webhook-test").click()
@@ -59,12 +62,20 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     assert "HTTP 200" in page.locator("#deliveries-table").inner_text()
     shot(page, "deliveries")
 
+    # Clicked while the page's scripts are still loading (held here), the button asks all the
+    # same: the confirm listener is registered in <head>, before the form exists.
+    held: list[Any] = []
+    page.route("**/bootstrap.bundle.min.js*", lambda route: held.append(route))
     page.get_by_role("link", name="Edit endpoint").click()
     dialogs: list[str] = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     with page.expect_event("dialog"):  # the confirm arrives after the click returns
         page.locator("#webhook-rotate").click()
-    assert dialogs == ["Make a new signing secret?"]
+    assert dialogs == ["Make a new signing secret?"] and held
+    for route in held:
+        route.continue_()
+    page.unroute("**/bootstrap.bundle.min.js*")
+    page.wait_for_load_state()
     page.once("dialog", lambda d: d.accept())
     page.locator("#webhook-rotate").click()
     rotated = page.locator("#webhook-secret").inner_text().strip()
@@ -74,4 +85,4 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
     page.get_by_role("link", name="Edit").click()
     page.locator("#webhook-delete").click()
     page.locator("#webhook-confirm-delete").click()
-    assert page.locator("#webhooks-empty").is_visible()
+    expect(page.locator("#webhooks-empty")).to_be_visible()

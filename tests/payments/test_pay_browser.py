@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.builders import PASSWORD
 
 
@@ -26,7 +28,7 @@ def test_wechat_qr_and_alipay_cashier(
     page.get_by_label("How much to top up (CNY)").fill("25.00")
     page.get_by_role("button", name="Pay with WeChat Pay").click()
     page.wait_for_url("**/wallet/topup/*/pay")
-    assert page.locator("#pay-qr svg").count() == 1  # the QR code to scan
+    expect(page.locator("#pay-qr svg")).to_have_count(1)  # the QR code to scan
     assert "25.00" in page.locator("#pay-amount").inner_text()
     shot(page, "wechat-qr")
     page.locator("#pay-emulated").click()  # what the phone opens after scanning

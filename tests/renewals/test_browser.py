@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
@@ -48,7 +49,7 @@ def test_renew_then_unsubscribe_in_the_browser(
     assert words["days"] in page.locator("#resources").inner_text()
     page.goto(f"{live_server.url}/resources/{server['id']}")
     panel = page.locator("#renewal-panel")
-    assert panel.is_visible()
+    expect(panel).to_be_visible()
     before = page.locator("#renewal-expires time").get_attribute("datetime")
     page.locator("#renew-button").click()
     page.locator("#term").select_option(label=words["term"])
@@ -73,5 +74,5 @@ def test_renew_then_unsubscribe_in_the_browser(
     page.wait_for_url(f"**/resources/{server['id']}")
     assert words["gone"] in page.content()
     assert page.locator("#renewal-unsubscribed").get_attribute("data-status") == "done"
-    assert page.locator("#renew-button").count() == 0
+    expect(page.locator("#renew-button")).to_have_count(0)
     shot(page, f"unsubscribed-{locale}")

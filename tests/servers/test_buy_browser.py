@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.servers.conftest import PUBLIC_KEY
@@ -57,7 +58,7 @@ def _choose_server(page: Any) -> None:
     image = page.locator("#ecs_image")
     image.locator(f'option[value="{UBUNTU}"]').wait_for(state="attached")
     # a Linux flavour lists Linux images only (Windows is priced as Windows)
-    assert image.locator(f'option[value="{WINDOWS}"]').count() == 0
+    expect(image.locator(f'option[value="{WINDOWS}"]')).to_have_count(0)
     image.select_option(UBUNTU)
     page.locator("#ecs_zone").select_option(f"{REGION}b")
     page.locator("#ecs_disk_type").select_option("SSD")
@@ -100,7 +101,7 @@ def test_a_server_bought_in_the_browser_shows_its_state_and_follows_a_stop(
     monthly = page.locator('#price-panel [data-price="monthly"]')
     monthly.wait_for()
     lines = page.locator("#price-panel tbody tr")
-    assert lines.count() == 4  # server, data disk, EIP, system disk
+    expect(lines).to_have_count(4)  # server, data disk, EIP, system disk
     assert "50" in lines.nth(3).inner_text()
     # the calculator's price is the API's price for the same basket (one quote engine)
     assert monthly.inner_text().replace(",", "").endswith(expected)
@@ -132,7 +133,7 @@ def test_a_server_bought_in_the_browser_shows_its_state_and_follows_a_stop(
     assert page.locator("#private-ips").inner_text().count(".") == 3
     assert page.locator("#bandwidth").inner_text() == "5 Mbit/s"
     disks = page.locator("#disks")
-    assert disks.locator("tbody tr").count() == 2
+    expect(disks.locator("tbody tr")).to_have_count(2)
     assert "System disk" in disks.inner_text() and "50" in disks.inner_text()
     assert "100" in disks.inner_text()
     assert page.locator("#resource-key-pair").inner_text() == "laptop"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.servers.test_resource_browser import login
@@ -46,8 +47,8 @@ def test_a_generated_key_pair_is_chosen_at_checkout(
     assert page.locator("#download-key").get_attribute("download") == "laptop.pem"
     shot(page, "key-pair-generated")
     page.goto(f"{live_server.url}/key-pairs?region={REGION}")
-    assert page.locator("#private-key").count() == 0  # shown that once only
-    assert page.locator('#key-pairs tr[data-key-pair="laptop"]').count() == 1
+    expect(page.locator("#private-key")).to_have_count(0)  # shown that once only
+    expect(page.locator('#key-pairs tr[data-key-pair="laptop"]')).to_have_count(1)
 
     quote_id = _quote(client, linked)
     page.goto(f"{live_server.url}/checkout/{quote_id}")

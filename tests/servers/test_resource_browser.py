@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
@@ -59,7 +60,7 @@ def test_resource_page_shows_ips_and_follows_a_stop_in_the_console(
     assert page.locator("#public-ips").inner_text() == ip
     assert page.locator("#private-ips").inner_text().count(".") == 3
     assert page.locator("#bandwidth").inner_text() == "5 Mbit/s"
-    assert page.locator("#disks tbody tr").count() == 2
+    expect(page.locator("#disks tbody tr")).to_have_count(2)
     assert "System disk" in page.locator("#disks").inner_text()
     assert page.locator("#resource-key-pair").inner_text() == "laptop"
     assert "days left" in page.locator("#resource-expires").inner_text()
