@@ -103,6 +103,7 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "SQLALCHEMY_BINDS": {},  # the app factory adds the quote writer's (catalog.quote_store)
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
