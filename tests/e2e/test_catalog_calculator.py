@@ -23,17 +23,26 @@ def test_product_page_and_calculator_update(
         "(before) => document.querySelector('[data-price=monthly]').innerText !== before", arg=first
     )
     assert monthly.inner_text() == "CN¥224.00"
-    page.fill("#ecs_quantity", "3")
+    page.select_option("#years", "2")
+    page.fill("#ecs_quantity", "3")  # typed: the cursor stays in the field
     page.wait_for_function(
         "() => document.querySelector('[data-price=monthly]').innerText === 'CN¥672.00'"
     )
-    page.select_option("#years", "2")
     page.wait_for_function(
         "() => document.querySelector('[data-price=yearly]').innerText === 'CN¥13,440.00'"
     )
     assert "You save" in page.locator("#price-yearly").inner_text()
     shot(page, "calculator")
-    page.locator("#price-yearly").get_by_role("button", name="Get a quote").click()
+    # Straight from the field to "Get a quote", pressed as a person does (the button held for a
+    # moment): leaving the field must not re-price the panel under the pressed button, which
+    # would swallow the click (CI saw it once: no quote, the page stayed).
+    button = page.locator("#price-yearly").get_by_role("button", name="Get a quote")
+    box = button.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(300)  # how long a press lasts: a re-pricing would land meanwhile
+    page.mouse.up()
     page.wait_for_url("**/quotes/*")
     assert page.locator("#quote-total").inner_text() == "CN¥13,440.00"
     assert page.get_by_role("link", name="Log in to buy").is_visible()  # a visitor
