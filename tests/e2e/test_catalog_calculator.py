@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 
 def test_product_page_and_calculator_update(
     live_server: Any, catalog: Any, new_page: Any, shot: Any
@@ -12,7 +14,7 @@ def test_product_page_and_calculator_update(
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Browse products").click()
     page.get_by_role("link", name="Elastic Cloud Server").first.click()
-    assert page.locator("#spec-table").get_by_text("s6.large.2.linux").is_visible()
+    expect(page.locator("#spec-table").get_by_text("s6.large.2.linux")).to_be_visible()
     assert shot(page, "product-ecs").stat().st_size > 10_000
 
     page.goto(live_server.url + "/calculator?region=cn-north-4")
@@ -45,5 +47,5 @@ def test_product_page_and_calculator_update(
     page.mouse.up()
     page.wait_for_url("**/quotes/*")
     assert page.locator("#quote-total").inner_text() == "CN¥13,440.00"
-    assert page.get_by_role("link", name="Log in to buy").is_visible()  # a visitor
+    expect(page.get_by_role("link", name="Log in to buy")).to_be_visible()  # a visitor
     shot(page, "quote")
