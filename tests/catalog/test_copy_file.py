@@ -145,12 +145,16 @@ def test_a_builder_that_dies_leaves_the_copy_in_hand(
     with app.app_context():
         done = snapshot.COPY.wait()
     _double_prices_behind_the_orm(app)
-    assert _price(client) == "112.00"  # starts the builder
-    deadline = time.monotonic() + 10
-    while not copy_builder.builders() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    for pid in copy_builder.builders():
-        os.kill(pid, signal.SIGKILL)
+    # the builder is killed before it can write: holding the file's write turn keeps it
+    # waiting there (on a busy machine it could otherwise finish before the kill)
+    with copy_builder.writing(_path(app)):
+        assert _price(client) == "112.00"  # starts the builder
+        deadline = time.monotonic() + 10
+        while not copy_builder.builders() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert copy_builder.builders(), "no builder started"
+        for pid in copy_builder.builders():
+            os.kill(pid, signal.SIGKILL)
     with app.app_context():
         assert snapshot.COPY.wait() == done  # that refresh failed ...
     assert "refreshing catalog failed" in caplog.text
