@@ -47,7 +47,7 @@ test-newest: newest-venv
 suite-newest:
 	@$(NEWEST)/bin/python scripts/i18n.py compile
 	@$(NEWEST)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE \
-	  '^(flask|werkzeug|flask-login|flask-limiter|flask-babel|sqlalchemy|pysaml2|huaweicloudsdkcore)=' \
+	  '^(flask|werkzeug|flask-login|flask-babel|sqlalchemy|pysaml2|huaweicloudsdkcore)=' \
 	  | tr '\n' ' '; echo
 	$(NEWEST)/bin/python -m pytest $(PYTEST_ARGS)
 

@@ -94,6 +94,8 @@ def measure(name: str, fn: Callable[[], str], expect: str, n: int, profile: bool
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
         stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 60)
+        if os.environ.get("PROFILE_CALLERS"):  # who calls the functions matching this pattern
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
         print(out.getvalue())
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)

@@ -26,6 +26,7 @@ from storefront import (
     labels,
     navigation,
     nostore,
+    ratelimit,
     routing,
     security,
     uploads,
@@ -41,7 +42,6 @@ from storefront.extensions import (
     db,
     install_pool_checks,
     install_sqlite_pragmas,
-    limiter,
     login_manager,
     migrate,
 )
@@ -103,7 +103,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     principals.register()
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     i18n.register(app, ROOT)
     labels.register(app)
     security.register(app)

@@ -105,8 +105,10 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
             "SQLALCHEMY_BINDS": {},  # the app factory adds the quote writer's (catalog.quote_store)
             "BABEL_DEFAULT_LOCALE": self.default_locale,
+            # per-route request rates (storefront.ratelimit); off only for load benchmarks
+            "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
-            "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": "",
             "RATELIMIT_SWALLOW_ERRORS": True,  # Redis unreachable: log, don't refuse (no 500)
             "WTF_CSRF_TIME_LIMIT": 3600 * 8,
             "SESSION_COOKIE_HTTPONLY": True,

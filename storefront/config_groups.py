@@ -38,7 +38,7 @@ class ThrottleSettings:
     account_mail: str = "3 per hour"
 
 
-# API and page rate limits (Flask-Limiter notation; ";" separates several) and their defaults
+# API and page rate limits (the `limits` notation; ";" separates several) and their defaults
 ACCOUNT_LIMIT_DEFAULTS = {
     "ACCOUNTS_LIMIT_LOGIN": "10 per minute;50 per hour",
     "ACCOUNTS_LIMIT_RESET": "5 per minute;20 per hour",

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import select
 import sqlite3
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import flask_limiter
 import flask_login
-from flask import current_app, request
+from flask import current_app
 from flask_babel import Babel
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,8 +22,6 @@ from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
     from storefront.cloud.interface import CloudProvider
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,33 +71,8 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-# Flask-Login and Flask-Limiter as they come: only routes decorated with ``@rate_limited``
-# are limited (no default or application limits), and those answers carry the limit headers.
+# Flask-Login as it comes (per-route request rates: storefront.ratelimit)
 login_manager = flask_login.LoginManager()
-limiter = flask_limiter.Limiter(
-    key_func=get_remote_address, default_limits=[], headers_enabled=True
-)
-RATE_LIMITED = "rate_limited"  # attribute on a view function: it has limits of its own
-
-
-def rate_limited(*args: Any, **kwargs: Any) -> Callable[[F], F]:
-    """``limiter.limit(...)`` that also marks the view, so every other request skips
-    Flask-Limiter's per-request work (see :func:`_unlimited_view`). Stack them as usual."""
-    decorate = limiter.limit(*args, **kwargs)
-
-    def mark(view: F) -> F:
-        limited: F = decorate(view)  # type: ignore[assignment]
-        setattr(limited, RATE_LIMITED, True)
-        return limited
-
-    return mark
-
-
-@limiter.request_filter
-def _unlimited_view() -> bool:
-    """True (exempt) for a request whose view has no limits: nothing for the limiter to do."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, RATE_LIMITED, False)
 
 
 def cloud_provider() -> CloudProvider:

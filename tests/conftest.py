@@ -304,9 +304,9 @@ def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
 
 class _SharedApp:
     """One app per test process (building one compiles every URL rule: 60-250 ms), with its
-    config and extensions as built, so each test can start from exactly that. Extensions such as
-    the rate limiter are module-level objects that the last app built binds to its own storage:
-    after a test builds another app (``make_app``), the shared one is built again.
+    config and extensions as built, so each test can start from exactly that. Some extensions are
+    module-level objects that the last app built binds to itself: after a test builds another
+    app (``make_app``), the shared one is built again.
 
     ``get(**overrides)`` keeps one app per set of overrides (the partner tests' distributor
     mode), under the same rule: only the app built last is handed out again, so a directory
@@ -335,15 +335,14 @@ class _SharedApp:
 
     def reset(self, application: Flask) -> None:
         """Undo what a test did to the app: config changes, the caches and throttles the app
-        builds on first use (kept in ``app.extensions``), the rate limiter's counters."""
-        from storefront.extensions import limiter
+        builds on first use (kept in ``app.extensions``), the per-route rate counters."""
+        from storefront import ratelimit
 
         application.config.clear()
         application.config.update(self.config)
         for name in set(application.extensions) - self.extensions:
             del application.extensions[name]
-        with application.app_context():
-            limiter.reset()
+        ratelimit.limiter(application).storage.reset()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,8 @@ from storefront.accounts.errors import AccountError
 from storefront.accounts.limits import ip_only, limit
 from storefront.accounts.principals import current_principal, start_session
 from storefront.accounts.view_helpers import bp, flash_invalid, signed_in_customer
-from storefront.extensions import db, rate_limited
+from storefront.extensions import db
+from storefront.ratelimit import rate_limited
 
 
 @bp.get("/account")

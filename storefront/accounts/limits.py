@@ -11,11 +11,11 @@ Two layers:
   caller learns nothing from being throttled. Counters live in the ``limits`` library's
   storage: Redis when ``STOREFRONT_REDIS_URL`` is set (shared by every app server), memory
   otherwise.
-* **Per-route request rates** (Flask-Limiter decorators, Flask config keys so tests and
-  operators can tune them): ``ACCOUNTS_LIMIT_LOGIN`` (login and token calls, per address +
-  email), ``ACCOUNTS_LIMIT_RESET``, ``ACCOUNTS_LIMIT_VERIFY`` and ``ACCOUNTS_LIMIT_OTP`` (per
-  address); ``ACCOUNTS_LIMIT_SMS`` (registration SMS codes, per address + phone) and
-  ``ACCOUNTS_LIMIT_SMS_IP`` (per address): a cheap first brake on bursts.
+* **Per-route request rates** (``@rate_limited`` of :mod:`storefront.ratelimit`, Flask config
+  keys so tests and operators can tune them): ``ACCOUNTS_LIMIT_LOGIN`` (login and token calls,
+  per address + email), ``ACCOUNTS_LIMIT_RESET``, ``ACCOUNTS_LIMIT_VERIFY`` and
+  ``ACCOUNTS_LIMIT_OTP`` (per address); ``ACCOUNTS_LIMIT_SMS`` (registration SMS codes, per
+  address + phone) and ``ACCOUNTS_LIMIT_SMS_IP`` (per address): a cheap first brake on bursts.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from storefront.config import Settings, ThrottleSettings
+from storefront.ratelimit import remote_address
 
 DEFAULTS = {
     "ACCOUNTS_LIMIT_LOGIN": "10 per minute;50 per hour",
@@ -66,7 +66,7 @@ def ip_and_email() -> str:
         email = payload.get("email") if isinstance(payload, dict) else None
     else:
         email = request.form.get("email")
-    return f"{get_remote_address()}|{str(email or '').strip().lower()}"
+    return f"{remote_address()}|{str(email or '').strip().lower()}"
 
 
 def ip_and_phone() -> str:
@@ -77,11 +77,11 @@ def ip_and_phone() -> str:
     else:
         number = "".join(ch for ch in request.form.get("phone", "") if ch.isdigit())
         phone = f"{request.form.get('phone_code', '')}{number.lstrip('0')}"
-    return f"{get_remote_address()}|{str(phone or '').strip()}"
+    return f"{remote_address()}|{str(phone or '').strip()}"
 
 
 def ip_only() -> str:
-    return get_remote_address()
+    return remote_address()
 
 
 def client_network(ip: str | None) -> str | None:
@@ -107,7 +107,7 @@ def _digest(value: str) -> str:
 
 def _fail_open(default: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """The counter store unreachable (Redis down): log it and let the request through, as
-    Flask-Limiter does with ``RATELIMIT_SWALLOW_ERRORS``; never a 500 on sign-in."""
+    the per-route rates do with ``RATELIMIT_SWALLOW_ERRORS``; never a 500 on sign-in."""
 
     def decorator(method: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(method)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 
 from storefront.accounts import validators
 from storefront.accounts.documents import store_document
@@ -37,6 +36,7 @@ from storefront.cloud.interface import (
     UpstreamUnavailable,
 )
 from storefront.extensions import cloud_provider
+from storefront.ratelimit import remote_address
 
 if TYPE_CHECKING:  # the input type only; realname imports this module
     from storefront.accounts.realname import RealnameInput
@@ -189,7 +189,7 @@ def ip_and_mobile() -> str:
         raw = payload.get("mobile") if isinstance(payload, dict) else None
     else:
         raw = request.form.get("mobile")
-    return f"{get_remote_address()}|{mainland_mobile(str(raw or '')) or ''}"
+    return f"{remote_address()}|{mainland_mobile(str(raw or '')) or ''}"
 
 
 def submit_to_provider(

@@ -14,7 +14,8 @@ from storefront.accounts.limits import ip_only, limit
 from storefront.accounts.models import Customer
 from storefront.accounts.realname_routes import ip_and_mobile
 from storefront.accounts.view_helpers import apply_errors, bp, signed_in_customer
-from storefront.extensions import db, rate_limited
+from storefront.extensions import db
+from storefront.ratelimit import rate_limited
 
 
 @bp.route("/account/realname", methods=["GET", "POST"])

@@ -27,8 +27,9 @@ from storefront.accounts.permissions import has_permission
 from storefront.accounts.principals import start_session
 from storefront.accounts.terms import LABELS, current_terms
 from storefront.accounts.view_helpers import PENDING_2FA, apply_errors, bp, too_many
-from storefront.extensions import db, rate_limited
+from storefront.extensions import db
 from storefront.navigation import NavItem, add_nav
+from storefront.ratelimit import rate_limited
 from storefront.security import safe_next
 from storefront.stores.tenancy import current_store
 

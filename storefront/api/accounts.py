@@ -20,7 +20,8 @@ from storefront.api import bp
 from storefront.api.auth import api_customer, require_customer_token
 from storefront.api.errors import ApiError
 from storefront.billing.services import wallet_summary
-from storefront.extensions import db, rate_limited
+from storefront.extensions import db
+from storefront.ratelimit import rate_limited
 from storefront.stores.tenancy import current_store
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from storefront.accounts.limits import ip_and_email, limit
 from storefront.accounts.models import Staff
 from storefront.api import bp
 from storefront.api.accounts import issue_for
-from storefront.extensions import rate_limited
+from storefront.ratelimit import rate_limited
 
 
 @bp.post("/admin/auth/token")
