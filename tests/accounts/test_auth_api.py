@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
+from sqlalchemy import select
 
 from storefront.accounts import crypto, services
-from storefront.accounts.models import Customer, Staff
+from storefront.accounts.common import sha256_hex
+from storefront.accounts.models import ApiToken, Customer, Staff
+from storefront.clock import utcnow
 from storefront.extensions import db as _db
 from storefront.stores.tenancy import store_context
 from tests.accounts.helpers import PASSWORD, token_for
@@ -42,6 +46,40 @@ def test_token_reads_me_and_expires_at(client: Any, make_customer: Any) -> None:
     assert client.get("/api/v1/me").status_code == 401
     # the session cookie never authenticates the API
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_a_tokens_last_use_is_kept_to_the_minute(
+    app: Any, client: Any, make_customer: Any
+) -> None:
+    """The account page shows a token's last use to the minute: a token used again within the
+    minute is not written again (its requests stay reads), one used later is."""
+    customer = make_customer()
+    raw = client.post(
+        "/api/v1/auth/token", json={"email": customer.email, "password": BUILDER_PASSWORD}
+    ).get_json()["token"]
+    auth = {"Authorization": f"Bearer {raw}"}
+
+    def last_use(set_to: timedelta | None = None) -> datetime | None:
+        with app.app_context():
+            digest = sha256_hex(raw)
+            token = _db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+            assert token is not None
+            if set_to is not None:
+                token.last_used_at = utcnow() - set_to
+                _db.session.commit()
+            return token.last_used_at
+
+    assert last_use() is None  # issued, not used yet
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    first = last_use()
+    assert first is not None and utcnow() - first < timedelta(seconds=30)
+    recent = last_use(set_to=timedelta(seconds=30))
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    assert last_use() == recent  # used again within the minute: unchanged
+    last_use(set_to=timedelta(seconds=90))
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    latest = last_use()
+    assert latest is not None and utcnow() - latest < timedelta(seconds=30)
 
 
 def test_rate_limit_answers_429_with_retry_after(extra_app: Any, app: Any) -> None:
