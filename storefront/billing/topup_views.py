@@ -27,9 +27,10 @@ def _find(reference: str) -> Topup:
     return found
 
 
-def _page(template: str, found: Topup, attempt: int) -> ResponseReturnValue:
+def _page(template: str, found: Topup, attempt: int, update: bool = False) -> ResponseReturnValue:
     return render_template(
         template,
+        update=update,  # the page's own request for news (htmx), not the whole page
         topup=found,
         summary=services.wallet_summary(current_customer()),
         final=found.status is not TopupStatus.PENDING,
@@ -49,7 +50,7 @@ def topup_return(reference: str) -> ResponseReturnValue:
 @bp.get("/wallet/topup/<reference>/status")
 @customer_required
 def topup_progress(reference: str) -> ResponseReturnValue:
-    return _page("billing/_topup_progress.html", _find(reference), _poll_attempt())
+    return _page("billing/_topup_progress.html", _find(reference), _poll_attempt(), update=True)
 
 
 @bp.post("/wallet/topup/<reference>/cancel")

@@ -6,8 +6,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+from sqlalchemy import select
+
 from storefront.accounts.models import StaffRole
 from storefront.billing import remittance
+from storefront.billing.wallet_models import Topup
 from storefront.extensions import db
 from tests.builders import PASSWORD
 
@@ -43,6 +47,7 @@ def test_online_topup_through_the_gateway(
     page.wait_for_selector('#topup-status[data-status="paid"]', timeout=15_000)
     assert page.locator("#topup-live").get_attribute("data-final") == "true"
     assert page.locator("#topup-live").get_attribute("hx-get") is None  # stopped asking
+    expect(page.locator("#topup-cancel")).to_have_count(0)  # nothing left to cancel
     page.get_by_role("link", name="Back to the wallet").click()
     assert page.locator("#balance").inner_text() == "CN¥88.80"
     shot(page, "wallet-after-topup")
@@ -74,3 +79,30 @@ def test_remittance_claim(
     page.wait_for_selector("text=Claim submitted")
     assert "waiting for review" in page.locator("#claims").inner_text()
     shot(page, "remittance-claim")
+
+
+def test_cancelling_a_topup_while_its_page_updates_itself(
+    app: Any, live_server: Any, make_customer: Any, new_page: Any
+) -> None:
+    """The status page replaces its part every few seconds while the payment is pending: a
+    press on "Cancel this top-up" that spans such an update still cancels (the button is not
+    drawn anew under the press: a press that spans a redraw is no click in Chromium)."""
+    customer = make_customer()
+    page = new_page()
+    _login(page, live_server.url, customer.email)
+    page.goto(live_server.url + "/wallet")
+    page.get_by_label("Amount (CNY)").fill("12.00")
+    page.get_by_role("button", name="Pay online").click()
+    page.wait_for_url("**/_paysandbox/checkout**")
+    with app.app_context():
+        reference = db.session.scalars(select(Topup.reference)).one()
+    page.goto(f"{live_server.url}/wallet/topup/{reference}")  # left the gateway unpaid
+    expect(page.locator("#topup-status")).to_have_attribute("data-status", "pending")
+    box = page.locator("#topup-cancel").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    with page.expect_response(lambda answer: "/status" in answer.url):
+        page.mouse.down()  # held until the page has asked for news (2 s) ...
+    page.wait_for_timeout(200)  # ... and put the answer in place
+    page.mouse.up()
+    expect(page.locator("#topup-status")).to_have_attribute("data-status", "cancelled")
