@@ -14,6 +14,7 @@ from storefront.cloud.sandbox import prices, routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
+from storefront.cloud.sandbox.quotas import QuotaGate
 from storefront.cloud.sandbox.routes import obs
 from storefront.cloud.sandbox.seed import seed
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
@@ -37,12 +38,15 @@ def create_sandbox_app(
     lifecycle: Mapping[str, float] | None = None,
     clock_file: str | Path | None = None,
     catalogue_scale: str | None = None,
+    quota_scale: float = 1.0,
 ) -> Flask:
     """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner; ``lifecycle``
     overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings; ``clock_file``
     is where ``POST /_sandbox/clock`` also writes its offset (and where it starts from);
     ``catalogue_scale`` (``small``/``real``) switches the catalogue of every sandbox in this
-    process (:func:`~storefront.cloud.sandbox.prices.set_scale`)."""
+    process (:func:`~storefront.cloud.sandbox.prices.set_scale`); ``quota_scale`` multiplies the
+    provider's documented per-second quotas (:class:`~storefront.cloud.sandbox.quotas.QuotaGate`).
+    """
     if catalogue_scale is not None:
         prices.set_scale(catalogue_scale)
     faults = FaultSettings(
@@ -64,6 +68,7 @@ def create_sandbox_app(
         lifecycle=life,
         clock_file=Path(clock_file) if clock_file else None,
         clock_offset_s=clock.read_offset(Path(clock_file)) if clock_file else 0.0,
+        quotas=QuotaGate(scale=quota_scale),
     )
     for module in route_modules:
         app.register_blueprint(module.bp)
