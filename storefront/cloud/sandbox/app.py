@@ -88,9 +88,10 @@ def _gateway() -> None:
     if request.path.startswith(CONTROL_PREFIX) or obs.is_obs_request():
         return  # OBS object calls carry their own signature, checked by the OBS routes
     state = sandbox_state()
-    g.sandbox_lose_response = state.faults.before_call()
+    api = _api()
+    g.sandbox_lose_response = state.faults.before_call(api)
     if state.faults.take_once(request.method, request.path, "before"):
-        raise state.faults.timeout()
+        raise state.faults.timeout(api)
     auth = signature.parse_authorization(request.headers.get("Authorization"))
     with state.db.session() as s:
         key = s.get(AccessKey, auth.access_key)
@@ -117,7 +118,6 @@ def _gateway() -> None:
     if domain_header and domain_header != account.domain_id:
         raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
     g.sandbox_caller_id = account.domain_id
-    api = request.url_rule.rule if request.url_rule is not None else request.path
     state.count_call(api)
     if not state.quotas.admit(request.remote_addr or "", api, account.domain_id):
         state.count_call(api, throttled=True)
@@ -136,8 +136,13 @@ def _timeout_after_applying(response: Response) -> Response:
         return response
     faults = sandbox_state().faults
     if faults.take_once(request.method, request.path, "after"):
-        return error(faults.timeout())
+        return error(faults.timeout(_api()))
     return response
+
+
+def _api() -> str:
+    """The API a call is counted under: its route's path pattern."""
+    return request.url_rule.rule if request.url_rule is not None else request.path
 
 
 def _unauthorized(message: str) -> ApiError:
