@@ -19,6 +19,7 @@ from storefront.cloud import build_provider
 from storefront.cloud.sandbox.testing import RunningSandbox
 from storefront.extensions import db
 from tests.cloud.conftest import extra_sandbox, settings_for
+from tests.conftest import QUOTA_SCALE
 
 __all__ = ["extra_sandbox"]
 
@@ -30,10 +31,8 @@ MODES = (("on_demand", None), ("monthly", 3), ("yearly", 2))
 
 
 # The account's quotas raised a hundredfold, on the sandbox and in the client's budget together
-# (STOREFRONT_SANDBOX_QUOTA_SCALE, STOREFRONT_CLOUD_QUOTA_SCALE): these tests are about faults,
-# and at the documented quotas they mostly waited for the next second (tests/cloud/
-# test_throttling.py keeps the documented quotas).
-QUOTA_SCALE = 100
+# (tests.conftest.QUOTA_SCALE): these tests are about faults, and at the documented quotas they
+# mostly waited for the next second (tests/cloud/test_throttling.py keeps the documented ones).
 
 
 def _faulty(extra_sandbox: Callable[..., RunningSandbox]) -> tuple[RunningSandbox, Any]:
