@@ -58,7 +58,11 @@ from bench.fuzz_cases import (  # noqa: E402
 # --- the app and its objects --------------------------------------------------------------
 
 
-def build_app(root: Path, sandbox_url: str, limits: bool = False) -> Flask:
+def build_app(
+    root: Path, sandbox_url: str, limits: bool = False, quota_scale: float = 1.0
+) -> Flask:
+    """A migrated app with the demo data seeded from the sandbox at ``sandbox_url``
+    (``quota_scale``: that sandbox's quotas against the documented ones)."""
     from flask_migrate import upgrade
 
     from storefront import create_app
@@ -74,6 +78,7 @@ def build_app(root: Path, sandbox_url: str, limits: bool = False) -> Flask:
             "STOREFRONT_MAIL_DIR": str(root / "mail"),
             "STOREFRONT_CLOUD": "sandbox",
             "STOREFRONT_SANDBOX_URL": sandbox_url,
+            "STOREFRONT_CLOUD_QUOTA_SCALE": str(quota_scale),
             "STOREFRONT_ADMIN_EMAIL": "",
             "STOREFRONT_ADMIN_PASSWORD": "",
             "STOREFRONT_REDIS_URL": "",

@@ -176,6 +176,13 @@ def _worker_database(url: str, worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+# The provider quotas of the session sandbox and of the apps' client budget, against the
+# documented ones (STOREFRONT_SANDBOX_QUOTA_SCALE, STOREFRONT_CLOUD_QUOTA_SCALE): the synced
+# catalogue and the demo seed (about 230 calls each) and the order tests no longer wait for the
+# next second. tests/cloud/test_throttling.py checks the documented quotas.
+QUOTA_SCALE = 100
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Any]:
     """The provider sandbox, served over HTTP on a free loopback port for the whole session.
@@ -184,10 +191,14 @@ def sandbox() -> Iterator[Any]:
     not the sandbox's 30 s, which held the caller until its own 10 s timeout on every try
     (the same retry and give-up decisions: both are ``UpstreamUnavailable``). Tests of the
     client's own timeout use ``extra_sandbox`` with a hang longer than the timeout they set.
+
+    The account's quotas are raised ``QUOTA_SCALE``-fold here and in the apps' budget
+    (``base_config``) together; the cloud tests (``tests/cloud``, their own ``sandbox``) keep
+    the documented quotas.
     """
     from storefront.cloud.sandbox.testing import start_sandbox_thread
 
-    running = start_sandbox_thread(hang_s=0.5)
+    running = start_sandbox_thread(hang_s=0.5, quota_scale=QUOTA_SCALE)
     yield running
     running.stop()
 
@@ -204,6 +215,7 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> dict[
         "STOREFRONT_MAIL_DIR": str(root / "mail"),
         "STOREFRONT_CLOUD": "sandbox",
         "STOREFRONT_SANDBOX_URL": sandbox.url,
+        "STOREFRONT_CLOUD_QUOTA_SCALE": str(QUOTA_SCALE),
         "STOREFRONT_ADMIN_EMAIL": "",
         "STOREFRONT_ADMIN_PASSWORD": "",
         "STOREFRONT_REDIS_URL": "",

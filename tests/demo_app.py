@@ -2,7 +2,8 @@
 schemathesis tests, a plugin of the root conftest.
 
 ``build_app`` seeds the demo catalogue from the sandbox: about 230 provider calls paced by the
-client's per-second quota (10-20 s). The first test of the run to ask seeds one database; every
+client's per-second quota (10-20 s at the documented quotas; the session sandbox's are raised,
+``tests.conftest.QUOTA_SCALE``). The first test of the run to ask seeds one database; every
 other build starts from a copy of it, where ``build_app``'s own migrate and seed find nothing
 left to do (the catalogue is fresh). Under pytest-xdist the copy is shared through the run's
 temporary root, as the synced catalogue is (``tests/catalog/fixtures.py``).
@@ -32,7 +33,7 @@ def build_demo_app(
 ) -> Callable[[Path], Flask]:
     """``build_demo_app(root)`` -> ``build_app(root, sandbox.url)`` on a copy of the seeded
     database (the caller disposes of the app)."""
-    from tests.conftest import dispose
+    from tests.conftest import QUOTA_SCALE, dispose
 
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -44,11 +45,11 @@ def build_demo_app(
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not template.exists():
                 first = tmp_path_factory.mktemp("demo-seed")
-                dispose(build_app(first, sandbox.url))
+                dispose(build_app(first, sandbox.url, quota_scale=QUOTA_SCALE))
                 _backup(first / DATABASE, template)
         root.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, root / DATABASE)
-        return build_app(root, sandbox.url)
+        return build_app(root, sandbox.url, quota_scale=QUOTA_SCALE)
 
     return build
 

@@ -36,10 +36,14 @@ class QuotaBudget:
     A moving window: never more than the quota in any one second, so whichever way the
     provider cuts its windows, a budget-keeping client is not refused for its own calls."""
 
-    def __init__(self, storage_uri: str = "memory://", *, share: float = 1.0) -> None:
-        # ``share`` < 1 keeps headroom for callers outside the storefront (the partner's tools).
+    def __init__(
+        self, storage_uri: str = "memory://", *, share: float = 1.0, scale: float = 1.0
+    ) -> None:
+        # ``share`` < 1 keeps headroom for callers outside the storefront (the partner's tools);
+        # ``scale`` is the account's quotas against the documented ones
+        # (``STOREFRONT_CLOUD_QUOTA_SCALE``: the provider raised or lowered them).
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-        self._share = share
+        self._share = share * scale
         self._items: dict[str, RateLimitItemPerSecond] = {}
         self._lock = threading.Lock()
 
@@ -65,17 +69,18 @@ class QuotaBudget:
         return time.monotonic() - started
 
 
-_budgets: dict[str, QuotaBudget] = {}
+_budgets: dict[tuple[str, float], QuotaBudget] = {}
 _budgets_lock = threading.Lock()
 
 
-def budget_for(storage_uri: str | None) -> QuotaBudget:
-    """The process's budget for a storage (one per URI, so every client shares it)."""
+def budget_for(storage_uri: str | None, scale: float = 1.0) -> QuotaBudget:
+    """The process's budget for a storage and quota scale (one per pair, so every client with
+    the same settings shares it)."""
     uri = storage_uri or "memory://"
     with _budgets_lock:
-        found = _budgets.get(uri)
+        found = _budgets.get((uri, scale))
         if found is None:
             # 90 %: headroom for the network's skew between our window and the provider's, and
             # for the partner's own tools on the same account.
-            found = _budgets[uri] = QuotaBudget(uri, share=0.9)
+            found = _budgets[(uri, scale)] = QuotaBudget(uri, share=0.9, scale=scale)
         return found

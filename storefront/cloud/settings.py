@@ -121,6 +121,10 @@ class CloudSettings:
     # Where the per-API request budget lives (../shared/PROVIDER.md, throttling): Redis when
     # ``STOREFRONT_REDIS_URL`` is set, so every process shares it; else this process's memory.
     quota_storage: str | None = None
+    # The account's per-second quotas against the documented ones
+    # (``STOREFRONT_CLOUD_QUOTA_SCALE``): the provider can raise an account's quotas on request,
+    # and the budget follows.
+    quota_scale: float = 1.0
     # --- console login (console bridge) ---
     console_links: dict[str, str] = field(default_factory=dict)
     # --- ECS boot images: (region or "*", "linux" | "windows") -> image id ({region} filled) ---
@@ -224,6 +228,9 @@ class CloudSettings:
             ),
             agency_name=get("STOREFRONT_CLOUD_AGENCY_NAME"),
             quota_storage=get("STOREFRONT_REDIS_URL") or None,
+            quota_scale=_number(
+                env, "STOREFRONT_CLOUD_QUOTA_SCALE", 1.0, float, minimum=0.1, maximum=1000.0
+            ),
             sandbox_url=sandbox_url,
             timeout_s=_number(env, "STOREFRONT_CLOUD_TIMEOUT_S", 10.0, float, minimum=0.05),
             retries=_number(env, "STOREFRONT_CLOUD_RETRIES", 2, int, minimum=0),
@@ -306,7 +313,15 @@ def _ecs_images(env: Mapping[str, str], demo_defaults: bool) -> dict[tuple[str, 
     return images
 
 
-def _number(env: Mapping[str, str], key: str, default: N, kind: type[N], *, minimum: N) -> N:
+def _number(
+    env: Mapping[str, str],
+    key: str,
+    default: N,
+    kind: type[N],
+    *,
+    minimum: N,
+    maximum: N | None = None,
+) -> N:
     raw = env.get(key, "").strip()
     if not raw:
         return default
@@ -316,4 +331,6 @@ def _number(env: Mapping[str, str], key: str, default: N, kind: type[N], *, mini
         raise CloudConfigError(f"{key} must be a {kind.__name__}, not {raw!r}") from None
     if value < minimum:
         raise CloudConfigError(f"{key} must be at least {minimum}, not {raw!r}")
+    if maximum is not None and value > maximum:
+        raise CloudConfigError(f"{key} must be at most {maximum}, not {raw!r}")
     return value

@@ -44,8 +44,9 @@ def _catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _sync_once(path: Path) -> bool:
     """Fill ``_snapshot``: from the file another process wrote (False), else by syncing from
     the sandbox into this test's tables (True; about 230 provider calls, paced by the client's
-    per-second quota: 20-30 s) and writing the file. A lock makes the other processes wait for
-    the first one's sync."""
+    per-second quota: 20-30 s at the documented quotas, a few seconds at the session sandbox's
+    raised ones, ``tests.conftest.QUOTA_SCALE``) and writing the file. A lock makes the other
+    processes wait for the first one's sync."""
     with open(path.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():

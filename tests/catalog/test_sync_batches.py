@@ -22,6 +22,7 @@ from storefront.cloud.sandbox import prices
 from storefront.cloud.sandbox.testing import RunningSandbox
 from storefront.extensions import db
 from tests.cloud.conftest import extra_sandbox, settings_for
+from tests.conftest import QUOTA_SCALE
 
 __all__ = ["extra_sandbox"]
 
@@ -56,8 +57,11 @@ def _book() -> tuple[int, int]:
 
 @pytest.fixture
 def private(extra_sandbox: Callable[..., RunningSandbox]) -> tuple[RunningSandbox, Any]:
-    running = extra_sandbox()
-    return running, build_provider(settings_for(running.url))
+    # the account's quotas raised on both sides (tests.conftest.QUOTA_SCALE): these tests count
+    # calls and items; tests/cloud/test_throttling.py checks the documented quotas
+    running = extra_sandbox(quota_scale=QUOTA_SCALE)
+    settings = settings_for(running.url, STOREFRONT_CLOUD_QUOTA_SCALE=str(QUOTA_SCALE))
+    return running, build_provider(settings)
 
 
 def test_the_provider_takes_100_items_per_rating_call_and_refuses_101(

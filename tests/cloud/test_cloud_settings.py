@@ -23,11 +23,13 @@ def test_sandbox_url_and_overrides() -> None:
             "STOREFRONT_CLOUD_CONSOLE_URL": "http://127.0.0.1:7000/other",
             "STOREFRONT_CLOUD_TIMEOUT_S": "3.5",
             "STOREFRONT_CLOUD_RETRIES": "0",
+            "STOREFRONT_CLOUD_QUOTA_SCALE": "2.5",
         }
     )
     assert s.bss_endpoint == "http://127.0.0.1:7000"
     assert s.console_url == "http://127.0.0.1:7000/other"
-    assert (s.timeout_s, s.retries) == (3.5, 0)
+    assert (s.timeout_s, s.retries, s.quota_scale) == (3.5, 0, 2.5)
+    assert CloudSettings.from_mapping({}).quota_scale == 1.0  # the documented quotas
 
 
 def test_huaweicloud_without_credentials_names_every_missing_key() -> None:
@@ -86,6 +88,9 @@ def test_joint_debug_profile_needs_its_endpoints() -> None:
         {"STOREFRONT_CLOUD_PROFILE": "cn"},  # sandbox cloud with a production profile
         {"STOREFRONT_CLOUD_TIMEOUT_S": "soon"},
         {"STOREFRONT_CLOUD_RETRIES": "-1"},
+        {"STOREFRONT_CLOUD_QUOTA_SCALE": "0"},
+        {"STOREFRONT_CLOUD_QUOTA_SCALE": "5000"},
+        {"STOREFRONT_CLOUD_QUOTA_SCALE": "many"},
     ],
 )
 def test_invalid_values_rejected(env: dict[str, str]) -> None:

@@ -156,22 +156,19 @@ def test_no_customer_page_scrolls_sideways_at_390px(
                 offenders.append(f"{locale} anonymous {path}")
         page = new_page(locale=locale, viewport=PHONE)
         _login(page, live_server.url, world.buyer.email, BUYER_PASSWORD)
+        # a record of these at 390 px, taken as the check passes by (not loaded again for it)
+        pictured = {"/account", "/resources", "/orders", f"/orders/{world.order_id}",
+                    "/products/ecs", "/wallet"}
+        assert pictured <= set(paths)
         for path in paths:
             page.goto(live_server.url + path)
+            name = path.strip("/").replace("/", "-")
             if page.evaluate(OVERFLOW):
                 width = page.evaluate("document.documentElement.scrollWidth")
                 offenders.append(f"{locale} {path} ({width}px)")
-                shot(page, f"overflow-{locale}-{path.strip('/').replace('/', '-') or 'home'}")
-        for path in (
-            "/account",
-            "/resources",
-            "/orders",
-            f"/orders/{world.order_id}",
-            "/products/ecs",
-            "/wallet",
-        ):
-            page.goto(live_server.url + path)
-            shot(page, f"390-{locale}-{path.strip('/').replace('/', '-')}")
+                shot(page, f"overflow-{locale}-{name or 'home'}")
+            if path in pictured:
+                shot(page, f"390-{locale}-{name}")
     assert not offenders, "pages wider than 390 px:\n" + "\n".join(offenders)
 
 

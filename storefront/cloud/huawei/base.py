@@ -66,7 +66,7 @@ class HuaweiBase:
 
     def __init__(self, settings: CloudSettings) -> None:
         self._settings = settings
-        self._budget = budget_for(settings.quota_storage)
+        self._budget = budget_for(settings.quota_storage, settings.quota_scale)
         self._bss: BssClient = (
             BssClient.new_builder()
             .with_http_config(http_config(settings))

@@ -50,7 +50,7 @@ class SignedRequester:
             retries=self._settings.retries,
             backoff_s=self._settings.backoff_s,
             idempotent=idempotent,
-            budget=budget_for(self._settings.quota_storage),
+            budget=budget_for(self._settings.quota_storage, self._settings.quota_scale),
             api=f"{method.upper()} {path}",
         )
 

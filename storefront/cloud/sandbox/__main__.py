@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> None:
         help="small: 4 regions x 11 ECS flavours; real: the provider's size, 30 regions x 400 "
         f"flavours ({prices.SCALE_ENV}).",
     )
+    parser.add_argument(
+        "--quota-scale",
+        type=float,
+        default=float(os.environ.get("STOREFRONT_SANDBOX_QUOTA_SCALE") or "1"),
+        help="Multiplies the provider's documented per-second quotas (1: as documented; "
+        "STOREFRONT_SANDBOX_QUOTA_SCALE).",
+    )
     args = parser.parse_args(argv)
     prices.set_scale(args.catalogue_scale)
     app = create_sandbox_app(
@@ -51,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         lifecycle={"order_processing_s": args.order_processing_s},
         clock_file=args.clock_file,
+        quota_scale=args.quota_scale,
     )
     run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
 

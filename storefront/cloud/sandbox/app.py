@@ -14,6 +14,7 @@ from storefront.cloud.sandbox import prices, routes, signature
 from storefront.cloud.sandbox.faults import FaultInjector, FaultSettings, validate
 from storefront.cloud.sandbox.lifecycle import Lifecycle
 from storefront.cloud.sandbox.models import AccessKey, Account, SandboxDatabase
+from storefront.cloud.sandbox.quotas import QuotaGate
 from storefront.cloud.sandbox.routes import obs
 from storefront.cloud.sandbox.seed import seed
 from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState, sandbox_state
@@ -37,12 +38,15 @@ def create_sandbox_app(
     lifecycle: Mapping[str, float] | None = None,
     clock_file: str | Path | None = None,
     catalogue_scale: str | None = None,
+    quota_scale: float = 1.0,
 ) -> Flask:
     """Build the sandbox app. ``credentials`` maps AK -> SK for the demo partner; ``lifecycle``
     overrides :class:`~storefront.cloud.sandbox.lifecycle.Lifecycle` settings; ``clock_file``
     is where ``POST /_sandbox/clock`` also writes its offset (and where it starts from);
     ``catalogue_scale`` (``small``/``real``) switches the catalogue of every sandbox in this
-    process (:func:`~storefront.cloud.sandbox.prices.set_scale`)."""
+    process (:func:`~storefront.cloud.sandbox.prices.set_scale`); ``quota_scale`` multiplies the
+    provider's documented per-second quotas (:class:`~storefront.cloud.sandbox.quotas.QuotaGate`).
+    """
     if catalogue_scale is not None:
         prices.set_scale(catalogue_scale)
     faults = FaultSettings(
@@ -64,6 +68,7 @@ def create_sandbox_app(
         lifecycle=life,
         clock_file=Path(clock_file) if clock_file else None,
         clock_offset_s=clock.read_offset(Path(clock_file)) if clock_file else 0.0,
+        quotas=QuotaGate(scale=quota_scale),
     )
     for module in route_modules:
         app.register_blueprint(module.bp)
@@ -83,9 +88,10 @@ def _gateway() -> None:
     if request.path.startswith(CONTROL_PREFIX) or obs.is_obs_request():
         return  # OBS object calls carry their own signature, checked by the OBS routes
     state = sandbox_state()
-    g.sandbox_lose_response = state.faults.before_call()
+    api = _api()
+    g.sandbox_lose_response = state.faults.before_call(api)
     if state.faults.take_once(request.method, request.path, "before"):
-        raise state.faults.timeout()
+        raise state.faults.timeout(api)
     auth = signature.parse_authorization(request.headers.get("Authorization"))
     with state.db.session() as s:
         key = s.get(AccessKey, auth.access_key)
@@ -112,7 +118,6 @@ def _gateway() -> None:
     if domain_header and domain_header != account.domain_id:
         raise _unauthorized("Incorrect IAM authentication information: domain id mismatch")
     g.sandbox_caller_id = account.domain_id
-    api = request.url_rule.rule if request.url_rule is not None else request.path
     state.count_call(api)
     if not state.quotas.admit(request.remote_addr or "", api, account.domain_id):
         state.count_call(api, throttled=True)
@@ -131,8 +136,13 @@ def _timeout_after_applying(response: Response) -> Response:
         return response
     faults = sandbox_state().faults
     if faults.take_once(request.method, request.path, "after"):
-        return error(faults.timeout())
+        return error(faults.timeout(_api()))
     return response
+
+
+def _api() -> str:
+    """The API a call is counted under: its route's path pattern."""
+    return request.url_rule.rule if request.url_rule is not None else request.path
 
 
 def _unauthorized(message: str) -> ApiError:

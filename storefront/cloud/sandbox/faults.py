@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ class FaultInjector:
         self._rng = random.Random(seed)
         self._released = threading.Event()
         self._once: list[tuple[str, str, str]] = []
+        self._hung: Counter[str] = Counter()  # calls held (a hang, a scripted timeout) per API
 
     @property
     def settings(self) -> FaultSettings:
@@ -72,11 +74,23 @@ class FaultInjector:
                     return True
             return False
 
+    def hung(self) -> dict[str, int]:
+        """Calls this sandbox held on purpose (a hang, a scripted timeout), per API: counted
+        when the hold starts, so a client that gave up early is counted too."""
+        with self._lock:
+            return dict(self._hung)
+
+    def _hold(self, api: str, seconds: float) -> ApiError:
+        with self._lock:
+            self._hung[api] += 1
+        self._released.wait(seconds)
+        return ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
+
     def release(self) -> None:
         """Wake every hanging request (used when the sandbox stops)."""
         self._released.set()
 
-    def before_call(self) -> bool:
+    def before_call(self, api: str) -> bool:
         """Sleep the latency, then maybe fail: raise 500 or hang past the client's timeout.
 
         True when the call should be carried out and its answer then lost (mode ``lose``)."""
@@ -90,14 +104,12 @@ class FaultInjector:
         if s.mode == "lose":
             return True
         if s.mode == "hang" or (s.mode == "mixed" and pick < 0.5):
-            self._released.wait(s.hang_s)
-            raise ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
+            raise self._hold(api, s.hang_s)
         raise ApiError(500, "CBC.0999", "Other errors. (sandbox fault injection)")
 
-    def timeout(self) -> ApiError:
+    def timeout(self, api: str) -> ApiError:
         """What a scripted timeout answers (after ``hang_s``, like a hang)."""
-        self._released.wait(self.settings.hang_s)
-        return ApiError(504, "APIGW.0201", "Request timed out in the backend (sandbox fault).")
+        return self._hold(api, self.settings.hang_s)
 
 
 def validate(s: FaultSettings) -> None:

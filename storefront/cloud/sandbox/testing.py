@@ -48,6 +48,12 @@ class RunningSandbox:
         answer = self._control("GET", "/_sandbox/calls", None)
         return {str(k): int(v) for k, v in answer["calls"].items()}
 
+    def hung(self) -> dict[str, int]:
+        """Calls (per API) this sandbox held on purpose: a hang fault or a scripted timeout,
+        counted when the hold starts (the client may have timed out long before it ends)."""
+        answer = self._control("GET", "/_sandbox/calls", None)
+        return {str(k): int(v) for k, v in answer["hung"].items()}
+
     def change_price(
         self, service_type: str, resource_type: str, spec: str, *, hourly: str, monthly: str
     ) -> dict[str, Any]:

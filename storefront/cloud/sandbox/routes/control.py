@@ -102,11 +102,17 @@ def set_quotas() -> Response:
 
 @bp.get("/calls")
 def calls() -> Response:
-    """Provider calls per API (the route's path) since the sandbox started, and how many of
-    them were refused over the quota (429)."""
+    """Provider calls per API (the route's path) since the sandbox started, how many of them
+    were refused over the quota (429), and the calls it held on purpose (``hung``: a hang
+    fault or a scripted timeout, counted when the hold starts; the gateway holds a call before
+    it checks the signature, so a held call is not among ``calls``, but for an ``after``
+    timeout)."""
     state = sandbox_state()
+    hung = state.faults.hung()
     with state.calls_lock:
-        return respond({"calls": dict(state.calls), "throttled": dict(state.throttled)})
+        return respond(
+            {"calls": dict(state.calls), "throttled": dict(state.throttled), "hung": hung}
+        )
 
 
 @bp.post("/prices")
