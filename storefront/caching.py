@@ -70,6 +70,13 @@ def _app_states() -> dict[str, Any]:
     return states
 
 
+def open_session() -> Session | None:
+    """The current scope's session if it has one, without starting one: a request that has not
+    touched the database yet has none, and so nothing of it can be dirty."""
+    registry = db.session.registry
+    return registry() if registry.has() else None
+
+
 def _seconds(setting: str) -> float:
     return float(current_app.config.get(setting, 30))
 
@@ -140,9 +147,9 @@ class Cache(Generic[V]):
 
     def get(self, key: Hashable, load: Callable[[], V], *, scope: Scope = None) -> V:
         """The entry for ``key``, loaded (and kept) with ``load()`` when missing or too old."""
-        session = db.session()
-        dirty = session.info.get(_DIRTY, {}).get(self.name)
-        if dirty and (None in dirty or scope in dirty):
+        session = open_session()
+        dirty = session.info.get(_DIRTY, {}).get(self.name) if session is not None else None
+        if session is not None and dirty and (None in dirty or scope in dirty):
             private = session.info.setdefault(_PRIVATE, {})
             found = private.get((self.name, key))
             if found is None:
@@ -276,8 +283,8 @@ class Kept(Generic[V]):
         pinned = g.get(self.pin) if has_request_context() else None
         if pinned is not None:
             return pinned
-        session = db.session()
-        if session.info.get(_DIRTY, {}).get(self.name):
+        session = open_session()
+        if session is not None and session.info.get(_DIRTY, {}).get(self.name):
             private = session.info.setdefault(_PRIVATE, {})
             found = private.get((self.name, None))
             if found is None:

@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Table, event
 from sqlalchemy.exc import DBAPIError
 
+from storefront.caching import open_session
 from storefront.catalog.errors import CatalogError
 from storefront.catalog.models import Quote
 from storefront.extensions import db
@@ -150,8 +151,9 @@ def save_alone(row: Mapping[str, Any]) -> None:
     database error is :class:`QuoteNotSaved` (503); a connection that broke is dropped.
     """
     engine = db.engines.get(WRITER)
-    session = db.session()
-    if engine is None or session.new or session.dirty or session.deleted:
+    session = open_session()
+    pending = session is not None and bool(session.new or session.dirty or session.deleted)
+    if engine is None or pending:
         insert_quote(row)
         commit_quote()
         return
