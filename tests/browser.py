@@ -68,7 +68,11 @@ class ContextPool:
                 return context, keeper
             self.devtools.pop(id(context), None)
             context.close()  # a test closed the blank page, or it crashed: start afresh
-        context = self.browser.new_context(locale=locale, **options)
+        # ``reduced_motion``: the store's CSS (Bootstrap's) drops its transitions for users who ask
+        # for less motion, so a modal or a collapse is there at once instead of after 150-300 ms
+        # of frames that Chromium paints and Playwright waits out before it acts (a fifth of a
+        # browser file's time). What a test sees and clicks is the same page.
+        context = self.browser.new_context(locale=locale, reduced_motion="reduce", **options)
         context.set_default_timeout(10_000)
         keeper = context.new_page()
         self.devtools[id(context)] = context.new_cdp_session(keeper)

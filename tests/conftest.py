@@ -23,6 +23,7 @@ from sqlalchemy import exists, literal, select, text, union_all
 from werkzeug.serving import make_server
 
 from storefront import create_app
+from storefront.cloud.sandbox.testing import POLL_S
 from storefront.extensions import db as _db
 
 pytest_plugins = [
@@ -408,7 +409,9 @@ class LiveServer:
         # links the app builds (mails, payment return URLs, SAML) point at this server
         settings = app.config["SETTINGS"]
         app.config["SETTINGS"] = dataclasses.replace(settings, public_url=self.url)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
+        )
 
     def start(self) -> LiveServer:
         self._thread.start()

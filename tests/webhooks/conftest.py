@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Staff
+from storefront.cloud.sandbox.testing import POLL_S
 
 
 @dataclass
@@ -55,7 +56,9 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     box["r"] = Receiver(url=f"http://127.0.0.1:{server.server_port}/hooks")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
+    )
     thread.start()
     yield box["r"]
     server.shutdown()

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
+from storefront.cloud.sandbox.testing import POLL_S
 from storefront.webhooks import transport
 
 
@@ -68,7 +69,9 @@ def tls_receiver(tmp_path: Path) -> Iterator[tuple[int, Path, list[bytes]]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
+    )
     thread.start()
     yield server.server_port, cert, got
     server.shutdown()
