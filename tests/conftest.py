@@ -217,6 +217,10 @@ def base_config(tmp_path_factory: pytest.TempPathFactory, sandbox: Any) -> dict[
         "STOREFRONT_CLOUD": "sandbox",
         "STOREFRONT_SANDBOX_URL": sandbox.url,
         "STOREFRONT_CLOUD_QUOTA_SCALE": str(QUOTA_SCALE),
+        # a failed provider call is tried again after 10 ms (doubling), not 200, as in the cloud
+        # tests (tests/cloud/conftest.py, settings_for): the same tries and outcomes, without
+        # the waits (a provisioning-faults test spent 5 of its 11 s asleep)
+        "STOREFRONT_CLOUD_BACKOFF_S": "0.01",
         "STOREFRONT_ADMIN_EMAIL": "",
         "STOREFRONT_ADMIN_PASSWORD": "",
         "STOREFRONT_REDIS_URL": "",
