@@ -7,15 +7,12 @@ from typing import Any
 from playwright.sync_api import expect
 
 from storefront.accounts.models import StaffRole
+from tests.browser import sign_in
 from tests.builders import PASSWORD
 
 
 def _login(page: Any, url: str, email: str, path: str = "/admin/login") -> None:
-    page.goto(url + path)
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_load_state()
+    sign_in(page, url, email, PASSWORD, staff=path == "/admin/login")
 
 
 def test_customer_groups_in_english_and_chinese(

@@ -11,18 +11,14 @@ from playwright.sync_api import expect
 from storefront.accounts.models import StaffRole
 from storefront.billing import remittance, services
 from storefront.extensions import db
+from tests.browser import sign_in
 from tests.builders import PASSWORD
 
 SHOTS = Path("/tmp/sec-limits-shots")
 
 
 def _staff_login(page: Any, url: str, email: str) -> None:
-    page.goto(url + "/admin/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url
+    sign_in(page, url, email, PASSWORD, staff=True)
 
 
 def _keep(page: Any, shot: Any, name: str) -> None:

@@ -10,15 +10,12 @@ from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
+from tests.browser import sign_in
 from tests.shop import EVS, drain, quote_total
 
 
 def login(page: Any, url: str, customer: Customer) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(customer.email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    sign_in(page, url, customer.email, PASSWORD)
 
 
 def test_buy_a_quote_in_the_browser(

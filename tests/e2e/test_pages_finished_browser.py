@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from storefront.accounts.models import Customer, Staff
 from storefront.stores.models import Store
 from tests.accounts.helpers import PASSWORD as BUYER_PASSWORD
+from tests.browser import sign_in
 from tests.builders import PASSWORD as STAFF_PASSWORD
 from tests.e2e.site_pages import build_world, customer_pages
 from tests.shop import drain
@@ -21,11 +22,7 @@ OVERFLOW = "document.documentElement.scrollWidth > document.documentElement.clie
 
 
 def _login(page: Any, url: str, email: str, password: str, path: str = "/login") -> None:
-    page.goto(url + path)
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    sign_in(page, url, email, password, staff=path == "/admin/login")
 
 
 def test_home_cards_link_with_icons_and_starting_prices(

@@ -12,16 +12,13 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.accounts.helpers import PASSWORD, register
+from tests.browser import sign_in
 
 SHOTS = Path("/tmp/realname-shots")
 
 
 def log_in(page: Any, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]:not(.visually-hidden)").last.click()
-    page.wait_for_url("**/account")
+    sign_in(page, url, email, PASSWORD)
 
 
 def mobile() -> str:

@@ -11,6 +11,7 @@ from storefront.billing import services
 from storefront.extensions import db
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
+from tests.browser import sign_in
 from tests.builders import PASSWORD
 from tests.statements.conftest import pdf_text
 from tests.statements.helpers import USCC
@@ -28,12 +29,8 @@ def _paid(app: Any, customer: Customer, owner: Any) -> None:
             db.session.commit()
 
 
-def _login(page: Any, url: str, email: str, button: str, admin: bool = False) -> None:
-    page.goto(url + ("/admin/login" if admin else "/login"))
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name=button).click()
-    page.wait_for_load_state()
+def _login(page: Any, url: str, email: str, admin: bool = False) -> None:
+    sign_in(page, url, email, PASSWORD, staff=admin)
 
 
 def test_bill_profile_and_invoices_in_english(
@@ -43,7 +40,7 @@ def test_bill_profile_and_invoices_in_english(
     customer = make_customer(name="Ann Lee")
     _paid(app, customer, owner)
     page = new_page()
-    _login(page, live_server.url, customer.email, "Log in")
+    _login(page, live_server.url, customer.email)
     page.locator("#account-menu").click()
     page.get_by_role("link", name="Bills").click()
     page.wait_for_url("**/billing")
@@ -91,7 +88,7 @@ def test_bill_and_fapiao_in_chinese(
     customer = make_customer(name="王芳", locale="zh_Hans_CN")
     _paid(app, customer, owner)
     page = new_page(locale="zh-CN")
-    _login(page, live_server.url, customer.email, "登录")
+    _login(page, live_server.url, customer.email)
     page.goto(live_server.url + "/billing")
     assert page.locator("h1").inner_text().endswith("账单")
     assert "期末余额" in page.locator("#bill-summary").inner_text()
@@ -106,7 +103,7 @@ def test_bill_and_fapiao_in_chinese(
     page.wait_for_selector("#fapiao-requests")
     shot(page, "invoices-zh")
     staff_page = new_page(locale="zh-CN")
-    _login(staff_page, live_server.url, finance.email, "登录", admin=True)
+    _login(staff_page, live_server.url, finance.email, admin=True)
     staff_page.goto(live_server.url + "/staff/fapiao")
     pdf = tmp_path / "fapiao.pdf"
     pdf.write_bytes(PDF)

@@ -18,17 +18,14 @@ from storefront.billing import worker
 from storefront.extensions import db
 from storefront.tickets.models import Ticket
 from tests.accounts.helpers import PASSWORD
+from tests.browser import sign_in
 from tests.shop import drain
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _login(page: Any, url: str, email: str, staff: bool = False, button: str = "Log in") -> None:
-    page.goto(url + ("/admin/login" if staff else "/login"))
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name=button).click()
-    page.wait_for_load_state()
+def _login(page: Any, url: str, email: str, staff: bool = False) -> None:
+    sign_in(page, url, email, PASSWORD, staff=staff)
 
 
 def _sync(app: Flask) -> None:
@@ -124,7 +121,7 @@ def test_customer_support_and_the_provider_in_the_browser(
 
     # in Chinese
     zh = new_page(locale="zh-CN")
-    _login(zh, url, customer.email, button="登录")
+    _login(zh, url, customer.email)
     zh.goto(url + "/tickets")
     assert "提交工单" in zh.content() and "Server s-1 unreachable" in zh.content()
     zh.goto(f"{url}/tickets/{ticket_id}")

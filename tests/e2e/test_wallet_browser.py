@@ -13,17 +13,14 @@ from storefront.accounts.models import StaffRole
 from storefront.billing import remittance
 from storefront.billing.wallet_models import Topup
 from storefront.extensions import db
+from tests.browser import sign_in
 from tests.builders import PASSWORD
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 def _login(page: Any, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/account")
+    sign_in(page, url, email, PASSWORD)
 
 
 def test_online_topup_through_the_gateway(

@@ -7,15 +7,12 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.browser import sign_in
 from tests.builders import PASSWORD
 
 
 def _login(page: Any, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/account")
+    sign_in(page, url, email, PASSWORD)
 
 
 def test_wechat_qr_and_alipay_cashier(

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
+from tests.browser import sign_in
 
 WORDS = {
     "en-US": {
@@ -28,12 +29,8 @@ WORDS = {
 }  # fmt: skip
 
 
-def _login(page: Any, url: str, customer: Customer, words: dict[str, str]) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(customer.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+def _login(page: Any, url: str, customer: Customer) -> None:
+    sign_in(page, url, customer.email, PASSWORD)
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
@@ -44,7 +41,7 @@ def test_renew_then_unsubscribe_in_the_browser(
     words = WORDS[locale]
     [server] = bought(buyer)
     page = new_page(locale=locale)
-    _login(page, live_server.url, buyer, words)
+    _login(page, live_server.url, buyer)
     page.goto(live_server.url + "/resources")
     assert words["days"] in page.locator("#resources").inner_text()
     page.goto(f"{live_server.url}/resources/{server['id']}")

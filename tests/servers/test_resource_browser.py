@@ -12,17 +12,14 @@ from playwright.sync_api import expect
 
 from storefront.accounts.models import Customer
 from tests.accounts.helpers import PASSWORD
+from tests.browser import sign_in
 
 REGION = "cn-north-4"
 UBUNTU = f"sandbox-{REGION}-ubuntu-22.04"
 
 
 def login(page: Any, url: str, customer: Customer) -> None:
-    page.goto(url + "/login")
-    page.locator("#email").fill(customer.email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    sign_in(page, url, customer.email, PASSWORD)
 
 
 def test_resource_page_shows_ips_and_follows_a_stop_in_the_console(
