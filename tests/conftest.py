@@ -172,6 +172,10 @@ def _worker_database(url: str, worker: str) -> str:
             )
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A test's commit need not wait for the disk (the database is thrown away): every
+            # new connection to it starts with synchronous_commit off. The app never relies on
+            # the setting (only the quote writer sets it, on its own connections).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     finally:
         engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
