@@ -140,10 +140,11 @@ def sign_in(page: Any, base_url: str, email: str, password: str, *, staff: bool 
     """Log ``page``'s context in as the login form does, and open the page the form leads to.
 
     The form's own POST, with the CSRF token of the form as served, goes through the context's
-    request API (which shares the context's cookies), so the login page is never drawn: for
-    tests whose subject comes after the login, that is two page loads of Chromium's fewer each
-    time (about seventy times a run). The form itself is driven in the browser by
-    ``tests/e2e/test_accounts_pages_browser.py`` and ``tests/accounts/test_throttling.py``."""
+    request API (which shares the context's cookies), so the login page is never drawn and the
+    form never sent from a page: for tests whose subject comes after the login, one page load of
+    Chromium's fewer each time (about forty logins a run). The form itself is driven in the
+    browser by ``tests/e2e/test_accounts_pages_browser.py``, ``tests/accounts/test_throttling.py``
+    and the partner test whose reseller host only Chromium resolves."""
     path = "/admin/login" if staff else "/login"
     # a session is tied to the browser that logged in (Flask-Login's session protection)
     headers = {"User-Agent": page.evaluate("navigator.userAgent")}
