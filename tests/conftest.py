@@ -23,7 +23,7 @@ from sqlalchemy import exists, literal, select, text, union_all
 from werkzeug.serving import make_server
 
 from storefront import create_app
-from storefront.cloud.sandbox.testing import POLL_S
+from storefront.cloud.sandbox.testing import serve_in_thread
 from storefront.extensions import db as _db
 
 pytest_plugins = [
@@ -417,17 +417,16 @@ class LiveServer:
         # links the app builds (mails, payment return URLs, SAML) point at this server
         settings = app.config["SETTINGS"]
         app.config["SETTINGS"] = dataclasses.replace(settings, public_url=self.url)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
-        )
+        self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
-        self._thread.start()
+        self._thread = serve_in_thread(self._server)
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Staff
-from storefront.cloud.sandbox.testing import POLL_S
+from storefront.cloud.sandbox.testing import serve_in_thread
 
 
 @dataclass
@@ -56,10 +55,7 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     box["r"] = Receiver(url=f"http://127.0.0.1:{server.server_port}/hooks")
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
-    )
-    thread.start()
+    serve_in_thread(server)
     yield box["r"]
     server.shutdown()
     server.server_close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
-from storefront.cloud.sandbox.testing import POLL_S
+from storefront.cloud.sandbox.testing import serve_in_thread
 from storefront.webhooks import transport
 
 
@@ -69,10 +68,7 @@ def tls_receiver(tmp_path: Path) -> Iterator[tuple[int, Path, list[bytes]]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
-    )
-    thread.start()
+    serve_in_thread(server)
     yield server.server_port, cert, got
     server.shutdown()
     server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 import urllib.request
 from dataclasses import dataclass, field
@@ -17,6 +18,16 @@ from storefront.cloud.sandbox.state import EXTENSION_KEY, SandboxState
 # How often a serving thread looks for ``stop()``: ``shutdown()`` waits for the loop's next look,
 # and socketserver's default (0.5 s) made every stopped sandbox cost its test half a second.
 POLL_S = 0.02
+
+
+def serve_in_thread(server: socketserver.BaseServer, name: str | None = None) -> threading.Thread:
+    """Serve ``server`` in a started daemon thread that looks for ``shutdown()`` every ``POLL_S``
+    (the sandbox here; the tests' live servers and webhook receivers too)."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_S}, name=name, daemon=True
+    )
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -115,11 +126,5 @@ def start_sandbox_thread(host: str = "127.0.0.1", port: int = 0, **kwargs: Any) 
     kwargs.setdefault("database_url", "sqlite://")
     app = create_sandbox_app(**kwargs)
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": POLL_S},
-        name="cloud-sandbox",
-        daemon=True,
-    )
-    thread.start()
+    thread = serve_in_thread(server, "cloud-sandbox")
     return RunningSandbox(f"http://{host}:{server.server_port}", app, server, thread)
