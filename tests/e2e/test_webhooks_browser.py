@@ -55,6 +55,7 @@ def test_owner_manages_an_endpoint_and_sees_its_deliveries(
 
     row.get_by_role("link", name="Edit").click()
     page.locator("#webhook-test").click()
+    page.wait_for_url("**/deliveries")  # the test post's redirect: reload only once it is there
     drain(app)
     assert verify(receiver.requests[0].headers[HEADER], secret, receiver.requests[0].body)
     page.reload()
