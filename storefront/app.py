@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 import storefront.models  # noqa: F401  (every area's tables and mappers)
 from storefront import (
     api,
+    assets,
     cli,
     clock,
     errors,
@@ -108,6 +109,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     labels.register(app)
     security.register(app)
     nostore.register(app)  # Cache-Control: no-store for signed-in callers and tokens
+    assets.register(app)  # fingerprinted static files: kept a year
     errors.register(app)
     navigation.register(app)
     app.extensions["storefront.cloud"] = build_provider(settings.cloud)

@@ -23,6 +23,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from storefront import assets
 from storefront.accounts.principals import current_principal
 from storefront.extensions import login_manager
 
@@ -89,11 +90,18 @@ def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)``, kept per app and script root: for URLs that are the same
-    on every request (literal arguments only, e.g. a static file or an entry page)."""
+    on every request (literal arguments only, e.g. a static file or an entry page). A static
+    file's URL carries its content's fingerprint (:mod:`storefront.assets`)."""
     cache: dict[Any, str] = current_app.extensions[_URLS]
     key = (request.script_root, endpoint, *sorted(values.items()))
     url = cache.get(key)
-    return url if url is not None else _keep(cache, key, url_for(endpoint, **values))
+    if url is None:
+        if endpoint == "static" and assets.PARAM not in values:
+            version = assets.fingerprint(values["filename"])
+            if version is not None:
+                values[assets.PARAM] = version
+        url = _keep(cache, key, url_for(endpoint, **values))
+    return url
 
 
 def _section(section: str) -> tuple[NavItem, ...]:
