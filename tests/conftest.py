@@ -242,9 +242,6 @@ def dispose(app: Flask) -> None:
             engine.dispose()
 
 
-_apps_built = [0]  # apps this process has built (see _SharedApp)
-
-
 @pytest.fixture(scope="session")
 def make_app(base_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """Build an app with extra settings on top of the test defaults (disposed at the end)."""
@@ -252,7 +249,6 @@ def make_app(base_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
 
     def factory(**overrides: Any) -> Flask:
         application = create_app({**base_config, **overrides})
-        _apps_built[0] += 1
         apps.append(application)
         return application
 
@@ -324,46 +320,43 @@ def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
 
 
 class _SharedApp:
-    """One app per test process (building one compiles every URL rule: 60-250 ms), with its
-    config and extensions as built, so each test can start from exactly that. Some extensions are
-    module-level objects that the last app built binds to itself: after a test builds another
-    app (``make_app``), the shared one is built again.
+    """One app per test process and set of overrides (building one compiles every URL rule:
+    60-250 ms; ``get(**overrides)``: the partner tests' distributor mode), with its config and
+    extensions as built, so each test can start from exactly that.
 
-    ``get(**overrides)`` keeps one app per set of overrides (the partner tests' distributor
-    mode), under the same rule: only the app built last is handed out again, so a directory
-    of tests with the same overrides shares one app."""
+    Building an app binds one process-wide thing to it, the clock's offset file
+    (:func:`storefront.clock.follow_offset_file`): an app handed out again binds it back, so a
+    test that built an app of its own (``make_app``) leaves nothing behind."""
 
     def __init__(self, make_app: Callable[..., Flask]) -> None:
         self.make_app = make_app
-        self.key: tuple[tuple[str, Any], ...] | None = None
-        self.built_at = -1
-        self.app: Flask | None = None
-        self.config: dict[str, Any] = {}
-        self.extensions: frozenset[str] = frozenset()
+        self.apps: dict[tuple[tuple[str, Any], ...], tuple[Flask, dict[str, Any], frozenset[str]]]
+        self.apps = {}
 
     def get(self, **overrides: Any) -> Flask:
         key = tuple(sorted(overrides.items()))
-        if self.app is None or self.built_at != _apps_built[0] or self.key != key:
-            if self.app is not None:
-                dispose(self.app)  # its pooled connections (PostgreSQL counts them)
-            self.app = self.make_app(**overrides)
-            self.key, self.built_at = key, _apps_built[0]
-            self.config = dict(self.app.config)
-            self.extensions = frozenset(self.app.extensions)
-        else:
-            self.reset(self.app)
-        return self.app
+        kept = self.apps.get(key)
+        if kept is None:
+            application = self.make_app(**overrides)
+            config, extensions = dict(application.config), frozenset(application.extensions)
+            self.apps[key] = (application, config, extensions)
+            return application
+        self.reset(*kept)
+        return kept[0]
 
-    def reset(self, application: Flask) -> None:
+    @staticmethod
+    def reset(application: Flask, config: dict[str, Any], extensions: frozenset[str]) -> None:
         """Undo what a test did to the app: config changes, the caches and throttles the app
-        builds on first use (kept in ``app.extensions``), the per-route rate counters."""
-        from storefront import ratelimit
+        builds on first use (kept in ``app.extensions``), the per-route rate counters; and
+        bind the clock to its offset file again."""
+        from storefront import clock, ratelimit
 
         application.config.clear()
-        application.config.update(self.config)
-        for name in set(application.extensions) - self.extensions:
+        application.config.update(config)
+        for name in set(application.extensions) - extensions:
             del application.extensions[name]
         ratelimit.limiter(application).storage.reset()
+        clock.follow_offset_file(config["SETTINGS"].clock_offset_file)
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,17 @@ def _sync_once(path: Path) -> bool:
         return True
 
 
+def _copy(table: str, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows in one ``COPY`` (psycopg's ``executemany`` sends one statement per
+    row: about 1,900 a test, 60 ms of the fixture's 80)."""
+    columns = list(rows[0])
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    names = ", ".join(f'"{c}"' for c in columns)
+    with cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 @pytest.fixture
 def catalog(app: Flask, default_store: Store, _catalog_file: Path) -> dict[str, Any]:
     """The sandbox's catalogue and prices in the local tables (fetched_at: now).
@@ -73,13 +84,16 @@ def catalog(app: Flask, default_store: Store, _catalog_file: Path) -> dict[str, 
         if not _snapshot and _sync_once(_catalog_file):
             return {"store": default_store}
         now = utcnow()
+        postgresql = db.engine.dialect.name == "postgresql"
         for model in TABLES:
             rows = [dict(r) for r in _snapshot[model.__table__.name]]
             for row in rows:
                 for key in ("fetched_at", "synced_at"):
                     if row.get(key) is not None:
                         row[key] = now
-            if rows:
+            if rows and postgresql:
+                _copy(model.__table__.name, rows)
+            elif rows:
                 db.session.execute(insert(model.__table__), rows)
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
