@@ -9,15 +9,23 @@ either kind verifies anywhere; :func:`needs_rehash` compares with the current ap
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
 STANDARD = PasswordHasher()
 TESTING = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-# A real hash to verify against when the account does not exist, so a login for an
-# unknown email costs the same time as one for a known email (one per parameter set).
-_DUMMY_HASH = {id(h): h.hash("storefront-timing-equaliser") for h in (STANDARD, TESTING)}
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A real hash to verify against when the account does not exist, so a login for an
+    unknown email costs the same time as one for a known email (one per parameter set).
+    Made on the first login check, known account or not (a process that never checks a
+    password, a CLI command or a job worker, does not spend argon2's 100 ms on it)."""
+    return hasher.hash("storefront-timing-equaliser")
 
 
 def _hasher() -> PasswordHasher:
@@ -33,7 +41,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     hasher = _hasher()
     try:
-        dummy = _DUMMY_HASH[id(hasher)]
+        dummy = _dummy_hash(hasher)
         return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
