@@ -11,7 +11,7 @@ never serves yesterday's script from a browser's cache.
 A request without ``v``, or with one that is not the file's current fingerprint (an old page
 still open during a deployment), gets Flask's default: served, revalidated next time.
 
-In debug mode (``make run``'s development server, where files change while it runs) URLs carry
+In debug mode (`flask run --debug`, where files change while the server runs) URLs carry
 no fingerprint, so an edited stylesheet shows on the next reload.
 """
 
