@@ -52,6 +52,7 @@ _TUNING_NUMBERS: dict[str, tuple[float | int, float, float]] = {
     "CATALOG_CACHE_SECONDS": (30.0, 0, 86_400),
     "STORE_CACHE_SECONDS": (30.0, 0, 86_400),
     "SERVER_STATE_CACHE_SECONDS": (30.0, 0, 30),
+    "SERVER_PAGE_POLL_SECONDS": (5.0, 1, 300),
     "BACKOFFICE_MAX_IMAGE_BYTES": (512 * 1024, 1024, 50 * 1024 * 1024),
     "ACCOUNTS_MAX_DOCUMENT_BYTES": (5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     "WEBHOOKS_MAX_ATTEMPTS": (8, 1, 20),
@@ -77,6 +78,8 @@ class TuningSettings:
     store_cache_seconds: float = 30.0
     # how long a resource's state read from the provider is shown before asking again (#17)
     server_state_cache_seconds: float = 30.0
+    # the resource page asks again at the cache's pace, but never more often than this
+    server_page_poll_seconds: float = 5.0
     # largest logo a store may upload; largest real-name document a customer may upload
     backoffice_max_image_bytes: int = 512 * 1024
     accounts_max_document_bytes: int = 5 * 1024 * 1024
@@ -99,6 +102,7 @@ class TuningSettings:
             "CATALOG_COPY_SHARED": self.catalog_copy_shared,
             "STORE_CACHE_SECONDS": self.store_cache_seconds,
             "SERVER_STATE_CACHE_SECONDS": self.server_state_cache_seconds,
+            "SERVER_PAGE_POLL_SECONDS": self.server_page_poll_seconds,
             "BACKOFFICE_MAX_IMAGE_BYTES": self.backoffice_max_image_bytes,
             "ACCOUNTS_MAX_DOCUMENT_BYTES": self.accounts_max_document_bytes,
             "PAYSANDBOX_DELIVERY": self.paysandbox_delivery,

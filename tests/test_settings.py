@@ -55,6 +55,7 @@ def test_tuning_settings_come_from_the_environment(tmp_path: Path) -> None:
     [
         ("STOREFRONT_CATALOG_CACHE_SECONDS", "soon"),
         ("STOREFRONT_STORE_CACHE_SECONDS", "-1"),
+        ("STOREFRONT_SERVER_PAGE_POLL_SECONDS", "0.5"),
         ("STOREFRONT_BACKOFFICE_MAX_IMAGE_BYTES", "12"),
         ("STOREFRONT_ACCOUNTS_LIMIT_OTP", "lots"),
         ("STOREFRONT_PAYSANDBOX_DELIVERY", "pigeon"),

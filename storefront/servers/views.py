@@ -40,9 +40,13 @@ from storefront.servers.errors import ServersError
 bp = Blueprint("servers", __name__)
 
 
-def poll_seconds() -> int:
-    """How often the page asks again: the cache's age, at least 5 s."""
-    return max(5, int(float(current_app.config.get("SERVER_STATE_CACHE_SECONDS", 30))))
+def poll_seconds() -> float:
+    """How often the page asks again: the cache's age, at least ``SERVER_PAGE_POLL_SECONDS``."""
+    config = current_app.config
+    return max(
+        float(config.get("SERVER_PAGE_POLL_SECONDS", 5)),
+        float(config.get("SERVER_STATE_CACHE_SECONDS", 30)),
+    )
 
 
 def _view(resource_id: int, template: str) -> ResponseReturnValue:

@@ -124,7 +124,8 @@ def test_a_server_bought_in_the_browser_shows_its_state_and_follows_a_stop(
     page.wait_for_url("**/orders/*")
     assert drain(app) >= 1
 
-    app.config["SERVER_STATE_CACHE_SECONDS"] = 2  # the page asks again every 5 s
+    app.config["SERVER_STATE_CACHE_SECONDS"] = 1  # the page asks again every second
+    app.config["SERVER_PAGE_POLL_SECONDS"] = 1
     page.goto(live_server.url + "/resources")
     page.get_by_role("link", name="web", exact=True).click()
     page.wait_for_url("**/resources/*")

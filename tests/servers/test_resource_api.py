@@ -108,3 +108,30 @@ def test_the_resource_page_in_chinese_and_signed_out(
     assert "私有 IP" in html and ">运行中<" in html and "剩余" in html
     listed = client.get("/resources", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "IP 地址" in listed and f'href="/resources/{server["id"]}"' in listed
+
+
+def test_the_resource_page_asks_again_at_the_cache_pace_but_not_more_often_than_the_floor(
+    app: Flask, client: Any, linked: Customer, bought: Callable[..., Any]
+) -> None:
+    [server] = bought(linked)
+    order_id = client.get(
+        f"/api/v1/resources/{server['id']}", headers=token(client, linked)
+    ).get_json()["order_id"]
+    login(client, linked.email)
+    path = f"/resources/{server['id']}"
+
+    def trigger() -> str:
+        page = client.get(path).get_data(as_text=True)
+        return page.split('id="resource-live"', 1)[1].split('hx-trigger="', 1)[1].split('"')[0]
+
+    assert trigger() == "every 30s"  # the cache's age (default 30 s)
+    app.config["SERVER_STATE_CACHE_SECONDS"] = 2
+    assert trigger() == "every 5s"  # STOREFRONT_SERVER_PAGE_POLL_SECONDS, default 5
+    app.config["SERVER_PAGE_POLL_SECONDS"] = 1.5
+    assert trigger() == "every 2s"
+    app.config["SERVER_STATE_CACHE_SECONDS"] = 0
+    assert trigger() == "every 1.5s"
+    # the link to the order is drawn once, outside the part that redraws itself
+    fragment = client.get(f"{path}/live").get_data(as_text=True)
+    assert "/orders/" not in fragment
+    assert f'href="/orders/{order_id}"' in client.get(path).get_data(as_text=True)
