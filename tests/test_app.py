@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +145,27 @@ def test_request_hooks_run_and_one_request_hooks_are_not_kept(
     assert [client.get("/_probe").headers["X-Probe"] for _ in range(3)] == ["1", "2", "3"]
     gc.collect()
     assert [ref() for ref in made] == [None, None, None]
+
+
+# libraries a process loads only when it first uses them (tests/test_local_imports.py, LAZY)
+OPTIONAL_LIBRARIES = ("saml2.sigver", "obs", "qrcode", "PIL", "weasyprint")
+
+
+def test_the_app_starts_without_the_libraries_few_requests_need(tmp_path: Path) -> None:
+    """pysaml2 (its XML schemas: ~0.5 s), the OBS SDK, qrcode/Pillow and WeasyPrint load on
+    the first console sign-in, real-name upload, QR code or PDF, not when a process (web or
+    job worker, CLI command) builds the app."""
+    code = (
+        "import sys\n"
+        "from storefront import create_app\n"
+        "app = create_app({'STOREFRONT_ENV': 'testing', 'STOREFRONT_SECRET_KEY': 'k' * 40,"
+        " 'STOREFRONT_DATABASE_URL': 'sqlite:///' + sys.argv[1] + '/a.db',"
+        " 'STOREFRONT_INSTANCE_PATH': sys.argv[1], 'STOREFRONT_CLOUD': 'sandbox',"
+        " 'STOREFRONT_SANDBOX_URL': 'http://127.0.0.1:9'})\n"
+        f"print(sorted(m for m in {OPTIONAL_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -23,6 +23,12 @@ LAZY = {
     ("__init__.py", "storefront.app"): "create_app on first use: importing one module of the "
     "package (the sandbox: 62 MB, not 144 MB) does not load every area",
     ("statements/exports.py", "weasyprint"): "heavy; only a PDF statement needs it",
+    ("qr.py", "qrcode"): "loads Pillow (~120 ms); only the two-factor enrolment and the QR "
+    "payment pages draw a code",
+    ("cloud/obs.py", "obs"): "the OBS SDK (~150 ms to import); only a real-name submission "
+    "with attachments needs it",
+    ("console_bridge/views.py", "storefront.console_bridge.idp"): "pysaml2 loads its XML "
+    "schemas at import (~0.5 s a process); only a console sign-in or the IdP metadata needs it",
     ("catalog/price_sync.py", "storefront.catalog.sync"): "another lane's module: sync imports "
     "price_sync at the top; the constants it takes back belong in a module of their own",
 }

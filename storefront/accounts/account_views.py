@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import base64
-import io
 
-import qrcode
-import qrcode.image.svg
 from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
+from storefront import qr
 from storefront.accounts import forms, services
 from storefront.accounts.errors import AccountError
 from storefront.accounts.limits import ip_only, limit
@@ -120,10 +118,7 @@ def logout_everywhere() -> ResponseReturnValue:
 
 
 def _qr_data_uri(uri: str) -> str:
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(qr.svg(uri)).decode()
 
 
 @bp.route("/account/2fa", methods=["GET", "POST"])

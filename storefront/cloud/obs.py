@@ -8,13 +8,14 @@ address) it talks path style, against ``obs.{region}.myhuaweicloud.com`` virtual
 
 from __future__ import annotations
 
-from typing import Any
-
-from obs import ObsClient
+from typing import TYPE_CHECKING, Any
 
 from storefront.cloud.interface import CloudConfigError, UpstreamRejected, UpstreamUnavailable
 from storefront.cloud.settings import CloudSettings
 from storefront.cloud.upstream import call_with_retries
+
+if TYPE_CHECKING:
+    from obs import ObsClient
 
 FOLDER = "download/"
 
@@ -25,6 +26,10 @@ def _client(settings: CloudSettings) -> ObsClient:
             "STOREFRONT_CLOUD_OBS_BUCKET and STOREFRONT_CLOUD_OBS_ENDPOINT are needed to send "
             "real-name attachments"
         )
+    # imported here: the OBS SDK costs a process ~150 ms to import, and only a real-name
+    # submission with attachments needs it
+    from obs import ObsClient
+
     return ObsClient(
         access_key_id=settings.ak,
         secret_access_key=settings.sk,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import (
@@ -28,6 +29,9 @@ from storefront.console_bridge.services import ConsoleRefused, Origin
 from storefront.extensions import csrf, db
 from storefront.security import csp_nonce
 from storefront.stores.urls import external_url
+
+if TYPE_CHECKING:
+    from storefront.console_bridge.idp import IdentityProvider
 
 bp = Blueprint("console_bridge", __name__)
 SESSION_KEY = "console_jump"
@@ -55,7 +59,10 @@ def _signed_in() -> Customer | None:
     return user if isinstance(user, Customer) and user.is_authenticated else None
 
 
-def identity_provider(with_sp: bool = True) -> saml.IdentityProvider:
+def identity_provider(with_sp: bool = True) -> IdentityProvider:
+    # pysaml2 is imported here, on the first console sign-in or metadata request (see .idp)
+    from storefront.console_bridge.idp import IdentityProvider
+
     settings = current_app.config["SETTINGS"]
     console = services.console_settings()
     pair = saml.key_pair(console, settings.instance_path, settings.is_production)
@@ -64,7 +71,7 @@ def identity_provider(with_sp: bool = True) -> saml.IdentityProvider:
         if with_sp
         else None
     )
-    return saml.IdentityProvider(
+    return IdentityProvider(
         # the store's configured domain, never the request's Host (see stores.urls)
         entity_id=external_url("console_bridge.idp_metadata"),
         sso_url=external_url("console_bridge.sso"),

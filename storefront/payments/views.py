@@ -11,13 +11,10 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from functools import partial
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -25,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
+from storefront import qr
 from storefront.accounts.guards import (
     current_customer,
     current_staff,
@@ -52,10 +50,7 @@ METHOD_LABELS = {"alipay": _l("Alipay"), "wechat": _l("WeChat Pay")}
 
 
 def qr_svg(text: str) -> Markup:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    out = io.BytesIO()
-    image.save(out)
-    return Markup(out.getvalue().decode())  # noqa: S704 - our own SVG of an escaped payload
+    return Markup(qr.svg(text).decode())  # noqa: S704 - our own SVG of an escaped payload
 
 
 @bp.post("/payments/notify/alipay")

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from saml2.sigver import XmlsecError
 
 from storefront.accounts.models import Customer
-from storefront.console_bridge import saml
+from storefront.console_bridge import idp, saml
 from storefront.console_bridge.xmlsig import XmlSecBindingBackend
 from tests.console_bridge.conftest import trust_storefront
 from tests.console_bridge.test_jump import jump_to_assertion, mint
@@ -55,6 +55,7 @@ def test_the_jump_signs_and_verifies_without_the_xmlsec1_program(
     app: Flask, client: FlaskClient, sandbox: Any, linked: Customer, bought: Any, no_xmlsec1: None
 ) -> None:
     saml.forget_cached_metadata()  # an IdP built by another test would not prove anything
+    idp.forget_servers()
     trust_storefront(sandbox, client.get("/saml/idp/metadata.xml").get_data(as_text=True))
     resource = bought(linked)[0]
     url = mint(client, linked, resource["id"]).get_json()["url"]
@@ -78,19 +79,19 @@ def signed(app: Flask, tmp_path: Path) -> tuple[str, saml.KeyPair, saml.KeyPair]
         pair.key_file.write_bytes(key)
         pair.cert_file.write_bytes(cert)
         pairs.append(pair)
-    idp = saml.IdentityProvider(
+    provider = idp.IdentityProvider(
         entity_id="https://shop.example/saml/idp/metadata.xml",
         sso_url="https://shop.example/saml/idp/sso",
         pair=pairs[0],
         sp_xml=SP_XML,
     )
-    assert isinstance(idp.server.sec.crypto, XmlSecBindingBackend)
-    response = idp.server.create_authn_response(
+    assert isinstance(provider.server.sec.crypto, XmlSecBindingBackend)
+    response = provider.server.create_authn_response(
         identity={"xUserId": ["u-1"]},
         in_response_to="req-1",
         destination="https://sp.example/acs",
         sp_entity_id="https://sp.example/metadata.xml",
-        name_id=saml.NameID(format=saml.NAMEID_FORMAT_UNSPECIFIED, text="u-1"),
+        name_id=idp.NameID(format=idp.NAMEID_FORMAT_UNSPECIFIED, text="u-1"),
         authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
         sign_response=True,
         sign_assertion=True,
@@ -109,10 +110,10 @@ def ids(xml: str) -> tuple[str, str]:
 def test_signatures_verify_only_with_the_signers_certificate_and_untouched(
     signed: tuple[str, saml.KeyPair, saml.KeyPair],
 ) -> None:
-    xml, idp, stranger = signed
+    xml, signer, stranger = signed
     backend = XmlSecBindingBackend()
     response_id, assertion_id = ids(xml)
-    cert = str(idp.cert_file)
+    cert = str(signer.cert_file)
     assert backend.validate_signature(xml, cert, "pem", RESPONSE, response_id)
     assert backend.validate_signature(xml, cert, "pem", ASSERTION, assertion_id)
     with pytest.raises(XmlsecError):  # another key's certificate
@@ -132,17 +133,17 @@ def test_a_python_without_xmlsec1_on_its_path_signs(tmp_path: Path) -> None:
     code = (
         "import shutil, sys\n"
         "from pathlib import Path\n"
-        "from storefront.console_bridge import saml\n"
+        "from storefront.console_bridge import idp, saml\n"
         "assert shutil.which('xmlsec1') is None\n"
         "folder = Path(sys.argv[1])\n"
         "pair = saml.key_pair(saml.ConsoleSettings(), folder, production=False)\n"
-        "idp = saml.IdentityProvider(entity_id='https://s.example/m', sso_url='https://s.example/s',"
+        "provider = idp.IdentityProvider(entity_id='https://s.example/m', sso_url='https://s.example/s',"
         " pair=pair, sp_xml=sys.argv[2])\n"
-        "r = idp.server.create_authn_response(identity={}, in_response_to='r1',"
+        "r = provider.server.create_authn_response(identity={}, in_response_to='r1',"
         " destination='https://sp.example/acs', sp_entity_id='https://sp.example/metadata.xml',"
-        " name_id=saml.NameID(text='u'), authn={'class_ref': 'x'},"
+        " name_id=idp.NameID(text='u'), authn={'class_ref': 'x'},"
         " sign_response=True, sign_assertion=True)\n"
-        "print(type(idp.server.sec.crypto).__name__, str(r).count('SignatureValue>'))\n"
+        "print(type(provider.server.sec.crypto).__name__, str(r).count('SignatureValue>'))\n"
     )
     env = {**os.environ, "PATH": path_without_xmlsec1()}
     done = subprocess.run(
