@@ -27,6 +27,8 @@ LAZY = {
     "payment pages draw a code",
     ("cloud/obs.py", "obs"): "the OBS SDK (~150 ms to import); only a real-name submission "
     "with attachments needs it",
+    ("cloud/sandbox/console_auth.py", "storefront.cloud.sandbox.console_sp"): "pysaml2 (the "
+    "sandbox's SP): a sandbox, one in each test process, rarely sees a console sign-in",
     ("console_bridge/views.py", "storefront.console_bridge.idp"): "pysaml2 loads its XML "
     "schemas at import (~0.5 s a process); only a console sign-in or the IdP metadata needs it",
     ("catalog/price_sync.py", "storefront.catalog.sync"): "another lane's module: sync imports "
