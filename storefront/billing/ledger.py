@@ -78,6 +78,10 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
         raise _not_decimal()
     if not amount.is_finite():
         raise InvalidAmount(_("Amount must be a finite number."))
+    # before quantizing: a value of 27 digits or more has no room for two decimals in the
+    # decimal context's 28 digits (quantize would raise InvalidOperation, a 500)
+    if amount.copy_abs() > MAX_AMOUNT:
+        raise InvalidAmount(_("Amount is too large."))
     if amount != amount.quantize(CENT):
         raise InvalidAmount(_("Amount has more than two decimal places."))
     amount = amount.quantize(CENT)
@@ -85,8 +89,6 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal:
         raise InvalidAmount(_("Amount must not be zero."))
     if amount < 0 and not allow_negative:
         raise InvalidAmount(_("Amount must be positive."))
-    if abs(amount) > MAX_AMOUNT:
-        raise InvalidAmount(_("Amount is too large."))
     return amount
 
 

@@ -19,10 +19,12 @@ def parse_amount(raw: Any) -> Decimal:
         amount = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise PartnersError(_l("Enter an amount such as 1000.00."), "amount") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not amount.is_finite() or amount <= 0:
         raise PartnersError(_l("Enter an amount above zero with at most 2 decimals."), "amount")
-    if amount > MAX_ALLOCATION:
+    if amount > MAX_ALLOCATION:  # first: a huge value cannot be quantized (InvalidOperation)
         raise PartnersError(_l("That amount is too large for one allocation."), "amount")
+    if amount != amount.quantize(CENT):
+        raise PartnersError(_l("Enter an amount above zero with at most 2 decimals."), "amount")
     return amount
 
 

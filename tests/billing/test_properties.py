@@ -48,6 +48,23 @@ def test_three_places_are_refused(mills: int) -> None:
         ledger.parse_amount(str(Decimal(mills).scaleb(-3)))
 
 
+@given(
+    whole=st.integers(min_value=10**16, max_value=10**80),
+    cents=st.integers(min_value=0, max_value=99),
+    negative=st.booleans(),
+)
+def test_amounts_beyond_the_column_are_refused_whatever_their_size(
+    whole: int, cents: int, negative: bool
+) -> None:
+    """Numeric(18, 2) holds at most 16 whole digits; longer ones are a clear refusal, never
+    an arithmetic error (a 27-digit amount used to escape as ``InvalidOperation``: a 500)."""
+    text = f"{'-' if negative else ''}{whole}.{cents:02d}"
+    with pytest.raises(InvalidAmount, match="too large"):
+        ledger.parse_amount(text, allow_negative=True)
+    with pytest.raises(InvalidAmount, match="too large"):
+        ledger.parse_amount(-whole if negative else whole, allow_negative=True)
+
+
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_floats_are_refused(value: float) -> None:
     with pytest.raises(InvalidAmount):

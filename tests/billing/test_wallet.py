@@ -41,7 +41,9 @@ def test_parse_amount_accepts(raw: object, expected: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     ["", "abc", "1.234", "0", "0.00", "NaN", "Infinity", "1e3", 1.5, True, None, "--1",
-     "99999999999999999.00", [], "1,00"],
+     "99999999999999999.00", [], "1,00",
+     # 27 digits and more: no room for two decimals in the decimal context (was a 500)
+     "780028159973379966975099744", "-780028159973379966975099744", 10**30, "9" * 60],
 )
 def test_parse_amount_refuses(raw: object) -> None:
     with pytest.raises(InvalidAmount):

@@ -15,8 +15,9 @@ from storefront.accounts.permissions import PermissionDenied
 from storefront.cloud import build_provider
 from storefront.cloud.interface import UpstreamRejected
 from storefront.extensions import db
-from storefront.partners import services, workspace
+from storefront.partners import inputs, services, workspace
 from storefront.partners.distributor_views import move_funds
+from storefront.partners.errors import PartnersError
 from storefront.partners.models import Allocation, AllocationKind, Invitation
 from storefront.stores.models import Store
 from storefront.stores.tenancy import store_context
@@ -291,3 +292,12 @@ def test_the_distributor_sees_each_resellers_own_customers_and_staff(
             detail = services.reseller_detail(staff, reseller.id)
             assert [c.id for c in detail["recent_customers"]] == [theirs.id]
             assert [s.id for s in detail["staff"]] == [their_owner.id]
+
+
+@pytest.mark.parametrize("raw", ["780028159973379966975099744", "9" * 60, "10000000.01"])
+def test_an_allocation_too_large_for_any_decimal_is_refused_as_too_large(raw: str) -> None:
+    """A 27-digit amount cannot be quantized to cents (decimal.InvalidOperation: was a 500)."""
+    with pytest.raises(PartnersError) as refused:
+        inputs.parse_amount(raw)
+    assert refused.value.field == "amount"
+    assert "too large" in str(refused.value)
