@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import (
@@ -14,16 +15,18 @@ from flask import (
     has_request_context,
     redirect,
     request,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from storefront.extensions import babel
+from storefront.navigation import fixed_url
 from storefront.security import safe_next
 
 LOCALES = {"en": "English", "zh_Hans_CN": "简体中文"}
 COOKIE = "storefront_lang"
+# the characters Werkzeug leaves unquoted in a query value it builds (url_for)
+URL_QUERY_SAFE = "!$'()*,/:;?@"
 bp = Blueprint("i18n", __name__)
 
 
@@ -67,8 +70,11 @@ def switch(code: str) -> ResponseReturnValue:
 
 
 def switch_url(code: str) -> str:
-    """The language menu's link to ``code`` and back to this page."""
-    return url_for("i18n.switch", code=code, next=request.full_path.rstrip("?"))
+    """The language menu's link to ``code`` and back to this page: what
+    ``url_for("i18n.switch", code=code, next=...)`` gives, with the part before the query kept
+    per app (:func:`~storefront.navigation.fixed_url`; every page shows two of these)."""
+    here = urlencode({"next": request.full_path.rstrip("?")}, safe=URL_QUERY_SAFE)
+    return f"{fixed_url('i18n.switch', code=code)}?{here}"
 
 
 def translation_directories(root: Path) -> str:

@@ -9,7 +9,8 @@ passes for the current user.
 
 Every page shows them, so the links (URL and label) for one set of visible entries are built
 once per app, language and script root and kept (:func:`links`); so are the layout's other URLs
-that are the same on every request (:func:`fixed_url`). The app uses neither host nor subdomain
+that are the same on every request (:func:`fixed_url`). Who is looking (:class:`Viewer`) is
+found once for the layout's three sections. The app uses neither host nor subdomain
 matching, so such a URL depends on the script root alone.
 """
 
@@ -93,7 +94,8 @@ def fixed_url(endpoint: str, **values: Any) -> str:
     on every request (literal arguments only, e.g. a static file or an entry page). A static
     file's URL carries its content's fingerprint (:mod:`storefront.assets`)."""
     cache: dict[Any, str] = current_app.extensions[_URLS]
-    key = (request.script_root, endpoint, *sorted(values.items()))
+    # a call site passes its keywords in one order: no need to sort them
+    key = (request.script_root, endpoint, *values.items())
     url = cache.get(key)
     if url is None:
         if endpoint == "static" and assets.PARAM not in values:
@@ -120,15 +122,29 @@ def _section(section: str) -> tuple[NavItem, ...]:
     return found
 
 
-def links(section: str) -> tuple[NavLink, ...]:
-    """The entries of ``section`` the current user sees."""
-    items = _section(section)
-    # the principal itself (or an anonymous user), so the checks below do not each go through
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking, as the navigation sees it: the same for every section of one page."""
+
+    user: Any  # the principal itself, or an anonymous user
+    locale: str
+    script_root: str
+
+
+def viewer() -> Viewer:
+    # the principal itself (or an anonymous user), so the checks do not each go through
     # Flask-Login's proxy
     user = current_principal() or login_manager.anonymous_user()
-    shown = tuple(n for n, item in enumerate(items) if item.visible(user))
+    return Viewer(user, str(get_locale()), request.script_root)
+
+
+def links(section: str, who: Viewer | None = None) -> tuple[NavLink, ...]:
+    """The entries of ``section`` that ``who`` (default: the current user) sees."""
+    who = who or viewer()
+    items = _section(section)
+    shown = tuple(n for n, item in enumerate(items) if item.visible(who.user))
     cache: dict[Any, tuple[NavLink, ...]] = current_app.extensions[_LINKS]
-    key = (section, str(get_locale()), request.script_root, shown)
+    key = (section, who.locale, who.script_root, shown)
     found = cache.get(key)
     if found is None:
         found = _keep(
@@ -147,12 +163,12 @@ def links(section: str) -> tuple[NavLink, ...]:
     return found
 
 
-def menus(section: str) -> tuple[NavLink | NavMenu, ...]:
+def menus(section: str, who: Viewer | None = None) -> tuple[NavLink | NavMenu, ...]:
     """The visible entries of ``section`` with those of one menu gathered into a
     :class:`NavMenu` where the menu's first entry is."""
     found: list[NavLink | NavMenu] = []
     gathered: dict[str, list[NavLink]] = {}
-    for link in links(section):
+    for link in links(section, who):
         if not link.menu:
             found.append(link)
         elif link.menu in gathered:
@@ -182,8 +198,16 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_nav() -> dict[str, object]:
+        # the layout asks for three sections: who is looking is found once, on the first
+        seen: list[Viewer] = []
+
+        def who() -> Viewer:
+            if not seen:
+                seen.append(viewer())
+            return seen[0]
+
         return {
-            "nav_items": lambda: links("main"),
-            "account_items": lambda: links("account"),
-            "staff_items": lambda: menus("staff"),
+            "nav_items": lambda: links("main", who()),
+            "account_items": lambda: links("account", who()),
+            "staff_items": lambda: menus("staff", who()),
         }

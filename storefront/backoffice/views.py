@@ -367,12 +367,10 @@ def _can_open(endpoint: str) -> Callable[[Any], bool]:
     """A navigation check: may this user open the back-office page (its view's permission)?"""
 
     def check(user: Any) -> bool:
+        if not isinstance(user, Staff):  # every page a customer or visitor sees asks
+            return False
         permission = getattr(current_app.view_functions.get(endpoint), "permission", None)
-        return (
-            isinstance(user, Staff)
-            and isinstance(permission, str)
-            and has_permission(user, permission)
-        )
+        return isinstance(permission, str) and has_permission(user, permission)
 
     return check
 

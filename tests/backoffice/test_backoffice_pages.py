@@ -51,6 +51,14 @@ def test_freeze_blocks_buying_and_the_customer_sees_why(
     page = login(customer).get("/account").get_data(as_text=True)
     assert 'id="frozen-banner"' in page and "Unpaid invoice 42" in page
     assert "Your account was frozen" in page  # in the staff-actions section
+    # staff viewing the frozen customer see the customer's state, not a banner of their own
+    token = csrf(staff_client, f"/admin/customers/{customer.id}")
+    view = staff_client.post(
+        f"/admin/customers/{customer.id}/view-as",
+        data={"csrf_token": token, "viewas-reason": "Ticket 9: why frozen"},
+    )
+    seen = staff_client.get(view.headers["Location"]).get_data(as_text=True)
+    assert "This account is frozen: Unpaid invoice 42" in seen and 'id="frozen-banner"' not in seen
     # no reason -> refused, nothing changes
     token = csrf(staff_client, f"/admin/customers/{customer.id}")
     resp = staff_client.post(
