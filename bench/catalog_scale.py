@@ -30,6 +30,7 @@ use the medians (the machine is shared and noisy).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import subprocess
@@ -352,6 +353,8 @@ def main() -> int:
         return 2
 
     from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the sandbox's access log
 
     sandbox = start_sandbox_thread()
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import logging
 import os
 import pstats
 import sys
@@ -69,6 +70,7 @@ def main() -> float:
     url = os.environ.get(
         "STOREFRONT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/orders_bench"
     )
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the sandbox's access log
     sandbox = start_sandbox_thread()
     app = create_app(
         {

@@ -14,6 +14,7 @@ import argparse
 import cProfile
 import io
 import json
+import logging
 import os
 import pstats
 import sys
@@ -158,6 +159,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the sandbox's access log
 
     sandbox = start_sandbox_thread()
     if args.pg_url and not fresh_postgres(args.pg_url):

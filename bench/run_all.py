@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import statistics
@@ -236,6 +237,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from storefront.cloud.sandbox.testing import start_sandbox_thread
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the sandbox's access log
 
     sandbox = start_sandbox_thread()
     print(f"gunicorn --workers {args.workers}; load: {args.threads} threads x {args.seconds}s")
