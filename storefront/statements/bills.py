@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from storefront.accounts.models import Customer
@@ -39,7 +40,18 @@ from storefront.extensions import db
 from storefront.statements.errors import StatementsError
 
 ZERO = Decimal("0.00")
-KINDS = ("top_up", "purchase", "renewal", "usage", "refund", "adjustment")
+# each kind of line and what the bill calls it (the API gives the kind itself)
+KIND_LABELS = {
+    "top_up": _l("Top-up"),
+    "purchase": _l("Purchase"),
+    "renewal": _l("Renewal"),
+    "usage": _l("Usage"),
+    "refund": _l("Refund"),
+    "adjustment": _l("Adjustment"),
+}
+KINDS = tuple(KIND_LABELS)
+# a line's description when its transaction adds nothing (a memo, an order number)
+_PLAIN = {**KIND_LABELS, "usage": _l("On-demand usage")}
 CHARGE_KINDS = ("purchase", "renewal", "usage", "adjustment")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -153,20 +165,18 @@ def balance_before(account_id: int, moment: datetime) -> Decimal:
     return ledger.quantize(sum(amounts, ZERO))
 
 
-def _description(kind: str, txn: JournalTransaction) -> str:
+def kind_labels() -> dict[str, str]:
+    """Each kind of line as the bill names it, in the current language: translated once for a
+    whole bill (a month of hourly usage charges is ~750 lines)."""
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
+def _description(kind: str, txn: JournalTransaction, plain: dict[str, str]) -> str:
     order_id = _order_id(txn.reference)
     if kind == "purchase" and order_id is not None:
         return _("Order #%(id)s", id=order_id)
-    labels = {
-        "top_up": _("Top-up"),
-        "renewal": _("Renewal"),
-        "usage": _("On-demand usage"),
-        "refund": _("Refund"),
-        "adjustment": _("Adjustment"),
-        "purchase": _("Purchase"),
-    }
     memo = (txn.memo or "").strip()
-    return f"{labels[kind]}: {memo}" if memo and kind in ("top_up", "adjustment") else labels[kind]
+    return f"{plain[kind]}: {memo}" if memo and kind in ("top_up", "adjustment") else plain[kind]
 
 
 def month_lines(account_id: int, month: Month) -> list[Line]:
@@ -180,6 +190,7 @@ def month_lines(account_id: int, month: Month) -> list[Line]:
         )
         .order_by(JournalTransaction.created_at, Posting.id)
     ).all()
+    plain = {kind: str(label) for kind, label in _PLAIN.items()}
     lines = []
     for amount, txn in rows:
         kind = classify(txn.kind, txn.reference, amount)
@@ -187,7 +198,7 @@ def month_lines(account_id: int, month: Month) -> list[Line]:
             Line(
                 at=txn.created_at,
                 kind=kind,
-                description=_description(kind, txn),
+                description=_description(kind, txn, plain),
                 amount=ledger.quantize(amount),
                 reference=txn.reference,
                 order_id=_order_id(txn.reference),

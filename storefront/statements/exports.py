@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from storefront.accounts.models import Customer
 from storefront.billing import ledger
 from storefront.extensions import db
-from storefront.statements.bills import Bill
+from storefront.statements.bills import Bill, kind_labels
 from storefront.statements.models import Invoice
 from storefront.stores.models import Store
 
@@ -90,17 +90,6 @@ def _store(store_id: int) -> Store:
     return store
 
 
-def kind_label(kind: str) -> str:
-    return {
-        "top_up": _("Top-up"),
-        "purchase": _("Purchase"),
-        "renewal": _("Renewal"),
-        "usage": _("Usage"),
-        "refund": _("Refund"),
-        "adjustment": _("Adjustment"),
-    }.get(kind, kind)
-
-
 def bill_csv(bill: Bill, customer: Customer) -> bytes:
     """The month's lines in the customer's language, then the totals."""
     store = _store(customer.store_id)
@@ -110,11 +99,12 @@ def bill_csv(bill: Bill, customer: Customer) -> bytes:
         rows: list[list[Any]] = [
             [_("Opening balance"), "", "", fmt(bill.opening), bill.currency, ""]
         ]
+        kinds = kind_labels()
         for line in bill.lines:
             rows.append(
                 [
                     line.at.strftime("%Y-%m-%d %H:%M:%S"),
-                    kind_label(line.kind),
+                    kinds.get(line.kind, line.kind),
                     line.description,
                     fmt(line.amount),
                     bill.currency,
@@ -133,7 +123,6 @@ def bill_pdf(bill: Bill, customer: Customer) -> bytes:
         store,
         bill=bill,
         customer=customer,
-        kind_label=kind_label,
     )
 
 

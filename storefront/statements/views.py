@@ -151,6 +151,7 @@ def _staff_with(permission: str) -> Callable[[Any], bool]:
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_global(bills.kind_labels, "kind_labels")
     app.register_blueprint(staff_views.bp)
     add_nav(app, NavItem("statements.bill_page", _l("Bills"), "account", 16, _is_customer))
     add_nav(app, NavItem("statements.invoices", _l("Invoices"), "account", 17, _is_customer))

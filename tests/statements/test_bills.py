@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -52,6 +53,13 @@ def _ledger_sum(app: Flask, customer: Customer, before: datetime | None = None) 
         if before is not None:
             query = query.where(JournalTransaction.created_at < before)
         return sum(db.session.scalars(query).all(), D("0.00"))
+
+
+def _movements(html: str) -> list[tuple[str, str]]:
+    """The bill page's wallet movements: (kind, amount's digits) a row."""
+    table = html.split('id="bill-lines"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>.*?</td><td>(.*?)</td><td>.*?</td><td[^>]*>(.*?)</td></tr>", table)
+    return [(kind, re.sub(r"[^0-9.-]", "", amount)) for kind, amount in rows]
 
 
 def _logo(app: Flask, store_id: int, name: str | None) -> None:
@@ -159,6 +167,7 @@ def test_csv_and_pdf_in_the_customers_language_with_the_figures(
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["日期", "类型", "说明", "金额"]
     assert [r[3] for r in rows[2:4]] == ["88.80", "-12.34"]
+    assert [r[1] for r in rows[2:4]] == ["充值", "用量"]  # each line's kind, in Chinese
     assert rows[-1][0] == "期末余额" and rows[-1][3] == "76.46"
     _logo(app, buyer.store_id, "logo-0123456789abcdef.png")
     try:
@@ -178,5 +187,10 @@ def test_csv_and_pdf_in_the_customers_language_with_the_figures(
     zh = {"Accept-Language": "zh-CN"}
     html = browser.get(f"/billing?month={month}", headers=zh).get_data(as_text=True)
     assert "期末余额" in html and "76.46" in html
+    # each wallet movement: its kind and description in the page's language
+    assert _movements(html) == [("充值", "88.80"), ("用量", "-12.34")]
+    assert "按需用量" in html.split('id="bill-lines"')[1]
+    english = browser.get(f"/billing?month={month}", headers={"Accept-Language": "en"})
+    assert _movements(english.get_data(as_text=True)) == [("Top-up", "88.80"), ("Usage", "-12.34")]
     assert browser.get("/billing?month=nope").status_code == 302  # back to this month
     assert browser.get(f"/billing/{month}.pdf").data.startswith(b"%PDF-")
