@@ -236,6 +236,14 @@ def test_staff_voucher_pages(
     assert bad.status_code == 422
     with app.app_context():
         voucher = db.session.scalars(select(Voucher)).one()
+    # its state at the provider, in words
+    shown = {
+        "local": "not mirrored",
+        "upstream_pending": "waiting to mirror",
+        "mirrored": "mirrored",
+    }
+    listed = staff_client.get("/staff/vouchers").get_data(as_text=True)
+    assert f"<td>{shown[voucher.upstream.value]}</td>" in listed
     shopper = app.test_client()
     login(shopper, customer.email)
     assert voucher.code in shopper.get("/wallet/vouchers").get_data(as_text=True)

@@ -257,3 +257,29 @@ def test_join_form_bad_input(app: Flask, make_staff: Any) -> None:
     assert _field_error(
         _text(resp), "password"
     ) == "密码至少需要 10 个字符。" or "10" in _field_error(_text(resp), "password")
+
+
+def test_a_recorded_remittance_shows_its_state_and_next_steps(owner: FlaskClient) -> None:
+    recorded = owner.post(
+        "/admin/partners/remittances",
+        data={
+            "amount": "10.00",
+            "remitted_on": date.today().isoformat(),
+            "payer_account": "6222",
+            "serial_number": "S-9",
+        },
+    )
+    assert recorded.status_code == 302
+
+    def row(headers: dict[str, str] | None = None) -> str:
+        page = _text(owner.get("/admin/partners/remittances", headers=headers or {}))
+        return page.split('id="remittances"')[1].split("</table>")[0]
+
+    assert "recorded, not claimed" in row() and "Mark claimed" in row()
+    assert "已登记，未认领" in row(ZH) and "标记为已认领" in row(ZH)
+    found = re.search(r'action="(/admin/partners/remittances/\d+/state)"', row())
+    assert found
+    assert owner.post(found.group(1), data={"state": "claimed"}).status_code == 302
+    claimed = row()
+    assert ">claimed<" in claimed and "Mark confirmed" in claimed and "Mark rejected" in claimed
+    assert "Mark claimed" not in claimed

@@ -51,6 +51,7 @@ def test_a_registration_is_delivered_signed_and_a_replay_arrives_again(
 
     log = owner_client.get(f"/admin/webhooks/{endpoint_id}/deliveries").get_data(as_text=True)
     assert "customer.registered" in log and "HTTP 200" in log
+    assert 'text-bg-success">succeeded</span>' in log
     delivery_id = int(got.headers["Storefront-Delivery"])
     answer = owner_client.post(
         f"/admin/webhooks/deliveries/{delivery_id}/replay", data={"csrf_token": csrf(log)}
