@@ -168,8 +168,11 @@ def resource_list() -> ResponseReturnValue:
         select(Resource).where(Resource.customer_id == customer.id).order_by(Resource.id.desc())
     ).all()
     states = live.refresh(customer, rows)  # status, IPs and expiry as the provider has them
+    # drawn before the commit, which expires every row: drawn after, the page would load each
+    # row again, one statement a resource
+    page = render_template("billing/orders_resources.html", resources=rows, live=states)
     db.session.commit()
-    return render_template("billing/orders_resources.html", resources=rows, live=states)
+    return page
 
 
 def _is_customer(user: Any) -> bool:

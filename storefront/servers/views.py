@@ -53,8 +53,10 @@ def _view(resource_id: int, template: str) -> ResponseReturnValue:
     customer = current_customer()
     row = live.customer_resource(customer, resource_id)
     view = live.refresh(customer, [row])[row.id]
+    # drawn before the commit, which would expire the row (and load it again for the page)
+    page = render_template(template, r=row, view=view, poll=poll_seconds())
     db.session.commit()
-    return render_template(template, r=row, view=view, poll=poll_seconds())
+    return page
 
 
 @bp.get("/resources/<id:resource_id>")
